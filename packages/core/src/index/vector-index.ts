@@ -1,0 +1,74 @@
+/**
+ * The contract between segments and vector indexes (Milvus's knowhere boundary). An index
+ * covers the rows of one sealed segment, addressed by row offset 0..count-1. It never sees
+ * primary keys or timestamps: MVCC visibility, deletes and filters all arrive as one
+ * allow-list bitset per search.
+ *
+ * Distances use Milvus's conventions: squared L2 (smaller is closer); IP and COSINE similarity
+ * (larger is closer); HAMMING and JACCARD distances (smaller is closer).
+ */
+import type { Bitset } from '../util/bitset.ts';
+import type { MetricType } from '../schema/types.ts';
+import type { VectorColumn } from '../schema/columns.ts';
+
+/** Queries for one search: nq rows of the field's element type, row-major. */
+export type QueryVectors = Float32Array | Uint8Array | Int8Array | Uint16Array;
+
+export interface IndexSearchParams {
+  /** Rows the index may return; absent means every row. */
+  readonly allow?: Bitset;
+  /** Index-specific search params from the request (`ef`, `nprobe`, ...). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Range search: keep only hits inside (radius, range_filter] in the metric's order. */
+  readonly radius?: number;
+  readonly rangeFilter?: number;
+}
+
+/** k results per query, best first; unused slots have row -1 and distance NaN. */
+export interface TopK {
+  readonly nq: number;
+  readonly k: number;
+  readonly rows: Int32Array;
+  readonly distances: Float32Array;
+}
+
+export interface VectorIndex {
+  readonly indexType: string;
+  readonly metricType: MetricType;
+  readonly dim: number;
+  /** Number of rows the index covers. */
+  readonly count: number;
+  search(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): TopK;
+  /** Serialized form (versioned; docs/format/) that `open` reads back without rebuilding. */
+  serialize(): Uint8Array;
+  /** Bytes of memory this index holds (vectors, graph, codebooks). */
+  bytesUsed(): number;
+  /** Releases WASM memory or other resources. The index is unusable afterwards. */
+  dispose?(): void;
+}
+
+export interface IndexBuildOptions {
+  readonly signal?: AbortSignal;
+  /** Called with a fraction in [0, 1] as the build progresses. */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+export interface VectorIndexFactory {
+  readonly indexType: string;
+  /** Metrics this index supports. */
+  readonly metrics: readonly MetricType[];
+  /** Throws PARAMETER_INVALID for bad build params (before any work). */
+  validateParams(params: Readonly<Record<string, unknown>>, metric: MetricType): void;
+  build(
+    vectors: VectorColumn,
+    metric: MetricType,
+    params: Readonly<Record<string, unknown>>,
+    opts?: IndexBuildOptions,
+  ): Promise<VectorIndex>;
+  open(bytes: Uint8Array): VectorIndex | Promise<VectorIndex>;
+}
+
+/** Larger-is-better metrics: IP and COSINE. */
+export function isSimilarityMetric(metric: MetricType): boolean {
+  return metric === 'IP' || metric === 'COSINE' || metric === 'BM25';
+}

@@ -1,0 +1,56 @@
+/**
+ * The normalized schema the engine works with: Milvus's CollectionSchema / FieldSchema, with
+ * type params (dim, max_length, max_capacity) lifted to typed properties. Request shapes from
+ * the SDKs are turned into these by schema/normalize.ts; everything below the proxy sees only
+ * this form.
+ */
+import type { DataType } from './data-type.ts';
+
+export type MetricType = 'L2' | 'IP' | 'COSINE' | 'HAMMING' | 'JACCARD' | 'BM25';
+
+export interface FieldSchema {
+  readonly fieldID: number;
+  readonly name: string;
+  readonly description: string;
+  readonly data_type: DataType;
+  /** Element type of an Array field. */
+  readonly element_type?: DataType;
+  readonly is_primary_key: boolean;
+  readonly autoID: boolean;
+  readonly is_partition_key: boolean;
+  readonly is_clustering_key: boolean;
+  /** The hidden `$meta` JSON field that holds dynamic keys. */
+  readonly is_dynamic: boolean;
+  readonly nullable: boolean;
+  /** Value used when a row omits the field (already validated against the type). */
+  readonly default_value?: unknown;
+  /** Dense vector dimension (BinaryVector: bits). */
+  readonly dim?: number;
+  /** VarChar (and VarChar array element) maximum length in characters. */
+  readonly max_length?: number;
+  /** Array maximum number of elements. */
+  readonly max_capacity?: number;
+}
+
+export interface CollectionSchema {
+  readonly name: string;
+  readonly description: string;
+  readonly fields: readonly FieldSchema[];
+  readonly enable_dynamic_field: boolean;
+}
+
+/** Name of the hidden dynamic field, as in Milvus. */
+export const DYNAMIC_FIELD = '$meta';
+
+export type ConsistencyLevel = 'Strong' | 'Session' | 'Bounded' | 'Eventually' | 'Customized';
+export const CONSISTENCY_LEVELS: readonly ConsistencyLevel[] = ['Strong', 'Session', 'Bounded', 'Eventually', 'Customized'];
+
+export function primaryField(schema: CollectionSchema): FieldSchema {
+  const pk = schema.fields.find((f) => f.is_primary_key);
+  if (!pk) throw new Error(`schema ${schema.name} has no primary key`);
+  return pk;
+}
+
+export function fieldByName(schema: CollectionSchema, name: string): FieldSchema | undefined {
+  return schema.fields.find((f) => f.name === name);
+}
