@@ -10,4 +10,6 @@ export interface StorageSet {
   readonly meta: MetaStore;
   readonly objects: ObjectStore;
   readonly wal: Wal;
+  /** Releases the set (file locks, handles). */
+  close?(): Promise<void>;
 }

@@ -7,6 +7,7 @@
  * (growing buffers keep spare capacity) and readers must not look past it. `valid`, when
  * present, has one byte per row, 1 = value present, 0 = null; absent means no nulls.
  */
+import type { ScalarIndex } from '../expr/scalar-index/scalar-index.ts';
 import type { DataType } from './data-type.ts';
 
 /** A sparse float vector: strictly increasing indices and their values. */
@@ -82,6 +83,8 @@ export type Column = ScalarColumn | VectorColumn;
 export interface ColumnSet {
   readonly rowCount: number;
   column(name: string): Column | undefined;
+  /** A scalar index over a field, when the segment has one; the filter compiler uses it for eq/in/range/prefix leaves. */
+  scalarIndex?(field: string): ScalarIndex | undefined;
 }
 
 export function isNull(col: Column, row: number): boolean {

@@ -1,0 +1,48 @@
+/**
+ * Catalog records (RootCoord's model.Database / model.Collection / model.Partition, plus
+ * Vesper's index metadata, which Milvus keeps in DataCoord). Stored as JSON in the MetaStore.
+ */
+import type { CollectionSchema, ConsistencyLevel, MetricType } from '../schema/types.ts';
+
+export interface DatabaseInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly createdTs: string;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+export interface PartitionInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly createdTs: string;
+}
+
+export interface IndexInfo {
+  readonly indexId: number;
+  readonly indexName: string;
+  readonly fieldName: string;
+  readonly indexType: string;
+  readonly metricType?: MetricType;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly createdTs: string;
+}
+
+export interface CollectionInfo {
+  readonly id: number;
+  readonly dbId: number;
+  readonly name: string;
+  readonly schema: CollectionSchema;
+  readonly shardsNum: number;
+  readonly consistencyLevel: ConsistencyLevel;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly partitions: readonly PartitionInfo[];
+  /** Partition-key collections: number of hash partitions (0 otherwise). */
+  readonly numPartitions: number;
+  readonly indexes: readonly IndexInfo[];
+  readonly createdTs: string;
+  /** Whether the collection is loaded (searchable), as Milvus's load state. */
+  readonly loaded: boolean;
+}
+
+export const DEFAULT_DATABASE = 'default';
+export const DEFAULT_PARTITION = '_default';

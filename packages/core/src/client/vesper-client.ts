@@ -1,0 +1,252 @@
+/**
+ * VesperClient: the public API, shaped like the Milvus Node SDK's MilvusClient — same
+ * method names, request fields and result shapes — over any Transport (in-process here; a
+ * Web Worker or HTTP in other packages). Failures throw VesperError with Milvus's code
+ * (the SDK returns them in `status`; throwing is the one deliberate difference).
+ *
+ * Session consistency: the client remembers the timestamp of its last write and sends it
+ * with every read, so a Session read always sees this client's own writes.
+ */
+import type { StorageSet } from '../adapters/storage-set.ts';
+import { createMemoryStorage } from '../adapters/index.ts';
+import { VesperError } from '../errors/index.ts';
+import { getIndexFactory } from '../index/index-registry.ts';
+import { initKernels, kernelsReady, type KernelSource } from '../kernels/loader.ts';
+import { ProxyNode } from '../proxy/proxy-node.ts';
+import type { EngineOptions } from '../proxy/proxy-context.ts';
+import type { Status } from '../proxy/task.ts';
+import type { CreateCollectionRequest } from '../proxy/tasks/create-collection-task.ts';
+import type { DropCollectionRequest } from '../proxy/tasks/drop-collection-task.ts';
+import type { HasCollectionRequest } from '../proxy/tasks/has-collection-task.ts';
+import type { DescribeCollectionRequest } from '../proxy/tasks/describe-collection-task.ts';
+import type { ShowCollectionsRequest, CollectionEntry } from '../proxy/tasks/show-collections-task.ts';
+import type { RenameCollectionRequest } from '../proxy/tasks/rename-collection-task.ts';
+import type { AlterCollectionRequest } from '../proxy/tasks/alter-collection-task.ts';
+import type { GetStatisticsRequest, StatisticsResponse } from '../proxy/tasks/get-collection-statistics-task.ts';
+import type { PartitionRequest } from '../proxy/tasks/create-partition-task.ts';
+import type { ShowPartitionsRequest, ShowPartitionsResponse } from '../proxy/tasks/show-partitions-task.ts';
+import type { AliasRequest, DescribeAliasResponse, ListAliasesRequest } from '../proxy/tasks/alias-tasks.ts';
+import type { DatabaseRequest } from '../proxy/tasks/database-tasks.ts';
+import type { LoadRequest } from '../proxy/tasks/load-collection-task.ts';
+import type { LoadStateResponse } from '../proxy/tasks/get-load-state-task.ts';
+import type { FlushRequest, FlushResponse } from '../proxy/tasks/flush-task.ts';
+import type { CompactRequest } from '../proxy/tasks/compact-task.ts';
+import type { CompactionStateRequest, CompactionStateResponse } from '../proxy/tasks/get-compaction-state-task.ts';
+import type { CreateIndexRequest } from '../proxy/tasks/create-index-task.ts';
+import type { DescribeIndexRequest, IndexDescription } from '../proxy/tasks/describe-index-task.ts';
+import type { DropIndexRequest } from '../proxy/tasks/drop-index-task.ts';
+import type { ListIndexesRequest } from '../proxy/tasks/list-indexes-task.ts';
+import type { InsertRequest, MutationResult } from '../proxy/tasks/insert-task.ts';
+import type { DeleteRequest } from '../proxy/tasks/delete-task.ts';
+import type { SearchRequest, SearchResponse } from '../proxy/tasks/search-task.ts';
+import type { QueryRequest, QueryResponse } from '../proxy/tasks/query-task.ts';
+import { LocalTransport, type Transport } from './transport.ts';
+
+export interface OpenOptions extends EngineOptions {
+  /** `'memory://'` or an adapter set (Node files: `openFsStorage` from `@vesper/core/node`). */
+  readonly storage: 'memory://' | StorageSet;
+  /** Where the WASM kernels come from (a WebAssembly.Module, bytes or a URL); needed for ANN indexes. */
+  readonly kernels?: KernelSource;
+}
+
+type Req<T> = T & { db_name?: string };
+
+export class VesperClient {
+  private sessionTs = 0n;
+
+  constructor(private readonly transport: Transport) {}
+
+  /**
+   * Opens an embedded database: replays nothing until a collection is first used.
+   * @throws VesperError when the storage cannot be opened.
+   */
+  static async open(opts: OpenOptions): Promise<VesperClient> {
+    if (opts.kernels !== undefined && !kernelsReady()) await initKernels(opts.kernels);
+    const storage = opts.storage === 'memory://' ? createMemoryStorage() : opts.storage;
+    if (typeof storage !== 'object' || storage === null || !('meta' in storage)) {
+      throw new VesperError('PARAMETER_INVALID', `storage must be 'memory://' or an adapter set, got ${String(opts.storage)}`);
+    }
+    const proxy = await ProxyNode.open(storage, { indexFactory: getIndexFactory, ...opts });
+    return new VesperClient(new LocalTransport(proxy));
+  }
+
+  private async call<T>(method: string, req: unknown): Promise<T> {
+    return (await this.transport.call(method, req)) as T;
+  }
+
+  private async write(method: string, req: unknown): Promise<MutationResult> {
+    const res = await this.call<MutationResult>(method, req);
+    const ts = BigInt(res.timestamp);
+    if (ts > this.sessionTs) this.sessionTs = ts;
+    return res;
+  }
+
+  private session<T extends object>(req: T): T & { session_ts: string } {
+    return { ...req, session_ts: this.sessionTs.toString() };
+  }
+
+  // ---- collections ----
+  createCollection(req: Req<CreateCollectionRequest>): Promise<Status> {
+    return this.call('createCollection', req);
+  }
+  dropCollection(req: Req<DropCollectionRequest>): Promise<Status> {
+    return this.call('dropCollection', req);
+  }
+  hasCollection(req: Req<HasCollectionRequest>): Promise<{ status: Status; value: boolean }> {
+    return this.call('hasCollection', req);
+  }
+  describeCollection(req: Req<DescribeCollectionRequest>): Promise<Record<string, unknown>> {
+    return this.call('describeCollection', req);
+  }
+  showCollections(req: Req<ShowCollectionsRequest> = {}): Promise<{ status: Status; data: CollectionEntry[]; collection_names: string[] }> {
+    return this.call('showCollections', req);
+  }
+  listCollections(req: Req<ShowCollectionsRequest> = {}): Promise<{ status: Status; data: CollectionEntry[]; collection_names: string[] }> {
+    return this.call('listCollections', req);
+  }
+  renameCollection(req: Req<RenameCollectionRequest>): Promise<Status> {
+    return this.call('renameCollection', req);
+  }
+  alterCollection(req: Req<AlterCollectionRequest>): Promise<Status> {
+    return this.call('alterCollection', req);
+  }
+  getCollectionStatistics(req: Req<GetStatisticsRequest>): Promise<StatisticsResponse> {
+    return this.call('getCollectionStatistics', req);
+  }
+  loadCollection(req: Req<LoadRequest>): Promise<Status> {
+    return this.call('loadCollection', req);
+  }
+  /** Loading is synchronous in Vesper; kept for SDK parity. */
+  loadCollectionSync(req: Req<LoadRequest>): Promise<Status> {
+    return this.call('loadCollection', req);
+  }
+  releaseCollection(req: Req<LoadRequest>): Promise<Status> {
+    return this.call('releaseCollection', req);
+  }
+  getLoadState(req: Req<LoadRequest>): Promise<LoadStateResponse> {
+    return this.call('getLoadState', req);
+  }
+  flush(req: Req<FlushRequest>): Promise<FlushResponse> {
+    return this.call('flush', req);
+  }
+  /** Flush and wait until the data is durable (the SDK's flushSync). */
+  flushSync(req: Req<FlushRequest>): Promise<FlushResponse> {
+    return this.call('flush', req);
+  }
+  compact(req: Req<CompactRequest>): Promise<{ status: Status; compactionID: string }> {
+    return this.call('compact', req);
+  }
+  getCompactionState(req: CompactionStateRequest): Promise<CompactionStateResponse> {
+    return this.call('getCompactionState', req);
+  }
+
+  // ---- partitions ----
+  createPartition(req: Req<PartitionRequest>): Promise<Status> {
+    return this.call('createPartition', req);
+  }
+  dropPartition(req: Req<PartitionRequest>): Promise<Status> {
+    return this.call('dropPartition', req);
+  }
+  hasPartition(req: Req<PartitionRequest>): Promise<{ status: Status; value: boolean }> {
+    return this.call('hasPartition', req);
+  }
+  showPartitions(req: Req<ShowPartitionsRequest>): Promise<ShowPartitionsResponse> {
+    return this.call('showPartitions', req);
+  }
+  listPartitions(req: Req<ShowPartitionsRequest>): Promise<ShowPartitionsResponse> {
+    return this.call('listPartitions', req);
+  }
+  getPartitionStatistics(req: Req<GetStatisticsRequest>): Promise<StatisticsResponse> {
+    return this.call('getPartitionStatistics', req);
+  }
+  loadPartitions(req: Req<LoadRequest>): Promise<Status> {
+    return this.call('loadPartitions', req);
+  }
+  releasePartitions(req: Req<LoadRequest>): Promise<Status> {
+    return this.call('releasePartitions', req);
+  }
+
+  // ---- aliases ----
+  createAlias(req: Req<AliasRequest>): Promise<Status> {
+    return this.call('createAlias', req);
+  }
+  alterAlias(req: Req<AliasRequest>): Promise<Status> {
+    return this.call('alterAlias', req);
+  }
+  dropAlias(req: Req<AliasRequest>): Promise<Status> {
+    return this.call('dropAlias', req);
+  }
+  describeAlias(req: Req<AliasRequest>): Promise<DescribeAliasResponse> {
+    return this.call('describeAlias', req);
+  }
+  listAliases(req: Req<ListAliasesRequest> = {}): Promise<{ status: Status; aliases: string[] }> {
+    return this.call('listAliases', req);
+  }
+
+  // ---- databases ----
+  createDatabase(req: DatabaseRequest): Promise<Status> {
+    return this.call('createDatabase', req);
+  }
+  dropDatabase(req: DatabaseRequest): Promise<Status> {
+    return this.call('dropDatabase', req);
+  }
+  alterDatabase(req: DatabaseRequest): Promise<Status> {
+    return this.call('alterDatabase', req);
+  }
+  listDatabases(): Promise<{ status: Status; db_names: string[]; db_ids: string[] }> {
+    return this.call('listDatabases', {});
+  }
+  describeDatabase(req: DatabaseRequest): Promise<Record<string, unknown>> {
+    return this.call('describeDatabase', req);
+  }
+
+  // ---- indexes ----
+  createIndex(req: Req<CreateIndexRequest> | Req<CreateIndexRequest>[]): Promise<Status> {
+    if (Array.isArray(req)) {
+      return req.reduce<Promise<Status>>((p, r) => p.then(() => this.call('createIndex', r)), Promise.resolve({} as Status));
+    }
+    return this.call('createIndex', req);
+  }
+  describeIndex(req: Req<DescribeIndexRequest>): Promise<{ status: Status; index_descriptions: IndexDescription[] }> {
+    return this.call('describeIndex', req);
+  }
+  dropIndex(req: Req<DropIndexRequest>): Promise<Status> {
+    return this.call('dropIndex', req);
+  }
+  listIndexes(req: Req<ListIndexesRequest>): Promise<{ status: Status; indexes: string[] }> {
+    return this.call('listIndexes', req);
+  }
+
+  // ---- data ----
+  insert(req: Req<InsertRequest>): Promise<MutationResult> {
+    return this.write('insert', req);
+  }
+  upsert(req: Req<InsertRequest>): Promise<MutationResult> {
+    return this.write('upsert', req);
+  }
+  delete(req: Req<DeleteRequest>): Promise<MutationResult> {
+    return this.write('delete', req);
+  }
+  /** The SDK's older name for delete by filter (`expr`). */
+  deleteEntities(req: Req<DeleteRequest>): Promise<MutationResult> {
+    return this.write('delete', req);
+  }
+  search(req: Req<SearchRequest>): Promise<SearchResponse> {
+    return this.call('search', this.session(req));
+  }
+  query(req: Req<QueryRequest>): Promise<QueryResponse> {
+    return this.call('query', this.session(req));
+  }
+  get(req: Req<QueryRequest> & { ids: unknown }): Promise<QueryResponse> {
+    return this.call('get', this.session(req));
+  }
+  async count(req: Req<Omit<QueryRequest, 'output_fields'>>): Promise<{ status: Status; data: number }> {
+    const res = await this.call<QueryResponse>('query', this.session({ ...req, output_fields: ['count(*)'] }));
+    return { status: res.status, data: Number(res.data[0]?.['count(*)'] ?? 0) };
+  }
+
+  /** Closes the database (flushes nothing: the WAL already holds every acknowledged write). */
+  async close(): Promise<void> {
+    await this.transport.close?.();
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * `@vesper/core`: the portable engine. Import `VesperClient` to use it; the layers below are
+ * exported for the runtime packages (worker, browser, edge) that host the engine.
+ */
+export { VesperClient, type OpenOptions } from './client/vesper-client.ts';
+export { LocalTransport, type Transport } from './client/transport.ts';
+export { ProxyNode, PROXY_METHODS } from './proxy/proxy-node.ts';
+export type { EngineOptions } from './proxy/proxy-context.ts';
+export { SUCCESS, type Status } from './proxy/task.ts';
+export * from './errors/index.ts';
+export { DataType, dataTypeName, parseDataType, isVectorType } from './schema/data-type.ts';
+export type { CollectionSchema, FieldSchema, MetricType, ConsistencyLevel } from './schema/types.ts';
+export type { Column, ColumnSet, SparseVector, JsonValue } from './schema/columns.ts';
+export { Bitset } from './util/bitset.ts';
+export { Random } from './util/random.ts';
+export * from './adapters/index.ts';
+export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts';
+export { compileFilter, type CompiledFilter } from './expr/index.ts';
+export { getIndexFactory, exactSearch, type VectorIndex, type VectorIndexFactory, type TopK } from './index/index.ts';
+export { initKernels, kernelsReady, type KernelSource } from './kernels/index.ts';

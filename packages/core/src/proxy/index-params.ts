@@ -1,0 +1,101 @@
+/**
+ * Validation of index requests (Milvus's index params checkers): the field exists, the
+ * index type fits the field type, the metric fits the vector type, and the type's own
+ * params are valid. AUTOINDEX resolves to a concrete type as Milvus's does.
+ */
+import { VesperError } from '../errors/index.ts';
+import { DataType, dataTypeName, isNumericType, isVectorType } from '../schema/data-type.ts';
+import type { FieldSchema, MetricType } from '../schema/types.ts';
+import type { CollectionInfo } from '../catalog/types.ts';
+import type { VectorIndexFactory } from '../index/vector-index.ts';
+
+export const SCALAR_INDEX_TYPES = ['INVERTED', 'STL_SORT', 'TRIE', 'BITMAP'] as const;
+
+export interface IndexRequest {
+  readonly field_name?: unknown;
+  readonly index_name?: unknown;
+  readonly index_type?: unknown;
+  readonly metric_type?: unknown;
+  readonly params?: unknown;
+}
+
+export interface ParsedIndex {
+  readonly field: FieldSchema;
+  readonly indexName: string;
+  readonly indexType: string;
+  readonly metricType?: MetricType;
+  readonly params: Record<string, unknown>;
+}
+
+export function metricsFor(t: DataType): MetricType[] {
+  if (t === DataType.BinaryVector) return ['HAMMING', 'JACCARD'];
+  if (t === DataType.SparseFloatVector) return ['IP'];
+  return ['L2', 'IP', 'COSINE'];
+}
+
+export function defaultMetric(t: DataType): MetricType {
+  return t === DataType.BinaryVector ? 'HAMMING' : t === DataType.SparseFloatVector ? 'IP' : 'COSINE';
+}
+
+function parseParams(p: unknown): Record<string, unknown> {
+  if (p === undefined || p === null) return {};
+  if (typeof p === 'string') {
+    try {
+      return JSON.parse(p) as Record<string, unknown>;
+    } catch {
+      throw new VesperError('PARAMETER_INVALID', `index params must be an object or JSON text, got ${p}`);
+    }
+  }
+  if (typeof p !== 'object' || Array.isArray(p)) throw new VesperError('PARAMETER_INVALID', 'index params must be an object');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  return out;
+}
+
+export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, factory?: (t: string) => VectorIndexFactory): ParsedIndex {
+  const fieldName = req.field_name;
+  if (typeof fieldName !== 'string' || fieldName === '') throw new VesperError('PARAMETER_MISSING', 'field_name is required to create an index');
+  const field = info.schema.fields.find((f) => f.name === fieldName && !f.is_dynamic);
+  if (!field) throw new VesperError('FIELD_NOT_FOUND', `cannot create index on non-exist field: ${fieldName}`);
+  const params = parseParams(req.params);
+  // The SDK may nest index_type/metric_type inside params (extra_params style).
+  const rawType = req.index_type ?? params['index_type'] ?? 'AUTOINDEX';
+  const rawMetric = req.metric_type ?? params['metric_type'];
+  delete params['index_type'];
+  delete params['metric_type'];
+  if (typeof rawType !== 'string') throw new VesperError('PARAMETER_INVALID', `index_type must be a string`);
+  let indexType = rawType.toUpperCase();
+  const indexName = typeof req.index_name === 'string' && req.index_name !== '' ? req.index_name : field.name;
+  if (!isVectorType(field.data_type)) {
+    if (rawMetric !== undefined && rawMetric !== '') throw new VesperError('PARAMETER_INVALID', `scalar index on ${field.name} takes no metric_type`);
+    if (indexType === 'AUTOINDEX') indexType = 'INVERTED';
+    if (!(SCALAR_INDEX_TYPES as readonly string[]).includes(indexType)) {
+      throw new VesperError('INDEX_NOT_SUPPORTED', `index type ${indexType} is not supported on scalar field ${field.name}; use one of ${SCALAR_INDEX_TYPES.join(', ')}`);
+    }
+    checkScalarFit(field, indexType);
+    return { field, indexName, indexType, params };
+  }
+  const metric = (typeof rawMetric === 'string' && rawMetric !== '' ? rawMetric.toUpperCase() : defaultMetric(field.data_type)) as MetricType;
+  if (!metricsFor(field.data_type).includes(metric)) {
+    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} is not supported for ${dataTypeName(field.data_type)} field ${field.name}; use ${metricsFor(field.data_type).join(', ')}`);
+  }
+  if (factory) {
+    const f = factory(indexType);
+    if (!f.metrics.includes(metric)) throw new VesperError('PARAMETER_INVALID', `index ${indexType} does not support metric ${metric}`);
+    f.validateParams(params, metric);
+  } else if (indexType !== 'FLAT' && indexType !== 'AUTOINDEX') {
+    throw new VesperError('INDEX_NOT_SUPPORTED', `index type ${indexType} is not available in this build`);
+  }
+  return { field, indexName, indexType, metricType: metric, params };
+}
+
+function checkScalarFit(field: FieldSchema, indexType: string): void {
+  const t = field.data_type;
+  const numeric = isNumericType(t);
+  const ok =
+    indexType === 'STL_SORT' ? numeric
+    : indexType === 'TRIE' ? t === DataType.VarChar
+    : indexType === 'BITMAP' ? t === DataType.Bool || (t >= DataType.Int8 && t <= DataType.Int64) || t === DataType.VarChar || t === DataType.Array
+    : t !== DataType.JSON;
+  if (!ok) throw new VesperError('PARAMETER_INVALID', `index type ${indexType} does not fit ${dataTypeName(t)} field ${field.name}`);
+}

@@ -1,0 +1,101 @@
+/**
+ * What tasks work with: the catalog (RootCoord), the timestamp oracle and id allocators,
+ * and the open collections' SegmentManagers (DataNode/QueryNode side), opened lazily on
+ * first use — opening replays the collection's WAL tail, so it must finish before any new
+ * write to that collection.
+ */
+import { VesperError } from '../errors/index.ts';
+import type { StorageSet } from '../adapters/storage-set.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { IdAllocator } from '../catalog/id-allocator.ts';
+import type { Tso } from '../catalog/tso.ts';
+import type { CollectionInfo } from '../catalog/types.ts';
+import { DEFAULT_DATABASE } from '../catalog/types.ts';
+import type { VectorIndexFactory } from '../index/vector-index.ts';
+import { SegmentManager } from '../segments/segment-manager.ts';
+import { attachMaintenance } from '../segments/segment-maintenance.ts';
+import type { SealPolicy } from '../segments/seal-policy.ts';
+
+export interface EngineOptions {
+  readonly sealPolicy?: SealPolicy;
+  readonly clock?: () => number;
+  readonly indexFactory?: (indexType: string) => VectorIndexFactory;
+  /** Bounded consistency's staleness window in ms (Milvus's default: 5 s). */
+  readonly boundedStalenessMs?: number;
+  readonly onBackgroundError?: (e: unknown) => void;
+}
+
+export class ProxyContext {
+  private readonly managers = new Map<number, Promise<SegmentManager>>();
+  /** Compaction jobs by id (in memory, like Milvus's compaction trigger state). */
+  readonly compactions = new Map<number, { state: 'Executing' | 'Completed' | 'Failed'; plans: number }>();
+
+  constructor(
+    readonly storage: StorageSet,
+    readonly catalog: Catalog,
+    readonly tso: Tso,
+    readonly ids: IdAllocator,
+    readonly autoIds: IdAllocator,
+    readonly options: EngineOptions,
+  ) {}
+
+  dbName(req: { db_name?: unknown }): string {
+    const db = req.db_name;
+    if (db === undefined || db === null || db === '') return DEFAULT_DATABASE;
+    if (typeof db !== 'string') throw new VesperError('PARAMETER_INVALID', `db_name must be a string, got ${JSON.stringify(db)}`);
+    return db;
+  }
+
+  /** The collection named by `collection_name` (or an alias) in the request's database. */
+  collection(req: { db_name?: unknown; collection_name?: unknown }): CollectionInfo {
+    const name = req.collection_name;
+    if (typeof name !== 'string' || name === '') {
+      throw new VesperError('PARAMETER_MISSING', 'collection_name is required');
+    }
+    return this.catalog.collection(this.dbName(req), name);
+  }
+
+  /** The collection's SegmentManager, opened (and its WAL replayed) on first use. */
+  data(info: CollectionInfo): Promise<SegmentManager> {
+    let m = this.managers.get(info.id);
+    if (!m) {
+      const opts = this.options;
+      m = SegmentManager.open(
+        {
+          storage: this.storage,
+          tso: this.tso,
+          ids: this.ids,
+          ...(opts.sealPolicy ? { policy: opts.sealPolicy } : {}),
+          ...(opts.clock ? { clock: opts.clock } : {}),
+          ...(opts.indexFactory ? { indexFactory: opts.indexFactory } : {}),
+          ...(opts.onBackgroundError ? { onBackgroundError: opts.onBackgroundError } : {}),
+        },
+        info,
+      ).then((mgr) => {
+        attachMaintenance(mgr);
+        return mgr;
+      });
+      m.catch(() => this.managers.delete(info.id));
+      this.managers.set(info.id, m);
+    }
+    return m.then((mgr) => {
+      mgr.info = this.catalog.collectionById(info.id) ?? info;
+      return mgr;
+    });
+  }
+
+  /** Closes a collection's manager; with purge its files and WAL go too. */
+  async closeData(collectionId: number, purge: boolean): Promise<void> {
+    const m = this.managers.get(collectionId);
+    this.managers.delete(collectionId);
+    if (m) await (await m).close(purge);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const id of [...this.managers.keys()]) await this.closeData(id, false);
+  }
+
+  openManagers(): Promise<SegmentManager[]> {
+    return Promise.all(this.managers.values());
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Parsing of request fields shared by tasks: integers, limits, partition names,
+ * consistency levels and the read timestamp they imply.
+ */
+import { VesperError } from '../errors/index.ts';
+import { CONSISTENCY_LEVELS, type ConsistencyLevel } from '../schema/types.ts';
+import type { CollectionInfo } from '../catalog/types.ts';
+import { composeTs, physicalMs } from '../catalog/tso.ts';
+import type { SegmentManager } from '../segments/segment-manager.ts';
+import type { ProxyContext } from './proxy-context.ts';
+
+export const MAX_TOPK = 16384;
+
+export function optInt(value: unknown, what: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new VesperError('PARAMETER_INVALID', `${what} should be an integer in range [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+export function requireString(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') throw new VesperError('PARAMETER_MISSING', `${what} is required`);
+  return value;
+}
+
+/** Partition ids for `partition_names` (all partitions when absent or empty). */
+export function partitionIds(info: CollectionInfo, names: unknown): Set<number> | undefined {
+  if (names === undefined || names === null) return undefined;
+  if (!Array.isArray(names)) throw new VesperError('PARAMETER_INVALID', 'partition_names must be an array of names');
+  if (names.length === 0) return undefined;
+  const ids = new Set<number>();
+  for (const n of names) {
+    const p = info.partitions.find((x) => x.name === n);
+    if (!p) throw new VesperError('PARTITION_NOT_FOUND', `partition not found[partition=${String(n)}]`);
+    ids.add(p.id);
+  }
+  return ids;
+}
+
+export function parseConsistency(value: unknown, fallback: ConsistencyLevel): ConsistencyLevel {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value === 'number') {
+    const byNumber: ConsistencyLevel[] = ['Strong', 'Session', 'Bounded', 'Eventually', 'Customized'];
+    const level = byNumber[value];
+    if (level) return level;
+  }
+  if (typeof value === 'string' && (CONSISTENCY_LEVELS as readonly string[]).includes(value)) return value as ConsistencyLevel;
+  throw new VesperError('PARAMETER_INVALID', `invalid consistency level ${JSON.stringify(value)}: use Strong, Session, Bounded or Eventually`);
+}
+
+/**
+ * The MVCC timestamp a read runs at, after waiting as its consistency level requires
+ * (Milvus's guarantee timestamp):
+ * - Strong: wait until every write issued before the read is applied; read at now.
+ * - Session: wait for the caller's own last write (`session_ts`); read what is applied.
+ * - Bounded: wait for writes older than the staleness window; read what is applied.
+ * - Eventually: no wait; read what is applied.
+ */
+export async function readTimestamp(
+  ctx: ProxyContext,
+  mgr: SegmentManager,
+  level: ConsistencyLevel,
+  sessionTs: unknown,
+): Promise<bigint> {
+  let guarantee = 0n;
+  if (level === 'Strong') guarantee = await ctx.tso.next();
+  else if (level === 'Session') {
+    if (sessionTs !== undefined && sessionTs !== null && sessionTs !== '') guarantee = BigInt(sessionTs as string);
+  } else if (level === 'Bounded') {
+    const now = ctx.tso.current();
+    guarantee = composeTs(Math.max(0, physicalMs(now) - (ctx.options.boundedStalenessMs ?? 5000)));
+  }
+  if (guarantee > 0n) await mgr.waitApplied(guarantee);
+  const safe = mgr.safeTs();
+  return level === 'Strong' && guarantee > safe ? guarantee : safe > guarantee ? safe : guarantee;
+}

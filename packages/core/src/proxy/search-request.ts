@@ -1,0 +1,140 @@
+/**
+ * Parsing of a search request into a SearchSpec (Milvus's searchTask.PreExecute): the
+ * vector field, query vectors (checked against the field's type and dim), limit/offset,
+ * metric (must match the field's index), search params, range window and grouping.
+ */
+import { VesperError } from '../errors/index.ts';
+import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
+import type { FieldSchema, MetricType } from '../schema/types.ts';
+import type { CollectionInfo } from '../catalog/types.ts';
+import type { QueryVector } from '../query/exact-search.ts';
+import type { GroupBy } from '../query/search-executor.ts';
+import { isSimilarityMetric } from '../index/vector-index.ts';
+import { rowsToBatch } from '../schema/row-batch.ts';
+import { defaultMetric, metricsFor } from './index-params.ts';
+import { MAX_TOPK, optInt } from './request-utils.ts';
+
+export interface SearchRequestFields {
+  anns_field?: string;
+  data?: unknown;
+  vector?: unknown;
+  vectors?: unknown;
+  limit?: number;
+  topk?: number;
+  offset?: number;
+  metric_type?: string;
+  params?: Record<string, unknown> | string;
+  search_params?: Record<string, unknown>;
+  group_by_field?: string;
+  group_size?: number;
+  strict_group_size?: boolean;
+}
+
+export function chooseVectorField(info: CollectionInfo, name: string | undefined): FieldSchema {
+  const vectors = info.schema.fields.filter((f) => isVectorType(f.data_type));
+  if (name) {
+    const f = info.schema.fields.find((x) => x.name === name);
+    if (!f) throw new VesperError('FIELD_NOT_FOUND', `failed to get field schema by name: fieldName(${name}) not found`);
+    if (!isVectorType(f.data_type)) throw new VesperError('PARAMETER_INVALID', `field ${name} is not a vector field`);
+    return f;
+  }
+  if (vectors.length !== 1) throw new VesperError('PARAMETER_INVALID', 'multiple anns_fields exist, please specify a anns_field in search_params');
+  return vectors[0]!;
+}
+
+/** Query vectors in the field's search domain (floats, packed bits, or sparse). */
+export function parseQueryVectors(field: FieldSchema, data: unknown): { vectors: QueryVector[]; single: boolean } {
+  if (data === undefined || data === null) throw new VesperError('PARAMETER_MISSING', 'search needs data (one vector or a list of vectors)');
+  const t = field.data_type;
+  const isList = Array.isArray(data) && data.length > 0 && (Array.isArray(data[0]) || ArrayBuffer.isView(data[0]) || (typeof data[0] === 'object' && data[0] !== null));
+  const sparseSingle = t === DataType.SparseFloatVector && !Array.isArray(data);
+  const single = !isList || sparseSingle;
+  const list = single ? [data] : (data as unknown[]);
+  if (list.length === 0) throw new VesperError('PARAMETER_INVALID', 'search data is empty');
+  // Reuse the insert checks (dimension, NaN/Infinity) by converting the vectors as a column.
+  const probe: FieldSchema = { ...field, is_primary_key: false, nullable: false };
+  let col;
+  try {
+    col = rowsToBatch({ name: 'q', description: '', enable_dynamic_field: false, fields: [probe] }, list.map((v) => ({ [field.name]: v }))).columns.get(field.name)!;
+  } catch (e) {
+    if (VesperError.is(e)) throw new VesperError('PARAMETER_INVALID', e.message.replace('invalid insert data', 'invalid search vector'));
+    throw e;
+  }
+  const vectors: QueryVector[] = [];
+  for (let i = 0; i < list.length; i++) {
+    if (col.type === DataType.SparseFloatVector) vectors.push(col.data[i]!);
+    else if (col.type === DataType.BinaryVector) vectors.push(col.data.slice((i * col.dim) / 8, ((i + 1) * col.dim) / 8));
+    else if (col.type === DataType.FloatVector) vectors.push(col.data.slice(i * col.dim, (i + 1) * col.dim));
+    else if ('dim' in col) {
+      // Half-precision and int8 queries are searched in float; convert through the value.
+      const raw = list[i] as ArrayLike<number>;
+      vectors.push(Float32Array.from({ length: col.dim }, (_, j) => Number(raw[j])));
+    }
+  }
+  return { vectors, single };
+}
+
+function numberParam(p: Record<string, unknown>, key: string): number | undefined {
+  const v = p[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new VesperError('PARAMETER_INVALID', `search param ${key} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export interface ParsedSearch {
+  field: FieldSchema;
+  metric: MetricType;
+  vectors: QueryVector[];
+  single: boolean;
+  limit: number;
+  offset: number;
+  params: Record<string, unknown>;
+  radius?: number;
+  rangeFilter?: number;
+  groupBy?: GroupBy;
+}
+
+export function parseSearch(info: CollectionInfo, r: SearchRequestFields): ParsedSearch {
+  const field = chooseVectorField(info, r.anns_field);
+  const { vectors, single } = parseQueryVectors(field, r.data ?? r.vectors ?? r.vector);
+  const limit = optInt(r.limit ?? r.topk, 'limit (topk)', 1, MAX_TOPK) ?? 10;
+  const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
+  if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `topk + offset should be in range [1, ${MAX_TOPK}], but got ${limit + offset}`);
+  const rawParams = typeof r.params === 'string' ? (JSON.parse(r.params) as Record<string, unknown>) : { ...(r.search_params ?? {}), ...(r.params ?? {}) };
+  const nested = (rawParams['params'] ?? {}) as Record<string, unknown>;
+  const params: Record<string, unknown> = { ...rawParams, ...nested };
+  delete params['params'];
+  const index = info.indexes.find((i) => i.fieldName === field.name);
+  const requested = (r.metric_type ?? params['metric_type']) as string | undefined;
+  const metric = ((requested ? requested.toUpperCase() : undefined) ?? index?.metricType ?? defaultMetric(field.data_type)) as MetricType;
+  if (!metricsFor(field.data_type).includes(metric)) {
+    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} does not apply to ${dataTypeName(field.data_type)} field ${field.name}`);
+  }
+  if (index?.metricType && index.metricType !== metric) {
+    throw new VesperError('PARAMETER_INVALID', `metric type not match: invalid parameter[expected=${index.metricType}][actual=${metric}]`);
+  }
+  const radius = numberParam(params, 'radius');
+  const rangeFilter = numberParam(params, 'range_filter');
+  if (rangeFilter !== undefined && radius === undefined) throw new VesperError('PARAMETER_INVALID', 'range_filter needs radius');
+  if (radius !== undefined && rangeFilter !== undefined) {
+    const ok = isSimilarityMetric(metric) ? rangeFilter > radius : rangeFilter < radius;
+    if (!ok) {
+      throw new VesperError('PARAMETER_INVALID', `range_filter must be ${isSimilarityMetric(metric) ? 'greater' : 'less'} than radius for metric ${metric}`);
+    }
+  }
+  const out: ParsedSearch = { field, metric, vectors, single, limit, offset, params };
+  if (radius !== undefined) out.radius = radius;
+  if (rangeFilter !== undefined) out.rangeFilter = rangeFilter;
+  if (r.group_by_field) {
+    const g = info.schema.fields.find((f) => f.name === r.group_by_field && !f.is_dynamic);
+    if (!g) throw new VesperError('FIELD_NOT_FOUND', `group_by_field ${r.group_by_field} not found in schema`);
+    const groupable = [DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.VarChar];
+    if (!groupable.includes(g.data_type)) {
+      throw new VesperError('PARAMETER_INVALID', `group_by_field ${g.name} of type ${dataTypeName(g.data_type)} is not supported; use Bool, Int8-Int64 or VarChar`);
+    }
+    if (radius !== undefined) throw new VesperError('PARAMETER_INVALID', 'range search cannot be combined with group_by_field');
+    out.groupBy = { field: g, size: optInt(r.group_size, 'group_size', 1, 1024) ?? 1, strict: r.strict_group_size === true };
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+/**
+ * CreateCollection (Milvus's createCollectionTask): validates the schema and options, then
+ * records the collection with its partitions (`_default`, or `_default_0..n-1` for a
+ * partition-key collection). The quick-setup form (`dimension`) also gets an AUTOINDEX on
+ * its vector and is loaded at once; a custom schema is indexed and loaded only when
+ * `index_params` are given. Re-creating an identical collection succeeds, as in Milvus.
+ */
+import { VesperError } from '../../errors/index.ts';
+import { normalizeSchema, type SchemaInput } from '../../schema/normalize.ts';
+import { LIMITS } from '../../schema/validate.ts';
+import type { CollectionSchema, ConsistencyLevel } from '../../schema/types.ts';
+import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../catalog/types.ts';
+import { Task, SUCCESS, type Status } from '../task.ts';
+import { optInt, parseConsistency } from '../request-utils.ts';
+import { parseIndexRequest, type IndexRequest, type ParsedIndex } from '../index-params.ts';
+
+export interface CreateCollectionRequest extends SchemaInput {
+  db_name?: string;
+  num_shards?: number;
+  shards_num?: number;
+  num_partitions?: number;
+  consistency_level?: ConsistencyLevel | number;
+  properties?: Record<string, unknown>;
+  index_params?: IndexRequest | IndexRequest[];
+  metric_type?: string;
+  /** camelCase spelling some SDK paths send. */
+  enableDynamicField?: boolean;
+}
+
+export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> {
+  readonly name = 'CreateCollection';
+  readonly queue = 'ddl' as const;
+  private schema!: CollectionSchema;
+  private shards = 1;
+  private numPartitions = 0;
+  private consistency: ConsistencyLevel = 'Bounded';
+  private indexes: ParsedIndex[] = [];
+  private load = false;
+  private exists = false;
+
+  override async preExecute(): Promise<void> {
+    const r = this.req;
+    if (typeof r.collection_name !== 'string' || r.collection_name === '') {
+      throw new VesperError('PARAMETER_MISSING', 'collection_name is required');
+    }
+    const dbName = this.ctx.dbName(r);
+    this.ctx.catalog.database(dbName);
+    const dynamic = r.enable_dynamic_field ?? r.enableDynamicField;
+    this.schema = normalizeSchema({ ...r, ...(dynamic !== undefined ? { enable_dynamic_field: dynamic } : {}) });
+    this.shards = optInt(r.shards_num ?? r.num_shards, 'shards_num', 1, LIMITS.maxShards) ?? 1;
+    const hasPartitionKey = this.schema.fields.some((f) => f.is_partition_key);
+    if (r.num_partitions !== undefined && !hasPartitionKey) {
+      throw new VesperError('PARAMETER_INVALID', 'num_partitions only applies to collections with a partition key field');
+    }
+    this.numPartitions = hasPartitionKey
+      ? optInt(r.num_partitions, 'num_partitions', 1, LIMITS.maxPartitions) ?? LIMITS.defaultPartitionKeyPartitions
+      : 0;
+    this.consistency = parseConsistency(r.consistency_level, 'Bounded');
+    const existing = this.ctx.catalog.findCollection(dbName, r.collection_name);
+    if (existing) {
+      if (JSON.stringify(existing.schema) === JSON.stringify(this.schema) && existing.shardsNum === this.shards) {
+        this.exists = true;
+        return;
+      }
+      throw new VesperError('PARAMETER_INVALID', `collection ${r.collection_name} already exists with different parameters`);
+    }
+    const quick = r.fields === undefined || r.fields.length === 0;
+    const requests: IndexRequest[] =
+      r.index_params !== undefined
+        ? Array.isArray(r.index_params) ? r.index_params : [r.index_params]
+        : quick
+          ? [{ field_name: this.schema.fields.find((f) => f.data_type >= 100)!.name, index_type: 'AUTOINDEX', metric_type: r.metric_type ?? 'COSINE' }]
+          : [];
+    const probe = { schema: this.schema } as CollectionInfo;
+    this.indexes = requests.map((q) => parseIndexRequest(probe, q, this.ctx.options.indexFactory));
+    this.load = requests.length > 0;
+  }
+
+  async execute(): Promise<void> {
+    if (this.exists) return;
+    const { catalog, tso, ids } = this.ctx;
+    const db = catalog.database(this.ctx.dbName(this.req));
+    const createdTs = String(await tso.next());
+    const partitionNames = this.numPartitions > 0 ? Array.from({ length: this.numPartitions }, (_, i) => `${DEFAULT_PARTITION}_${i}`) : [DEFAULT_PARTITION];
+    const [first] = await ids.allocRange(1 + partitionNames.length + this.indexes.length);
+    const indexes: IndexInfo[] = this.indexes.map((x, i) => ({
+      indexId: first + 1 + partitionNames.length + i,
+      indexName: x.indexName,
+      fieldName: x.field.name,
+      indexType: x.indexType,
+      ...(x.metricType ? { metricType: x.metricType } : {}),
+      params: x.params,
+      createdTs,
+    }));
+    const properties: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.req.properties ?? {})) properties[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    await catalog.createCollection({
+      id: first,
+      dbId: db.id,
+      name: this.schema.name,
+      schema: this.schema,
+      shardsNum: this.shards,
+      consistencyLevel: this.consistency,
+      properties,
+      partitions: partitionNames.map((name, i) => ({ id: first + 1 + i, name, createdTs })),
+      numPartitions: this.numPartitions,
+      indexes,
+      createdTs,
+      loaded: this.load,
+    });
+  }
+
+  postExecute(): Status {
+    return SUCCESS;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * DescribeIndex: each index with its build progress — total rows of sealed segments,
+ * indexed rows, pending rows, and state (Finished when every sealed segment has it).
+ */
+import { VesperError } from '../../errors/index.ts';
+import { isVectorType } from '../../schema/data-type.ts';
+import type { IndexInfo } from '../../catalog/types.ts';
+import { Task, SUCCESS, type Status } from '../task.ts';
+import { keyValuePairs } from '../render.ts';
+
+export interface DescribeIndexRequest {
+  db_name?: string;
+  collection_name: string;
+  index_name?: string;
+  field_name?: string;
+}
+
+export interface IndexDescription {
+  index_name: string;
+  indexID: string;
+  field_name: string;
+  index_type: string;
+  metric_type: string;
+  params: { key: string; value: string }[];
+  indexed_rows: string;
+  total_rows: string;
+  pending_index_rows: string;
+  state: 'Finished' | 'InProgress';
+  index_state_fail_reason: string;
+}
+
+export class DescribeIndexTask extends Task<DescribeIndexRequest, { status: Status; index_descriptions: IndexDescription[] }> {
+  readonly name = 'DescribeIndex';
+  readonly queue = 'dql' as const;
+  private out: IndexDescription[] = [];
+
+  async execute(): Promise<void> {
+    const info = this.ctx.collection(this.req);
+    const { index_name: name, field_name: field } = this.req;
+    const chosen = info.indexes.filter((i) => (!name || i.indexName === name) && (!field || i.fieldName === field));
+    if (chosen.length === 0) {
+      throw new VesperError('INDEX_NOT_FOUND', `index not found[collection=${info.name}]${name ? `[indexName=${name}]` : ''}`);
+    }
+    const mgr = await this.ctx.data(info);
+    this.out = chosen.map((i) => this.describe(i, mgr.sealed, mgr.segments().reduce((n, s) => n + s.rowCount, 0)));
+  }
+
+  private describe(i: IndexInfo, sealed: readonly { rowCount: number; indexes: ReadonlyMap<string, unknown> }[], totalRows: number): IndexDescription {
+    const field = this.ctx.collection(this.req).schema.fields.find((f) => f.name === i.fieldName);
+    const vector = field !== undefined && isVectorType(field.data_type);
+    const sealedRows = sealed.reduce((n, s) => n + s.rowCount, 0);
+    const indexed = vector ? sealed.filter((s) => s.indexes.has(i.fieldName)).reduce((n, s) => n + s.rowCount, 0) : sealedRows;
+    const pending = sealedRows - indexed;
+    return {
+      index_name: i.indexName,
+      indexID: String(i.indexId),
+      field_name: i.fieldName,
+      index_type: i.indexType,
+      metric_type: i.metricType ?? '',
+      params: keyValuePairs({ index_type: i.indexType, ...(i.metricType ? { metric_type: i.metricType } : {}), ...i.params }),
+      indexed_rows: String(indexed),
+      total_rows: String(totalRows),
+      pending_index_rows: String(pending),
+      state: pending === 0 ? 'Finished' : 'InProgress',
+      index_state_fail_reason: '',
+    };
+  }
+
+  postExecute(): { status: Status; index_descriptions: IndexDescription[] } {
+    return { status: SUCCESS, index_descriptions: this.out };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Output fields (Milvus's `output_fields`): which columns a search or query returns and how
+ * a row is materialized. `*` means every field; a dynamic key name (`color`) reads that key
+ * of `$meta`; `$meta` (or `*`) flattens every dynamic key into the row. The primary key is
+ * always returned. Values come back in the engine's form (Int64 as bigint); the client and
+ * the REST layer decide how to render them.
+ */
+import { VesperError } from '../errors/index.ts';
+import { DataType } from '../schema/data-type.ts';
+import { valueAt } from '../schema/column-ops.ts';
+import type { ColumnSet, JsonValue } from '../schema/columns.ts';
+import { DYNAMIC_FIELD, primaryField, type CollectionSchema, type FieldSchema } from '../schema/types.ts';
+import { fromBFloat16Bits, fromFloat16Bits } from '../util/float16.ts';
+
+export interface OutputPlan {
+  readonly fields: readonly FieldSchema[];
+  /** Dynamic keys to lift out of `$meta`; undefined = none; 'all' = every key. */
+  readonly dynamicKeys: readonly string[] | 'all' | undefined;
+}
+
+/**
+ * Resolves requested output field names against the schema.
+ * @throws FIELD_NOT_FOUND (1700) for a name that is neither a field nor (with the dynamic field) a key.
+ */
+export function planOutput(schema: CollectionSchema, requested: readonly string[] | undefined): OutputPlan {
+  const pk = primaryField(schema);
+  const user = schema.fields.filter((f) => !f.is_dynamic);
+  const dynamic = schema.enable_dynamic_field;
+  const fields = new Map<string, FieldSchema>([[pk.name, pk]]);
+  let keys: string[] | 'all' | undefined;
+  for (const name of requested ?? []) {
+    if (typeof name !== 'string') throw new VesperError('PARAMETER_INVALID', `output field names must be strings, got ${JSON.stringify(name)}`);
+    const trimmed = name.trim();
+    if (trimmed === '*') {
+      for (const f of user) fields.set(f.name, f);
+      if (dynamic) keys = 'all';
+      continue;
+    }
+    if (trimmed === 'count(*)') continue;
+    const f = user.find((x) => x.name === trimmed);
+    if (f) fields.set(f.name, f);
+    else if (trimmed === DYNAMIC_FIELD && dynamic) keys = 'all';
+    else if (dynamic) {
+      if (keys === undefined) keys = [trimmed];
+      else if (keys !== 'all') keys.push(trimmed);
+    } else throw new VesperError('FIELD_NOT_FOUND', `field ${trimmed} not exist in the collection schema`);
+  }
+  return { fields: [...fields.values()], dynamicKeys: keys };
+}
+
+/** Converts a cell to its output form (half-precision vectors become numbers). */
+export function outputValue(f: FieldSchema, cols: ColumnSet, row: number): unknown {
+  const col = cols.column(f.name);
+  if (!col) return null;
+  const v = valueAt(col, row);
+  if (f.data_type === DataType.Float16Vector) return (v as number[]).map(fromFloat16Bits);
+  if (f.data_type === DataType.BFloat16Vector) return (v as number[]).map(fromBFloat16Bits);
+  return v;
+}
+
+export function materializeRow(plan: OutputPlan, cols: ColumnSet, row: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of plan.fields) out[f.name] = outputValue(f, cols, row);
+  if (plan.dynamicKeys !== undefined) {
+    const meta = cols.column(DYNAMIC_FIELD);
+    const obj = meta ? (valueAt(meta, row) as Record<string, JsonValue> | null) : null;
+    if (obj && typeof obj === 'object') {
+      if (plan.dynamicKeys === 'all') {
+        for (const [k, v] of Object.entries(obj)) if (!(k in out)) out[k] = v;
+      } else for (const k of plan.dynamicKeys) if (k in obj) out[k] = obj[k];
+    }
+  }
+  return out;
+}

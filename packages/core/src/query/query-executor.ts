@@ -1,0 +1,59 @@
+/**
+ * Query (Milvus's retrieve): rows matching a filter at a snapshot, across segments. Like
+ * Milvus's reduce, results are ordered by primary key and a key that appears more than once
+ * (plain inserts may repeat a key) is returned once, its newest version. `count(*)` counts
+ * distinct keys.
+ */
+import type { Segment, PkValue } from '../segments/segment.ts';
+import { allowedRows, type RowFilter } from './search-executor.ts';
+import { materializeRow, type OutputPlan } from './output.ts';
+
+export interface QuerySpec {
+  readonly filter?: RowFilter;
+  readonly limit?: number;
+  readonly offset: number;
+  readonly output: OutputPlan;
+}
+
+interface Located {
+  seg: Segment;
+  row: number;
+  ts: bigint;
+}
+
+function collect(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): Map<PkValue, Located> {
+  const found = new Map<PkValue, Located>();
+  for (const seg of segments) {
+    const allow = allowedRows(seg, ts, filter);
+    allow.forEach((row) => {
+      const pk = seg.pkAt(row);
+      const rowTs = seg.rowTimestamp(row);
+      const prev = found.get(pk);
+      if (!prev || rowTs > prev.ts) found.set(pk, { seg, row, ts: rowTs });
+    });
+  }
+  return found;
+}
+
+export function comparePk(a: PkValue, b: PkValue): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function queryRows(segments: readonly Segment[], ts: bigint, spec: QuerySpec): Record<string, unknown>[] {
+  const found = collect(segments, ts, spec.filter);
+  const keys = [...found.keys()].sort(comparePk);
+  const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
+  return keys.slice(spec.offset, end).map((pk) => {
+    const at = found.get(pk)!;
+    return materializeRow(spec.output, at.seg, at.row);
+  });
+}
+
+export function countRows(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): number {
+  return collect(segments, ts, filter).size;
+}
+
+/** Primary keys of the rows matching a filter at a snapshot, ascending. */
+export function queryKeys(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): PkValue[] {
+  return [...collect(segments, ts, filter).keys()].sort(comparePk);
+}

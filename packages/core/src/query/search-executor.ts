@@ -1,0 +1,139 @@
+/**
+ * Search over a snapshot of segments (Milvus's segcore search + shard delegator reduce):
+ * per segment, MVCC visibility AND the filter give the allow-list; an indexed sealed segment
+ * asks its index, anything else is scanned exactly; per query the segment results are
+ * reduced to the global top (offset + limit), or grouped by a scalar field.
+ */
+import { VesperError } from '../errors/index.ts';
+import type { Bitset } from '../util/bitset.ts';
+import type { ColumnSet } from '../schema/columns.ts';
+import { valueAt } from '../schema/column-ops.ts';
+import type { FieldSchema, MetricType } from '../schema/types.ts';
+import type { QueryVectors } from '../index/vector-index.ts';
+import type { Segment } from '../segments/segment.ts';
+import type { SealedSegment } from '../segments/sealed-segment.ts';
+import { exactTopK, type QueryVector } from './exact-search.ts';
+import { reduceTopK, type Hit } from './top-k.ts';
+
+/** What a search needs of a compiled filter (expr's CompiledFilter satisfies it). */
+export interface RowFilter {
+  evaluate(cols: ColumnSet, candidates?: Bitset): Bitset;
+}
+
+export interface GroupBy {
+  readonly field: FieldSchema;
+  readonly size: number;
+  readonly strict: boolean;
+}
+
+export interface SearchSpec {
+  readonly field: FieldSchema;
+  readonly metric: MetricType;
+  readonly queries: readonly QueryVector[];
+  readonly limit: number;
+  readonly offset: number;
+  readonly filter?: RowFilter;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly radius?: number;
+  readonly rangeFilter?: number;
+  readonly groupBy?: GroupBy;
+}
+
+export interface SegmentHit extends Hit {
+  readonly segment: Segment;
+}
+
+/** Allowed rows of a segment at a snapshot: visible and matching the filter. */
+export function allowedRows(seg: Segment, ts: bigint, filter: RowFilter | undefined): Bitset {
+  const visible = seg.visibility(ts);
+  return filter ? filter.evaluate(seg, visible).and(visible) : visible;
+}
+
+function packQueries(queries: readonly QueryVector[]): QueryVectors {
+  const first = queries[0]!;
+  if (first instanceof Float32Array) {
+    const out = new Float32Array(queries.length * first.length);
+    queries.forEach((q, i) => out.set(q as Float32Array, i * first.length));
+    return out;
+  }
+  if (first instanceof Uint8Array) {
+    const out = new Uint8Array(queries.length * first.length);
+    queries.forEach((q, i) => out.set(q as Uint8Array, i * first.length));
+    return out;
+  }
+  throw new VesperError('INTERNAL', 'sparse queries are searched exactly');
+}
+
+/** Per query: the final hits (offset applied), best first; grouped results come group by group. */
+export function searchSegments(segments: readonly Segment[], ts: bigint, spec: SearchSpec): SegmentHit[][] {
+  const nq = spec.queries.length;
+  const want = spec.offset + spec.limit;
+  const perQuery: SegmentHit[][][] = Array.from({ length: nq }, () => []);
+  segments.forEach((seg, si) => {
+    const allow = allowedRows(seg, ts, spec.filter);
+    const live = allow.count();
+    if (live === 0) return;
+    // Rows repeating a key are dropped by the reduce, so fetch that many more.
+    const base = want + seg.duplicateRows;
+    const k = spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
+    const index = seg.sealed ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
+    const hitOf = (row: number, distance: number): SegmentHit => ({ seg: si, row, distance, pk: seg.pkAt(row), segment: seg });
+    if (index && !(spec.queries[0] instanceof Object && 'indices' in spec.queries[0])) {
+      const opts = {
+        allow,
+        params: spec.params,
+        ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
+        ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
+      };
+      const top = index.search(packQueries(spec.queries), nq, k, opts);
+      for (let q = 0; q < nq; q++) {
+        const list: SegmentHit[] = [];
+        for (let j = 0; j < top.k; j++) {
+          const row = top.rows[q * top.k + j]!;
+          if (row >= 0) list.push(hitOf(row, top.distances[q * top.k + j]!));
+        }
+        perQuery[q]!.push(list);
+      }
+      return;
+    }
+    const col = seg.column(spec.field.name);
+    if (!col) return;
+    for (let q = 0; q < nq; q++) {
+      const opts = {
+        allow,
+        ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
+        ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
+      };
+      perQuery[q]!.push(exactTopK(col, spec.metric, spec.queries[q]!, k, opts).map((h) => hitOf(h.row, h.distance)));
+    }
+  });
+  return perQuery.map((lists) => {
+    if (!spec.groupBy) return (reduceTopK(lists, want, spec.metric) as SegmentHit[]).slice(spec.offset);
+    const groups = groupHits(reduceTopK(lists, Infinity, spec.metric) as SegmentHit[], spec.groupBy, want);
+    return groups.slice(spec.offset).flat();
+  });
+}
+
+function groupKey(hit: SegmentHit, field: FieldSchema): unknown {
+  const col = hit.segment.column(field.name);
+  return col ? valueAt(col, hit.row) : null;
+}
+
+/**
+ * Milvus grouping search: the best `groups` distinct values of the group field (ranked by
+ * their best hit), each with up to `size` hits best first. Groups are never padded.
+ */
+function groupHits(sorted: SegmentHit[], g: GroupBy, groups: number): SegmentHit[][] {
+  const buckets = new Map<unknown, SegmentHit[]>();
+  for (const h of sorted) {
+    const key = groupKey(h, g.field);
+    let b = buckets.get(key);
+    if (!b) {
+      if (buckets.size >= groups) continue;
+      b = [];
+      buckets.set(key, b);
+    }
+    if (b.length < g.size) b.push(h);
+  }
+  return [...buckets.values()];
+}

@@ -1,0 +1,310 @@
+/**
+ * Insert data as it arrives (an array of row objects, the Milvus SDK's `data`) turned into
+ * columns, checked with Milvus's insert rules: every required field present, no unknown
+ * field unless the dynamic field is on, vector dimensions, no NaN/Infinity, integer ranges,
+ * VarChar max_length (UTF-8 bytes, as Milvus counts), Array max_capacity and element types,
+ * nullable and default values, auto_id primary keys. Either the whole batch converts or a
+ * VesperError says which row and field are wrong — nothing is stored for a rejected batch.
+ */
+import { VesperError } from '../errors/index.ts';
+import { toBFloat16Bits, toFloat16Bits } from '../util/float16.ts';
+import { DataType, INT_RANGE, dataTypeName, isIntegerType } from './data-type.ts';
+import type { Column, JsonValue, SparseVector } from './columns.ts';
+import { DYNAMIC_FIELD, type CollectionSchema, type FieldSchema } from './types.ts';
+
+export type Row = Readonly<Record<string, unknown>>;
+
+export interface RowBatch {
+  readonly count: number;
+  /** One column per schema field (including `$meta` when dynamic), keyed by field name. */
+  readonly columns: ReadonlyMap<string, Column>;
+}
+
+export const MAX_JSON_BYTES = 65536;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function bad(row: number, field: string, what: string, error: 'INVALID_INSERT_DATA' | 'CHECK_PRIMARY_KEY' = 'INVALID_INSERT_DATA'): VesperError {
+  return new VesperError(error, `invalid insert data at row ${row}, field ${field}: ${what}`, { row, field });
+}
+
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Converts one integer-ish value to bigint, or undefined if it is not an integer. */
+export function toBigInt(v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : undefined;
+  if (typeof v === 'string' && /^[+-]?\d{1,20}$/.test(v.trim())) return BigInt(v.trim());
+  return undefined;
+}
+
+function checkScalar(t: DataType, v: unknown, f: FieldSchema, row: number, field: string): unknown {
+  switch (t) {
+    case DataType.Bool:
+      if (typeof v !== 'boolean') throw bad(row, field, `expected a boolean, got ${JSON.stringify(v)}`);
+      return v;
+    case DataType.Int8:
+    case DataType.Int16:
+    case DataType.Int32:
+    case DataType.Int64: {
+      const b = toBigInt(v);
+      if (b === undefined) throw bad(row, field, `expected an integer (${dataTypeName(t)}), got ${String(v)}`);
+      const [lo, hi] = INT_RANGE[t]!;
+      if (b < lo || b > hi) throw bad(row, field, `value ${b} overflows ${dataTypeName(t)} (range ${lo} ~ ${hi})`);
+      return t === DataType.Int64 ? b : Number(b);
+    }
+    case DataType.Float:
+    case DataType.Double: {
+      if (typeof v !== 'number') throw bad(row, field, `expected a number, got ${JSON.stringify(v)}`);
+      if (!Number.isFinite(v)) throw bad(row, field, `value ${v} is NaN or Infinity`);
+      if (t === DataType.Float && Math.abs(v) > FLOAT32_MAX) throw bad(row, field, `value ${v} overflows Float`);
+      return v;
+    }
+    case DataType.VarChar: {
+      if (typeof v !== 'string') throw bad(row, field, `expected a string, got ${JSON.stringify(v)}`);
+      const max = f.max_length ?? 65535;
+      const len = utf8Length(v);
+      if (len > max) throw bad(row, field, `length ${len} exceeds max_length ${max}`);
+      return v;
+    }
+    default:
+      throw bad(row, field, `unsupported element type ${dataTypeName(t)}`);
+  }
+}
+
+function checkJson(v: unknown, row: number, field: string): JsonValue {
+  let text: string;
+  try {
+    text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  } catch {
+    throw bad(row, field, 'value is not JSON-serializable');
+  }
+  if (text === undefined) throw bad(row, field, 'value is not JSON-serializable');
+  if (utf8Length(text) > MAX_JSON_BYTES) throw bad(row, field, `JSON value exceeds ${MAX_JSON_BYTES} bytes`);
+  return JSON.parse(text) as JsonValue;
+}
+
+function numbersOf(v: unknown): ArrayLike<number> | undefined {
+  if (Array.isArray(v)) return v as number[];
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) {
+    return v as unknown as ArrayLike<number>;
+  }
+  return undefined;
+}
+
+function parseSparse(v: unknown, row: number, field: string): SparseVector {
+  let pairs: [number, number][];
+  if (v !== null && typeof v === 'object' && 'indices' in v && 'values' in v) {
+    const iv = v as { indices: ArrayLike<number>; values: ArrayLike<number> };
+    if (iv.indices.length !== iv.values.length) throw bad(row, field, 'sparse vector indices and values differ in length');
+    pairs = Array.from({ length: iv.indices.length }, (_, i) => [Number(iv.indices[i]), Number(iv.values[i])]);
+  } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    pairs = Object.entries(v as Record<string, unknown>).map(([k, x]) => [Number(k), Number(x)]);
+  } else {
+    throw bad(row, field, 'a sparse vector is an object {index: value} or {indices, values}');
+  }
+  pairs.sort((a, b) => a[0] - b[0]);
+  const indices = new Uint32Array(pairs.length);
+  const values = new Float32Array(pairs.length);
+  for (let i = 0; i < pairs.length; i++) {
+    const [idx, val] = pairs[i]!;
+    if (!Number.isInteger(idx) || idx < 0 || idx >= 2 ** 32 - 1) throw bad(row, field, `sparse index ${idx} is not a uint32`);
+    if (i > 0 && idx === pairs[i - 1]![0]) throw bad(row, field, `sparse index ${idx} is repeated`);
+    if (!Number.isFinite(val)) throw bad(row, field, `sparse value ${val} is NaN or Infinity`);
+    indices[i] = idx;
+    values[i] = val;
+  }
+  return { indices, values };
+}
+
+/** Column accumulators for one field over a batch of n rows. */
+class FieldAccumulator {
+  private readonly scalars: unknown[];
+  private readonly valid: Uint8Array | undefined;
+  private readonly dense: Float32Array | Uint16Array | Uint8Array | Int8Array | undefined;
+  private readonly width: number;
+
+  constructor(readonly field: FieldSchema, readonly n: number) {
+    const t = field.data_type;
+    this.valid = field.nullable ? new Uint8Array(n) : undefined;
+    this.scalars = [];
+    const dim = field.dim ?? 0;
+    this.width = t === DataType.BinaryVector ? dim / 8 : dim;
+    this.dense =
+      t === DataType.FloatVector ? new Float32Array(n * dim)
+      : t === DataType.Float16Vector || t === DataType.BFloat16Vector ? new Uint16Array(n * dim)
+      : t === DataType.BinaryVector ? new Uint8Array((n * dim) / 8)
+      : t === DataType.Int8Vector ? new Int8Array(n * dim)
+      : undefined;
+  }
+
+  set(row: number, v: unknown): void {
+    const f = this.field;
+    const name = f.name;
+    const t = f.data_type;
+    if (v === null || v === undefined) {
+      if (f.default_value !== undefined) v = f.default_value;
+      else if (f.nullable) {
+        this.scalars[row] = null;
+        return;
+      } else throw bad(row, name, `the field is required (not nullable, no default value) but missing`);
+    }
+    if (this.valid) this.valid[row] = 1;
+    if (this.dense) return this.setDense(row, v);
+    if (t === DataType.SparseFloatVector) this.scalars[row] = parseSparse(v, row, name);
+    else if (t === DataType.JSON) this.scalars[row] = checkJson(v, row, name);
+    else if (t === DataType.Array) {
+      if (!Array.isArray(v)) throw bad(row, name, `expected an array, got ${JSON.stringify(v)}`);
+      const cap = f.max_capacity ?? 0;
+      if (v.length > cap) throw bad(row, name, `array length ${v.length} exceeds max_capacity ${cap}`);
+      this.scalars[row] = v.map((x) => checkScalar(f.element_type!, x, f, row, name));
+    } else this.scalars[row] = checkScalar(t, v, f, row, name);
+  }
+
+  private setDense(row: number, v: unknown): void {
+    const f = this.field;
+    const t = f.data_type;
+    const dense = this.dense!;
+    const w = this.width;
+    const nums = numbersOf(v);
+    // Half-precision vectors may also arrive as their raw bytes (2 per element).
+    if (nums && (t === DataType.Float16Vector || t === DataType.BFloat16Vector) && v instanceof Uint8Array) {
+      if (v.length !== w * 2) throw bad(row, f.name, `expected ${w * 2} bytes for dim ${w}, got ${v.length}`);
+      dense.set(new Uint16Array(v.slice().buffer), row * w);
+      return;
+    }
+    if (!nums) throw bad(row, f.name, `expected a vector (array of numbers), got ${typeof v}`);
+    if (nums.length !== w) {
+      const unit = t === DataType.BinaryVector ? ` bytes (dim ${f.dim} bits)` : '';
+      throw bad(row, f.name, `the dim (${nums.length}) of the vector doesn't match the field's dim (${w}${unit})`);
+    }
+    const base = row * w;
+    for (let i = 0; i < w; i++) {
+      const x = Number(nums[i]);
+      if (!Number.isFinite(x)) throw bad(row, f.name, `vector element ${i} is ${nums[i]}: NaN and Infinity are not allowed`);
+      if (t === DataType.FloatVector) {
+        if (Math.abs(x) > FLOAT32_MAX) throw bad(row, f.name, `vector element ${i} overflows float32`);
+        dense[base + i] = x;
+      } else if (t === DataType.Float16Vector) dense[base + i] = toFloat16Bits(x);
+      else if (t === DataType.BFloat16Vector) dense[base + i] = toBFloat16Bits(x);
+      else {
+        const [lo, hi] = t === DataType.BinaryVector ? [0, 255] : [-128, 127];
+        if (!Number.isInteger(x) || x < lo || x > hi) throw bad(row, f.name, `vector element ${i} (${x}) is not in ${lo} ~ ${hi}`);
+        dense[base + i] = x;
+      }
+    }
+  }
+
+  column(): Column {
+    const f = this.field;
+    const t = f.data_type;
+    const n = this.n;
+    const valid = this.valid ? { valid: this.valid } : {};
+    if (this.dense) {
+      return { type: t, length: n, dim: f.dim!, data: this.dense, ...valid } as Column;
+    }
+    const s = this.scalars;
+    switch (t) {
+      case DataType.Bool:
+        return { type: t, length: n, data: Uint8Array.from(s, (x) => (x === true ? 1 : 0)), ...valid };
+      case DataType.Int8:
+        return { type: t, length: n, data: Int8Array.from(s, (x) => (x as number) ?? 0), ...valid };
+      case DataType.Int16:
+        return { type: t, length: n, data: Int16Array.from(s, (x) => (x as number) ?? 0), ...valid };
+      case DataType.Int32:
+        return { type: t, length: n, data: Int32Array.from(s, (x) => (x as number) ?? 0), ...valid };
+      case DataType.Int64:
+        return { type: t, length: n, data: BigInt64Array.from(s, (x) => (x as bigint) ?? 0n), ...valid };
+      case DataType.Float:
+        return { type: t, length: n, data: Float32Array.from(s, (x) => (x as number) ?? 0), ...valid };
+      case DataType.Double:
+        return { type: t, length: n, data: Float64Array.from(s, (x) => (x as number) ?? 0), ...valid };
+      case DataType.VarChar:
+        return { type: t, length: n, data: Array.from(s, (x) => (x as string) ?? ''), ...valid };
+      case DataType.JSON:
+        return { type: t, length: n, data: Array.from(s, (x) => (x as JsonValue) ?? null), ...valid };
+      case DataType.Array:
+        return { type: t, length: n, elementType: f.element_type!, data: Array.from(s, (x) => (x as unknown[]) ?? null), ...valid };
+      case DataType.SparseFloatVector:
+        return { type: t, length: n, data: s as SparseVector[] };
+      default:
+        throw new VesperError('INTERNAL', `no column for type ${dataTypeName(t)}`);
+    }
+  }
+}
+
+export interface RowBatchOptions {
+  /** Primary keys to use for an auto_id collection (one per row). */
+  readonly autoIds?: readonly (bigint | string)[];
+  /** Upsert: an auto_id primary key may (must) be given. */
+  readonly allowAutoIdInput?: boolean;
+}
+
+/**
+ * Converts rows to a RowBatch.
+ * @throws INVALID_INSERT_DATA (1804) for a bad row; CHECK_PRIMARY_KEY (1806) for primary key misuse.
+ */
+export function rowsToBatch(schema: CollectionSchema, rows: readonly Row[], opts: RowBatchOptions = {}): RowBatch {
+  if (!Array.isArray(rows) || rows.length === 0) {
+    throw new VesperError('INVALID_INSERT_DATA', 'insert data is empty: give at least one row');
+  }
+  const n = rows.length;
+  const userFields = schema.fields.filter((f) => !f.is_dynamic);
+  const byName = new Map(userFields.map((f) => [f.name, f]));
+  const dynamic = schema.fields.find((f) => f.is_dynamic);
+  const acc = new Map(userFields.map((f) => [f.name, new FieldAccumulator(f, n)]));
+  const meta: JsonValue[] = [];
+  for (let r = 0; r < n; r++) {
+    const row = rows[r];
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) throw bad(r, '*', 'each row must be an object');
+    let extra: Record<string, unknown> | undefined;
+    for (const key of Object.keys(row)) {
+      if (byName.has(key) || key === DYNAMIC_FIELD) continue;
+      if (!dynamic) throw bad(r, key, `field ${key} does not exist in the collection schema and the dynamic field is off`);
+      (extra ??= {})[key] = row[key];
+    }
+    for (const f of userFields) {
+      let v = row[f.name];
+      if (f.is_primary_key && f.autoID) {
+        if (v !== undefined && !opts.allowAutoIdInput) {
+          throw bad(r, f.name, 'the primary key is auto_id: do not pass it', 'CHECK_PRIMARY_KEY');
+        }
+        if (v === undefined) {
+          if (!opts.autoIds) throw bad(r, f.name, 'the auto_id primary key is missing', 'CHECK_PRIMARY_KEY');
+          v = opts.autoIds[r];
+        }
+      } else if (f.is_primary_key && (v === undefined || v === null)) {
+        throw bad(r, f.name, 'the primary key is missing', 'CHECK_PRIMARY_KEY');
+      }
+      acc.get(f.name)!.set(r, v);
+    }
+    if (dynamic) {
+      const given = row[DYNAMIC_FIELD];
+      if (given !== undefined && given !== null && (typeof given !== 'object' || Array.isArray(given))) {
+        throw bad(r, DYNAMIC_FIELD, 'the dynamic field must be an object');
+      }
+      meta.push(checkJson({ ...(given as object | undefined), ...extra }, r, DYNAMIC_FIELD));
+    }
+  }
+  const columns = new Map<string, Column>();
+  for (const [name, a] of acc) columns.set(name, a.column());
+  if (dynamic) columns.set(DYNAMIC_FIELD, { type: DataType.JSON, length: n, data: meta });
+  return { count: n, columns };
+}
+
+/** Primary key values of a batch in row order (bigint for Int64, string for VarChar). */
+export function primaryKeysOf(batch: RowBatch, pkField: FieldSchema): (bigint | string)[] {
+  const col = batch.columns.get(pkField.name)!;
+  return isIntegerType(col.type) ? Array.from(col.data as BigInt64Array) : [...(col.data as string[])];
+}

@@ -1,0 +1,290 @@
+/**
+ * Maintenance of a collection's segments (DataCoord/DataNode background work in Milvus):
+ * flush (seal growing segments, write insert and delete logs, commit the manifest with the
+ * WAL checkpoint, truncate the WAL), index builds off the write path, compaction (merge
+ * small segments, purge deleted rows) and garbage collection of unreferenced files.
+ * Each step writes its files first and commits a manifest after; a failure before the
+ * commit leaves memory and the manifest unchanged (the orphaned files are GC'd later).
+ */
+import { DataType, isVectorType } from '../schema/data-type.ts';
+import { takeRows, concatColumns } from '../schema/column-ops.ts';
+import type { Column } from '../schema/columns.ts';
+import { primaryField, type MetricType } from '../schema/types.ts';
+import type { IndexInfo } from '../catalog/types.ts';
+import { TS_FIELD, encodeBatch } from '../storage/batch-file.ts';
+import { keys } from '../storage/keys.ts';
+import type { SegmentRecord } from '../storage/manifest.ts';
+import { encodeDeltaLog } from './delta-log.ts';
+import { SealedSegment } from './sealed-segment.ts';
+import type { SegmentManager, ShardState } from './segment-manager.ts';
+import type { Segment } from './segment.ts';
+
+/** Installs the flush hook the write path uses for size/age-triggered seals. */
+export function attachMaintenance(m: SegmentManager): void {
+  m.flushHook = (shards) => flush(m, shards);
+}
+
+function insertLogBytes(m: SegmentManager, seg: Segment, cols: ReadonlyMap<string, Column>): Uint8Array {
+  const all = new Map(cols);
+  all.set(TS_FIELD.name, { type: DataType.Int64, length: seg.rowCount, data: seg.timestamps() });
+  return encodeBatch('insert', [TS_FIELD, ...m.info.schema.fields], all, seg.rowCount, {
+    'vesper.segment': String(seg.id),
+    'vesper.collection': String(m.info.id),
+  });
+}
+
+async function putTracked(m: SegmentManager, key: string, bytes: Uint8Array): Promise<void> {
+  m.inflightKeys.add(key);
+  await m.deps.storage.objects.put(key, bytes);
+}
+
+/** Seals and persists the given shards (all when omitted). Manual `flush` and the seal policy call this. */
+export function flush(m: SegmentManager, shards?: readonly number[]): Promise<void> {
+  const list = shards ?? m.shards.map((s) => s.index);
+  return Promise.all(list.map((i) => m.locks.run([`shard:${i}`], () => flushShard(m, m.shards[i]!)))).then(() => undefined);
+}
+
+async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
+  m.assertOpen();
+  const growing = [...s.growing.values()].filter((g) => g.rowCount > 0);
+  const touched = m.sealed.filter((x) => x.shard === s.index && x.pendingDeletes.length > 0);
+  if (growing.length === 0 && touched.length === 0 && (m.manifest.checkpoints[s.index] ?? 0) === s.lastLsn) return;
+  const pk = primaryField(m.info.schema);
+  const written: string[] = [];
+  try {
+    let seq = m.manifest.nextSeq;
+    const newRecords: SegmentRecord[] = [];
+    const sealedCols = new Map<number, ReadonlyMap<string, Column>>();
+    for (const g of growing) {
+      const cols = g.columns();
+      const key = keys.insertLog(m.info.id, g.id);
+      await putTracked(m, key, insertLogBytes(m, g, cols));
+      written.push(key);
+      const deltaLogs: string[] = [];
+      if (g.pendingDeletes.length > 0) {
+        const dkey = keys.deltaLog(m.info.id, g.id, seq++);
+        await putTracked(m, dkey, encodeDeltaLog(pk, g.pendingDeletes, g.id));
+        written.push(dkey);
+        deltaLogs.push(dkey);
+      }
+      sealedCols.set(g.id, cols);
+      newRecords.push({
+        id: g.id,
+        partitionId: g.partitionId,
+        shard: s.index,
+        rows: g.rowCount,
+        insertLog: key,
+        deltaLogs,
+        indexes: [],
+        minTs: g.minRowTs.toString(),
+        maxTs: g.maxRowTs.toString(),
+        level: 0,
+      });
+    }
+    const deltaFor = new Map<number, string>();
+    for (const seg of touched) {
+      const dkey = keys.deltaLog(m.info.id, seg.id, seq++);
+      await putTracked(m, dkey, encodeDeltaLog(pk, seg.pendingDeletes, seg.id));
+      written.push(dkey);
+      deltaFor.set(seg.id, dkey);
+    }
+    const checkpoint = s.lastLsn;
+    await m.commit((cur) => ({
+      ...cur,
+      segments: [
+        ...cur.segments.map((r) => (deltaFor.has(r.id) ? { ...r, deltaLogs: [...r.deltaLogs, deltaFor.get(r.id)!] } : r)),
+        ...newRecords,
+      ],
+      checkpoints: { ...cur.checkpoints, [s.index]: checkpoint },
+      nextSeq: seq,
+    }));
+    for (const seg of touched) seg.pendingDeletes = [];
+    const fresh: SealedSegment[] = [];
+    for (const rec of newRecords) {
+      const g = s.growing.get(rec.partitionId)!;
+      const sealed = SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g);
+      sealed.pendingDeletes = [];
+      s.growing.delete(rec.partitionId);
+      m.sealed.push(sealed);
+      fresh.push(sealed);
+    }
+    // The commit made these files reachable; truncation failure only means a longer replay.
+    await m.deps.storage.wal.truncate(s.channel, checkpoint).catch(() => undefined);
+    scheduleIndexBuilds(m, fresh);
+  } finally {
+    for (const k of written) m.inflightKeys.delete(k);
+  }
+}
+
+/** Vector indexes the collection defines. */
+function vectorIndexes(m: SegmentManager): IndexInfo[] {
+  return m.info.indexes.filter((i) => {
+    const f = m.info.schema.fields.find((x) => x.name === i.fieldName);
+    return f !== undefined && isVectorType(f.data_type);
+  });
+}
+
+/** Starts background builds of every missing vector index on the given sealed segments. */
+export function scheduleIndexBuilds(m: SegmentManager, segments: readonly SealedSegment[]): void {
+  const factoryOf = m.deps.indexFactory;
+  if (!factoryOf) return;
+  for (const idx of vectorIndexes(m)) {
+    for (const seg of segments) {
+      if (seg.indexes.has(idx.fieldName) || seg.record.indexes.some((r) => r.indexId === idx.indexId)) continue;
+      m.track(
+        m.locks.run([`index:${seg.id}:${idx.fieldName}`], () => buildOne(m, seg, idx, factoryOf(idx.indexType))),
+      );
+    }
+  }
+}
+
+async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, factory: ReturnType<NonNullable<SegmentManager['deps']['indexFactory']>>): Promise<void> {
+  if (seg.indexes.has(idx.fieldName) || !m.sealed.includes(seg) || !m.info.indexes.some((i) => i.indexId === idx.indexId)) return;
+  const col = seg.column(idx.fieldName);
+  if (!col || !isVectorType(col.type)) return;
+  const index = await factory.build(col as never, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal });
+  const bytes = index.serialize();
+  const key = keys.indexFile(m.info.id, seg.id, idx.fieldName, idx.indexId);
+  try {
+    await putTracked(m, key, bytes);
+    let present = false;
+    await m.commit((cur) => ({
+      ...cur,
+      segments: cur.segments.map((r) => {
+        if (r.id !== seg.id) return r;
+        present = true;
+        const record = { field: idx.fieldName, indexName: idx.indexName, indexId: idx.indexId, indexType: idx.indexType, key, bytes: bytes.length, ...(idx.metricType ? { metricType: idx.metricType } : {}) };
+        return { ...r, indexes: [...r.indexes.filter((x) => x.field !== idx.fieldName), record] };
+      }),
+    }));
+    if (present && m.info.indexes.some((i) => i.indexId === idx.indexId)) {
+      seg.indexes.set(idx.fieldName, index);
+      seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
+    }
+  } finally {
+    m.inflightKeys.delete(key);
+  }
+}
+
+/** Forgets an index on every segment (files are removed by GC). */
+export async function dropIndexFiles(m: SegmentManager, fieldName: string): Promise<void> {
+  await m.commit((cur) => ({ ...cur, segments: cur.segments.map((r) => ({ ...r, indexes: r.indexes.filter((x) => x.field !== fieldName) })) }));
+  for (const seg of m.sealed) {
+    seg.indexes.get(fieldName)?.dispose?.();
+    seg.indexes.delete(fieldName);
+    seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
+  }
+}
+
+export interface CompactionResult {
+  readonly merged: number;
+  readonly produced: number;
+  readonly purgedRows: number;
+}
+
+/**
+ * Merges small sealed segments of each (shard, partition) and rewrites segments with many
+ * deleted rows, dropping every deleted row. Runs under the shard's lock, so no write
+ * interleaves with it.
+ */
+export async function compact(m: SegmentManager): Promise<CompactionResult> {
+  const total = { merged: 0, produced: 0, purgedRows: 0 };
+  for (const s of m.shards) {
+    const r = await m.locks.run([`shard:${s.index}`], () => compactShard(m, s.index));
+    total.merged += r.merged;
+    total.produced += r.produced;
+    total.purgedRows += r.purgedRows;
+  }
+  return total;
+}
+
+async function compactShard(m: SegmentManager, shard: number): Promise<CompactionResult> {
+  m.assertOpen();
+  const p = m.policy;
+  const result = { merged: 0, produced: 0, purgedRows: 0 };
+  const byPartition = new Map<number, SealedSegment[]>();
+  for (const seg of m.sealed) {
+    if (seg.shard !== shard) continue;
+    const small = seg.liveCount < p.compactBelowRows;
+    const dirty = seg.rowCount > 0 && seg.deletedCount / seg.rowCount > p.compactDeletedRatio;
+    if (small || dirty) byPartition.set(seg.partitionId, [...(byPartition.get(seg.partitionId) ?? []), seg]);
+  }
+  const pk = primaryField(m.info.schema);
+  for (const [partitionId, group] of byPartition) {
+    const worthIt = group.length >= 2 || group.some((g) => g.deletedCount > 0);
+    if (!worthIt) continue;
+    const live = group.map((g) => g.liveRows());
+    const rows = live.reduce((a, l) => a + l.length, 0);
+    const written: string[] = [];
+    try {
+      let fresh: SealedSegment | undefined;
+      let record: SegmentRecord | undefined;
+      if (rows > 0) {
+        const id = await m.deps.ids.alloc();
+        const cols = new Map<string, Column>();
+        for (const f of m.info.schema.fields) {
+          cols.set(f.name, concatColumns(group.map((g, i) => takeRows(g.column(f.name)!, live[i]!, f)), f));
+        }
+        const ts = new BigInt64Array(rows);
+        let o = 0;
+        group.forEach((g, i) => {
+          for (const r of live[i]!) ts[o++] = g.rowTimestamp(r);
+        });
+        record = {
+          id,
+          partitionId,
+          shard,
+          rows,
+          insertLog: keys.insertLog(m.info.id, id),
+          deltaLogs: [],
+          indexes: [],
+          minTs: ts.reduce((a, b) => (b < a ? b : a)).toString(),
+          maxTs: ts.reduce((a, b) => (b > a ? b : a)).toString(),
+          level: Math.max(...group.map((g) => g.record.level)) + 1,
+        };
+        fresh = new SealedSegment(record, cols, pk.name, ts);
+        await putTracked(m, record.insertLog, insertLogBytes(m, fresh, cols));
+        written.push(record.insertLog);
+      }
+      const gone = new Set(group.map((g) => g.id));
+      await m.commit((cur) => ({ ...cur, segments: [...cur.segments.filter((r) => !gone.has(r.id)), ...(record ? [record] : [])] }));
+      m.sealed = [...m.sealed.filter((x) => !gone.has(x.id)), ...(fresh ? [fresh] : [])];
+      for (const g of group) for (const idx of g.indexes.values()) idx.dispose?.();
+      result.merged += group.length;
+      result.produced += fresh ? 1 : 0;
+      result.purgedRows += group.reduce((a, g) => a + g.rowCount, 0) - rows;
+      if (fresh) scheduleIndexBuilds(m, [fresh]);
+    } finally {
+      for (const k of written) m.inflightKeys.delete(k);
+    }
+  }
+  return result;
+}
+
+/**
+ * Deletes files no manifest references (orphans of failed flushes, compacted segments,
+ * dropped indexes), keeping the newest `keepManifests` manifests and what they reference.
+ * Runs with every shard and the commit lock held, so no flush or commit is mid-way.
+ */
+export async function collectGarbage(m: SegmentManager, keepManifests = 2): Promise<number> {
+  const lockKeys = [...m.shards.map((s) => `shard:${s.index}`), 'commit'];
+  return m.locks.run(lockKeys, async () => {
+    const { objects } = m.deps.storage;
+    const manifestKeys = await m.manifests.versions(m.info.id);
+    const keep = new Set<string>(manifestKeys.slice(0, keepManifests));
+    for (const key of manifestKeys.slice(0, keepManifests)) {
+      const bytes = await objects.get(key);
+      if (!bytes) continue;
+      const man = JSON.parse(new TextDecoder().decode(bytes)) as typeof m.manifest;
+      for (const r of man.segments) {
+        keep.add(r.insertLog);
+        for (const d of r.deltaLogs) keep.add(d);
+        for (const i of r.indexes) keep.add(i.key);
+      }
+    }
+    const victims = (await objects.list(`c${m.info.id}/`)).map((o) => o.key).filter((k) => !keep.has(k) && !m.inflightKeys.has(k));
+    if (victims.length > 0) await objects.delete(victims);
+    return victims.length;
+  });
+}
+
