@@ -12,7 +12,7 @@ export { DataType, dataTypeName, parseDataType, isVectorType } from './schema/da
 export type { CollectionSchema, FieldSchema, MetricType, ConsistencyLevel } from './schema/types.ts';
 export type { Column, ColumnSet, SparseVector, JsonValue } from './schema/columns.ts';
 export { Bitset } from './util/bitset.ts';
-export { Random } from './util/random.ts';
+export { Random, testSeed } from './util/random.ts';
 export * from './adapters/index.ts';
 export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts';
 export { compileFilter, type CompiledFilter } from './expr/index.ts';
