@@ -203,17 +203,24 @@ async function compactShard(m: SegmentManager, shard: number): Promise<Compactio
   const p = m.policy;
   const result = { merged: 0, produced: 0, purgedRows: 0 };
   const byPartition = new Map<number, SealedSegment[]>();
+  const existing = new Set(m.info.partitions.map((x) => x.id));
   for (const seg of m.sealed) {
     if (seg.shard !== shard) continue;
+    if (!existing.has(seg.partitionId)) {
+      // the partition was dropped: the segment goes, with all its rows
+      byPartition.set(-seg.partitionId - 1, [...(byPartition.get(-seg.partitionId - 1) ?? []), seg]);
+      continue;
+    }
     const small = seg.liveCount < p.compactBelowRows;
     const dirty = seg.rowCount > 0 && seg.deletedCount / seg.rowCount > p.compactDeletedRatio;
     if (small || dirty) byPartition.set(seg.partitionId, [...(byPartition.get(seg.partitionId) ?? []), seg]);
   }
   const pk = primaryField(m.info.schema);
   for (const [partitionId, group] of byPartition) {
-    const worthIt = group.length >= 2 || group.some((g) => g.deletedCount > 0);
+    const droppedPartition = partitionId < 0;
+    const worthIt = droppedPartition || group.length >= 2 || group.some((g) => g.deletedCount > 0);
     if (!worthIt) continue;
-    const live = group.map((g) => g.liveRows());
+    const live = group.map((g) => (droppedPartition ? [] : g.liveRows()));
     const rows = live.reduce((a, l) => a + l.length, 0);
     const written: string[] = [];
     try {
@@ -262,11 +269,13 @@ async function compactShard(m: SegmentManager, shard: number): Promise<Compactio
 }
 
 /**
- * Deletes files no manifest references (orphans of failed flushes, compacted segments,
+ * Deletes files no kept manifest references (orphans of failed flushes, compacted segments,
  * dropped indexes), keeping the newest `keepManifests` manifests and what they reference.
- * Runs with every shard and the commit lock held, so no flush or commit is mid-way.
+ * Runs with every shard and the commit lock held, so no flush or commit is mid-way. A reader
+ * in another process still on an older manifest must reload the newest one when a file is
+ * gone (the edge runtime does; in-process readers always use the newest).
  */
-export async function collectGarbage(m: SegmentManager, keepManifests = 2): Promise<number> {
+export async function collectGarbage(m: SegmentManager, keepManifests = 1): Promise<number> {
   const lockKeys = [...m.shards.map((s) => `shard:${s.index}`), 'commit'];
   return m.locks.run(lockKeys, async () => {
     const { objects } = m.deps.storage;

@@ -248,8 +248,9 @@ export class SegmentManager {
     }
   }
 
-  /** Segments (sealed and growing) of the given partitions (all when undefined). */
+  /** Segments (sealed and growing) of the given partitions (every existing one when undefined). */
   segments(partitionIds?: ReadonlySet<number>): Segment[] {
+    partitionIds ??= new Set(this.info.partitions.map((p) => p.id));
     const out: Segment[] = [];
     for (const seg of this.sealed) if (!partitionIds || partitionIds.has(seg.partitionId)) out.push(seg);
     for (const s of this.shards) {
