@@ -271,13 +271,15 @@ async function compactShard(m: SegmentManager, shard: number): Promise<Compactio
 /**
  * Deletes files no kept manifest references (orphans of failed flushes, compacted segments,
  * dropped indexes), keeping the newest `keepManifests` manifests and what they reference.
- * Runs with every shard and the commit lock held, so no flush or commit is mid-way. A reader
+ * Runs with every shard lock and then the commit lock held, so no flush or commit is mid-way. A reader
  * in another process still on an older manifest must reload the newest one when a file is
  * gone (the edge runtime does; in-process readers always use the newest).
  */
 export async function collectGarbage(m: SegmentManager, keepManifests = 1): Promise<number> {
-  const lockKeys = [...m.shards.map((s) => `shard:${s.index}`), 'commit'];
-  return m.locks.run(lockKeys, async () => {
+  // Lock order is always shards, then commit (flush and compaction commit while holding
+  // their shard): taking both at once here could deadlock against a flush mid-commit.
+  const shardKeys = m.shards.map((s) => `shard:${s.index}`);
+  return m.locks.run(shardKeys, () => m.locks.run(['commit'], async () => {
     const { objects } = m.deps.storage;
     const manifestKeys = await m.manifests.versions(m.info.id);
     const keep = new Set<string>(manifestKeys.slice(0, keepManifests));
@@ -294,6 +296,6 @@ export async function collectGarbage(m: SegmentManager, keepManifests = 1): Prom
     const victims = (await objects.list(`c${m.info.id}/`)).map((o) => o.key).filter((k) => !keep.has(k) && !m.inflightKeys.has(k));
     if (victims.length > 0) await objects.delete(victims);
     return victims.length;
-  });
+  }));
 }
 

@@ -17,9 +17,10 @@ export interface InsertRequest {
   db_name?: string;
   collection_name: string;
   partition_name?: string;
-  data?: Row[];
+  /** Rows as objects keyed by field name (interfaces and classes welcome). */
+  data?: readonly object[];
   /** The SDK's older name for data. */
-  fields_data?: Row[];
+  fields_data?: readonly object[];
 }
 
 export interface MutationResult {
@@ -60,7 +61,7 @@ export class InsertTask extends Task<InsertRequest, MutationResult> {
       const [first] = await this.ctx.autoIds.allocRange(rows.length);
       autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
     }
-    const batch = rowsToBatch(this.info.schema, rows, { ...(autoIds ? { autoIds } : {}), allowAutoIdInput: this.upsert });
+    const batch = rowsToBatch(this.info.schema, rows as readonly Row[], { ...(autoIds ? { autoIds } : {}), allowAutoIdInput: this.upsert });
     this.pks = primaryKeysOf(batch, pk);
     this.checkKeys();
     this.routed = routeBatch(this.info, batch, partitionId);

@@ -1,0 +1,284 @@
+/**
+ * Vector index benchmark (issue 4): Vesper's WASM indexes against the peers a user would
+ * otherwise pick, in one process, single-threaded, k=10, on siftsmall and arxiv-gte-small
+ * from ../shared/datasets and on seeded clustered 100k x 128 / 100k x 384 sets whose exact
+ * ground truth comes from Vesper's FLAT. Reports build vectors/s, QPS at recall@10 >= 0.90 /
+ * 0.95 / 0.99 (best over an ef / nprobe sweep), bytes per vector and ratios to hnswlib-node;
+ * FLAT scan GB/s vs a plain JS scan; IVF_SQ8 bytes vs float. Flags: --quick (small sets
+ * only), --no-pglite, --no-orama, --n=<rows for the generated sets>.
+ */
+import { existsSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataType } from '../../packages/core/src/schema/data-type.ts';
+import type { MetricType } from '../../packages/core/src/schema/types.ts';
+import type { FloatVectorColumn } from '../../packages/core/src/schema/columns.ts';
+import { loadKernelsNode } from '../../packages/core/src/node/kernels.ts';
+import { exactSearch, getIndexFactory, type VectorIndex } from '../../packages/core/src/index/index.ts';
+import { clustered, readFvecs, recall } from '../../test/indexes/fixtures.ts';
+
+interface Dataset { name: string; n: number; dim: number; metric: MetricType; base: Float32Array; queries: Float32Array; nq: number; truth: Int32Array }
+interface Row { system: string; config: string; buildRate: number; bytesPerVec: number; qps: Record<number, number>; sweep: string }
+interface Searcher { search(q: Float32Array, qi: number): Int32Array | number[]; setEf(ef: number): void; bytes: number; dispose?(): void }
+
+const K = 10;
+const TARGETS = [0.9, 0.95, 0.99];
+const EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+const NPROBES = [1, 2, 4, 8, 16, 32, 64];
+const datasetsDir = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
+
+function log(msg: string): void {
+  console.error(`[bench:vectors] ${msg}`);
+}
+
+function loadReal(name: string, baseFile: string, queryFile: string, metric: MetricType): Dataset | undefined {
+  if (!existsSync(datasetsDir + baseFile)) return undefined;
+  const b = readFvecs(readFileSync(datasetsDir + baseFile));
+  const q = readFvecs(readFileSync(datasetsDir + queryFile));
+  return withTruth({ name, n: b.n, dim: b.dim, metric, base: b.data, queries: q.data, nq: q.n, truth: new Int32Array(0) });
+}
+
+function withTruth(d: Dataset): Dataset {
+  const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
+  return { ...d, truth: exactSearch(col, d.metric, d.queries, d.nq, K).rows as Int32Array };
+}
+
+function generated(n: number, dim: number, seed: number): Dataset {
+  const nq = 200;
+  const all = clustered(seed, n + nq, dim, { clusters: 50, rank: 32, noise: 0.05 });
+  return withTruth({ name: `clustered-${Math.round(n / 1000)}k×${dim}`, n, dim, metric: 'L2', base: all.subarray(0, n * dim), queries: all.slice(n * dim), nq, truth: new Int32Array(0) });
+}
+
+/** Runs the sweep; returns best QPS per recall target and a compact sweep string. */
+function sweep(d: Dataset, s: Searcher, knobs: number[]): { qps: Record<number, number>; sweep: string } {
+  const qps: Record<number, number> = {};
+  const parts: string[] = [];
+  for (const ef of knobs) {
+    s.setEf(ef);
+    const rows = new Int32Array(d.nq * K).fill(-1);
+    s.search(d.queries, 0); // warm-up
+    const t0 = performance.now();
+    for (let qi = 0; qi < d.nq; qi++) {
+      const r = s.search(d.queries, qi);
+      for (let i = 0; i < Math.min(K, r.length); i++) rows[qi * K + i] = r[i]!;
+    }
+    const q = (d.nq / (performance.now() - t0)) * 1000;
+    const rc = recall(rows, d.truth, d.nq, K);
+    parts.push(`${ef}:${rc.toFixed(3)}@${Math.round(q)}`);
+    for (const t of TARGETS) if (rc >= t) qps[t] = Math.max(qps[t] ?? 0, q);
+    if (rc >= 0.999) break;
+  }
+  return { qps, sweep: parts.join(' ') };
+}
+
+async function vesper(d: Dataset, type: string, params: Record<string, unknown>, knob: string): Promise<Row> {
+  const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
+  const t0 = performance.now();
+  const idx: VectorIndex = await getIndexFactory(type).build(col, d.metric, params);
+  const buildRate = d.n / ((performance.now() - t0) / 1000);
+  let p: Record<string, unknown> = {};
+  const s: Searcher = {
+    search: (q, qi) => idx.search(q.subarray(qi * d.dim, (qi + 1) * d.dim), 1, K, { params: p }).rows,
+    setEf: (v) => { p = { [knob]: v }; },
+    bytes: idx.bytesUsed(),
+  };
+  const r = sweep(d, s, knob === 'nprobe' ? NPROBES : EFS);
+  idx.dispose?.();
+  return { system: `Vesper ${type}`, config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
+}
+
+interface HnswNode { initIndex(n: number, m?: number, efc?: number, seed?: number): void; addPoint(p: number[], l: number): void; setEf(ef: number): void; searchKnn(q: number[], k: number): { neighbors: number[] }; writeIndexSync(f: string): void }
+
+async function hnswlibNode(d: Dataset, m: number, efc: number): Promise<Row> {
+  const mod = (await import('hnswlib-node')) as unknown as { default: { HierarchicalNSW: new (s: string, dim: number) => HnswNode } };
+  const space = d.metric === 'L2' ? 'l2' : d.metric === 'IP' ? 'ip' : 'cosine';
+  const idx = new mod.default.HierarchicalNSW(space, d.dim);
+  idx.initIndex(d.n, m, efc, 100);
+  const rows = Array.from({ length: d.n }, (_, i) => Array.from(d.base.subarray(i * d.dim, (i + 1) * d.dim)));
+  const t0 = performance.now();
+  for (let i = 0; i < d.n; i++) idx.addPoint(rows[i]!, i);
+  const buildRate = d.n / ((performance.now() - t0) / 1000);
+  const file = join(tmpdir(), `vesper-bench-${process.pid}.hnsw`);
+  idx.writeIndexSync(file);
+  const bytes = statSync(file).size;
+  rmSync(file);
+  const qs = Array.from({ length: d.nq }, (_, i) => Array.from(d.queries.subarray(i * d.dim, (i + 1) * d.dim)));
+  const r = sweep(d, { search: (_q, qi) => idx.searchKnn(qs[qi]!, K).neighbors, setEf: (ef) => idx.setEf(ef), bytes }, EFS);
+  return { system: 'hnswlib-node', config: `{"M":${m},"efConstruction":${efc}}`, buildRate, bytesPerVec: bytes / d.n, ...r };
+}
+
+interface HnswWasm { initIndex(n: number, m: number, efc: number, seed: number): void; addPoint(p: Float32Array, l: number, r: boolean): void; setEfSearch(ef: number): void; searchKnn(q: Float32Array, k: number, f: undefined): { neighbors: number[] } }
+
+async function hnswlibWasm(d: Dataset, m: number, efc: number): Promise<Row> {
+  const mod = (await import('hnswlib-wasm/dist/hnswlib.js')) as unknown as { loadHnswlib(): Promise<{ HierarchicalNSW: new (s: string, dim: number, f: string) => HnswWasm }> };
+  const lib = await mod.loadHnswlib();
+  const space = d.metric === 'L2' ? 'l2' : d.metric === 'IP' ? 'ip' : 'cosine';
+  const idx = new lib.HierarchicalNSW(space, d.dim, '');
+  idx.initIndex(d.n, m, efc, 100);
+  const t0 = performance.now();
+  for (let i = 0; i < d.n; i++) idx.addPoint(d.base.subarray(i * d.dim, (i + 1) * d.dim), i, false);
+  const buildRate = d.n / ((performance.now() - t0) / 1000);
+  const r = sweep(d, { search: (q, qi) => idx.searchKnn(q.subarray(qi * d.dim, (qi + 1) * d.dim), K, undefined).neighbors, setEf: (ef) => idx.setEfSearch(ef), bytes: NaN }, EFS);
+  return { system: 'hnswlib-wasm', config: `{"M":${m},"efConstruction":${efc}}`, buildRate, bytesPerVec: NaN, ...r };
+}
+
+async function pglite(d: Dataset, m: number | undefined, efc: number | undefined): Promise<Row> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  // the vector extension ships as '@electric-sql/pglite/vector' in releases that bundle it
+  const vecPath = '@electric-sql/pglite/vector';
+  const { vector } = (await import(vecPath)) as { vector: unknown };
+  const pg = await PGlite.create({ extensions: { vector } as unknown as Record<string, never> });
+  await pg.exec(`CREATE EXTENSION IF NOT EXISTS vector; CREATE TABLE items (id int, v vector(${d.dim}));`);
+  const lit = (a: Float32Array): string => `[${Array.from(a).join(',')}]`;
+  for (let s = 0; s < d.n; s += 500) {
+    const vals: string[] = [];
+    for (let i = s; i < Math.min(d.n, s + 500); i++) vals.push(`(${i}, '${lit(d.base.subarray(i * d.dim, (i + 1) * d.dim))}')`);
+    await pg.exec(`INSERT INTO items VALUES ${vals.join(',')}`);
+  }
+  const ops = d.metric === 'L2' ? 'vector_l2_ops' : d.metric === 'IP' ? 'vector_ip_ops' : 'vector_cosine_ops';
+  const op = d.metric === 'L2' ? '<->' : d.metric === 'IP' ? '<#>' : '<=>';
+  const withClause = m === undefined ? '' : ` WITH (m = ${m}, ef_construction = ${efc})`;
+  const t0 = performance.now();
+  await pg.exec(`CREATE INDEX items_v ON items USING hnsw (v ${ops})${withClause}`);
+  const buildRate = d.n / ((performance.now() - t0) / 1000);
+  const size = await pg.query<{ s: number }>(`SELECT pg_relation_size('items_v')::int AS s`);
+  const bytes = size.rows[0]!.s;
+  const qs = Array.from({ length: d.nq }, (_, i) => lit(d.queries.subarray(i * d.dim, (i + 1) * d.dim)));
+  // pglite is async: sweep by hand
+  const qps: Record<number, number> = {};
+  const parts: string[] = [];
+  for (const ef of EFS) {
+    await pg.exec(`SET hnsw.ef_search = ${ef}`);
+    const rows = new Int32Array(d.nq * K).fill(-1);
+    const t1 = performance.now();
+    for (let qi = 0; qi < d.nq; qi++) {
+      const r = await pg.query<{ id: number }>(`SELECT id FROM items ORDER BY v ${op} $1 LIMIT ${K}`, [qs[qi]]);
+      r.rows.forEach((x, i) => (rows[qi * K + i] = x.id));
+    }
+    const q = (d.nq / (performance.now() - t1)) * 1000;
+    const rc = recall(rows, d.truth, d.nq, K);
+    parts.push(`${ef}:${rc.toFixed(3)}@${Math.round(q)}`);
+    for (const t of TARGETS) if (rc >= t) qps[t] = Math.max(qps[t] ?? 0, q);
+    if (rc >= 0.999) break;
+  }
+  await pg.close();
+  return { system: 'pglite+pgvector', config: m === undefined ? 'defaults' : `{"m":${m},"ef_construction":${efc}}`, buildRate, bytesPerVec: bytes / d.n, qps, sweep: parts.join(' ') };
+}
+
+async function orama(d: Dataset): Promise<Row> {
+  const o = await import('@orama/orama');
+  const db = o.create({ schema: { rid: 'number', v: `vector[${d.dim}]` } as const });
+  const docs = Array.from({ length: d.n }, (_, i) => ({ rid: i, v: Array.from(d.base.subarray(i * d.dim, (i + 1) * d.dim)) }));
+  const t0 = performance.now();
+  await o.insertMultiple(db, docs, 1000);
+  const buildRate = d.n / ((performance.now() - t0) / 1000);
+  const rows = new Int32Array(d.nq * K).fill(-1);
+  const t1 = performance.now();
+  for (let qi = 0; qi < d.nq; qi++) {
+    const r = await o.search(db, { mode: 'vector', vector: { value: Array.from(d.queries.subarray(qi * d.dim, (qi + 1) * d.dim)), property: 'v' }, similarity: -1, limit: K, includeVectors: false });
+    r.hits.forEach((h, i) => (rows[qi * K + i] = Number((h.document as { rid: number }).rid)));
+  }
+  const q = (d.nq / (performance.now() - t1)) * 1000;
+  const rc = recall(rows, d.truth, d.nq, K);
+  const qps: Record<number, number> = {};
+  for (const t of TARGETS) if (rc >= t) qps[t] = q;
+  return { system: '@orama/orama', config: 'defaults (cosine, exact)', buildRate, bytesPerVec: NaN, qps, sweep: `exact:${rc.toFixed(3)}@${Math.round(q)}` };
+}
+
+/** Plain-JS exact scan: the floor every index should beat. Returns QPS and GB/s. */
+function jsScan(d: Dataset, nq: number): { qps: number; gbs: number } {
+  const dim = d.dim;
+  const t0 = performance.now();
+  for (let qi = 0; qi < nq; qi++) {
+    const bestD = new Float64Array(K).fill(Infinity);
+    const bestI = new Int32Array(K).fill(-1);
+    const qo = qi * dim;
+    for (let i = 0; i < d.n; i++) {
+      let s = 0;
+      const o = i * dim;
+      for (let j = 0; j < dim; j++) {
+        const x = d.base[o + j]! - d.queries[qo + j]!;
+        s += x * x;
+      }
+      if (s < bestD[K - 1]!) {
+        let p = K - 1;
+        while (p > 0 && bestD[p - 1]! > s) { bestD[p] = bestD[p - 1]!; bestI[p] = bestI[p - 1]!; p--; }
+        bestD[p] = s; bestI[p] = i;
+      }
+    }
+  }
+  const sec = (performance.now() - t0) / 1000;
+  return { qps: nq / sec, gbs: (nq * d.n * dim * 4) / sec / 1e9 };
+}
+
+async function flatScan(d: Dataset, nq: number): Promise<{ qps: number; gbs: number }> {
+  const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
+  const idx = await getIndexFactory('FLAT').build(col, 'L2', {});
+  idx.search(d.queries, 1, K);
+  const t0 = performance.now();
+  for (let qi = 0; qi < nq; qi++) idx.search(d.queries.subarray(qi * d.dim, (qi + 1) * d.dim), 1, K);
+  const sec = (performance.now() - t0) / 1000;
+  idx.dispose?.();
+  return { qps: nq / sec, gbs: (nq * d.n * d.dim * 4) / sec / 1e9 };
+}
+
+const fmt = (x: number | undefined, digits = 0): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits }));
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '—' : `${(a / b).toFixed(2)}×`);
+
+export default async function run(argv: string[]): Promise<string> {
+  const quick = argv.includes('--quick');
+  const nArg = argv.find((a) => a.startsWith('--n='));
+  const genN = nArg !== undefined ? Number(nArg.slice(4)) : 100_000;
+  await loadKernelsNode();
+  const sets: Dataset[] = [];
+  const sift = loadReal('siftsmall 10k×128', 'siftsmall/siftsmall_base.fvecs', 'siftsmall/siftsmall_query.fvecs', 'L2');
+  const arxiv = loadReal('arxiv-gte-small 900×384', 'arxiv-gte-small-1k/base.fvecs', 'arxiv-gte-small-1k/query.fvecs', 'COSINE');
+  if (sift) sets.push(sift);
+  if (arxiv) sets.push(arxiv);
+  if (!quick) {
+    log(`generating clustered sets n=${genN}`);
+    sets.push(generated(genN, 128, 1234), generated(genN, 384, 5678));
+  }
+  const out: string[] = ['## Vector indexes', '', `node ${process.version}, ${new Date().toISOString()}, single-threaded, k=${K}, ${quick ? '--quick' : 'full'} run. QPS = best over the ef/nprobe sweep reaching the recall@10 target (one query per call). Ratios are to hnswlib-node at the same parameters, in this run.`, ''];
+  const sweeps: string[] = [];
+  for (const d of sets) {
+    log(`${d.name}`);
+    const rows: Row[] = [];
+    const tryRun = async (label: string, f: () => Promise<Row>): Promise<void> => {
+      try {
+        log(`  ${label}`);
+        rows.push(await f());
+      } catch (e) {
+        log(`  ${label} failed: ${(e as Error).message}`);
+        rows.push({ system: label, config: `failed: ${(e as Error).message.slice(0, 60)}`, buildRate: NaN, bytesPerVec: NaN, qps: {}, sweep: '' });
+      }
+    };
+    await tryRun('hnswlib-node M16', () => hnswlibNode(d, 16, 200));
+    await tryRun('Vesper HNSW M16', () => vesper(d, 'HNSW', { M: 16, efConstruction: 200 }, 'ef'));
+    await tryRun('hnswlib-wasm M16', () => hnswlibWasm(d, 16, 200));
+    if (!argv.includes('--no-pglite')) {
+      await tryRun('pglite M16', () => pglite(d, 16, 200));
+      if (d.n <= 10_000) await tryRun('pglite defaults', () => pglite(d, undefined, undefined));
+    }
+    if (!argv.includes('--no-orama') && d.n <= 10_000) await tryRun('orama', () => orama(d));
+    await tryRun('Vesper IVF_FLAT', () => vesper(d, 'IVF_FLAT', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
+    await tryRun('Vesper IVF_SQ8', () => vesper(d, 'IVF_SQ8', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
+    const ref = rows.find((r) => r.system === 'hnswlib-node' && r.config.includes('"M":16'));
+    out.push(`### ${d.name} (${d.metric}, ${d.nq} queries)`, '');
+    out.push('| system | params | build vec/s | ×node | B/vec | QPS@0.90 | QPS@0.95 | ×node | QPS@0.99 |', '|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      out.push(`| ${r.system} | ${r.config} | ${fmt(r.buildRate)} | ${ratio(r.buildRate, ref?.buildRate)} | ${fmt(r.bytesPerVec)} | ${fmt(r.qps[0.9])} | ${fmt(r.qps[0.95])} | ${ratio(r.qps[0.95], ref?.qps[0.95])} | ${fmt(r.qps[0.99])} |`);
+      sweeps.push(`- ${d.name} / ${r.system} ${r.config}: ${r.sweep}`);
+    }
+    const scanQ = Math.max(5, Math.min(50, Math.round(2e9 / (d.n * d.dim * 4))));
+    const fs = await flatScan(d, scanQ);
+    const js = jsScan(d, Math.max(2, Math.round(scanQ / 5)));
+    out.push('', `FLAT scan: ${fs.gbs.toFixed(1)} GB/s (${fmt(fs.qps)} QPS) vs plain-JS scan ${js.gbs.toFixed(1)} GB/s (${fmt(js.qps)} QPS): ${(fs.gbs / js.gbs).toFixed(1)}×.`);
+    const sq8 = rows.find((r) => r.system === 'Vesper IVF_SQ8');
+    if (sq8) out.push(`IVF_SQ8: ${fmt(sq8.bytesPerVec)} B/vector = ${(sq8.bytesPerVec / (d.dim * 4)).toFixed(3)}× the float32 vector (${d.dim * 4} B).`);
+    out.push('');
+  }
+  out.push('<details><summary>sweeps (knob:recall@QPS)</summary>', '', ...sweeps, '', '</details>', '');
+  return out.join('\n');
+}

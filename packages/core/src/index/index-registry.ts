@@ -1,0 +1,47 @@
+/**
+ * The registry of vector index types by Milvus name (knowhere's IndexFactory): FLAT, HNSW,
+ * IVF_FLAT, IVF_SQ8, BIN_FLAT, AUTOINDEX; `openIndex` opens any serialized index by the type
+ * recorded in its header.
+ */
+import { VesperError } from '../errors/index.ts';
+import type { VectorIndex, VectorIndexFactory } from './vector-index.ts';
+import { flatFactory } from './flat-index.ts';
+import { hnswFactory } from './hnsw-index.ts';
+import { ivfFlatFactory, ivfSq8Factory } from './ivf-index.ts';
+import { binFlatFactory } from './bin-flat-index.ts';
+import { makeAutoIndexFactory } from './auto-index.ts';
+import { peekIndexType } from './index-format.ts';
+
+const factories = new Map<string, VectorIndexFactory>();
+for (const f of [flatFactory, hnswFactory, ivfFlatFactory, ivfSq8Factory, binFlatFactory]) factories.set(f.indexType, f);
+factories.set('AUTOINDEX', makeAutoIndexFactory(openIndex));
+
+/** Index types this build supports, in Milvus spelling. */
+export const SUPPORTED_INDEX_TYPES: readonly string[] = [...factories.keys()];
+
+/**
+ * The factory for a Milvus index type name (case-insensitive).
+ * @throws INDEX_NOT_SUPPORTED for unknown or unsupported types.
+ */
+export function getIndexFactory(indexType: string): VectorIndexFactory {
+  const f = typeof indexType === 'string' ? factories.get(indexType.toUpperCase()) : undefined;
+  if (f === undefined) {
+    throw new VesperError(
+      'INDEX_NOT_SUPPORTED',
+      `invalid index type: ${String(indexType)}, supported: [${SUPPORTED_INDEX_TYPES.join(' ')}]`,
+      { indexType },
+    );
+  }
+  return f;
+}
+
+/**
+ * Opens a serialized index of any supported type (no rebuild).
+ * @throws FORMAT_CORRUPT / FORMAT_UNSUPPORTED for files this build cannot read.
+ */
+export function openIndex(bytes: Uint8Array): VectorIndex | Promise<VectorIndex> {
+  const type = peekIndexType(bytes);
+  const f = factories.get(type);
+  if (f === undefined || type === 'AUTOINDEX') throw new VesperError('FORMAT_UNSUPPORTED', `vector index file of unknown type ${type}`);
+  return f.open(bytes);
+}

@@ -1,0 +1,154 @@
+/* eslint-disable */
+// @ts-nocheck -- AssemblyScript source: compiled by asc (scripts/build-wasm.mjs), not by tsc.
+/**
+ * Batch kernels: one query against many rows, or many queries against a block, so JS crosses
+ * into WASM once per block (knowhere's brute-force search). Top-k scans keep a max-heap
+ * (heap.ts) of internal distances: L2 = squared L2, IP = -dot (COSINE rows are stored
+ * normalized, so it is IP), HAMMING = bit count, JACCARD = Jaccard distance.
+ * `allow` is a bitset pointer (bit r = row r, u32 words) or 0 for "all rows".
+ * Metric codes: float 0 = L2, 1 = IP, 2 = COSINE (batch only); binary 0 = HAMMING, 1 = JACCARD.
+ */
+import { l2sq, dot, cosine, hamming, jaccard, i8dot, i8l2, sq8l2, sq8dot } from './distance';
+import { maxOffer } from './heap';
+
+function allowed(allow: usize, row: i32): bool {
+  if (allow == 0) return true;
+  return ((load<u32>(allow + ((<usize>(row >>> 5)) << 2)) >>> (<u32>row & 31)) & 1) != 0;
+}
+
+/** out[i] = metric(q, row i) for n rows (true metric values, not internal). */
+export function batchF32(metric: i32, q: usize, base: usize, n: i32, dim: i32, out: usize): void {
+  const stride = (<usize>dim) << 2;
+  for (let i: i32 = 0; i < n; i++) {
+    const r = base + <usize>i * stride;
+    const d = metric == 0 ? l2sq(q, r, dim) : metric == 1 ? dot(q, r, dim) : cosine(q, r, dim);
+    store<f32>(out + ((<usize>i) << 2), d);
+  }
+}
+
+/** out[j*n + i] = metric(query j, row i): nq queries against a block of n rows. */
+export function batchManyF32(metric: i32, qs: usize, nq: i32, base: usize, n: i32, dim: i32, out: usize): void {
+  const stride = (<usize>dim) << 2;
+  for (let j: i32 = 0; j < nq; j++) {
+    batchF32(metric, qs + <usize>j * stride, base, n, dim, out + (<usize>j * <usize>n << 2));
+  }
+}
+
+export function batchBin(metric: i32, q: usize, base: usize, n: i32, nbytes: i32, out: usize): void {
+  for (let i: i32 = 0; i < n; i++) {
+    const r = base + <usize>i * <usize>nbytes;
+    const d: f32 = metric == 0 ? <f32>hamming(q, r, nbytes) : jaccard(q, r, nbytes);
+    store<f32>(out + ((<usize>i) << 2), d);
+  }
+}
+
+/** int8 rows: metric 0 = squared L2, 1 = dot (exact integers, returned as i32). */
+export function batchI8(metric: i32, q: usize, base: usize, n: i32, dim: i32, out: usize): void {
+  for (let i: i32 = 0; i < n; i++) {
+    const r = base + <usize>i * <usize>dim;
+    store<i32>(out + ((<usize>i) << 2), metric == 0 ? i8l2(q, r, dim) : i8dot(q, r, dim));
+  }
+}
+
+/** SQ8 codes: metric 0 = weighted L2 (a = qp, b = w), 1 = dot (a = qs, b unused) + bias. */
+export function batchSq8(metric: i32, a: usize, b: usize, bias: f32, codes: usize, n: i32, dim: i32, out: usize): void {
+  for (let i: i32 = 0; i < n; i++) {
+    const r = codes + <usize>i * <usize>dim;
+    store<f32>(out + ((<usize>i) << 2), metric == 0 ? sq8l2(a, b, r, dim) : sq8dot(a, r, dim) + bias);
+  }
+}
+
+/**
+ * Top-k over slots [start, start+count) of a float block (slot s at base + s*dim*4). The
+ * allow check uses row = ids ? ids[s] : s; the heap stores the slot. Returns the heap size.
+ */
+export function scanTopkF32(
+  metric: i32, q: usize, base: usize, dim: i32, start: i32, count: i32,
+  ids: usize, allow: usize, heap: usize, k: i32, size: i32,
+): i32 {
+  const stride = (<usize>dim) << 2;
+  const end = start + count;
+  for (let s = start; s < end; s++) {
+    const row = ids == 0 ? s : load<i32>(ids + ((<usize>s) << 2));
+    if (!allowed(allow, row)) continue;
+    const r = base + <usize>s * stride;
+    const d: f32 = metric == 0 ? l2sq(q, r, dim) : -dot(q, r, dim);
+    if (size < k || d < load<f32>(heap)) size = maxOffer(heap, size, k, d, s);
+  }
+  return size;
+}
+
+/** Top-k over an explicit list of slots (sel, nsel i32s), rows at base + slot*stride bytes. */
+export function scanSelF32(
+  metric: i32, q: usize, base: usize, stride: i32, dim: i32, sel: usize, nsel: i32, heap: usize, k: i32, size: i32,
+): i32 {
+  for (let j: i32 = 0; j < nsel; j++) {
+    const s = load<i32>(sel + ((<usize>j) << 2));
+    const r = base + <usize>s * <usize>stride;
+    const d: f32 = metric == 0 ? l2sq(q, r, dim) : -dot(q, r, dim);
+    if (size < k || d < load<f32>(heap)) size = maxOffer(heap, size, k, d, s);
+  }
+  return size;
+}
+
+export function scanTopkBin(
+  metric: i32, q: usize, base: usize, nbytes: i32, start: i32, count: i32,
+  allow: usize, heap: usize, k: i32, size: i32,
+): i32 {
+  const end = start + count;
+  for (let s = start; s < end; s++) {
+    if (!allowed(allow, s)) continue;
+    const r = base + <usize>s * <usize>nbytes;
+    const d: f32 = metric == 0 ? <f32>hamming(q, r, nbytes) : jaccard(q, r, nbytes);
+    if (size < k || d < load<f32>(heap)) size = maxOffer(heap, size, k, d, s);
+  }
+  return size;
+}
+
+/** SQ8 top-k over slots (see scanTopkF32); metric 0 = L2 (a = qp, b = w), 1 = IP (a = qs, bias = q·vmin). */
+export function scanTopkSq8(
+  metric: i32, a: usize, b: usize, bias: f32, codes: usize, dim: i32, start: i32, count: i32,
+  ids: usize, allow: usize, heap: usize, k: i32, size: i32,
+): i32 {
+  const end = start + count;
+  for (let s = start; s < end; s++) {
+    const row = ids == 0 ? s : load<i32>(ids + ((<usize>s) << 2));
+    if (!allowed(allow, row)) continue;
+    const r = codes + <usize>s * <usize>dim;
+    const d: f32 = metric == 0 ? sq8l2(a, b, r, dim) : -(sq8dot(a, r, dim) + bias);
+    if (size < k || d < load<f32>(heap)) size = maxOffer(heap, size, k, d, s);
+  }
+  return size;
+}
+
+/** SQ8 top-k over an explicit list of slots. */
+export function scanSelSq8(
+  metric: i32, a: usize, b: usize, bias: f32, codes: usize, dim: i32, sel: usize, nsel: i32, heap: usize, k: i32, size: i32,
+): i32 {
+  for (let j: i32 = 0; j < nsel; j++) {
+    const s = load<i32>(sel + ((<usize>j) << 2));
+    const r = codes + <usize>s * <usize>dim;
+    const d: f32 = metric == 0 ? sq8l2(a, b, r, dim) : -(sq8dot(a, r, dim) + bias);
+    if (size < k || d < load<f32>(heap)) size = maxOffer(heap, size, k, d, s);
+  }
+  return size;
+}
+
+/**
+ * Nearest centroid (squared L2) for each of nx points: outIdx[i] (i32), outDist[i] (f32).
+ * The k-means assignment step.
+ */
+export function assignNearest(xs: usize, nx: i32, cents: usize, nc: i32, dim: i32, outIdx: usize, outDist: usize): void {
+  const stride = (<usize>dim) << 2;
+  for (let i: i32 = 0; i < nx; i++) {
+    const x = xs + <usize>i * stride;
+    let best: f32 = Infinity;
+    let bi: i32 = 0;
+    for (let c: i32 = 0; c < nc; c++) {
+      const d = l2sq(x, cents + <usize>c * stride, dim);
+      if (d < best) { best = d; bi = c; }
+    }
+    store<i32>(outIdx + ((<usize>i) << 2), bi);
+    store<f32>(outDist + ((<usize>i) << 2), best);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * Public face of the kernels layer: the loader (init once, then synchronous), the arena type
+ * and the scalar twins. Index code imports from here.
+ */
+export { initKernels, getKernels, kernelsReady, kernelsModule, type KernelSource } from './loader.ts';
+export { WasmArena } from './wasm-arena.ts';
+export type { KernelExports, WasmModule } from './wasm-api.ts';
+export * from './scalar.ts';

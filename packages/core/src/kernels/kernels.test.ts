@@ -1,0 +1,140 @@
+/**
+ * Every WASM kernel against its scalar twin (scalar.ts) across dims 1..2048, including
+ * non-multiples of 4 and 8. Tolerance: relative error ≤ 1e-5, measured against the scale of
+ * the sum (Σ|a_i b_i|) for sums whose terms can cancel (dot, SQ8 dot).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Random, testSeed } from '../util/random.ts';
+import { loadKernelsNode } from '../node/kernels.ts';
+import type { WasmArena } from './wasm-arena.ts';
+import * as ref from './scalar.ts';
+
+const seed = testSeed(process.env.VESPER_SEED);
+let rt: WasmArena;
+beforeAll(async () => {
+  rt = await loadKernelsNode();
+});
+
+const DIMS = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 100, 127, 128, 129, 255, 384, 511, 768, 1000, 1023, 1536, 2047, 2048];
+
+function randF32(r: Random, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = r.gaussian();
+  return a;
+}
+
+function close(w: number, t: number, scale: number, msg: string): void {
+  const err = Math.abs(w - t) / Math.max(Math.abs(t), scale, 1e-30);
+  expect(err, `${msg} wasm=${w} ts=${t} seed=${seed}`).toBeLessThanOrEqual(1e-5);
+}
+
+describe(`kernels vs scalar twins (seed ${seed})`, () => {
+  it('float L2, IP, COSINE, normalize', () => {
+    const r = new Random(seed);
+    for (const dim of DIMS) {
+      const a = randF32(r, dim);
+      const b = randF32(r, dim);
+      const pa = rt.alloc(dim * 4);
+      const pb = rt.alloc(dim * 4);
+      rt.write(pa, a);
+      rt.write(pb, b);
+      let absDot = 0;
+      for (let i = 0; i < dim; i++) absDot += Math.abs(a[i]! * b[i]!);
+      close(rt.k.l2sq(pa, pb, dim), ref.l2sqRef(a, b), 0, `l2 dim=${dim}`);
+      close(rt.k.dot(pa, pb, dim), ref.dotRef(a, b), absDot, `dot dim=${dim}`);
+      const na = Math.sqrt(ref.dotRef(a, a) * ref.dotRef(b, b));
+      close(rt.k.cosine(pa, pb, dim), ref.cosineRef(a, b), absDot / na, `cosine dim=${dim}`);
+      rt.k.normalize(pa, dim);
+      ref.normalizeRef(a);
+      const got = rt.f32().subarray(pa / 4, pa / 4 + dim);
+      for (let i = 0; i < dim; i++) close(got[i]!, a[i]!, 1e-6, `normalize dim=${dim} i=${i}`);
+      rt.release(pa);
+      rt.release(pb);
+    }
+  });
+
+  it('binary HAMMING and JACCARD', () => {
+    const r = new Random(seed + 1);
+    for (const bytes of [1, 2, 3, 7, 8, 9, 16, 31, 64, 65, 128, 256]) {
+      const a = new Uint8Array(bytes).map(() => r.int(256));
+      const b = new Uint8Array(bytes).map(() => (r.bool(0.3) ? a[0]! : r.int(256)));
+      const pa = rt.alloc(bytes);
+      const pb = rt.alloc(bytes);
+      rt.write(pa, a);
+      rt.write(pb, b);
+      expect(rt.k.hamming(pa, pb, bytes), `hamming bytes=${bytes} seed=${seed}`).toBe(ref.hammingRef(a, b));
+      close(rt.k.jaccard(pa, pb, bytes), ref.jaccardRef(a, b), 0, `jaccard bytes=${bytes}`);
+      rt.u8().fill(0, pa, pa + bytes);
+      rt.u8().fill(0, pb, pb + bytes);
+      expect(rt.k.jaccard(pa, pb, bytes)).toBe(0);
+      rt.release(pa);
+      rt.release(pb);
+    }
+  });
+
+  it('int8 dot/L2 and SQ8 dot/L2', () => {
+    const r = new Random(seed + 2);
+    for (const dim of DIMS) {
+      const a = new Int8Array(dim).map(() => r.range(-128, 127));
+      const b = new Int8Array(dim).map(() => r.range(-128, 127));
+      const codes = new Uint8Array(dim).map(() => r.int(256));
+      const qp = randF32(r, dim).map((x) => x * 50 + 128);
+      const w = randF32(r, dim).map((x) => Math.abs(x) * 1e-3);
+      const pa = rt.alloc(dim);
+      const pb = rt.alloc(dim);
+      const pc = rt.alloc(dim);
+      const pq = rt.alloc(dim * 4);
+      const pw = rt.alloc(dim * 4);
+      rt.write(pa, a);
+      rt.write(pb, b);
+      rt.write(pc, codes);
+      rt.write(pq, qp);
+      rt.write(pw, w);
+      expect(rt.k.i8dot(pa, pb, dim), `i8dot dim=${dim} seed=${seed}`).toBe(ref.i8dotRef(a, b));
+      expect(rt.k.i8l2(pa, pb, dim), `i8l2 dim=${dim} seed=${seed}`).toBe(ref.i8l2Ref(a, b));
+      close(rt.k.sq8l2(pq, pw, pc, dim), ref.sq8l2Ref(qp, w, codes), 0, `sq8l2 dim=${dim}`);
+      let abs = 0;
+      for (let i = 0; i < dim; i++) abs += Math.abs(qp[i]! * codes[i]!);
+      close(rt.k.sq8dot(pq, pc, dim), ref.sq8dotRef(qp, codes), abs, `sq8dot dim=${dim}`);
+      for (const p of [pa, pb, pc, pq, pw]) rt.release(p);
+    }
+  });
+
+  it('batch forms equal the single kernels', () => {
+    const r = new Random(seed + 3);
+    for (const dim of [3, 16, 129]) {
+      const n = 37;
+      const nq = 3;
+      const rows = randF32(r, n * dim);
+      const qs = randF32(r, nq * dim);
+      const pr = rt.alloc(rows.byteLength);
+      const pq = rt.alloc(qs.byteLength);
+      const out = rt.alloc(nq * n * 4);
+      rt.write(pr, rows);
+      rt.write(pq, qs);
+      for (const metric of [0, 1, 2]) {
+        rt.k.batchManyF32(metric, pq, nq, pr, n, dim, out);
+        const got = rt.f32().slice(out / 4, out / 4 + nq * n);
+        for (let j = 0; j < nq; j++) {
+          const q = qs.subarray(j * dim, (j + 1) * dim);
+          for (let i = 0; i < n; i++) {
+            const row = rows.subarray(i * dim, (i + 1) * dim);
+            const want = metric === 0 ? ref.l2sqRef(q, row) : metric === 1 ? ref.dotRef(q, row) : ref.cosineRef(q, row);
+            expect(Math.abs(got[j * n + i]! - want), `metric=${metric} dim=${dim} seed=${seed}`).toBeLessThan(1e-4 * dim);
+          }
+        }
+      }
+      for (const p of [pr, pq, out]) rt.release(p);
+    }
+  });
+
+  it('arena: alloc/free reuse, zeroing, and the 4 GiB limit as a coded error', () => {
+    const a = rt.alloc(1000);
+    rt.u8().fill(7, a, a + 1000);
+    rt.release(a);
+    const b = rt.alloc(1000);
+    expect(rt.u8()[b]).toBe(0);
+    rt.release(b);
+    expect(() => rt.alloc(5 * 2 ** 30)).toThrow(expect.objectContaining({ error: 'RESOURCE_EXHAUSTED' }));
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Scalar TypeScript twins of every WASM kernel (assembly/*.ts): the test oracle. They
+ * accumulate in f64 and round once, so they are at least as accurate as the SIMD kernels.
+ * Also used where WASM is not worth a crossing (a handful of distances). knowhere's
+ * distances_ref.
+ */
+
+export function l2sqRef(a: Float32Array, b: Float32Array, dim = a.length): number {
+  let s = 0;
+  for (let i = 0; i < dim; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return Math.fround(s);
+}
+
+export function dotRef(a: Float32Array, b: Float32Array, dim = a.length): number {
+  let s = 0;
+  for (let i = 0; i < dim; i++) s += a[i]! * b[i]!;
+  return Math.fround(s);
+}
+
+export function cosineRef(a: Float32Array, b: Float32Array, dim = a.length): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < dim; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return aa === 0 || bb === 0 ? 0 : Math.fround(ab / Math.sqrt(aa * bb));
+}
+
+export function normalizeRef(v: Float32Array, dim = v.length): void {
+  let n = 0;
+  for (let i = 0; i < dim; i++) n += v[i]! * v[i]!;
+  if (n === 0) return;
+  const inv = 1 / Math.sqrt(n);
+  for (let i = 0; i < dim; i++) v[i] = v[i]! * inv;
+}
+
+function popcount8(x: number): number {
+  let c = 0;
+  while (x !== 0) {
+    x &= x - 1;
+    c++;
+  }
+  return c;
+}
+
+export function hammingRef(a: Uint8Array, b: Uint8Array, nbytes = a.length): number {
+  let c = 0;
+  for (let i = 0; i < nbytes; i++) c += popcount8(a[i]! ^ b[i]!);
+  return c;
+}
+
+export function jaccardRef(a: Uint8Array, b: Uint8Array, nbytes = a.length): number {
+  let inter = 0;
+  let uni = 0;
+  for (let i = 0; i < nbytes; i++) {
+    inter += popcount8(a[i]! & b[i]!);
+    uni += popcount8(a[i]! | b[i]!);
+  }
+  return uni === 0 ? 0 : Math.fround(1 - inter / uni);
+}
+
+export function i8dotRef(a: Int8Array, b: Int8Array, dim = a.length): number {
+  let s = 0;
+  for (let i = 0; i < dim; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export function i8l2Ref(a: Int8Array, b: Int8Array, dim = a.length): number {
+  let s = 0;
+  for (let i = 0; i < dim; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return s;
+}
+
+/** SQ8 weighted L2: sum w[i] * (qp[i] - codes[i])^2. */
+export function sq8l2Ref(qp: Float32Array, w: Float32Array, codes: Uint8Array, dim = codes.length): number {
+  let s = 0;
+  for (let i = 0; i < dim; i++) {
+    const x = qp[i]! - codes[i]!;
+    s += w[i]! * x * x;
+  }
+  return Math.fround(s);
+}
+
+/** SQ8 dot: sum qs[i] * codes[i]. */
+export function sq8dotRef(qs: Float32Array, codes: Uint8Array, dim = codes.length): number {
+  let s = 0;
+  for (let i = 0; i < dim; i++) s += qs[i]! * codes[i]!;
+  return Math.fround(s);
+}

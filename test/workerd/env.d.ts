@@ -1,0 +1,20 @@
+/**
+ * Types for the suites that run inside workerd: the pool's `cloudflare:test` module, the
+ * bindings test/workerd/vitest.config.ts gives the runner, and the main module's exports
+ * (checked by packages/edge/tsconfig.json, never by the root Node tsconfig).
+ */
+/// <reference types="@cloudflare/vitest-pool-workers/types" />
+import type * as EdgeMain from '../../packages/edge/src/index.ts';
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** The seed randomized suites use, from the host's VESPER_SEED ('' when unset). */
+      readonly VESPER_SEED: string;
+    }
+    interface GlobalProps {
+      /** wrangler.toml `main`: types `exports.default` from `cloudflare:workers` in the suites. */
+      mainModule: typeof EdgeMain;
+    }
+  }
+}

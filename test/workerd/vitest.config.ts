@@ -1,0 +1,29 @@
+/**
+ * The workerd test project: every test/workerd/**\/*.test.ts runs inside workerd (the Workers
+ * Vitest pool on miniflare), configured from the root wrangler.toml — the same main module,
+ * compatibility date and module rules as the deployed Worker. The host's VESPER_SEED reaches
+ * the randomized suites as a binding, because workerd has no host environment.
+ */
+import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export default defineConfig({
+  root,
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: `${root}/wrangler.toml` },
+      miniflare: {
+        bindings: { VESPER_SEED: process.env.VESPER_SEED ?? '' },
+      },
+    }),
+  ],
+  test: {
+    name: 'workerd',
+    include: ['test/workerd/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});

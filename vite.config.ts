@@ -1,0 +1,13 @@
+/**
+ * Vite config for the demo app (demo/). `@vesper/core` ships its WASM through an `exports`
+ * entry that the app imports as a URL, so it is excluded from dependency pre-bundling (a
+ * pre-bundled copy would lose the file next to it).
+ */
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: 'demo',
+  optimizeDeps: { exclude: ['@vesper/core', '@vesper/browser'] },
+  server: { host: '127.0.0.1', port: 5173 },
+  build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022' },
+});
