@@ -1,0 +1,32 @@
+/**
+ * The README's example is run as written: the first ```ts block is extracted, executed with
+ * tsx in a fresh data directory, and its output checked.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import { cleanup, tempDir } from './fixtures/open.ts';
+
+afterAll(cleanup);
+
+it('the README example runs and prints the expected hit', async () => {
+  const root = join(import.meta.dirname, '..');
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(code).toBeDefined();
+  const file = join(root, 'test', '.readme-example.ts');
+  await writeFile(file, code!);
+  try {
+    const dir = await tempDir();
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      env: { ...process.env, VESPER_DATA: join(dir, 'db') },
+    });
+    expect(stdout).toContain("title: 'Hyperion'");
+    expect(stdout).not.toContain('Dune');
+  } finally {
+    await rm(file, { force: true });
+  }
+}, 60_000);
