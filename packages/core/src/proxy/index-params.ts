@@ -4,10 +4,11 @@
  * params are valid. AUTOINDEX resolves to a concrete type as Milvus's does.
  */
 import { VesperError } from '../errors/index.ts';
-import { DataType, dataTypeName, isNumericType, isVectorType } from '../schema/data-type.ts';
+import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
+import { validateScalarIndex } from '../expr/index.ts';
 
 export const SCALAR_INDEX_TYPES = ['INVERTED', 'STL_SORT', 'TRIE', 'BITMAP'] as const;
 
@@ -72,7 +73,7 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
     if (!(SCALAR_INDEX_TYPES as readonly string[]).includes(indexType)) {
       throw new VesperError('INDEX_NOT_SUPPORTED', `index type ${indexType} is not supported on scalar field ${field.name}; use one of ${SCALAR_INDEX_TYPES.join(', ')}`);
     }
-    checkScalarFit(field, indexType);
+    validateScalarIndex(indexType, field);
     return { field, indexName, indexType, params };
   }
   const metric = (typeof rawMetric === 'string' && rawMetric !== '' ? rawMetric.toUpperCase() : defaultMetric(field.data_type)) as MetricType;
@@ -87,15 +88,4 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
     throw new VesperError('INDEX_NOT_SUPPORTED', `index type ${indexType} is not available in this build`);
   }
   return { field, indexName, indexType, metricType: metric, params };
-}
-
-function checkScalarFit(field: FieldSchema, indexType: string): void {
-  const t = field.data_type;
-  const numeric = isNumericType(t);
-  const ok =
-    indexType === 'STL_SORT' ? numeric
-    : indexType === 'TRIE' ? t === DataType.VarChar
-    : indexType === 'BITMAP' ? t === DataType.Bool || (t >= DataType.Int8 && t <= DataType.Int64) || t === DataType.VarChar || t === DataType.Array
-    : t !== DataType.JSON;
-  if (!ok) throw new VesperError('PARAMETER_INVALID', `index type ${indexType} does not fit ${dataTypeName(t)} field ${field.name}`);
 }

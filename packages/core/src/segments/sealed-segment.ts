@@ -7,12 +7,15 @@
 import type { Column } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
+import type { ScalarIndex } from '../expr/index.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { Segment, type PkValue } from './segment.ts';
 
 export class SealedSegment extends Segment {
   readonly sealed = true;
   readonly indexes = new Map<string, VectorIndex>();
+  /** Scalar indexes by field; the filter planner asks for them through `scalarIndex`. */
+  readonly scalarIndexes = new Map<string, ScalarIndex>();
 
   constructor(
     public record: SegmentRecord,
@@ -39,6 +42,15 @@ export class SealedSegment extends Segment {
 
   override column(name: string): Column | undefined {
     return this.cols.get(name);
+  }
+
+  scalarIndex(field: string): ScalarIndex | undefined {
+    return this.scalarIndexes.get(field);
+  }
+
+  /** Whether the segment has the named field's index (vector or scalar) ready. */
+  hasIndex(field: string): boolean {
+    return this.indexes.has(field) || this.scalarIndexes.has(field);
   }
 
   columns(): ReadonlyMap<string, Column> {

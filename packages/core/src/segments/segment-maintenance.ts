@@ -11,6 +11,8 @@ import { takeRows, concatColumns } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
 import { primaryField, type MetricType } from '../schema/types.ts';
 import type { IndexInfo } from '../catalog/types.ts';
+import type { VectorColumn } from '../schema/columns.ts';
+import { buildScalarIndex, type ScalarIndexType } from '../expr/index.ts';
 import { TS_FIELD, encodeBatch } from '../storage/batch-file.ts';
 import { keys } from '../storage/keys.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
@@ -116,34 +118,36 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
   }
 }
 
-/** Vector indexes the collection defines. */
-function vectorIndexes(m: SegmentManager): IndexInfo[] {
-  return m.info.indexes.filter((i) => {
-    const f = m.info.schema.fields.find((x) => x.name === i.fieldName);
-    return f !== undefined && isVectorType(f.data_type);
-  });
-}
-
-/** Starts background builds of every missing vector index on the given sealed segments. */
+/** Starts background builds of every missing index (vector or scalar) on the given sealed segments. */
 export function scheduleIndexBuilds(m: SegmentManager, segments: readonly SealedSegment[]): void {
-  const factoryOf = m.deps.indexFactory;
-  if (!factoryOf) return;
-  for (const idx of vectorIndexes(m)) {
+  for (const idx of m.info.indexes) {
+    const field = m.info.schema.fields.find((x) => x.name === idx.fieldName);
+    if (!field) continue;
+    const scalar = !isVectorType(field.data_type);
+    if (!scalar && !m.deps.indexFactory) continue;
     for (const seg of segments) {
-      if (seg.indexes.has(idx.fieldName) || seg.record.indexes.some((r) => r.indexId === idx.indexId)) continue;
-      m.track(
-        m.locks.run([`index:${seg.id}:${idx.fieldName}`], () => buildOne(m, seg, idx, factoryOf(idx.indexType))),
-      );
+      if (seg.hasIndex(idx.fieldName) || seg.record.indexes.some((r) => r.indexId === idx.indexId)) continue;
+      m.track(m.locks.run([`index:${seg.id}:${idx.fieldName}`], () => buildOne(m, seg, idx, scalar)));
     }
   }
 }
 
-async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, factory: ReturnType<NonNullable<SegmentManager['deps']['indexFactory']>>): Promise<void> {
-  if (seg.indexes.has(idx.fieldName) || !m.sealed.includes(seg) || !m.info.indexes.some((i) => i.indexId === idx.indexId)) return;
+async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, scalar: boolean): Promise<void> {
+  if (seg.hasIndex(idx.fieldName) || !m.sealed.includes(seg) || !m.info.indexes.some((i) => i.indexId === idx.indexId)) return;
   const col = seg.column(idx.fieldName);
-  if (!col || !isVectorType(col.type)) return;
-  const index = await factory.build(col as never, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal });
-  const bytes = index.serialize();
+  if (!col) return;
+  let attach: () => void;
+  let bytes: Uint8Array;
+  if (scalar) {
+    const index = buildScalarIndex(idx.indexType as ScalarIndexType, col);
+    bytes = index.serialize();
+    attach = () => seg.scalarIndexes.set(idx.fieldName, index);
+  } else {
+    const factory = m.deps.indexFactory!(idx.indexType);
+    const index = await factory.build(col as VectorColumn, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal });
+    bytes = index.serialize();
+    attach = () => seg.indexes.set(idx.fieldName, index);
+  }
   const key = keys.indexFile(m.info.id, seg.id, idx.fieldName, idx.indexId);
   try {
     await putTracked(m, key, bytes);
@@ -158,7 +162,7 @@ async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, f
       }),
     }));
     if (present && m.info.indexes.some((i) => i.indexId === idx.indexId)) {
-      seg.indexes.set(idx.fieldName, index);
+      attach();
       seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
     }
   } finally {
@@ -172,6 +176,7 @@ export async function dropIndexFiles(m: SegmentManager, fieldName: string): Prom
   for (const seg of m.sealed) {
     seg.indexes.get(fieldName)?.dispose?.();
     seg.indexes.delete(fieldName);
+    seg.scalarIndexes.delete(fieldName);
     seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
   }
 }

@@ -28,6 +28,7 @@ import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../wal/wal-rec
 import { GrowingSegment } from './growing-segment.ts';
 import { SealedSegment } from './sealed-segment.ts';
 import { decodeDeltaLog } from './delta-log.ts';
+import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
 import type { PkValue, Segment } from './segment.ts';
 import { DEFAULT_SEAL_POLICY, shouldSeal, type SealPolicy } from './seal-policy.ts';
 
@@ -50,6 +51,10 @@ export interface ShardState {
   lastLsn: number;
   /** Timestamps allocated but not yet applied (at most one: writes are serialized per shard). */
   readonly inflight: Map<bigint, Promise<void>>;
+}
+
+export function isScalarIndexType(t: string): boolean {
+  return (SCALAR_INDEX_TYPES as readonly string[]).includes(t);
 }
 
 export function channelName(collectionId: number, shard: number): string {
@@ -117,10 +122,14 @@ export class SegmentManager {
         for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
       }
       for (const idx of rec.indexes) {
-        const factory = this.deps.indexFactory?.(idx.indexType);
-        const data = factory ? await objects.get(idx.key) : undefined;
-        // An index that cannot be opened is not fatal: the segment is searched exactly.
-        if (factory && data) seg.indexes.set(idx.field, await factory.open(data));
+        const data = await objects.get(idx.key);
+        // A missing index file is not fatal: the segment is scanned/searched exactly.
+        if (!data) continue;
+        if (isScalarIndexType(idx.indexType)) seg.scalarIndexes.set(idx.field, openScalarIndex(data));
+        else {
+          const factory = this.deps.indexFactory?.(idx.indexType);
+          if (factory) seg.indexes.set(idx.field, await factory.open(data));
+        }
       }
       this.sealed.push(seg);
     }

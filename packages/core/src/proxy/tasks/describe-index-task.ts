@@ -3,7 +3,6 @@
  * indexed rows, pending rows, and state (Finished when every sealed segment has it).
  */
 import { VesperError } from '../../errors/index.ts';
-import { isVectorType } from '../../schema/data-type.ts';
 import type { IndexInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { keyValuePairs } from '../render.ts';
@@ -45,11 +44,9 @@ export class DescribeIndexTask extends Task<DescribeIndexRequest, { status: Stat
     this.out = chosen.map((i) => this.describe(i, mgr.sealed, mgr.segments().reduce((n, s) => n + s.rowCount, 0)));
   }
 
-  private describe(i: IndexInfo, sealed: readonly { rowCount: number; indexes: ReadonlyMap<string, unknown> }[], totalRows: number): IndexDescription {
-    const field = this.ctx.collection(this.req).schema.fields.find((f) => f.name === i.fieldName);
-    const vector = field !== undefined && isVectorType(field.data_type);
+  private describe(i: IndexInfo, sealed: readonly { rowCount: number; hasIndex(field: string): boolean }[], totalRows: number): IndexDescription {
     const sealedRows = sealed.reduce((n, s) => n + s.rowCount, 0);
-    const indexed = vector ? sealed.filter((s) => s.indexes.has(i.fieldName)).reduce((n, s) => n + s.rowCount, 0) : sealedRows;
+    const indexed = sealed.filter((s) => s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
     const pending = sealedRows - indexed;
     return {
       index_name: i.indexName,
