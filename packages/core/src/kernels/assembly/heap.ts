@@ -55,12 +55,35 @@ export function maxPop(h: usize, size: i32): i32 {
   return n;
 }
 
+/** Replaces the top (largest) entry of a non-empty max-heap by (d, id): one sift-down. */
+export function maxReplaceTop(h: usize, size: i32, d: f32, id: i32): void {
+  let i = 0;
+  while (true) {
+    let c = 2 * i + 1;
+    if (c >= size) break;
+    let cp = h + ((<usize>c) << 3);
+    let cd = load<f32>(cp);
+    if (c + 1 < size) {
+      const rp = cp + 8;
+      const rd = load<f32>(rp);
+      if (rd > cd) { c++; cp = rp; cd = rd; }
+    }
+    if (cd <= d) break;
+    const ip = h + ((<usize>i) << 3);
+    store<u64>(ip, load<u64>(cp));
+    i = c;
+  }
+  const ip = h + ((<usize>i) << 3);
+  store<f32>(ip, d);
+  store<i32>(ip, id, 4);
+}
+
 /** Offers (d, id) to a max-heap holding at most k entries. */
 export function maxOffer(h: usize, size: i32, k: i32, d: f32, id: i32): i32 {
   if (size < k) return maxPush(h, size, d, id);
   if (d >= load<f32>(h)) return size;
-  size = maxPop(h, size);
-  return maxPush(h, size, d, id);
+  maxReplaceTop(h, size, d, id);
+  return size;
 }
 
 export function minPush(h: usize, size: i32, d: f32, id: i32): i32 {

@@ -67,6 +67,11 @@ function nextEpoch(ctx: usize): u32 {
   return e;
 }
 
+/** Unvisited neighbours of the node being expanded (M0 ≤ 4096 ids). */
+const NBUF: usize = memory.data(4 * 4096, 16);
+/** Sink for the touch loads in searchLayer, so they are not optimized away. */
+let gSink: u32 = 0;
+
 let gEp: i32 = 0;
 let gEpD: f32 = 0;
 
@@ -121,11 +126,23 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
     cs = minPop(cand, cs);
     const lp = level == 0 ? l0 + <usize>c * stride0 : linksOf(ctx, c, level);
     const cnt = load<i32>(lp);
+    // pass 1: unvisited neighbours into NBUF, touching the head of each vector so the
+    // cache misses of the whole neighbourhood overlap (WASM has no prefetch instruction)
+    let m: i32 = 0;
+    let touch: u32 = 0;
     for (let j: i32 = 0; j < cnt; j++) {
       const nb = load<i32>(lp + 4 + ((<usize>j) << 2));
       const vp = visited + ((<usize>nb) << 2);
       if (load<u32>(vp) == epoch) continue;
       store<u32>(vp, epoch);
+      store<i32>(NBUF + ((<usize>m) << 2), nb);
+      touch ^= load<u32>(l0 + <usize>nb * stride0 + vecOff);
+      m++;
+    }
+    gSink ^= touch;
+    // pass 2: distances
+    for (let j: i32 = 0; j < m; j++) {
+      const nb = load<i32>(NBUF + ((<usize>j) << 2));
       const d = distance(metric, q, l0 + <usize>nb * stride0 + vecOff, dim);
       if (rs < ef || d < lower) {
         cs = minPush(cand, cs, d, nb);
