@@ -58,6 +58,10 @@ export interface KernelExports {
     metric: number, q: Ptr, base: Ptr, dim: number, start: number, count: number,
     ids: Ptr, allow: Ptr, heap: Ptr, k: number, size: number,
   ): number;
+  scanTopkManyF32(
+    metric: number, qs: Ptr, qstride: number, nq: number, base: Ptr, dim: number, count: number,
+    allow: Ptr, heaps: Ptr, k: number, sizes: Ptr,
+  ): void;
   scanSelF32(
     metric: number, q: Ptr, base: Ptr, stride: number, dim: number, sel: Ptr, nsel: number, heap: Ptr, k: number, size: number,
   ): number;

@@ -12,7 +12,7 @@ import type { Tso } from '../catalog/tso.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import { DEFAULT_DATABASE } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
-import { SegmentManager } from '../segments/segment-manager.ts';
+import { SegmentManager, purgeCollection } from '../segments/segment-manager.ts';
 import { attachMaintenance } from '../segments/segment-maintenance.ts';
 import type { SealPolicy } from '../segments/seal-policy.ts';
 
@@ -85,14 +85,16 @@ export class ProxyContext {
   }
 
   /** Closes a collection's manager; with purge its files and WAL go too. */
-  async closeData(collectionId: number, purge: boolean): Promise<void> {
-    const m = this.managers.get(collectionId);
-    this.managers.delete(collectionId);
+  async closeData(info: Pick<CollectionInfo, 'id' | 'shardsNum'>, purge: boolean): Promise<void> {
+    const m = this.managers.get(info.id);
+    this.managers.delete(info.id);
     if (m) await (await m).close(purge);
+    else if (purge) await purgeCollection(this.storage, info);
   }
 
   async closeAll(): Promise<void> {
-    for (const id of [...this.managers.keys()]) await this.closeData(id, false);
+    for (const m of [...this.managers.values()]) await (await m).close(false);
+    this.managers.clear();
   }
 
   openManagers(): Promise<SegmentManager[]> {

@@ -286,10 +286,13 @@ export class SegmentManager {
     this.dropped = true;
     this.abort.abort(new VesperError('CANCELLED', `collection ${this.info.name} closed`));
     await this.idle();
-    if (!purge) return;
-    const { objects, wal } = this.deps.storage;
-    const all = await objects.list(`c${this.info.id}/`);
-    await objects.delete(all.map((o) => o.key));
-    for (const s of this.shards) await wal.dropChannel(s.channel);
+    if (purge) await purgeCollection(this.deps.storage, this.info);
   }
+}
+
+/** Deletes every file and WAL channel of a (dropped) collection, open or not. */
+export async function purgeCollection(storage: StorageSet, info: Pick<CollectionInfo, 'id' | 'shardsNum'>): Promise<void> {
+  const all = await storage.objects.list(`c${info.id}/`);
+  if (all.length > 0) await storage.objects.delete(all.map((o) => o.key));
+  for (let i = 0; i < info.shardsNum; i++) await storage.wal.dropChannel(channelName(info.id, i));
 }

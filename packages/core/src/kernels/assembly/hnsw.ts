@@ -141,8 +141,16 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
     }
     gSink ^= touch;
     // pass 2: distances
+    const vbytes = (<usize>dim) << 2;
     for (let j: i32 = 0; j < m; j++) {
       const nb = load<i32>(NBUF + ((<usize>j) << 2));
+      if (j + 1 < m) {
+        // touch every cache line of the next vector while this one is computed
+        const nv = l0 + <usize>load<i32>(NBUF + ((<usize>(j + 1)) << 2)) * stride0 + vecOff;
+        let t: u32 = 0;
+        for (let o: usize = 64; o < vbytes; o += 64) t ^= load<u32>(nv + o);
+        gSink ^= t;
+      }
       const d = distance(metric, q, l0 + <usize>nb * stride0 + vecOff, dim);
       if (rs < ef || d < lower) {
         cs = minPush(cand, cs, d, nb);

@@ -7,7 +7,7 @@
 export { l2sq, dot, cosine, normalize, hamming, jaccard, i8dot, i8l2, sq8l2, sq8dot } from './distance';
 export { maxPush, maxPop, maxOffer, minPush, minPop, maxDrainSorted } from './heap';
 export {
-  batchF32, batchManyF32, batchBin, batchI8, batchSq8, scanTopkF32, scanSelF32, scanTopkBin, scanTopkSq8, scanSelSq8,
+  batchF32, batchManyF32, batchBin, batchI8, batchSq8, scanTopkF32, scanTopkManyF32, scanSelF32, scanTopkBin, scanTopkSq8, scanSelSq8,
   assignNearest,
 } from './scan';
 export { hnswInsert, hnswSearch } from './hnsw';

@@ -11,6 +11,10 @@
 import { l2sq, dot, cosine, hamming, jaccard, i8dot, i8l2, sq8l2, sq8dot } from './distance';
 import { maxOffer } from './heap';
 
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
 function allowed(allow: usize, row: i32): bool {
   if (allow == 0) return true;
   return ((load<u32>(allow + ((<usize>(row >>> 5)) << 2)) >>> (<u32>row & 31)) & 1) != 0;
@@ -150,5 +154,120 @@ export function assignNearest(xs: usize, nx: i32, cents: usize, nc: i32, dim: i3
     }
     store<i32>(outIdx + ((<usize>i) << 2), bi);
     store<f32>(outDist + ((<usize>i) << 2), best);
+  }
+}
+
+/**
+ * Query-blocked exact top-k (knowhere's brute-force search with query blocking): nq queries
+ * (query j at qs + j*qstride bytes) against rows [0, count) of a float block, each row loaded
+ * once per group of four queries, and rows walked in cache-sized blocks so a block is read
+ * from memory once for all queries. Query j keeps a max-heap of k entries at heaps + j*k*8
+ * whose size is sizes[j] (i32, in/out). Heaps store row numbers; internal distances as in
+ * scanTopkF32 (metric 0 = squared L2, else -dot).
+ */
+export function scanTopkManyF32(
+  metric: i32, qs: usize, qstride: i32, nq: i32, base: usize, dim: i32, count: i32,
+  allow: usize, heaps: usize, k: i32, sizes: usize,
+): void {
+  const stride = (<usize>dim) << 2;
+  const qs4 = <usize>qstride;
+  const hstride = (<usize>k) << 3;
+  const d4 = dim & ~3;
+  let blk = <i32>((<usize>131072) / stride);
+  if (blk < 1) blk = 1;
+  for (let s0: i32 = 0; s0 < count; s0 += blk) {
+    const s1 = count - s0 < blk ? count : s0 + blk;
+    let j: i32 = 0;
+    for (; j + 4 <= nq; j += 4) {
+      const q0 = qs + <usize>j * qs4;
+      const q1 = q0 + qs4;
+      const q2 = q1 + qs4;
+      const q3 = q2 + qs4;
+      const h0 = heaps + <usize>j * hstride;
+      const h1 = h0 + hstride;
+      const h2 = h1 + hstride;
+      const h3 = h2 + hstride;
+      const zp = sizes + ((<usize>j) << 2);
+      let z0 = load<i32>(zp);
+      let z1 = load<i32>(zp, 4);
+      let z2 = load<i32>(zp, 8);
+      let z3 = load<i32>(zp, 12);
+      for (let s = s0; s < s1; s++) {
+        if (!allowed(allow, s)) continue;
+        const r = base + <usize>s * stride;
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        let e0: f32 = 0;
+        let e1: f32 = 0;
+        let e2: f32 = 0;
+        let e3: f32 = 0;
+        if (metric == 0) {
+          for (let i: i32 = 0; i < d4; i += 4) {
+            const o = (<usize>i) << 2;
+            const x = v128.load(r + o);
+            const t0 = f32x4.sub(x, v128.load(q0 + o));
+            const t1 = f32x4.sub(x, v128.load(q1 + o));
+            const t2 = f32x4.sub(x, v128.load(q2 + o));
+            const t3 = f32x4.sub(x, v128.load(q3 + o));
+            a0 = f32x4.add(a0, f32x4.mul(t0, t0));
+            a1 = f32x4.add(a1, f32x4.mul(t1, t1));
+            a2 = f32x4.add(a2, f32x4.mul(t2, t2));
+            a3 = f32x4.add(a3, f32x4.mul(t3, t3));
+          }
+          for (let i: i32 = d4; i < dim; i++) {
+            const o = (<usize>i) << 2;
+            const x = load<f32>(r + o);
+            const t0 = x - load<f32>(q0 + o);
+            const t1 = x - load<f32>(q1 + o);
+            const t2 = x - load<f32>(q2 + o);
+            const t3 = x - load<f32>(q3 + o);
+            e0 += t0 * t0;
+            e1 += t1 * t1;
+            e2 += t2 * t2;
+            e3 += t3 * t3;
+          }
+          e0 += hsum(a0);
+          e1 += hsum(a1);
+          e2 += hsum(a2);
+          e3 += hsum(a3);
+        } else {
+          for (let i: i32 = 0; i < d4; i += 4) {
+            const o = (<usize>i) << 2;
+            const x = v128.load(r + o);
+            a0 = f32x4.add(a0, f32x4.mul(x, v128.load(q0 + o)));
+            a1 = f32x4.add(a1, f32x4.mul(x, v128.load(q1 + o)));
+            a2 = f32x4.add(a2, f32x4.mul(x, v128.load(q2 + o)));
+            a3 = f32x4.add(a3, f32x4.mul(x, v128.load(q3 + o)));
+          }
+          for (let i: i32 = d4; i < dim; i++) {
+            const o = (<usize>i) << 2;
+            const x = load<f32>(r + o);
+            e0 += x * load<f32>(q0 + o);
+            e1 += x * load<f32>(q1 + o);
+            e2 += x * load<f32>(q2 + o);
+            e3 += x * load<f32>(q3 + o);
+          }
+          e0 = -(e0 + hsum(a0));
+          e1 = -(e1 + hsum(a1));
+          e2 = -(e2 + hsum(a2));
+          e3 = -(e3 + hsum(a3));
+        }
+        if (z0 < k || e0 < load<f32>(h0)) z0 = maxOffer(h0, z0, k, e0, s);
+        if (z1 < k || e1 < load<f32>(h1)) z1 = maxOffer(h1, z1, k, e1, s);
+        if (z2 < k || e2 < load<f32>(h2)) z2 = maxOffer(h2, z2, k, e2, s);
+        if (z3 < k || e3 < load<f32>(h3)) z3 = maxOffer(h3, z3, k, e3, s);
+      }
+      store<i32>(zp, z0);
+      store<i32>(zp, z1, 4);
+      store<i32>(zp, z2, 8);
+      store<i32>(zp, z3, 12);
+    }
+    for (; j < nq; j++) {
+      const zp = sizes + ((<usize>j) << 2);
+      const h = heaps + <usize>j * hstride;
+      store<i32>(zp, scanTopkF32(metric, qs + <usize>j * qs4, base, dim, s0, s1 - s0, 0, allow, h, k, load<i32>(zp)));
+    }
   }
 }

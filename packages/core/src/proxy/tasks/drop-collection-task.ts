@@ -25,7 +25,7 @@ export class DropCollectionTask extends Task<DropCollectionRequest, Status> {
     if (!this.target) return;
     await this.ctx.catalog.dropCollection(this.target.id);
     // The catalog no longer names it, so a crash here only leaves orphaned files.
-    await this.ctx.data(this.target).then(() => this.ctx.closeData(this.target!.id, true));
+    await this.ctx.closeData(this.target, true);
   }
 
   postExecute(): Status {
