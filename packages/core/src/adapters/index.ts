@@ -12,9 +12,13 @@ export {
   checkChannel,
   checkObjectKey,
   checkMetaKey,
+  checkCount,
+  compareKeys,
+  copyBytes,
+  objectExists,
 } from './adapter-checks.ts';
-export { MemoryObjectStore } from './memory-object-store.ts';
-export { MemoryMetaStore } from './memory-meta-store.ts';
+export { MemoryObjectStore, checkBytes } from './memory-object-store.ts';
+export { MemoryMetaStore, planMetaBatch, applyMetaChanges } from './memory-meta-store.ts';
 export { MemoryWal } from './memory-wal.ts';
 export { createMemoryStorage } from './memory-storage.ts';
 export {

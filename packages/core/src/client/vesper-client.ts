@@ -25,8 +25,10 @@ import type { AlterCollectionRequest } from '../proxy/tasks/alter-collection-tas
 import type { GetStatisticsRequest, StatisticsResponse } from '../proxy/tasks/get-collection-statistics-task.ts';
 import type { PartitionRequest } from '../proxy/tasks/create-partition-task.ts';
 import type { ShowPartitionsRequest, ShowPartitionsResponse } from '../proxy/tasks/show-partitions-task.ts';
-import type { AliasRequest, DescribeAliasResponse, ListAliasesRequest } from '../proxy/tasks/alias-tasks.ts';
-import type { DatabaseRequest } from '../proxy/tasks/database-tasks.ts';
+import type { AliasRequest } from '../proxy/tasks/alias-request.ts';
+import type { DescribeAliasResponse } from '../proxy/tasks/describe-alias-task.ts';
+import type { ListAliasesRequest } from '../proxy/tasks/list-aliases-task.ts';
+import type { DatabaseRequest } from '../proxy/tasks/database-request.ts';
 import type { LoadRequest } from '../proxy/tasks/load-collection-task.ts';
 import type { LoadStateResponse } from '../proxy/tasks/get-load-state-task.ts';
 import type { FlushRequest, FlushResponse } from '../proxy/tasks/flush-task.ts';

@@ -18,6 +18,9 @@ import { checkQueries, emptyTopK, rangeBounds, toMilvus } from './index-common.t
 /** A filter keeping at most this share of rows is answered by exact search over survivors. */
 export const EXACT_FILTER_RATIO = 0.05;
 
+/** Queries per searchBatch call (bounds the work block). */
+const BATCH_QUERIES = 64;
+
 /** Where a search core writes its hits: internal distances ascending, rows. */
 export interface HitBuffers {
   readonly rowsPtr: number;
@@ -59,6 +62,15 @@ export abstract class IndexBase implements VectorIndex {
   abstract bytesUsed(): number;
   protected abstract freeMemory(): void;
 
+  /**
+   * Optional many-query core (query-blocked scans): top-kk of nq prepared queries, query j at
+   * qPtr + j*qStride; hits of query j go to out.rowsPtr/distsPtr + j*outStride bytes and its
+   * hit count to countsPtr (i32 j). Used for plain top-k with nq > 1 and no exact fallback.
+   */
+  protected searchBatch?(
+    qPtr: number, qStride: number, nq: number, kk: number, allowPtr: number, out: HitBuffers, outStride: number, countsPtr: number,
+  ): void;
+
   /** Whether a filter keeping `allowed` rows should go to exact search over the survivors. */
   protected preferExact(allowed: number, k: number): boolean {
     return allowed <= Math.max(this.count * EXACT_FILTER_RATIO, 4 * k);
@@ -79,6 +91,9 @@ export abstract class IndexBase implements VectorIndex {
     this.selectivity = allowed / n;
     const sel = allow !== undefined && this.preferExact(allowed, k) ? rowsBelow(allow, n) : undefined;
 
+    if (bounds === undefined && sel === undefined && nq > 1 && this.searchBatch !== undefined) {
+      return this.searchMany(queries, nq, k, params, allow, result);
+    }
     const maxK = bounds === undefined ? Math.min(k, n) : n;
     const allowBytes = allow === undefined ? 0 : align(Math.ceil(n / 32) * 4);
     const qBytes = align(this.queryBytes());
@@ -117,6 +132,44 @@ export abstract class IndexBase implements VectorIndex {
         }
       }
     }
+    return result;
+  }
+
+  /** Plain top-k through searchBatch, BATCH_QUERIES queries per crossing. */
+  private searchMany(
+    queries: QueryVectors, nq: number, k: number, params: Readonly<Record<string, unknown>>, allow: Bitset | undefined,
+    result: TopK,
+  ): TopK {
+    const n = this.count;
+    const kk = Math.min(k, n);
+    const nb = Math.min(nq, BATCH_QUERIES);
+    const allowBytes = allow === undefined ? 0 : align(Math.ceil(n / 32) * 4);
+    const qBytes = align(this.queryBytes());
+    const outBytes = align(kk * 4);
+    const rt = this.rt;
+    const block = this.workBlock(allowBytes + nb * (qBytes + 2 * outBytes) + align(nb * 4));
+    const allowPtr = allow === undefined ? 0 : block;
+    if (allow !== undefined) {
+      const nw = Math.ceil(n / 32);
+      const w = allow.words.subarray(0, nw);
+      rt.u32().set(w, block >>> 2);
+      rt.u32().fill(0, (block >>> 2) + w.length, (block >>> 2) + nw);
+    }
+    const qPtr = block + allowBytes;
+    const rowsPtr = qPtr + nb * qBytes;
+    const distsPtr = rowsPtr + nb * outBytes;
+    const countsPtr = distsPtr + nb * outBytes;
+    for (let q0 = 0; q0 < nq; q0 += nb) {
+      const m = Math.min(nb, nq - q0);
+      for (let j = 0; j < m; j++) this.writeQuery(queries, q0 + j, qPtr + j * qBytes);
+      this.searchBatch!(qPtr, qBytes, m, kk, allowPtr, { rowsPtr, distsPtr }, outBytes, countsPtr);
+      for (let j = 0; j < m; j++) {
+        const cnt = rt.i32()[(countsPtr >>> 2) + j]!;
+        const out = { rowsPtr: rowsPtr + j * outBytes, distsPtr: distsPtr + j * outBytes };
+        this.collect(result, q0 + j, k, cnt, out, -Infinity, Infinity);
+      }
+    }
+    void params;
     return result;
   }
 

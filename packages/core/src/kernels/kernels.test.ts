@@ -128,6 +128,49 @@ describe(`kernels vs scalar twins (seed ${seed})`, () => {
     }
   });
 
+  it('query-blocked top-k equals the scalar top-k twin', () => {
+    const r = new Random(seed + 4);
+    for (const dim of [1, 3, 4, 7, 16, 33, 128, 129, 384, 1000, 2048]) {
+      const n = dim >= 1000 ? 70 : 301;
+      const k = 7;
+      for (const nq of [1, 3, 4, 9]) {
+        const rows = randF32(r, n * dim);
+        const qs = randF32(r, nq * dim);
+        const qstride = Math.ceil((dim * 4) / 16) * 16;
+        const pr = rt.alloc(rows.byteLength);
+        const pq = rt.alloc(nq * qstride);
+        const heaps = rt.alloc(nq * k * 8);
+        const sizes = rt.alloc(nq * 4);
+        const allowPtr = rt.alloc(Math.ceil(n / 32) * 4);
+        rt.write(pr, rows);
+        for (let j = 0; j < nq; j++) rt.f32().set(qs.subarray(j * dim, (j + 1) * dim), (pq + j * qstride) / 4);
+        for (let w = 0; w < Math.ceil(n / 32); w++) rt.u32()[allowPtr / 4 + w] = 0xb6db6db6;
+        const keep = (i: number): boolean => ((0xb6db6db6 >>> (i & 31)) & 1) === 1;
+        for (const metric of [0, 1]) {
+          for (const filtered of [false, true]) {
+            rt.i32().fill(0, sizes / 4, sizes / 4 + nq);
+            rt.k.scanTopkManyF32(metric, pq, qstride, nq, pr, dim, n, filtered ? allowPtr : 0, heaps, k, sizes);
+            const want = ref.topkF32Ref(metric, qs, nq, rows, n, dim, k, filtered ? keep : undefined);
+            for (let j = 0; j < nq; j++) {
+              const size = rt.i32()[sizes / 4 + j]!;
+              expect(size, `size dim=${dim} nq=${nq}`).toBe(want[j]!.rows.length);
+              rt.k.maxDrainSorted(heaps + j * k * 8, size);
+              let scale = 0;
+              for (let i = 0; i < dim; i++) scale += Math.abs(qs[j * dim + i]! * rows[i]!);
+              for (let i = 0; i < size; i++) {
+                const d = rt.f32()[(heaps + j * k * 8) / 4 + 2 * i]!;
+                close(d, want[j]!.dists[i]!, metric === 0 ? 0 : scale, `metric=${metric} dim=${dim} nq=${nq} q=${j} i=${i}`);
+                const row = rt.i32()[(heaps + j * k * 8) / 4 + 2 * i + 1]!;
+                if (row !== want[j]!.rows[i]) close(d, want[j]!.dists[want[j]!.rows.indexOf(row)] ?? NaN, metric === 0 ? 0 : scale, 'tie');
+              }
+            }
+          }
+        }
+        for (const p of [pr, pq, heaps, sizes, allowPtr]) rt.release(p);
+      }
+    }
+  });
+
   it('arena: alloc/free reuse, zeroing, and the 4 GiB limit as a coded error', () => {
     const a = rt.alloc(1000);
     rt.u8().fill(7, a, a + 1000);

@@ -96,3 +96,28 @@ export function sq8dotRef(qs: Float32Array, codes: Uint8Array, dim = codes.lengt
   for (let i = 0; i < dim; i++) s += qs[i]! * codes[i]!;
   return Math.fround(s);
 }
+
+/**
+ * Exact top-k twin of the scan kernels (scanTopkF32, scanTopkManyF32): for each of nq queries,
+ * the k rows (of n, only those `allow` keeps) with the smallest internal distance (metric 0 =
+ * squared L2, else -dot), ascending, ties by row. Distances are the twins' rounded values.
+ */
+export function topkF32Ref(
+  metric: number, qs: Float32Array, nq: number, rows: Float32Array, n: number, dim: number, k: number,
+  allow?: (row: number) => boolean,
+): { rows: number[]; dists: number[] }[] {
+  const out: { rows: number[]; dists: number[] }[] = [];
+  for (let j = 0; j < nq; j++) {
+    const q = qs.subarray(j * dim, (j + 1) * dim);
+    const all: [number, number][] = [];
+    for (let i = 0; i < n; i++) {
+      if (allow !== undefined && !allow(i)) continue;
+      const r = rows.subarray(i * dim, (i + 1) * dim);
+      all.push([metric === 0 ? l2sqRef(q, r) : -dotRef(q, r), i]);
+    }
+    all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const top = all.slice(0, k);
+    out.push({ rows: top.map((e) => e[1]), dists: top.map((e) => e[0]) });
+  }
+  return out;
+}

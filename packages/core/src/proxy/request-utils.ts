@@ -76,3 +76,10 @@ export async function readTimestamp(
   const safe = mgr.safeTs();
   return level === 'Strong' && guarantee > safe ? guarantee : safe > guarantee ? safe : guarantee;
 }
+
+/** Property values as Milvus stores them: strings (non-strings as JSON text). */
+export function stringProps(p: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p ?? {})) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}

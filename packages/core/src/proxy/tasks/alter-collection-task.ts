@@ -1,5 +1,6 @@
 /** AlterCollection: sets (or, with delete_keys, removes) collection properties. */
 import { Task, SUCCESS, type Status } from '../task.ts';
+import { stringProps } from '../request-utils.ts';
 
 export interface AlterCollectionRequest {
   db_name?: string;
@@ -14,8 +15,7 @@ export class AlterCollectionTask extends Task<AlterCollectionRequest, Status> {
 
   async execute(): Promise<void> {
     const cur = this.ctx.collection(this.req);
-    const properties: Record<string, string> = { ...cur.properties };
-    for (const [k, v] of Object.entries(this.req.properties ?? {})) properties[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    const properties = { ...cur.properties, ...stringProps(this.req.properties) };
     for (const k of this.req.delete_keys ?? []) delete properties[k];
     await this.ctx.catalog.updateCollection({ ...cur, properties });
   }

@@ -11,7 +11,7 @@ import { LIMITS } from '../../schema/validate.ts';
 import type { CollectionSchema, ConsistencyLevel } from '../../schema/types.ts';
 import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
-import { optInt, parseConsistency } from '../request-utils.ts';
+import { optInt, parseConsistency, stringProps } from '../request-utils.ts';
 import { parseIndexRequest, type IndexRequest, type ParsedIndex } from '../index-params.ts';
 
 export interface CreateCollectionRequest extends SchemaInput {
@@ -92,8 +92,7 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
       params: x.params,
       createdTs,
     }));
-    const properties: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.req.properties ?? {})) properties[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    const properties = stringProps(this.req.properties);
     await catalog.createCollection({
       id: first,
       dbId: db.id,

@@ -1,0 +1,6 @@
+/** The request shape shared by the database verbs (one task per file). */
+
+export interface DatabaseRequest {
+  db_name: string;
+  properties?: Record<string, unknown>;
+}
