@@ -137,4 +137,27 @@ describe('single failed calls', () => {
     expect(files.filter((k) => k.endsWith('insert.arrow')).length).toBeGreaterThanOrEqual(1);
     await again.close();
   });
+
+  it('an index build that failed (file write) resumes when the collection reopens', async () => {
+    const inner = createMemoryStorage();
+    const faulty = new FaultInjectingStorage(inner);
+    const db = await VesperClient.open({ storage: faulty, onBackgroundError: () => undefined });
+    await db.createCollection({ collection_name: 'c', dimension: 4, metric_type: 'L2' });
+    await db.insert({ collection_name: 'c', data: Array.from({ length: 50 }, (_, id) => ({ id, vector: [id, 1, 2, 3] })) });
+    faulty.failOn({ adapter: 'objects', method: 'put', key: /index-/ });
+    await db.flush({ collection_names: ['c'] });
+    await new Promise((r) => setTimeout(r, 50));
+    const stuck = (await db.describeIndex({ collection_name: 'c' })).index_descriptions[0]!;
+    expect(stuck).toMatchObject({ state: 'InProgress', indexed_rows: '0', pending_index_rows: '50' });
+    await db.close();
+    const again = await VesperClient.open({ storage: inner });
+    await again.loadCollection({ collection_name: 'c' });
+    let d = (await again.describeIndex({ collection_name: 'c' })).index_descriptions[0]!;
+    for (let i = 0; i < 100 && d.state !== 'Finished'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      d = (await again.describeIndex({ collection_name: 'c' })).index_descriptions[0]!;
+    }
+    expect(d).toMatchObject({ state: 'Finished', indexed_rows: '50' });
+    await again.close();
+  });
 });

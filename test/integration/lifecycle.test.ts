@@ -218,4 +218,13 @@ describe('flush, compaction, garbage collection', () => {
     expect(q2.data).toHaveLength(110);
     expect((await db.getCollectionStatistics({ collection_name: 'gc' })).data.row_count).toBe('110');
   });
+
+  it('release frees the collection; writes still land and a reload sees everything', async () => {
+    const before = (await db.count({ collection_name: 'gc', consistency_level: 'Strong' })).data;
+    await db.releaseCollection({ collection_name: 'gc' });
+    await expect(db.count({ collection_name: 'gc' })).rejects.toMatchObject({ code: 101 });
+    await db.insert({ collection_name: 'gc', data: vecs(5, 10_000) });
+    await db.loadCollection({ collection_name: 'gc' });
+    expect((await db.count({ collection_name: 'gc', consistency_level: 'Strong' })).data).toBe(before + 5);
+  });
 });

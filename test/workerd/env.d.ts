@@ -5,12 +5,17 @@
  */
 /// <reference types="@cloudflare/vitest-pool-workers/types" />
 import type * as EdgeMain from '../../packages/edge/src/index.ts';
+import type { CatalogCoordinator } from '../../packages/edge/src/catalog-coordinator.ts';
 
 declare global {
   namespace Cloudflare {
     interface Env {
       /** The seed randomized suites use, from the host's VESPER_SEED ('' when unset). */
       readonly VESPER_SEED: string;
+      /** wrangler.toml's bindings (packages/edge/src/env.ts). */
+      readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
+      readonly BUCKET: R2Bucket;
+      readonly ROOT_PASSWORD?: string;
     }
     interface GlobalProps {
       /** wrangler.toml `main`: types `exports.default` from `cloudflare:workers` in the suites. */

@@ -10,6 +10,7 @@
  */
 import { VesperClient, VesperError } from '@vesper/core';
 import kernelsModule from '@vesper/core/kernels.wasm';
+export { CatalogCoordinator } from './catalog-coordinator.ts';
 
 /** One engine per isolate: opened on the first request that needs it, then reused. */
 let engine: Promise<VesperClient> | undefined;

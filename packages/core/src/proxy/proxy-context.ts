@@ -13,7 +13,7 @@ import type { CollectionInfo } from '../catalog/types.ts';
 import { DEFAULT_DATABASE } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { SegmentManager, purgeCollection } from '../segments/segment-manager.ts';
-import { attachMaintenance } from '../segments/segment-maintenance.ts';
+import { attachMaintenance, scheduleIndexBuilds } from '../segments/segment-maintenance.ts';
 import type { SealPolicy } from '../segments/seal-policy.ts';
 
 export interface EngineOptions {
@@ -73,6 +73,8 @@ export class ProxyContext {
         info,
       ).then((mgr) => {
         attachMaintenance(mgr);
+        // Builds interrupted by a crash or a release resume here.
+        scheduleIndexBuilds(mgr, mgr.sealed);
         return mgr;
       });
       m.catch(() => this.managers.delete(info.id));

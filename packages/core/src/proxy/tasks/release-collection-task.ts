@@ -1,4 +1,8 @@
-/** ReleaseCollection / ReleasePartitions: searches and queries answer 101 until loaded again. */
+/**
+ * ReleaseCollection / ReleasePartitions: searches and queries answer 101 until loaded again,
+ * and the collection's memory (segments, indexes) is freed. Its data stays durable in the
+ * WAL and the object store; a later write or load reopens it.
+ */
 import type { CollectionInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import type { LoadRequest } from './load-collection-task.ts';
@@ -14,6 +18,7 @@ export class ReleaseCollectionTask extends Task<LoadRequest, Status> {
 
   async execute(): Promise<void> {
     if (this.info.loaded) await this.ctx.catalog.updateCollection({ ...this.info, loaded: false });
+    await this.ctx.closeData(this.info, false);
   }
 
   postExecute(): Status {

@@ -1,0 +1,65 @@
+/**
+ * The IndexedDB database behind one Vesper database: its versioned schema and the upgrade
+ * ladder. One IndexedDB database per Vesper database holds the catalog (Milvus's etcd), the
+ * WAL (msgstream) and, for `idb://` databases, the files (MinIO) — each adapter opens its
+ * own connection to it.
+ *
+ * Schema v1:
+ *   meta         key: string                → { value: string, version: number }
+ *   walChannels  key: channel               → { lastLsn: number }  (kept across truncate)
+ *   wal          key: [channel, lsn]        → payload: Uint8Array
+ *   objects      key: object key            → bytes: Uint8Array
+ *   objectSizes  key: object key            → size: number (listings never load bytes)
+ *
+ * Migrations only add: a new version appends a step to `MIGRATIONS`, never edits an old one.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { guard } from './storage-errors.ts';
+
+export interface VesperIdbSchema extends DBSchema {
+  meta: { key: string; value: { value: string; version: number } };
+  walChannels: { key: string; value: { lastLsn: number } };
+  wal: { key: [string, number]; value: Uint8Array };
+  objects: { key: string; value: Uint8Array };
+  objectSizes: { key: string; value: number };
+}
+
+export type VesperIdb = IDBPDatabase<VesperIdbSchema>;
+
+type Migration = (db: VesperIdb) => void;
+
+const MIGRATIONS: readonly Migration[] = [
+  // v1
+  (db) => {
+    db.createObjectStore('meta');
+    db.createObjectStore('walChannels');
+    db.createObjectStore('wal');
+    db.createObjectStore('objects');
+    db.createObjectStore('objectSizes');
+  },
+];
+
+/** The schema version this code writes. */
+export const IDB_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Opens (creating or upgrading) the IndexedDB database `name`. The connection closes itself
+ * when another context upgrades or deletes the database, instead of blocking it forever.
+ * @throws IO_FAILED / RESOURCE_EXHAUSTED when IndexedDB refuses.
+ */
+export function openVesperIdb(name: string): Promise<VesperIdb> {
+  return guard(`opening IndexedDB database ${JSON.stringify(name)}`, async () => {
+    const db: VesperIdb = await openDB<VesperIdbSchema>(name, IDB_SCHEMA_VERSION, {
+      upgrade(upgrading, oldVersion) {
+        for (let v = oldVersion; v < MIGRATIONS.length; v++) MIGRATIONS[v]!(upgrading);
+      },
+      blocking() {
+        db.close();
+      },
+    });
+    return db;
+  });
+}
+
+/** Write transactions that acknowledge durable data ask for a flushed commit. */
+export const DURABLE: { durability: 'strict' } = { durability: 'strict' };

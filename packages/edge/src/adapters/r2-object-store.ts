@@ -1,0 +1,82 @@
+/**
+ * R2ObjectStore: the ObjectStore (Milvus's MinIO/S3 binlog storage) on an R2 bucket binding.
+ * Every key lives under a root prefix (one per database, e.g. `db/default/`), so one bucket
+ * serves many databases and tests get fresh, isolated stores.
+ *
+ * Invariants: a create-only put is one conditional R2 put (`If-None-Match: *`), which R2
+ * evaluates atomically, so of concurrent racers exactly one wins and the others get
+ * COMMIT_CONFLICT; listings follow R2's cursor to the end and are re-sorted in UTF-16
+ * code-unit order (R2 sorts by UTF-8 bytes); bytes returned are fresh copies.
+ */
+import { checkBytes, checkCount, checkObjectKey, compareKeys, objectExists, type ObjectInfo, type ObjectStore, type PutOptions } from '@vesper/core';
+
+export class R2ObjectStore implements ObjectStore {
+  /**
+   * @param bucket the R2 binding
+   * @param root key prefix for this store: '' or a path ending in '/'
+   */
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly root = '',
+  ) {}
+
+  /** @throws COMMIT_CONFLICT when opts.ifAbsent and key exists; PARAMETER_INVALID on a bad key. */
+  async put(key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void> {
+    checkObjectKey(key);
+    checkBytes(key, bytes);
+    // slice: R2 must get exactly the view's bytes, never the rest of its backing buffer
+    const body = bytes.slice();
+    if (opts?.ifAbsent === true) {
+      const put = await this.bucket.put(this.root + key, body, { onlyIf: new Headers({ 'If-None-Match': '*' }) });
+      if (put === null) throw objectExists(key);
+      return;
+    }
+    await this.bucket.put(this.root + key, body);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    checkObjectKey(key);
+    const obj = await this.bucket.get(this.root + key);
+    return obj === null ? undefined : new Uint8Array(await obj.arrayBuffer());
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    checkObjectKey(key);
+    checkCount('getRange offset', offset);
+    checkCount('getRange length', length);
+    const head = await this.bucket.head(this.root + key);
+    if (head === null) return undefined;
+    const start = Math.min(offset, head.size);
+    const len = Math.min(length, head.size - start);
+    // R2 rejects empty ranges; an empty answer needs no read
+    if (len === 0) return new Uint8Array(0);
+    const obj = await this.bucket.get(this.root + key, { range: { offset: start, length: len } });
+    return obj === null ? undefined : new Uint8Array(await obj.arrayBuffer());
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    checkObjectKey(key);
+    const obj = await this.bucket.head(this.root + key);
+    return obj === null ? undefined : { key, size: obj.size };
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.bucket.list({ prefix: this.root + prefix, limit: 1000, ...(cursor !== undefined ? { cursor } : {}) });
+      for (const o of page.objects) out.push({ key: o.key.slice(this.root.length), size: o.size });
+      if (!page.truncated) break;
+      cursor = page.cursor;
+    }
+    return out.sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) checkObjectKey(key);
+    // R2 deletes at most 1000 keys per call
+    for (let i = 0; i < keys.length; i += 1000) await this.bucket.delete(keys.slice(i, i + 1000).map((k) => this.root + k));
+  }
+
+  async close(): Promise<void> {}
+}
