@@ -41,6 +41,7 @@ import type { ListIndexesRequest } from '../proxy/tasks/list-indexes-task.ts';
 import type { InsertRequest, MutationResult } from '../proxy/tasks/insert-task.ts';
 import type { DeleteRequest } from '../proxy/tasks/delete-task.ts';
 import type { SearchRequest, SearchResponse } from '../proxy/tasks/search-task.ts';
+import type { HybridSearchRequest } from '../proxy/tasks/hybrid-search-task.ts';
 import type { QueryRequest, QueryResponse } from '../proxy/tasks/query-task.ts';
 import { LocalTransport, type Transport } from './transport.ts';
 
@@ -235,6 +236,10 @@ export class VesperClient {
   }
   search(req: Req<SearchRequest>): Promise<SearchResponse> {
     return this.call('search', this.session(req));
+  }
+  /** Several ANN searches fused by RRF or weighted reranking (Milvus's hybrid search). */
+  hybridSearch(req: Req<HybridSearchRequest>): Promise<SearchResponse> {
+    return this.call('hybridSearch', this.session(req));
   }
   query(req: Req<QueryRequest>): Promise<QueryResponse> {
     return this.call('query', this.session(req));

@@ -49,6 +49,7 @@ import { InsertTask } from './tasks/insert-task.ts';
 import { UpsertTask } from './tasks/upsert-task.ts';
 import { DeleteTask } from './tasks/delete-task.ts';
 import { SearchTask } from './tasks/search-task.ts';
+import { HybridSearchTask } from './tasks/hybrid-search-task.ts';
 import { QueryTask } from './tasks/query-task.ts';
 
 type TaskCtor = new (ctx: ProxyContext, req: never) => Task;
@@ -96,6 +97,7 @@ const TASKS: Readonly<Record<string, TaskCtor>> = {
   upsert: UpsertTask,
   delete: DeleteTask,
   search: SearchTask,
+  hybridSearch: HybridSearchTask,
   query: QueryTask,
   get: QueryTask,
 };
