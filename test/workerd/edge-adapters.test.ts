@@ -6,6 +6,7 @@
  */
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { MetaStore, Wal } from '../../packages/core/src/adapters/index.ts';
 import { DoSqlMetaStore, DoSqlWal, R2ObjectStore, WAL_CHUNK_BYTES } from '../../packages/edge/src/adapters/index.ts';
 import { metaStoreContract } from '../contracts/meta-store.contract.ts';
 import { objectStoreContract } from '../contracts/object-store.contract.ts';
@@ -14,45 +15,44 @@ import { randomBytes, expectBytes } from '../contracts/contract-helpers.ts';
 
 let counter = 0;
 
-/** The SQLite storage of a brand-new Durable Object. */
-async function freshStorage(): Promise<DurableObjectStorage> {
-  const stub = env.CATALOG.get(env.CATALOG.newUniqueId());
-  return runInDurableObject(stub, (_instance, state) => state.storage);
+type AnyMethods = Record<PropertyKey, (...args: unknown[]) => unknown>;
+
+/**
+ * An adapter whose every call runs inside the Durable Object that owns `stub`: DO storage is
+ * an I/O object of its DO and cannot be touched from the test's own context. Each call builds
+ * the adapter over the DO's storage afresh, as a restarted DO would.
+ */
+function viaDo<T extends object>(stub: DurableObjectStub, make: (storage: DurableObjectStorage) => T): T {
+  return new Proxy({} as T, {
+    get: (_target, prop) =>
+      prop === 'then'
+        ? undefined
+        : (...args: unknown[]) => runInDurableObject(stub, (_instance, state) => (make(state.storage) as unknown as AnyMethods)[prop]!(...args)),
+  });
 }
 
-const storageOf = new WeakMap<object, DurableObjectStorage>();
+const stubOf = new WeakMap<object, DurableObjectStub>();
+function freshDo<T extends object>(make: (storage: DurableObjectStorage) => T): () => Promise<T> {
+  return async () => {
+    const stub = env.CATALOG.get(env.CATALOG.newUniqueId());
+    const adapter = viaDo(stub, make);
+    stubOf.set(adapter, stub);
+    return adapter;
+  };
+}
+function reopenDo<T extends object, U extends object>(make: (storage: DurableObjectStorage) => T): (old: U) => Promise<T> {
+  return async (old) => {
+    const stub = stubOf.get(old)!;
+    const adapter = viaDo(stub, make);
+    stubOf.set(adapter, stub);
+    return adapter;
+  };
+}
 
-metaStoreContract(
-  'Durable Object SQLite',
-  async () => {
-    const storage = await freshStorage();
-    const s = new DoSqlMetaStore(storage);
-    storageOf.set(s, storage);
-    return s;
-  },
-  async (old) => {
-    const storage = storageOf.get(old)!;
-    const s = new DoSqlMetaStore(storage);
-    storageOf.set(s, storage);
-    return s;
-  },
-);
-
-walContract(
-  'Durable Object SQLite',
-  async () => {
-    const storage = await freshStorage();
-    const w = new DoSqlWal(storage);
-    storageOf.set(w, storage);
-    return w;
-  },
-  async (old) => {
-    const storage = storageOf.get(old)!;
-    const w = new DoSqlWal(storage);
-    storageOf.set(w, storage);
-    return w;
-  },
-);
+const makeMeta = (s: DurableObjectStorage): DoSqlMetaStore => new DoSqlMetaStore(s);
+const makeWal = (s: DurableObjectStorage): DoSqlWal => new DoSqlWal(s);
+metaStoreContract('Durable Object SQLite', freshDo(makeMeta), reopenDo<DoSqlMetaStore, MetaStore>(makeMeta));
+walContract('Durable Object SQLite', freshDo(makeWal), reopenDo<DoSqlWal, Wal>(makeWal));
 
 const rootOf = new WeakMap<object, string>();
 objectStoreContract(
@@ -73,17 +73,22 @@ objectStoreContract(
 
 describe('edge adapters beyond the contracts', () => {
   it('splits WAL payloads larger than a SQLite row into chunks and reassembles them', async () => {
-    const storage = await freshStorage();
-    const wal = new DoSqlWal(storage);
+    const stub = env.CATALOG.get(env.CATALOG.newUniqueId());
     const big = randomBytes(2 * WAL_CHUNK_BYTES + 17, 42);
-    expect(await wal.append('ch', [big, new Uint8Array(0), randomBytes(WAL_CHUNK_BYTES, 1)])).toEqual([1, 2, 3]);
-    const rows = storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM vesper_wal WHERE channel = 'ch'").one();
-    expect(rows.n).toBe(3 + 1 + 1);
-    const read = await new DoSqlWal(storage).read('ch', 0);
-    expectBytes(read[0]?.payload, big);
-    expectBytes(read[1]?.payload, new Uint8Array(0));
-    expectBytes(read[2]?.payload, randomBytes(WAL_CHUNK_BYTES, 1));
-    expect((await wal.read('ch', 0, 2)).map((e) => e.lsn)).toEqual([1, 2]);
+    await runInDurableObject(stub, async (_instance, state) => {
+      const wal = new DoSqlWal(state.storage);
+      expect(await wal.append('ch', [big, new Uint8Array(0), randomBytes(WAL_CHUNK_BYTES, 1)])).toEqual([1, 2, 3]);
+      const rows = state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM vesper_wal WHERE channel = 'ch'").one();
+      expect(rows.n).toBe(3 + 1 + 1);
+    });
+    await runInDurableObject(stub, async (_instance, state) => {
+      const wal = new DoSqlWal(state.storage);
+      const read = await wal.read('ch', 0);
+      expectBytes(read[0]?.payload, big);
+      expectBytes(read[1]?.payload, new Uint8Array(0));
+      expectBytes(read[2]?.payload, randomBytes(WAL_CHUNK_BYTES, 1));
+      expect((await wal.read('ch', 0, 2)).map((e) => e.lsn)).toEqual([1, 2]);
+    });
   });
 
   it('lists more than one R2 page (cursor pagination), sorted', async () => {

@@ -1,22 +1,22 @@
 /**
  * The Worker itself (packages/edge/src/index.ts, wrangler.toml `main`) answers in workerd:
- * `/health` opens the engine, anything else is a coded 404.
+ * `/health` without touching storage, and a coded 404 for anything that is not a REST v2
+ * endpoint (REST behaviour itself: rest-smoke.test.ts).
  */
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 
 describe('vesper Worker', () => {
-  it('answers /health after opening the engine', async () => {
+  it('answers /health', async () => {
     const res = await exports.default.fetch('http://vesper.test/health');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.json()).toEqual({ ok: true, engine: 'vesper' });
-    // Opened once per isolate: a second request reuses it.
     expect((await exports.default.fetch('http://vesper.test/health')).status).toBe(200);
   });
 
   it('answers 404 with a coded JSON body for any other route', async () => {
-    for (const [method, path] of [['GET', '/'], ['POST', '/v2/vectordb/collections/list'], ['POST', '/health']] as const) {
+    for (const [method, path] of [['GET', '/'], ['POST', '/v2/vectordb/nothing/here'], ['POST', '/health'], ['GET', '/v2/vectordb/collections/list']] as const) {
       const res = await exports.default.fetch(`http://vesper.test${path}`, { method });
       expect(res.status, `${method} ${path}`).toBe(404);
       const body = (await res.json()) as { code: number; message: string };

@@ -17,7 +17,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { createEdgeStorage } from './adapters/index.ts';
-import type { Env } from './env.ts';
+import type { Env } from './bindings.ts';
 import { asResult, type RpcResult } from './rpc.ts';
 
 const DEFAULT_DB = 'default';

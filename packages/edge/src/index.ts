@@ -1,49 +1,49 @@
 /**
- * `@vesper/edge`: the Vesper Worker (wrangler.toml `main`). For now it only proves that the
- * portable engine imports and opens inside workerd: `GET /health` opens one in-memory
- * VesperClient per isolate (with the WASM kernels, imported as a precompiled module because
- * workerd forbids compiling bytes at runtime) and answers `{ok:true, engine:"vesper"}`.
- * Every other request is a 404 with a `{code, message}` body.
+ * `@vesper/edge`: the Vesper Worker (wrangler.toml `main`), Milvus's Proxy on the edge. The
+ * fetch handler authenticates, then answers Milvus RESTful API v2 (`POST /v2/vectordb/...`,
+ * rest/router.ts) by calling the ProxyNode of the request's database, which lives in that
+ * database's CatalogCoordinator Durable Object (DO RPC, errors as data). `GET /health` answers
+ * `{ok:true, engine:"vesper"}` without touching storage.
  *
- * The Milvus RESTful API v2 endpoint (`POST /v2/vectordb/...`, Milvus's Proxy), and the
- * Durable Objects and R2 bucket behind it, arrive with the edge issue.
+ * Next step: ShardLeader DOs (WAL + growing segments per shard) and QueryNode DOs (sealed
+ * segments from R2), with this handler fanning searches out and merging with reduceTopK.
  */
-import { VesperClient, VesperError } from '@vesper/core';
-import kernelsModule from '@vesper/core/kernels.wasm';
+import { VesperError } from '@vesper/core';
+import { authenticate } from './auth.ts';
+import type { Env } from './bindings.ts';
+import { unwrap, type Engine } from './rpc.ts';
+import { corsPreflight, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
+
 export { CatalogCoordinator } from './catalog-coordinator.ts';
+export type { Env } from './bindings.ts';
 
-/** One engine per isolate: opened on the first request that needs it, then reused. */
-let engine: Promise<VesperClient> | undefined;
-
-function openEngine(): Promise<VesperClient> {
-  engine ??= VesperClient.open({ storage: 'memory://', kernels: kernelsModule }).catch((err: unknown) => {
-    engine = undefined; // let a later request retry instead of caching the failure
-    throw err;
-  });
-  return engine;
-}
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
-}
-
-async function health(): Promise<Response> {
-  try {
-    await openEngine();
-    return json({ ok: true, engine: 'vesper' });
-  } catch (err) {
-    const e = VesperError.wrap(err);
-    return json({ code: e.code, message: e.message }, e.http >= 400 ? e.http : 500);
-  }
+/** The engine of one database: its CatalogCoordinator DO, addressed by name. */
+export function databaseEngine(env: Env, dbName: string): Engine {
+  const stub = env.CATALOG.get(env.CATALOG.idFromName(dbName));
+  return {
+    async call(method, request) {
+      return unwrap(await stub.call(dbName, method, request));
+    },
+  };
 }
 
 export default {
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    if (request.method === 'GET' && url.pathname === '/health') return health();
-    return json({ code: 404, message: `no route for ${request.method} ${url.pathname}: the Milvus REST v2 API is not served yet` }, 404);
+    if (request.method === 'GET' && url.pathname === '/health') return json({ ok: true, engine: 'vesper' });
+    const route = routeOf(url.pathname);
+    if (route === undefined) {
+      return json({ code: 404, message: `no route for ${request.method} ${url.pathname}: Milvus REST v2 endpoints are POST /v2/vectordb/<category>/<action>` }, 404);
+    }
+    if (request.method === 'OPTIONS') return corsPreflight();
+    if (request.method !== 'POST') return json({ code: 404, message: `${url.pathname} answers POST only` }, 404);
+    try {
+      authenticate(request, env.ROOT_PASSWORD);
+    } catch (e) {
+      return errorResponse(e);
+    }
+    return handleRest(request, route, (db) => databaseEngine(env, db));
   },
-} satisfies ExportedHandler;
+} satisfies ExportedHandler<Env>;
+
+export { VesperError };

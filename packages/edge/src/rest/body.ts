@@ -1,0 +1,99 @@
+/**
+ * Reading Milvus REST v2 request bodies the way Milvus's HTTP server binds them: keys match
+ * case-insensitively (the SDK sends `autoId`, the server's key is `autoID`), unknown keys are
+ * ignored, a missing required parameter is 1802 and a value of the wrong JSON type is 1801.
+ */
+import { VesperError } from '@vesper/core';
+
+export class Body {
+  private readonly byKey = new Map<string, unknown>();
+
+  constructor(readonly raw: Readonly<Record<string, unknown>>) {
+    for (const [k, v] of Object.entries(raw)) this.byKey.set(k.toLowerCase(), v);
+  }
+
+  /** A body from any JSON value (1801 unless it is an object). */
+  static of(value: unknown, what = 'request body'): Body {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new VesperError('INCORRECT_PARAMETER_FORMAT', `${what} must be a JSON object, got ${JSON.stringify(value)}`);
+    }
+    return new Body(value as Record<string, unknown>);
+  }
+
+  /** The value under any of the names (first present wins), undefined when absent or null. */
+  get(...names: string[]): unknown {
+    for (const n of names) {
+      const v = this.byKey.get(n.toLowerCase());
+      if (v !== undefined && v !== null) return v;
+    }
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  str(...names: string[]): string | undefined {
+    const v = this.get(...names);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw wrongType(names[0]!, 'a string', v);
+    return v;
+  }
+
+  /** A required non-empty string. @throws 1802 when missing, 1801 when not a string. */
+  need(...names: string[]): string {
+    const v = this.str(...names);
+    if (v === undefined || v === '') throw missing(names[0]!);
+    return v;
+  }
+
+  int(name: string): number | undefined {
+    const v = this.get(name);
+    if (v === undefined) return undefined;
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw wrongType(name, 'an integer', v);
+    return n;
+  }
+
+  bool(name: string): boolean | undefined {
+    const v = this.get(name);
+    if (v === undefined) return undefined;
+    if (typeof v === 'boolean') return v;
+    if (v === 'true' || v === 'false') return v === 'true';
+    throw wrongType(name, 'a boolean', v);
+  }
+
+  obj(name: string): Body | undefined {
+    const v = this.get(name);
+    return v === undefined ? undefined : Body.of(v, name);
+  }
+
+  list(name: string): unknown[] | undefined {
+    const v = this.get(name);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw wrongType(name, 'an array', v);
+    return v;
+  }
+
+  strings(name: string): string[] | undefined {
+    const l = this.list(name);
+    if (l === undefined) return undefined;
+    for (const s of l) if (typeof s !== 'string') throw wrongType(name, 'an array of strings', l);
+    return l as string[];
+  }
+}
+
+export function missing(name: string): VesperError {
+  return new VesperError('MISSING_REQUIRED_PARAMETERS', `missing required parameters, error: ${name} is required`);
+}
+
+export function wrongType(name: string, want: string, got: unknown): VesperError {
+  return new VesperError('INCORRECT_PARAMETER_FORMAT', `the parameter ${name} should be ${want}, got ${JSON.stringify(got)}`);
+}
+
+/** A plain object made of the defined entries only (engine requests reject nothing extra, but stay tidy). */
+export function defined(entries: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entries)) if (v !== undefined) out[k] = v;
+  return out;
+}

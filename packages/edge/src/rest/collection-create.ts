@@ -1,0 +1,92 @@
+/**
+ * collections/create: Milvus REST v2's create body → the engine's createCollection request.
+ * Quick setup (`dimension`: pk `id`, FloatVector `vector`, dynamic field, AUTOINDEX, loaded at
+ * once) or a custom `schema` (indexed and loaded only when `indexParams` are given). The SDK
+ * always adds metricType/primaryFieldName/vectorFieldName; they are ignored with a schema.
+ */
+import { VesperError } from '@vesper/core';
+import { Body, defined, missing, wrongType } from './body.ts';
+
+function field(raw: unknown, autoId: boolean | undefined): Record<string, unknown> {
+  const f = Body.of(raw, 'schema.fields[]');
+  const name = f.need('fieldName', 'name');
+  const dataType = f.get('dataType');
+  if (dataType === undefined) throw missing(`dataType of field ${name}`);
+  const tp = f.obj('elementTypeParams') ?? f.obj('typeParams');
+  const primary = f.bool('isPrimary') ?? f.bool('isPrimaryKey') ?? false;
+  return defined({
+    name,
+    data_type: dataType,
+    description: f.str('description'),
+    is_primary_key: primary,
+    autoID: primary ? (f.bool('autoID') ?? autoId ?? false) : false,
+    is_partition_key: f.bool('isPartitionKey'),
+    is_clustering_key: f.bool('isClusteringKey'),
+    nullable: f.bool('nullable'),
+    default_value: f.get('defaultValue'),
+    element_type: f.get('elementDataType', 'elementType'),
+    dim: tp?.get('dim'),
+    max_length: tp?.get('max_length', 'maxLength'),
+    max_capacity: tp?.get('max_capacity', 'maxCapacity'),
+  });
+}
+
+export function indexParam(raw: unknown): Record<string, unknown> {
+  const p = Body.of(raw, 'indexParams[]');
+  const params = p.get('params');
+  if (params !== undefined && (typeof params !== 'object' || Array.isArray(params))) throw wrongType('indexParams[].params', 'an object', params);
+  const extra = Body.of(params ?? {});
+  return defined({
+    field_name: p.need('fieldName'),
+    index_name: p.str('indexName'),
+    metric_type: p.str('metricType') ?? extra.str('metric_type', 'metricType'),
+    index_type: p.str('indexType') ?? extra.str('index_type', 'indexType'),
+    params: params === undefined ? undefined : Object.fromEntries(Object.entries(extra.raw).filter(([k]) => !/^(index_?type|metric_?type)$/i.test(k))),
+  });
+}
+
+export function createCollectionRequest(body: Body): Record<string, unknown> {
+  const name = body.need('collectionName');
+  const params = body.obj('params') ?? new Body({});
+  const schema = body.obj('schema');
+  const indexParams = body.list('indexParams');
+  const common = defined({
+    collection_name: name,
+    description: body.str('description'),
+    shards_num: params.int('shardsNum'),
+    num_partitions: params.int('partitionsNum'),
+    consistency_level: params.str('consistencyLevel'),
+    index_params: indexParams?.map(indexParam),
+  });
+  if (schema !== undefined) {
+    const fields = schema.list('fields');
+    if (fields === undefined || fields.length === 0) throw missing('schema.fields');
+    const autoId = schema.bool('autoID');
+    return defined({
+      ...common,
+      fields: fields.map((f) => field(f, autoId)),
+      enable_dynamic_field: schema.bool('enableDynamicField') ?? schema.bool('enabledDynamicField') ?? false,
+    });
+  }
+  const dimension = body.int('dimension');
+  if (dimension === undefined) throw missing('dimension');
+  const idType = body.str('idType');
+  if (idType !== undefined && !/^(int64|varchar)$/i.test(idType)) {
+    throw new VesperError('PARAMETER_INVALID', `idType must be Int64 or VarChar, got ${idType}`);
+  }
+  const metric = body.str('metricType') ?? 'COSINE';
+  const vectorField = body.str('vectorFieldName') ?? 'vector';
+  return defined({
+    ...common,
+    dimension,
+    metric_type: metric,
+    id_type: idType,
+    auto_id: body.bool('autoID'),
+    primary_field_name: body.str('primaryFieldName'),
+    vector_field_name: vectorField,
+    max_length: params.int('max_length') ?? params.int('maxLength'),
+    enable_dynamic_field: body.bool('enableDynamicField') ?? body.bool('enabledDynamicField') ?? true,
+    // Quick setup always gets an AUTOINDEX on its vector with the requested metric.
+    index_params: indexParams?.map(indexParam) ?? [{ field_name: vectorField, index_type: 'AUTOINDEX', metric_type: metric }],
+  });
+}

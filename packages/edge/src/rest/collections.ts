@@ -1,0 +1,165 @@
+/**
+ * `collections/*` (Milvus REST v2 handler_v2.go's collection group) on ProxyNode methods:
+ * list, has, describe, get_stats, get_load_state, create, drop, load, release, refresh_load,
+ * rename, flush, compact, get_compaction_state, alter_properties, drop_properties.
+ */
+import { VesperError } from '@vesper/core';
+import { Body, defined, missing } from './body.ts';
+import { createCollectionRequest } from './collection-create.ts';
+import { describe, type EngineDescription, type EngineField } from './schema-info.ts';
+import type { RestCall, RestReply, RestRoutes } from './types.ts';
+
+const EMPTY: RestReply = { data: {} };
+
+interface IndexDescription {
+  index_name: string;
+  field_name: string;
+  index_type: string;
+  metric_type: string;
+  params: { key: string; value: string }[];
+  indexed_rows: string;
+  total_rows: string;
+  pending_index_rows: string;
+  state: string;
+}
+
+/** Every index of a collection (none is not an error here). */
+export async function indexDescriptions(call: RestCall, collection: string, indexName?: string): Promise<IndexDescription[]> {
+  try {
+    const res = (await call.engine.call('describeIndex', defined({ collection_name: collection, index_name: indexName }))) as { index_descriptions: IndexDescription[] };
+    return res.index_descriptions;
+  } catch (e) {
+    if (VesperError.is(e, 'INDEX_NOT_FOUND') && indexName === undefined) return [];
+    throw e;
+  }
+}
+
+function restField(f: EngineField): Record<string, unknown> {
+  return defined({
+    name: f.name,
+    id: Number(f.fieldID),
+    type: f.data_type,
+    primaryKey: f.is_primary_key,
+    partitionKey: f.is_partition_key,
+    clusteringKey: f.is_clustering_key,
+    autoId: f.autoID,
+    description: f.description,
+    nullable: f.nullable,
+    defaultValue: f.default_value,
+    elementType: f.element_type,
+    params: f.type_params,
+  });
+}
+
+async function describeCollection(call: RestCall): Promise<RestReply> {
+  const name = call.body.need('collectionName');
+  const d: EngineDescription = await describe(call.engine, name);
+  const indexes = await indexDescriptions(call, d.collection_name);
+  return {
+    data: {
+      collectionName: d.collection_name,
+      collectionID: Number(d.collectionID),
+      description: d.schema.description,
+      autoId: d.schema.autoID,
+      fields: d.schema.fields.map(restField),
+      functions: [],
+      aliases: d.aliases,
+      indexes: indexes.map((i) => ({ indexName: i.index_name, fieldName: i.field_name, metricType: i.metric_type })),
+      load: d.loaded ? 'LoadStateLoaded' : 'LoadStateNotLoad',
+      shardsNum: d.shards_num,
+      partitionsNum: Number(d.num_partitions),
+      consistencyLevel: d.consistency_level,
+      enableDynamicField: d.schema.enable_dynamic_field,
+      properties: d.properties,
+      createdTime: Number(d.created_utc_timestamp),
+    },
+  };
+}
+
+const collection = (call: RestCall): Record<string, unknown> => ({ collection_name: call.body.need('collectionName') });
+
+export const collectionRoutes: RestRoutes = {
+  'collections/list': async (call) => {
+    const res = (await call.engine.call('showCollections', {})) as { collection_names: string[] };
+    return { data: res.collection_names };
+  },
+  'collections/has': async (call) => {
+    const res = (await call.engine.call('hasCollection', collection(call))) as { value: boolean };
+    return { data: { has: res.value } };
+  },
+  'collections/describe': describeCollection,
+  'collections/get_stats': async (call) => {
+    const res = (await call.engine.call('getCollectionStatistics', collection(call))) as { data: { row_count: string } };
+    return { data: { rowCount: Number(res.data.row_count) } };
+  },
+  'collections/get_load_state': async (call) => {
+    const res = (await call.engine.call('getLoadState', collection(call))) as { state: string; progress: string };
+    return { data: res.state === 'LoadStateLoaded' ? { loadState: res.state, loadProgress: Number(res.progress) } : { loadState: res.state } };
+  },
+  'collections/create': async (call) => {
+    await call.engine.call('createCollection', createCollectionRequest(call.body));
+    return EMPTY;
+  },
+  'collections/drop': async (call) => {
+    await call.engine.call('dropCollection', collection(call));
+    return EMPTY;
+  },
+  'collections/load': async (call) => {
+    await call.engine.call('loadCollection', collection(call));
+    return EMPTY;
+  },
+  'collections/refresh_load': async (call) => {
+    await call.engine.call('loadCollection', collection(call));
+    return EMPTY;
+  },
+  'collections/release': async (call) => {
+    await call.engine.call('releaseCollection', collection(call));
+    return EMPTY;
+  },
+  'collections/rename': async (call) => {
+    const req = collection(call);
+    const newName = call.body.need('newCollectionName');
+    const newDb = call.body.str('newDbName');
+    if (newDb !== undefined && newDb !== '' && newDb !== call.dbName) {
+      // Each database is its own Durable Object; moving a collection between them is not built yet.
+      throw new VesperError('PARAMETER_INVALID', `renaming a collection into another database (${newDb}) is not supported on the edge yet`);
+    }
+    await call.engine.call('renameCollection', { ...req, new_collection_name: newName });
+    return EMPTY;
+  },
+  'collections/flush': async (call) => {
+    await call.engine.call('flush', { collection_names: [call.body.need('collectionName')] });
+    return EMPTY;
+  },
+  'collections/compact': async (call) => {
+    const res = (await call.engine.call('compact', collection(call))) as { compactionID: string };
+    return { data: { compactionID: Number(res.compactionID) } };
+  },
+  'collections/get_compaction_state': async (call) => {
+    const id = call.body.get('jobID', 'compactionID');
+    if (id === undefined) throw missing('jobID');
+    const res = (await call.engine.call('getCompactionState', { compactionID: String(id) })) as Record<string, string>;
+    return {
+      data: {
+        compactionID: Number(id),
+        state: res['state'],
+        executingPlanNo: Number(res['executingPlanNo']),
+        timeoutPlanNo: Number(res['timeoutPlanNo']),
+        completedPlanNo: Number(res['completedPlanNo']),
+        failedPlanNo: Number(res['failedPlanNo']),
+      },
+    };
+  },
+  'collections/alter_properties': async (call) => {
+    const props = call.body.get('properties');
+    if (props === undefined) throw missing('properties');
+    await call.engine.call('alterCollectionProperties', { ...collection(call), properties: Body.of(props, 'properties').raw });
+    return EMPTY;
+  },
+  'collections/drop_properties': async (call) => {
+    const keys = call.body.strings('propertyKeys') ?? call.body.strings('deleteKeys');
+    if (keys === undefined) throw missing('propertyKeys');
+    await call.engine.call('alterCollectionProperties', { ...collection(call), delete_keys: keys });
+    return EMPTY;
+  },
+};

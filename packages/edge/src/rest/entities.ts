@@ -1,0 +1,95 @@
+/**
+ * `entities/*` writes and reads (Milvus REST v2): insert, upsert, delete, get, query
+ * (incl. `count(*)`). Search and hybrid search live in search.ts. Int64 values are rendered
+ * as strings unless the request allows Int64 numbers.
+ */
+import { VesperError } from '@vesper/core';
+import { defined, missing } from './body.ts';
+import { describe, int64, renderIds, renderRows, schemaInfo } from './schema-info.ts';
+import type { RestCall, RestReply, RestRoutes } from './types.ts';
+
+function rows(call: RestCall): unknown[] {
+  const data = call.body.get('data');
+  if (data === undefined) throw missing('data');
+  // One row object is accepted as a batch of one, as Milvus's server does.
+  const list = Array.isArray(data) ? data : [data];
+  if (list.length === 0) throw new VesperError('INVALID_INSERT_DATA', 'invalid insert data: data is empty; pass an array of rows');
+  for (const r of list) {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      throw new VesperError('INVALID_INSERT_DATA', `invalid insert data: every row must be a JSON object, got ${JSON.stringify(r)}`);
+    }
+  }
+  return list;
+}
+
+async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestReply> {
+  const req = defined({ collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName'), data: rows(call) });
+  const res = (await call.engine.call(method, req)) as { IDs: unknown; insert_cnt: string; upsert_cnt: string };
+  const ids = renderIds(res.IDs, call.allowInt64);
+  return method === 'insert'
+    ? { data: { insertCount: Number(res.insert_cnt), insertIds: ids } }
+    : { data: { upsertCount: Number(res.upsert_cnt), upsertIds: ids } };
+}
+
+/** The filter and its template values (`exprParams`). */
+export function filterOf(call: RestCall): Record<string, unknown> {
+  const filter = call.body.str('filter');
+  const params = call.body.get('exprParams');
+  return defined({ filter, filter_params: params });
+}
+
+function outputFields(call: RestCall): string[] {
+  const f = call.body.strings('outputFields');
+  return f === undefined || f.length === 0 ? ['*'] : f;
+}
+
+async function query(call: RestCall): Promise<RestReply> {
+  const name = call.body.need('collectionName');
+  const info = schemaInfo(await describe(call.engine, name));
+  const fields = outputFields(call);
+  const common = defined({
+    collection_name: name,
+    ...filterOf(call),
+    partition_names: call.body.strings('partitionNames'),
+    consistency_level: call.body.str('consistencyLevel'),
+  });
+  if (fields.some((f) => f.trim().toLowerCase() === 'count(*)')) {
+    const res = (await call.engine.call('query', { ...common, output_fields: fields })) as { data: Record<string, unknown>[] };
+    return { data: res.data.map((r) => ({ 'count(*)': int64(r['count(*)'], call.allowInt64) })) };
+  }
+  const req = { ...common, output_fields: fields, limit: call.body.int('limit') ?? 100, offset: call.body.int('offset') };
+  const res = (await call.engine.call('query', defined(req))) as { data: Record<string, unknown>[] };
+  return { data: renderRows(res.data, info, call.allowInt64) };
+}
+
+async function get(call: RestCall): Promise<RestReply> {
+  const name = call.body.need('collectionName');
+  const id = call.body.get('id');
+  if (id === undefined) throw missing('id');
+  const info = schemaInfo(await describe(call.engine, name));
+  const req = defined({
+    collection_name: name,
+    ids: id,
+    output_fields: outputFields(call),
+    partition_names: call.body.strings('partitionNames'),
+    consistency_level: call.body.str('consistencyLevel'),
+  });
+  const res = (await call.engine.call('get', req)) as { data: Record<string, unknown>[] };
+  return { data: renderRows(res.data, info, call.allowInt64) };
+}
+
+async function remove(call: RestCall): Promise<RestReply> {
+  const name = call.body.need('collectionName');
+  const f = filterOf(call);
+  if (typeof f['filter'] !== 'string' || f['filter'].trim() === '') throw missing('filter');
+  const res = (await call.engine.call('delete', defined({ collection_name: name, partition_name: call.body.str('partitionName'), ...f }))) as { delete_cnt: string };
+  return { data: { deleteCount: Number(res.delete_cnt) } };
+}
+
+export const entityRoutes: RestRoutes = {
+  'entities/insert': (call) => write(call, 'insert'),
+  'entities/upsert': (call) => write(call, 'upsert'),
+  'entities/delete': remove,
+  'entities/get': get,
+  'entities/query': query,
+};

@@ -1,0 +1,90 @@
+/**
+ * What the REST layer needs to know about a collection's schema to render results the way
+ * Milvus's HTTP server does: the primary key, which fields are Int64 (strings unless
+ * `Accept-Type-Allow-Int64: true`), and the vector fields with their dimensions (to reject a
+ * malformed search vector with 1801 before it reaches the engine).
+ */
+import type { Engine } from '../rpc.ts';
+
+/** One field of the engine's describeCollection `schema.fields` (the SDK's shape). */
+export interface EngineField {
+  readonly fieldID: string;
+  readonly name: string;
+  readonly description: string;
+  readonly data_type: string;
+  readonly is_primary_key: boolean;
+  readonly autoID: boolean;
+  readonly is_partition_key: boolean;
+  readonly is_clustering_key: boolean;
+  readonly nullable: boolean;
+  readonly default_value?: unknown;
+  readonly element_type?: string;
+  readonly type_params: { key: string; value: string }[];
+  readonly dim?: string;
+}
+
+export interface EngineDescription {
+  readonly schema: { readonly description: string; readonly autoID: boolean; readonly enable_dynamic_field: boolean; readonly fields: EngineField[] };
+  readonly collectionID: string;
+  readonly collection_name: string;
+  readonly shards_num: number;
+  readonly num_partitions: string;
+  readonly aliases: string[];
+  readonly consistency_level: string;
+  readonly properties: { key: string; value: string }[];
+  readonly loaded: boolean;
+  readonly created_utc_timestamp: string;
+}
+
+export interface SchemaInfo {
+  readonly pk: string;
+  readonly pkIsInt64: boolean;
+  readonly fields: readonly EngineField[];
+  readonly int64Fields: ReadonlySet<string>;
+  readonly dynamic: boolean;
+}
+
+const VECTOR_TYPES = new Set(['FloatVector', 'Float16Vector', 'BFloat16Vector', 'BinaryVector', 'SparseFloatVector', 'Int8Vector']);
+
+export function isVectorField(f: EngineField): boolean {
+  return VECTOR_TYPES.has(f.data_type);
+}
+
+export async function describe(engine: Engine, collectionName: string): Promise<EngineDescription> {
+  return (await engine.call('describeCollection', { collection_name: collectionName })) as EngineDescription;
+}
+
+export function schemaInfo(desc: EngineDescription): SchemaInfo {
+  const fields = desc.schema.fields;
+  const pk = fields.find((f) => f.is_primary_key)!;
+  return {
+    pk: pk.name,
+    pkIsInt64: pk.data_type === 'Int64',
+    fields,
+    int64Fields: new Set(fields.filter((f) => f.data_type === 'Int64').map((f) => f.name)),
+    dynamic: desc.schema.enable_dynamic_field,
+  };
+}
+
+/** An Int64 value as the REST API renders it. */
+export function int64(v: unknown, allow: boolean): unknown {
+  if (typeof v === 'string' && allow && /^-?\d+$/.test(v)) return Number(v);
+  if ((typeof v === 'number' || typeof v === 'bigint') && !allow) return v.toString();
+  return v;
+}
+
+/** Rows with their Int64 fields rendered per the request's Int64 preference. */
+export function renderRows(rows: readonly Record<string, unknown>[], info: SchemaInfo, allow: boolean): Record<string, unknown>[] {
+  return rows.map((row) => {
+    const out: Record<string, unknown> = { ...row };
+    for (const f of info.int64Fields) if (f in out) out[f] = int64(out[f], allow);
+    return out;
+  });
+}
+
+/** Primary keys from the engine's IDs shape (`{int_id:{data}}` or `{str_id:{data}}`). */
+export function renderIds(ids: unknown, allow: boolean): unknown[] {
+  const o = (ids ?? {}) as { int_id?: { data: string[] }; str_id?: { data: string[] } };
+  if (o.int_id) return o.int_id.data.map((v) => int64(v, allow));
+  return o.str_id?.data ?? [];
+}
