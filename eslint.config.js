@@ -18,6 +18,19 @@ const runtimeGlobals = [
   'process', 'Buffer', 'require', 'module', '__dirname', '__filename', 'global', 'setImmediate',
 ].map((name) => ({ name, message: `core is portable: ${name} is runtime-specific` }));
 
+// Package dependency direction: core ← worker ← browser ← demo, core ← edge.
+const layering = [
+  { files: ['packages/core/**/*.ts'], forbid: ['@vesper/worker', '@vesper/browser', '@vesper/edge'] },
+  { files: ['packages/worker/**/*.ts'], forbid: ['@vesper/browser', '@vesper/edge'] },
+  { files: ['packages/browser/**/*.ts'], forbid: ['@vesper/edge'] },
+  { files: ['packages/edge/**/*.ts'], forbid: ['@vesper/worker', '@vesper/browser'] },
+].map(({ files, forbid }) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { paths: forbid.map((name) => ({ name, message: 'package dependency direction: core ← worker ← browser ← demo, core ← edge' })) }],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/.wrangler/**', '**/build/**', '**/*.wasm'] },
   ...tseslint.configs.recommended,
@@ -27,6 +40,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  ...layering,
   {
     files: ['packages/core/src/**/*.ts'],
     ignores: ['packages/core/src/node/**', 'packages/core/src/**/*.test.ts'],

@@ -3,7 +3,8 @@
  * (Vitest browser mode, Playwright provider, headless, served on 127.0.0.1), so IndexedDB,
  * OPFS sync access handles, module workers and WASM SIMD are the real ones. Without
  * /usr/bin/chromium the run is skipped with a printed reason — never faked, never failed.
- * The host's VESPER_SEED reaches the randomized suites through `inject('vesperSeed')`.
+ * The host's VESPER_SEED reaches the randomized suites through `inject('vesperSeed')` (ours)
+ * and a `process.env.VESPER_SEED` define (core's portable unit suites, run here as a smoke).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,21 +18,28 @@ if (!hasChromium) {
   console.warn(`[test:browser] skipped: ${CHROMIUM} is absent (install Debian's chromium to run the Chromium suites)`);
 }
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    vesperSeed: string;
-  }
-}
+/** Core's portable unit suites, run in Chromium too (cheap, and they prove core is portable). */
+const CORE_SMOKE = [
+  'packages/core/src/errors/*.test.ts',
+  'packages/core/src/util/*.test.ts',
+  'packages/core/src/storage/*.test.ts',
+  'packages/core/src/adapters/*.test.ts',
+  'packages/core/src/segments/*.test.ts',
+  'packages/core/src/expr/*.test.ts',
+  'test/expr/property.test.ts',
+];
 
 export default defineConfig({
   root,
   // comlink/idb/arrow are pre-bundled up front: discovering them mid-run would reload the page
   optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
   server: { host: '127.0.0.1' },
+  // core's randomized suites read process.env.VESPER_SEED; the page has no process
+  define: { 'process.env.VESPER_SEED': process.env.VESPER_SEED === undefined ? 'undefined' : JSON.stringify(process.env.VESPER_SEED) },
   worker: { format: 'es' },
   test: {
     name: 'chromium',
-    include: hasChromium ? ['test/browser/**/*.test.ts'] : [],
+    include: hasChromium ? ['test/browser/**/*.test.ts', ...CORE_SMOKE] : [],
     passWithNoTests: true,
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -17,6 +17,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export async function startVesperWorker(): Promise<RunningWorker> {
   const worker = await unstable_startWorker({
     config: `${root}/wrangler.toml`,
+    bindings: { VESPER_LOCAL_DEV: { type: 'plain_text', value: 'true' } },
     dev: {
       server: { hostname: '127.0.0.1', port: 0 },
       inspector: false,

@@ -12,6 +12,8 @@ declare global {
     interface Env {
       /** The seed randomized suites use, from the host's VESPER_SEED ('' when unset). */
       readonly VESPER_SEED: string;
+      /** "true": local development, the default root password is allowed. */
+      readonly VESPER_LOCAL_DEV: string;
       /** wrangler.toml's bindings (packages/edge/src/env.ts). */
       readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
       readonly BUCKET: R2Bucket;

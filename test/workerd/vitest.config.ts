@@ -16,7 +16,7 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: `${root}/wrangler.toml` },
       miniflare: {
-        bindings: { VESPER_SEED: process.env.VESPER_SEED ?? '' },
+        bindings: { VESPER_SEED: process.env.VESPER_SEED ?? '', VESPER_LOCAL_DEV: 'true' },
       },
     }),
   ],

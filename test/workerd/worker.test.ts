@@ -3,7 +3,8 @@
  * `/health` without touching storage, and a coded 404 for anything that is not a REST v2
  * endpoint (REST behaviour itself: rest-smoke.test.ts).
  */
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
+import worker from '../../packages/edge/src/index.ts';
 import { describe, expect, it } from 'vitest';
 
 describe('vesper Worker', () => {
@@ -23,5 +24,14 @@ describe('vesper Worker', () => {
       expect(body.code).toBe(404);
       expect(body.message).toContain(path);
     }
+  });
+
+  it('refuses to serve without ROOT_PASSWORD outside local development', async () => {
+    const deployed = { ...env, VESPER_LOCAL_DEV: undefined, ROOT_PASSWORD: undefined } as unknown as Parameters<typeof worker.fetch>[1];
+    const req = new Request('http://vesper.test/v2/vectordb/collections/list', { method: 'POST', headers: { Authorization: 'Bearer root:Milvus' }, body: '{}' });
+    const res = await worker.fetch(req, deployed);
+    const body = (await res.json()) as { code: number; message: string };
+    expect(body.code).toBe(2);
+    expect(body.message).toContain('ROOT_PASSWORD');
   });
 });

@@ -1,16 +1,26 @@
 /**
- * `@vesper/browser`: Vesper in a web page. The persistent runtime — IndexedDB and OPFS
- * adapters, `openDatabase('opfs://…' | 'idb://…')`, multi-tab leadership — arrives with the
- * browser issue. Until then this entry point offers the embedded engine in memory, which
- * runs in any modern browser as it is (core is portable).
+ * `@vesper/browser`: Vesper in a web page. `openDatabase('opfs://name' | 'idb://name' |
+ * 'memory://')` runs the engine in a dedicated module Worker and returns a VesperClient with
+ * the Milvus Node SDK's API. Also exported: the storage adapters a browser database opens
+ * with (catalog and WAL in IndexedDB, files in OPFS or IndexedDB), `openStorage(url)` to
+ * pick them, and the storage helpers (persistence, usage/quota).
  */
 import { VesperClient, initKernels, kernelsReady, type KernelSource } from '@vesper/core';
 
 export { VesperClient, VesperError, DataType } from '@vesper/core';
+export { openDatabase, BrowserDatabase, type OpenDatabaseOptions } from './open-database.ts';
+export { openStorage, parseDatabaseUrl, type ParsedDatabaseUrl, type StorageScheme } from './open-storage.ts';
+export { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
+export { IdbMetaStore } from './idb-meta-store.ts';
+export { IdbWal } from './idb-wal.ts';
+export { IdbObjectStore } from './idb-object-store.ts';
+export { OpfsObjectStore, opfsSupported } from './opfs-object-store.ts';
+export { IDB_SCHEMA_VERSION } from './idb-schema.ts';
+export { toStorageError } from './storage-errors.ts';
 
 /**
- * Opens an in-memory database in the page. `kernels` is where the WASM kernels come from
- * (a URL to `@vesper/core/kernels.wasm`, its bytes, or a compiled module).
+ * Opens an in-memory database on the page's own thread (no worker). `kernels` is where the
+ * WASM kernels come from (a URL to `@vesper/core/kernels.wasm`, its bytes, or a module).
  */
 export async function openMemoryDatabase(kernels?: KernelSource): Promise<VesperClient> {
   if (kernels !== undefined && !kernelsReady()) await initKernels(kernels);

@@ -1,8 +1,10 @@
 /**
  * Authentication (Milvus's proxy authentication interceptor, HTTP side): the caller presents
  * `Authorization: Bearer user:password` (or Basic base64(user:password)). For now the only
- * user is `root`; its password is the ROOT_PASSWORD secret, or "Milvus" when none is set, like
- * a fresh local Milvus. Users, roles, API keys and RBAC (403, code 1401) come later.
+ * user is `root`; its password is the ROOT_PASSWORD secret. Locally (`npm start` passes
+ * VESPER_LOCAL_DEV=true) it defaults to "Milvus" like a fresh local Milvus; a deployment
+ * without the secret refuses to serve rather than run with a known password. Users, roles,
+ * API keys and RBAC (403, code 1401) come later.
  * A missing or wrong credential is HTTP 401 with code 1800.
  */
 import { VesperError } from '@vesper/core';
@@ -37,7 +39,10 @@ function sameString(a: string, b: string): boolean {
  * The authenticated user's name.
  * @throws NEED_AUTHENTICATE (1800, HTTP 401) when the credential is missing or wrong.
  */
-export function authenticate(request: Request, rootPassword: string | undefined): string {
+export function authenticate(request: Request, rootPassword: string | undefined, localDev = false): string {
+  if (!rootPassword && !localDev) {
+    throw new VesperError('SERVICE_UNAVAILABLE', 'the ROOT_PASSWORD secret is not set: refusing to serve (run `wrangler secret put ROOT_PASSWORD`)');
+  }
   const cred = credential(request.headers.get('Authorization'));
   if (cred === undefined || cred === '') throw new VesperError('NEED_AUTHENTICATE', 'missing authentication: send Authorization: Bearer <user>:<password>');
   const colon = cred.indexOf(':');

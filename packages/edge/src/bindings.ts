@@ -11,4 +11,6 @@ export interface Env {
   readonly BUCKET: R2Bucket;
   /** The root user's password (`wrangler secret put ROOT_PASSWORD`); "Milvus" when unset. */
   readonly ROOT_PASSWORD?: string;
+  /** "true" only in local development (`npm start`, tests): allows the default root password. */
+  readonly VESPER_LOCAL_DEV?: string;
 }

@@ -38,7 +38,7 @@ export default {
     if (request.method === 'OPTIONS') return corsPreflight();
     if (request.method !== 'POST') return json({ code: 404, message: `${url.pathname} answers POST only` }, 404);
     try {
-      authenticate(request, env.ROOT_PASSWORD);
+      authenticate(request, env.ROOT_PASSWORD, env.VESPER_LOCAL_DEV === 'true');
     } catch (e) {
       return errorResponse(e);
     }

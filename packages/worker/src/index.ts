@@ -1,7 +1,11 @@
 /**
  * `@vesper/worker`: the engine inside a dedicated Web Worker behind comlink, with the same
- * API as in-process. The worker entry and the main-thread proxy arrive with the browser
- * issue; this module exports the one piece that already exists — the transport contract a
- * worker proxy implements.
+ * API as in-process. This entry is the page side (WorkerTransport for a core VesperClient);
+ * `@vesper/worker/serve` is the worker side (serveEngine). Storage is the caller's choice:
+ * `@vesper/browser` serves it with IndexedDB and OPFS.
  */
 export type { Transport } from '@vesper/core';
+export { WorkerTransport, type WorkerLike, type WorkerTransportOptions } from './worker-transport.ts';
+export { registerVesperErrorTransfer, VESPER_ERROR_TRANSFER } from './error-transfer.ts';
+export { vectorBuffers } from './vector-transfer.ts';
+export type { CloneableEngineOptions, EngineApi, EngineConfig } from './protocol.ts';

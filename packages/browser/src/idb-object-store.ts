@@ -1,0 +1,101 @@
+/**
+ * IdbObjectStore: the ObjectStore (Milvus's MinIO/S3 binlog storage) on IndexedDB — what
+ * `idb://` databases use, and the fallback where OPFS is missing. Bytes live in `objects`,
+ * sizes in `objectSizes`, so head and list never load an object's bytes.
+ *
+ * Invariants: a put writes bytes and size in one readwrite transaction (strict durability,
+ * resolved after `done`), so a crash leaves the old object or the new one, never half; a
+ * create-only put checks and writes in that same transaction, so of racing creators — in
+ * any tab or worker — exactly one wins. Stored bytes are copies (a view's own bytes only).
+ */
+import { checkObjectKey, type ObjectInfo, type ObjectStore, type PutOptions } from '@vesper/core';
+import { DURABLE, openVesperIdb, type VesperIdb } from './idb-schema.ts';
+import { checkBytes, checkCount, guard, objectExists, ownBytes } from './storage-errors.ts';
+
+export class IdbObjectStore implements ObjectStore {
+  private constructor(
+    private readonly db: VesperIdb,
+    /** The IndexedDB database name. */
+    readonly dbName: string,
+  ) {}
+
+  /** Opens the object store of IndexedDB database `dbName` (created on first use). */
+  static async open(dbName: string): Promise<IdbObjectStore> {
+    return new IdbObjectStore(await openVesperIdb(dbName), dbName);
+  }
+
+  /** @throws COMMIT_CONFLICT when opts.ifAbsent and key exists; RESOURCE_EXHAUSTED over quota. */
+  async put(key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void> {
+    checkObjectKey(key);
+    checkBytes(`object ${JSON.stringify(key)}`, bytes);
+    const copy = ownBytes(bytes);
+    let exists = false;
+    await guard(`object put ${JSON.stringify(key)}`, async () => {
+      const tx = this.db.transaction(['objects', 'objectSizes'], 'readwrite', DURABLE);
+      const sizes = tx.objectStore('objectSizes');
+      try {
+        if (opts?.ifAbsent === true && (await sizes.get(key)) !== undefined) {
+          exists = true;
+          tx.abort();
+          return;
+        }
+        await Promise.all([tx.objectStore('objects').put(copy, key), sizes.put(copy.length, key)]);
+      } finally {
+        await tx.done.catch((err: unknown) => {
+          if (!exists) throw err;
+        });
+      }
+    });
+    if (exists) throw objectExists(key);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    checkObjectKey(key);
+    return guard(`object get ${JSON.stringify(key)}`, () => this.db.get('objects', key));
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    checkObjectKey(key);
+    checkCount('getRange offset', offset);
+    checkCount('getRange length', length);
+    const bytes = await this.get(key);
+    if (bytes === undefined) return undefined;
+    const start = Math.min(offset, bytes.length);
+    return bytes.slice(start, Math.min(bytes.length, start + length));
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    checkObjectKey(key);
+    const size = await guard(`object head ${JSON.stringify(key)}`, () => this.db.get('objectSizes', key));
+    return size === undefined ? undefined : { key, size };
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    return guard(`object list ${JSON.stringify(prefix)}`, async () => {
+      const out: ObjectInfo[] = [];
+      const tx = this.db.transaction('objectSizes', 'readonly');
+      let cursor = await tx.store.openCursor(IDBKeyRange.lowerBound(prefix));
+      while (cursor !== null && cursor.key.startsWith(prefix)) {
+        out.push({ key: cursor.key, size: cursor.value });
+        cursor = await cursor.continue();
+      }
+      await tx.done;
+      return out;
+    });
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) checkObjectKey(key);
+    if (keys.length === 0) return;
+    await guard('object delete', async () => {
+      const tx = this.db.transaction(['objects', 'objectSizes'], 'readwrite', DURABLE);
+      const writes: Promise<unknown>[] = [tx.done];
+      for (const key of keys) writes.push(tx.objectStore('objects').delete(key), tx.objectStore('objectSizes').delete(key));
+      await Promise.all(writes);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

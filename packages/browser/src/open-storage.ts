@@ -1,0 +1,71 @@
+/**
+ * openStorage: the adapter set a browser database URL names (Milvus's etcd + msgstream +
+ * MinIO, as one StorageSet). Runs where the engine runs — inside the engine worker.
+ *
+ *   opfs://name  catalog + WAL in IndexedDB "vesper-opfs/name", files in OPFS
+ *                "vesper/name" (IndexedDB files instead where OPFS or its move() is missing)
+ *   idb://name   catalog + WAL + files in IndexedDB "vesper-idb/name"
+ *   memory://    the memory adapters (gone when the worker ends)
+ *
+ * The two schemes keep separate IndexedDB databases, so an opfs:// catalog never points at
+ * files an idb:// database holds, or the reverse.
+ */
+import { VesperError, createMemoryStorage, type ObjectStore, type StorageSet } from '@vesper/core';
+import { IdbMetaStore } from './idb-meta-store.ts';
+import { IdbObjectStore } from './idb-object-store.ts';
+import { IdbWal } from './idb-wal.ts';
+import { OpfsObjectStore, opfsSupported } from './opfs-object-store.ts';
+import { checkDatabaseName } from './storage-errors.ts';
+
+export type StorageScheme = 'opfs' | 'idb' | 'memory';
+
+export interface ParsedDatabaseUrl {
+  readonly scheme: StorageScheme;
+  /** The database name ('' for memory://). */
+  readonly name: string;
+}
+
+/**
+ * Splits a database URL.
+ * @throws PARAMETER_INVALID for another scheme or a bad name.
+ */
+export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
+  if (url === 'memory://') return { scheme: 'memory', name: '' };
+  const m = typeof url === 'string' ? /^(opfs|idb):\/\/(.*)$/.exec(url) : null;
+  if (m === null) {
+    throw new VesperError('PARAMETER_INVALID', `database URL must be 'opfs://name', 'idb://name' or 'memory://', got ${JSON.stringify(url)}`);
+  }
+  checkDatabaseName(m[2]!);
+  return { scheme: m[1] as StorageScheme, name: m[2]! };
+}
+
+/**
+ * Opens the adapters for url (see the header).
+ * @throws PARAMETER_INVALID for a bad URL; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses.
+ */
+export async function openStorage(url: string): Promise<StorageSet> {
+  const { scheme, name } = parseDatabaseUrl(url);
+  if (scheme === 'memory') return createMemoryStorage();
+  const dbName = `vesper-${scheme}/${name}`;
+  const opened: Array<{ close(): Promise<void> }> = [];
+  try {
+    const meta = await IdbMetaStore.open(dbName);
+    opened.push(meta);
+    const wal = await IdbWal.open(dbName);
+    opened.push(wal);
+    const objects: ObjectStore & { close(): Promise<void> } =
+      scheme === 'opfs' && opfsSupported() ? await OpfsObjectStore.open(`vesper/${name}`) : await IdbObjectStore.open(dbName);
+    opened.push(objects);
+    return {
+      meta,
+      wal,
+      objects,
+      async close() {
+        await Promise.all(opened.map((s) => s.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
+    throw err;
+  }
+}
