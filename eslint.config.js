@@ -3,6 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 const runtimeImports = {
+  paths: ['@vesper/worker', '@vesper/browser', '@vesper/edge'].map((name) => ({ name, message: 'core imports no other Vesper package' })),
   patterns: [
     { group: ['node:*'], message: 'core is portable: Node code goes in packages/core/src/node' },
     { group: ['cloudflare:*'], message: 'core is portable: workerd code goes in packages/edge' },
