@@ -10,6 +10,9 @@
  *   wal          key: [channel, lsn]        → payload: Uint8Array
  *   objects      key: object key            → bytes: Uint8Array
  *   objectSizes  key: object key            → size: number (listings never load bytes)
+ * v2 adds:
+ *   requests     key: write request id       → { at: ms, response?: the write's response }
+ *                (written in the WAL append's own transaction: the dedupe log of retries)
  *
  * Migrations only add: a new version appends a step to `MIGRATIONS`, never edits an old one.
  */
@@ -22,6 +25,7 @@ export interface VesperIdbSchema extends DBSchema {
   wal: { key: [string, number]; value: Uint8Array };
   objects: { key: string; value: Uint8Array };
   objectSizes: { key: string; value: number };
+  requests: { key: string; value: { at: number; response?: unknown } };
 }
 
 export type VesperIdb = IDBPDatabase<VesperIdbSchema>;
@@ -36,6 +40,10 @@ const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('wal');
     db.createObjectStore('objects');
     db.createObjectStore('objectSizes');
+  },
+  // v2
+  (db) => {
+    db.createObjectStore('requests');
   },
 ];
 

@@ -8,7 +8,9 @@
  * Invariants: entries live under [channel, lsn] keys; each channel's last LSN lives in
  * `walChannels` and survives truncate and reopen (only dropChannel forgets it), so LSNs are
  * never reused. Appends read and bump the counter inside their own readwrite transaction,
- * which IndexedDB serializes, so concurrent appends get distinct consecutive LSNs.
+ * which IndexedDB serializes, so concurrent appends get distinct consecutive LSNs. While
+ * `requestTag` is set (IdbRequestLog.tagged), each append also records that write request
+ * id in `requests` in the same transaction, so the record exists iff the entry does.
  */
 import { checkChannel, type Wal, type WalEntry } from '@vesper/core';
 import { DURABLE, openVesperIdb, type VesperIdb } from './idb-schema.ts';
@@ -21,6 +23,14 @@ export class IdbWal implements Wal {
     readonly dbName: string,
   ) {}
 
+  /** The request id every append records while set (see IdbRequestLog); undefined: none. */
+  requestTag: string | undefined;
+
+  /** The IndexedDB connection (shared with IdbRequestLog). */
+  get idb(): VesperIdb {
+    return this.db;
+  }
+
   /** Opens the WAL of IndexedDB database `dbName` (created on first use). */
   static async open(dbName: string): Promise<IdbWal> {
     return new IdbWal(await openVesperIdb(dbName), dbName);
@@ -31,14 +41,16 @@ export class IdbWal implements Wal {
     payloads.forEach((p, i) => checkBytes(`WAL entry ${channel}[${i}]`, p));
     if (payloads.length === 0) return [];
     const copies = payloads.map(ownBytes);
+    const tag = this.requestTag;
     return guard(`WAL append to ${JSON.stringify(channel)}`, async () => {
-      const tx = this.db.transaction(['walChannels', 'wal'], 'readwrite', DURABLE);
+      const tx = this.db.transaction(['walChannels', 'wal', 'requests'], 'readwrite', DURABLE);
       const channels = tx.objectStore('walChannels');
       const wal = tx.objectStore('wal');
       const last = (await channels.get(channel))?.lastLsn ?? 0;
       const lsns = copies.map((_, i) => last + 1 + i);
       const writes: Promise<unknown>[] = [channels.put({ lastLsn: last + copies.length }, channel)];
       copies.forEach((payload, i) => writes.push(wal.put(payload, [channel, lsns[i]!])));
+      if (tag !== undefined) writes.push(tx.objectStore('requests').put({ at: Date.now() }, tag));
       await Promise.all([...writes, tx.done]);
       return lsns;
     });

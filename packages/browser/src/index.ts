@@ -8,7 +8,10 @@
 import { VesperClient, initKernels, kernelsReady, type KernelSource } from '@vesper/core';
 
 export { VesperClient, VesperError, DataType } from '@vesper/core';
-export { openDatabase, BrowserDatabase, type OpenDatabaseOptions } from './open-database.ts';
+export { openDatabase, BrowserDatabase, type OpenDatabaseOptions, type CallOptions } from './open-database.ts';
+export { TabTransport, type TabTransportOptions } from './tab-transport.ts';
+export { IdbRequestLog } from './idb-request-log.ts';
+export { chunkedInsert, waitForIndex, type RowProgress, type IndexProgress } from './progress.ts';
 export { openStorage, parseDatabaseUrl, type ParsedDatabaseUrl, type StorageScheme } from './open-storage.ts';
 export { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
 export { IdbMetaStore } from './idb-meta-store.ts';
@@ -26,3 +29,4 @@ export async function openMemoryDatabase(kernels?: KernelSource): Promise<Vesper
   if (kernels !== undefined && !kernelsReady()) await initKernels(kernels);
   return VesperClient.open({ storage: 'memory://' });
 }
+export { exportCollection, importCollection, type ExportOptions, type ImportOptions } from './arrow-io.ts';

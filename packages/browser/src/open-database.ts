@@ -7,10 +7,12 @@
  * IndexedDB, and segment files are flushed to OPFS before the metadata that names them, so
  * a reload, a closed tab or a terminated worker reopens to exactly the acknowledged state.
  */
-import { VesperClient, type KernelSource } from '@vesper/core';
+import { VesperClient, type KernelSource, type Transport } from '@vesper/core';
 import { WorkerTransport, type CloneableEngineOptions, type WorkerLike } from '@vesper/worker';
 import { parseDatabaseUrl } from './open-storage.ts';
+import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
 import { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
+import { TabTransport } from './tab-transport.ts';
 
 export interface OpenDatabaseOptions {
   /**
@@ -22,22 +24,82 @@ export interface OpenDatabaseOptions {
   readonly persist?: boolean;
   /** Transfer Float32Array vectors in requests to the worker zero-copy (detaching them). Default false. */
   readonly transferVectors?: boolean;
-  /** A worker already running the engine entry (tests, custom bundling); default: a new one. */
-  readonly worker?: WorkerLike;
+  /** Starts a worker running the engine entry (tests, custom bundling); default: a new module worker. */
+  readonly worker?: () => WorkerLike;
   /** Engine options (seal policy, bounded staleness) for this database. */
   readonly engine?: CloneableEngineOptions;
+  /**
+   * Share the database with other tabs of this origin (default true for opfs:// and idb://):
+   * one tab leads (Web Locks) and runs the engine, the others forward to it. false: this
+   * tab opens the storage itself — only safe when no other tab has it open.
+   */
+  readonly multiTab?: boolean;
 }
 
-/** A VesperClient whose engine runs in a worker, plus the browser storage helpers. */
+/** Per-call options the browser client adds to a request (taken off before it is sent). */
+export interface CallOptions {
+  /** Cancels the call: it rejects with CANCELLED, and the engine skips or drops it. */
+  readonly signal?: AbortSignal;
+  /** A write's idempotency key: retry a failed write with the `request_id` its error names. */
+  readonly request_id?: string;
+}
+
+type Engine = Transport & { close(): Promise<void>; terminate(): void };
+type InsertReq = Parameters<VesperClient['insert']>[0];
+type IndexReq = Parameters<VesperClient['createIndex']>[0];
+
+/** A VesperClient whose engine runs in a worker (in this tab or the leader tab), plus browser helpers. */
 export class BrowserDatabase extends VesperClient {
   constructor(
-    private readonly workerTransport: WorkerTransport,
+    private readonly engineLink: Engine,
     /** The URL the database was opened with. */
     readonly url: string,
     /** Whether the browser granted persistent storage when the database opened. */
     readonly persisted: boolean,
   ) {
-    super(workerTransport);
+    super(engineLink);
+  }
+
+  /** 'leader' when this tab runs the engine, 'follower' when it forwards to another tab, 'single' when unshared. */
+  get role(): 'leader' | 'follower' | 'single' {
+    return this.engineLink instanceof TabTransport ? this.engineLink.role : 'single';
+  }
+
+  /**
+   * Inserts rows. With `onProgress` (or `batch_size`) a large batch is sent in batches of
+   * `batch_size` rows (default 1,000), each acknowledged on its own, reporting progress.
+   * @throws CANCELLED when `signal` fires (details.inserted: rows already acknowledged).
+   */
+  override insert(req: InsertReq & CallOptions & { onProgress?: (p: RowProgress) => void; batch_size?: number }): ReturnType<VesperClient['insert']> {
+    const { onProgress, batch_size: batchSize, ...rest } = req;
+    if (onProgress === undefined && batchSize === undefined) return super.insert(rest);
+    return chunkedInsert((r) => super.insert(r), rest, { batchSize: batchSize ?? 1000, ...(onProgress ? { onProgress } : {}), ...(rest.signal ? { signal: rest.signal } : {}) });
+  }
+
+  /**
+   * Creates an index. With `onProgress` or `signal`, resolves only when the build finished,
+   * reporting progress; aborting drops the index being built.
+   * @throws CANCELLED when `signal` fires.
+   */
+  override async createIndex(req: IndexReq & { onProgress?: (p: IndexProgress) => void; signal?: AbortSignal }): ReturnType<VesperClient['createIndex']> {
+    if (Array.isArray(req)) return super.createIndex(req);
+    const { onProgress, signal, ...rest } = req as Exclude<IndexReq, unknown[]> & { onProgress?: (p: IndexProgress) => void; signal?: AbortSignal };
+    const status = await super.createIndex(rest);
+    if (onProgress !== undefined || signal !== undefined) {
+      await waitForIndex(this, { collection_name: rest.collection_name, ...(typeof rest.field_name === 'string' ? { field_name: rest.field_name } : {}), ...(rest.db_name ? { db_name: rest.db_name } : {}) }, {
+        ...(onProgress ? { onProgress } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    }
+    return status;
+  }
+
+  override search(req: Parameters<VesperClient['search']>[0] & CallOptions): ReturnType<VesperClient['search']> {
+    return super.search(req);
+  }
+
+  override query(req: Parameters<VesperClient['query']>[0] & CallOptions): ReturnType<VesperClient['query']> {
+    return super.query(req);
   }
 
   /** Origin storage usage and quota (`navigator.storage.estimate()`), and persistence. */
@@ -51,11 +113,12 @@ export class BrowserDatabase extends VesperClient {
   }
 
   /**
-   * Ends the engine worker at once, as a crash would (pending calls reject with
-   * SERVICE_UNAVAILABLE). Acknowledged writes survive; use close() for an orderly shutdown.
+   * Ends this tab's part at once, as a closed tab would: a leader's worker is terminated
+   * (pending calls reject with SERVICE_UNAVAILABLE) and another tab takes over. Acknowledged
+   * writes survive; use close() for an orderly shutdown.
    */
   terminate(): void {
-    this.workerTransport.terminate();
+    this.engineLink.terminate();
   }
 }
 
@@ -64,14 +127,8 @@ function startEngineWorker(url: string): Worker {
   return new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: `vesper ${url}` });
 }
 
-/**
- * Opens (creating on first use) the database at url: 'opfs://name', 'idb://name' or 'memory://'.
- * @throws PARAMETER_INVALID for a bad URL; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses;
- *   SERVICE_UNAVAILABLE when the worker cannot start.
- */
-export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<BrowserDatabase> {
-  parseDatabaseUrl(url); // reject a bad URL before starting a worker
-  const transport = new WorkerTransport(options.worker ?? startEngineWorker(url), { transferVectors: options.transferVectors ?? false });
+async function startEngine(url: string, options: OpenDatabaseOptions): Promise<WorkerTransport> {
+  const transport = new WorkerTransport(options.worker?.() ?? startEngineWorker(url), { transferVectors: options.transferVectors ?? false });
   try {
     const kernels = options.kernels === undefined ? undefined : new URL(String(options.kernels), globalThis.location.href).href;
     await transport.open({ url, ...(kernels === undefined ? {} : { kernels }), ...(options.engine === undefined ? {} : { engine: options.engine }) });
@@ -79,8 +136,25 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     transport.terminate();
     throw err;
   }
+  return transport;
+}
+
+function canShare(): boolean {
+  return typeof BroadcastChannel === 'function' && (globalThis as { navigator?: { locks?: unknown } }).navigator?.locks !== undefined;
+}
+
+/**
+ * Opens (creating on first use) the database at url: 'opfs://name', 'idb://name' or
+ * 'memory://'. Persistent databases are shared by the origin's tabs (see multiTab).
+ * @throws PARAMETER_INVALID for a bad URL; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses;
+ *   SERVICE_UNAVAILABLE when the worker cannot start.
+ */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<BrowserDatabase> {
+  const { scheme } = parseDatabaseUrl(url); // reject a bad URL before starting a worker
+  const shared = scheme !== 'memory' && (options.multiTab ?? true) && canShare();
+  const engine: Engine = shared ? await TabTransport.open({ url, startEngine: () => startEngine(url, options) }) : await startEngine(url, options);
   const persisted = options.persist === true ? await requestPersistence() : (await storageStats()).persisted;
-  return new BrowserDatabase(transport, url, persisted);
+  return new BrowserDatabase(engine, url, persisted);
 }
 
 export type { KernelSource };

@@ -11,8 +11,10 @@
  * files an idb:// database holds, or the reverse.
  */
 import { VesperError, createMemoryStorage, type ObjectStore, type StorageSet } from '@vesper/core';
+import type { RequestLog } from '@vesper/worker';
 import { IdbMetaStore } from './idb-meta-store.ts';
 import { IdbObjectStore } from './idb-object-store.ts';
+import { IdbRequestLog } from './idb-request-log.ts';
 import { IdbWal } from './idb-wal.ts';
 import { OpfsObjectStore, opfsSupported } from './opfs-object-store.ts';
 import { checkDatabaseName } from './storage-errors.ts';
@@ -43,7 +45,7 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
  * Opens the adapters for url (see the header).
  * @throws PARAMETER_INVALID for a bad URL; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses.
  */
-export async function openStorage(url: string): Promise<StorageSet> {
+export async function openStorage(url: string): Promise<StorageSet & { readonly requests?: RequestLog }> {
   const { scheme, name } = parseDatabaseUrl(url);
   if (scheme === 'memory') return createMemoryStorage();
   const dbName = `vesper-${scheme}/${name}`;
@@ -56,10 +58,12 @@ export async function openStorage(url: string): Promise<StorageSet> {
     const objects: ObjectStore & { close(): Promise<void> } =
       scheme === 'opfs' && opfsSupported() ? await OpfsObjectStore.open(`vesper/${name}`) : await IdbObjectStore.open(dbName);
     opened.push(objects);
+    const requests = await IdbRequestLog.open(wal);
     return {
       meta,
       wal,
       objects,
+      requests,
       async close() {
         await Promise.all(opened.map((s) => s.close()));
       },

@@ -9,3 +9,5 @@ export { WorkerTransport, type WorkerLike, type WorkerTransportOptions } from '.
 export { registerVesperErrorTransfer, VESPER_ERROR_TRANSFER } from './error-transfer.ts';
 export { vectorBuffers } from './vector-transfer.ts';
 export type { CloneableEngineOptions, EngineApi, EngineConfig } from './protocol.ts';
+export { splitCallMeta, randomId, WRITE_METHODS, type CallMeta, type SplitCall } from './call-meta.ts';
+export type { RequestLog } from './protocol.ts';

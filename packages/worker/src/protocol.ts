@@ -1,7 +1,7 @@
 /**
  * The message protocol between a page and the engine worker (comlink-exposed). Requests and
  * responses are the ProxyNode's (method, request) pairs — Milvus Node SDK shapes, JSON-safe —
- * so the worker adds no API of its own.
+ * so the worker adds no API of its own, only call metadata (call-meta.ts) and cancel.
  *
  * Failures travel as data: a method that fails RESOLVES with the VesperError itself, which
  * the `vesper-error` transfer handler (error-transfer.ts) serializes with toJSON and rebuilds
@@ -9,6 +9,7 @@
  * name/message/stack and would lose the code, kind and retriable flag.
  */
 import type { SealPolicy, VesperError } from '@vesper/core';
+import type { CallMeta } from './call-meta.ts';
 
 export interface EngineConfig {
   /** The database URL the worker's storage opener understands ('opfs://name', ...). */
@@ -29,7 +30,28 @@ export interface EngineApi {
   /** Opens storage and the ProxyNode; resolves undefined, or the VesperError that stopped it. */
   open(config: EngineConfig): Promise<VesperError | undefined>;
   /** Runs one ProxyNode request; resolves with its response or its VesperError. */
-  handle(method: string, request: unknown): Promise<unknown>;
+  handle(method: string, request: unknown, meta?: CallMeta): Promise<unknown>;
+  /**
+   * Cancels call `callId`: if it has not started it never runs; if it is running, its result
+   * is dropped (a write that already reached the WAL stays applied).
+   */
+  cancel(callId: string): Promise<void>;
   /** Closes the engine and its storage; resolves undefined or the VesperError. */
   close(): Promise<VesperError | undefined>;
+}
+
+/**
+ * The durable record of applied writes, by request id, that makes retries idempotent. The
+ * storage opener may provide one (the browser's lives in IndexedDB beside the WAL).
+ *
+ * Invariant: `tagged(id, fn)` records `id` in the SAME transaction as every WAL append fn
+ * makes, so "id recorded" ⇔ "the write is in the WAL" — even across a crash.
+ */
+export interface RequestLog {
+  /** Whether write `id` was applied, and its response when that was recorded too. */
+  lookup(id: string): Promise<{ readonly response?: unknown } | undefined>;
+  /** Runs fn (one write, run alone) with its WAL appends tagged with id. */
+  tagged<T>(id: string, fn: () => Promise<T>): Promise<T>;
+  /** Remembers the response of applied write id (best effort; lookup answers without it). */
+  record(id: string, response: unknown): Promise<void>;
 }

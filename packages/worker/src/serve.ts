@@ -6,24 +6,58 @@
  *
  * Invariants: one engine per worker; a failure resolves as a VesperError (see protocol.ts),
  * so the page always gets a code; nothing is acknowledged that the ProxyNode did not
- * acknowledge (the WAL append is durable before `insert` resolves).
+ * acknowledge (the WAL append is durable before `insert` resolves). Writes with a request id
+ * run one at a time under the storage's RequestLog, so a retried write whose first attempt
+ * reached the WAL is answered from the log instead of being applied twice.
  */
 import { expose, type Endpoint } from 'comlink';
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady, type EngineOptions, type StorageSet } from '@vesper/core';
+import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
 import { registerVesperErrorTransfer } from './error-transfer.ts';
-import type { EngineApi, EngineConfig } from './protocol.ts';
+import type { EngineApi, EngineConfig, RequestLog } from './protocol.ts';
 
 export interface ServeOptions {
-  /** Opens the adapter set a database URL names. */
-  openStorage(url: string): Promise<StorageSet>;
+  /** Opens the adapter set a database URL names (with a RequestLog when it can keep one). */
+  openStorage(url: string): Promise<StorageSet & { readonly requests?: RequestLog }>;
   /** Engine options (seal policy, clock, ...) for every database this worker opens. */
   readonly engine?: EngineOptions;
+}
+
+/** The answer to a retried write the log knows was applied but whose response was not kept. */
+function appliedEarlier(requestId: string): Record<string, unknown> {
+  const status = { error_code: 'Success', reason: '', code: 0 };
+  return { status, succ_index: [], err_index: [], IDs: {}, acknowledged: true, insert_cnt: '0', delete_cnt: '0', upsert_cnt: '0', timestamp: '0', deduplicated: requestId };
+}
+
+function cancelledError(callId: string): VesperError {
+  return new VesperError('CANCELLED', `the call was cancelled by its caller (call ${callId})`, { call_id: callId });
 }
 
 /** The engine API served by a worker, before it is exposed (exported for in-page tests). */
 export function createEngineApi(options: ServeOptions): EngineApi {
   let proxy: ProxyNode | undefined;
+  let requests: RequestLog | undefined;
   let opening: Promise<void> | undefined;
+  let writes: Promise<unknown> = Promise.resolve();
+  const cancelled = new Set<string>();
+
+  /** Runs a write with a request id: alone, deduped, tagged in the WAL. */
+  const loggedWrite = (log: RequestLog, p: ProxyNode, method: string, request: unknown, meta: CallMeta & { requestId: string }): Promise<unknown> => {
+    const run = async (): Promise<unknown> => {
+      if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
+      if (meta.retry === true) {
+        const seen = await log.lookup(meta.requestId);
+        if (seen !== undefined) return seen.response ?? appliedEarlier(meta.requestId);
+      }
+      const res = await log.tagged(meta.requestId, () => p.handle(method, request));
+      void log.record(meta.requestId, res).catch(() => undefined);
+      return res;
+    };
+    const next = writes.then(run, run);
+    writes = next.catch(() => undefined);
+    return next;
+  };
+
   return {
     async open(config: EngineConfig): Promise<VesperError | undefined> {
       try {
@@ -33,6 +67,7 @@ export function createEngineApi(options: ServeOptions): EngineApi {
           const storage = await options.openStorage(config.url);
           try {
             proxy = await ProxyNode.open(storage, { indexFactory: getIndexFactory, ...options.engine, ...config.engine });
+            requests = storage.requests;
           } catch (err) {
             await storage.close?.().catch(() => undefined);
             throw err;
@@ -45,18 +80,30 @@ export function createEngineApi(options: ServeOptions): EngineApi {
         return VesperError.wrap(err);
       }
     },
-    async handle(method: string, request: unknown): Promise<unknown> {
+    async handle(method: string, request: unknown, meta: CallMeta = {}): Promise<unknown> {
       try {
         if (proxy === undefined) throw new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
-        return await proxy.handle(method, request);
+        if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
+        if (requests !== undefined && meta.requestId !== undefined && WRITE_METHODS.has(method)) {
+          return await loggedWrite(requests, proxy, method, request, { ...meta, requestId: meta.requestId });
+        }
+        const out = await proxy.handle(method, request);
+        if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
+        return out;
       } catch (err) {
         return VesperError.wrap(err);
       }
+    },
+    async cancel(callId: string): Promise<void> {
+      // remembered until the call looks (a call that already finished leaves a stale id; bounded)
+      if (cancelled.size > 10_000) cancelled.clear();
+      cancelled.add(callId);
     },
     async close(): Promise<VesperError | undefined> {
       try {
         const p = proxy;
         proxy = undefined;
+        await writes;
         await p?.close();
         return undefined;
       } catch (err) {

@@ -6,11 +6,15 @@
  * Invariants: every failure arrives as a VesperError with its code (the worker resolves
  * failures as data, see protocol.ts); when the worker dies or is terminated, every pending
  * call rejects with SERVICE_UNAVAILABLE instead of hanging, and a call that had not been
- * acknowledged may or may not have been applied (exactly as with a crashed server).
+ * acknowledged may or may not have been applied (exactly as with a crashed server) — a
+ * write's SERVICE_UNAVAILABLE carries its `request_id`, and retrying with that id is safe.
+ * A call whose AbortSignal fires rejects at once with CANCELLED and is cancelled in the
+ * worker (not started if still queued; its result dropped if running).
  */
 import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { VesperError, type Transport } from '@vesper/core';
 import { registerVesperErrorTransfer } from './error-transfer.ts';
+import { randomId, splitCallMeta, type CallMeta } from './call-meta.ts';
 import type { EngineApi, EngineConfig } from './protocol.ts';
 import { vectorBuffers } from './vector-transfer.ts';
 
@@ -34,6 +38,7 @@ export class WorkerTransport implements Transport {
   private readonly remote: Remote<EngineApi>;
   private readonly pending = new Set<(err: VesperError) => void>();
   private dead: VesperError | undefined;
+  private readonly deathListeners = new Set<(reason: VesperError) => void>();
   private readonly onError = (event: Event): void => {
     const message = (event as { message?: string }).message ?? 'the engine worker failed to start or crashed';
     this.fail(new VesperError('SERVICE_UNAVAILABLE', `engine worker error: ${message}`));
@@ -57,11 +62,43 @@ export class WorkerTransport implements Transport {
     if (err !== undefined) throw err;
   }
 
-  async call(method: string, request: unknown): Promise<unknown> {
-    const buffers = this.options.transferVectors === true ? vectorBuffers(request) : [];
-    const out = await this.track(() => this.remote.handle(method, buffers.length > 0 ? transfer(request, buffers) : request));
+  /**
+   * Runs (method, request) in the worker. `signal` and `request_id` on the request are call
+   * metadata (see call-meta.ts); `meta` is for callers that split them off already.
+   * @throws the engine's VesperError; CANCELLED when the signal fires; SERVICE_UNAVAILABLE
+   *   (with details.request_id for writes) when the worker dies first.
+   */
+  async call(method: string, request: unknown, meta?: CallMeta & { signal?: AbortSignal }): Promise<unknown> {
+    const split = meta === undefined ? splitCallMeta(method, request) : { ...meta, request };
+    const { signal } = split;
+    const callId = split.callId ?? (signal !== undefined ? randomId() : undefined);
+    const wire: CallMeta = {
+      ...(callId === undefined ? {} : { callId }),
+      ...(split.requestId === undefined ? {} : { requestId: split.requestId }),
+      ...(split.retry === true ? { retry: true } : {}),
+    };
+    const body = split.request;
+    const buffers = this.options.transferVectors === true ? vectorBuffers(body) : [];
+    const send = (): Promise<unknown> => this.remote.handle(method, buffers.length > 0 ? transfer(body, buffers) : body, wire);
+    const out = await this.track(send, signal, callId, split.requestId);
     if (out instanceof VesperError) throw out;
     return out;
+  }
+
+  /** Cancels a call by its call id (see EngineApi.cancel). */
+  async cancel(callId: string): Promise<void> {
+    if (this.dead === undefined) await this.remote.cancel(callId).catch(() => undefined);
+  }
+
+  /** True once the worker is gone (closed, terminated or crashed). */
+  get isDead(): boolean {
+    return this.dead !== undefined;
+  }
+
+  /** Calls listener once when the worker goes away (at once if it already has). */
+  onDeath(listener: (reason: VesperError) => void): void {
+    if (this.dead !== undefined) listener(this.dead);
+    else this.deathListeners.add(listener);
   }
 
   /** Closes the engine (its storage too) and ends the worker. */
@@ -89,27 +126,46 @@ export class WorkerTransport implements Transport {
   }
 
   private fail(reason: VesperError): void {
+    const first = this.dead === undefined;
     this.dead ??= reason;
     for (const reject of this.pending) reject(reason);
     this.pending.clear();
+    if (first) for (const listener of this.deathListeners) listener(reason);
+    this.deathListeners.clear();
   }
 
-  /** Runs a remote call that rejects with the death reason if the worker goes away first. */
-  private track<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs a remote call that rejects if the worker goes away first, or the signal fires. */
+  private track<T>(fn: () => Promise<T>, signal?: AbortSignal, callId?: string, requestId?: string): Promise<T> {
     if (this.dead !== undefined) return Promise.reject(this.dead);
+    if (signal?.aborted === true) return Promise.reject(cancelled(callId));
     return new Promise<T>((resolve, reject) => {
-      const onDeath = (err: VesperError): void => reject(err);
+      const onDeath = (err: VesperError): void => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(requestId === undefined ? err : new VesperError(err.error, err.message, { ...err.details, request_id: requestId }));
+      };
+      const onAbort = (): void => {
+        this.pending.delete(onDeath);
+        if (callId !== undefined) void this.cancel(callId);
+        reject(cancelled(callId));
+      };
       this.pending.add(onDeath);
+      signal?.addEventListener('abort', onAbort, { once: true });
       fn().then(
         (value) => {
           this.pending.delete(onDeath);
+          signal?.removeEventListener('abort', onAbort);
           resolve(value);
         },
         (err: unknown) => {
           this.pending.delete(onDeath);
+          signal?.removeEventListener('abort', onAbort);
           reject(VesperError.wrap(err));
         },
       );
     });
   }
+}
+
+function cancelled(callId: string | undefined): VesperError {
+  return new VesperError('CANCELLED', 'the call was cancelled by its AbortSignal', callId === undefined ? undefined : { call_id: callId });
 }

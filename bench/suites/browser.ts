@@ -1,0 +1,251 @@
+/**
+ * Browser benchmark (issue 5), measured in the system Chromium (headless, the flags of
+ * test/browser/vitest.config.ts) on a page Vite serves from this repository:
+ *   - durable insert: 128-d vectors in batches of 1,000 into an opfs:// collection (each
+ *     batch acknowledged only after its WAL commit in IndexedDB);
+ *   - cold open: a persisted N×384 HNSW collection (built once, kept in a persistent browser
+ *     profile under the OS temp dir), reopened on a fresh page in a fresh worker, timed from
+ *     openDatabase to the first search result;
+ *   - worker overhead: the same searches on the same data through the worker (main thread →
+ *     comlink → worker → back) and in-process on the page (what the engine costs inside the
+ *     worker), difference per query;
+ *   - bundle: a Vite production build of a small openDatabase entry (page + engine worker +
+ *     kernels.wasm), minified and gzipped, with and without apache-arrow.
+ * Skipped with a printed reason when /usr/bin/chromium is absent.
+ * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild]`.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Plugin } from 'vite';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The page's measurement module (served as a virtual module; runs in Chromium). */
+const PAGE_MODULE = `
+import kernels from '@vesper/core/kernels.wasm?url';
+import { openDatabase, openMemoryDatabase } from '/packages/browser/src/index.ts';
+
+function vectors(n, dim, seed) {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 4294967296) * 2 - 1;
+  return Array.from({ length: n }, () => { const v = new Float32Array(dim); for (let i = 0; i < dim; i++) v[i] = rnd(); return v; });
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+window.bench = {
+  async insert(rows) {
+    const db = await openDatabase('opfs://bench-insert-' + Date.now(), { kernels });
+    await db.createCollection({ collection_name: 'v', dimension: 128 });
+    const vs = vectors(rows, 128, 7);
+    const batches = [];
+    for (let b = 0; b < rows; b += 1000) batches.push(vs.slice(b, b + 1000).map((vector, i) => ({ id: b + i, vector })));
+    await db.insert({ collection_name: 'v', data: batches[0] }); // warm-up batch (not timed)
+    const t0 = performance.now();
+    for (let b = 1; b < batches.length; b++) await db.insert({ collection_name: 'v', data: batches[b] });
+    const ms = performance.now() - t0;
+    await db.close();
+    return { rows: rows - 1000, ms };
+  },
+  async coldBuild(rows) {
+    const db = await openDatabase('opfs://bench-cold-' + rows, { kernels });
+    const has = (await db.hasCollection({ collection_name: 'v' })).value;
+    if (has) {
+      const d = (await db.describeIndex({ collection_name: 'v' })).index_descriptions[0];
+      if (d && d.state === 'Finished' && Number(d.indexed_rows) === rows) { await db.close(); return { built: false, ms: 0 }; }
+      await db.dropCollection({ collection_name: 'v' });
+    }
+    const t0 = performance.now();
+    await db.createCollection({ collection_name: 'v', fields: [{ name: 'id', data_type: 'Int64', is_primary_key: true }, { name: 'vector', data_type: 'FloatVector', dim: 384 }] });
+    await db.createIndex({ collection_name: 'v', field_name: 'vector', index_type: 'HNSW', metric_type: 'COSINE', params: { M: 16, efConstruction: 64 } });
+    const vs = vectors(rows, 384, 11);
+    for (let b = 0; b < rows; b += 5000) await db.insert({ collection_name: 'v', data: vs.slice(b, b + 5000).map((vector, i) => ({ id: b + i, vector })) });
+    await db.loadCollection({ collection_name: 'v' });
+    await db.flush({ collection_names: ['v'] });
+    for (;;) {
+      const d = (await db.describeIndex({ collection_name: 'v' })).index_descriptions[0];
+      if (d.state === 'Finished' && Number(d.indexed_rows) === rows) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const ms = performance.now() - t0;
+    await db.close();
+    return { built: true, ms };
+  },
+  async coldOpen(rows) {
+    const q = vectors(1, 384, 99)[0];
+    const t0 = performance.now();
+    const db = await openDatabase('opfs://bench-cold-' + rows, { kernels });
+    const t1 = performance.now();
+    const res = await db.search({ collection_name: 'v', data: q, limit: 10, consistency_level: 'Eventually' });
+    const t2 = performance.now();
+    const count = (await db.count({ collection_name: 'v', consistency_level: 'Strong' })).data;
+    await db.close();
+    return { openMs: t1 - t0, firstSearchMs: t2 - t1, totalMs: t2 - t0, hits: res.results.length, count };
+  },
+  async overhead(rows, queries) {
+    const data = vectors(rows, 128, 5).map((vector, id) => ({ id, vector }));
+    const qs = vectors(queries, 128, 6);
+    const viaWorker = await openDatabase('memory://', { kernels });
+    const inProcess = await openMemoryDatabase(kernels);
+    const timings = {};
+    for (const [name, db] of [['worker', viaWorker], ['inProcess', inProcess]]) {
+      await db.createCollection({ collection_name: 'v', dimension: 128 });
+      for (let b = 0; b < rows; b += 5000) await db.insert({ collection_name: 'v', data: data.slice(b, b + 5000) });
+      await db.loadCollection({ collection_name: 'v' });
+      for (let i = 0; i < 50; i++) await db.search({ collection_name: 'v', data: qs[i % queries], limit: 10 });
+      const rounds = [];
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        for (const q of qs) await db.search({ collection_name: 'v', data: q, limit: 10 });
+        rounds.push((performance.now() - t0) / queries);
+      }
+      timings[name] = median(rounds);
+      await db.close();
+    }
+    return timings;
+  },
+};
+window.dispatchEvent(new Event('bench-ready'));
+`;
+
+const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>vesper bench</title></head><body><script type="module" src="/@vesper-bench/page.js"></script></body></html>`;
+
+/** Serves the bench page and its module. */
+function benchPage(): Plugin {
+  return {
+    name: 'vesper-bench-page',
+    resolveId: (id) => (id === '/@vesper-bench/page.js' ? '\0vesper-bench-page.js' : undefined),
+    load: (id) => (id === '\0vesper-bench-page.js' ? PAGE_MODULE : undefined),
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url !== '/bench.html') return next();
+        res.setHeader('content-type', 'text/html');
+        res.end(PAGE_HTML);
+      });
+    },
+  };
+}
+
+/** Gzipped bytes of a production build of a small openDatabase entry (JS + worker + WASM). */
+async function bundleSize(excludeArrow: boolean): Promise<{ gz: number; raw: number; files: number }> {
+  const { build } = await import('vite');
+  const outDir = await mkdtemp(join(tmpdir(), 'vesper-bundle-'));
+  const entryId = '\0vesper-bundle-entry.js';
+  const entry: Plugin = {
+    name: 'vesper-bundle-entry',
+    resolveId: (id) => (id === 'vesper-bundle-entry' ? entryId : undefined),
+    load: (id) =>
+      id === entryId
+        ? `import kernels from '@vesper/core/kernels.wasm?url';\nimport { openDatabase } from '@vesper/browser';\nexport const open = (url) => openDatabase(url, { kernels });\n`
+        : undefined,
+  };
+  const external = excludeArrow ? [/^apache-arrow/] : [];
+  try {
+    const out = await build({
+      root,
+      configFile: false,
+      logLevel: 'silent',
+      plugins: [entry],
+      worker: { format: 'es', rolldownOptions: { external } },
+      build: { outDir, write: false, minify: true, assetsInlineLimit: 0, rolldownOptions: { input: 'vesper-bundle-entry', external, preserveEntrySignatures: 'exports-only' } },
+    });
+    const outputs = (Array.isArray(out) ? out : [out]).flatMap((o) => ('output' in o ? o.output : []));
+    let gz = 0;
+    let raw = 0;
+    for (const o of outputs) {
+      const bytes = o.type === 'chunk' ? Buffer.from(o.code) : Buffer.from(o.source);
+      if (!/\.(js|wasm)$/.test(o.fileName)) continue;
+      raw += bytes.length;
+      gz += gzipSync(bytes, { level: 9 }).length;
+    }
+    return { gz, raw, files: outputs.length };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
+
+export default async function browserBench(argv: string[]): Promise<string> {
+  if (!existsSync(CHROMIUM)) {
+    const reason = `skipped: ${CHROMIUM} is absent (install Debian's chromium to run the browser benchmark)`;
+    console.error(`[bench] browser ${reason}`);
+    return `## Browser\n\n${reason}\n`;
+  }
+  const num = (name: string, d: number): number => Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d);
+  const coldRows = num('cold-rows', 100_000);
+  const insertRows = num('insert-rows', 51_000);
+  const { chromium } = await import('playwright');
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    root,
+    configFile: false,
+    logLevel: 'error',
+    plugins: [benchPage()],
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+    optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
+    worker: { format: 'es' },
+  });
+  const profile = join(tmpdir(), 'vesper-bench-chromium-profile');
+  if (argv.includes('--rebuild')) await rm(profile, { recursive: true, force: true });
+  let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+  try {
+    await server.listen();
+    const addr = server.httpServer?.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    type Bench = Record<string, (...a: number[]) => Promise<unknown>>;
+    const fresh = async () => {
+      const page = await context!.newPage();
+      page.setDefaultTimeout(0);
+      await page.goto(`http://127.0.0.1:${port}/bench.html`);
+      await page.waitForFunction(() => (globalThis as unknown as { bench?: unknown }).bench !== undefined, undefined, { timeout: 120_000 });
+      return page;
+    };
+    const run = async <T>(name: string, ...args: number[]): Promise<T> => {
+      const page = await fresh();
+      console.error(`[bench] browser: ${name}(${args.join(', ')})`);
+      const out = (await page.evaluate(([n, a]) => ((globalThis as unknown as { bench: Bench }).bench[n as string]!)(...(a as number[])), [name, args] as const)) as T;
+      await page.close();
+      return out;
+    };
+    const ins = await run<{ rows: number; ms: number }>('insert', insertRows);
+    const build = await run<{ built: boolean; ms: number }>('coldBuild', coldRows);
+    const colds: Array<{ openMs: number; firstSearchMs: number; totalMs: number; hits: number; count: number }> = [];
+    for (let i = 0; i < 3; i++) colds.push(await run('coldOpen', coldRows));
+    const cold = [...colds].sort((a, b) => a.totalMs - b.totalMs)[1]!;
+    const over = await run<{ worker: number; inProcess: number }>('overhead', 2_000, 1_000);
+    const full = await bundleSize(false);
+    const noArrow = await bundleSize(true);
+
+    const rate = (ins.rows / ins.ms) * 1000;
+    const overhead = over.worker - over.inProcess;
+    const lines = [
+      '## Browser',
+      '',
+      `Chromium (system ${CHROMIUM}, headless), page served by Vite on 127.0.0.1, ${new Date().toISOString().slice(0, 10)}. Command: \`npm run bench -- browser\` (\`--cold-rows=N --insert-rows=N --rebuild\`).`,
+      '',
+      '| measurement | result | target | |',
+      '|---|---|---|---|',
+      `| durable insert, 128-d, batches of 1,000, opfs:// (${ins.rows.toLocaleString('en')} rows) | ${Math.round(rate).toLocaleString('en')} vectors/s | ≥ 50,000 vectors/s | ${verdict(rate >= 50_000)} |`,
+      `| cold open of ${coldRows.toLocaleString('en')}×384 HNSW to first result (median of 3 fresh pages) | ${cold.totalMs.toFixed(0)} ms (open ${cold.openMs.toFixed(0)} + first search ${cold.firstSearchMs.toFixed(0)}) | < 200 ms | ${verdict(cold.totalMs < 200)} |`,
+      `| search overhead through the worker (2k×128, top-10, 1,000 sequential queries, median of 5 rounds) | ${overhead.toFixed(3)} ms/query (worker ${over.worker.toFixed(3)}, in-process ${over.inProcess.toFixed(3)}) | < 0.2 ms/query | ${verdict(overhead < 0.2)} |`,
+      `| bundle: @vesper/browser + worker + WASM, minified + gzip | ${kb(full.gz)} (${kb(full.raw)} raw) | — | |`,
+      `| bundle excluding apache-arrow | ${kb(noArrow.gz)} (${kb(noArrow.raw)} raw) | < 150 KB | ${verdict(noArrow.gz < 150 * 1024)} |`,
+      '',
+      build.built ? `The ${coldRows.toLocaleString('en')}×384 collection was built in this run (${(build.ms / 1000).toFixed(1)} s, HNSW M=16 efConstruction=64).` : `The ${coldRows.toLocaleString('en')}×384 collection was reused from the bench profile (\`--rebuild\` rebuilds it).`,
+      `Cold opens: ${colds.map((c) => `${c.totalMs.toFixed(0)} ms`).join(', ')} (${cold.hits} hits, ${cold.count.toLocaleString('en')} rows).`,
+      '',
+    ];
+    return lines.join('\n');
+  } finally {
+    await context?.close();
+    await server.close();
+  }
+}
