@@ -27,6 +27,8 @@ const K = 10;
 const TARGETS = [0.9, 0.95, 0.99];
 const EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
 const NPROBES = [1, 2, 4, 8, 16, 32, 64];
+/** Timed passes per sweep point (best kept), for every system alike. */
+const REPS = 3;
 const datasetsDir = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
 
 function log(msg: string): void {
@@ -59,12 +61,16 @@ function sweep(d: Dataset, s: Searcher, knobs: number[]): { qps: Record<number, 
     s.setEf(ef);
     const rows = new Int32Array(d.nq * K).fill(-1);
     s.search(d.queries, 0); // warm-up
-    const t0 = performance.now();
-    for (let qi = 0; qi < d.nq; qi++) {
-      const r = s.search(d.queries, qi);
-      for (let i = 0; i < Math.min(K, r.length); i++) rows[qi * K + i] = r[i]!;
+    // best of REPS passes over the queries: the shared machine's noise only ever slows a pass
+    let q = 0;
+    for (let rep = 0; rep < REPS; rep++) {
+      const t0 = performance.now();
+      for (let qi = 0; qi < d.nq; qi++) {
+        const r = s.search(d.queries, qi);
+        for (let i = 0; i < Math.min(K, r.length); i++) rows[qi * K + i] = r[i]!;
+      }
+      q = Math.max(q, (d.nq / (performance.now() - t0)) * 1000);
     }
-    const q = (d.nq / (performance.now() - t0)) * 1000;
     const rc = recall(rows, d.truth, d.nq, K);
     parts.push(`${ef}:${rc.toFixed(3)}@${Math.round(q)}`);
     for (const t of TARGETS) if (rc >= t) qps[t] = Math.max(qps[t] ?? 0, q);
@@ -152,12 +158,15 @@ async function pglite(d: Dataset, m: number | undefined, efc: number | undefined
   for (const ef of EFS) {
     await pg.exec(`SET hnsw.ef_search = ${ef}`);
     const rows = new Int32Array(d.nq * K).fill(-1);
-    const t1 = performance.now();
-    for (let qi = 0; qi < d.nq; qi++) {
-      const r = await pg.query<{ id: number }>(`SELECT id FROM items ORDER BY v ${op} $1 LIMIT ${K}`, [qs[qi]]);
-      r.rows.forEach((x, i) => (rows[qi * K + i] = x.id));
+    let q = 0;
+    for (let rep = 0; rep < REPS; rep++) {
+      const t1 = performance.now();
+      for (let qi = 0; qi < d.nq; qi++) {
+        const r = await pg.query<{ id: number }>(`SELECT id FROM items ORDER BY v ${op} $1 LIMIT ${K}`, [qs[qi]]);
+        r.rows.forEach((x, i) => (rows[qi * K + i] = x.id));
+      }
+      q = Math.max(q, (d.nq / (performance.now() - t1)) * 1000);
     }
-    const q = (d.nq / (performance.now() - t1)) * 1000;
     const rc = recall(rows, d.truth, d.nq, K);
     parts.push(`${ef}:${rc.toFixed(3)}@${Math.round(q)}`);
     for (const t of TARGETS) if (rc >= t) qps[t] = Math.max(qps[t] ?? 0, q);
@@ -258,7 +267,7 @@ export default async function run(argv: string[]): Promise<string> {
     log(`generating clustered sets n=${genN}`);
     sets.push(generated(genN, 128, 1234), generated(genN, 384, 5678));
   }
-  const out: string[] = ['## Vector indexes', '', `node ${process.version}, ${new Date().toISOString()}, single-threaded, k=${K}, ${quick ? '--quick' : 'full'} run. QPS = best over the ef/nprobe sweep reaching the recall@10 target (one query per call). Ratios are to hnswlib-node at the same parameters, in this run.`, ''];
+  const out: string[] = ['## Vector indexes', '', `node ${process.version}, ${new Date().toISOString()}, single-threaded, k=${K}, ${quick ? '--quick' : 'full'} run. QPS = best over the ef/nprobe sweep reaching the recall@10 target (one query per call; each sweep point is the best of ${REPS} passes over the queries). Ratios are to hnswlib-node at the same parameters, in this run.`, ''];
   const sweeps: string[] = [];
   for (const d of sets) {
     log(`${d.name}`);

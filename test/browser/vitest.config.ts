@@ -26,6 +26,7 @@ const CORE_SMOKE = [
   'packages/core/src/adapters/*.test.ts',
   'packages/core/src/segments/*.test.ts',
   'packages/core/src/expr/*.test.ts',
+  'packages/core/src/kernels/*.test.ts',
   'test/expr/property.test.ts',
 ];
 

@@ -87,7 +87,7 @@ export class HnswIndex extends IndexBase {
       upOff: rt.alloc(count * 4),
       upper: rt.alloc(upperBytes),
       upperBytes,
-      visited: rt.alloc(count * 4),
+      visited: rt.alloc(count * 2), // u16 epoch per node
       cand: rt.alloc((count + 2) * 8),
       scratch: rt.alloc(scratchBytes),
     };
@@ -223,7 +223,7 @@ export class HnswIndex extends IndexBase {
 
   bytesUsed(): number {
     const n = this.count;
-    return 128 + n * this.stride0 + n + n * 4 + this.b.upperBytes + n * 4 + (n + 2) * 8 + this.res.bytes + this.heap.bytes
+    return 128 + n * this.stride0 + n + n * 4 + this.b.upperBytes + n * 2 + (n + 2) * 8 + this.res.bytes + this.heap.bytes
       + (this.params.efConstruction + 1) * 8 + (8 * this.params.M + 4) * 8;
   }
 

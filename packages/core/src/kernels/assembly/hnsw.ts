@@ -9,7 +9,8 @@
  * so a hop reads the neighbour list and then vectors that sit beside their own lists.
  * Upper levels live in a second block: node u's levels 1..L at upper + upOff[u], each
  * [i32 count][M x i32]. Levels are u8 per node, chosen by the caller (seeded) before insert.
- * The visited set is a u32 epoch per node. Internal distances: L2 = squared L2, IP = -dot.
+ * The visited set is a u16 epoch per node (hnswlib's tag array: half the cache footprint of
+ * u32; cleared once every 65535 searches). Internal distances: L2 = squared L2, IP = -dot.
  */
 import { l2sq, dot } from './distance';
 import { maxPush, maxOffer, minPush, minPop, maxDrainSorted } from './heap';
@@ -58,9 +59,9 @@ function linksOf(ctx: usize, node: i32, level: i32): usize {
 }
 
 function nextEpoch(ctx: usize): u32 {
-  let e = <u32>fld(ctx, F_EPOCH) + 1;
+  let e = (<u32>fld(ctx, F_EPOCH) + 1) & 0xffff;
   if (e == 0) {
-    memory.fill(<usize>fld(ctx, F_VISITED), 0, (<usize>fld(ctx, F_CAP)) << 2);
+    memory.fill(<usize>fld(ctx, F_VISITED), 0, (<usize>fld(ctx, F_CAP)) << 1);
     e = 1;
   }
   store<u32>(ctx + F_EPOCH, e);
@@ -111,7 +112,7 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
   const stride0 = <usize>fld(ctx, F_STRIDE0);
   const vecOff = (<usize>(fld(ctx, F_M0) + 1)) << 2;
   const epoch = nextEpoch(ctx);
-  store<u32>(visited + ((<usize>ep) << 2), epoch);
+  store<u16>(visited + ((<usize>ep) << 1), epoch);
   let cs = minPush(cand, 0, epD, ep);
   let rs: i32 = 0;
   let lower: f32 = Infinity;
@@ -132,9 +133,9 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
     let touch: u32 = 0;
     for (let j: i32 = 0; j < cnt; j++) {
       const nb = load<i32>(lp + 4 + ((<usize>j) << 2));
-      const vp = visited + ((<usize>nb) << 2);
-      if (load<u32>(vp) == epoch) continue;
-      store<u32>(vp, epoch);
+      const vp = visited + ((<usize>nb) << 1);
+      if (<u32>load<u16>(vp) == epoch) continue;
+      store<u16>(vp, epoch);
       store<i32>(NBUF + ((<usize>m) << 2), nb);
       touch ^= load<u32>(l0 + <usize>nb * stride0 + vecOff);
       m++;
@@ -159,6 +160,11 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
           lower = load<f32>(res);
         }
       }
+    }
+    // touch the neighbour list the next iteration will expand (hnswlib prefetches it)
+    if (level == 0 && cs > 0) {
+      const np = l0 + <usize>load<i32>(cand, 4) * stride0;
+      gSink ^= load<u32>(np) ^ load<u32>(np + 64);
     }
   }
   return rs;
