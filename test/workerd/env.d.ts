@@ -6,6 +6,7 @@
 /// <reference types="@cloudflare/vitest-pool-workers/types" />
 import type * as EdgeMain from '../../packages/edge/src/index.ts';
 import type { CatalogCoordinator } from '../../packages/edge/src/catalog-coordinator.ts';
+import type { AccessControl } from '../../packages/edge/src/access/access-control.ts';
 
 declare global {
   namespace Cloudflare {
@@ -16,6 +17,7 @@ declare global {
       readonly VESPER_LOCAL_DEV: string;
       /** wrangler.toml's bindings (packages/edge/src/env.ts). */
       readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
+      readonly ACCESS: DurableObjectNamespace<AccessControl>;
       readonly BUCKET: R2Bucket;
       readonly ROOT_PASSWORD?: string;
     }

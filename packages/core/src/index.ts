@@ -13,6 +13,7 @@ export type { CollectionSchema, FieldSchema, MetricType, ConsistencyLevel } from
 export type { Column, ColumnSet, SparseVector, JsonValue } from './schema/columns.ts';
 export { Bitset } from './util/bitset.ts';
 export { Random, testSeed } from './util/random.ts';
+export { arrowIpcRows } from './storage/import-rows.ts';
 export * from './adapters/index.ts';
 export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts';
 export { compileFilter, type CompiledFilter } from './expr/index.ts';

@@ -1,16 +1,28 @@
 /**
- * The Worker's bindings (wrangler.toml): the CatalogCoordinator Durable Object namespace, the
- * R2 bucket for segment, index and manifest files, and the optional root password secret.
+ * The Worker's bindings (wrangler.toml): the CatalogCoordinator and AccessControl Durable
+ * Object namespaces, the R2 bucket for segment, index and manifest files, the root password
+ * secret and the limit vars (limits.ts).
  */
+import type { AccessControl } from './access/access-control.ts';
 import type { CatalogCoordinator } from './catalog-coordinator.ts';
 
 export interface Env {
   /** One CatalogCoordinator per database, addressed by `idFromName(dbName)`. */
   readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
-  /** Segment files, delete logs, index files and manifests, under `db/<dbName>/`. */
+  /** Users, roles and grants: one AccessControl DO, `idFromName("rbac")`. */
+  readonly ACCESS: DurableObjectNamespace<AccessControl>;
+  /** Segment files, delete logs, index files and manifests, under `db/<dbName>/`; import files anywhere. */
   readonly BUCKET: R2Bucket;
   /** The root user's password (`wrangler secret put ROOT_PASSWORD`); "Milvus" when unset. */
   readonly ROOT_PASSWORD?: string;
   /** "true" only in local development (`npm start`, tests): allows the default root password. */
   readonly VESPER_LOCAL_DEV?: string;
+  /** Requests per second per database for writes, reads and DDL (unset or 0: unlimited). */
+  readonly VESPER_RATE_DML?: string;
+  readonly VESPER_RATE_DQL?: string;
+  readonly VESPER_RATE_DDL?: string;
+  /** Largest accepted request body in bytes (default 64 MiB). */
+  readonly VESPER_MAX_BODY_BYTES?: string;
+  /** Default request timeout in seconds when no Request-Timeout header is sent (default 30). */
+  readonly VESPER_REQUEST_TIMEOUT_S?: string;
 }

@@ -6,6 +6,7 @@
  * remain), then unregisters it.
  */
 import { VesperError } from '@vesper/core';
+import { allowed, seesDatabase } from '../access/policy.ts';
 import { Body, missing } from './body.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 
@@ -46,7 +47,10 @@ function properties(call: RestCall): Record<string, unknown> | undefined {
 export const databaseRoutes: RestRoutes = {
   'databases/list': async (call) => {
     const res = (await call.engineFor(REGISTRY).call('listDatabases', {})) as { db_names: string[] };
-    return { data: res.db_names };
+    // Like Milvus, a user without ListDatabases sees only the databases it holds grants in.
+    const policy = await call.access.policy();
+    const all = allowed(policy, call.principal, { privilege: 'ListDatabases', level: 'Cluster', db: 'default', collection: '*' });
+    return { data: all ? res.db_names : res.db_names.filter((d) => seesDatabase(policy, call.principal, d)) };
   },
   'databases/create': async (call) => {
     const db = call.body.need('dbName');

@@ -4,15 +4,25 @@
  * malformed JSON is 1801. Replies use Milvus's envelope, `{code:0, data}` or
  * `{code, message}`, with HTTP 200 for API errors and the error's own status for 401/403/408.
  * Every response carries the CORS headers; OPTIONS answers 204.
+ *
+ * Order for each call: body size (1102) → JSON (1801) → database name → privilege (403,
+ * 1401; access/privileges.ts) → handler, all within the request's deadline (408, 10001).
+ * The rate limit (1807) is taken in the database's DO on the request's first engine call.
  */
 import { VesperError } from '@vesper/core';
+import type { AccessClient } from '../access/access-client.ts';
+import type { Principal } from '../access/policy.ts';
+import { needOf } from '../access/privileges.ts';
+import { readBody, withTimeout } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
 import { Body } from './body.ts';
 import { aliasRoutes, databaseRoutes } from './aliases-databases.ts';
 import { collectionRoutes } from './collections.ts';
 import { entityRoutes } from './entities.ts';
 import { indexRoutes, partitionRoutes } from './partitions-indexes.ts';
+import { importRoutes } from './import-jobs.ts';
 import { searchRoutes } from './search.ts';
+import { roleRoutes, userRoutes } from './users-roles.ts';
 import type { RestRoutes } from './types.ts';
 
 export const API_PREFIX = '/v2/vectordb/';
@@ -25,6 +35,9 @@ export const ROUTES: RestRoutes = {
   ...indexRoutes,
   ...aliasRoutes,
   ...databaseRoutes,
+  ...userRoutes,
+  ...roleRoutes,
+  ...importRoutes,
 };
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -58,8 +71,8 @@ export function routeOf(pathname: string): string | undefined {
   return Object.prototype.hasOwnProperty.call(ROUTES, key) ? key : undefined;
 }
 
-async function parseBody(request: Request): Promise<Body> {
-  const text = await request.text();
+async function parseBody(request: Request, maxBytes: number): Promise<Body> {
+  const text = await readBody(request, maxBytes);
   if (text.trim() === '') return new Body({});
   let value: unknown;
   try {
@@ -70,25 +83,41 @@ async function parseBody(request: Request): Promise<Body> {
   return Body.of(value);
 }
 
-/**
- * Answers one REST call on `route` (from routeOf).
- * @param engineFor the engine of a database (its CatalogCoordinator DO)
- */
-export async function handleRest(request: Request, route: string, engineFor: (dbName: string) => Engine): Promise<Response> {
+/** What handleRest needs besides the request. */
+export interface RestContext {
+  /**
+   * The engine of a database (its CatalogCoordinator DO); `primary` marks the engine of the
+   * request's own database, whose first call is charged to the rate limit.
+   */
+  engineFor(dbName: string, primary?: boolean): Engine;
+  readonly principal: Principal;
+  readonly access: AccessClient;
+  readonly maxBodyBytes: number;
+  readonly timeoutMs: number;
+}
+
+/** Answers one REST call on `route` (from routeOf). */
+export async function handleRest(request: Request, route: string, ctx: RestContext): Promise<Response> {
   try {
-    const body = await parseBody(request);
-    const dbName = body.str('dbName') || request.headers.get('DB-Name') || 'default';
-    const isDatabaseCall = route.startsWith('databases/');
-    if (!isDatabaseCall && !DB_NAME.test(dbName)) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);
-    const reply = await ROUTES[route]!({
-      body,
-      dbName,
-      allowInt64: (request.headers.get('Accept-Type-Allow-Int64') ?? '').toLowerCase() === 'true',
-      engine: engineFor(dbName),
-      engineFor: (db) => {
-        if (!DB_NAME.test(db)) throw new VesperError('DATABASE_INVALID_NAME', `invalid database name ${JSON.stringify(db)}: use letters, digits and underscores, starting with a letter or underscore`);
-        return engineFor(db);
-      },
+    const reply = await withTimeout(ctx.timeoutMs, route, async () => {
+      const body = await parseBody(request, ctx.maxBodyBytes);
+      const dbName = body.str('dbName') || request.headers.get('DB-Name') || 'default';
+      const isDatabaseCall = route.startsWith('databases/');
+      if (!isDatabaseCall && !DB_NAME.test(dbName)) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);
+      const need = needOf(route, body, dbName);
+      if (need !== undefined) await ctx.access.authorize(ctx.principal, need);
+      return ROUTES[route]!({
+        body,
+        dbName,
+        allowInt64: (request.headers.get('Accept-Type-Allow-Int64') ?? '').toLowerCase() === 'true',
+        engine: ctx.engineFor(dbName, true),
+        engineFor: (db) => {
+          if (!DB_NAME.test(db)) throw new VesperError('DATABASE_INVALID_NAME', `invalid database name ${JSON.stringify(db)}: use letters, digits and underscores, starting with a letter or underscore`);
+          return ctx.engineFor(db);
+        },
+        principal: ctx.principal,
+        access: ctx.access,
+      });
     });
     return json(reply.topks !== undefined ? { code: 0, data: reply.data, topks: reply.topks } : { code: 0, data: reply.data });
   } catch (e) {

@@ -3,6 +3,8 @@
  * body into ProxyNode calls on the request's database engine and returns the `data` of
  * Milvus's envelope (plus `topks` for searches).
  */
+import type { AccessClient } from '../access/access-client.ts';
+import type { Principal } from '../access/policy.ts';
 import type { Engine } from '../rpc.ts';
 import type { Body } from './body.ts';
 
@@ -16,6 +18,10 @@ export interface RestCall {
   readonly engine: Engine;
   /** The engine of another database (databases/* endpoints). */
   engineFor(dbName: string): Engine;
+  /** The authenticated caller. */
+  readonly principal: Principal;
+  /** Users, roles and grants (users/*, roles/*, databases/list filtering). */
+  readonly access: AccessClient;
 }
 
 export interface RestReply {

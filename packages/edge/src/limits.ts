@@ -1,0 +1,126 @@
+/**
+ * Request limits (Milvus's quota and limits, REST side): a token bucket per (database, kind)
+ * for DML, DQL and DDL requests, answered with code 1807 (HTTP 200) when empty; a body size
+ * limit (1102); and a per-request deadline from the `Request-Timeout` header (seconds, as
+ * Milvus's REST server reads it) answered with HTTP 408, code 10001.
+ *
+ * Rates are requests per second with a burst of one second's worth. They come from the
+ * database's properties (`vesper.rate.dml`, `vesper.rate.dql`, `vesper.rate.ddl`) or else the
+ * Worker vars (VESPER_RATE_DML, VESPER_RATE_DQL, VESPER_RATE_DDL); unset or 0 means no limit.
+ * The buckets live in the database's CatalogCoordinator DO, the one place every request of
+ * that database passes, so the limit holds across all Worker isolates.
+ */
+import { VesperError } from '@vesper/core';
+
+export type RequestKind = 'dml' | 'dql' | 'ddl';
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_S = 30;
+const MAX_TIMEOUT_S = 300;
+
+const DML = new Set(['entities/insert', 'entities/upsert', 'entities/delete', 'jobs/import/create']);
+const DQL = new Set(['entities/search', 'entities/hybrid_search', 'entities/query', 'entities/get']);
+
+/** The rate-limit kind of a REST route; users/roles are not limited per database. */
+export function kindOf(route: string): RequestKind | undefined {
+  if (DML.has(route)) return 'dml';
+  if (DQL.has(route)) return 'dql';
+  if (route.startsWith('users/') || route.startsWith('roles/') || route.startsWith('jobs/')) return undefined;
+  return 'ddl';
+}
+
+/** A token bucket: `rate` tokens per second, at most `rate` (minimum 1) in store. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    readonly rate: number,
+    now: number,
+  ) {
+    this.tokens = Math.max(1, rate);
+    this.last = now;
+  }
+
+  /** Takes one token if there is one. */
+  take(now: number): boolean {
+    const cap = Math.max(1, this.rate);
+    this.tokens = Math.min(cap, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Per-kind buckets of one database, re-created when its configured rate changes. */
+export class RateLimiter {
+  private readonly buckets = new Map<RequestKind, TokenBucket>();
+
+  /**
+   * @param rate requests per second for this kind (0 or NaN: unlimited)
+   * @throws HTTP_RATE_LIMIT (1807) when the bucket is empty
+   */
+  admit(db: string, kind: RequestKind, rate: number, now = Date.now()): void {
+    if (!(rate > 0)) return;
+    let b = this.buckets.get(kind);
+    if (b === undefined || b.rate !== rate) {
+      b = new TokenBucket(rate, now);
+      this.buckets.set(kind, b);
+    }
+    if (!b.take(now)) {
+      throw new VesperError('HTTP_RATE_LIMIT', `rate limit exceeded[database=${db}, kind=${kind}, rate=${rate}/s]: slow down and retry`);
+    }
+  }
+}
+
+/** The rate for `kind`: the database property wins over the Worker var. */
+export function rateFor(kind: RequestKind, props: Readonly<Record<string, string>>, vars: Readonly<Record<string, unknown>>): number {
+  const prop = props[`vesper.rate.${kind}`];
+  const v = prop ?? vars[`VESPER_RATE_${kind.toUpperCase()}`];
+  return typeof v === 'string' || typeof v === 'number' ? Number(v) : 0;
+}
+
+/**
+ * The request's time budget in ms: header `Request-Timeout` (seconds, fractions allowed) or
+ * the Worker var VESPER_REQUEST_TIMEOUT_S, else 30 s; capped at 300 s.
+ * @throws INCORRECT_PARAMETER_FORMAT (1801) for a header that is not a positive number
+ */
+export function timeoutMs(request: Request, fallbackSeconds: string | undefined): number {
+  const header = request.headers.get('Request-Timeout');
+  const raw = header ?? fallbackSeconds;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_TIMEOUT_S * 1000;
+  const s = Number(raw);
+  if (!(s > 0)) {
+    if (header === null) return DEFAULT_TIMEOUT_S * 1000;
+    throw new VesperError('INCORRECT_PARAMETER_FORMAT', `Request-Timeout must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+  }
+  return Math.min(s, MAX_TIMEOUT_S) * 1000;
+}
+
+/** Runs `work` with a deadline. @throws TIMEOUT (10001, HTTP 408) when it is not done in time. */
+export async function withTimeout<T>(ms: number, what: string, work: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new VesperError('TIMEOUT', `${what} timed out after ${ms} ms (Request-Timeout); the work may still complete — check before retrying writes`)), ms);
+  });
+  try {
+    return await Promise.race([work(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The body as text, refusing bodies over `maxBytes`.
+ * @throws PARAMETER_TOO_LARGE (1102)
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = (n: number | string): VesperError =>
+    new VesperError('PARAMETER_TOO_LARGE', `request body too large: ${n} bytes exceeds the limit of ${maxBytes} bytes; split the batch into smaller requests`);
+  const declared = Number(request.headers.get('Content-Length') ?? NaN);
+  if (declared > maxBytes) throw tooLarge(declared);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
+  return new TextDecoder().decode(bytes);
+}
