@@ -42,7 +42,7 @@ async function putTracked(m: SegmentManager, key: string, bytes: Uint8Array): Pr
 
 /** Seals and persists the given shards (all when omitted). Manual `flush` and the seal policy call this. */
 export function flush(m: SegmentManager, shards?: readonly number[]): Promise<void> {
-  const list = shards ?? m.shards.map((s) => s.index);
+  const list = (shards ?? m.shards.map((s) => s.index)).filter((i) => m.owned.has(i));
   return Promise.all(list.map((i) => m.locks.run([`shard:${i}`], () => flushShard(m, m.shards[i]!)))).then(() => undefined);
 }
 
@@ -98,7 +98,9 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
         ...newRecords,
       ],
       checkpoints: { ...cur.checkpoints, [s.index]: checkpoint },
-      nextSeq: seq,
+      // Another writer may have advanced the sequence since we read it (delete-log keys also
+      // carry the segment id, so our keys never collide with theirs).
+      nextSeq: Math.max(cur.nextSeq, seq),
     }));
     for (const seg of touched) seg.pendingDeletes = [];
     const fresh: SealedSegment[] = [];
@@ -152,15 +154,18 @@ async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, s
   try {
     await putTracked(m, key, bytes);
     let present = false;
-    await m.commit((cur) => ({
-      ...cur,
-      segments: cur.segments.map((r) => {
-        if (r.id !== seg.id) return r;
-        present = true;
-        const record = { field: idx.fieldName, indexName: idx.indexName, indexId: idx.indexId, indexType: idx.indexType, key, bytes: bytes.length, ...(idx.metricType ? { metricType: idx.metricType } : {}) };
-        return { ...r, indexes: [...r.indexes.filter((x) => x.field !== idx.fieldName), record] };
-      }),
-    }));
+    await m.commit((cur) => {
+      present = false;
+      return {
+        ...cur,
+        segments: cur.segments.map((r) => {
+          if (r.id !== seg.id) return r;
+          present = true;
+          const record = { field: idx.fieldName, indexName: idx.indexName, indexId: idx.indexId, indexType: idx.indexType, key, bytes: bytes.length, ...(idx.metricType ? { metricType: idx.metricType } : {}) };
+          return { ...r, indexes: [...r.indexes.filter((x) => x.field !== idx.fieldName), record] };
+        }),
+      };
+    });
     if (present && m.info.indexes.some((i) => i.indexId === idx.indexId)) {
       attach();
       seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
@@ -194,7 +199,7 @@ export interface CompactionResult {
  */
 export async function compact(m: SegmentManager): Promise<CompactionResult> {
   const total = { merged: 0, produced: 0, purgedRows: 0 };
-  for (const s of m.shards) {
+  for (const s of m.ownedShardStates()) {
     const r = await m.locks.run([`shard:${s.index}`], () => compactShard(m, s.index));
     total.merged += r.merged;
     total.produced += r.produced;
@@ -278,7 +283,9 @@ async function compactShard(m: SegmentManager, shard: number): Promise<Compactio
  * dropped indexes), keeping the newest `keepManifests` manifests and what they reference.
  * Runs with every shard lock and then the commit lock held, so no flush or commit is mid-way. A reader
  * in another process still on an older manifest must reload the newest one when a file is
- * gone (the edge runtime does; in-process readers always use the newest).
+ * gone (the edge runtime does; in-process readers always use the newest). Only this manager's
+ * in-flight files are spared: with several writers on one collection (`ownedShards`), run GC
+ * only where no other writer can have files written but not yet committed.
  */
 export async function collectGarbage(m: SegmentManager, keepManifests = 1): Promise<number> {
   // Lock order is always shards, then commit (flush and compaction commit while holding

@@ -11,6 +11,11 @@
  *   the shard's WAL checkpoint, and the WAL is truncated only after the commit.
  * - Reopen = latest manifest (sealed segments + delete logs + indexes) then the WAL tail
  *   after each shard's checkpoint, which yields the state before the restart.
+ * - Several managers (in several processes) may share one collection, each owning some shards
+ *   (`ownedShards`): a manager opens, replays, writes and flushes only its own WAL channels and
+ *   keeps only its own shards' sealed segments, and a commit that loses the manifest race
+ *   (COMMIT_CONFLICT) re-reads the newest manifest and re-applies its change, so no writer's
+ *   segments are lost. `refreshSealed` brings the sealed list up to the newest manifest.
  * Maintenance (flush, compaction, GC, index builds) lives in segment-maintenance.ts.
  */
 import { VesperError } from '../errors/index.ts';
@@ -22,7 +27,7 @@ import { primaryField } from '../schema/types.ts';
 import { primaryKeysOf } from '../schema/row-batch.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
 import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
-import { ManifestStore, type Manifest } from '../storage/manifest.ts';
+import { ManifestStore, type Manifest, type SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../wal/wal-record.ts';
 import { GrowingSegment } from './growing-segment.ts';
@@ -34,15 +39,27 @@ import { DEFAULT_SEAL_POLICY, shouldSeal, type SealPolicy } from './seal-policy.
 
 export interface SegmentManagerDeps {
   readonly storage: StorageSet;
-  readonly tso: Tso;
-  readonly ids: IdAllocator;
+  /** Write timestamps; in a multi-process deployment a client of the one oracle (batches). */
+  readonly tso: Pick<Tso, 'next' | 'current'>;
+  /** Segment ids, unique across every writer of the collection. */
+  readonly ids: Pick<IdAllocator, 'alloc'>;
   readonly policy?: SealPolicy;
   readonly clock?: () => number;
   /** Vector index implementations by Milvus index type. */
   readonly indexFactory?: (indexType: string) => VectorIndexFactory;
   /** Reports background failures (flush, index build) that no caller is waiting on. */
   readonly onBackgroundError?: (e: unknown) => void;
+  /**
+   * The shards this manager writes (all when undefined). Other shards' WAL channels are never
+   * opened and their sealed segments are not loaded (unless `keepSealed` says otherwise).
+   */
+  readonly ownedShards?: readonly number[];
+  /** Which sealed segments to hold in memory (default: those of the owned shards). */
+  readonly keepSealed?: (rec: SegmentRecord) => boolean;
 }
+
+/** Attempts of one manifest commit before COMMIT_CONFLICT reaches the caller. */
+export const COMMIT_ATTEMPTS = 16;
 
 export interface ShardState {
   readonly index: number;
@@ -76,6 +93,8 @@ export class SegmentManager {
   readonly inflightKeys = new Set<string>();
   readonly abort = new AbortController();
   lastBackgroundError: unknown;
+  /** Indices of the shards this manager writes and flushes. */
+  readonly owned: ReadonlySet<number>;
   private dropped = false;
 
   private constructor(readonly deps: SegmentManagerDeps, info: CollectionInfo, manifest: Manifest) {
@@ -91,6 +110,21 @@ export class SegmentManager {
       lastLsn: manifest.checkpoints[i] ?? 0,
       inflight: new Map(),
     }));
+    this.owned = new Set(deps.ownedShards ?? this.shards.map((x) => x.index));
+    for (const i of this.owned) {
+      if (!Number.isInteger(i) || i < 0 || i >= info.shardsNum) {
+        throw new VesperError('PARAMETER_INVALID', `owned shard ${i} is not a shard of ${info.name} (0..${info.shardsNum - 1})`);
+      }
+    }
+  }
+
+  /** The owned shards, in index order. */
+  ownedShardStates(): ShardState[] {
+    return this.shards.filter((s) => this.owned.has(s.index));
+  }
+
+  private keeps(rec: SegmentRecord): boolean {
+    return this.deps.keepSealed ? this.deps.keepSealed(rec) : this.owned.has(rec.shard);
   }
 
   /** Opens a collection's data: manifest, sealed segments, then the WAL tail. */
@@ -98,7 +132,7 @@ export class SegmentManager {
     const manifest = await new ManifestStore(deps.storage.objects).latest(info.id);
     const m = new SegmentManager(deps, info, manifest);
     await m.loadSealed();
-    for (const s of m.shards) await m.replay(s);
+    for (const s of m.ownedShardStates()) await m.replay(s);
     return m;
   }
 
@@ -107,32 +141,76 @@ export class SegmentManager {
   }
 
   private async loadSealed(): Promise<void> {
+    for (const rec of this.manifest.segments) if (this.keeps(rec)) this.sealed.push(await this.loadSegment(rec));
+  }
+
+  /** Reads one sealed segment (insert log, delete logs, index files) from the object store. */
+  private async loadSegment(rec: SegmentRecord): Promise<SealedSegment> {
     const { objects } = this.deps.storage;
     const pk = primaryField(this.info.schema);
-    for (const rec of this.manifest.segments) {
-      const bytes = await objects.get(rec.insertLog);
-      if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
-      const file = decodeBatch(bytes, [TS_FIELD, ...this.info.schema.fields], 'insert');
-      const ts = file.columns.get(TS_FIELD.name)!.data as BigInt64Array;
-      file.columns.delete(TS_FIELD.name);
-      const seg = new SealedSegment(rec, file.columns, pk.name, ts);
-      for (const key of rec.deltaLogs) {
-        const delta = await objects.get(key);
-        if (!delta) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: delete log ${key} is missing`);
-        for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
-      }
-      for (const idx of rec.indexes) {
-        const data = await objects.get(idx.key);
-        // A missing index file is not fatal: the segment is scanned/searched exactly.
-        if (!data) continue;
-        if (isScalarIndexType(idx.indexType)) seg.scalarIndexes.set(idx.field, openScalarIndex(data));
-        else {
-          const factory = this.deps.indexFactory?.(idx.indexType);
-          if (factory) seg.indexes.set(idx.field, await factory.open(data));
-        }
-      }
-      this.sealed.push(seg);
+    const bytes = await objects.get(rec.insertLog);
+    if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
+    const file = decodeBatch(bytes, [TS_FIELD, ...this.info.schema.fields], 'insert');
+    const ts = file.columns.get(TS_FIELD.name)!.data as BigInt64Array;
+    file.columns.delete(TS_FIELD.name);
+    const seg = new SealedSegment(rec, file.columns, pk.name, ts);
+    await this.applyDeltaLogs(seg, rec.deltaLogs);
+    await this.loadIndexes(seg, rec.indexes);
+    return seg;
+  }
+
+  private async applyDeltaLogs(seg: SealedSegment, deltaKeys: readonly string[]): Promise<void> {
+    const pk = primaryField(this.info.schema);
+    for (const key of deltaKeys) {
+      const delta = await this.deps.storage.objects.get(key);
+      if (!delta) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${seg.id}: delete log ${key} is missing`);
+      for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
     }
+  }
+
+  private async loadIndexes(seg: SealedSegment, records: SegmentRecord['indexes']): Promise<void> {
+    for (const idx of records) {
+      const data = await this.deps.storage.objects.get(idx.key);
+      // A missing index file is not fatal: the segment is scanned/searched exactly.
+      if (!data) continue;
+      if (isScalarIndexType(idx.indexType)) seg.scalarIndexes.set(idx.field, openScalarIndex(data));
+      else {
+        const factory = this.deps.indexFactory?.(idx.indexType);
+        if (factory) seg.indexes.set(idx.field, await factory.open(data));
+      }
+    }
+  }
+
+  /**
+   * Brings the sealed list up to the newest committed manifest (another process may have
+   * flushed, compacted or indexed): loads new segments this manager keeps, drops removed
+   * ones, applies new delete logs and opens new index files. Returns whether anything changed.
+   */
+  refreshSealed(): Promise<boolean> {
+    return this.locks.run(['commit'], async () => {
+      const latest = await this.manifests.latest(this.info.id);
+      if (latest.version <= this.manifest.version) return false;
+      const byId = new Map(this.sealed.map((x) => [x.id, x]));
+      const next: SealedSegment[] = [];
+      for (const rec of latest.segments) {
+        if (!this.keeps(rec)) continue;
+        const have = byId.get(rec.id);
+        if (!have) {
+          next.push(await this.loadSegment(rec));
+          continue;
+        }
+        const knownDeltas = new Set(have.record.deltaLogs);
+        await this.applyDeltaLogs(have, rec.deltaLogs.filter((k) => !knownDeltas.has(k)));
+        await this.loadIndexes(have, rec.indexes.filter((i) => !have.indexes.has(i.field) && !have.scalarIndexes.has(i.field)));
+        have.record = rec;
+        byId.delete(rec.id);
+        next.push(have);
+      }
+      for (const gone of byId.values()) for (const idx of gone.indexes.values()) idx.dispose?.();
+      this.sealed = next;
+      this.manifest = latest;
+      return true;
+    });
   }
 
   private async replay(s: ShardState): Promise<void> {
@@ -188,6 +266,7 @@ export class SegmentManager {
   write(shard: number, build: (ts: bigint) => WalRecord, partitionId?: number): Promise<bigint> {
     this.assertOpen();
     const s = this.shards[shard]!;
+    if (!this.owned.has(shard)) return Promise.reject(new VesperError('PARAMETER_INVALID', `shard ${shard} of ${this.info.name} is not owned by this manager`));
     return this.locks.run([`shard:${shard}`], async () => {
       this.assertOpen();
       if (partitionId !== undefined) await this.growingFor(s, partitionId);
@@ -268,12 +347,31 @@ export class SegmentManager {
     return out;
   }
 
-  /** Commits the next manifest version produced by `change` (serialized per collection). */
+  /**
+   * Commits the next manifest version produced by `change` (serialized per collection in this
+   * process). When another writer committed that version first, re-reads the newest manifest
+   * and applies `change` to it again (change functions must be pure in their argument), up to
+   * COMMIT_ATTEMPTS times.
+   * @throws COMMIT_CONFLICT when every attempt lost its race.
+   */
   commit(change: (m: Manifest) => Omit<Manifest, 'version'>): Promise<void> {
     return this.locks.run(['commit'], async () => {
-      const next: Manifest = { ...change(this.manifest), version: this.manifest.version + 1 };
-      await this.manifests.commit(next);
-      this.manifest = next;
+      for (let attempt = 1; ; attempt++) {
+        const next: Manifest = { ...change(this.manifest), version: this.manifest.version + 1 };
+        try {
+          await this.manifests.commit(next);
+          this.manifest = next;
+          return;
+        } catch (e) {
+          if (!VesperError.is(e, 'COMMIT_CONFLICT')) throw e;
+          if (attempt >= COMMIT_ATTEMPTS) {
+            throw new VesperError('COMMIT_CONFLICT', `manifest of ${this.info.name}: lost ${attempt} commit races in a row (too many concurrent writers); retry`);
+          }
+          const latest = await this.manifests.latest(this.info.id);
+          // Our view only moves forward; a listing lagging behind is simply read again next attempt.
+          if (latest.version > this.manifest.version) this.manifest = latest;
+        }
+      }
     });
   }
 

@@ -22,13 +22,17 @@ function rows(call: RestCall): unknown[] {
   return list;
 }
 
+/** A write's reply, with its timestamp for the `Vesper-Session-Ts` header (Session reads). */
+function withSession(data: unknown, ts: string | undefined): RestReply {
+  return ts === undefined ? { data } : { data, sessionTs: ts };
+}
+
 async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestReply> {
   const req = defined({ collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName'), data: rows(call) });
-  const res = (await call.engine.call(method, req)) as { IDs: unknown; insert_cnt: string; upsert_cnt: string };
+  const res = (await call.engine.call(method, req)) as { IDs: unknown; insert_cnt: string; upsert_cnt: string; timestamp?: string };
   const ids = renderIds(res.IDs, call.allowInt64);
-  return method === 'insert'
-    ? { data: { insertCount: Number(res.insert_cnt), insertIds: ids } }
-    : { data: { upsertCount: Number(res.upsert_cnt), upsertIds: ids } };
+  const data = method === 'insert' ? { insertCount: Number(res.insert_cnt), insertIds: ids } : { upsertCount: Number(res.upsert_cnt), upsertIds: ids };
+  return withSession(data, res.timestamp);
 }
 
 /** The filter and its template values (`exprParams`). */
@@ -52,6 +56,7 @@ async function query(call: RestCall): Promise<RestReply> {
     ...filterOf(call),
     partition_names: call.body.strings('partitionNames'),
     consistency_level: call.body.str('consistencyLevel'),
+    session_ts: call.sessionTs,
   });
   if (fields.some((f) => f.trim().toLowerCase() === 'count(*)')) {
     const res = (await call.engine.call('query', { ...common, output_fields: fields })) as { data: Record<string, unknown>[] };
@@ -73,6 +78,7 @@ async function get(call: RestCall): Promise<RestReply> {
     output_fields: outputFields(call),
     partition_names: call.body.strings('partitionNames'),
     consistency_level: call.body.str('consistencyLevel'),
+    session_ts: call.sessionTs,
   });
   const res = (await call.engine.call('get', req)) as { data: Record<string, unknown>[] };
   return { data: renderRows(res.data, info, call.allowInt64) };
@@ -82,8 +88,8 @@ async function remove(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
   const f = filterOf(call);
   if (typeof f['filter'] !== 'string' || f['filter'].trim() === '') throw missing('filter');
-  const res = (await call.engine.call('delete', defined({ collection_name: name, partition_name: call.body.str('partitionName'), ...f }))) as { delete_cnt: string };
-  return { data: { deleteCount: Number(res.delete_cnt) } };
+  const res = (await call.engine.call('delete', defined({ collection_name: name, partition_name: call.body.str('partitionName'), ...f }))) as { delete_cnt: string; timestamp?: string };
+  return withSession({ deleteCount: Number(res.delete_cnt) }, res.timestamp);
 }
 
 export const entityRoutes: RestRoutes = {

@@ -3,7 +3,9 @@
  * Bodies are JSON whatever the Content-Type (the SDK sends a header named `ContentType`);
  * malformed JSON is 1801. Replies use Milvus's envelope, `{code:0, data}` or
  * `{code, message}`, with HTTP 200 for API errors and the error's own status for 401/403/408.
- * Every response carries the CORS headers; OPTIONS answers 204.
+ * Every response carries the CORS headers; OPTIONS answers 204. Writes answer their
+ * timestamp in header `Vesper-Session-Ts`; a read sending it back gets Session consistency
+ * (read-your-writes) — Milvus's SDKs keep that timestamp client-side, REST has no field for it.
  *
  * Order for each call: body size (1102) → JSON (1801) → database name → privilege (403,
  * 1401; access/privileges.ts) → handler, all within the request's deadline (408, 10001).
@@ -43,15 +45,27 @@ export const ROUTES: RestRoutes = {
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
-  'Access-Control-Allow-Headers': 'Authorization, ContentType, Content-Type, Accept, Accept-Type-Allow-Int64, DB-Name, Request-Timeout',
+  'Access-Control-Allow-Headers': 'Authorization, ContentType, Content-Type, Accept, Accept-Type-Allow-Int64, DB-Name, Request-Timeout, Vesper-Session-Ts',
+  'Access-Control-Expose-Headers': 'Vesper-Session-Ts',
   'Access-Control-Max-Age': '86400',
 };
 
 /** Database names as Milvus validates them; anything else cannot name a database. */
 const DB_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
-export function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS } });
+/** Session consistency across requests: a write answers its timestamp here; a read may send it back. */
+export const SESSION_TS_HEADER = 'Vesper-Session-Ts';
+
+export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS, ...extra } });
+}
+
+/** The session timestamp a request carries (decimal hybrid timestamp), if any. */
+function sessionTsOf(request: Request): string | undefined {
+  const raw = request.headers.get(SESSION_TS_HEADER)?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[0-9]{1,20}$/.test(raw)) throw new VesperError('PARAMETER_INVALID', `header ${SESSION_TS_HEADER} must be a decimal timestamp from a write's response, got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 /** Milvus's error envelope for a VesperError (HTTP 200 unless the code has its own status). */
@@ -106,7 +120,9 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
       if (!isDatabaseCall && !DB_NAME.test(dbName)) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);
       const need = needOf(route, body, dbName);
       if (need !== undefined) await ctx.access.authorize(ctx.principal, need);
+      const sessionTs = sessionTsOf(request);
       return ROUTES[route]!({
+        ...(sessionTs !== undefined ? { sessionTs } : {}),
         body,
         dbName,
         allowInt64: (request.headers.get('Accept-Type-Allow-Int64') ?? '').toLowerCase() === 'true',
@@ -119,7 +135,8 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
         access: ctx.access,
       });
     });
-    return json(reply.topks !== undefined ? { code: 0, data: reply.data, topks: reply.topks } : { code: 0, data: reply.data });
+    const extra: Record<string, string> = reply.sessionTs !== undefined ? { [SESSION_TS_HEADER]: reply.sessionTs } : {};
+    return json(reply.topks !== undefined ? { code: 0, data: reply.data, topks: reply.topks } : { code: 0, data: reply.data }, 200, extra);
   } catch (e) {
     return errorResponse(e);
   }

@@ -72,6 +72,7 @@ async function search(call: RestCall): Promise<RestReply> {
     output_fields: b.strings('outputFields'),
     partition_names: b.strings('partitionNames'),
     consistency_level: b.str('consistencyLevel'),
+    session_ts: call.sessionTs,
     group_by_field: b.str('groupingField'),
     group_size: b.int('groupSize'),
     strict_group_size: b.bool('strictGroupSize'),
@@ -121,6 +122,7 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
     output_fields: b.strings('outputFields'),
     partition_names: b.strings('partitionNames'),
     consistency_level: b.str('consistencyLevel'),
+    session_ts: call.sessionTs,
   });
   const res = (await call.engine.call('hybridSearch', req)) as { results: Hit[] | Hit[][] };
   const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];

@@ -22,11 +22,18 @@ export interface RestCall {
   readonly principal: Principal;
   /** Users, roles and grants (users/*, roles/*, databases/list filtering). */
   readonly access: AccessClient;
+  /**
+   * Header `Vesper-Session-Ts`: the caller's last write timestamp (from a write's response),
+   * for Session consistency on reads — Milvus's SDKs keep it in the client; REST has no field.
+   */
+  readonly sessionTs?: string;
 }
 
 export interface RestReply {
   readonly data: unknown;
   readonly topks?: number[];
+  /** A write's timestamp, answered in header `Vesper-Session-Ts`. */
+  readonly sessionTs?: string;
 }
 
 export type RestHandler = (call: RestCall) => Promise<RestReply>;
