@@ -6,7 +6,8 @@
  * 0.95 / 0.99 (best over an ef / nprobe sweep), bytes per vector and ratios to hnswlib-node;
  * FLAT scan GB/s vs a plain JS scan; IVF_SQ8 bytes vs float. Flags: --quick (small sets
  * only), --no-pglite, --pglite-all (also the 100k×384 set), --no-orama, --n=<rows for the generated
- * sets>. hnswlib-wasm is web-only (it refuses to load in Node): it is tried and reported as failed.
+ * sets>, --generated-only (skip the real sets), --hnsw-only (hnswlib-node, Vesper HNSW and
+ * HNSW_SQ only, for repeated same-run comparisons), --dims=128,384 (which generated sets). hnswlib-wasm is web-only (it refuses to load in Node): it is tried and reported as failed.
  */
 import { existsSync, readFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -253,19 +254,32 @@ async function flatScan(d: Dataset, nq: number): Promise<{ batch: ScanRate; sing
 const fmt = (x: number | undefined, digits = 0): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits }));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '—' : `${(a / b).toFixed(2)}×`);
 
+/** The HNSW rows only (--hnsw-only): QPS per target and each system's ratio to hnswlib-node. */
+function hnswTable(d: Dataset, rows: Row[]): string[] {
+  const ref = rows.find((r) => r.system === 'hnswlib-node');
+  const out = [`### ${d.name} (${d.metric}, ${d.nq} queries), HNSW only`, '', '| system | build vec/s | ×node | B/vec | QPS@0.90 | ×node | QPS@0.95 | ×node | QPS@0.99 | ×node |', '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    out.push(`| ${r.system} | ${fmt(r.buildRate)} | ${ratio(r.buildRate, ref?.buildRate)} | ${fmt(r.bytesPerVec)} | ${TARGETS.map((t) => `${fmt(r.qps[t])} | ${ratio(r.qps[t], ref?.qps[t])}`).join(' | ')} |`);
+  }
+  return out;
+}
+
 export default async function run(argv: string[]): Promise<string> {
   const quick = argv.includes('--quick');
+  const hnswOnly = argv.includes('--hnsw-only');
   const nArg = argv.find((a) => a.startsWith('--n='));
   const genN = nArg !== undefined ? Number(nArg.slice(4)) : 100_000;
   await loadKernelsNode();
   const sets: Dataset[] = [];
   const sift = loadReal('siftsmall 10k×128', 'siftsmall/siftsmall_base.fvecs', 'siftsmall/siftsmall_query.fvecs', 'L2');
   const arxiv = loadReal('arxiv-gte-small 900×384', 'arxiv-gte-small-1k/base.fvecs', 'arxiv-gte-small-1k/query.fvecs', 'COSINE');
-  if (sift) sets.push(sift);
-  if (arxiv) sets.push(arxiv);
+  if (sift && !argv.includes('--generated-only')) sets.push(sift);
+  if (arxiv && !argv.includes('--generated-only')) sets.push(arxiv);
   if (!quick) {
     log(`generating clustered sets n=${genN}`);
-    sets.push(generated(genN, 128, 1234), generated(genN, 384, 5678));
+    const dims = argv.find((a) => a.startsWith('--dims='))?.slice(7).split(',').map(Number) ?? [128, 384];
+    if (dims.includes(128)) sets.push(generated(genN, 128, 1234));
+    if (dims.includes(384)) sets.push(generated(genN, 384, 5678));
   }
   const out: string[] = ['## Vector indexes', '', `node ${process.version}, ${new Date().toISOString()}, single-threaded, k=${K}, ${quick ? '--quick' : 'full'} run. QPS = best over the ef/nprobe sweep reaching the recall@10 target (one query per call; each sweep point is the best of ${REPS} passes over the queries). Ratios are to hnswlib-node at the same parameters, in this run.`, ''];
   const sweeps: string[] = [];
@@ -283,6 +297,12 @@ export default async function run(argv: string[]): Promise<string> {
     };
     await tryRun('hnswlib-node M16', () => hnswlibNode(d, 16, 200));
     await tryRun('Vesper HNSW M16', () => vesper(d, 'HNSW', { M: 16, efConstruction: 200 }, 'ef'));
+    await tryRun('Vesper HNSW_SQ M16', () => vesper(d, 'HNSW_SQ', { M: 16, efConstruction: 200, sq_type: 'SQ8', refine: true, refine_type: 'FP32' }, 'ef'));
+    if (hnswOnly) {
+      out.push(...hnswTable(d, rows), '');
+      for (const r of rows) sweeps.push(`- ${d.name} / ${r.system} ${r.config}: ${r.sweep}`);
+      continue;
+    }
     await tryRun('hnswlib-wasm M16', () => hnswlibWasm(d, 16, 200));
     // pgvector's HNSW build in PGlite runs at a few hundred vectors/s: on the generated sets
     // it runs only at dim 128 unless --pglite-all (the 100k×384 build alone takes many minutes)

@@ -24,11 +24,14 @@ import {
 } from './index-common.ts';
 import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
 
-// i32 field offsets of the context block (mirror of assembly/hnsw.ts)
-const F = {
+/** i32 field offsets (in words) of the context block (mirror of assembly/hnsw.ts). */
+export const HNSW_CTX = {
   DIM: 0, METRIC: 1, M: 2, M0: 3, EFC: 4, N: 5, ENTRY: 6, MAXLEVEL: 7, STRIDE0: 8, L0: 9, LEVELS: 10, UPOFF: 11,
   UPPER: 12, VISITED: 13, EPOCH: 14, CAND: 15, RES: 16, SCRATCH: 17, CAP: 18,
+  // HNSW_SQ only (hnsw-sq-index.ts)
+  KIND: 19, FVEC: 20, VMIN: 21, INVSCALE: 22, QBUF: 23,
 } as const;
+const F = HNSW_CTX;
 
 export const HNSW_DEFAULTS = { M: 16, efConstruction: 200, ef: 64, seed: 100 } as const;
 

@@ -15,7 +15,8 @@ export const INDEX_FORMAT_VERSION = 1;
 export const FLAG_NORMALIZED = 1; // COSINE: stored vectors are unit length
 export const FLAG_HNSW_INTERLEAVED = 2; // HNSW level 0: vectors beside adjacency lists
 export const FLAG_SQ8_PER_DIM = 4; // IVF_SQ8: per-dimension min/scale codebook
-export const KNOWN_FLAGS = FLAG_NORMALIZED | FLAG_HNSW_INTERLEAVED | FLAG_SQ8_PER_DIM;
+export const FLAG_HNSW_SQ8 = 8; // HNSW_SQ level 0: SQ8 codes beside adjacency lists, f32 vectors apart
+export const KNOWN_FLAGS = FLAG_NORMALIZED | FLAG_HNSW_INTERLEAVED | FLAG_SQ8_PER_DIM | FLAG_HNSW_SQ8;
 
 export interface IndexHeader {
   readonly indexType: string;

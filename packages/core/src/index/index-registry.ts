@@ -1,19 +1,20 @@
 /**
  * The registry of vector index types by Milvus name (knowhere's IndexFactory): FLAT, HNSW,
- * IVF_FLAT, IVF_SQ8, BIN_FLAT, AUTOINDEX; `openIndex` opens any serialized index by the type
+ * HNSW_SQ, IVF_FLAT, IVF_SQ8, BIN_FLAT, AUTOINDEX; `openIndex` opens any serialized index by the type
  * recorded in its header.
  */
 import { VesperError } from '../errors/index.ts';
 import type { VectorIndex, VectorIndexFactory } from './vector-index.ts';
 import { flatFactory } from './flat-index.ts';
 import { hnswFactory } from './hnsw-index.ts';
+import { hnswSqFactory } from './hnsw-sq-index.ts';
 import { ivfFlatFactory, ivfSq8Factory } from './ivf-index.ts';
 import { binFlatFactory } from './bin-flat-index.ts';
 import { makeAutoIndexFactory } from './auto-index.ts';
 import { peekIndexType } from './index-format.ts';
 
 const factories = new Map<string, VectorIndexFactory>();
-for (const f of [flatFactory, hnswFactory, ivfFlatFactory, ivfSq8Factory, binFlatFactory]) factories.set(f.indexType, f);
+for (const f of [flatFactory, hnswFactory, hnswSqFactory, ivfFlatFactory, ivfSq8Factory, binFlatFactory]) factories.set(f.indexType, f);
 factories.set('AUTOINDEX', makeAutoIndexFactory(openIndex));
 
 /** Index types this build supports, in Milvus spelling. */

@@ -7,6 +7,7 @@ export { getIndexFactory, openIndex, SUPPORTED_INDEX_TYPES } from './index-regis
 export { exactSearch } from './exact-search.ts';
 export { FlatIndex, flatFactory } from './flat-index.ts';
 export { HnswIndex, hnswFactory, HNSW_DEFAULTS, type HnswParams } from './hnsw-index.ts';
+export { HnswSqIndex, hnswSqFactory, type HnswSqParams } from './hnsw-sq-index.ts';
 export { IvfIndex, ivfFlatFactory, ivfSq8Factory, IVF_DEFAULTS } from './ivf-index.ts';
 export { BinFlatIndex, binFlatFactory } from './bin-flat-index.ts';
 export { chooseAutoIndex, AUTO_FLAT_MAX_ROWS } from './auto-index.ts';

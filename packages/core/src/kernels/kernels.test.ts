@@ -103,6 +103,26 @@ describe(`kernels vs scalar twins (seed ${seed})`, () => {
     }
   });
 
+  it('SQ8 integer L2 (HNSW_SQ traversal) incl. extreme query codes and dims past one 1024 block', () => {
+    const r = new Random(seed + 7);
+    for (const dim of [...DIMS, 1025, 3000, 4096]) {
+      const codes = new Uint8Array(dim);
+      const qc = new Int16Array(dim);
+      for (let i = 0; i < dim; i++) {
+        codes[i] = Math.floor(r.next() * 256);
+        // a fifth of the query codes at the clamp limits (largest differences the kernel sees)
+        qc[i] = r.next() < 0.2 ? (r.next() < 0.5 ? -256 : 511) : Math.floor(r.next() * 768) - 256;
+      }
+      const pc = rt.alloc(dim);
+      const pq = rt.alloc(dim * 2);
+      rt.write(pc, codes);
+      rt.write(pq, qc);
+      close(rt.k.sq8l2i(pq, pc, dim), ref.sq8l2iRef(qc, codes), 0, `sq8l2i dim=${dim}`);
+      rt.release(pc);
+      rt.release(pq);
+    }
+  });
+
   it('batch forms equal the single kernels', () => {
     const r = new Random(seed + 3);
     for (const dim of [3, 16, 129]) {

@@ -97,6 +97,16 @@ export function sq8dotRef(qs: Float32Array, codes: Uint8Array, dim = codes.lengt
   return Math.fround(s);
 }
 
+/** SQ8 integer L2 (HNSW_SQ traversal): sum (qc[i] - codes[i])^2, qc i16 query codes. */
+export function sq8l2iRef(qc: Int16Array, codes: Uint8Array, dim = codes.length): number {
+  let s = 0;
+  for (let i = 0; i < dim; i++) {
+    const d = qc[i]! - codes[i]!;
+    s += d * d;
+  }
+  return s;
+}
+
 /**
  * Exact top-k twin of the scan kernels (scanTopkF32, scanTopkManyF32): for each of nq queries,
  * the k rows (of n, only those `allow` keeps) with the smallest internal distance (metric 0 =

@@ -48,6 +48,7 @@ export interface KernelExports {
   i8l2(a: Ptr, b: Ptr, dim: number): number;
   sq8l2(qp: Ptr, w: Ptr, codes: Ptr, dim: number): number;
   sq8dot(qs: Ptr, codes: Ptr, dim: number): number;
+  sq8l2i(qc: Ptr, codes: Ptr, dim: number): number;
   maxDrainSorted(heap: Ptr, size: number): number;
   batchF32(metric: number, q: Ptr, base: Ptr, n: number, dim: number, out: Ptr): void;
   batchManyF32(metric: number, qs: Ptr, nq: number, base: Ptr, n: number, dim: number, out: Ptr): void;
@@ -78,4 +79,5 @@ export interface KernelExports {
   assignNearest(xs: Ptr, nx: number, cents: Ptr, nc: number, dim: number, outIdx: Ptr, outDist: Ptr): void;
   hnswInsert(ctx: Ptr, node: number): void;
   hnswSearch(ctx: Ptr, q: Ptr, k: number, ef: number, allow: Ptr, outRows: Ptr, outDists: Ptr): number;
+  hnswSearchSq8(ctx: Ptr, q: Ptr, k: number, ef: number, refine: number, allow: Ptr, outRows: Ptr, outDists: Ptr): number;
 }

@@ -200,3 +200,40 @@ export function sq8dot(qs: usize, codes: usize, dim: i32): f32 {
   for (; i < dim; i++) s += load<f32>(qs + ((<usize>i) << 2)) * <f32>load<u8>(codes + <usize>i);
   return s;
 }
+
+/**
+ * SQ8 squared L2 in integers (HNSW_SQ traversal): sum_i (qc[i] - codes[i])^2 with qc the
+ * query's i16 codes (clamped to [-256, 511] by the caller) and codes u8 rows. Lane sums stay
+ * exact i32 within 1024-dim blocks and are added as f32; the true distance is scale^2 times this.
+ */
+export function sq8l2i(qc: usize, codes: usize, dim: i32): f32 {
+  let total: f32 = 0;
+  let i: i32 = 0;
+  while (i < dim) {
+    const end = dim - i > 1024 ? i + 1024 : dim;
+    let s0 = i32x4.splat(0);
+    let s1 = i32x4.splat(0);
+    const e16 = i + ((end - i) & ~15);
+    for (; i < e16; i += 16) {
+      const c = v128.load(codes + <usize>i);
+      const q = qc + ((<usize>i) << 1);
+      const x0 = i16x8.sub(v128.load(q), i16x8.extend_low_i8x16_u(c));
+      const x1 = i16x8.sub(v128.load(q + 16), i16x8.extend_high_i8x16_u(c));
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(x0, x0));
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(x1, x1));
+    }
+    if (end - i >= 8) {
+      const x = i16x8.sub(v128.load(qc + ((<usize>i) << 1)), v128.load8x8_u(codes + <usize>i));
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(x, x));
+      i += 8;
+    }
+    const s = i32x4.add(s0, s1);
+    let r = i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3);
+    for (; i < end; i++) {
+      const d = <i32>load<i16>(qc + ((<usize>i) << 1)) - <i32>load<u8>(codes + <usize>i);
+      r += d * d;
+    }
+    total += <f32>r;
+  }
+  return total;
+}

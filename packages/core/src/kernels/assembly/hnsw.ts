@@ -3,7 +3,7 @@
 /**
  * HNSW graph kernels (hnswlib's HierarchicalNSW, which knowhere wraps): insert one node,
  * search one query. All state lives in linear memory described by a context block of i32
- * fields (offsets below, mirrored by ../hnsw-layout.ts), so several indexes share one
+ * fields (offsets below, mirrored by ../../index/hnsw-index.ts), so several indexes share one
  * instance. Level 0 is one contiguous arena; each node's record is
  *   [i32 count][M0 x i32 neighbours][dim x f32 vector]
  * so a hop reads the neighbour list and then vectors that sit beside their own lists.
@@ -11,8 +11,11 @@
  * [i32 count][M x i32]. Levels are u8 per node, chosen by the caller (seeded) before insert.
  * The visited set is a u16 epoch per node (hnswlib's tag array: half the cache footprint of
  * u32; cleared once every 65535 searches). Internal distances: L2 = squared L2, IP = -dot.
+ * HNSW_SQ (F_KIND != 0) keeps the same records with dim u8 SQ8 codes in place of the f32
+ * vector (a quarter of the bytes per hop); hnswSearchSq8 traverses on codes and re-ranks the
+ * beam with the f32 vectors kept in a separate block (F_FVEC). The graph is built as float HNSW.
  */
-import { l2sq, dot } from './distance';
+import { l2sq, dot, sq8l2i, sq8dot } from './distance';
 import { maxPush, maxOffer, minPush, minPop, maxDrainSorted } from './heap';
 
 const F_DIM = 0;
@@ -34,6 +37,13 @@ const F_CAND = 60;
 const F_RES = 64;
 const F_SCRATCH = 68;
 const F_CAP = 72;
+// HNSW_SQ (hnswSearchSq8): level-0 records hold SQ8 codes instead of f32 vectors; traversal
+// distances are written out at each use (kind 0: f32, 1: sq8l2i, 2: -sq8dot) so they inline
+const F_KIND = 76; // 0 f32 vectors; 1 SQ8 codes, L2; 2 SQ8 codes, IP / COSINE
+const F_FVEC = 80; // f32 vectors, count x dim, for re-ranking
+const F_VMIN = 84; // f32 per-dimension minimum of the codebook
+const F_INVSCALE = 88; // f32, 1 / the codebook's one step size
+const F_QBUF = 92; // dim x i16 query codes
 
 function fld(ctx: usize, off: i32): i32 {
   return load<i32>(ctx + <usize>off);
@@ -80,6 +90,7 @@ let gEpD: f32 = 0;
 function greedy(ctx: usize, q: usize, ep: i32, epD: f32, from: i32, to: i32): void {
   const metric = fld(ctx, F_METRIC);
   const dim = fld(ctx, F_DIM);
+  const kind = fld(ctx, F_KIND);
   for (let l = from; l > to; l--) {
     let changed = true;
     while (changed) {
@@ -88,7 +99,8 @@ function greedy(ctx: usize, q: usize, ep: i32, epD: f32, from: i32, to: i32): vo
       const cnt = load<i32>(lp);
       for (let j: i32 = 0; j < cnt; j++) {
         const nb = load<i32>(lp + 4 + ((<usize>j) << 2));
-        const d = distance(metric, q, vecOf(ctx, nb), dim);
+        const vp = vecOf(ctx, nb);
+        const d = kind == 0 ? distance(metric, q, vp, dim) : kind == 1 ? sq8l2i(q, vp, dim) : -sq8dot(q, vp, dim);
         if (d < epD) {
           epD = d;
           ep = nb;
@@ -111,6 +123,7 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
   const l0 = <usize>fld(ctx, F_L0);
   const stride0 = <usize>fld(ctx, F_STRIDE0);
   const vecOff = (<usize>(fld(ctx, F_M0) + 1)) << 2;
+  const kind = fld(ctx, F_KIND);
   const epoch = nextEpoch(ctx);
   store<u16>(visited + ((<usize>ep) << 1), epoch);
   let cs = minPush(cand, 0, epD, ep);
@@ -142,7 +155,7 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
     }
     gSink ^= touch;
     // pass 2: distances
-    const vbytes = (<usize>dim) << 2;
+    const vbytes = kind == 0 ? (<usize>dim) << 2 : <usize>dim;
     for (let j: i32 = 0; j < m; j++) {
       const nb = load<i32>(NBUF + ((<usize>j) << 2));
       if (j + 1 < m) {
@@ -152,7 +165,8 @@ function searchLayer(ctx: usize, q: usize, ep: i32, epD: f32, ef: i32, level: i3
         for (let o: usize = 64; o < vbytes; o += 64) t ^= load<u32>(nv + o);
         gSink ^= t;
       }
-      const d = distance(metric, q, l0 + <usize>nb * stride0 + vecOff, dim);
+      const vp = l0 + <usize>nb * stride0 + vecOff;
+      const d = kind == 0 ? distance(metric, q, vp, dim) : kind == 1 ? sq8l2i(q, vp, dim) : -sq8dot(q, vp, dim);
       if (rs < ef || d < lower) {
         cs = minPush(cand, cs, d, nb);
         if (allowed(allow, nb)) {
@@ -303,4 +317,61 @@ export function hnswSearch(ctx: usize, q: usize, k: i32, ef: i32, allow: usize, 
     store<f32>(outDists + ((<usize>i) << 2), load<f32>(p));
   }
   return cnt;
+}
+
+/**
+ * HNSW_SQ search: traverses with SQ8 distances (beam max(ef, k)), then re-ranks the best
+ * max(refine, k) beam entries with exact f32 distances and returns the k nearest of those
+ * (internal distances, ascending). q is the f32 query (normalized for COSINE).
+ */
+export function hnswSearchSq8(
+  ctx: usize, q: usize, k: i32, ef: i32, refine: i32, allow: usize, outRows: usize, outDists: usize,
+): i32 {
+  const n = fld(ctx, F_N);
+  if (n == 0 || k <= 0) return 0;
+  const kind = fld(ctx, F_KIND);
+  const metric = fld(ctx, F_METRIC);
+  const dim = fld(ctx, F_DIM);
+  let tq = q;
+  if (kind == 1) {
+    // the query's codes on the rows' grid (i16; clamped so |qc - code| <= 511)
+    tq = <usize>fld(ctx, F_QBUF);
+    const vmin = <usize>fld(ctx, F_VMIN);
+    const inv = load<f32>(ctx + F_INVSCALE);
+    for (let i: i32 = 0; i < dim; i++) {
+      const o = (<usize>i) << 2;
+      let c = nearest<f32>((load<f32>(q + o) - load<f32>(vmin + o)) * inv);
+      c = c < -256 ? -256 : c > 511 ? 511 : c;
+      store<i16>(tq + ((<usize>i) << 1), <i16><i32>c);
+    }
+  }
+  const entry = fld(ctx, F_ENTRY);
+  const ev = vecOf(ctx, entry);
+  const ed = kind == 0 ? distance(metric, tq, ev, dim) : kind == 1 ? sq8l2i(tq, ev, dim) : -sq8dot(tq, ev, dim);
+  greedy(ctx, tq, entry, ed, fld(ctx, F_MAXLEVEL), 0);
+  const w = ef > k ? ef : k;
+  const rs = searchLayer(ctx, tq, gEp, gEpD, w, 0, allow);
+  const res = <usize>fld(ctx, F_RES);
+  maxDrainSorted(res, rs);
+  let r = refine > k ? refine : k;
+  if (r > rs) r = rs;
+  const fvec = <usize>fld(ctx, F_FVEC);
+  const vb = (<usize>dim) << 2;
+  // touch the head of every vector to re-rank so their misses overlap
+  let t: u32 = 0;
+  for (let i: i32 = 0; i < r; i++) t ^= load<u32>(fvec + <usize>load<i32>(res + ((<usize>i) << 3), 4) * vb);
+  gSink ^= t;
+  const heap = <usize>fld(ctx, F_CAND);
+  let hs: i32 = 0;
+  for (let i: i32 = 0; i < r; i++) {
+    const id = load<i32>(res + ((<usize>i) << 3), 4);
+    hs = maxOffer(heap, hs, k, distance(metric, q, fvec + <usize>id * vb, dim), id);
+  }
+  maxDrainSorted(heap, hs);
+  for (let i: i32 = 0; i < hs; i++) {
+    const p = heap + ((<usize>i) << 3);
+    store<i32>(outRows + ((<usize>i) << 2), load<i32>(p, 4));
+    store<f32>(outDists + ((<usize>i) << 2), load<f32>(p));
+  }
+  return hs;
 }
