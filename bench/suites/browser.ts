@@ -7,12 +7,14 @@
  *     profile under the OS temp dir), reopened on a fresh page in a fresh worker, timed from
  *     openDatabase to the first search result;
  *   - worker overhead: the same searches on the same data through the worker (main thread →
- *     comlink → worker → back) and in-process on the page (what the engine costs inside the
- *     worker), difference per query;
+ *     postMessage → worker → back) and in-process on the page (what the engine costs inside the
+ *     worker), difference per query; each engine is timed with only itself alive (an idle
+ *     in-process engine left on the page made the worker path measure ~0.3 ms/query slower);
  *   - bundle: a Vite production build of a small openDatabase entry (page + engine worker +
  *     kernels.wasm), minified and gzipped, with and without apache-arrow.
  * Skipped with a printed reason when /usr/bin/chromium is absent.
- * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild]`.
+ * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild] [--only=insert,cold,overhead,bundle]`
+ * (`--only` runs a subset while iterating; the recorded figures come from a full run).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -90,10 +92,9 @@ window.bench = {
   async overhead(rows, queries) {
     const data = vectors(rows, 128, 5).map((vector, id) => ({ id, vector }));
     const qs = vectors(queries, 128, 6);
-    const viaWorker = await openDatabase('memory://', { kernels });
-    const inProcess = await openMemoryDatabase(kernels);
     const timings = {};
-    for (const [name, db] of [['worker', viaWorker], ['inProcess', inProcess]]) {
+    for (const name of ['worker', 'inProcess']) {
+      const db = name === 'worker' ? await openDatabase('memory://', { kernels }) : await openMemoryDatabase(kernels);
       await db.createCollection({ collection_name: 'v', dimension: 128 });
       for (let b = 0; b < rows; b += 5000) await db.insert({ collection_name: 'v', data: data.slice(b, b + 5000) });
       await db.loadCollection({ collection_name: 'v' });
@@ -181,6 +182,8 @@ export default async function browserBench(argv: string[]): Promise<string> {
   const num = (name: string, d: number): number => Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d);
   const coldRows = num('cold-rows', 100_000);
   const insertRows = num('insert-rows', 51_000);
+  const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const parts = new Set(onlyArg === undefined ? ['insert', 'cold', 'overhead', 'bundle'] : onlyArg.split(','));
   const { chromium } = await import('playwright');
   const { createServer } = await import('vite');
   const server = await createServer({
@@ -215,14 +218,17 @@ export default async function browserBench(argv: string[]): Promise<string> {
       await page.close();
       return out;
     };
-    const ins = await run<{ rows: number; ms: number }>('insert', insertRows);
-    const build = await run<{ built: boolean; ms: number }>('coldBuild', coldRows);
-    const colds: Array<{ openMs: number; firstSearchMs: number; totalMs: number; hits: number; count: number }> = [];
-    for (let i = 0; i < 3; i++) colds.push(await run('coldOpen', coldRows));
-    const cold = [...colds].sort((a, b) => a.totalMs - b.totalMs)[1]!;
-    const over = await run<{ worker: number; inProcess: number }>('overhead', 2_000, 1_000);
-    const full = await bundleSize(false);
-    const noArrow = await bundleSize(true);
+    type Cold = { openMs: number; firstSearchMs: number; totalMs: number; hits: number; count: number };
+    const skipped = { rows: 0, ms: NaN };
+    const ins = parts.has('insert') ? await run<{ rows: number; ms: number }>('insert', insertRows) : skipped;
+    const build = parts.has('cold') ? await run<{ built: boolean; ms: number }>('coldBuild', coldRows) : { built: false, ms: NaN };
+    const colds: Cold[] = [];
+    for (let i = 0; parts.has('cold') && i < 3; i++) colds.push(await run('coldOpen', coldRows));
+    const cold: Cold = [...colds].sort((a, b) => a.totalMs - b.totalMs)[1] ?? { openMs: NaN, firstSearchMs: NaN, totalMs: NaN, hits: 0, count: 0 };
+    const over = parts.has('overhead') ? await run<{ worker: number; inProcess: number }>('overhead', 2_000, 1_000) : { worker: NaN, inProcess: NaN };
+    const noBundle = { gz: NaN, raw: NaN, files: 0 };
+    const full = parts.has('bundle') ? await bundleSize(false) : noBundle;
+    const noArrow = parts.has('bundle') ? await bundleSize(true) : noBundle;
 
     const rate = (ins.rows / ins.ms) * 1000;
     const overhead = over.worker - over.inProcess;

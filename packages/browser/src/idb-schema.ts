@@ -7,12 +7,14 @@
  * Schema v1:
  *   meta         key: string                → { value: string, version: number }
  *   walChannels  key: channel               → { lastLsn: number }  (kept across truncate)
- *   wal          key: [channel, lsn]        → payload: Uint8Array
+ *   wal          key: [channel, lsn]        → payload: Uint8Array (v3: or a Blob of it, see below)
  *   objects      key: object key            → bytes: Uint8Array
  *   objectSizes  key: object key            → size: number (listings never load bytes)
  * v2 adds:
  *   requests     key: write request id       → { at: ms, response?: the write's response }
  *                (written in the WAL append's own transaction: the dedupe log of retries)
+ * v3 changes no store: WAL payloads over 64 KiB may be stored as Blobs (idb-wal.ts). The
+ *   version bump makes older code, which would misread a Blob payload, refuse to open.
  *
  * Migrations only add: a new version appends a step to `MIGRATIONS`, never edits an old one.
  */
@@ -22,7 +24,7 @@ import { guard } from './storage-errors.ts';
 export interface VesperIdbSchema extends DBSchema {
   meta: { key: string; value: { value: string; version: number } };
   walChannels: { key: string; value: { lastLsn: number } };
-  wal: { key: [string, number]; value: Uint8Array };
+  wal: { key: [string, number]; value: Uint8Array | Blob };
   objects: { key: string; value: Uint8Array };
   objectSizes: { key: string; value: number };
   requests: { key: string; value: { at: number; response?: unknown } };
@@ -45,6 +47,8 @@ const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.createObjectStore('requests');
   },
+  // v3: WAL payloads may be Blobs (no store changes)
+  () => undefined,
 ];
 
 /** The schema version this code writes. */

@@ -49,15 +49,19 @@ export async function openStorage(url: string): Promise<StorageSet & { readonly 
   const { scheme, name } = parseDatabaseUrl(url);
   if (scheme === 'memory') return createMemoryStorage();
   const dbName = `vesper-${scheme}/${name}`;
-  const opened: Array<{ close(): Promise<void> }> = [];
+  // the three adapters open in parallel (IndexedDB queues same-version opens behind a first upgrade)
+  const settled = await Promise.allSettled([
+    IdbMetaStore.open(dbName),
+    IdbWal.open(dbName),
+    scheme === 'opfs' && opfsSupported() ? OpfsObjectStore.open(`vesper/${name}`) : IdbObjectStore.open(dbName),
+  ] as const);
+  const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value as { close(): Promise<void> }] : []));
   try {
-    const meta = await IdbMetaStore.open(dbName);
-    opened.push(meta);
-    const wal = await IdbWal.open(dbName);
-    opened.push(wal);
-    const objects: ObjectStore & { close(): Promise<void> } =
-      scheme === 'opfs' && opfsSupported() ? await OpfsObjectStore.open(`vesper/${name}`) : await IdbObjectStore.open(dbName);
-    opened.push(objects);
+    const [metaR, walR, objectsR] = settled;
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const meta = (metaR as PromiseFulfilledResult<IdbMetaStore>).value;
+    const wal = (walR as PromiseFulfilledResult<IdbWal>).value;
+    const objects = (objectsR as PromiseFulfilledResult<ObjectStore & { close(): Promise<void> }>).value;
     const requests = await IdbRequestLog.open(wal);
     return {
       meta,

@@ -1,12 +1,13 @@
 /**
- * The message protocol between a page and the engine worker (comlink-exposed). Requests and
+ * The API between a page and the engine worker (carried by wire.ts). Requests and
  * responses are the ProxyNode's (method, request) pairs — Milvus Node SDK shapes, JSON-safe —
  * so the worker adds no API of its own, only call metadata (call-meta.ts) and cancel.
  *
  * Failures travel as data: a method that fails RESOLVES with the VesperError itself, which
- * the `vesper-error` transfer handler (error-transfer.ts) serializes with toJSON and rebuilds
- * with fromJSON. We never rely on comlink's own throw serialization, which keeps only
- * name/message/stack and would lose the code, kind and retriable flag.
+ * the wire protocol serializes with toJSON and rebuilds with fromJSON (error-transfer.ts does
+ * the same for code that talks to a worker through comlink). Nothing relies on a messaging
+ * library's own throw serialization, which keeps only name/message/stack and would lose the
+ * code, kind and retriable flag.
  */
 import type { SealPolicy, VesperError } from '@vesper/core';
 import type { CallMeta } from './call-meta.ts';

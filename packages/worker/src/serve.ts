@@ -2,7 +2,9 @@
  * serveEngine: the worker side of `@vesper/worker` — run it in a dedicated module Worker. It
  * opens the database's storage with the opener it is given (the browser package passes its
  * IndexedDB/OPFS `openStorage`), loads the WASM kernels from the page-supplied URL, opens a
- * ProxyNode (Milvus's Proxy) over them and answers `handle(method, request)` over comlink.
+ * ProxyNode (Milvus's Proxy) over them and answers `handle(method, request)` over the wire
+ * protocol of wire.ts (one message per call and per answer; errors as VesperError JSON).
+ * Insert/upsert rows may arrive packed as columns (row-packing.ts) and are rebuilt here.
  *
  * Invariants: one engine per worker; a failure resolves as a VesperError (see protocol.ts),
  * so the page always gets a code; nothing is acknowledged that the ProxyNode did not
@@ -10,11 +12,11 @@
  * run one at a time under the storage's RequestLog, so a retried write whose first attempt
  * reached the WAL is answered from the log instead of being applied twice.
  */
-import { expose, type Endpoint } from 'comlink';
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady, type EngineOptions, type StorageSet } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
-import { registerVesperErrorTransfer } from './error-transfer.ts';
 import type { EngineApi, EngineConfig, RequestLog } from './protocol.ts';
+import { unpackRowsRequest } from './row-packing.ts';
+import { WIRE_TAG, isWireRequest, type MessagePortLike, type WireRequest, type WireResponse } from './wire.ts';
 
 export interface ServeOptions {
   /** Opens the adapter set a database URL names (with a RequestLog when it can keep one). */
@@ -63,8 +65,16 @@ export function createEngineApi(options: ServeOptions): EngineApi {
       try {
         if (proxy !== undefined || opening !== undefined) throw new VesperError('PARAMETER_INVALID', 'this worker already serves a database');
         opening = (async () => {
-          if (config.kernels !== undefined && !kernelsReady()) await initKernels(config.kernels);
-          const storage = await options.openStorage(config.url);
+          // compiling the kernels and opening storage overlap (both sit on a cold open's path)
+          const kernels = config.kernels !== undefined && !kernelsReady() ? initKernels(config.kernels) : undefined;
+          const opened = options.openStorage(config.url);
+          let storage: Awaited<typeof opened>;
+          try {
+            [, storage] = await Promise.all([kernels, opened]);
+          } catch (err) {
+            void opened.then((s) => s.close?.()).catch(() => undefined);
+            throw err;
+          }
           try {
             proxy = await ProxyNode.open(storage, { indexFactory: getIndexFactory, ...options.engine, ...config.engine });
             requests = storage.requests;
@@ -80,8 +90,9 @@ export function createEngineApi(options: ServeOptions): EngineApi {
         return VesperError.wrap(err);
       }
     },
-    async handle(method: string, request: unknown, meta: CallMeta = {}): Promise<unknown> {
+    async handle(method: string, packed: unknown, meta: CallMeta = {}): Promise<unknown> {
       try {
+        const request = unpackRowsRequest(packed);
         if (proxy === undefined) throw new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
         if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
         if (requests !== undefined && meta.requestId !== undefined && WRITE_METHODS.has(method)) {
@@ -113,12 +124,40 @@ export function createEngineApi(options: ServeOptions): EngineApi {
   };
 }
 
+/** Runs one wire request against the API; never throws (a failure answers as VesperError JSON). */
+async function answer(api: EngineApi, req: WireRequest): Promise<WireResponse> {
+  try {
+    const [a, b, c] = req.args;
+    const value =
+      req.op === 'handle' ? await api.handle(a as string, b, c as CallMeta | undefined)
+      : req.op === 'open' ? await api.open(a as EngineConfig)
+      : req.op === 'cancel' ? await api.cancel(a as string)
+      : req.op === 'close' ? await api.close()
+      : new VesperError('PARAMETER_INVALID', `unknown engine operation ${JSON.stringify(req.op)}`);
+    return value instanceof VesperError ? { tag: WIRE_TAG, id: req.id, error: value.toJSON() } : { tag: WIRE_TAG, id: req.id, value };
+  } catch (err) {
+    return { tag: WIRE_TAG, id: req.id, error: VesperError.wrap(err).toJSON() };
+  }
+}
+
 /**
- * Serves the engine on `endpoint` (default: this worker's global scope).
+ * Serves the engine on `endpoint` (default: this worker's global scope) over wire.ts.
  * @example  // engine-worker.ts
  *   serveEngine({ openStorage });
  */
-export function serveEngine(options: ServeOptions, endpoint: Endpoint = globalThis as unknown as Endpoint): void {
-  registerVesperErrorTransfer();
-  expose(createEngineApi(options), endpoint);
+export function serveEngine(options: ServeOptions, endpoint: MessagePortLike = globalThis as unknown as MessagePortLike): void {
+  const api = createEngineApi(options);
+  (endpoint as { start?: () => void }).start?.(); // a MessagePort delivers only once started
+  endpoint.addEventListener('message', (event: MessageEvent) => {
+    const req: unknown = event.data;
+    if (!isWireRequest(req)) return;
+    void answer(api, req).then((res) => {
+      try {
+        endpoint.postMessage(res, []);
+      } catch (err) {
+        // the result could not be cloned: answer with why, so the call never hangs
+        endpoint.postMessage({ tag: WIRE_TAG, id: req.id, error: VesperError.wrap(err).toJSON() } satisfies WireResponse, []);
+      }
+    });
+  });
 }

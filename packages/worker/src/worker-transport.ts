@@ -1,7 +1,9 @@
 /**
  * WorkerTransport: the page side of `@vesper/worker` — a core Transport that forwards each
- * (method, request) to the engine worker over comlink, so `new VesperClient(transport)` has
- * the same API as in-process.
+ * (method, request) to the engine worker over the wire protocol (wire.ts: one postMessage
+ * per call, answers matched by id), so `new VesperClient(transport)` has the same API as
+ * in-process. Insert/upsert rows travel packed as columns with their vectors in one
+ * transferred buffer (row-packing.ts); the caller's arrays are left intact.
  *
  * Invariants: every failure arrives as a VesperError with its code (the worker resolves
  * failures as data, see protocol.ts); when the worker dies or is terminated, every pending
@@ -11,12 +13,12 @@
  * A call whose AbortSignal fires rejects at once with CANCELLED and is cancelled in the
  * worker (not started if still queued; its result dropped if running).
  */
-import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { VesperError, type Transport } from '@vesper/core';
-import { registerVesperErrorTransfer } from './error-transfer.ts';
 import { randomId, splitCallMeta, type CallMeta } from './call-meta.ts';
-import type { EngineApi, EngineConfig } from './protocol.ts';
+import type { EngineConfig } from './protocol.ts';
+import { packRowsRequest } from './row-packing.ts';
 import { vectorBuffers } from './vector-transfer.ts';
+import { WIRE_TAG, isWireResponse, type WireOp, type WireRequest } from './wire.ts';
 
 /** What a Worker offers the transport (structural, so both DOM and WebWorker types fit). */
 export interface WorkerLike {
@@ -35,7 +37,17 @@ export interface WorkerTransportOptions {
 }
 
 export class WorkerTransport implements Transport {
-  private readonly remote: Remote<EngineApi>;
+  /** Calls posted to the worker and not yet answered, by wire id. */
+  private readonly inFlight = new Map<number, { resolve(value: unknown): void; reject(err: unknown): void }>();
+  private nextId = 1;
+  private readonly onMessage = (event: Event): void => {
+    const res: unknown = (event as MessageEvent).data;
+    if (!isWireResponse(res)) return;
+    const waiter = this.inFlight.get(res.id);
+    if (waiter === undefined) return;
+    this.inFlight.delete(res.id);
+    waiter.resolve(res.error === undefined ? res.value : VesperError.fromJSON(res.error));
+  };
   private readonly pending = new Set<(err: VesperError) => void>();
   private dead: VesperError | undefined;
   private readonly deathListeners = new Set<(reason: VesperError) => void>();
@@ -48,9 +60,22 @@ export class WorkerTransport implements Transport {
     private readonly worker: WorkerLike,
     private readonly options: WorkerTransportOptions = {},
   ) {
-    registerVesperErrorTransfer();
-    this.remote = wrap<EngineApi>(worker as unknown as Parameters<typeof wrap>[0]);
+    worker.addEventListener('message', this.onMessage);
     worker.addEventListener('error', this.onError);
+  }
+
+  /** Posts one wire request; resolves with its value or the VesperError it answered with. */
+  private send(op: WireOp, args: readonly unknown[], transfer: Transferable[] = []): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.inFlight.set(id, { resolve, reject });
+      try {
+        this.worker.postMessage({ tag: WIRE_TAG, id, op, args } satisfies WireRequest, transfer);
+      } catch (err) {
+        this.inFlight.delete(id);
+        reject(err);
+      }
+    });
   }
 
   /**
@@ -58,8 +83,8 @@ export class WorkerTransport implements Transport {
    * @throws the worker's VesperError (PARAMETER_INVALID bad URL, IO_FAILED, ...).
    */
   async open(config: EngineConfig): Promise<void> {
-    const err = await this.track(() => this.remote.open(config));
-    if (err !== undefined) throw err;
+    const err = await this.track(() => this.send('open', [config]));
+    if (err instanceof VesperError) throw err;
   }
 
   /**
@@ -77,17 +102,17 @@ export class WorkerTransport implements Transport {
       ...(split.requestId === undefined ? {} : { requestId: split.requestId }),
       ...(split.retry === true ? { retry: true } : {}),
     };
-    const body = split.request;
-    const buffers = this.options.transferVectors === true ? vectorBuffers(body) : [];
-    const send = (): Promise<unknown> => this.remote.handle(method, buffers.length > 0 ? transfer(body, buffers) : body, wire);
-    const out = await this.track(send, signal, callId, split.requestId);
+    const packed = packRowsRequest(method, split.request);
+    const body = packed?.request ?? split.request;
+    const buffers = packed?.transfer ?? (this.options.transferVectors === true ? vectorBuffers(body) : []);
+    const out = await this.track(() => this.send('handle', [method, body, wire], buffers), signal, callId, split.requestId);
     if (out instanceof VesperError) throw out;
     return out;
   }
 
   /** Cancels a call by its call id (see EngineApi.cancel). */
   async cancel(callId: string): Promise<void> {
-    if (this.dead === undefined) await this.remote.cancel(callId).catch(() => undefined);
+    if (this.dead === undefined) await this.send('cancel', [callId]).catch(() => undefined);
   }
 
   /** True once the worker is gone (closed, terminated or crashed). */
@@ -105,8 +130,8 @@ export class WorkerTransport implements Transport {
   async close(): Promise<void> {
     if (this.dead !== undefined) return;
     try {
-      const err = await this.track(() => this.remote.close());
-      if (err !== undefined) throw err;
+      const err = await this.track(() => this.send('close', []));
+      if (err instanceof VesperError) throw err;
     } finally {
       this.shutdown(new VesperError('SERVICE_UNAVAILABLE', 'the database is closed'));
     }
@@ -121,7 +146,9 @@ export class WorkerTransport implements Transport {
     if (this.dead !== undefined) return;
     this.worker.terminate();
     this.worker.removeEventListener('error', this.onError);
-    this.remote[releaseProxy]();
+    this.worker.removeEventListener('message', this.onMessage);
+    for (const waiter of this.inFlight.values()) waiter.reject(reason);
+    this.inFlight.clear();
     this.fail(reason);
   }
 
