@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
+import { benchPagePlugin } from '../lib/bench-page.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -114,23 +115,6 @@ window.bench = {
 window.dispatchEvent(new Event('bench-ready'));
 `;
 
-const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>vesper bench</title></head><body><script type="module" src="/@vesper-bench/page.js"></script></body></html>`;
-
-/** Serves the bench page and its module. */
-function benchPage(): Plugin {
-  return {
-    name: 'vesper-bench-page',
-    resolveId: (id) => (id === '/@vesper-bench/page.js' ? '\0vesper-bench-page.js' : undefined),
-    load: (id) => (id === '\0vesper-bench-page.js' ? PAGE_MODULE : undefined),
-    configureServer(server) {
-      server.middlewares.use((req, res, next) => {
-        if (req.url !== '/bench.html') return next();
-        res.setHeader('content-type', 'text/html');
-        res.end(PAGE_HTML);
-      });
-    },
-  };
-}
 
 /** Gzipped bytes of a production build of a small openDatabase entry (JS + worker + WASM). */
 async function bundleSize(excludeArrow: boolean): Promise<{ gz: number; raw: number; files: number }> {
@@ -190,7 +174,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
     root,
     configFile: false,
     logLevel: 'error',
-    plugins: [benchPage()],
+    plugins: [benchPagePlugin('vesper-bench', '/bench.html', 'vesper bench', PAGE_MODULE)],
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
     optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
     worker: { format: 'es' },

@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Plugin } from 'vite';
+import { benchPagePlugin } from '../lib/bench-page.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -90,22 +90,6 @@ window.bench = {
 window.dispatchEvent(new Event('bench-ready'));
 `;
 
-const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>vesper vector bench</title></head><body><script type="module" src="/@vesper-vbench/page.js"></script></body></html>`;
-
-function benchPage(): Plugin {
-  return {
-    name: 'vesper-vector-bench-page',
-    resolveId: (id) => (id === '/@vesper-vbench/page.js' ? '\0vesper-vbench-page.js' : undefined),
-    load: (id) => (id === '\0vesper-vbench-page.js' ? PAGE_MODULE : undefined),
-    configureServer(server) {
-      server.middlewares.use((req, res, next) => {
-        if (req.url !== '/vbench.html') return next();
-        res.setHeader('content-type', 'text/html');
-        res.end(PAGE_HTML);
-      });
-    },
-  };
-}
 
 interface Point { ef: number; recall: number; qps: number }
 interface Result { system: string; buildMs: number; points: Point[] }
@@ -133,7 +117,7 @@ export default async function vectorsBrowser(argv: string[]): Promise<string> {
     root,
     configFile: false,
     logLevel: 'error',
-    plugins: [benchPage()],
+    plugins: [benchPagePlugin('vesper-vbench', '/vbench.html', 'vesper vector bench', PAGE_MODULE)],
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
     optimizeDeps: { include: ['hnswlib-wasm'], exclude: ['@vesper/core'] },
   });

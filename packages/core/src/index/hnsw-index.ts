@@ -12,14 +12,13 @@
  */
 import type { MetricType } from '../schema/types.ts';
 import type { DataType } from '../schema/data-type.ts';
-import type { VectorColumn } from '../schema/columns.ts';
 import { Random } from '../util/random.ts';
 import { getKernels } from '../kernels/loader.ts';
 import type { WasmArena } from '../kernels/wasm-arena.ts';
-import type { IndexBuildOptions, QueryVectors, VectorIndex, VectorIndexFactory } from './vector-index.ts';
+import type { IndexBuildOptions, QueryVectors, VectorIndexFactory } from './vector-index.ts';
 import { IndexBase, type HitBuffers } from './index-base.ts';
 import {
-  FLOAT_METRICS, WasmBuffer, checkAbort, checkDim, checkMetric, columnToFloat, drainHeap, floatMetricCode, intParam,
+  WasmBuffer, checkAbort, drainHeap, floatIndexFactory, floatMetricCode, intParam,
   writeFloatQuery, yieldToEventLoop,
 } from './index-common.ts';
 import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
@@ -239,22 +238,6 @@ export class HnswIndex extends IndexBase {
   }
 }
 
-export const hnswFactory: VectorIndexFactory = {
-  indexType: 'HNSW',
-  metrics: FLOAT_METRICS,
-  validateParams(params: Readonly<Record<string, unknown>>, metric: MetricType): void {
-    checkMetric('HNSW', metric, FLOAT_METRICS);
-    parseHnswParams(params);
-  },
-  async build(vectors: VectorColumn, metric: MetricType, params: Readonly<Record<string, unknown>>, opts?: IndexBuildOptions): Promise<VectorIndex> {
-    this.validateParams(params, metric);
-    const data = columnToFloat(vectors, 'HNSW');
-    const dim = 'dim' in vectors ? vectors.dim : 0;
-    checkDim(dim, 'HNSW');
-    checkAbort(opts, 'HNSW');
-    return HnswIndex.build(data, vectors.length, dim, metric, vectors.type, parseHnswParams(params), opts);
-  },
-  open(bytes: Uint8Array): VectorIndex {
-    return HnswIndex.open(bytes);
-  },
-};
+export const hnswFactory: VectorIndexFactory = floatIndexFactory('HNSW', parseHnswParams, (data, n, dim, metric, type, params, opts) =>
+  HnswIndex.build(data, n, dim, metric, type, params, opts),
+(bytes) => HnswIndex.open(bytes));

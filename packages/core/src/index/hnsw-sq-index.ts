@@ -15,13 +15,12 @@
 import { VesperError } from '../errors/index.ts';
 import type { MetricType } from '../schema/types.ts';
 import type { DataType } from '../schema/data-type.ts';
-import type { VectorColumn } from '../schema/columns.ts';
 import { getKernels } from '../kernels/loader.ts';
 import type { WasmArena } from '../kernels/wasm-arena.ts';
-import type { IndexBuildOptions, QueryVectors, VectorIndex, VectorIndexFactory } from './vector-index.ts';
+import type { IndexBuildOptions, QueryVectors, VectorIndexFactory } from './vector-index.ts';
 import { IndexBase, type HitBuffers } from './index-base.ts';
 import {
-  FLOAT_METRICS, WasmBuffer, checkAbort, checkDim, checkMetric, columnToFloat, drainHeap, floatMetricCode, intParam,
+  WasmBuffer, checkAbort, drainHeap, floatIndexFactory, floatMetricCode, intParam,
   writeFloatQuery,
 } from './index-common.ts';
 import { FLAG_HNSW_SQ8, FLAG_NORMALIZED, bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
@@ -269,22 +268,6 @@ export class HnswSqIndex extends IndexBase {
   }
 }
 
-export const hnswSqFactory: VectorIndexFactory = {
-  indexType: 'HNSW_SQ',
-  metrics: FLOAT_METRICS,
-  validateParams(params: Readonly<Record<string, unknown>>, metric: MetricType): void {
-    checkMetric('HNSW_SQ', metric, FLOAT_METRICS);
-    parseHnswSqParams(params);
-  },
-  async build(vectors: VectorColumn, metric: MetricType, params: Readonly<Record<string, unknown>>, opts?: IndexBuildOptions): Promise<VectorIndex> {
-    this.validateParams(params, metric);
-    const data = columnToFloat(vectors, 'HNSW_SQ');
-    const dim = 'dim' in vectors ? vectors.dim : 0;
-    checkDim(dim, 'HNSW_SQ');
-    checkAbort(opts, 'HNSW_SQ');
-    return HnswSqIndex.build(data, vectors.length, dim, metric, vectors.type, parseHnswSqParams(params), opts);
-  },
-  open(bytes: Uint8Array): VectorIndex {
-    return HnswSqIndex.open(bytes);
-  },
-};
+export const hnswSqFactory: VectorIndexFactory = floatIndexFactory('HNSW_SQ', parseHnswSqParams, (data, n, dim, metric, type, params, opts) =>
+  HnswSqIndex.build(data, n, dim, metric, type, params, opts),
+(bytes) => HnswSqIndex.open(bytes));

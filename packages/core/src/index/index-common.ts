@@ -11,7 +11,7 @@ import { DataType, dataTypeName } from '../schema/data-type.ts';
 import type { MetricType } from '../schema/types.ts';
 import type { VectorColumn } from '../schema/columns.ts';
 import type { WasmArena } from '../kernels/wasm-arena.ts';
-import type { IndexBuildOptions, IndexSearchParams, QueryVectors, TopK } from './vector-index.ts';
+import type { IndexBuildOptions, IndexSearchParams, QueryVectors, TopK, VectorIndex, VectorIndexFactory } from './vector-index.ts';
 import { isSimilarityMetric } from './vector-index.ts';
 
 export const FLOAT_METRICS: readonly MetricType[] = ['L2', 'IP', 'COSINE'];
@@ -207,4 +207,34 @@ export function drainHeap(rt: WasmArena, heapPtr: number, size: number, rowsPtr:
     f32[d + i] = f32[h + 2 * i]!;
   }
   return size;
+}
+
+/**
+ * A factory for float-vector indexes whose build takes the rows as one Float32Array (HNSW,
+ * HNSW_SQ): metric and params are checked before any work, then the column is converted.
+ */
+export function floatIndexFactory<P>(
+  indexType: string,
+  parseParams: (params: Readonly<Record<string, unknown>>) => P,
+  build: (data: Float32Array, n: number, dim: number, metric: MetricType, type: DataType, params: P, opts?: IndexBuildOptions) => Promise<VectorIndex>,
+  open: (bytes: Uint8Array) => VectorIndex,
+): VectorIndexFactory {
+  const validateParams = (params: Readonly<Record<string, unknown>>, metric: MetricType): void => {
+    checkMetric(indexType, metric, FLOAT_METRICS);
+    parseParams(params);
+  };
+  return {
+    indexType,
+    metrics: FLOAT_METRICS,
+    validateParams,
+    async build(vectors: VectorColumn, metric: MetricType, params: Readonly<Record<string, unknown>>, opts?: IndexBuildOptions): Promise<VectorIndex> {
+      validateParams(params, metric);
+      const data = columnToFloat(vectors, indexType);
+      const dim = 'dim' in vectors ? vectors.dim : 0;
+      checkDim(dim, indexType);
+      checkAbort(opts, indexType);
+      return build(data, vectors.length, dim, metric, vectors.type, parseParams(params), opts);
+    },
+    open,
+  };
 }
