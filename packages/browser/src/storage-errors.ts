@@ -40,55 +40,16 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** @throws PARAMETER_INVALID unless v is undefined or a non-negative safe integer. */
-export function checkExpectedVersion(key: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
-    throw new VesperError('PARAMETER_INVALID', `expectedVersion for ${JSON.stringify(key)} must be an integer >= 0, got ${v}`);
-  }
-}
-
-/** @throws PARAMETER_INVALID unless n is a non-negative safe integer. */
-export function checkCount(what: string, n: number): void {
-  if (!(Number.isSafeInteger(n) && n >= 0)) {
-    throw new VesperError('PARAMETER_INVALID', `${what} must be an integer >= 0, got ${n}`);
-  }
-}
-
-/** @throws PARAMETER_INVALID unless bytes is a Uint8Array. */
-export function checkBytes(what: string, bytes: Uint8Array): void {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new VesperError('PARAMETER_INVALID', `${what}: bytes must be a Uint8Array`);
-  }
-}
-
-/** The COMMIT_CONFLICT a failed compare-and-set answers with. */
-export function versionConflict(key: string, expected: number, actual: number): VesperError {
-  const want = expected === 0 ? 'absent' : `at version ${expected}`;
-  const have = actual === 0 ? 'absent' : `at version ${actual}`;
-  return new VesperError('COMMIT_CONFLICT', `meta key ${JSON.stringify(key)} expected ${want} but is ${have}`, {
-    key,
-    expectedVersion: expected,
-    actualVersion: actual,
-  });
-}
-
-/** The COMMIT_CONFLICT a create-only put answers with. */
-export function objectExists(key: string): VesperError {
-  return new VesperError('COMMIT_CONFLICT', `object ${JSON.stringify(key)} already exists (create-only put)`, { key });
-}
-
-/** Code-unit order, the order every listing uses (IndexedDB orders string keys the same way). */
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * An exact copy of a view's bytes in a buffer of its own. Structured clone (IndexedDB) of a
- * subarray would store the whole backing buffer, so views are always copied first.
- */
-export function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.slice();
-}
+// The argument checks and conflict errors are core's, so every adapter answers alike.
+export {
+  checkBytes,
+  checkCount,
+  checkExpectedVersion,
+  compareKeys,
+  copyBytes as ownBytes,
+  objectExists,
+  versionConflict,
+} from '@vesper/core';
 
 /** @throws PARAMETER_INVALID unless name is a valid database name. */
 export function checkDatabaseName(name: string): void {

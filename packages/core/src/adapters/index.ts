@@ -13,9 +13,11 @@ export {
   checkObjectKey,
   checkMetaKey,
   checkCount,
+  checkExpectedVersion,
   compareKeys,
   copyBytes,
   objectExists,
+  versionConflict,
 } from './adapter-checks.ts';
 export { MemoryObjectStore, checkBytes } from './memory-object-store.ts';
 export { MemoryMetaStore, planMetaBatch, applyMetaChanges } from './memory-meta-store.ts';
