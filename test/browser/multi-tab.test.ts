@@ -167,6 +167,8 @@ describe(`multi-tab: one leader, forwarding, takeover (seed ${seed})`, () => {
     closed = true;
     t1.frame.remove(); // the leader's tab goes away: its document, lock and worker with it
     await writer2;
+    // writer2 may finish before the removed tab's lock is released: give the takeover time.
+    for (let i = 0; i < 400 && db2.role !== 'leader'; i++) await new Promise((r) => setTimeout(r, 25));
     expect(db2.role).toBe('leader');
     const counts = await batchCounts(db2);
     check(counts, [w1, w2], `seed ${seed}`);
