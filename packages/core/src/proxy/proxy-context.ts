@@ -15,6 +15,7 @@ import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { SegmentManager, purgeCollection } from '../segments/segment-manager.ts';
 import { attachMaintenance, scheduleIndexBuilds } from '../segments/segment-maintenance.ts';
 import type { SealPolicy } from '../segments/seal-policy.ts';
+import type { ReaderPool } from './prepared.ts';
 
 export interface EngineOptions {
   readonly sealPolicy?: SealPolicy;
@@ -23,6 +24,14 @@ export interface EngineOptions {
   /** Bounded consistency's staleness window in ms (Milvus's default: 5 s). */
   readonly boundedStalenessMs?: number;
   readonly onBackgroundError?: (e: unknown) => void;
+  /** Readers holding sealed segments outside this process (the browser's query workers). */
+  readonly readers?: ReaderPool;
+  /**
+   * The data lives elsewhere (the edge's ShardLeader DOs): collection managers here own no
+   * shard and hold no sealed segment — they only track the manifest — so DDL tasks run
+   * without loading data or writing any WAL.
+   */
+  readonly catalogOnly?: boolean;
 }
 
 export class ProxyContext {
@@ -69,6 +78,7 @@ export class ProxyContext {
           ...(opts.clock ? { clock: opts.clock } : {}),
           ...(opts.indexFactory ? { indexFactory: opts.indexFactory } : {}),
           ...(opts.onBackgroundError ? { onBackgroundError: opts.onBackgroundError } : {}),
+          ...(opts.catalogOnly ? { ownedShards: [], keepSealed: () => false } : {}),
         },
         info,
       ).then((mgr) => {

@@ -64,14 +64,33 @@ export async function readTimestamp(
   level: ConsistencyLevel,
   sessionTs: unknown,
 ): Promise<bigint> {
-  let guarantee = 0n;
-  if (level === 'Strong') guarantee = await ctx.tso.next();
-  else if (level === 'Session') {
-    if (sessionTs !== undefined && sessionTs !== null && sessionTs !== '') guarantee = BigInt(sessionTs as string);
-  } else if (level === 'Bounded') {
-    const now = ctx.tso.current();
-    guarantee = composeTs(Math.max(0, physicalMs(now) - (ctx.options.boundedStalenessMs ?? 5000)));
+  return snapshotTs(mgr, level, await guaranteeTs(ctx.tso, level, sessionTs, ctx.options.boundedStalenessMs));
+}
+
+/** The guarantee timestamp of a read (0 = none): where the oracle lives, the proxy computes it. */
+export async function guaranteeTs(
+  tso: { next(): Promise<bigint>; current(): bigint },
+  level: ConsistencyLevel,
+  sessionTs: unknown,
+  boundedStalenessMs = 5000,
+): Promise<bigint> {
+  if (level === 'Strong') return tso.next();
+  if (level === 'Session') {
+    if (sessionTs !== undefined && sessionTs !== null && sessionTs !== '') {
+      try {
+        return BigInt(sessionTs as string);
+      } catch {
+        throw new VesperError('PARAMETER_INVALID', `session_ts must be a timestamp, got ${JSON.stringify(sessionTs)}`);
+      }
+    }
+    return 0n;
   }
+  if (level === 'Bounded') return composeTs(Math.max(0, physicalMs(tso.current()) - boundedStalenessMs));
+  return 0n;
+}
+
+/** Waits for the writes the guarantee covers, then picks the snapshot (where the data lives). */
+export async function snapshotTs(mgr: SegmentManager, level: ConsistencyLevel, guarantee: bigint): Promise<bigint> {
   if (guarantee > 0n) await mgr.waitApplied(guarantee);
   const safe = mgr.safeTs();
   return level === 'Strong' && guarantee > safe ? guarantee : safe > guarantee ? safe : guarantee;

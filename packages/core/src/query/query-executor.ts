@@ -49,6 +49,17 @@ export function queryRows(segments: readonly Segment[], ts: bigint, spec: QueryS
   });
 }
 
+/** Like queryRows, but the first offset + limit rows with their keys and write timestamps (offset not applied). */
+export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec: QuerySpec): { pk: PkValue; ts: bigint; row: Record<string, unknown> }[] {
+  const found = collect(segments, ts, spec.filter);
+  const keys = [...found.keys()].sort(comparePk);
+  const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
+  return keys.slice(0, end).map((pk) => {
+    const at = found.get(pk)!;
+    return { pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row) };
+  });
+}
+
 export function countRows(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): number {
   return collect(segments, ts, filter).size;
 }

@@ -26,14 +26,12 @@ import type { IdAllocator } from '../catalog/id-allocator.ts';
 import { primaryField } from '../schema/types.ts';
 import { primaryKeysOf } from '../schema/row-batch.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
-import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
 import { ManifestStore, type Manifest, type SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../wal/wal-record.ts';
 import { GrowingSegment } from './growing-segment.ts';
-import { SealedSegment } from './sealed-segment.ts';
-import { decodeDeltaLog } from './delta-log.ts';
-import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
+import type { SealedSegment } from './sealed-segment.ts';
+import { isScalarIndexType, loadSealedSegment, refreshSegment, type SegmentSource } from './segment-loader.ts';
 import type { PkValue, Segment } from './segment.ts';
 import { DEFAULT_SEAL_POLICY, shouldSeal, type SealPolicy } from './seal-policy.ts';
 
@@ -70,9 +68,7 @@ export interface ShardState {
   readonly inflight: Map<bigint, Promise<void>>;
 }
 
-export function isScalarIndexType(t: string): boolean {
-  return (SCALAR_INDEX_TYPES as readonly string[]).includes(t);
-}
+export { isScalarIndexType };
 
 export function channelName(collectionId: number, shard: number): string {
   return `c${collectionId}-s${shard}`;
@@ -144,41 +140,12 @@ export class SegmentManager {
     for (const rec of this.manifest.segments) if (this.keeps(rec)) this.sealed.push(await this.loadSegment(rec));
   }
 
-  /** Reads one sealed segment (insert log, delete logs, index files) from the object store. */
-  private async loadSegment(rec: SegmentRecord): Promise<SealedSegment> {
-    const { objects } = this.deps.storage;
-    const pk = primaryField(this.info.schema);
-    const bytes = await objects.get(rec.insertLog);
-    if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
-    const file = decodeBatch(bytes, [TS_FIELD, ...this.info.schema.fields], 'insert');
-    const ts = file.columns.get(TS_FIELD.name)!.data as BigInt64Array;
-    file.columns.delete(TS_FIELD.name);
-    const seg = new SealedSegment(rec, file.columns, pk.name, ts);
-    await this.applyDeltaLogs(seg, rec.deltaLogs);
-    await this.loadIndexes(seg, rec.indexes);
-    return seg;
+  private get source(): SegmentSource {
+    return { objects: this.deps.storage.objects, schema: this.info.schema, indexFactory: this.deps.indexFactory };
   }
 
-  private async applyDeltaLogs(seg: SealedSegment, deltaKeys: readonly string[]): Promise<void> {
-    const pk = primaryField(this.info.schema);
-    for (const key of deltaKeys) {
-      const delta = await this.deps.storage.objects.get(key);
-      if (!delta) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${seg.id}: delete log ${key} is missing`);
-      for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
-    }
-  }
-
-  private async loadIndexes(seg: SealedSegment, records: SegmentRecord['indexes']): Promise<void> {
-    for (const idx of records) {
-      const data = await this.deps.storage.objects.get(idx.key);
-      // A missing index file is not fatal: the segment is scanned/searched exactly.
-      if (!data) continue;
-      if (isScalarIndexType(idx.indexType)) seg.scalarIndexes.set(idx.field, openScalarIndex(data));
-      else {
-        const factory = this.deps.indexFactory?.(idx.indexType);
-        if (factory) seg.indexes.set(idx.field, await factory.open(data));
-      }
-    }
+  private loadSegment(rec: SegmentRecord): Promise<SealedSegment> {
+    return loadSealedSegment(this.source, rec);
   }
 
   /**
@@ -199,10 +166,7 @@ export class SegmentManager {
           next.push(await this.loadSegment(rec));
           continue;
         }
-        const knownDeltas = new Set(have.record.deltaLogs);
-        await this.applyDeltaLogs(have, rec.deltaLogs.filter((k) => !knownDeltas.has(k)));
-        await this.loadIndexes(have, rec.indexes.filter((i) => !have.indexes.has(i.field) && !have.scalarIndexes.has(i.field)));
-        have.record = rec;
+        await refreshSegment(this.source, have, rec);
         byId.delete(rec.id);
         next.push(have);
       }

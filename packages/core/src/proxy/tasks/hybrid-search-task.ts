@@ -10,15 +10,13 @@
 import { VesperError } from '../../errors/index.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import type { ConsistencyLevel, MetricType } from '../../schema/types.ts';
-import { primaryField } from '../../schema/types.ts';
-import { searchSegments, type SegmentHit } from '../../query/search-executor.ts';
-import { materializeRow, planOutput, type OutputPlan } from '../../query/output.ts';
+import { mergeSearch, type PartialHit } from '../../query/partial.ts';
 import { Task, SUCCESS } from '../task.ts';
-import { renderRow } from '../render.ts';
-import { requestFilter, type FilterRequest, type RequestFilter } from '../filter.ts';
-import { MAX_TOPK, optInt, parseConsistency, partitionIds, readTimestamp } from '../request-utils.ts';
-import { parseSearch, type ParsedSearch, type SearchRequestFields } from '../search-request.ts';
-import type { SearchResponse, SearchRow } from './search-task.ts';
+import type { FilterRequest } from '../filter.ts';
+import { MAX_TOPK, optInt, parseConsistency, readTimestamp } from '../request-utils.ts';
+import type { SearchRequestFields } from '../search-request.ts';
+import { prepareSearch, type PreparedSearch, type SearchRequestBody } from '../prepared.ts';
+import { searchRow, searchShares, type SearchResponse, type SearchRow } from './search-task.ts';
 
 export interface Reranker {
   strategy: 'rrf' | 'weighted';
@@ -40,108 +38,124 @@ export interface HybridSearchRequest {
   session_ts?: string;
 }
 
-interface Sub {
-  spec: ParsedSearch;
-  filter: RequestFilter | undefined;
-}
-
 export function normalizeDistance(metric: MetricType, d: number): number {
   if (metric === 'COSINE') return (1 + d) * 0.5;
   if (metric === 'IP') return 0.5 + Math.atan(d) / Math.PI;
   return 1 - (2 * Math.atan(d)) / Math.PI;
 }
 
+export interface Fused {
+  readonly score: number;
+  readonly hit: PartialHit;
+}
+
+/**
+ * The reranker of a hybrid search: takes one ranked hit list per sub-search (for one query
+ * vector) and returns the fused list, best first (ties by primary key).
+ * @throws PARAMETER_INVALID for an unknown strategy or bad params.
+ */
+export function makeReranker(rr: Reranker, metrics: readonly MetricType[]): (lists: readonly (readonly PartialHit[])[]) => Fused[] {
+  const strategy = typeof rr.strategy === 'string' ? (rr.strategy as string).toLowerCase() : rr.strategy;
+  const fuse = (score: (i: number, rank: number, h: PartialHit) => number) => (lists: readonly (readonly PartialHit[])[]) => {
+    const acc = new Map<bigint | string, { score: number; hit: PartialHit }>();
+    lists.forEach((list, i) =>
+      list.forEach((h, rank) => {
+        const cur = acc.get(h.pk);
+        const s = score(i, rank + 1, h);
+        if (cur) cur.score += s;
+        else acc.set(h.pk, { score: s, hit: h });
+      }),
+    );
+    return [...acc.values()].sort((a, b) => b.score - a.score || (a.hit.pk < b.hit.pk ? -1 : 1));
+  };
+  if (strategy === 'rrf') {
+    const k = rr.params?.k ?? 60;
+    if (typeof k !== 'number' || !(k > 0 && k < 16384)) throw new VesperError('PARAMETER_INVALID', `rrf k must be in (0, 16384), got ${String(k)}`);
+    return fuse((_i, rank) => 1 / (k + rank));
+  }
+  if (strategy === 'weighted') {
+    const w = rr.params?.weights;
+    if (!Array.isArray(w) || w.length !== metrics.length || w.some((x) => typeof x !== 'number' || !(x >= 0 && x <= 1))) {
+      throw new VesperError('PARAMETER_INVALID', `weighted rerank needs one weight in [0, 1] per sub-search (${metrics.length}), got ${JSON.stringify(w)}`);
+    }
+    return fuse((i, _rank, h) => w[i]! * normalizeDistance(metrics[i]!, h.distance));
+  }
+  throw new VesperError('PARAMETER_INVALID', `unknown rerank strategy ${JSON.stringify(rr.strategy)}: use rrf or weighted`);
+}
+
+export interface PreparedHybrid {
+  /** Each sub-search as a search request of its own (hybrid's output fields and partitions, offset 0). */
+  readonly subs: readonly { readonly request: SearchRequestBody; readonly prep: PreparedSearch }[];
+  readonly rerank: (lists: readonly (readonly PartialHit[])[]) => Fused[];
+  readonly limit: number;
+  readonly offset: number;
+  readonly level: ConsistencyLevel;
+  readonly nq: number;
+}
+
+export function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): PreparedHybrid {
+  const reqs = r.data ?? r.search;
+  if (!Array.isArray(reqs) || reqs.length === 0) throw new VesperError('PARAMETER_MISSING', 'hybrid search needs a list of sub-searches');
+  if (reqs.length > 1024) throw new VesperError('PARAMETER_INVALID', 'too many sub-searches in one hybrid search');
+  const subs = reqs.map((s) => {
+    const request: SearchRequestBody = {
+      ...s,
+      offset: 0,
+      ...(r.output_fields !== undefined ? { output_fields: r.output_fields } : {}),
+      ...(r.partition_names !== undefined ? { partition_names: r.partition_names } : {}),
+    };
+    return { request, prep: prepareSearch(info, request) };
+  });
+  const nq = subs[0]!.prep.parsed.vectors.length;
+  if (subs.some((s) => s.prep.parsed.vectors.length !== nq)) {
+    throw new VesperError('PARAMETER_INVALID', 'every sub-search of a hybrid search must have the same number of query vectors');
+  }
+  const limit = optInt(r.limit, 'limit', 1, MAX_TOPK) ?? 10;
+  const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
+  if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `limit + offset should be at most ${MAX_TOPK}`);
+  return {
+    subs,
+    rerank: makeReranker(r.rerank ?? { strategy: 'rrf' }, subs.map((s) => s.prep.spec.metric)),
+    limit,
+    offset,
+    level: parseConsistency(r.consistency_level, info.consistencyLevel),
+    nq,
+  };
+}
+
+/** The final rows of a hybrid search from each sub-search's merged hits (per sub, per query). */
+export function fuseHybrid(info: CollectionInfo, p: PreparedHybrid, perSub: readonly (readonly PartialHit[][])[]): SearchRow[][] {
+  return Array.from({ length: p.nq }, (_, q) =>
+    p
+      .rerank(perSub.map((lists) => lists[q] ?? []))
+      .slice(p.offset, p.offset + p.limit)
+      .map(({ score, hit }) => searchRow(info, hit, score)),
+  );
+}
+
 export class HybridSearchTask extends Task<HybridSearchRequest, SearchResponse> {
   readonly name = 'HybridSearch';
   readonly queue = 'dql' as const;
   private info!: CollectionInfo;
-  private subs: Sub[] = [];
-  private rerank!: (lists: SegmentHit[][]) => Map<bigint | string, { score: number; hit: SegmentHit }>;
-  private limit = 10;
-  private offset = 0;
-  private output!: OutputPlan;
-  private parts: Set<number> | undefined;
-  private level: ConsistencyLevel = 'Bounded';
+  private prep!: PreparedHybrid;
   private results: SearchRow[][] = [];
   private ts = 0n;
 
   override async preExecute(): Promise<void> {
-    const r = this.req;
-    this.info = this.ctx.collection(r);
+    this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
-    const reqs = r.data ?? r.search;
-    if (!Array.isArray(reqs) || reqs.length === 0) throw new VesperError('PARAMETER_MISSING', 'hybrid search needs a list of sub-searches');
-    if (reqs.length > 1024) throw new VesperError('PARAMETER_INVALID', 'too many sub-searches in one hybrid search');
-    this.subs = reqs.map((s) => ({ spec: parseSearch(this.info, s), filter: requestFilter(this.info.schema, s) }));
-    const nq = this.subs[0]!.spec.vectors.length;
-    if (this.subs.some((s) => s.spec.vectors.length !== nq)) {
-      throw new VesperError('PARAMETER_INVALID', 'every sub-search of a hybrid search must have the same number of query vectors');
-    }
-    this.limit = optInt(r.limit, 'limit', 1, MAX_TOPK) ?? 10;
-    this.offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
-    if (this.limit + this.offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `limit + offset should be at most ${MAX_TOPK}`);
-    this.rerank = this.reranker(r.rerank ?? { strategy: 'rrf' });
-    this.output = planOutput(this.info.schema, r.output_fields);
-    this.parts = partitionIds(this.info, r.partition_names);
-    this.level = parseConsistency(r.consistency_level, this.info.consistencyLevel);
-  }
-
-  private reranker(rr: Reranker): (lists: SegmentHit[][]) => Map<bigint | string, { score: number; hit: SegmentHit }> {
-    const strategy = typeof rr.strategy === 'string' ? rr.strategy.toLowerCase() : rr.strategy;
-    const fuse = (score: (i: number, rank: number, h: SegmentHit) => number) => (lists: SegmentHit[][]) => {
-      const acc = new Map<bigint | string, { score: number; hit: SegmentHit }>();
-      lists.forEach((list, i) =>
-        list.forEach((h, rank) => {
-          const cur = acc.get(h.pk);
-          const s = score(i, rank + 1, h);
-          if (cur) cur.score += s;
-          else acc.set(h.pk, { score: s, hit: h });
-        }),
-      );
-      return acc;
-    };
-    if (strategy === 'rrf') {
-      const k = rr.params?.k ?? 60;
-      if (typeof k !== 'number' || !(k > 0 && k < 16384)) throw new VesperError('PARAMETER_INVALID', `rrf k must be in (0, 16384), got ${String(k)}`);
-      return fuse((_i, rank) => 1 / (k + rank));
-    }
-    if (strategy === 'weighted') {
-      const w = rr.params?.weights;
-      if (!Array.isArray(w) || w.length !== this.subs.length || w.some((x) => typeof x !== 'number' || !(x >= 0 && x <= 1))) {
-        throw new VesperError('PARAMETER_INVALID', `weighted rerank needs one weight in [0, 1] per sub-search (${this.subs.length}), got ${JSON.stringify(w)}`);
-      }
-      return fuse((i, _rank, h) => w[i]! * normalizeDistance(this.subs[i]!.spec.metric, h.distance));
-    }
-    throw new VesperError('PARAMETER_INVALID', `unknown rerank strategy ${JSON.stringify(rr.strategy)}: use rrf or weighted`);
+    this.prep = prepareHybrid(this.info, this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
-    this.ts = await readTimestamp(this.ctx, mgr, this.level, this.req.session_ts);
-    const segments = mgr.segments(this.parts);
-    const perSub = this.subs.map(({ spec, filter }) =>
-      searchSegments(segments, this.ts, {
-        field: spec.field,
-        metric: spec.metric,
-        queries: spec.vectors,
-        limit: spec.limit,
-        offset: 0,
-        params: spec.params,
-        ...(filter ? { filter } : {}),
-        ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
-        ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
-      }),
-    );
-    const pk = primaryField(this.info.schema).name;
-    const nq = this.subs[0]!.spec.vectors.length;
-    this.results = Array.from({ length: nq }, (_, q) => {
-      const fused = [...this.rerank(perSub.map((lists) => lists[q]!)).values()];
-      fused.sort((a, b) => b.score - a.score || (a.hit.pk < b.hit.pk ? -1 : 1));
-      return fused.slice(this.offset, this.offset + this.limit).map(({ score, hit }) => {
-        const row = renderRow(materializeRow(this.output, hit.segment, hit.row));
-        return { ...row, id: row[pk], score } as SearchRow;
-      });
-    });
+    this.ts = await readTimestamp(this.ctx, mgr, this.prep.level, this.req.session_ts);
+    const perSub: PartialHit[][][] = [];
+    for (const { request, prep } of this.prep.subs) {
+      const shares = await searchShares(this.ctx, mgr, this.info, request, prep, this.ts);
+      perSub.push(mergeSearch(shares, { metric: prep.spec.metric, limit: prep.spec.limit, offset: 0 }));
+    }
+    this.results = fuseHybrid(this.info, this.prep, perSub);
   }
 
   postExecute(): SearchResponse {

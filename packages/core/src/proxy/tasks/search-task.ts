@@ -7,13 +7,16 @@ import { VesperError } from '../../errors/index.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import type { ConsistencyLevel } from '../../schema/types.ts';
 import { primaryField } from '../../schema/types.ts';
-import { searchSegments, type SegmentHit } from '../../query/search-executor.ts';
-import { materializeRow, planOutput, type OutputPlan } from '../../query/output.ts';
+import { mergeSearch, searchPartial, type PartialHit } from '../../query/partial.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
-import { requestFilter, type FilterRequest, type RequestFilter } from '../filter.ts';
-import { parseConsistency, partitionIds, readTimestamp } from '../request-utils.ts';
-import { parseSearch, type ParsedSearch, type SearchRequestFields } from '../search-request.ts';
+import type { FilterRequest } from '../filter.ts';
+import { readTimestamp } from '../request-utils.ts';
+import type { SearchRequestFields } from '../search-request.ts';
+import { prepareSearch, type PreparedSearch } from '../prepared.ts';
+import type { ProxyContext } from '../proxy-context.ts';
+import type { SegmentManager } from '../../segments/segment-manager.ts';
+import { writerAssignment } from '../../segments/sealed-replica.ts';
 
 export interface SearchRequest extends SearchRequestFields, FilterRequest {
   db_name?: string;
@@ -40,57 +43,63 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   readonly name = 'Search';
   readonly queue = 'dql' as const;
   private info!: CollectionInfo;
-  private spec!: ParsedSearch;
-  private filter: RequestFilter | undefined;
-  private output!: OutputPlan;
-  private parts: Set<number> | undefined;
-  private level: ConsistencyLevel = 'Bounded';
-  private hits: SegmentHit[][] = [];
+  private prep!: PreparedSearch;
+  private hits: PartialHit[][] = [];
   private ts = 0n;
 
   override async preExecute(): Promise<void> {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
-    this.spec = parseSearch(this.info, this.req);
-    this.filter = requestFilter(this.info.schema, this.req);
-    this.output = planOutput(this.info.schema, this.req.output_fields);
-    this.parts = partitionIds(this.info, this.req.partition_names);
-    this.level = parseConsistency(this.req.consistency_level, this.info.consistencyLevel);
+    this.prep = prepareSearch(this.info, this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
-    this.ts = await readTimestamp(this.ctx, mgr, this.level, this.req.session_ts);
-    const s = this.spec;
-    this.hits = searchSegments(mgr.segments(this.parts), this.ts, {
-      field: s.field,
-      metric: s.metric,
-      queries: s.vectors,
-      limit: s.limit,
-      offset: s.offset,
-      params: s.params,
-      ...(this.filter ? { filter: this.filter } : {}),
-      ...(s.radius !== undefined ? { radius: s.radius } : {}),
-      ...(s.rangeFilter !== undefined ? { rangeFilter: s.rangeFilter } : {}),
-      ...(s.groupBy ? { groupBy: s.groupBy } : {}),
+    this.ts = await readTimestamp(this.ctx, mgr, this.prep.level, this.req.session_ts);
+    const { spec } = this.prep;
+    this.hits = mergeSearch(await searchShares(this.ctx, mgr, this.info, this.req, this.prep, this.ts), {
+      metric: spec.metric,
+      limit: spec.limit,
+      offset: spec.offset,
+      ...(spec.groupBy ? { groupBy: spec.groupBy } : {}),
     });
   }
 
   postExecute(): SearchResponse {
-    const pk = primaryField(this.info.schema).name;
-    const rows = this.hits.map((list) =>
-      list.map((h) => {
-        const row = renderRow(materializeRow(this.output, h.segment, h.row));
-        return { ...row, id: row[pk], score: h.distance } as SearchRow;
-      }),
-    );
+    const rows = this.hits.map((list) => list.map((h) => searchRow(this.info, h, h.distance)));
     return {
       status: SUCCESS,
-      results: this.spec.single ? rows[0]! : rows,
+      results: this.prep.parsed.single ? rows[0]! : rows,
       topks: rows.map((r) => r.length),
       recalls: [],
       session_ts: this.ts.toString(),
       collection_name: this.info.name,
     };
   }
+}
+
+/**
+ * Every holder's partial answer to a search: the writer's own segments (only the growing ones
+ * when a reader pool holds the sealed ones) and the pool's.
+ */
+export async function searchShares(
+  ctx: ProxyContext,
+  mgr: SegmentManager,
+  info: CollectionInfo,
+  req: SearchRequestFields & FilterRequest & { output_fields?: string[]; partition_names?: string[] },
+  prep: PreparedSearch,
+  ts: bigint,
+): Promise<PartialHit[][][]> {
+  const pool = ctx.options.readers;
+  const remote = pool?.covers(mgr) === true;
+  const local = mgr.segments(prep.parts).filter((seg) => !remote || !seg.sealed);
+  const assignment = remote ? writerAssignment(mgr) : undefined;
+  const mine = searchPartial(local, ts, prep.spec, prep.output);
+  return remote ? [mine, ...(await pool!.search(info, assignment!, req, ts))] : [mine];
+}
+
+/** A search hit as the SDK shows it: output fields, `id` and `score`. */
+export function searchRow(info: CollectionInfo, h: PartialHit, score: number): SearchRow {
+  const row = renderRow(h.row);
+  return { ...row, id: row[primaryField(info.schema).name], score } as SearchRow;
 }

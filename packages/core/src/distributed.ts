@@ -1,0 +1,38 @@
+/**
+ * `@vesper/core/distributed`: the engine's pieces for runtimes that spread one collection
+ * over several processes — the edge's ShardLeader and QueryNode Durable Objects, the
+ * browser's query workers. The write side (SegmentManager and its maintenance), the read
+ * side (SealedReplica), request preparation and the partial search/query with their merges.
+ * Everything here is also what ProxyNode uses in a single process.
+ */
+export { SegmentManager, channelName, purgeCollection, type SegmentManagerDeps, type ShardState } from './segments/segment-manager.ts';
+export { attachMaintenance, flush, scheduleIndexBuilds, compact, collectGarbage, dropIndexFiles, type CompactionResult } from './segments/segment-maintenance.ts';
+export { SealedReplica, writerAssignment, splitAssignment, type ReplicaAssignment } from './segments/sealed-replica.ts';
+export type { SegmentSource } from './segments/segment-loader.ts';
+export type { PkValue, PendingDelete, Segment } from './segments/segment.ts';
+export type { SealedSegment } from './segments/sealed-segment.ts';
+export { searchPartial, mergeSearch, queryPartial, mergeQuery, type PartialHit, type PartialSearch, type PartialRow, type MergeSpec } from './query/partial.ts';
+export { countRows, queryKeys } from './query/query-executor.ts';
+export {
+  prepareSearch,
+  prepareQuery,
+  querySpec,
+  type PreparedSearch,
+  type PreparedQuery,
+  type SearchRequestBody,
+  type QueryRequestBody,
+  type ReaderPool,
+} from './proxy/prepared.ts';
+export { prepareHybrid, fuseHybrid, makeReranker, type PreparedHybrid, type HybridSearchRequest } from './proxy/tasks/hybrid-search-task.ts';
+export { searchRow, type SearchRow, type SearchResponse } from './proxy/tasks/search-task.ts';
+export { guaranteeTs, snapshotTs, parseConsistency, partitionIds } from './proxy/request-utils.ts';
+export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
+export { renderIds, renderRow } from './proxy/render.ts';
+export { rowsToBatch, primaryKeysOf, type RowBatch, type Row } from './schema/row-batch.ts';
+export { primaryField } from './schema/types.ts';
+export type { CollectionInfo, IndexInfo, PartitionInfo } from './catalog/types.ts';
+export type { Manifest, SegmentRecord } from './storage/manifest.ts';
+export type { WalRecord } from './wal/wal-record.ts';
+export { composeTs, physicalMs } from './catalog/tso.ts';
+export { bucketOf } from './util/hash.ts';
+export { LocalReaderPool } from './proxy/local-reader-pool.ts';

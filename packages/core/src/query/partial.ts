@@ -1,0 +1,116 @@
+/**
+ * Search and query split over several holders of a collection's segments (Milvus's segcore
+ * results reduced by the shard delegator, then by the proxy): each holder — a writer with
+ * its growing segments, a reader with some sealed ones — computes a partial answer with the
+ * rows already materialized, and `mergeSearch` / `mergeQuery` combine partials into the
+ * answer one holder of every segment would give. Partials are plain data (bigint, strings,
+ * numbers, arrays), so they cross postMessage and Durable Object RPC unchanged.
+ *
+ * Primary keys of one shard live with one writer, and a key written again hides its older
+ * rows (last write wins), so a key is live in at most one segment; the merges still keep one
+ * row per key (the best hit; for queries the newest row) as the single-node reduce does.
+ */
+import type { MetricType } from '../schema/types.ts';
+import { valueAt } from '../schema/column-ops.ts';
+import type { PkValue, Segment } from '../segments/segment.ts';
+import { materializeRow, type OutputPlan } from './output.ts';
+import { searchSegments, type GroupBy, type SearchSpec } from './search-executor.ts';
+import { keyOf } from './top-k.ts';
+import { comparePk, queryPartialRows, type QuerySpec } from './query-executor.ts';
+
+export interface PartialHit {
+  readonly pk: PkValue;
+  readonly distance: number;
+  /** The output row (engine values: Int64 as bigint). */
+  readonly row: Record<string, unknown>;
+  /** The group field's value, for grouping searches. */
+  readonly group?: unknown;
+}
+
+/** Per query vector, best first: at most offset + limit hits (or that many groups). */
+export type PartialSearch = PartialHit[][];
+
+/** One holder's share of a search: its top offset + limit per query, rows materialized. */
+export function searchPartial(segments: readonly Segment[], ts: bigint, spec: SearchSpec, output: OutputPlan): PartialSearch {
+  const local = searchSegments(segments, ts, { ...spec, offset: 0, limit: spec.offset + spec.limit });
+  const g = spec.groupBy?.field.name;
+  return local.map((list) =>
+    list.map((h) => {
+      const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(output, h.segment, h.row) };
+      if (g === undefined) return hit;
+      const col = h.segment.column(g);
+      return { ...hit, group: col ? valueAt(col, h.row) : null };
+    }),
+  );
+}
+
+export interface MergeSpec {
+  readonly metric: MetricType;
+  readonly limit: number;
+  readonly offset: number;
+  readonly groupBy?: Pick<GroupBy, 'size'>;
+}
+
+/**
+ * Combines partials (one per holder; each per query) into the final hits per query, offset
+ * applied. Ties in distance keep holder order, then position.
+ */
+export function mergeSearch(parts: readonly PartialSearch[], spec: MergeSpec): PartialHit[][] {
+  const nq = parts.reduce((n, p) => Math.max(n, p.length), 0);
+  const want = spec.offset + spec.limit;
+  const out: PartialHit[][] = [];
+  for (let q = 0; q < nq; q++) {
+    const all: { hit: PartialHit; key: number; part: number; pos: number }[] = [];
+    parts.forEach((p, part) => (p[q] ?? []).forEach((hit, pos) => all.push({ hit, key: keyOf(spec.metric, hit.distance), part, pos })));
+    all.sort((a, b) => a.key - b.key || a.part - b.part || a.pos - b.pos);
+    const seen = new Set<PkValue>();
+    const best: PartialHit[] = [];
+    for (const { hit } of all) {
+      if (seen.has(hit.pk)) continue;
+      seen.add(hit.pk);
+      best.push(hit);
+    }
+    if (!spec.groupBy) {
+      out.push(best.slice(spec.offset, want));
+      continue;
+    }
+    const buckets = new Map<unknown, PartialHit[]>();
+    for (const h of best) {
+      let b = buckets.get(h.group);
+      if (!b) {
+        if (buckets.size >= want) continue;
+        b = [];
+        buckets.set(h.group, b);
+      }
+      if (b.length < spec.groupBy.size) b.push(h);
+    }
+    out.push([...buckets.values()].slice(spec.offset).flat());
+  }
+  return out;
+}
+
+export interface PartialRow {
+  readonly pk: PkValue;
+  /** Write timestamp of the row (the newest wins when two holders return a key). */
+  readonly ts: bigint;
+  readonly row: Record<string, unknown>;
+}
+
+/** One holder's share of a query: its first offset + limit rows by primary key. */
+export function queryPartial(segments: readonly Segment[], ts: bigint, spec: QuerySpec): PartialRow[] {
+  return queryPartialRows(segments, ts, spec);
+}
+
+/** Combines query partials: one row per key (the newest), ordered by key, offset and limit applied. */
+export function mergeQuery(parts: readonly (readonly PartialRow[])[], offset: number, limit: number | undefined): Record<string, unknown>[] {
+  const byKey = new Map<PkValue, PartialRow>();
+  for (const p of parts) {
+    for (const r of p) {
+      const prev = byKey.get(r.pk);
+      if (!prev || r.ts > prev.ts) byKey.set(r.pk, r);
+    }
+  }
+  const keys = [...byKey.keys()].sort(comparePk);
+  const end = limit === undefined ? keys.length : offset + limit;
+  return keys.slice(offset, end).map((k) => byKey.get(k)!.row);
+}
