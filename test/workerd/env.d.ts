@@ -7,6 +7,8 @@
 import type * as EdgeMain from '../../packages/edge/src/index.ts';
 import type { CatalogCoordinator } from '../../packages/edge/src/catalog-coordinator.ts';
 import type { AccessControl } from '../../packages/edge/src/access/access-control.ts';
+import type { ShardLeader } from '../../packages/edge/src/shard-leader.ts';
+import type { QueryNode } from '../../packages/edge/src/query-node.ts';
 
 declare global {
   namespace Cloudflare {
@@ -18,6 +20,11 @@ declare global {
       /** wrangler.toml's bindings (packages/edge/src/env.ts). */
       readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
       readonly ACCESS: DurableObjectNamespace<AccessControl>;
+      readonly SHARD_LEADER: DurableObjectNamespace<ShardLeader>;
+      readonly QUERY_NODE: DurableObjectNamespace<QueryNode>;
+      /** Small sizes from test/workerd/vitest.config.ts, so tests see many segments and query nodes. */
+      readonly VESPER_SEGMENT_MAX_ROWS: string;
+      readonly VESPER_QUERY_NODE_MAX_BYTES: string;
       readonly BUCKET: R2Bucket;
       readonly ROOT_PASSWORD?: string;
     }

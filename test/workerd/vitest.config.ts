@@ -16,7 +16,8 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: `${root}/wrangler.toml` },
       miniflare: {
-        bindings: { VESPER_SEED: process.env.VESPER_SEED ?? '', VESPER_LOCAL_DEV: 'true' },
+        // Small segments and query nodes: the suites exercise seals, fan-out and merges.
+        bindings: { VESPER_SEED: process.env.VESPER_SEED ?? '', VESPER_LOCAL_DEV: 'true', VESPER_SEGMENT_MAX_ROWS: '150', VESPER_QUERY_NODE_MAX_BYTES: '16384' },
       },
     }),
   ],

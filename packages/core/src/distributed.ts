@@ -11,7 +11,7 @@ export { SealedReplica, writerAssignment, splitAssignment, type ReplicaAssignmen
 export type { SegmentSource } from './segments/segment-loader.ts';
 export type { PkValue, PendingDelete, Segment } from './segments/segment.ts';
 export type { SealedSegment } from './segments/sealed-segment.ts';
-export { searchPartial, mergeSearch, queryPartial, mergeQuery, type PartialHit, type PartialSearch, type PartialRow, type MergeSpec } from './query/partial.ts';
+export { searchPartial, mergeSearch, queryPartial, mergeQuery, mergeQueryPartials, type PartialHit, type PartialSearch, type PartialRow, type MergeSpec } from './query/partial.ts';
 export { countRows, queryKeys } from './query/query-executor.ts';
 export {
   prepareSearch,
@@ -25,6 +25,7 @@ export {
 } from './proxy/prepared.ts';
 export { prepareHybrid, fuseHybrid, makeReranker, type PreparedHybrid, type HybridSearchRequest } from './proxy/tasks/hybrid-search-task.ts';
 export { searchRow, type SearchRow, type SearchResponse } from './proxy/tasks/search-task.ts';
+export { requestFilter, parseIds, type FilterRequest } from './proxy/filter.ts';
 export { guaranteeTs, snapshotTs, parseConsistency, partitionIds } from './proxy/request-utils.ts';
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
 export { renderIds, renderRow } from './proxy/render.ts';

@@ -1,14 +1,20 @@
 /**
- * The Worker's bindings (wrangler.toml): the CatalogCoordinator and AccessControl Durable
- * Object namespaces, the R2 bucket for segment, index and manifest files, the root password
+ * The Worker's bindings (wrangler.toml): the CatalogCoordinator, ShardLeader, QueryNode and
+ * AccessControl Durable Object namespaces, the R2 bucket for segment, index and manifest files, the root password
  * secret and the limit vars (limits.ts).
  */
 import type { AccessControl } from './access/access-control.ts';
 import type { CatalogCoordinator } from './catalog-coordinator.ts';
+import type { QueryNode } from './query-node.ts';
+import type { ShardLeader } from './shard-leader.ts';
 
 export interface Env {
   /** One CatalogCoordinator per database, addressed by `idFromName(dbName)`. */
   readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
+  /** One ShardLeader per (database, collection, shard): `idFromName("<db>/c<id>/s<shard>")`. */
+  readonly SHARD_LEADER: DurableObjectNamespace<ShardLeader>;
+  /** Query nodes of a shard: `idFromName("<db>/c<id>/s<shard>/q<k>")`. */
+  readonly QUERY_NODE: DurableObjectNamespace<QueryNode>;
   /** Users, roles and grants: one AccessControl DO, `idFromName("rbac")`. */
   readonly ACCESS: DurableObjectNamespace<AccessControl>;
   /** Segment files, delete logs, index files and manifests, under `db/<dbName>/`; import files anywhere. */
@@ -23,6 +29,10 @@ export interface Env {
   readonly VESPER_RATE_DDL?: string;
   /** Largest accepted request body in bytes (default 64 MiB). */
   readonly VESPER_MAX_BODY_BYTES?: string;
+  /** Bytes of sealed data one QueryNode serves (default 48 MiB). */
+  readonly VESPER_QUERY_NODE_MAX_BYTES?: string;
+  /** Rows at which a shard leader seals its growing segment (default: core's seal policy). */
+  readonly VESPER_SEGMENT_MAX_ROWS?: string;
   /** Default request timeout in seconds when no Request-Timeout header is sent (default 30). */
   readonly VESPER_REQUEST_TIMEOUT_S?: string;
 }

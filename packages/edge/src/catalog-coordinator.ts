@@ -6,9 +6,11 @@
  * database's import jobs (import/import-jobs.ts, driven by the DO alarm) and holds its rate
  * limiter: every request of the database passes here, so the limit holds across isolates.
  *
- * NEXT STEP (not built yet): ShardLeader DOs per (collection, shard) take over the WAL and the
- * growing segments, and QueryNode DOs load sealed segments from R2 and search them; this DO
- * then keeps only the catalog, TSO, segment metadata and manifest commits.
+ * Data lives elsewhere: the engine here runs `catalogOnly` (it holds no segment and writes no
+ * WAL). Inserts, deletes, searches and queries go from the proxy straight to the ShardLeader
+ * DOs (data/distributed-engine.ts); this DO starts each of them (`begin`: the collection's
+ * catalog entry, the rate-limit charge, the read's guarantee timestamp, auto ids) and is the
+ * timestamp oracle and id allocator every leader uses (`tsoNext`, `allocIds`).
  *
  * RPC: `call(dbName, method, request, options)` answers `{ok:true,data}` or `{ok:false,error}`
  * — errors as data, never DO RPC's default error serialization. A non-default database's DO
@@ -18,12 +20,15 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
+import { guaranteeTs, parseConsistency, primaryField } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { createEdgeStorage } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
 import { ImportJobs } from './import/import-jobs.ts';
 import { RateLimiter, rateFor, type RequestKind } from './limits.ts';
-import { asResult, type RpcResult } from './rpc.ts';
+import { asResult, unwrap, type RpcResult } from './rpc.ts';
+import type { Begun } from './data/types.ts';
+import { DistributedEngine } from './data/distributed-engine.ts';
 
 const DEFAULT_DB = 'default';
 const PROPS_TTL_MS = 5_000;
@@ -35,6 +40,16 @@ export interface CallOptions {
   readonly deadline?: number;
 }
 
+/** What `begin` is asked for besides the collection. */
+export interface BeginOptions extends CallOptions {
+  /** A read: compute its consistency level (from this raw value) and guarantee timestamp. */
+  readonly read?: boolean;
+  readonly consistencyLevel?: unknown;
+  readonly sessionTs?: string;
+  /** Reserve this many auto ids, if the collection's primary key is autoID. */
+  readonly autoIds?: number;
+}
+
 export class CatalogCoordinator extends DurableObject<Env> {
   private engine: Promise<ProxyNode> | undefined;
   private readonly limiter = new RateLimiter();
@@ -44,13 +59,7 @@ export class CatalogCoordinator extends DurableObject<Env> {
   /** Runs one ProxyNode method (or import-job method) for database `dbName` (the DO's own database). */
   async call(dbName: string, method: string, request: Record<string, unknown>, options: CallOptions = {}): Promise<RpcResult> {
     return asResult(async () => {
-      if (options.deadline !== undefined && Date.now() > options.deadline) {
-        throw new VesperError('TIMEOUT', `${method} arrived after its request timed out; nothing was done`);
-      }
-      if (dbName !== DEFAULT_DB && method !== 'createDatabase' && !this.hasData()) {
-        throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);
-      }
-      if (options.kind !== undefined) await this.admit(dbName, options.kind);
+      await this.enter(dbName, method, options);
       if (method === 'alterDatabase') this.props = undefined;
       switch (method) {
         case 'importCreate': {
@@ -67,6 +76,51 @@ export class CatalogCoordinator extends DurableObject<Env> {
       }
       return this.run(dbName, method, request);
     });
+  }
+
+  /**
+   * Starts a data request of the proxy (Milvus's proxy asking RootCoord and the TSO): the
+   * collection's catalog entry (alias resolved), the rate-limit charge, and for a read its
+   * consistency level and guarantee timestamp; for an auto-id insert, the reserved ids.
+   */
+  async begin(dbName: string, collection: string, options: BeginOptions = {}): Promise<RpcResult<Begun>> {
+    return asResult(async () => {
+      await this.enter(dbName, 'begin', options);
+      const node = await this.open(dbName);
+      const info = node.ctx.collection({ db_name: dbName, collection_name: collection });
+      const level = parseConsistency(options.consistencyLevel, info.consistencyLevel);
+      const guarantee = options.read ? await guaranteeTs(node.ctx.tso, level, options.sessionTs, node.ctx.options.boundedStalenessMs) : 0n;
+      const out: Begun = { info, guarantee, level };
+      if (options.autoIds !== undefined && options.autoIds > 0 && primaryField(info.schema).autoID === true) {
+        const [first] = await node.ctx.autoIds.allocRange(options.autoIds);
+        return { ...out, autoIdStart: first };
+      }
+      return out;
+    });
+  }
+
+  /** The next timestamp of the database's oracle (shard leaders stamp writes with it). */
+  async tsoNext(dbName: string): Promise<RpcResult<bigint>> {
+    return asResult(async () => (await this.open(dbName)).ctx.tso.next());
+  }
+
+  /** Ids unique in the database (segment ids of every shard leader); returns the first of n. */
+  async allocIds(dbName: string, n: number): Promise<RpcResult<number>> {
+    return asResult(async () => {
+      const ids = (await this.open(dbName)).ctx.ids;
+      if (n === 1) return ids.alloc();
+      return (await ids.allocRange(n))[0];
+    });
+  }
+
+  private async enter(dbName: string, method: string, options: CallOptions): Promise<void> {
+    if (options.deadline !== undefined && Date.now() > options.deadline) {
+      throw new VesperError('TIMEOUT', `${method} arrived after its request timed out; nothing was done`);
+    }
+    if (dbName !== DEFAULT_DB && method !== 'createDatabase' && !this.hasData()) {
+      throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);
+    }
+    if (options.kind !== undefined) await this.admit(dbName, options.kind);
   }
 
   /**
@@ -87,7 +141,14 @@ export class CatalogCoordinator extends DurableObject<Env> {
   }
 
   private imports(): ImportJobs {
-    this.importJobs ??= new ImportJobs(this.ctx.storage.sql, this.env.BUCKET, { call: (db, m, r) => this.run(db, m, r) });
+    // Imported rows are inserted like any other: routed to the shard leaders.
+    this.importJobs ??= new ImportJobs(this.ctx.storage.sql, this.env.BUCKET, {
+      call: (db, m, r) =>
+        new DistributedEngine(this.env, db, {
+          call: async (d, method, req) => unwrap(await this.call(d, method, req)),
+          begin: async (d, coll, opts) => unwrap(await this.begin(d, coll, opts)),
+        }).call(m, r),
+    });
     return this.importJobs;
   }
 
@@ -118,6 +179,7 @@ export class CatalogCoordinator extends DurableObject<Env> {
       const storage = createEdgeStorage(this.ctx.storage, this.env.BUCKET, `db/${dbName}/`);
       return ProxyNode.open(storage, {
         indexFactory: getIndexFactory,
+        catalogOnly: true,
         onBackgroundError: (e) => console.error('vesper background work failed', e),
       });
     })().catch((e: unknown) => {

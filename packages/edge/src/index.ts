@@ -2,48 +2,55 @@
  * `@vesper/edge`: the Vesper Worker (wrangler.toml `main`), Milvus's Proxy on the edge. The
  * fetch handler authenticates (root secret or stored users, access/access-client.ts), then
  * answers Milvus RESTful API v2 (`POST /v2/vectordb/...`, rest/router.ts) — privilege check,
- * request limits, handler — by calling the ProxyNode of the request's database, which lives
- * in that database's CatalogCoordinator Durable Object (DO RPC, errors as data). Users, roles
- * and grants live in the AccessControl DO. `GET /health` answers `{ok:true, engine:"vesper"}`
- * without touching storage.
- *
- * Next step: ShardLeader DOs (WAL + growing segments per shard) and QueryNode DOs (sealed
- * segments from R2), with this handler fanning searches out and merging with reduceTopK.
+ * request limits, handler — through the database's DistributedEngine (data/): catalog calls
+ * go to the database's CatalogCoordinator DO, writes to the ShardLeader DO of each shard,
+ * reads to every shard leader (which fan out to their QueryNode DOs) with the partial answers
+ * merged here. DO RPC carries errors as data. Users, roles and grants live in the
+ * AccessControl DO. `GET /health` answers `{ok:true, engine:"vesper"}` without touching storage.
  */
 import { VesperError } from '@vesper/core';
 import { AccessClient } from './access/access-client.ts';
 import type { Env } from './bindings.ts';
 import type { CallOptions } from './catalog-coordinator.ts';
 import { DEFAULT_MAX_BODY_BYTES, kindOf, timeoutMs } from './limits.ts';
-import { unwrap, type Engine } from './rpc.ts';
+import { unwrap, type Engine, type RpcResult } from './rpc.ts';
+import { DistributedEngine } from './data/distributed-engine.ts';
 import { corsPreflight, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
 
 export { CatalogCoordinator } from './catalog-coordinator.ts';
+export { ShardLeader } from './shard-leader.ts';
+export { QueryNode } from './query-node.ts';
 export { AccessControl } from './access/access-control.ts';
 export type { Env } from './bindings.ts';
 
+/** Turns a DO that was reset or evicted mid-call into a retriable SERVICE_UNAVAILABLE. */
+async function reach<T>(dbName: string, what: string, fn: () => Promise<RpcResult<T>>): Promise<T> {
+  let result: RpcResult<T>;
+  try {
+    result = await fn();
+  } catch (e) {
+    // Not an engine error (those come back as data): whether the call took effect is unknown.
+    throw new VesperError('SERVICE_UNAVAILABLE', `database ${dbName} was unavailable during ${what} (${(e as Error).message}); retry the request`);
+  }
+  return unwrap(result);
+}
+
 /**
- * The engine of one database: its CatalogCoordinator DO, addressed by name. `first` options
- * (the rate-limit charge) go with the first call only; `always` (the deadline) with every call.
+ * The engine of one database. `first` options (the rate-limit charge) go with the first
+ * coordinator call only; `always` (the deadline) with every call.
  */
 export function databaseEngine(env: Env, dbName: string, first: CallOptions = {}, always: CallOptions = {}): Engine {
   const stub = env.CATALOG.get(env.CATALOG.idFromName(dbName));
   let pending: CallOptions | undefined = first;
-  return {
-    async call(method, request) {
-      const options = { ...always, ...pending };
-      pending = undefined;
-      let result;
-      try {
-        result = await stub.call(dbName, method, request, options);
-      } catch (e) {
-        // Not an engine error (those come back as data): the DO was reset, evicted or
-        // overloaded mid-request. Whether the call took effect is unknown; it is retriable.
-        throw new VesperError('SERVICE_UNAVAILABLE', `database ${dbName} was unavailable during ${method} (${(e as Error).message}); retry the request`);
-      }
-      return unwrap(result);
-    },
+  const options = (): CallOptions => {
+    const o = { ...always, ...pending };
+    pending = undefined;
+    return o;
   };
+  return new DistributedEngine(env, dbName, {
+    call: (db, method, request) => reach(db, method, () => stub.call(db, method, request, options())),
+    begin: (db, collection, opts) => reach(db, 'begin', () => stub.begin(db, collection, { ...options(), ...opts })),
+  });
 }
 
 export default {

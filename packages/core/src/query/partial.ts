@@ -103,6 +103,11 @@ export function queryPartial(segments: readonly Segment[], ts: bigint, spec: Que
 
 /** Combines query partials: one row per key (the newest), ordered by key, offset and limit applied. */
 export function mergeQuery(parts: readonly (readonly PartialRow[])[], offset: number, limit: number | undefined): Record<string, unknown>[] {
+  return mergeQueryPartials(parts, offset, limit).map((r) => r.row);
+}
+
+/** mergeQuery keeping keys and timestamps (for a further merge, e.g. across shards). */
+export function mergeQueryPartials(parts: readonly (readonly PartialRow[])[], offset: number, limit: number | undefined): PartialRow[] {
   const byKey = new Map<PkValue, PartialRow>();
   for (const p of parts) {
     for (const r of p) {
@@ -112,5 +117,5 @@ export function mergeQuery(parts: readonly (readonly PartialRow[])[], offset: nu
   }
   const keys = [...byKey.keys()].sort(comparePk);
   const end = limit === undefined ? keys.length : offset + limit;
-  return keys.slice(offset, end).map((k) => byKey.get(k)!.row);
+  return keys.slice(offset, end).map((k) => byKey.get(k)!);
 }

@@ -1,0 +1,385 @@
+/**
+ * DistributedEngine: the proxy's data path (Milvus's Proxy talking to shard delegators). It
+ * answers the same (method, request) calls as a ProxyNode, for one database:
+ * - inserts, upserts and deletes are checked and converted here (a bad row rejects the batch
+ *   before anything is written), routed by primary-key hash and sent to each shard's
+ *   ShardLeader DO, which makes them durable in its WAL before answering;
+ * - searches, hybrid searches, queries, gets and counts go to every shard leader, which
+ *   answers for its growing data and its query nodes' sealed data; the partial answers are
+ *   merged here (top-k by distance, or by primary key for queries);
+ * - flush, statistics, index progress and compaction are summed over the leaders;
+ * - everything else (DDL, describe, list) goes to the database's CatalogCoordinator, and
+ *   DDL that changes a collection is then announced to its leaders.
+ * Each data call starts with the coordinator's `begin`: the catalog entry, the rate-limit
+ * charge, and for reads the consistency level and guarantee timestamp (Strong waits on
+ * every leader until the writes before it are applied).
+ */
+import { DataType, SUCCESS, VesperError } from '@vesper/core';
+import {
+  fuseHybrid,
+  mergeQuery,
+  mergeSearch,
+  parseIds,
+  partitionIds,
+  prepareHybrid,
+  prepareQuery,
+  prepareSearch,
+  primaryField,
+  primaryKeysOf,
+  renderIds,
+  renderRow,
+  requestFilter,
+  routeBatch,
+  routeKeys,
+  rowsToBatch,
+  searchRow,
+  targetPartition,
+  type CollectionInfo,
+  type HybridSearchRequest,
+  type PartialHit,
+  type PartialRow,
+  type PkValue,
+  type Row,
+  type SearchRequestBody,
+} from '@vesper/core/distributed';
+import type { Env } from '../bindings.ts';
+import type { BeginOptions } from '../catalog-coordinator.ts';
+import type { Engine } from '../rpc.ts';
+import { callNode } from '../shard-leader.ts';
+import { leaderName, type Begun, type ReadAt, type ShardStats, type Target, type WriteResult } from './types.ts';
+
+/** What the engine needs of the coordinator: its ProxyNode calls and `begin` (errors thrown). */
+export interface CoordinatorApi {
+  call(db: string, method: string, request: Record<string, unknown>): Promise<unknown>;
+  begin(db: string, collection: string, options: BeginOptions): Promise<Begun>;
+}
+
+type Req = Record<string, unknown>;
+
+/** DDL after which the collection's leaders take the new catalog entry. */
+const REFRESH_AFTER = new Set(['createIndex', 'dropIndex', 'alterCollection', 'alterCollectionProperties', 'createPartition', 'dropPartition', 'loadCollection', 'loadPartitions', 'renameCollection']);
+
+export class DistributedEngine implements Engine {
+  constructor(
+    private readonly env: Env,
+    private readonly db: string,
+    private readonly coordinator: CoordinatorApi,
+  ) {}
+
+  call(method: string, request: Req): Promise<unknown> {
+    switch (method) {
+      case 'insert':
+        return this.insert(request, false);
+      case 'upsert':
+        return this.insert(request, true);
+      case 'delete':
+        return this.delete(request);
+      case 'search':
+        return this.search(request);
+      case 'hybridSearch':
+        return this.hybridSearch(request);
+      case 'query':
+      case 'get':
+        return this.query(request);
+      case 'flush':
+        return this.flush(request);
+      case 'getCollectionStatistics':
+      case 'getPartitionStatistics':
+        return this.statistics(request);
+      case 'describeIndex':
+        return this.describeIndex(request);
+      case 'compact':
+        return this.compact(request);
+      case 'dropCollection':
+        return this.dropCollection(request);
+      case 'releaseCollection':
+      case 'releasePartitions':
+        return this.release(method, request);
+      default:
+        return this.ddl(method, request);
+    }
+  }
+
+  private leader(info: CollectionInfo, shard: number) {
+    const ns = this.env.SHARD_LEADER;
+    return ns.get(ns.idFromName(leaderName(this.db, info.id, shard)));
+  }
+
+  private target(info: CollectionInfo): Target {
+    return { db: this.db, info };
+  }
+
+  private shards(info: CollectionInfo): number[] {
+    return Array.from({ length: info.shardsNum }, (_, i) => i);
+  }
+
+  private begin(req: Req, options: BeginOptions = {}): Promise<Begun> {
+    const name = req['collection_name'];
+    if (typeof name !== 'string' || name === '') throw new VesperError('PARAMETER_MISSING', 'collection_name is required');
+    return this.coordinator.begin(this.db, name, options);
+  }
+
+  private beginRead(req: Req): Promise<Begun> {
+    return this.begin(req, {
+      read: true,
+      consistencyLevel: req['consistency_level'],
+      ...(typeof req['session_ts'] === 'string' ? { sessionTs: req['session_ts'] } : {}),
+    }).then((b) => {
+      if (!b.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${b.info.name}]`);
+      return b;
+    });
+  }
+
+  private async insert(req: Req, upsert: boolean) {
+    const what = upsert ? 'upsert' : 'insert';
+    const rows = req['data'] ?? req['fields_data'];
+    if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
+    const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length });
+    const partitionId = targetPartition(info, req['partition_name']);
+    const pk = primaryField(info.schema);
+    let autoIds: PkValue[] | undefined;
+    if (pk.autoID && !upsert) {
+      const first = autoIdStart!;
+      autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
+    }
+    const batch = rowsToBatch(info.schema, rows as Row[], { ...(autoIds ? { autoIds } : {}), allowAutoIdInput: upsert });
+    const pks = primaryKeysOf(batch, pk);
+    if (upsert) {
+      const seen = new Set<PkValue>();
+      for (const k of pks) {
+        if (seen.has(k)) throw new VesperError('CHECK_PRIMARY_KEY', `duplicate primary keys are not allowed in the same batch: ${k.toString()}`);
+        seen.add(k);
+      }
+    }
+    const t = this.target(info);
+    const results = await settleAll(
+      routeBatch(info, batch, partitionId).map((r) =>
+        callNode<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
+      ),
+    );
+    const n = String(pks.length);
+    return {
+      status: SUCCESS,
+      succ_index: pks.map((_, i) => i),
+      err_index: [],
+      IDs: renderIds(info.schema, pks),
+      acknowledged: false,
+      insert_cnt: upsert ? '0' : n,
+      delete_cnt: '0',
+      upsert_cnt: upsert ? n : '0',
+      timestamp: maxTs(results.map((r) => r.ts)).toString(),
+    };
+  }
+
+  private async delete(req: Req) {
+    const { info } = await this.begin(req);
+    const partitionName = req['partition_name'];
+    const partitionId = partitionName !== undefined && partitionName !== '' && partitionName !== null ? [...partitionIds(info, [partitionName])!][0]! : -1;
+    let byShard: [number, PkValue[] | undefined][];
+    if (req['ids'] !== undefined && req['ids'] !== null) {
+      byShard = [...routeKeys(info, parseIds(info.schema, req['ids']))];
+    } else {
+      const filter = requestFilter(info.schema, req);
+      if (!filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
+      byShard = filter.primaryKeys ? [...routeKeys(info, [...filter.primaryKeys])] : this.shards(info).map((s) => [s, undefined]);
+    }
+    const t = this.target(info);
+    const filterReq = { filter: req['filter'], expr: req['expr'], filter_params: req['filter_params'], exprParams: req['exprParams'] };
+    const results = await settleAll(
+      byShard.map(([shard, pks]) =>
+        callNode<WriteResult>(`shard ${shard} of ${info.name}`, () =>
+          this.leader(info, shard).write(t, shard, pks ? { kind: 'delete', partitionId, pks } : { kind: 'deleteWhere', partitionId, request: filterReq }),
+        ),
+      ),
+    );
+    const all = results.flatMap((r) => [...(r.pks ?? [])]);
+    return {
+      status: SUCCESS,
+      succ_index: [],
+      err_index: [],
+      IDs: renderIds(info.schema, all),
+      acknowledged: false,
+      insert_cnt: '0',
+      delete_cnt: String(all.length),
+      upsert_cnt: '0',
+      timestamp: maxTs(results.map((r) => r.ts)).toString(),
+    };
+  }
+
+  /** One search on every shard: per shard its top offset + limit (merged across its nodes). */
+  private async searchShards(info: CollectionInfo, request: SearchRequestBody, at: (shard: number) => ReadAt): Promise<{ ts: bigint; hits: PartialHit[][] }[]> {
+    const t = this.target(info);
+    return Promise.all(this.shards(info).map((s) => callNode<{ ts: bigint; hits: PartialHit[][] }>(`shard ${s} of ${info.name}`, () => this.leader(info, s).search(t, s, request, at(s)))));
+  }
+
+  private async search(req: Req) {
+    const b = await this.beginRead(req);
+    const prep = prepareSearch(b.info, req);
+    const parts = await this.searchShards(b.info, req, () => ({ level: b.level, guarantee: b.guarantee }));
+    const { spec } = prep;
+    const hits = mergeSearch(
+      parts.map((p) => p.hits),
+      { metric: spec.metric, limit: spec.limit, offset: spec.offset, ...(spec.groupBy ? { groupBy: spec.groupBy } : {}) },
+    );
+    const rows = hits.map((list) => list.map((h) => searchRow(b.info, h, h.distance)));
+    return {
+      status: SUCCESS,
+      results: prep.parsed.single ? rows[0]! : rows,
+      topks: rows.map((r) => r.length),
+      recalls: [],
+      session_ts: maxTs(parts.map((p) => p.ts)).toString(),
+      collection_name: b.info.name,
+    };
+  }
+
+  private async hybridSearch(req: Req) {
+    const b = await this.beginRead(req);
+    const p = prepareHybrid(b.info, req as unknown as HybridSearchRequest);
+    // Every sub-search reads each shard at the snapshot its first sub-search got.
+    const pinned = new Map<number, bigint>();
+    const perSub: PartialHit[][][] = [];
+    for (const sub of p.subs) {
+      const parts = await this.searchShards(b.info, sub.request, (s) => {
+        const ts = pinned.get(s);
+        return ts === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: b.guarantee, pinned: ts };
+      });
+      parts.forEach((part, s) => {
+        if (!pinned.has(s)) pinned.set(s, part.ts);
+      });
+      perSub.push(mergeSearch(parts.map((x) => x.hits), { metric: sub.prep.spec.metric, limit: sub.prep.spec.limit, offset: 0 }));
+    }
+    const results = fuseHybrid(b.info, p, perSub);
+    return {
+      status: SUCCESS,
+      results: results.length === 1 ? results[0]! : results,
+      topks: results.map((r) => r.length),
+      recalls: [],
+      session_ts: maxTs([...pinned.values()]).toString(),
+      collection_name: b.info.name,
+    };
+  }
+
+  private async query(req: Req) {
+    const b = await this.beginRead(req);
+    const prep = prepareQuery(b.info, req);
+    const t = this.target(b.info);
+    const at: ReadAt = { level: b.level, guarantee: b.guarantee };
+    // A get by keys only asks the shards that can hold them.
+    const keys = prep.filter?.primaryKeys;
+    const shards = keys ? [...routeKeys(b.info, [...keys]).keys()] : this.shards(b.info);
+    const parts = await Promise.all(shards.map((s) => callNode<{ ts: bigint; rows: PartialRow[]; count: number }>(`shard ${s} of ${b.info.name}`, () => this.leader(b.info, s).query(t, s, req, at))));
+    const ts = maxTs(parts.map((p) => p.ts)).toString();
+    if (prep.count) return { status: SUCCESS, data: [{ 'count(*)': parts.reduce((n, p) => n + p.count, 0) }], session_ts: ts };
+    return { status: SUCCESS, data: mergeQuery(parts.map((p) => p.rows), prep.offset, prep.limit).map(renderRow), session_ts: ts };
+  }
+
+  private async stats(info: CollectionInfo, partitions?: number[]): Promise<ShardStats[]> {
+    const t = this.target(info);
+    return Promise.all(this.shards(info).map((s) => callNode<ShardStats>(`shard ${s} of ${info.name}`, () => this.leader(info, s).stats(t, s, partitions))));
+  }
+
+  private async flush(req: Req) {
+    const names = req['collection_names'];
+    if (!Array.isArray(names)) throw new VesperError('PARAMETER_MISSING', 'collection_names is required');
+    const segs: Record<string, { data: string[] }> = {};
+    for (const name of names) {
+      const { info } = await this.begin({ collection_name: name });
+      const t = this.target(info);
+      const ids = await Promise.all(this.shards(info).map((s) => callNode<number[]>(`shard ${s} of ${info.name}`, () => this.leader(info, s).flush(t, s))));
+      segs[String(name)] = { data: ids.flat().map(String) };
+    }
+    const now = String(Date.now());
+    return {
+      status: SUCCESS,
+      coll_segIDs: segs,
+      flush_coll_segIDs: segs,
+      coll_seal_times: Object.fromEntries(Object.keys(segs).map((k) => [k, now])),
+      db_name: this.db,
+    };
+  }
+
+  private async statistics(req: Req) {
+    const { info } = await this.begin(req);
+    const name = req['partition_name'];
+    const parts = name !== undefined ? [...partitionIds(info, [name])!] : undefined;
+    const value = String((await this.stats(info, parts)).reduce((n, s) => n + s.liveRows, 0));
+    return { status: SUCCESS, stats: [{ key: 'row_count', value }], data: { row_count: value } };
+  }
+
+  private async describeIndex(req: Req) {
+    const desc = (await this.coordinator.call(this.db, 'describeIndex', req)) as { index_descriptions: Record<string, unknown>[] };
+    const { info } = await this.begin(req);
+    const stats = await this.stats(info);
+    const total = stats.reduce((n, s) => n + s.totalRows, 0);
+    const sealed = stats.reduce((n, s) => n + s.sealedRows, 0);
+    return {
+      ...desc,
+      index_descriptions: desc.index_descriptions.map((d) => {
+        const indexed = stats.reduce((n, s) => n + (s.indexedRows[String(d['field_name'])] ?? 0), 0);
+        const pending = sealed - indexed;
+        return { ...d, indexed_rows: String(indexed), total_rows: String(total), pending_index_rows: String(pending), state: pending === 0 ? 'Finished' : 'InProgress' };
+      }),
+    };
+  }
+
+  private async compact(req: Req) {
+    const { info } = await this.begin(req);
+    const t = this.target(info);
+    await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).compact(t, s))));
+    // The coordinator records the job (its own manager holds no segment, so the job it runs
+    // finds nothing); the leaders compacted their shards above, before answering.
+    return this.coordinator.call(this.db, 'compact', req);
+  }
+
+  private async dropCollection(req: Req) {
+    let info: CollectionInfo;
+    try {
+      ({ info } = await this.begin(req));
+    } catch (e) {
+      // Dropping a collection that does not exist succeeds (Milvus): the coordinator answers.
+      if (VesperError.is(e, 'COLLECTION_NOT_FOUND')) return this.coordinator.call(this.db, 'dropCollection', req);
+      throw e;
+    }
+    const out = await this.coordinator.call(this.db, 'dropCollection', req);
+    const t = this.target(info);
+    await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).close(t, s, true))));
+    return out;
+  }
+
+  private async release(method: string, req: Req) {
+    const out = await this.coordinator.call(this.db, method, req);
+    const { info } = await this.begin(req);
+    const t = this.target(info);
+    await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).close(t, s, false))));
+    return out;
+  }
+
+  private async ddl(method: string, req: Req) {
+    const out = await this.coordinator.call(this.db, method, req);
+    // A collection renamed into another database is found there (its leaders keep its id).
+    const movedTo = method === 'renameCollection' && typeof req['new_db_name'] === 'string' && req['new_db_name'] !== '' && req['new_db_name'] !== this.db;
+    if (REFRESH_AFTER.has(method) && !movedTo) {
+      const name = method === 'renameCollection' ? req['new_collection_name'] : req['collection_name'];
+      const { info } = await this.begin({ collection_name: name });
+      const t = this.target(info);
+      await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).refresh(t, s))));
+    }
+    return out;
+  }
+}
+
+/**
+ * Waits for every shard's part of a write, then fails with the first error if any failed: a
+ * caller told "failed" never sees a part of its batch appear afterwards (the parts that
+ * succeeded are visible by then; a retry rewrites them, last write wins).
+ */
+async function settleAll<T>(parts: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(parts);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+function maxTs(list: readonly bigint[]): bigint {
+  return list.reduce((a, b) => (b > a ? b : a), 0n);
+}

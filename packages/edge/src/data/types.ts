@@ -1,0 +1,64 @@
+/**
+ * What travels between the proxy (the Worker), the CatalogCoordinator, ShardLeaders and
+ * QueryNodes. Everything is plain structured-clonable data: bigint timestamps and keys,
+ * typed arrays inside RowBatch columns.
+ */
+import type { CollectionInfo, PkValue, RowBatch } from '@vesper/core/distributed';
+import type { ConsistencyLevel } from '@vesper/core';
+
+/** A collection's place: its database and catalog entry. */
+export interface Target {
+  readonly db: string;
+  readonly info: CollectionInfo;
+}
+
+/** A shard leader's write: one routed insert batch, or deletes by key or by filter. */
+export type WriteOp =
+  | { readonly kind: 'insert'; readonly upsert: boolean; readonly partitionId: number; readonly batch: RowBatch }
+  | { readonly kind: 'delete'; readonly partitionId: number; readonly pks: readonly PkValue[] }
+  | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly request: Record<string, unknown> };
+
+export interface WriteResult {
+  readonly ts: bigint;
+  /** Keys a delete hit (deleteWhere reports the keys it found). */
+  readonly pks?: readonly PkValue[];
+}
+
+/** How a read is consistent: the level and the guarantee timestamp from the coordinator. */
+export interface ReadAt {
+  readonly level: ConsistencyLevel;
+  readonly guarantee: bigint;
+  /** Read exactly at this snapshot (a hybrid search's later sub-searches). */
+  readonly pinned?: bigint;
+}
+
+/** A shard's statistics for getCollectionStatistics and describeIndex. */
+export interface ShardStats {
+  readonly liveRows: number;
+  readonly totalRows: number;
+  readonly sealedRows: number;
+  /** Rows of sealed segments with the field's index ready, by field name. */
+  readonly indexedRows: Readonly<Record<string, number>>;
+  readonly segmentIds: readonly number[];
+  /** Query nodes serving the shard's sealed segments now. */
+  readonly queryNodes: number;
+}
+
+/** The coordinator's answer when a data request starts. */
+export interface Begun {
+  readonly info: CollectionInfo;
+  /** Guarantee timestamp of a read (0n = none). */
+  readonly guarantee: bigint;
+  readonly level: ConsistencyLevel;
+  /** First of the auto ids reserved for this request. */
+  readonly autoIdStart?: number;
+}
+
+/** Names a shard's leader and its query nodes in their namespaces. */
+export function leaderName(db: string, collectionId: number, shard: number): string {
+  return `${db}/c${collectionId}/s${shard}`;
+}
+
+export function queryNodeName(db: string, collectionId: number, shard: number, k: number): string {
+  return `${db}/c${collectionId}/s${shard}/q${k}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * QueryNode: a Durable Object that serves some of one shard's sealed segments (Milvus's
+ * QueryNode worker). Its ShardLeader decides which segments it holds and sends that list —
+ * manifest records and the deletes not yet in a delete log — with every request; the node
+ * loads what is new from R2 (insert log, delete logs, index files), drops what is no longer
+ * listed, and answers its share of a search, query or count at the leader's snapshot. It has
+ * no durable state: a restarted or evicted node reloads from R2 on the next request.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
+import {
+  SealedReplica,
+  countRows,
+  prepareQuery,
+  prepareSearch,
+  queryPartial,
+  querySpec,
+  searchPartial,
+  type CollectionInfo,
+  type PartialRow,
+  type PartialSearch,
+  type QueryRequestBody,
+  type ReplicaAssignment,
+  type SearchRequestBody,
+} from '@vesper/core/distributed';
+import kernelsModule from '@vesper/core/kernels.wasm';
+import { R2ObjectStore } from './adapters/r2-object-store.ts';
+import type { Env } from './bindings.ts';
+import { asResult, type RpcResult } from './rpc.ts';
+
+export class QueryNode extends DurableObject<Env> {
+  private replica: SealedReplica | undefined;
+
+  private async synced(db: string, info: CollectionInfo, a: ReplicaAssignment): Promise<SealedReplica> {
+    if (!kernelsReady()) await initKernels(kernelsModule);
+    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema: info.schema, indexFactory: getIndexFactory };
+    this.replica ??= new SealedReplica(src);
+    this.replica.setSource(src);
+    await this.replica.sync(a);
+    return this.replica;
+  }
+
+  search(db: string, info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<RpcResult<PartialSearch>> {
+    return asResult(async () => {
+      const r = await this.synced(db, info, a);
+      const prep = prepareSearch(info, request);
+      return searchPartial(r.segments(prep.parts), ts, prep.spec, prep.output);
+    });
+  }
+
+  query(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<PartialRow[]>> {
+    return asResult(async () => {
+      const r = await this.synced(db, info, a);
+      const prep = prepareQuery(info, request);
+      return queryPartial(r.segments(prep.parts), ts, querySpec(prep));
+    });
+  }
+
+  count(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<number>> {
+    return asResult(async () => {
+      const r = await this.synced(db, info, a);
+      const prep = prepareQuery(info, request);
+      return countRows(r.segments(prep.parts), ts, prep.filter);
+    });
+  }
+
+  /** Drops every segment (the leader no longer uses this node, or the collection is gone). */
+  release(): void {
+    this.replica?.close();
+    this.replica = undefined;
+  }
+
+  /** Segments and rows held now. */
+  held(): { segments: number[]; rows: number } {
+    return { segments: this.replica?.ids() ?? [], rows: this.replica?.rowCount ?? 0 };
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * ShardLeader: the Durable Object that owns one shard of one collection (Milvus's shard
+ * delegator and DataNode for one vchannel), addressed by `<db>/c<collectionId>/s<shard>`.
+ * - Writes: appended to the shard's WAL in this DO's SQLite storage, then applied to the
+ *   growing segment, then acknowledged; timestamps and segment ids come from the database's
+ *   CatalogCoordinator (the one oracle), so every shard's writes order against each other.
+ * - Seals: the growing segment is sealed and flushed to R2 (Arrow insert log, delete logs),
+ *   committed to the collection's manifest (compare-and-set, shared with the other shards'
+ *   leaders), the WAL truncated; index files are built here and committed the same way.
+ * - Reads: the leader searches its growing segments and fans the sealed ones out to its
+ *   QueryNodes — as many as the sealed data needs at `VESPER_QUERY_NODE_MAX_BYTES` each —
+ *   sending each its share and the deletes not yet in a delete log, then merges.
+ * The leader keeps its shard's sealed segments in memory too (deletes find their rows, index
+ * builds and compaction read them); docs/capacity.md has the memory model.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { VesperError, getIndexFactory, initKernels, kernelsReady, DataType, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
+import {
+  SegmentManager,
+  attachMaintenance,
+  compact,
+  flush,
+  mergeQueryPartials,
+  mergeSearch,
+  prepareQuery,
+  prepareSearch,
+  queryKeys,
+  queryPartial,
+  querySpec,
+  countRows,
+  requestFilter,
+  scheduleIndexBuilds,
+  searchPartial,
+  snapshotTs,
+  splitAssignment,
+  writerAssignment,
+  type CollectionInfo,
+  type PartialRow,
+  type PartialSearch,
+  type PkValue,
+  type QueryRequestBody,
+  type ReplicaAssignment,
+  type SearchRequestBody,
+} from '@vesper/core/distributed';
+import kernelsModule from '@vesper/core/kernels.wasm';
+import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
+import type { Env } from './bindings.ts';
+import { asResult, unwrap, type RpcResult } from './rpc.ts';
+import { queryNodeName, type ReadAt, type ShardStats, type Target, type WriteOp, type WriteResult } from './data/types.ts';
+import type { QueryNode } from './query-node.ts';
+
+/** Default bytes of sealed data one QueryNode serves (its isolate has 128 MB). */
+export const QUERY_NODE_MAX_BYTES = 48 * 1024 * 1024;
+const MAX_QUERY_NODES = 64;
+
+/** Estimated in-memory bytes per row of a schema (vectors dominate). */
+export function bytesPerRow(info: CollectionInfo): number {
+  let n = 16;
+  for (const f of info.schema.fields) {
+    const dim = Number(f.dim ?? 0);
+    switch (f.data_type) {
+      case DataType.FloatVector:
+        n += dim * 4;
+        break;
+      case DataType.Float16Vector:
+      case DataType.BFloat16Vector:
+        n += dim * 2;
+        break;
+      case DataType.BinaryVector:
+        n += dim / 8;
+        break;
+      case DataType.Int8Vector:
+        n += dim;
+        break;
+      case DataType.VarChar:
+      case DataType.JSON:
+      case DataType.SparseFloatVector:
+      case DataType.Array:
+        n += 48;
+        break;
+      default:
+        n += 8;
+    }
+  }
+  return n;
+}
+
+/** Calls a node; a DO that was reset or evicted mid-call becomes SERVICE_UNAVAILABLE (retriable). */
+export async function callNode<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
+  let result: RpcResult<T>;
+  try {
+    // DO RPC's stub types lose precision on these plain-data results; the shape is ours.
+    result = (await fn()) as RpcResult<T>;
+  } catch (e) {
+    throw new VesperError('SERVICE_UNAVAILABLE', `${what} was unavailable (${(e as Error).message}); retry the request`);
+  }
+  return unwrap(result);
+}
+
+export class ShardLeader extends DurableObject<Env> {
+  private mgr: Promise<SegmentManager> | undefined;
+  private opened: { db: string; collectionId: number; shard: number } | undefined;
+  private lastTs = 0n;
+  private indexSig = '';
+  /** Query nodes the last read used (the ones above a shrink are released). */
+  private usedNodes = 0;
+
+  private coordinator(db: string) {
+    return this.env.CATALOG.get(this.env.CATALOG.idFromName(db));
+  }
+
+  private policy(): SealPolicy {
+    const rows = Number(this.env.VESPER_SEGMENT_MAX_ROWS);
+    return rows > 0 ? { ...DEFAULT_SEAL_POLICY, maxRows: rows } : DEFAULT_SEAL_POLICY;
+  }
+
+  private open(t: Target, shard: number): Promise<SegmentManager> {
+    if (this.opened && (this.opened.collectionId !== t.info.id || this.opened.shard !== shard || this.opened.db !== t.db)) {
+      return Promise.reject(new VesperError('INTERNAL', `shard leader of ${this.opened.db}/c${this.opened.collectionId}/s${this.opened.shard} addressed as ${t.db}/c${t.info.id}/s${shard}`));
+    }
+    this.mgr ??= (async () => {
+      if (!kernelsReady()) await initKernels(kernelsModule);
+      const coord = this.coordinator(t.db);
+      this.lastTs = await callNode<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
+      const storage = {
+        meta: new DoSqlMetaStore(this.ctx.storage),
+        wal: new DoSqlWal(this.ctx.storage),
+        objects: new R2ObjectStore(this.env.BUCKET, `db/${t.db}/`),
+      };
+      const tso = {
+        next: async () => {
+          const ts = await callNode<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
+          if (ts > this.lastTs) this.lastTs = ts;
+          return ts;
+        },
+        current: () => this.lastTs,
+      };
+      const ids = { alloc: () => callNode<number>('the catalog coordinator', () => coord.allocIds(t.db, 1)) };
+      const m = await SegmentManager.open(
+        {
+          storage,
+          tso,
+          ids,
+          policy: this.policy(),
+          indexFactory: getIndexFactory,
+          ownedShards: [shard],
+          onBackgroundError: (e) => console.error(`vesper shard leader ${t.db}/c${t.info.id}/s${shard}: background work failed`, e),
+        },
+        t.info,
+      );
+      attachMaintenance(m);
+      this.indexSig = signature(t.info);
+      scheduleIndexBuilds(m, m.sealed);
+      this.opened = { db: t.db, collectionId: t.info.id, shard };
+      return m;
+    })().catch((e: unknown) => {
+      this.mgr = undefined;
+      throw e;
+    });
+    return this.mgr.then((m) => {
+      this.adopt(m, t.info);
+      return m;
+    });
+  }
+
+  /** Takes a newer catalog entry (indexes created or dropped, partitions, properties). */
+  private adopt(m: SegmentManager, info: CollectionInfo): void {
+    m.info = info;
+    const sig = signature(info);
+    if (sig === this.indexSig) return;
+    this.indexSig = sig;
+    const fields = new Set(info.indexes.map((i) => i.fieldName));
+    for (const seg of m.sealed) {
+      for (const [field, idx] of seg.indexes) {
+        if (!fields.has(field)) {
+          idx.dispose?.();
+          seg.indexes.delete(field);
+        }
+      }
+      for (const field of [...seg.scalarIndexes.keys()]) if (!fields.has(field)) seg.scalarIndexes.delete(field);
+    }
+    scheduleIndexBuilds(m, m.sealed);
+  }
+
+  write(t: Target, shard: number, op: WriteOp): Promise<RpcResult<WriteResult>> {
+    return asResult(async () => {
+      const m = await this.open(t, shard);
+      const c = t.info.id;
+      if (op.kind === 'insert') {
+        const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), op.partitionId);
+        return { ts };
+      }
+      let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
+      if (op.kind === 'deleteWhere') {
+        const filter = requestFilter(t.info.schema, op.request);
+        if (!filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
+        if (filter.primaryKeys) pks = filter.primaryKeys;
+        else {
+          const at = await m.deps.tso.next();
+          await m.waitApplied(at);
+          pks = queryKeys(m.segments(op.partitionId >= 0 ? new Set([op.partitionId]) : undefined), at, filter);
+        }
+      }
+      if (pks.length === 0) return { ts: this.lastTs, pks };
+      const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
+      return { ts, pks };
+    });
+  }
+
+  /** The shard's sealed segments split over its query nodes (none while nothing is sealed). */
+  private placement(m: SegmentManager, a: ReplicaAssignment): ReplicaAssignment[] {
+    if (a.records.length === 0) return [];
+    const cap = Number(this.env.VESPER_QUERY_NODE_MAX_BYTES) > 0 ? Number(this.env.VESPER_QUERY_NODE_MAX_BYTES) : QUERY_NODE_MAX_BYTES;
+    const bytes = a.records.reduce((n, r) => n + r.rows, 0) * bytesPerRow(m.info);
+    const k = Math.min(MAX_QUERY_NODES, a.records.length, Math.max(1, Math.ceil(bytes / cap)));
+    return splitAssignment(a, k);
+  }
+
+  /** Runs fn on each query node's share (retrying a node that was reset once); releases nodes no longer used. */
+  private async fanOut<T>(t: Target, shard: number, shares: ReplicaAssignment[], fn: (node: DurableObjectStub<QueryNode>, share: ReplicaAssignment) => Promise<unknown>): Promise<T[]> {
+    const ns = this.env.QUERY_NODE;
+    const stub = (k: number) => ns.get(ns.idFromName(queryNodeName(t.db, t.info.id, shard, k)));
+    for (let k = shares.length; k < this.usedNodes; k++) void stub(k).release().catch(() => undefined);
+    this.usedNodes = shares.length;
+    return Promise.all(
+      shares.map(async (share, k) => {
+        try {
+          return await callNode<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
+        } catch (e) {
+          if (!VesperError.is(e, 'SERVICE_UNAVAILABLE')) throw e;
+          return callNode<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
+        }
+      }),
+    );
+  }
+
+  search(t: Target, shard: number, request: SearchRequestBody, at: ReadAt): Promise<RpcResult<{ ts: bigint; hits: PartialSearch }>> {
+    return asResult(async () => {
+      const m = await this.open(t, shard);
+      const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+      const prep = prepareSearch(t.info, request);
+      const growing = m.segments(prep.parts).filter((s) => !s.sealed);
+      const shares = this.placement(m, writerAssignment(m));
+      const mine = searchPartial(growing, ts, prep.spec, prep.output);
+      const theirs = await this.fanOut<PartialSearch>(t, shard, shares, (node, share) => node.search(t.db, t.info, share, request, ts));
+      const { spec } = prep;
+      const want = spec.offset + spec.limit;
+      const hits = mergeSearch([mine, ...theirs], { metric: spec.metric, limit: want, offset: 0, ...(spec.groupBy ? { groupBy: spec.groupBy } : {}) });
+      return { ts, hits };
+    });
+  }
+
+  query(t: Target, shard: number, request: QueryRequestBody, at: ReadAt): Promise<RpcResult<{ ts: bigint; rows: PartialRow[]; count: number }>> {
+    return asResult(async () => {
+      const m = await this.open(t, shard);
+      const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+      const prep = prepareQuery(t.info, request);
+      const growing = m.segments(prep.parts).filter((s) => !s.sealed);
+      const shares = this.placement(m, writerAssignment(m));
+      if (prep.count) {
+        const mine = countRows(growing, ts, prep.filter);
+        const theirs = await this.fanOut<number>(t, shard, shares, (node, share) => node.count(t.db, t.info, share, request, ts));
+        return { ts, rows: [], count: theirs.reduce((a, b) => a + b, mine) };
+      }
+      const mine = queryPartial(growing, ts, querySpec(prep));
+      const theirs = await this.fanOut<PartialRow[]>(t, shard, shares, (node, share) => node.query(t.db, t.info, share, request, ts));
+      const rows = mergeQueryPartials([mine, ...theirs], 0, prep.limit === undefined ? undefined : prep.offset + prep.limit);
+      return { ts, rows, count: 0 };
+    });
+  }
+
+  flush(t: Target, shard: number): Promise<RpcResult<number[]>> {
+    return asResult(async () => {
+      const m = await this.open(t, shard);
+      await flush(m);
+      return m.sealed.map((s) => s.id);
+    });
+  }
+
+  compact(t: Target, shard: number): Promise<RpcResult<{ merged: number }>> {
+    return asResult(async () => {
+      const m = await this.open(t, shard);
+      const r = await compact(m);
+      return { merged: r.merged };
+    });
+  }
+
+  stats(t: Target, shard: number, partitionIds?: number[]): Promise<RpcResult<ShardStats>> {
+    return asResult(async () => {
+      const m = await this.open(t, shard);
+      const segs = m.segments(partitionIds ? new Set(partitionIds) : undefined);
+      const indexedRows: Record<string, number> = {};
+      for (const i of t.info.indexes) indexedRows[i.fieldName] = m.sealed.filter((s) => s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
+      return {
+        liveRows: segs.reduce((n, s) => n + s.liveCount, 0),
+        totalRows: m.segments().reduce((n, s) => n + s.rowCount, 0),
+        sealedRows: m.sealed.reduce((n, s) => n + s.rowCount, 0),
+        indexedRows,
+        segmentIds: m.sealed.map((s) => s.id),
+        queryNodes: this.placement(m, writerAssignment(m)).length,
+      };
+    });
+  }
+
+  /** Takes a newer catalog entry now (after createIndex, dropIndex, partitions, alter). */
+  refresh(t: Target, shard: number): Promise<RpcResult<null>> {
+    return asResult(async () => {
+      await this.open(t, shard);
+      return null;
+    });
+  }
+
+  /** Frees memory (releaseCollection) or, with purge, forgets the shard (dropCollection). */
+  close(t: Target, shard: number, purge: boolean): Promise<RpcResult<null>> {
+    return asResult(async () => {
+      const m = this.mgr ? await this.mgr.catch(() => undefined) : undefined;
+      this.mgr = undefined;
+      if (m) await m.close(purge);
+      const ns = this.env.QUERY_NODE;
+      const used = Math.max(this.usedNodes, 1);
+      for (let k = 0; k < used; k++) await ns.get(ns.idFromName(queryNodeName(t.db, t.info.id, shard, k))).release().catch(() => undefined);
+      this.usedNodes = 0;
+      if (purge) {
+        await this.ctx.storage.deleteAll();
+        this.opened = undefined;
+      }
+      return null;
+    });
+  }
+}
+
+function signature(info: CollectionInfo): string {
+  return info.indexes.map((i) => `${i.indexId}:${i.fieldName}`).join(',');
+}
