@@ -1,7 +1,8 @@
 /**
- * Faults in workerd: the database's Durable Object is aborted (every DO instance reset, its
- * SQLite storage and R2 kept — what an eviction or a crash leaves) in the middle of a burst of
- * inserts and in the middle of a flush. Invariant 1: every acknowledged write is there after
+ * Faults in workerd: every Durable Object — the database's CatalogCoordinator, the collection's
+ * ShardLeaders (WAL, growing segments) and QueryNodes — is aborted (instances reset, SQLite
+ * storage and R2 kept: what an eviction or a crash leaves) in the middle of a burst of inserts
+ * and in the middle of a flush (seal). distributed.test.ts resets one leader or one query node. Invariant 1: every acknowledged write is there after
  * the restart, nothing unacknowledged is invented, and searches answer the same before and
  * after a further restart.
  */
