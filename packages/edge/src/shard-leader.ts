@@ -52,6 +52,8 @@ import type { QueryNode } from './query-node.ts';
 /** Default bytes of sealed data one QueryNode serves (its isolate has 128 MB). */
 export const QUERY_NODE_MAX_BYTES = 48 * 1024 * 1024;
 const MAX_QUERY_NODES = 64;
+/** Growing bytes at which a shard leader seals. */
+export const LEADER_SEAL_BYTES = 24 * 1024 * 1024;
 
 /** Estimated in-memory bytes per row of a schema (vectors dominate). */
 export function bytesPerRow(info: CollectionInfo): number {
@@ -109,9 +111,16 @@ export class ShardLeader extends DurableObject<Env> {
     return this.env.CATALOG.get(this.env.CATALOG.idFromName(db));
   }
 
+  /**
+   * Seals at 24 MiB of growing data (≈ 45k × 128-d): sealing copies the segment into an Arrow
+   * insert log and builds its index beside it, and all of that must fit the isolate's 128 MB
+   * next to the shard's sealed data. Core's default (64 MB) crashed local workerd at ~95k rows
+   * per shard.
+   */
   private policy(): SealPolicy {
     const rows = Number(this.env.VESPER_SEGMENT_MAX_ROWS);
-    return rows > 0 ? { ...DEFAULT_SEAL_POLICY, maxRows: rows } : DEFAULT_SEAL_POLICY;
+    const base: SealPolicy = { ...DEFAULT_SEAL_POLICY, maxBytes: LEADER_SEAL_BYTES };
+    return rows > 0 ? { ...base, maxRows: rows } : base;
   }
 
   private open(t: Target, shard: number): Promise<SegmentManager> {
