@@ -3,6 +3,8 @@
  * test/browser/vitest.config.ts) on a page Vite serves from this repository:
  *   - durable insert: 128-d vectors in batches of 1,000 into an opfs:// collection (each
  *     batch acknowledged only after its WAL commit in IndexedDB);
+ *   - engine CPU: core's share of one insert batch, timed on the page without worker or IO
+ *     (row conversion, WAL encoding, growing append, and the whole in-memory insert);
  *   - cold open: a persisted N×384 HNSW collection (built once, kept in a persistent browser
  *     profile under the OS temp dir), reopened on a fresh page in a fresh worker, timed from
  *     openDatabase to the first search result;
@@ -13,7 +15,7 @@
  *   - bundle: a Vite production build of a small openDatabase entry (page + engine worker +
  *     kernels.wasm), minified and gzipped, with and without apache-arrow.
  * Skipped with a printed reason when /usr/bin/chromium is absent.
- * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild] [--only=insert,cold,overhead,bundle]`
+ * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild] [--only=insert,engine,cold,overhead,bundle]`
  * (`--only` runs a subset while iterating; the recorded figures come from a full run).
  */
 import { existsSync } from 'node:fs';
@@ -28,11 +30,23 @@ import { benchPagePlugin } from '../lib/bench-page.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The page's port. OPFS and IndexedDB belong to an origin (scheme, host AND port): a random
+ * port made every run a new origin, so the cold-open collection kept in the profile was never
+ * found again (and every run rebuilt it, leaving the old origin's 300 MB behind). A fixed port
+ * keeps the origin; when it is taken Vite moves to the next one and the collection is rebuilt.
+ */
+const PORT = 47_310;
 
 /** The page's measurement module (served as a virtual module; runs in Chromium). */
 const PAGE_MODULE = `
 import kernels from '@vesper/core/kernels.wasm?url';
 import { openDatabase, openMemoryDatabase } from '/packages/browser/src/index.ts';
+import { VesperClient } from '/packages/core/src/client/vesper-client.ts';
+import { normalizeSchema } from '/packages/core/src/schema/normalize.ts';
+import { rowsToBatch } from '/packages/core/src/schema/row-batch.ts';
+import { GrowingSegment } from '/packages/core/src/segments/growing-segment.ts';
+import { encodeWalRecord } from '/packages/core/src/wal/wal-record.ts';
 
 function vectors(n, dim, seed) {
   let s = seed >>> 0;
@@ -58,9 +72,11 @@ window.bench = {
   async coldBuild(rows) {
     const db = await openDatabase('opfs://bench-cold-' + rows, { kernels });
     const has = (await db.hasCollection({ collection_name: 'v' })).value;
+    let why = 'no collection';
     if (has) {
       const d = (await db.describeIndex({ collection_name: 'v' })).index_descriptions[0];
       if (d && d.state === 'Finished' && Number(d.indexed_rows) === rows) { await db.close(); return { built: false, ms: 0 }; }
+      why = d ? \`state \${d.state}, indexed_rows \${d.indexed_rows} of \${d.total_rows}, pending \${d.pending_index_rows}\` : 'no index';
       await db.dropCollection({ collection_name: 'v' });
     }
     const t0 = performance.now();
@@ -77,7 +93,7 @@ window.bench = {
     }
     const ms = performance.now() - t0;
     await db.close();
-    return { built: true, ms };
+    return { built: true, ms, why };
   },
   async coldOpen(rows) {
     const q = vectors(1, 384, 99)[0];
@@ -89,6 +105,30 @@ window.bench = {
     const count = (await db.count({ collection_name: 'v', consistency_level: 'Strong' })).data;
     await db.close();
     return { openMs: t1 - t0, firstSearchMs: t2 - t1, totalMs: t2 - t0, hits: res.results.length, count };
+  },
+  // core's CPU per insert batch on the page (no worker, no IO): best of 6 rounds of 50 batches
+  async engine(batches) {
+    const schema = normalizeSchema({ collection_name: 'v', dimension: 128 });
+    const rows = Array.from({ length: batches }, (_, b) => vectors(1000, 128, 20 + b).map((vector, i) => ({ id: b * 1000 + i, vector })));
+    const best = {};
+    const time = async (name, fn) => {
+      const t0 = performance.now();
+      for (let b = 0; b < batches; b++) await fn(b);
+      best[name] = Math.min(best[name] ?? Infinity, (performance.now() - t0) / batches);
+    };
+    for (let r = 0; r < 6; r++) {
+      const bs = [];
+      await time('rowsToBatch', (b) => { bs[b] = rowsToBatch(schema, rows[b]); });
+      const rec = (b) => ({ type: 'insert', collectionId: 1, partitionId: 1, ts: BigInt(b + 1) << 18n, upsert: false, batch: bs[b] });
+      await time('encode', (b) => encodeWalRecord(rec(b), schema));
+      let g;
+      await time('append', (b) => { if (b === 0) g = new GrowingSegment(1, 1, 0, schema, 0); g.append(bs[b], BigInt(b + 1) << 18n); });
+      const db = await VesperClient.open({ storage: 'memory://' });
+      await db.createCollection({ collection_name: 'v', dimension: 128 });
+      await time('insert', (b) => db.insert({ collection_name: 'v', data: rows[b] }));
+      await db.close();
+    }
+    return best;
   },
   async overhead(rows, queries) {
     const data = vectors(rows, 128, 5).map((vector, id) => ({ id, vector }));
@@ -167,7 +207,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
   const coldRows = num('cold-rows', 100_000);
   const insertRows = num('insert-rows', 51_000);
   const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const parts = new Set(onlyArg === undefined ? ['insert', 'cold', 'overhead', 'bundle'] : onlyArg.split(','));
+  const parts = new Set(onlyArg === undefined ? ['insert', 'engine', 'cold', 'overhead', 'bundle'] : onlyArg.split(','));
   const { chromium } = await import('playwright');
   const { createServer } = await import('vite');
   const server = await createServer({
@@ -175,7 +215,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
     configFile: false,
     logLevel: 'error',
     plugins: [benchPagePlugin('vesper-bench', '/bench.html', 'vesper bench', PAGE_MODULE)],
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+    server: { host: '127.0.0.1', port: PORT, strictPort: false, hmr: false },
     optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
     worker: { format: 'es' },
   });
@@ -186,6 +226,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
     await server.listen();
     const addr = server.httpServer?.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    if (port !== PORT) console.error(`[bench] browser: port ${PORT} is taken, serving on ${port} (a new origin: the cold-open collection is rebuilt)`);
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
     type Bench = Record<string, (...a: number[]) => Promise<unknown>>;
     const fresh = async () => {
@@ -205,7 +246,10 @@ export default async function browserBench(argv: string[]): Promise<string> {
     type Cold = { openMs: number; firstSearchMs: number; totalMs: number; hits: number; count: number };
     const skipped = { rows: 0, ms: NaN };
     const ins = parts.has('insert') ? await run<{ rows: number; ms: number }>('insert', insertRows) : skipped;
-    const build = parts.has('cold') ? await run<{ built: boolean; ms: number }>('coldBuild', coldRows) : { built: false, ms: NaN };
+    type Engine = { rowsToBatch: number; encode: number; append: number; insert: number };
+    const engine = parts.has('engine') ? await run<Engine>('engine', 50) : { rowsToBatch: NaN, encode: NaN, append: NaN, insert: NaN };
+    const build = parts.has('cold') ? await run<{ built: boolean; ms: number; why?: string }>('coldBuild', coldRows) : { built: false, ms: NaN };
+    if (build.built) console.error(`[bench] browser: built the cold-open collection (${build.why ?? ''})`);
     const colds: Cold[] = [];
     for (let i = 0; parts.has('cold') && i < 3; i++) colds.push(await run('coldOpen', coldRows));
     const cold: Cold = [...colds].sort((a, b) => a.totalMs - b.totalMs)[1] ?? { openMs: NaN, firstSearchMs: NaN, totalMs: NaN, hits: 0, count: 0 };
@@ -224,12 +268,13 @@ export default async function browserBench(argv: string[]): Promise<string> {
       '| measurement | result | target | |',
       '|---|---|---|---|',
       `| durable insert, 128-d, batches of 1,000, opfs:// (${ins.rows.toLocaleString('en')} rows) | ${Math.round(rate).toLocaleString('en')} vectors/s | ≥ 50,000 vectors/s | ${verdict(rate >= 50_000)} |`,
+      `| core CPU per 1,000×128 batch on the page, memory:// (no worker, no IO; best of 6 rounds) | ${engine.insert.toFixed(2)} ms (rowsToBatch ${engine.rowsToBatch.toFixed(2)}, WAL encode ${engine.encode.toFixed(2)}, growing append ${engine.append.toFixed(2)}) | — | |`,
       `| cold open of ${coldRows.toLocaleString('en')}×384 HNSW to first result (median of 3 fresh pages) | ${cold.totalMs.toFixed(0)} ms (open ${cold.openMs.toFixed(0)} + first search ${cold.firstSearchMs.toFixed(0)}) | < 200 ms | ${verdict(cold.totalMs < 200)} |`,
       `| search overhead through the worker (2k×128, top-10, 1,000 sequential queries, median of 5 rounds) | ${overhead.toFixed(3)} ms/query (worker ${over.worker.toFixed(3)}, in-process ${over.inProcess.toFixed(3)}) | < 0.2 ms/query | ${verdict(overhead < 0.2)} |`,
       `| bundle: @vesper/browser + worker + WASM, minified + gzip | ${kb(full.gz)} (${kb(full.raw)} raw) | — | |`,
       `| bundle excluding apache-arrow | ${kb(noArrow.gz)} (${kb(noArrow.raw)} raw) | < 150 KB | ${verdict(noArrow.gz < 150 * 1024)} |`,
       '',
-      build.built ? `The ${coldRows.toLocaleString('en')}×384 collection was built in this run (${(build.ms / 1000).toFixed(1)} s, HNSW M=16 efConstruction=64).` : `The ${coldRows.toLocaleString('en')}×384 collection was reused from the bench profile (\`--rebuild\` rebuilds it).`,
+      build.built ? `The ${coldRows.toLocaleString('en')}×384 collection was built in this run (${(build.ms / 1000).toFixed(1)} s, HNSW M=16 efConstruction=64; ${build.why ?? ''}).` : `The ${coldRows.toLocaleString('en')}×384 collection was reused from the bench profile (\`--rebuild\` rebuilds it).`,
       `Cold opens: ${colds.map((c) => `${c.totalMs.toFixed(0)} ms`).join(', ')} (${cold.hits} hits, ${cold.count.toLocaleString('en')} rows).`,
       '',
     ];

@@ -8,11 +8,12 @@
 import { VesperClient, initKernels, kernelsReady, type KernelSource } from '@vesper/core';
 
 export { VesperClient, VesperError, DataType } from '@vesper/core';
-export { openDatabase, BrowserDatabase, type OpenDatabaseOptions, type CallOptions } from './open-database.ts';
+export { openDatabase, BrowserDatabase, MAX_QUERY_WORKERS, type OpenDatabaseOptions, type CallOptions } from './open-database.ts';
+export type { QueryWorkerStats, ReaderStats } from '@vesper/worker';
 export { TabTransport, type TabTransportOptions } from './tab-transport.ts';
 export { IdbRequestLog } from './idb-request-log.ts';
 export { chunkedInsert, waitForIndex, type RowProgress, type IndexProgress } from './progress.ts';
-export { openStorage, parseDatabaseUrl, type ParsedDatabaseUrl, type StorageScheme } from './open-storage.ts';
+export { openStorage, openReadOnlyObjects, parseDatabaseUrl, type ParsedDatabaseUrl, type StorageScheme } from './open-storage.ts';
 export { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
 export { IdbMetaStore } from './idb-meta-store.ts';
 export { IdbWal } from './idb-wal.ts';

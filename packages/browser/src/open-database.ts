@@ -6,9 +6,13 @@
  * Durability is the worker's: a write resolves only after its WAL record is committed in
  * IndexedDB, and segment files are flushed to OPFS before the metadata that names them, so
  * a reload, a closed tab or a terminated worker reopens to exactly the acknowledged state.
+ *
+ * Parallel search: the engine worker starts `queryWorkers` query workers (nested workers,
+ * @vesper/worker's reader-pool.ts) that hold the sealed segments and search them in
+ * parallel; the engine worker stays the only writer and merges their partial results.
  */
-import { VesperClient, type KernelSource, type Transport } from '@vesper/core';
-import { WorkerTransport, type CloneableEngineOptions, type WorkerLike } from '@vesper/worker';
+import { VesperClient, VesperError, type KernelSource, type Transport } from '@vesper/core';
+import { QUERY_WORKER_STATS, WorkerTransport, type CloneableEngineOptions, type QueryWorkerStats, type WorkerLike } from '@vesper/worker';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
 import { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
@@ -34,7 +38,18 @@ export interface OpenDatabaseOptions {
    * tab opens the storage itself — only safe when no other tab has it open.
    */
   readonly multiTab?: boolean;
+  /**
+   * Query workers searching sealed (flushed) segments in parallel, started by the engine
+   * worker. Default `max(1, navigator.hardwareConcurrency - 1)`; 0: none, the engine worker
+   * searches everything. They hold a second copy of the sealed segments (the engine worker
+   * keeps its own for writes), so 0 halves the memory of a large collection. memory:// has no
+   * storage they could share and always runs without them.
+   */
+  readonly queryWorkers?: number;
 }
+
+/** The most query workers a database starts. */
+export const MAX_QUERY_WORKERS = 32;
 
 /** Per-call options the browser client adds to a request (taken off before it is sent). */
 export interface CallOptions {
@@ -102,6 +117,14 @@ export class BrowserDatabase extends VesperClient {
     return super.query(req);
   }
 
+  /**
+   * What the query workers hold and have done (in a follower tab: the leader's).
+   * @throws SERVICE_UNAVAILABLE when the database is closed.
+   */
+  queryWorkerStats(): Promise<QueryWorkerStats> {
+    return this.engineLink.call(QUERY_WORKER_STATS, {}) as Promise<QueryWorkerStats>;
+  }
+
   /** Origin storage usage and quota (`navigator.storage.estimate()`), and persistence. */
   storageStats(): Promise<StorageStats> {
     return storageStats();
@@ -127,11 +150,25 @@ function startEngineWorker(url: string): Worker {
   return new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: `vesper ${url}` });
 }
 
+/**
+ * How many query workers url gets (see OpenDatabaseOptions.queryWorkers).
+ * @throws PARAMETER_INVALID for a count that is not a whole number in [0, MAX_QUERY_WORKERS].
+ */
+export function queryWorkerCount(url: string, requested: number | undefined): number {
+  if (requested !== undefined && !(Number.isInteger(requested) && requested >= 0 && requested <= MAX_QUERY_WORKERS)) {
+    throw new VesperError('PARAMETER_INVALID', `queryWorkers must be a whole number in [0, ${MAX_QUERY_WORKERS}], got ${String(requested)}`);
+  }
+  if (parseDatabaseUrl(url).scheme === 'memory') return 0;
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return requested ?? Math.min(MAX_QUERY_WORKERS, Math.max(1, (cores || 2) - 1));
+}
+
 async function startEngine(url: string, options: OpenDatabaseOptions): Promise<WorkerTransport> {
+  const queryWorkers = queryWorkerCount(url, options.queryWorkers);
   const transport = new WorkerTransport(options.worker?.() ?? startEngineWorker(url), { transferVectors: options.transferVectors ?? false });
   try {
     const kernels = options.kernels === undefined ? undefined : new URL(String(options.kernels), globalThis.location.href).href;
-    await transport.open({ url, ...(kernels === undefined ? {} : { kernels }), ...(options.engine === undefined ? {} : { engine: options.engine }) });
+    await transport.open({ url, queryWorkers, ...(kernels === undefined ? {} : { kernels }), ...(options.engine === undefined ? {} : { engine: options.engine }) });
   } catch (err) {
     transport.terminate();
     throw err;
@@ -146,11 +183,12 @@ function canShare(): boolean {
 /**
  * Opens (creating on first use) the database at url: 'opfs://name', 'idb://name' or
  * 'memory://'. Persistent databases are shared by the origin's tabs (see multiTab).
- * @throws PARAMETER_INVALID for a bad URL; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses;
+ * @throws PARAMETER_INVALID for a bad URL or queryWorkers; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses;
  *   SERVICE_UNAVAILABLE when the worker cannot start.
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<BrowserDatabase> {
-  const { scheme } = parseDatabaseUrl(url); // reject a bad URL before starting a worker
+  const { scheme } = parseDatabaseUrl(url); // reject a bad URL or option before starting a worker
+  queryWorkerCount(url, options.queryWorkers);
   const shared = scheme !== 'memory' && (options.multiTab ?? true) && canShare();
   const engine: Engine = shared ? await TabTransport.open({ url, startEngine: () => startEngine(url, options) }) : await startEngine(url, options);
   const persisted = options.persist === true ? await requestPersistence() : (await storageStats()).persisted;

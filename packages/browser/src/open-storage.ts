@@ -8,7 +8,8 @@
  *   memory://    the memory adapters (gone when the worker ends)
  *
  * The two schemes keep separate IndexedDB databases, so an opfs:// catalog never points at
- * files an idb:// database holds, or the reverse.
+ * files an idb:// database holds, or the reverse. Query workers open only the object store,
+ * read-only (`openReadOnlyObjects`), through the same choice of backend as the writer.
  */
 import { VesperError, createMemoryStorage, type ObjectStore, type StorageSet } from '@vesper/core';
 import type { RequestLog } from '@vesper/worker';
@@ -41,6 +42,37 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   return { scheme: m[1] as StorageScheme, name: m[2]! };
 }
 
+/** The object store of a persistent database (the writer's, or a reader's read-only view). */
+function openObjectStore(scheme: 'opfs' | 'idb', name: string, readOnly: boolean): Promise<ObjectStore & { close(): Promise<void> }> {
+  if (scheme === 'opfs' && opfsSupported()) return OpfsObjectStore.open(`vesper/${name}`, { readOnly });
+  const idb = IdbObjectStore.open(`vesper-${scheme}/${name}`);
+  return readOnly ? idb.then(readOnlyObjects) : idb;
+}
+
+/**
+ * The object store of url for a query worker: the writer's files, read-only — put and delete
+ * are refused, and opening creates and cleans nothing.
+ * @throws PARAMETER_INVALID for a bad URL or memory:// (nothing to share); IO_FAILED when storage refuses.
+ */
+export async function openReadOnlyObjects(url: string): Promise<ObjectStore & { close(): Promise<void> }> {
+  const { scheme, name } = parseDatabaseUrl(url);
+  if (scheme === 'memory') throw new VesperError('PARAMETER_INVALID', 'memory:// databases keep their files in the engine worker: query workers cannot read them');
+  return openObjectStore(scheme, name, true);
+}
+
+function readOnlyObjects(store: ObjectStore & { close(): Promise<void> }): ObjectStore & { close(): Promise<void> } {
+  const refuse = (what: string) => Promise.reject(new VesperError('INTERNAL', `object ${what}: this store was opened read-only (a query worker never writes)`));
+  return {
+    put: (key) => refuse(`put ${JSON.stringify(key)}`),
+    delete: (keys) => refuse(`delete ${JSON.stringify(keys[0])}`),
+    get: (key) => store.get(key),
+    getRange: (key, offset, length) => store.getRange(key, offset, length),
+    head: (key) => store.head(key),
+    list: (prefix) => store.list(prefix),
+    close: () => store.close(),
+  };
+}
+
 /**
  * Opens the adapters for url (see the header).
  * @throws PARAMETER_INVALID for a bad URL; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses.
@@ -53,7 +85,7 @@ export async function openStorage(url: string): Promise<StorageSet & { readonly 
   const settled = await Promise.allSettled([
     IdbMetaStore.open(dbName),
     IdbWal.open(dbName),
-    scheme === 'opfs' && opfsSupported() ? OpfsObjectStore.open(`vesper/${name}`) : IdbObjectStore.open(dbName),
+    openObjectStore(scheme, name, false),
   ] as const);
   const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value as { close(): Promise<void> }] : []));
   try {

@@ -14,6 +14,11 @@
  * Create-only puts (commits) check and move under a per-key lock: in this context a promise
  * chain, across tabs and workers a Web Lock (`navigator.locks`) named after the store and
  * key — so of racing creators exactly one wins.
+ *
+ * Readers (the query workers, which share the directory with the writer) open it with
+ * `{ readOnly: true }`: nothing is created or cleaned (a temp file may be the writer's, being
+ * written right now), and put/delete are refused. A reader's `getFile()` never sees a temp
+ * file's bytes — temp names are not objects — and takes no lock the writer could wait on.
  */
 import { checkObjectKey, VesperError, type ObjectInfo, type ObjectStore, type PutOptions } from '@vesper/core';
 import { decodeSegment, isTempName, keyToPath, objectSegmentOf, tempNameFor } from './opfs-paths.ts';
@@ -43,20 +48,24 @@ export class OpfsObjectStore implements ObjectStore {
     private readonly root: FileSystemDirectoryHandle,
     /** The store's directory, '/'-separated from the OPFS root. */
     readonly path: string,
+    /** Opened by a reader: put and delete are refused. */
+    readonly readOnly: boolean,
   ) {}
 
   /**
    * Opens (creating) the store in OPFS directory `path` (e.g. "vesper/mydb/objects") and
-   * removes temp files a crash left behind.
-   * @throws UNIMPLEMENTED without OPFS; IO_FAILED when OPFS refuses.
+   * removes temp files a crash left behind. With `readOnly`, opens an existing directory as
+   * it is (see the header).
+   * @throws UNIMPLEMENTED without OPFS; IO_FAILED when OPFS refuses (or, read-only, the directory is missing).
    */
-  static async open(path: string): Promise<OpfsObjectStore> {
+  static async open(path: string, options: { readonly readOnly?: boolean } = {}): Promise<OpfsObjectStore> {
     if (!opfsSupported()) throw new VesperError('UNIMPLEMENTED', 'this browser has no Origin Private File System with move(); use idb://');
+    const readOnly = options.readOnly === true;
     return guard(`opening OPFS directory ${JSON.stringify(path)}`, async () => {
       let dir = await navigator.storage.getDirectory();
-      for (const part of path.split('/').filter((p) => p !== '')) dir = await dir.getDirectoryHandle(part, { create: true });
-      const store = new OpfsObjectStore(dir, path);
-      await store.removeTempFiles(dir);
+      for (const part of path.split('/').filter((p) => p !== '')) dir = await dir.getDirectoryHandle(part, { create: !readOnly });
+      const store = new OpfsObjectStore(dir, path, readOnly);
+      if (!readOnly) await store.removeTempFiles(dir);
       return store;
     });
   }
@@ -65,6 +74,7 @@ export class OpfsObjectStore implements ObjectStore {
   async put(key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void> {
     checkObjectKey(key);
     checkBytes(`object ${JSON.stringify(key)}`, bytes);
+    this.assertWritable(`put ${JSON.stringify(key)}`);
     const copy = bytes.slice(); // the caller may reuse its buffer while we await
     const ifAbsent = opts?.ifAbsent === true;
     await this.withKeyLock(key, ifAbsent, () =>
@@ -121,6 +131,7 @@ export class OpfsObjectStore implements ObjectStore {
 
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) checkObjectKey(key);
+    if (keys.length > 0) this.assertWritable(`delete ${JSON.stringify(keys[0])}`);
     for (const key of keys) {
       await this.withKeyLock(key, false, () =>
         guard(`object delete ${JSON.stringify(key)}`, async () => {
@@ -133,6 +144,10 @@ export class OpfsObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {}
+
+  private assertWritable(what: string): void {
+    if (this.readOnly) throw new VesperError('INTERNAL', `object ${what}: this OPFS store was opened read-only (a query worker never writes)`);
+  }
 
   /** The directory for encoded `dirs`, created on demand, or undefined when absent. */
   private async dir(dirs: readonly string[], create: boolean): Promise<FileSystemDirectoryHandle | undefined> {

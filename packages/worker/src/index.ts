@@ -1,7 +1,8 @@
 /**
  * `@vesper/worker`: the engine inside a dedicated Web Worker behind a lean postMessage
  * protocol (wire.ts), with the same API as in-process. This entry is the page side (WorkerTransport for a core VesperClient);
- * `@vesper/worker/serve` is the worker side (serveEngine). Storage is the caller's choice:
+ * `@vesper/worker/serve` is the worker side (serveEngine, and serveReader for the query workers
+ * that search sealed segments in parallel). Storage is the caller's choice:
  * `@vesper/browser` serves it with IndexedDB and OPFS.
  */
 export type { Transport } from '@vesper/core';
@@ -10,6 +11,8 @@ export { registerVesperErrorTransfer, VESPER_ERROR_TRANSFER } from './error-tran
 export { vectorBuffers } from './vector-transfer.ts';
 export { packRowsRequest, unpackRowsRequest, MIN_PACKED_ROWS, type PackedRows } from './row-packing.ts';
 export { WIRE_TAG, type MessagePortLike, type WireOp, type WireRequest, type WireResponse } from './wire.ts';
-export type { CloneableEngineOptions, EngineApi, EngineConfig } from './protocol.ts';
+export { QUERY_WORKER_STATS, type CloneableEngineOptions, type EngineApi, type EngineConfig } from './protocol.ts';
+export type { QueryWorkerStats } from './reader-pool.ts';
+export type { ReaderStats } from './reader-protocol.ts';
 export { splitCallMeta, randomId, WRITE_METHODS, type CallMeta, type SplitCall } from './call-meta.ts';
 export type { RequestLog } from './protocol.ts';

@@ -19,7 +19,15 @@ export interface EngineConfig {
   readonly kernels?: string;
   /** Engine options that can cross a postMessage (no functions). */
   readonly engine?: CloneableEngineOptions;
+  /**
+   * Query workers that search sealed segments in parallel (reader-pool.ts); 0 or absent:
+   * none, the engine searches everything itself.
+   */
+  readonly queryWorkers?: number;
 }
+
+/** The method name `handle` answers with the query workers' QueryWorkerStats (not a ProxyNode method). */
+export const QUERY_WORKER_STATS = '$queryWorkerStats';
 
 export interface CloneableEngineOptions {
   readonly sealPolicy?: SealPolicy;

@@ -11,19 +11,35 @@
  * acknowledge (the WAL append is durable before `insert` resolves). Writes with a request id
  * run one at a time under the storage's RequestLog, so a retried write whose first attempt
  * reached the WAL is answered from the log instead of being applied twice.
+ *
+ * With `spawnQueryWorker` and `queryWorkers > 0` in the config, sealed segments are searched
+ * by that many query workers (reader-pool.ts); the engine stays the only writer, and
+ * `handle(QUERY_WORKER_STATS)` answers what they hold. Closing the engine ends them.
  */
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady, type EngineOptions, type StorageSet } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
-import type { EngineApi, EngineConfig, RequestLog } from './protocol.ts';
+import { QUERY_WORKER_STATS, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
+import { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
 import { unpackRowsRequest } from './row-packing.ts';
 import { WIRE_TAG, isWireRequest, type MessagePortLike, type WireRequest, type WireResponse } from './wire.ts';
+import type { WorkerLike } from './worker-transport.ts';
+
+export { serveReader, type ServeReaderOptions } from './serve-reader.ts';
+export { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
 
 export interface ServeOptions {
   /** Opens the adapter set a database URL names (with a RequestLog when it can keep one). */
   openStorage(url: string): Promise<StorageSet & { readonly requests?: RequestLog }>;
   /** Engine options (seal policy, clock, ...) for every database this worker opens. */
   readonly engine?: EngineOptions;
+  /**
+   * Starts query worker `index`: a dedicated module Worker running serveReader over the same
+   * storage. Without it the engine searches everything itself, whatever the config asks.
+   */
+  spawnQueryWorker?(index: number): WorkerLike;
 }
+
+const NO_QUERY_WORKERS: QueryWorkerStats = { workers: 0, enabled: false, reads: 0, ended: 0, retried: 0, perWorker: [] };
 
 /** The answer to a retried write the log knows was applied but whose response was not kept. */
 function appliedEarlier(requestId: string): Record<string, unknown> {
@@ -38,6 +54,7 @@ function cancelledError(callId: string): VesperError {
 /** The engine API served by a worker, before it is exposed (exported for in-page tests). */
 export function createEngineApi(options: ServeOptions): EngineApi {
   let proxy: ProxyNode | undefined;
+  let readers: WorkerReaderPool | undefined;
   let requests: RequestLog | undefined;
   let opening: Promise<void> | undefined;
   let writes: Promise<unknown> = Promise.resolve();
@@ -75,10 +92,15 @@ export function createEngineApi(options: ServeOptions): EngineApi {
             void opened.then((s) => s.close?.()).catch(() => undefined);
             throw err;
           }
+          let pool: WorkerReaderPool | undefined;
           try {
-            proxy = await ProxyNode.open(storage, { indexFactory: getIndexFactory, ...options.engine, ...config.engine });
+            pool = startReaders(options, config);
+            if (pool !== undefined) storage = { ...storage, objects: pool.fence(storage.objects) };
+            proxy = await ProxyNode.open(storage, { indexFactory: getIndexFactory, ...options.engine, ...config.engine, ...(pool ? { readers: pool } : {}) });
+            readers = pool;
             requests = storage.requests;
           } catch (err) {
+            pool?.close();
             await storage.close?.().catch(() => undefined);
             throw err;
           }
@@ -94,6 +116,7 @@ export function createEngineApi(options: ServeOptions): EngineApi {
       try {
         const request = unpackRowsRequest(packed);
         if (proxy === undefined) throw new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
+        if (method === QUERY_WORKER_STATS) return await (readers?.stats() ?? NO_QUERY_WORKERS);
         if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
         if (requests !== undefined && meta.requestId !== undefined && WRITE_METHODS.has(method)) {
           return await loggedWrite(requests, proxy, method, request, { ...meta, requestId: meta.requestId });
@@ -113,15 +136,36 @@ export function createEngineApi(options: ServeOptions): EngineApi {
     async close(): Promise<VesperError | undefined> {
       try {
         const p = proxy;
+        const pool = readers;
         proxy = undefined;
-        await writes;
-        await p?.close();
+        readers = undefined;
+        try {
+          await writes;
+          await p?.close();
+        } finally {
+          pool?.close();
+        }
         return undefined;
       } catch (err) {
         return VesperError.wrap(err);
       }
     },
   };
+}
+
+/** The query workers the config asks for, started in the background (none for 0 or without a spawner). */
+function startReaders(options: ServeOptions, config: EngineConfig): WorkerReaderPool | undefined {
+  const n = config.queryWorkers ?? 0;
+  if (options.spawnQueryWorker === undefined || n === 0) return undefined;
+  const report = options.engine?.onBackgroundError ?? ((err: unknown) => console.warn('[vesper] query workers:', err));
+  const pool = new WorkerReaderPool({
+    workers: n,
+    spawn: (i) => options.spawnQueryWorker!(i),
+    reader: { url: config.url, ...(config.kernels === undefined ? {} : { kernels: config.kernels }) },
+    onError: report,
+  });
+  pool.start();
+  return pool;
 }
 
 /** Runs one wire request against the API; never throws (a failure answers as VesperError JSON). */

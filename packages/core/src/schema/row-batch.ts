@@ -74,8 +74,11 @@ function checkScalar(t: DataType, v: unknown, f: FieldSchema, row: number, field
     case DataType.VarChar: {
       if (typeof v !== 'string') throw bad(row, field, `expected a string, got ${JSON.stringify(v)}`);
       const max = f.max_length ?? 65535;
-      const len = utf8Length(v);
-      if (len > max) throw bad(row, field, `length ${len} exceeds max_length ${max}`);
+      // a UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no counting
+      if (v.length * 3 > max) {
+        const len = utf8Length(v);
+        if (len > max) throw bad(row, field, `length ${len} exceeds max_length ${max}`);
+      }
       return v;
     }
     default:
@@ -128,9 +131,36 @@ function parseSparse(v: unknown, row: number, field: string): SparseVector {
   return { indices, values };
 }
 
-/** Column accumulators for one field over a batch of n rows. */
+type ScalarTyped = Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
+
+function scalarTyped(t: DataType, n: number): ScalarTyped | undefined {
+  switch (t) {
+    case DataType.Bool: return new Uint8Array(n);
+    case DataType.Int8: return new Int8Array(n);
+    case DataType.Int16: return new Int16Array(n);
+    case DataType.Int32: return new Int32Array(n);
+    case DataType.Int64: return new BigInt64Array(n);
+    case DataType.Float: return new Float32Array(n);
+    case DataType.Double: return new Float64Array(n);
+    default: return undefined;
+  }
+}
+
+const TWO32 = 4294967296;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Column accumulator for one field over a batch of n rows. Numeric and Bool values go straight
+ * into the column's typed array (Int64 numbers as two 32-bit words: no bigint per row), dense
+ * float vectors given as Float32Array or number[] are copied whole; anything unusual takes the
+ * general path, which decides acceptance and error messages exactly as before.
+ */
 class FieldAccumulator {
-  private readonly scalars: unknown[];
+  private readonly list: unknown[] | undefined;
+  private readonly typed: ScalarTyped | undefined;
+  /** Int64 only: the typed array's 32-bit words (little-endian hosts). */
+  private readonly words: Int32Array | undefined;
+  private readonly intRange: readonly [number, number] | undefined;
   private readonly valid: Uint8Array | undefined;
   private readonly dense: Float32Array | Uint16Array | Uint8Array | Int8Array | undefined;
   private readonly width: number;
@@ -138,7 +168,6 @@ class FieldAccumulator {
   constructor(readonly field: FieldSchema, readonly n: number) {
     const t = field.data_type;
     this.valid = field.nullable ? new Uint8Array(n) : undefined;
-    this.scalars = [];
     const dim = field.dim ?? 0;
     this.width = t === DataType.BinaryVector ? dim / 8 : dim;
     this.dense =
@@ -147,6 +176,12 @@ class FieldAccumulator {
       : t === DataType.BinaryVector ? new Uint8Array((n * dim) / 8)
       : t === DataType.Int8Vector ? new Int8Array(n * dim)
       : undefined;
+    this.typed = this.dense ? undefined : scalarTyped(t, n);
+    // filled in row order (index == length), so the array stays packed
+    this.list = this.dense || this.typed ? undefined : [];
+    this.words = this.typed instanceof BigInt64Array && LITTLE_ENDIAN ? new Int32Array(this.typed.buffer) : undefined;
+    const range = t !== DataType.Int64 ? INT_RANGE[t] : undefined;
+    this.intRange = range ? [Number(range[0]), Number(range[1])] : undefined;
   }
 
   set(row: number, v: unknown): void {
@@ -156,23 +191,77 @@ class FieldAccumulator {
     if (v === null || v === undefined) {
       if (f.default_value !== undefined) v = f.default_value;
       else if (f.nullable) {
-        this.scalars[row] = null;
+        if (this.list) this.list[row] = null;
         return;
       } else throw bad(row, name, `the field is required (not nullable, no default value) but missing`);
     }
     if (this.valid) this.valid[row] = 1;
     if (this.dense) return this.setDense(row, v);
-    if (t === DataType.SparseFloatVector) this.scalars[row] = parseSparse(v, row, name);
-    else if (t === DataType.JSON) this.scalars[row] = checkJson(v, row, name);
+    const typed = this.typed;
+    if (typed) {
+      if (typeof v === 'number') {
+        if (this.words !== undefined && Number.isSafeInteger(v)) {
+          const hi = Math.floor(v / TWO32);
+          this.words[2 * row] = v - hi * TWO32;
+          this.words[2 * row + 1] = hi;
+          return;
+        }
+        const range = this.intRange;
+        if (range !== undefined && Number.isInteger(v) && v >= range[0] && v <= range[1]) {
+          typed[row] = v;
+          return;
+        }
+      }
+      const x = checkScalar(t, v, f, row, name);
+      if (t === DataType.Bool) typed[row] = x === true ? 1 : 0;
+      else typed[row] = x as number & bigint;
+      return;
+    }
+    const list = this.list!;
+    if (t === DataType.SparseFloatVector) list[row] = parseSparse(v, row, name);
+    else if (t === DataType.JSON) list[row] = checkJson(v, row, name);
     else if (t === DataType.Array) {
       if (!Array.isArray(v)) throw bad(row, name, `expected an array, got ${JSON.stringify(v)}`);
       const cap = f.max_capacity ?? 0;
       if (v.length > cap) throw bad(row, name, `array length ${v.length} exceeds max_capacity ${cap}`);
-      this.scalars[row] = v.map((x) => checkScalar(f.element_type!, x, f, row, name));
-    } else this.scalars[row] = checkScalar(t, v, f, row, name);
+      list[row] = v.map((x) => checkScalar(f.element_type!, x, f, row, name));
+    } else list[row] = checkScalar(t, v, f, row, name);
   }
 
   private setDense(row: number, v: unknown): void {
+    if (this.field.data_type === DataType.FloatVector) {
+      const w = this.width;
+      const dense = this.dense as Float32Array;
+      const base = row * w;
+      if (v instanceof Float32Array && v.length === w) {
+        // a float32 can only be non-finite, never out of range: one pass to check, one copy
+        let ok = true;
+        for (let i = 0; i < w; i++) {
+          const x = v[i]!;
+          if (x - x !== 0) {
+            ok = false;
+            break;
+          }
+        }
+        if (ok) {
+          dense.set(v, base);
+          return;
+        }
+      } else if (Array.isArray(v) && v.length === w) {
+        let i = 0;
+        for (; i < w; i++) {
+          const x: unknown = v[i];
+          if (typeof x !== 'number' || !(Math.abs(x) <= FLOAT32_MAX)) break;
+          dense[base + i] = x;
+        }
+        if (i === w) return;
+      }
+    }
+    this.setDenseGeneral(row, v);
+  }
+
+  /** Every dense vector type and form; the reference for what is accepted and how errors read. */
+  private setDenseGeneral(row: number, v: unknown): void {
     const f = this.field;
     const t = f.data_type;
     const dense = this.dense!;
@@ -211,31 +300,17 @@ class FieldAccumulator {
     const t = f.data_type;
     const n = this.n;
     const valid = this.valid ? { valid: this.valid } : {};
-    if (this.dense) {
-      return { type: t, length: n, dim: f.dim!, data: this.dense, ...valid } as Column;
-    }
-    const s = this.scalars;
+    if (this.dense) return { type: t, length: n, dim: f.dim!, data: this.dense, ...valid } as Column;
+    if (this.typed) return { type: t, length: n, data: this.typed, ...valid } as Column;
+    const s = this.list!;
     switch (t) {
-      case DataType.Bool:
-        return { type: t, length: n, data: Uint8Array.from(s, (x) => (x === true ? 1 : 0)), ...valid };
-      case DataType.Int8:
-        return { type: t, length: n, data: Int8Array.from(s, (x) => (x as number) ?? 0), ...valid };
-      case DataType.Int16:
-        return { type: t, length: n, data: Int16Array.from(s, (x) => (x as number) ?? 0), ...valid };
-      case DataType.Int32:
-        return { type: t, length: n, data: Int32Array.from(s, (x) => (x as number) ?? 0), ...valid };
-      case DataType.Int64:
-        return { type: t, length: n, data: BigInt64Array.from(s, (x) => (x as bigint) ?? 0n), ...valid };
-      case DataType.Float:
-        return { type: t, length: n, data: Float32Array.from(s, (x) => (x as number) ?? 0), ...valid };
-      case DataType.Double:
-        return { type: t, length: n, data: Float64Array.from(s, (x) => (x as number) ?? 0), ...valid };
       case DataType.VarChar:
-        return { type: t, length: n, data: Array.from(s, (x) => (x as string) ?? ''), ...valid };
+        for (let i = 0; i < n; i++) s[i] ??= '';
+        return { type: t, length: n, data: s as string[], ...valid };
       case DataType.JSON:
-        return { type: t, length: n, data: Array.from(s, (x) => (x as JsonValue) ?? null), ...valid };
+        return { type: t, length: n, data: s as JsonValue[], ...valid };
       case DataType.Array:
-        return { type: t, length: n, elementType: f.element_type!, data: Array.from(s, (x) => (x as unknown[]) ?? null), ...valid };
+        return { type: t, length: n, elementType: f.element_type!, data: s as unknown[][], ...valid };
       case DataType.SparseFloatVector:
         return { type: t, length: n, data: s as SparseVector[] };
       default:
@@ -263,7 +338,7 @@ export function rowsToBatch(schema: CollectionSchema, rows: readonly Row[], opts
   const userFields = schema.fields.filter((f) => !f.is_dynamic);
   const byName = new Map(userFields.map((f) => [f.name, f]));
   const dynamic = schema.fields.find((f) => f.is_dynamic);
-  const acc = new Map(userFields.map((f) => [f.name, new FieldAccumulator(f, n)]));
+  const acc = userFields.map((f) => new FieldAccumulator(f, n));
   const meta: JsonValue[] = [];
   for (let r = 0; r < n; r++) {
     const row = rows[r];
@@ -274,7 +349,8 @@ export function rowsToBatch(schema: CollectionSchema, rows: readonly Row[], opts
       if (!dynamic) throw bad(r, key, `field ${key} does not exist in the collection schema and the dynamic field is off`);
       (extra ??= {})[key] = row[key];
     }
-    for (const f of userFields) {
+    for (let j = 0; j < userFields.length; j++) {
+      const f = userFields[j]!;
       let v = row[f.name];
       if (f.is_primary_key && f.autoID) {
         if (v !== undefined && !opts.allowAutoIdInput) {
@@ -287,18 +363,19 @@ export function rowsToBatch(schema: CollectionSchema, rows: readonly Row[], opts
       } else if (f.is_primary_key && (v === undefined || v === null)) {
         throw bad(r, f.name, 'the primary key is missing', 'CHECK_PRIMARY_KEY');
       }
-      acc.get(f.name)!.set(r, v);
+      acc[j]!.set(r, v);
     }
     if (dynamic) {
       const given = row[DYNAMIC_FIELD];
       if (given !== undefined && given !== null && (typeof given !== 'object' || Array.isArray(given))) {
         throw bad(r, DYNAMIC_FIELD, 'the dynamic field must be an object');
       }
-      meta.push(checkJson({ ...(given as object | undefined), ...extra }, r, DYNAMIC_FIELD));
+      // nothing dynamic in this row: its $meta is {} (what the JSON round trip of {} gives)
+      meta[r] = extra === undefined && (given === undefined || given === null) ? {} : checkJson({ ...(given as object | undefined), ...extra }, r, DYNAMIC_FIELD);
     }
   }
   const columns = new Map<string, Column>();
-  for (const [name, a] of acc) columns.set(name, a.column());
+  for (const a of acc) columns.set(a.field.name, a.column());
   if (dynamic) columns.set(DYNAMIC_FIELD, { type: DataType.JSON, length: n, data: meta });
   return { count: n, columns };
 }

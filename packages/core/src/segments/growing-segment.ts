@@ -6,7 +6,6 @@
 import { ColumnBuilder } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
 import type { RowBatch } from '../schema/row-batch.ts';
-import { primaryKeysOf } from '../schema/row-batch.ts';
 import { primaryField, type CollectionSchema } from '../schema/types.ts';
 import { Segment } from './segment.ts';
 
@@ -37,7 +36,7 @@ export class GrowingSegment extends Segment {
       if (!col) throw new Error(`batch lacks column ${name}`);
       b.append(col);
     }
-    this.indexRows(primaryKeysOf(batch, primaryField(this.schema)), ts, from, batch.count);
+    this.addRows(ts, from, batch.count);
   }
 
   column(name: string): Column | undefined {

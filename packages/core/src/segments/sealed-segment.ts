@@ -5,11 +5,10 @@
  * exact scan, so sealing never waits for an index.
  */
 import type { Column } from '../schema/columns.ts';
-import { valueAt } from '../schema/column-ops.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import type { ScalarIndex } from '../expr/index.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
-import { Segment, type PkValue } from './segment.ts';
+import { Segment } from './segment.ts';
 
 export class SealedSegment extends Segment {
   readonly sealed = true;
@@ -24,9 +23,8 @@ export class SealedSegment extends Segment {
     rowTs: BigInt64Array,
   ) {
     super(record.id, record.partitionId, record.shard, rowTs.length);
-    const pkCol = cols.get(pkField)!;
-    const pks: PkValue[] = Array.from({ length: pkCol.length }, (_, i) => valueAt(pkCol, i) as PkValue);
-    this.indexRows(pks, rowTs, 0, rowTs.length);
+    // the pk index is built on first use (a delete, a key lookup): searching never needs it
+    this.addRows(rowTs, 0, rowTs.length);
   }
 
   /** Takes over a growing segment's state (columns, timestamps, deletes) without copying rows. */

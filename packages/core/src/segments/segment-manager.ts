@@ -24,15 +24,15 @@ import type { CollectionInfo } from '../catalog/types.ts';
 import type { Tso } from '../catalog/tso.ts';
 import type { IdAllocator } from '../catalog/id-allocator.ts';
 import { primaryField } from '../schema/types.ts';
-import { primaryKeysOf } from '../schema/row-batch.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
 import { ManifestStore, type Manifest, type SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../wal/wal-record.ts';
 import { GrowingSegment } from './growing-segment.ts';
 import type { SealedSegment } from './sealed-segment.ts';
-import { isScalarIndexType, loadSealedSegment, refreshSegment, type SegmentSource } from './segment-loader.ts';
+import { isScalarIndexType, loadSealedSegment, loadSealedSegments, refreshSegment, type SegmentSource } from './segment-loader.ts';
 import type { PkValue, Segment } from './segment.ts';
+import { keyBatch } from './pk-index.ts';
 import { DEFAULT_SEAL_POLICY, shouldSeal, type SealPolicy } from './seal-policy.ts';
 
 export interface SegmentManagerDeps {
@@ -137,7 +137,7 @@ export class SegmentManager {
   }
 
   private async loadSealed(): Promise<void> {
-    for (const rec of this.manifest.segments) if (this.keeps(rec)) this.sealed.push(await this.loadSegment(rec));
+    this.sealed.push(...(await loadSealedSegments(this.source, this.manifest.segments.filter((rec) => this.keeps(rec)))));
   }
 
   private get source(): SegmentSource {
@@ -207,7 +207,10 @@ export class SegmentManager {
     if (rec.type === 'insert') {
       // Last write wins: a key written again (upsert, or a plain insert of an existing key)
       // hides its older rows in every partition of the shard, at the new row's timestamp.
-      for (const pk of primaryKeysOf(rec.batch, primaryField(this.info.schema))) this.deleteInShard(s, pk, rec.ts, -1);
+      // Segments whose key range the batch cannot meet are skipped whole.
+      const keys = keyBatch(rec.batch.columns.get(this.pkField)!, rec.batch.count);
+      for (const seg of this.sealed) if (seg.shard === s.index) seg.applyLastWriteWins(keys, rec.ts);
+      for (const seg of s.growing.values()) seg.applyLastWriteWins(keys, rec.ts);
       s.growing.get(rec.partitionId)!.append(rec.batch, rec.ts);
     } else {
       for (const pk of rec.pks) this.deleteInShard(s, pk, rec.ts, rec.partitionId);

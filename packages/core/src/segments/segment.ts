@@ -6,12 +6,18 @@
  * MVCC: row r is visible at snapshot T iff rowTs[r] <= T and not (delTs[r] != 0 and
  * delTs[r] <= T). A delete at ts d hides rows of its key written strictly before d, so an
  * upsert (delete + insert at one ts) keeps its new row. delTs keeps the earliest delete.
+ *
+ * The primary-key lookup (pk-index.ts) is built on first use — a sealed segment that is only
+ * searched never builds it — and kept current by appends from then on. Last write wins for an
+ * insert batch goes through `applyLastWriteWins`, which skips segments the batch's key range
+ * cannot meet (increasing keys: every older segment, at no cost per row).
  */
 import { Bitset } from '../util/bitset.ts';
 import type { Column, ColumnSet } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
+import { PkIndex, int64Words, type KeyBatch, type PkValue } from './pk-index.ts';
 
-export type PkValue = bigint | string;
+export type { PkValue };
 
 export interface PendingDelete {
   readonly pk: PkValue;
@@ -22,9 +28,8 @@ export abstract class Segment implements ColumnSet {
   protected rowTs: BigInt64Array;
   protected delTs: BigInt64Array;
   protected n = 0;
-  private readonly pkIndex = new Map<PkValue, number>();
-  /** Keys inserted more than once into this segment (plain inserts may repeat a key). */
-  private pkDupes: Map<PkValue, number[]> | undefined;
+  /** Built lazily from the pk column (sealed), or kept current by each append (growing). */
+  private pk: PkIndex | undefined;
   private deletedRows: number[] = [];
   maxRowTs = 0n;
   minRowTs = 0n;
@@ -62,9 +67,7 @@ export abstract class Segment implements ColumnSet {
 
   /** Extra rows sharing a key with another row of this segment (a batch that repeated a key). */
   get duplicateRows(): number {
-    let n = 0;
-    if (this.pkDupes) for (const rows of this.pkDupes.values()) n += rows.length - 1;
-    return n;
+    return this.pkIndex().duplicateRows;
   }
 
   get deletedCount(): number {
@@ -79,8 +82,11 @@ export abstract class Segment implements ColumnSet {
     return this.delTs[row]!;
   }
 
-  /** Registers rows [from, from+count) in the pk index and timestamp arrays. */
-  protected indexRows(pks: ArrayLike<PkValue>, ts: ArrayLike<bigint> | bigint, from: number, count: number): void {
+  /**
+   * Registers rows [from, from+count): their timestamps (one for all, or one each), then the
+   * primary keys of the pk column (which must already hold them) if the index is built.
+   */
+  protected addRows(ts: BigInt64Array | bigint, from: number, count: number): void {
     if (from + count > this.rowTs.length) {
       const cap = Math.max(from + count, this.rowTs.length * 2);
       const r = new BigInt64Array(cap);
@@ -90,35 +96,49 @@ export abstract class Segment implements ColumnSet {
       d.set(this.delTs);
       this.delTs = d;
     }
-    for (let i = 0; i < count; i++) {
-      const row = from + i;
-      const t = typeof ts === 'bigint' ? ts : ts[i]!;
-      this.rowTs[row] = t;
-      if (row === 0 || t > this.maxRowTs) this.maxRowTs = t;
-      if (row === 0 || t < this.minRowTs) this.minRowTs = t;
-      const pk = pks[i]!;
-      const prev = this.pkIndex.get(pk);
-      if (prev === undefined) this.pkIndex.set(pk, row);
-      else {
-        this.pkDupes ??= new Map();
-        const list = this.pkDupes.get(pk) ?? [prev];
-        list.push(row);
-        this.pkDupes.set(pk, list);
-      }
+    let lo: bigint;
+    let hi: bigint;
+    if (typeof ts === 'bigint') {
+      this.rowTs.fill(ts, from, from + count);
+      lo = hi = ts;
+    } else {
+      if (ts !== this.rowTs || from !== 0) this.rowTs.set(ts.subarray(0, count), from);
+      [lo, hi] = int64MinMax(ts, count);
+    }
+    if (count > 0) {
+      if (from === 0 || hi > this.maxRowTs) this.maxRowTs = hi;
+      if (from === 0 || lo < this.minRowTs) this.minRowTs = lo;
     }
     this.n = Math.max(this.n, from + count);
+    if (this.pk) this.pk.append(this.column(this.pkField)!, this.n);
+  }
+
+  private pkIndex(): PkIndex {
+    return (this.pk ??= PkIndex.of(this.column(this.pkField)!, this.n));
   }
 
   /** Row offsets holding this primary key (any timestamp, deleted or not). */
   rowsOf(pk: PkValue): readonly number[] {
-    const dupes = this.pkDupes?.get(pk);
-    if (dupes) return dupes;
-    const row = this.pkIndex.get(pk);
-    return row === undefined ? [] : [row];
+    return this.pkIndex().rowsOf(pk);
   }
 
   hasPk(pk: PkValue): boolean {
-    return this.pkIndex.has(pk);
+    return this.pkIndex().has(pk);
+  }
+
+  /**
+   * Last write wins for an insert batch at ts: hides this segment's rows of the batch's keys
+   * written before ts (as applyDelete of each key, in batch order). Skips the batch at once
+   * when its key range cannot meet this segment's.
+   */
+  applyLastWriteWins(keys: KeyBatch, ts: bigint): void {
+    const idx = this.pkIndex();
+    if (!idx.mayContainAny(keys)) return;
+    const data = keys.data;
+    for (let i = 0; i < keys.count; i++) {
+      const pk = data[i]!;
+      if (idx.has(pk)) this.applyDelete(pk, ts);
+    }
   }
 
   /**
@@ -177,4 +197,31 @@ export abstract class Segment implements ColumnSet {
   timestamps(): BigInt64Array {
     return this.rowTs.subarray(0, this.n);
   }
+}
+
+/** Smallest and largest of the first `count` values (count > 0), comparing 32-bit words, not bigints. */
+function int64MinMax(a: BigInt64Array, count: number): [bigint, bigint] {
+  if (count === 0) return [0n, 0n];
+  const w = int64Words(a);
+  if (!w) {
+    let lo = a[0]!;
+    let hi = lo;
+    for (let i = 1; i < count; i++) {
+      const v = a[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return [lo, hi];
+  }
+  let lo = 0;
+  let hi = 0;
+  for (let i = 1; i < count; i++) {
+    const h = w[2 * i + 1]!;
+    const l = w[2 * i]! >>> 0;
+    const hl = w[2 * lo + 1]!;
+    if (h < hl || (h === hl && l < w[2 * lo]! >>> 0)) lo = i;
+    const hh = w[2 * hi + 1]!;
+    if (h > hh || (h === hh && l > w[2 * hi]! >>> 0)) hi = i;
+  }
+  return [a[lo]!, a[hi]!];
 }

@@ -85,8 +85,39 @@ function utf8Data(type: Utf8 | Binary, parts: Uint8Array[], nullBitmap: Uint8Arr
   return makeData({ type, length: parts.length, nullCount, nullBitmap, valueOffsets: offsets, data: bytes } as never);
 }
 
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/**
+ * Utf8 Data of n strings. Encodes them as one string when they are all ASCII (one encoder call,
+ * offsets from the string lengths) — the common case for JSON text and ids — else one by one.
+ * The bytes are the same either way.
+ */
+function utf8FromStrings(type: Utf8, strings: readonly string[], nullBitmap: Uint8Array | undefined, nullCount: number): Data {
+  const n = strings.length;
+  const offsets = new Int32Array(n + 1);
+  let chars = 0;
+  for (let i = 0; i < n; i++) {
+    chars += strings[i]!.length;
+    offsets[i + 1] = chars;
+  }
+  const bytes = enc.encode(strings.join(''));
+  // some string is not ASCII (more bytes than UTF-16 units): encode them one by one
+  if (bytes.length !== chars) return utf8Data(type, strings.map((x) => enc.encode(x)), nullBitmap, nullCount);
+  return makeData({ type, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes } as never);
+}
+
 function jsonText(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  // {} is what every row of a dynamic field with nothing in it holds
+  if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype && !('toJSON' in v) && isEmpty(v)) return '{}';
+  try {
+    // the same text as with the bigint replacer below whenever there is no bigint (which throws)
+    return JSON.stringify(v);
+  } catch {
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  }
 }
 
 function encodeSparse(v: SparseVector | undefined): Uint8Array {
@@ -135,12 +166,12 @@ export function columnToArrow(col: Column, field: Pick<FieldSchema, 'data_type' 
     case DataType.Double:
       return makeData({ ...base, data: col.data.subarray(0, n) } as never);
     case DataType.VarChar:
-      return utf8Data(type as Utf8, col.data.slice(0, n).map((s) => enc.encode(s)), nullBitmap, nullCount);
+      return utf8FromStrings(type as Utf8, col.data.length === n ? col.data : col.data.slice(0, n), nullBitmap, nullCount);
     case DataType.JSON:
     case DataType.Array:
-      return utf8Data(
+      return utf8FromStrings(
         type as Utf8,
-        (col.data as readonly unknown[]).slice(0, n).map((v) => enc.encode(v === null || v === undefined ? '' : jsonText(v))),
+        (col.data as readonly unknown[]).slice(0, n).map((v) => (v === null || v === undefined ? '' : jsonText(v))),
         nullBitmap,
         nullCount,
       );
@@ -174,12 +205,55 @@ function bytesAt(data: Data, i: number): Uint8Array {
   return values.subarray(offsets[j]!, offsets[j + 1]!);
 }
 
+function isAscii(bytes: Uint8Array): boolean {
+  let i = 0;
+  const n = bytes.length;
+  if ((bytes.byteOffset & 3) === 0) {
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset, n >> 2);
+    for (let w = 0; w < words.length; w++) if ((words[w]! & 0x80808080) !== 0) return false;
+    i = words.length << 2;
+  }
+  for (; i < n; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+/**
+ * The strings of a Utf8 Data's rows. All-ASCII values (ids, JSON text) decode as one string
+ * cut at the offsets; otherwise row by row. Same strings either way.
+ */
+function utf8Strings(data: Data): string[] {
+  const n = data.length;
+  const offsets = data.valueOffsets as Int32Array;
+  const o = data.offset;
+  const start = offsets[o]!;
+  const all = (data.values as Uint8Array).subarray(start, offsets[o + n]!);
+  if (!isAscii(all)) return Array.from({ length: n }, (_, i) => dec.decode(bytesAt(data, i)));
+  const text = dec.decode(all);
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = text.slice(offsets[o + i]! - start, offsets[o + i + 1]! - start);
+  return out;
+}
+
+/** JSON.parse, with the empty object (every row of an unused dynamic field) short-cut. */
+function parseJson(text: string): unknown {
+  return text === '{}' ? {} : JSON.parse(text);
+}
+
+/** A typed view of Arrow values [from, from + n) — no copy; Arrow already copied any misaligned body. */
+function viewOf<T extends Int8Array | Int16Array | Int32Array | BigInt64Array | Float32Array | Float64Array | Uint16Array | Uint8Array>(values: T, from: number, n: number): T {
+  return values.subarray(from, from + n) as T;
+}
+
 function reviveArray(text: string, elementType: DataType | undefined): unknown[] {
   const arr = JSON.parse(text) as unknown[];
   return elementType === DataType.Int64 ? arr.map((x) => BigInt(x as string | number)) : arr;
 }
 
-/** Reads one Arrow vector (a single chunk or several) back into a Column. */
+/**
+ * Reads one Arrow vector (a single chunk or several) back into a Column. Numeric and vector
+ * columns are views of the Arrow buffers (so of the file's bytes): callers keep those bytes
+ * unchanged while the column lives.
+ */
 export function arrowToColumn(vec: Vector, field: FieldSchema): Column {
   const chunks = vec.data;
   if (chunks.length !== 1) {
@@ -199,24 +273,23 @@ export function arrowToColumn(vec: Vector, field: FieldSchema): Column {
     case DataType.Int64:
     case DataType.Float:
     case DataType.Double:
-      return { type: t, length: n, data: (data.values as Int32Array).slice(data.offset, data.offset + n), ...v } as Column;
+      return { type: t, length: n, data: viewOf(data.values as Int32Array, data.offset, n), ...v } as Column;
     case DataType.VarChar:
-      return { type: t, length: n, data: Array.from({ length: n }, (_, i) => dec.decode(bytesAt(data, i))), ...v };
-    case DataType.JSON:
-      return {
-        type: t,
-        length: n,
-        data: Array.from({ length: n }, (_, i) => (valid && valid[i] === 0 ? null : (JSON.parse(dec.decode(bytesAt(data, i))) as JsonValue))),
-        ...v,
-      };
-    case DataType.Array:
+      return { type: t, length: n, data: utf8Strings(data), ...v };
+    case DataType.JSON: {
+      const text = utf8Strings(data);
+      return { type: t, length: n, data: text.map((x, i) => (valid && valid[i] === 0 ? null : (parseJson(x) as JsonValue))), ...v };
+    }
+    case DataType.Array: {
+      const text = utf8Strings(data);
       return {
         type: t,
         length: n,
         elementType: field.element_type!,
-        data: Array.from({ length: n }, (_, i) => (valid && valid[i] === 0 ? null : reviveArray(dec.decode(bytesAt(data, i)), field.element_type))),
+        data: text.map((x, i) => (valid && valid[i] === 0 ? null : reviveArray(x, field.element_type))),
         ...v,
       };
+    }
     case DataType.SparseFloatVector:
       return { type: t, length: n, data: Array.from({ length: n }, (_, i) => decodeSparse(bytesAt(data, i))) };
     case DataType.FloatVector:
@@ -224,18 +297,21 @@ export function arrowToColumn(vec: Vector, field: FieldSchema): Column {
     case DataType.Int8Vector: {
       const dim = field.dim!;
       const child = data.children[0]!;
-      const start = (child.offset + data.offset * dim);
-      return { type: t, length: n, dim, data: (child.values as Float32Array).slice(start, start + n * dim) } as Column;
+      const start = child.offset + data.offset * dim;
+      return { type: t, length: n, dim, data: viewOf(child.values as Float32Array, start, n * dim) } as Column;
     }
     case DataType.BFloat16Vector: {
       const dim = field.dim!;
-      const bytes = (data.values as Uint8Array).slice(data.offset * dim * 2, (data.offset + n) * dim * 2);
-      return { type: t, length: n, dim, data: new Uint16Array(bytes.buffer, 0, n * dim) };
+      const values = data.values as Uint8Array;
+      const at = values.byteOffset + data.offset * dim * 2;
+      // FixedSizeBinary bytes; a 2-aligned range is viewed in place, anything else copied
+      const u16 = (at & 1) === 0 ? new Uint16Array(values.buffer, at, n * dim) : new Uint16Array(values.slice(data.offset * dim * 2, (data.offset + n) * dim * 2).buffer);
+      return { type: t, length: n, dim, data: u16 };
     }
     case DataType.BinaryVector: {
       const dim = field.dim!;
       const w = dim / 8;
-      return { type: t, length: n, dim, data: (data.values as Uint8Array).slice(data.offset * w, (data.offset + n) * w) };
+      return { type: t, length: n, dim, data: viewOf(data.values as Uint8Array, data.offset * w, n * w) };
     }
     default:
       throw new VesperError('FORMAT_UNSUPPORTED', `no Arrow mapping for ${dataTypeName(t)}`);

@@ -3,9 +3,10 @@
  * all use this one codec. A file is one Arrow IPC *file* (footer included) with exactly one
  * record batch; its schema metadata carries `vesper.kind`, `vesper.version` and
  * `vesper.features` (comma-separated flags a reader must understand). docs/format/segment.md
- * is the contract.
+ * is the contract. Encoding goes through apache-arrow's file writer; its output chunks are
+ * copied once, into the file or straight into a WAL record (`encodeBatchParts`).
  */
-import { Field, Schema, Struct, Table, RecordBatch, makeData, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { AsyncByteQueue, Field, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, makeData, tableFromIPC } from 'apache-arrow';
 import { VesperError } from '../errors/index.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { Column } from '../schema/columns.ts';
@@ -25,6 +26,19 @@ export interface BatchFile {
   readonly meta: ReadonlyMap<string, string>;
 }
 
+/** The writer's output kept as the chunks it wrote (column buffers are views of the columns, not copies). */
+class ChunkQueue extends AsyncByteQueue {
+  chunks(): Uint8Array[] {
+    return this._values;
+  }
+}
+
+/** An encoded file as consecutive parts (views of the source columns among them): copy them out before the columns change. */
+export interface EncodedParts {
+  readonly parts: readonly Uint8Array[];
+  readonly byteLength: number;
+}
+
 /** Encodes columns (named by their fields) into an Arrow IPC file. */
 export function encodeBatch(
   kind: BatchKind,
@@ -33,6 +47,32 @@ export function encodeBatch(
   rowCount: number,
   meta: Readonly<Record<string, string>> = {},
 ): Uint8Array {
+  const { parts, byteLength } = encodeBatchParts(kind, fields, columns, rowCount, meta);
+  return joinParts(parts, byteLength, 0);
+}
+
+/** Copies parts into a new array of `prefix + byteLength` bytes, from offset `prefix` on. */
+export function joinParts(parts: readonly Uint8Array[], byteLength: number, prefix: number): Uint8Array {
+  const out = new Uint8Array(prefix + byteLength);
+  let at = prefix;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * encodeBatch without the final join: the same bytes as the parts in order, so a caller that
+ * frames the file (a WAL record) copies each byte once.
+ */
+export function encodeBatchParts(
+  kind: BatchKind,
+  fields: readonly FieldSchema[],
+  columns: ReadonlyMap<string, Column>,
+  rowCount: number,
+  meta: Readonly<Record<string, string>> = {},
+): EncodedParts {
   const arrowFields: Field[] = [];
   const children = [];
   for (const f of fields) {
@@ -53,11 +93,19 @@ export function encodeBatch(
   );
   const struct = makeData({ type: new Struct(arrowFields), length: rowCount, nullCount: 0, children });
   const table = new Table(schema, [new RecordBatch(schema, struct)]);
-  return tableToIPC(table, 'file');
+  const sink = new ChunkQueue();
+  // what tableToIPC(table, 'file') does, minus its join of the written chunks
+  new RecordBatchFileWriter().reset(sink).writeAll(table);
+  const parts = sink.chunks();
+  let byteLength = 0;
+  for (const p of parts) byteLength += p.byteLength;
+  return { parts, byteLength };
 }
 
 /**
- * Decodes a file written by encodeBatch. `fields` says how to read each column back.
+ * Decodes a file written by encodeBatch. `fields` says how to read each column back. Numeric
+ * and vector columns are views of `bytes` (a sealed segment's 150 MB of vectors are not
+ * copied again): the caller hands over `bytes` and does not write to them afterwards.
  * @throws FORMAT_UNSUPPORTED (newer version or unknown feature), FORMAT_CORRUPT (unreadable).
  */
 export function decodeBatch(bytes: Uint8Array, fields: readonly FieldSchema[], expectKind?: BatchKind): BatchFile {

@@ -9,7 +9,7 @@
 import { VesperError } from '../errors/index.ts';
 import type { RowBatch } from '../schema/row-batch.ts';
 import type { CollectionSchema } from '../schema/types.ts';
-import { decodeBatch, encodeBatch } from '../storage/batch-file.ts';
+import { decodeBatch, encodeBatchParts, joinParts, type EncodedParts } from '../storage/batch-file.ts';
 
 export const WAL_FORMAT = 1;
 const MAGIC = [0x56, 0x57, 0x41, 0x4c]; // "VWAL"
@@ -41,23 +41,23 @@ const dec = new TextDecoder();
 
 export function encodeWalRecord(rec: WalRecord, schema: CollectionSchema): Uint8Array {
   let header: Record<string, unknown>;
-  let body: Uint8Array;
+  let body: EncodedParts;
   if (rec.type === 'insert') {
     header = { c: rec.collectionId, p: rec.partitionId, ts: rec.ts.toString(), upsert: rec.upsert, n: rec.batch.count };
-    body = encodeBatch('wal-insert', schema.fields, rec.batch.columns, rec.batch.count);
+    body = encodeBatchParts('wal-insert', schema.fields, rec.batch.columns, rec.batch.count);
   } else {
     const pks = rec.pks.map((k) => (typeof k === 'bigint' ? { i: k.toString() } : { s: k }));
     header = { c: rec.collectionId, p: rec.partitionId, ts: rec.ts.toString(), pks };
-    body = new Uint8Array(0);
+    body = { parts: [], byteLength: 0 };
   }
   const h = enc.encode(JSON.stringify(header));
-  const out = new Uint8Array(10 + h.length + body.length);
+  // the body's parts are copied straight into the record (one copy of the column data)
+  const out = joinParts(body.parts, body.byteLength, 10 + h.length);
   out.set(MAGIC, 0);
   out[4] = WAL_FORMAT;
   out[5] = rec.type === 'insert' ? TYPE_INSERT : TYPE_DELETE;
   new DataView(out.buffer).setUint32(6, h.length, true);
   out.set(h, 10);
-  out.set(body, 10 + h.length);
   return out;
 }
 
