@@ -240,7 +240,15 @@ describe(`query workers = one engine (seed ${seed})`, () => {
         await both((db) => db.flush({ collection_names: ['r'] }));
         flushed = true;
       }
-      if (round === 5) await both((db) => db.compact({ collection_name: 'r' }));
+      if (round === 5) {
+        // compaction runs in the background: wait for it (and then for the new segment's index)
+        await Promise.all(
+          [plain, split].map(async (db) => {
+            const { compactionID } = await db.compact({ collection_name: 'r' });
+            await until('the compaction', async () => (await db.getCompactionState({ compactionID })).state === 'Completed');
+          }),
+        );
+      }
       // Same index state on both sides (HNSW answers depend on it), and the readers serving.
       await Promise.all([indexed(plain), indexed(split)]);
       if (flushed) await served(split);
