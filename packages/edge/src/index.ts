@@ -13,7 +13,7 @@ import { AccessClient } from './access/access-client.ts';
 import type { Env } from './bindings.ts';
 import type { CallOptions } from './catalog-coordinator.ts';
 import { DEFAULT_MAX_BODY_BYTES, kindOf, timeoutMs } from './limits.ts';
-import { unwrap, type Engine, type RpcResult } from './rpc.ts';
+import { reach, type Engine } from './rpc.ts';
 import { DistributedEngine } from './data/distributed-engine.ts';
 import { corsPreflight, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
 
@@ -22,18 +22,6 @@ export { ShardLeader } from './shard-leader.ts';
 export { QueryNode } from './query-node.ts';
 export { AccessControl } from './access/access-control.ts';
 export type { Env } from './bindings.ts';
-
-/** Turns a DO that was reset or evicted mid-call into a retriable SERVICE_UNAVAILABLE. */
-async function reach<T>(dbName: string, what: string, fn: () => Promise<RpcResult<T>>): Promise<T> {
-  let result: RpcResult<T>;
-  try {
-    result = await fn();
-  } catch (e) {
-    // Not an engine error (those come back as data): whether the call took effect is unknown.
-    throw new VesperError('SERVICE_UNAVAILABLE', `database ${dbName} was unavailable during ${what} (${(e as Error).message}); retry the request`);
-  }
-  return unwrap(result);
-}
 
 /**
  * The engine of one database. `first` options (the rate-limit charge) go with the first
@@ -48,8 +36,8 @@ export function databaseEngine(env: Env, dbName: string, first: CallOptions = {}
     return o;
   };
   return new DistributedEngine(env, dbName, {
-    call: (db, method, request) => reach(db, method, () => stub.call(db, method, request, options())),
-    begin: (db, collection, opts) => reach(db, 'begin', () => stub.begin(db, collection, { ...options(), ...opts })),
+    call: (db, method, request) => reach(`database ${db} during ${method}`, () => stub.call(db, method, request, options())),
+    begin: (db, collection, opts) => reach(`database ${db}`, () => stub.begin(db, collection, { ...options(), ...opts })),
   });
 }
 

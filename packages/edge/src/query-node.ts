@@ -10,12 +10,9 @@ import { DurableObject } from 'cloudflare:workers';
 import { getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import {
   SealedReplica,
-  countRows,
-  prepareQuery,
-  prepareSearch,
-  queryPartial,
-  querySpec,
-  searchPartial,
+  countShare,
+  queryShare,
+  searchShare,
   type CollectionInfo,
   type PartialRow,
   type PartialSearch,
@@ -42,25 +39,19 @@ export class QueryNode extends DurableObject<Env> {
 
   search(db: string, info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<RpcResult<PartialSearch>> {
     return asResult(async () => {
-      const r = await this.synced(db, info, a);
-      const prep = prepareSearch(info, request);
-      return searchPartial(r.segments(prep.parts), ts, prep.spec, prep.output);
+      return searchShare(await this.synced(db, info, a), info, request, ts);
     });
   }
 
   query(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<PartialRow[]>> {
     return asResult(async () => {
-      const r = await this.synced(db, info, a);
-      const prep = prepareQuery(info, request);
-      return queryPartial(r.segments(prep.parts), ts, querySpec(prep));
+      return queryShare(await this.synced(db, info, a), info, request, ts);
     });
   }
 
   count(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<number>> {
     return asResult(async () => {
-      const r = await this.synced(db, info, a);
-      const prep = prepareQuery(info, request);
-      return countRows(r.segments(prep.parts), ts, prep.filter);
+      return countShare(await this.synced(db, info, a), info, request, ts);
     });
   }
 

@@ -27,3 +27,19 @@ export interface Engine {
   /** @throws VesperError with the engine's Milvus code. */
   call(method: string, request: Record<string, unknown>): Promise<unknown>;
 }
+
+/**
+ * Calls another Durable Object and unwraps its result. A throw (rather than an error returned
+ * as data) means the DO was reset, evicted or overloaded mid-call: whether the call took
+ * effect is unknown, so it becomes a retriable SERVICE_UNAVAILABLE naming `what`.
+ */
+export async function reach<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
+  let result: RpcResult<T>;
+  try {
+    // DO RPC's stub types lose precision on these plain-data results; the shape is ours.
+    result = (await fn()) as RpcResult<T>;
+  } catch (e) {
+    throw new VesperError('SERVICE_UNAVAILABLE', `${what} was unavailable (${(e as Error).message}); retry the request`);
+  }
+  return unwrap(result);
+}

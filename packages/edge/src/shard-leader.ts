@@ -45,7 +45,7 @@ import {
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
-import { asResult, unwrap, type RpcResult } from './rpc.ts';
+import { asResult, reach, type RpcResult } from './rpc.ts';
 import { queryNodeName, type ReadAt, type ShardStats, type Target, type WriteOp, type WriteResult } from './data/types.ts';
 import type { QueryNode } from './query-node.ts';
 
@@ -87,18 +87,6 @@ export function bytesPerRow(info: CollectionInfo): number {
   return n;
 }
 
-/** Calls a node; a DO that was reset or evicted mid-call becomes SERVICE_UNAVAILABLE (retriable). */
-export async function callNode<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
-  let result: RpcResult<T>;
-  try {
-    // DO RPC's stub types lose precision on these plain-data results; the shape is ours.
-    result = (await fn()) as RpcResult<T>;
-  } catch (e) {
-    throw new VesperError('SERVICE_UNAVAILABLE', `${what} was unavailable (${(e as Error).message}); retry the request`);
-  }
-  return unwrap(result);
-}
-
 export class ShardLeader extends DurableObject<Env> {
   private mgr: Promise<SegmentManager> | undefined;
   private opened: { db: string; collectionId: number; shard: number } | undefined;
@@ -130,7 +118,7 @@ export class ShardLeader extends DurableObject<Env> {
     this.mgr ??= (async () => {
       if (!kernelsReady()) await initKernels(kernelsModule);
       const coord = this.coordinator(t.db);
-      this.lastTs = await callNode<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
+      this.lastTs = await reach<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
       const storage = {
         meta: new DoSqlMetaStore(this.ctx.storage),
         wal: new DoSqlWal(this.ctx.storage),
@@ -138,13 +126,13 @@ export class ShardLeader extends DurableObject<Env> {
       };
       const tso = {
         next: async () => {
-          const ts = await callNode<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
+          const ts = await reach<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
           if (ts > this.lastTs) this.lastTs = ts;
           return ts;
         },
         current: () => this.lastTs,
       };
-      const ids = { alloc: () => callNode<number>('the catalog coordinator', () => coord.allocIds(t.db, 1)) };
+      const ids = { alloc: () => reach<number>('the catalog coordinator', () => coord.allocIds(t.db, 1)) };
       const m = await SegmentManager.open(
         {
           storage,
@@ -234,10 +222,10 @@ export class ShardLeader extends DurableObject<Env> {
     return Promise.all(
       shares.map(async (share, k) => {
         try {
-          return await callNode<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
+          return await reach<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
         } catch (e) {
           if (!VesperError.is(e, 'SERVICE_UNAVAILABLE')) throw e;
-          return callNode<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
+          return reach<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
         }
       }),
     );

@@ -16,12 +16,9 @@
 import { VesperError, getIndexFactory, initKernels, kernelsReady, type ObjectStore } from '@vesper/core';
 import {
   SealedReplica,
-  countRows,
-  prepareQuery,
-  prepareSearch,
-  queryPartial,
-  querySpec,
-  searchPartial,
+  countShare,
+  queryShare,
+  searchShare,
   type CollectionInfo,
   type QueryRequestBody,
   type SearchRequestBody,
@@ -107,20 +104,11 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
     },
     sync: ([id, info, share]) => withShare(id as number, info as InfoRef, share as ShareRef, () => undefined),
     search: ([id, info, share, request, ts]) =>
-      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => {
-        const prep = prepareSearch(ci, request as SearchRequestBody);
-        return searchPartial(h.replica.segments(prep.parts), ts as bigint, prep.spec, prep.output);
-      }),
+      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => searchShare(h.replica, ci, request as SearchRequestBody, ts as bigint)),
     query: ([id, info, share, request, ts]) =>
-      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => {
-        const prep = prepareQuery(ci, request as QueryRequestBody);
-        return queryPartial(h.replica.segments(prep.parts), ts as bigint, querySpec(prep));
-      }),
+      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => queryShare(h.replica, ci, request as QueryRequestBody, ts as bigint)),
     count: ([id, info, share, request, ts]) =>
-      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => {
-        const prep = prepareQuery(ci, request as QueryRequestBody);
-        return countRows(h.replica.segments(prep.parts), ts as bigint, prep.filter);
-      }),
+      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => countShare(h.replica, ci, request as QueryRequestBody, ts as bigint)),
     async drop([id]) {
       const h = held.get(id as number);
       if (h === undefined) return undefined;

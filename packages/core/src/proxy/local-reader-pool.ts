@@ -12,6 +12,26 @@ import { queryPartial, searchPartial, type PartialRow, type PartialSearch } from
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type ReaderPool, type SearchRequestBody } from './prepared.ts';
 
+/**
+ * A reader's answer for its share (the replica synced to it): the request re-prepared against
+ * `info`, read at the writer's `ts`. Every reader — in this thread, a query worker, a QueryNode
+ * DO — answers through these three.
+ */
+export function searchShare(replica: SealedReplica, info: CollectionInfo, request: SearchRequestBody, ts: bigint): PartialSearch {
+  const prep = prepareSearch(info, request);
+  return searchPartial(replica.segments(prep.parts), ts, prep.spec, prep.output);
+}
+
+export function queryShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): PartialRow[] {
+  const prep = prepareQuery(info, request);
+  return queryPartial(replica.segments(prep.parts), ts, querySpec(prep));
+}
+
+export function countShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): number {
+  const prep = prepareQuery(info, request);
+  return countRows(replica.segments(prep.parts), ts, prep.filter);
+}
+
 export class LocalReaderPool implements ReaderPool {
   private readonly replicas = new Map<number, SealedReplica[]>();
 
@@ -43,29 +63,15 @@ export class LocalReaderPool implements ReaderPool {
   }
 
   async search(info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<PartialSearch[]> {
-    const reps = await this.synced(info, a);
-    return reps.map((r) => {
-      const prep = prepareSearch(info, request);
-      return searchPartial(r.segments(prep.parts), ts, prep.spec, prep.output);
-    });
+    return (await this.synced(info, a)).map((r) => searchShare(r, info, request, ts));
   }
 
   async query(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<PartialRow[][]> {
-    const reps = await this.synced(info, a);
-    return reps.map((r) => {
-      const prep = prepareQuery(info, request);
-      return queryPartial(r.segments(prep.parts), ts, querySpec(prep));
-    });
+    return (await this.synced(info, a)).map((r) => queryShare(r, info, request, ts));
   }
 
   async count(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<number> {
-    const reps = await this.synced(info, a);
-    let n = 0;
-    for (const r of reps) {
-      const prep = prepareQuery(info, request);
-      n += countRows(r.segments(prep.parts), ts, prep.filter);
-    }
-    return n;
+    return (await this.synced(info, a)).reduce((n, r) => n + countShare(r, info, request, ts), 0);
   }
 
   /** Segments and rows the readers hold now, over every collection. */

@@ -45,7 +45,7 @@ import {
 import type { Env } from '../bindings.ts';
 import type { BeginOptions } from '../catalog-coordinator.ts';
 import type { Engine } from '../rpc.ts';
-import { callNode } from '../shard-leader.ts';
+import { reach } from '../rpc.ts';
 import { leaderName, type Begun, type ReadAt, type ShardStats, type Target, type WriteResult } from './types.ts';
 
 /** What the engine needs of the coordinator: its ProxyNode calls and `begin` (errors thrown). */
@@ -113,6 +113,12 @@ export class DistributedEngine implements Engine {
     return Array.from({ length: info.shardsNum }, (_, i) => i);
   }
 
+  /** Calls every shard's leader, in parallel. */
+  private eachShard<T>(info: CollectionInfo, call: (leader: ReturnType<DistributedEngine['leader']>, t: Target, shard: number) => Promise<unknown>): Promise<T[]> {
+    const t = this.target(info);
+    return Promise.all(this.shards(info).map((s) => reach<T>(`shard ${s} of ${info.name}`, () => call(this.leader(info, s), t, s))));
+  }
+
   private begin(req: Req, options: BeginOptions = {}): Promise<Begun> {
     const name = req['collection_name'];
     if (typeof name !== 'string' || name === '') throw new VesperError('PARAMETER_MISSING', 'collection_name is required');
@@ -154,7 +160,7 @@ export class DistributedEngine implements Engine {
     const t = this.target(info);
     const results = await settleAll(
       routeBatch(info, batch, partitionId).map((r) =>
-        callNode<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
+        reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
       ),
     );
     const n = String(pks.length);
@@ -187,7 +193,7 @@ export class DistributedEngine implements Engine {
     const filterReq = { filter: req['filter'], expr: req['expr'], filter_params: req['filter_params'], exprParams: req['exprParams'] };
     const results = await settleAll(
       byShard.map(([shard, pks]) =>
-        callNode<WriteResult>(`shard ${shard} of ${info.name}`, () =>
+        reach<WriteResult>(`shard ${shard} of ${info.name}`, () =>
           this.leader(info, shard).write(t, shard, pks ? { kind: 'delete', partitionId, pks } : { kind: 'deleteWhere', partitionId, request: filterReq }),
         ),
       ),
@@ -208,8 +214,7 @@ export class DistributedEngine implements Engine {
 
   /** One search on every shard: per shard its top offset + limit (merged across its nodes). */
   private async searchShards(info: CollectionInfo, request: SearchRequestBody, at: (shard: number) => ReadAt): Promise<{ ts: bigint; hits: PartialHit[][] }[]> {
-    const t = this.target(info);
-    return Promise.all(this.shards(info).map((s) => callNode<{ ts: bigint; hits: PartialHit[][] }>(`shard ${s} of ${info.name}`, () => this.leader(info, s).search(t, s, request, at(s)))));
+    return this.eachShard<{ ts: bigint; hits: PartialHit[][] }>(info, (l, t, s) => l.search(t, s, request, at(s)));
   }
 
   private async search(req: Req) {
@@ -267,15 +272,14 @@ export class DistributedEngine implements Engine {
     // A get by keys only asks the shards that can hold them.
     const keys = prep.filter?.primaryKeys;
     const shards = keys ? [...routeKeys(b.info, [...keys]).keys()] : this.shards(b.info);
-    const parts = await Promise.all(shards.map((s) => callNode<{ ts: bigint; rows: PartialRow[]; count: number }>(`shard ${s} of ${b.info.name}`, () => this.leader(b.info, s).query(t, s, req, at))));
+    const parts = await Promise.all(shards.map((s) => reach<{ ts: bigint; rows: PartialRow[]; count: number }>(`shard ${s} of ${b.info.name}`, () => this.leader(b.info, s).query(t, s, req, at))));
     const ts = maxTs(parts.map((p) => p.ts)).toString();
     if (prep.count) return { status: SUCCESS, data: [{ 'count(*)': parts.reduce((n, p) => n + p.count, 0) }], session_ts: ts };
     return { status: SUCCESS, data: mergeQuery(parts.map((p) => p.rows), prep.offset, prep.limit).map(renderRow), session_ts: ts };
   }
 
   private async stats(info: CollectionInfo, partitions?: number[]): Promise<ShardStats[]> {
-    const t = this.target(info);
-    return Promise.all(this.shards(info).map((s) => callNode<ShardStats>(`shard ${s} of ${info.name}`, () => this.leader(info, s).stats(t, s, partitions))));
+    return this.eachShard<ShardStats>(info, (l, t, s) => l.stats(t, s, partitions));
   }
 
   private async flush(req: Req) {
@@ -284,8 +288,7 @@ export class DistributedEngine implements Engine {
     const segs: Record<string, { data: string[] }> = {};
     for (const name of names) {
       const { info } = await this.begin({ collection_name: name });
-      const t = this.target(info);
-      const ids = await Promise.all(this.shards(info).map((s) => callNode<number[]>(`shard ${s} of ${info.name}`, () => this.leader(info, s).flush(t, s))));
+      const ids = await this.eachShard<number[]>(info, (l, t, s) => l.flush(t, s));
       segs[String(name)] = { data: ids.flat().map(String) };
     }
     const now = String(Date.now());
@@ -324,8 +327,7 @@ export class DistributedEngine implements Engine {
 
   private async compact(req: Req) {
     const { info } = await this.begin(req);
-    const t = this.target(info);
-    await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).compact(t, s))));
+    await this.eachShard(info, (l, t, s) => l.compact(t, s));
     // The coordinator records the job (its own manager holds no segment, so the job it runs
     // finds nothing); the leaders compacted their shards above, before answering.
     return this.coordinator.call(this.db, 'compact', req);
@@ -341,16 +343,14 @@ export class DistributedEngine implements Engine {
       throw e;
     }
     const out = await this.coordinator.call(this.db, 'dropCollection', req);
-    const t = this.target(info);
-    await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).close(t, s, true))));
+    await this.eachShard(info, (l, t, s) => l.close(t, s, true));
     return out;
   }
 
   private async release(method: string, req: Req) {
     const out = await this.coordinator.call(this.db, method, req);
     const { info } = await this.begin(req);
-    const t = this.target(info);
-    await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).close(t, s, false))));
+    await this.eachShard(info, (l, t, s) => l.close(t, s, false));
     return out;
   }
 
@@ -361,8 +361,7 @@ export class DistributedEngine implements Engine {
     if (REFRESH_AFTER.has(method) && !movedTo) {
       const name = method === 'renameCollection' ? req['new_collection_name'] : req['collection_name'];
       const { info } = await this.begin({ collection_name: name });
-      const t = this.target(info);
-      await Promise.all(this.shards(info).map((s) => callNode(`shard ${s} of ${info.name}`, () => this.leader(info, s).refresh(t, s))));
+      await this.eachShard(info, (l, t, s) => l.refresh(t, s));
     }
     return out;
   }
