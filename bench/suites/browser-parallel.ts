@@ -18,14 +18,10 @@
  * `npx tsx bench/index.ts browser-parallel [--rows=N] [--workers=0,1,2,4] [--passes=2] [--rebuild]`
  */
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { benchPagePlugin } from '../lib/bench-page.ts';
+import { CHROMIUM, benchPagePlugin, openBenchBrowser } from '../lib/bench-page.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** A fixed port keeps the page's origin, and with it the persisted OPFS collection, across runs. */
 const PORT = 5391;
@@ -139,29 +135,19 @@ export default async function browserParallelBench(argv: string[]): Promise<stri
   const loadAtStart = loadavg()[0]!;
   const sequential = 300;
   const total = 1_000;
-  const { chromium } = await import('playwright');
-  const { createServer } = await import('vite');
-  const server = await createServer({
+  const browser = await openBenchBrowser({
+    label: 'browser-parallel',
+    plugin: benchPagePlugin('vesper-bench-parallel', '/parallel.html', 'vesper parallel bench', PAGE_MODULE),
+    port: PORT,
+    profile: 'vesper-bench-parallel-profile',
+    rebuild: argv.includes('--rebuild'),
     root,
-    configFile: false,
-    logLevel: 'error',
-    plugins: [benchPagePlugin('vesper-bench-parallel', '/parallel.html', 'vesper parallel bench', PAGE_MODULE)],
-    server: { host: '127.0.0.1', port: PORT, strictPort: false, hmr: false },
-    optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
-    worker: { format: 'es' },
   });
-  const profile = join(tmpdir(), 'vesper-bench-parallel-profile');
-  if (argv.includes('--rebuild')) await rm(profile, { recursive: true, force: true });
-  let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+  const { context, port } = browser;
   try {
-    await server.listen();
-    const addr = server.httpServer?.address();
-    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-    if (port !== PORT) console.error(`[bench] browser-parallel: port ${PORT} is taken, serving on ${port} (the collection is rebuilt: another origin)`);
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
     type Bench = Record<string, (...a: number[]) => Promise<unknown>>;
     const run = async <T>(name: string, ...args: number[]): Promise<T> => {
-      const page = await context!.newPage();
+      const page = await context.newPage();
       page.setDefaultTimeout(0);
       await page.goto(`http://127.0.0.1:${port}/parallel.html`);
       await page.waitForFunction(() => (globalThis as unknown as { bench?: unknown }).bench !== undefined, undefined, { timeout: 120_000 });
@@ -202,7 +188,6 @@ export default async function browserParallelBench(argv: string[]): Promise<stri
     ];
     return lines.join('\n');
   } finally {
-    await context?.close();
-    await server.close();
+    await browser.close();
   }
 }

@@ -25,10 +25,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
-import { benchPagePlugin } from '../lib/bench-page.ts';
+import { CHROMIUM, benchPagePlugin, openBenchBrowser } from '../lib/bench-page.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /**
  * The page's port. OPFS and IndexedDB belong to an origin (scheme, host AND port): a random
@@ -208,29 +206,19 @@ export default async function browserBench(argv: string[]): Promise<string> {
   const insertRows = num('insert-rows', 51_000);
   const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const parts = new Set(onlyArg === undefined ? ['insert', 'engine', 'cold', 'overhead', 'bundle'] : onlyArg.split(','));
-  const { chromium } = await import('playwright');
-  const { createServer } = await import('vite');
-  const server = await createServer({
+  const browser = await openBenchBrowser({
+    label: 'browser',
+    plugin: benchPagePlugin('vesper-bench', '/bench.html', 'vesper bench', PAGE_MODULE),
+    port: PORT,
+    profile: 'vesper-bench-chromium-profile',
+    rebuild: argv.includes('--rebuild'),
     root,
-    configFile: false,
-    logLevel: 'error',
-    plugins: [benchPagePlugin('vesper-bench', '/bench.html', 'vesper bench', PAGE_MODULE)],
-    server: { host: '127.0.0.1', port: PORT, strictPort: false, hmr: false },
-    optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
-    worker: { format: 'es' },
   });
-  const profile = join(tmpdir(), 'vesper-bench-chromium-profile');
-  if (argv.includes('--rebuild')) await rm(profile, { recursive: true, force: true });
-  let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+  const { context, port } = browser;
   try {
-    await server.listen();
-    const addr = server.httpServer?.address();
-    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-    if (port !== PORT) console.error(`[bench] browser: port ${PORT} is taken, serving on ${port} (a new origin: the cold-open collection is rebuilt)`);
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
     type Bench = Record<string, (...a: number[]) => Promise<unknown>>;
     const fresh = async () => {
-      const page = await context!.newPage();
+      const page = await context.newPage();
       page.setDefaultTimeout(0);
       await page.goto(`http://127.0.0.1:${port}/bench.html`);
       await page.waitForFunction(() => (globalThis as unknown as { bench?: unknown }).bench !== undefined, undefined, { timeout: 120_000 });
@@ -280,7 +268,6 @@ export default async function browserBench(argv: string[]): Promise<string> {
     ];
     return lines.join('\n');
   } finally {
-    await context?.close();
-    await server.close();
+    await browser.close();
   }
 }
