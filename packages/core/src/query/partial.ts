@@ -16,7 +16,7 @@ import type { PkValue, Segment } from '../segments/segment.ts';
 import { materializeRow, type OutputPlan } from './output.ts';
 import { searchSegments, type GroupBy, type SearchSpec } from './search-executor.ts';
 import { keyOf } from './top-k.ts';
-import { comparePk, queryPartialRows, type QuerySpec } from './query-executor.ts';
+import { comparePk, queryPartialRows } from './query-executor.ts';
 
 export interface PartialHit {
   readonly pk: PkValue;
@@ -96,10 +96,8 @@ export interface PartialRow {
   readonly row: Record<string, unknown>;
 }
 
-/** One holder's share of a query: its first offset + limit rows by primary key. */
-export function queryPartial(segments: readonly Segment[], ts: bigint, spec: QuerySpec): PartialRow[] {
-  return queryPartialRows(segments, ts, spec);
-}
+/** One holder's share of a query: its first offset + limit rows by primary key (offset not applied). */
+export { queryPartialRows as queryPartial };
 
 /** Combines query partials: one row per key (the newest), ordered by key, offset and limit applied. */
 export function mergeQuery(parts: readonly (readonly PartialRow[])[], offset: number, limit: number | undefined): Record<string, unknown>[] {

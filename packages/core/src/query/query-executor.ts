@@ -7,6 +7,7 @@
 import type { Segment, PkValue } from '../segments/segment.ts';
 import { allowedRows, type RowFilter } from './search-executor.ts';
 import { materializeRow, type OutputPlan } from './output.ts';
+import type { PartialRow } from './partial.ts';
 
 export interface QuerySpec {
   readonly filter?: RowFilter;
@@ -50,7 +51,7 @@ export function queryRows(segments: readonly Segment[], ts: bigint, spec: QueryS
 }
 
 /** Like queryRows, but the first offset + limit rows with their keys and write timestamps (offset not applied). */
-export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec: QuerySpec): { pk: PkValue; ts: bigint; row: Record<string, unknown> }[] {
+export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec: QuerySpec): PartialRow[] {
   const found = collect(segments, ts, spec.filter);
   const keys = [...found.keys()].sort(comparePk);
   const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
