@@ -11,10 +11,13 @@ import { getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import {
   SealedReplica,
   countShare,
+  keysShare,
   queryShare,
   searchShare,
   type CollectionInfo,
+  type FilterRequest,
   type PartialRow,
+  type PkValue,
   type PartialSearch,
   type QueryRequestBody,
   type ReplicaAssignment,
@@ -52,6 +55,13 @@ export class QueryNode extends DurableObject<Env> {
   count(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<number>> {
     return asResult(async () => {
       return countShare(await this.synced(db, info, a), info, request, ts);
+    });
+  }
+
+  /** Primary keys a delete's filter matches in this node's share (the leader's delete by filter). */
+  keys(db: string, info: CollectionInfo, a: ReplicaAssignment, request: FilterRequest, ts: bigint, partitionId: number): Promise<RpcResult<PkValue[]>> {
+    return asResult(async () => {
+      return keysShare(await this.synced(db, info, a), info, request, ts, partitionId);
     });
   }
 

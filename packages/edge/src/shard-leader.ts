@@ -10,11 +10,13 @@
  * - Reads: the leader searches its growing segments and fans the sealed ones out to its
  *   QueryNodes — as many as the sealed data needs at `VESPER_QUERY_NODE_MAX_BYTES` each —
  *   sending each its share and the deletes not yet in a delete log, then merges.
- * The leader keeps its shard's sealed segments in memory too (deletes find their rows, index
- * builds and compaction read them); docs/capacity.md has the memory model.
+ * The leader holds its sealed segments hollow — primary keys, timestamps and deletes, ~24 bytes
+ * a row — so deletes and upserts find their rows without the data; index builds and compaction
+ * read one segment's columns at a time from R2, and a delete by filter asks the query nodes
+ * for the keys it matches. docs/capacity.md has the memory model.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { VesperError, getIndexFactory, initKernels, kernelsReady, DataType, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
+import { VesperError, getIndexFactory, initKernels, kernelsReady, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
 import {
   SegmentManager,
   attachMaintenance,
@@ -28,6 +30,7 @@ import {
   queryPartial,
   querySpec,
   countRows,
+  estimatedRowBytes,
   requestFilter,
   scheduleIndexBuilds,
   searchPartial,
@@ -54,38 +57,6 @@ export const QUERY_NODE_MAX_BYTES = 48 * 1024 * 1024;
 const MAX_QUERY_NODES = 64;
 /** Growing bytes at which a shard leader seals. */
 export const LEADER_SEAL_BYTES = 24 * 1024 * 1024;
-
-/** Estimated in-memory bytes per row of a schema (vectors dominate). */
-export function bytesPerRow(info: CollectionInfo): number {
-  let n = 16;
-  for (const f of info.schema.fields) {
-    const dim = Number(f.dim ?? 0);
-    switch (f.data_type) {
-      case DataType.FloatVector:
-        n += dim * 4;
-        break;
-      case DataType.Float16Vector:
-      case DataType.BFloat16Vector:
-        n += dim * 2;
-        break;
-      case DataType.BinaryVector:
-        n += dim / 8;
-        break;
-      case DataType.Int8Vector:
-        n += dim;
-        break;
-      case DataType.VarChar:
-      case DataType.JSON:
-      case DataType.SparseFloatVector:
-      case DataType.Array:
-        n += 48;
-        break;
-      default:
-        n += 8;
-    }
-  }
-  return n;
-}
 
 export class ShardLeader extends DurableObject<Env> {
   private mgr: Promise<SegmentManager> | undefined;
@@ -141,6 +112,8 @@ export class ShardLeader extends DurableObject<Env> {
           policy: this.policy(),
           indexFactory: getIndexFactory,
           ownedShards: [shard],
+          // sealed rows live on the query nodes; the leader keeps their keys for deletes and upserts
+          hollowSealed: true,
           onBackgroundError: (e) => console.error(`vesper shard leader ${t.db}/c${t.info.id}/s${shard}: background work failed`, e),
         },
         t.info,
@@ -167,7 +140,10 @@ export class ShardLeader extends DurableObject<Env> {
     if (sig === this.indexSig) return;
     this.indexSig = sig;
     const fields = new Set(info.indexes.map((i) => i.fieldName));
+    const live = new Set(info.indexes.map((i) => i.indexId));
     for (const seg of m.sealed) {
+      // a hollow segment's indexes are its record's (the query nodes open them)
+      if (seg.hollow && seg.record.indexes.some((i) => !live.has(i.indexId))) seg.record = { ...seg.record, indexes: seg.record.indexes.filter((i) => live.has(i.indexId)) };
       for (const [field, idx] of seg.indexes) {
         if (!fields.has(field)) {
           idx.dispose?.();
@@ -193,9 +169,13 @@ export class ShardLeader extends DurableObject<Env> {
         if (!filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
         if (filter.primaryKeys) pks = filter.primaryKeys;
         else {
+          // the rows are found where they are held: growing here, sealed on the query nodes
           const at = await m.deps.tso.next();
           await m.waitApplied(at);
-          pks = queryKeys(m.segments(op.partitionId >= 0 ? new Set([op.partitionId]) : undefined), at, filter);
+          const growing = m.segments(op.partitionId >= 0 ? new Set([op.partitionId]) : undefined).filter((x) => !x.sealed);
+          const shares = this.placement(m, writerAssignment(m));
+          const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info, share, op.request, at, op.partitionId));
+          pks = [...new Set([...queryKeys(growing, at, filter), ...theirs.flat()])];
         }
       }
       if (pks.length === 0) return { ts: this.lastTs, pks };
@@ -208,7 +188,7 @@ export class ShardLeader extends DurableObject<Env> {
   private placement(m: SegmentManager, a: ReplicaAssignment): ReplicaAssignment[] {
     if (a.records.length === 0) return [];
     const cap = Number(this.env.VESPER_QUERY_NODE_MAX_BYTES) > 0 ? Number(this.env.VESPER_QUERY_NODE_MAX_BYTES) : QUERY_NODE_MAX_BYTES;
-    const bytes = a.records.reduce((n, r) => n + r.rows, 0) * bytesPerRow(m.info);
+    const bytes = a.records.reduce((n, r) => n + r.rows, 0) * estimatedRowBytes(m.info.schema);
     const k = Math.min(MAX_QUERY_NODES, a.records.length, Math.max(1, Math.ceil(bytes / cap)));
     return splitAssignment(a, k);
   }
@@ -295,6 +275,7 @@ export class ShardLeader extends DurableObject<Env> {
         indexedRows,
         segmentIds: m.sealed.map((s) => s.id),
         queryNodes: this.placement(m, writerAssignment(m)).length,
+        sealedColumnsHeld: m.sealed.reduce((n, s) => n + s.columns().size, 0),
       };
     });
   }

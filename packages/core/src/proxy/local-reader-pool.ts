@@ -7,7 +7,9 @@
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
-import { countRows } from '../query/query-executor.ts';
+import { countRows, queryKeys } from '../query/query-executor.ts';
+import type { PkValue } from '../segments/segment.ts';
+import { requestFilter, type FilterRequest } from './filter.ts';
 import { queryPartial, searchPartial, type PartialRow, type PartialSearch } from '../query/partial.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type ReaderPool, type SearchRequestBody } from './prepared.ts';
@@ -15,7 +17,7 @@ import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type Rea
 /**
  * A reader's answer for its share (the replica synced to it): the request re-prepared against
  * `info`, read at the writer's `ts`. Every reader — in this thread, a query worker, a QueryNode
- * DO — answers through these three.
+ * DO — answers through these.
  */
 export function searchShare(replica: SealedReplica, info: CollectionInfo, request: SearchRequestBody, ts: bigint): PartialSearch {
   const prep = prepareSearch(info, request);
@@ -30,6 +32,15 @@ export function queryShare(replica: SealedReplica, info: CollectionInfo, request
 export function countShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): number {
   const prep = prepareQuery(info, request);
   return countRows(replica.segments(prep.parts), ts, prep.filter);
+}
+
+/**
+ * Primary keys of the share's rows a delete's filter matches at ts, in one partition (or all
+ * when partitionId < 0): a hollow writer's delete-by-filter asks its readers for these.
+ */
+export function keysShare(replica: SealedReplica, info: CollectionInfo, request: FilterRequest, ts: bigint, partitionId: number): PkValue[] {
+  const filter = requestFilter(info.schema, request);
+  return queryKeys(replica.segments(partitionId >= 0 ? new Set([partitionId]) : undefined), ts, filter);
 }
 
 export class LocalReaderPool implements ReaderPool {

@@ -3,10 +3,17 @@
  * index files (Milvus's sealed segment). Deletes still arrive (they only hide rows); vector
  * indexes are attached once built. Until a field's index is ready the segment is searched by
  * exact scan, so sealing never waits for an index.
+ *
+ * A hollow segment (`hollow()`) keeps only what a writer needs to apply writes: the primary
+ * keys, row and delete timestamps, and the manifest record. Its other columns and its indexes
+ * stay in the object store; readers (SealedReplica) serve it, and maintenance reads its columns
+ * from the insert log when it needs them (segment-maintenance.ts).
  */
 import type { Column } from '../schema/columns.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import type { ScalarIndex } from '../expr/index.ts';
+import type { FieldSchema } from '../schema/types.ts';
+import { concatColumns } from '../schema/column-ops.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { Segment } from './segment.ts';
 
@@ -16,24 +23,38 @@ export class SealedSegment extends Segment {
   /** Scalar indexes by field; the filter planner asks for them through `scalarIndex`. */
   readonly scalarIndexes = new Map<string, ScalarIndex>();
 
+  /** Whether only the primary keys are held (see the header). */
+  readonly hollow: boolean;
+
   constructor(
     public record: SegmentRecord,
     private readonly cols: ReadonlyMap<string, Column>,
     readonly pkField: string,
     rowTs: BigInt64Array,
+    hollow = false,
   ) {
     super(record.id, record.partitionId, record.shard, rowTs.length);
+    this.hollow = hollow;
     // the pk index is built on first use (a delete, a key lookup): searching never needs it
     this.addRows(rowTs, 0, rowTs.length);
   }
 
-  /** Takes over a growing segment's state (columns, timestamps, deletes) without copying rows. */
+  /** Takes over a segment's state (columns, timestamps, deletes) without copying rows. */
   static fromGrowing(record: SegmentRecord, cols: ReadonlyMap<string, Column>, pkField: string, src: Segment): SealedSegment {
     const s = new SealedSegment(record, cols, pkField, src.timestamps());
-    for (let r = 0; r < src.rowCount; r++) {
-      const d = src.deleteTimestamp(r);
-      if (d !== 0n) s.applyDelete(s.pkAt(r), d, false);
-    }
+    s.copyDeletes(src);
+    s.pendingDeletes = src.pendingDeletes;
+    return s;
+  }
+
+  /**
+   * A hollow copy of a segment (the same record, rows, timestamps, deletes and pending
+   * deletes): the primary-key column is copied, so the source's other columns can be freed.
+   */
+  static hollowOf(src: Segment & { record: SegmentRecord }, pk: FieldSchema): SealedSegment {
+    const keys = concatColumns([src.column(pk.name)!], pk);
+    const s = new SealedSegment(src.record, new Map([[pk.name, keys]]), pk.name, src.timestamps(), true);
+    s.copyDeletes(src);
     s.pendingDeletes = src.pendingDeletes;
     return s;
   }
@@ -46,9 +67,12 @@ export class SealedSegment extends Segment {
     return this.scalarIndexes.get(field);
   }
 
-  /** Whether the segment has the named field's index (vector or scalar) ready. */
+  /**
+   * Whether the segment has the named field's index (vector or scalar) ready: opened here, or
+   * for a hollow segment, committed to its record (readers open it).
+   */
   hasIndex(field: string): boolean {
-    return this.indexes.has(field) || this.scalarIndexes.has(field);
+    return this.indexes.has(field) || this.scalarIndexes.has(field) || (this.hollow && this.record.indexes.some((i) => i.field === field));
   }
 
   columns(): ReadonlyMap<string, Column> {

@@ -6,6 +6,7 @@
 import { VesperError } from '../errors/index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
 import type { CollectionSchema } from '../schema/types.ts';
+import type { Column } from '../schema/columns.ts';
 import { primaryField } from '../schema/types.ts';
 import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
@@ -19,6 +20,8 @@ export interface SegmentSource {
   readonly schema: CollectionSchema;
   /** Vector index implementations by Milvus index type (none: searched exactly). */
   readonly indexFactory?: ((indexType: string) => VectorIndexFactory) | undefined;
+  /** Load hollow segments: primary keys, timestamps and deletes only, no index files (sealed-segment.ts). */
+  readonly keysOnly?: boolean | undefined;
 }
 
 export function isScalarIndexType(t: string): boolean {
@@ -36,16 +39,29 @@ export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord):
   const [bytes, deltas, indexFiles] = await Promise.all([
     src.objects.get(rec.insertLog),
     fetchDeltaLogs(src, rec.id, rec.deltaLogs),
-    fetchIndexFiles(src, rec.indexes),
+    src.keysOnly ? [] : fetchIndexFiles(src, rec.indexes),
   ]);
   if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
-  const file = decodeBatch(bytes, [TS_FIELD, ...src.schema.fields], 'insert');
+  const file = decodeBatch(bytes, src.keysOnly ? [TS_FIELD, pk] : [TS_FIELD, ...src.schema.fields], 'insert');
   const ts = file.columns.get(TS_FIELD.name)!.data as BigInt64Array;
   file.columns.delete(TS_FIELD.name);
-  const seg = new SealedSegment(rec, file.columns, pk.name, ts);
+  let seg = new SealedSegment(rec, file.columns, pk.name, ts);
+  // a hollow segment copies its keys, so the insert log's bytes are not kept alive
+  if (src.keysOnly) seg = SealedSegment.hollowOf(seg, pk);
   for (const delta of deltas) for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
-  await openIndexes(src, seg, rec.indexes, indexFiles);
+  if (!src.keysOnly) await openIndexes(src, seg, rec.indexes, indexFiles);
   return seg;
+}
+
+/**
+ * Reads some columns of a sealed segment's insert log (for a hollow segment's index build or
+ * compaction). The columns are views of the file's bytes, which live as long as they do.
+ */
+export async function loadColumns(src: SegmentSource, rec: SegmentRecord, fields: readonly string[]): Promise<Map<string, Column>> {
+  const bytes = await src.objects.get(rec.insertLog);
+  if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
+  const want = src.schema.fields.filter((f) => fields.includes(f.name));
+  return decodeBatch(bytes, want, 'insert').columns;
 }
 
 /** How many segments `loadSealedSegments` reads at once (bounded: each holds its files in memory until opened). */
@@ -123,6 +139,10 @@ export async function loadIndexes(src: SegmentSource, seg: SealedSegment, record
 export async function refreshSegment(src: SegmentSource, seg: SealedSegment, rec: SegmentRecord, dropUnlisted = false): Promise<void> {
   const knownDeltas = new Set(seg.record.deltaLogs);
   await applyDeltaLogs(src, seg, rec.deltaLogs.filter((k) => !knownDeltas.has(k)));
+  if (seg.hollow) {
+    seg.record = rec;
+    return;
+  }
   await loadIndexes(src, seg, rec.indexes.filter((i) => !seg.indexes.has(i.field) && !seg.scalarIndexes.has(i.field)));
   seg.record = rec;
   if (!dropUnlisted) return;

@@ -9,7 +9,7 @@
 import { DataType, isVectorType } from '../schema/data-type.ts';
 import { takeRows, concatColumns } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
-import { primaryField, type MetricType } from '../schema/types.ts';
+import { primaryField, type FieldSchema, type MetricType } from '../schema/types.ts';
 import type { IndexInfo } from '../catalog/types.ts';
 import type { VectorColumn } from '../schema/columns.ts';
 import { buildScalarIndex, type ScalarIndexType } from '../expr/index.ts';
@@ -18,6 +18,8 @@ import { keys } from '../storage/keys.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { encodeDeltaLog } from './delta-log.ts';
 import { SealedSegment } from './sealed-segment.ts';
+import { loadColumns } from './segment-loader.ts';
+import { estimatedRowBytes } from './row-bytes.ts';
 import type { SegmentManager, ShardState } from './segment-manager.ts';
 import type { Segment } from './segment.ts';
 
@@ -106,7 +108,8 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
     const fresh: SealedSegment[] = [];
     for (const rec of newRecords) {
       const g = s.growing.get(rec.partitionId)!;
-      const sealed = SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g);
+      let sealed = SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g);
+      if (m.deps.hollowSealed) sealed = SealedSegment.hollowOf(sealed, pk);
       sealed.pendingDeletes = [];
       s.growing.delete(rec.partitionId);
       m.sealed.push(sealed);
@@ -129,26 +132,32 @@ export function scheduleIndexBuilds(m: SegmentManager, segments: readonly Sealed
     if (!scalar && !m.deps.indexFactory) continue;
     for (const seg of segments) {
       if (seg.hasIndex(idx.fieldName) || seg.record.indexes.some((r) => r.indexId === idx.indexId)) continue;
-      m.track(m.locks.run([`index:${seg.id}:${idx.fieldName}`], () => buildOne(m, seg, idx, scalar)));
+      // hollow segments read their column from the object store: one build at a time bounds memory
+      const lock = seg.hollow ? 'index-build' : `index:${seg.id}:${idx.fieldName}`;
+      m.track(m.locks.run([lock], () => buildOne(m, seg, idx, scalar)));
     }
   }
 }
 
 async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, scalar: boolean): Promise<void> {
   if (seg.hasIndex(idx.fieldName) || !m.sealed.includes(seg) || !m.info.indexes.some((i) => i.indexId === idx.indexId)) return;
-  const col = seg.column(idx.fieldName);
+  const col = seg.hollow ? (await loadColumns(m.source, seg.record, [idx.fieldName])).get(idx.fieldName) : seg.column(idx.fieldName);
   if (!col) return;
   let attach: () => void;
   let bytes: Uint8Array;
   if (scalar) {
     const index = buildScalarIndex(idx.indexType as ScalarIndexType, col);
     bytes = index.serialize();
-    attach = () => seg.scalarIndexes.set(idx.fieldName, index);
+    attach = seg.hollow ? () => undefined : () => seg.scalarIndexes.set(idx.fieldName, index);
   } else {
     const factory = m.deps.indexFactory!(idx.indexType);
     const index = await factory.build(col as VectorColumn, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal });
     bytes = index.serialize();
-    attach = () => seg.indexes.set(idx.fieldName, index);
+    if (seg.hollow) {
+      // readers open the file; the writer only records it
+      index.dispose?.();
+      attach = () => undefined;
+    } else attach = () => seg.indexes.set(idx.fieldName, index);
   }
   const key = keys.indexFile(m.info.id, seg.id, idx.fieldName, idx.indexId);
   try {
@@ -226,56 +235,104 @@ async function compactShard(m: SegmentManager, shard: number): Promise<Compactio
     if (small || dirty) byPartition.set(seg.partitionId, [...(byPartition.get(seg.partitionId) ?? []), seg]);
   }
   const pk = primaryField(m.info.schema);
-  for (const [partitionId, group] of byPartition) {
+  for (const [partitionId, candidates] of byPartition) {
     const droppedPartition = partitionId < 0;
-    const worthIt = droppedPartition || group.length >= 2 || group.some((g) => g.deletedCount > 0);
-    if (!worthIt) continue;
-    const live = group.map((g) => (droppedPartition ? [] : g.liveRows()));
-    const rows = live.reduce((a, l) => a + l.length, 0);
-    const written: string[] = [];
-    try {
-      let fresh: SealedSegment | undefined;
-      let record: SegmentRecord | undefined;
-      if (rows > 0) {
-        const id = await m.deps.ids.alloc();
-        const cols = new Map<string, Column>();
-        for (const f of m.info.schema.fields) {
-          cols.set(f.name, concatColumns(group.map((g, i) => takeRows(g.column(f.name)!, live[i]!, f)), f));
-        }
-        const ts = new BigInt64Array(rows);
-        let o = 0;
-        group.forEach((g, i) => {
-          for (const r of live[i]!) ts[o++] = g.rowTimestamp(r);
-        });
-        record = {
-          id,
-          partitionId,
-          shard,
-          rows,
-          insertLog: keys.insertLog(m.info.id, id),
-          deltaLogs: [],
-          indexes: [],
-          minTs: ts.reduce((a, b) => (b < a ? b : a)).toString(),
-          maxTs: ts.reduce((a, b) => (b > a ? b : a)).toString(),
-          level: Math.max(...group.map((g) => g.record.level)) + 1,
-        };
-        fresh = new SealedSegment(record, cols, pk.name, ts);
-        await putTracked(m, record.insertLog, insertLogBytes(m, fresh, cols));
-        written.push(record.insertLog);
-      }
-      const gone = new Set(group.map((g) => g.id));
-      await m.commit((cur) => ({ ...cur, segments: [...cur.segments.filter((r) => !gone.has(r.id)), ...(record ? [record] : [])] }));
-      m.sealed = [...m.sealed.filter((x) => !gone.has(x.id)), ...(fresh ? [fresh] : [])];
-      for (const g of group) for (const idx of g.indexes.values()) idx.dispose?.();
-      result.merged += group.length;
-      result.produced += fresh ? 1 : 0;
-      result.purgedRows += group.reduce((a, g) => a + g.rowCount, 0) - rows;
-      if (fresh) scheduleIndexBuilds(m, [fresh]);
-    } finally {
-      for (const k of written) m.inflightKeys.delete(k);
+    for (const group of droppedPartition ? [candidates] : compactionGroups(m, candidates)) {
+      const worthIt = droppedPartition || group.length >= 2 || group.some((g) => g.deletedCount > 0);
+      if (worthIt) await compactGroup(m, shard, partitionId, group, droppedPartition, pk, result);
     }
   }
   return result;
+}
+
+/**
+ * Splits one partition's compaction candidates into groups whose merged live rows fit one
+ * segment of the seal policy (rows and estimated bytes), in the order they were sealed — so a
+ * compaction never produces a segment larger than a seal would, and a hollow writer never
+ * holds more than one segment's columns.
+ */
+function compactionGroups(m: SegmentManager, candidates: readonly SealedSegment[]): SealedSegment[][] {
+  const rowBytes = estimatedRowBytes(m.info.schema);
+  const maxRows = Math.max(1, Math.min(m.policy.maxRows, Math.floor(m.policy.maxBytes / rowBytes)));
+  const groups: SealedSegment[][] = [];
+  let cur: SealedSegment[] = [];
+  let rows = 0;
+  for (const seg of candidates) {
+    if (cur.length > 0 && rows + seg.liveCount > maxRows) {
+      groups.push(cur);
+      cur = [];
+      rows = 0;
+    }
+    cur.push(seg);
+    rows += seg.liveCount;
+  }
+  if (cur.length > 0) groups.push(cur);
+  return groups;
+}
+
+/** Rewrites one group of segments of a (shard, partition) as one segment of their live rows. */
+async function compactGroup(
+  m: SegmentManager,
+  shard: number,
+  partitionId: number,
+  group: readonly SealedSegment[],
+  droppedPartition: boolean,
+  pk: FieldSchema,
+  result: { merged: number; produced: number; purgedRows: number },
+): Promise<void> {
+  const live = group.map((g) => (droppedPartition ? [] : g.liveRows()));
+  const rows = live.reduce((a, l) => a + l.length, 0);
+  const written: string[] = [];
+  try {
+    let fresh: SealedSegment | undefined;
+    let record: SegmentRecord | undefined;
+    if (rows > 0) {
+      const id = await m.deps.ids.alloc();
+      const fields = m.info.schema.fields;
+      // each source's live rows, one source at a time (a hollow one is read from its insert log)
+      const parts = new Map<string, Column[]>(fields.map((f) => [f.name, []]));
+      for (let i = 0; i < group.length; i++) {
+        const g = group[i]!;
+        if (live[i]!.length === 0) continue;
+        const cols = g.hollow ? await loadColumns(m.source, g.record, fields.map((f) => f.name)) : g.columns();
+        for (const f of fields) parts.get(f.name)!.push(takeRows(cols.get(f.name)!, live[i]!, f));
+      }
+      const cols = new Map<string, Column>();
+      for (const f of fields) cols.set(f.name, concatColumns(parts.get(f.name)!, f));
+      parts.clear();
+      const ts = new BigInt64Array(rows);
+      let o = 0;
+      group.forEach((g, i) => {
+        for (const r of live[i]!) ts[o++] = g.rowTimestamp(r);
+      });
+      record = {
+        id,
+        partitionId,
+        shard,
+        rows,
+        insertLog: keys.insertLog(m.info.id, id),
+        deltaLogs: [],
+        indexes: [],
+        minTs: ts.reduce((a, b) => (b < a ? b : a)).toString(),
+        maxTs: ts.reduce((a, b) => (b > a ? b : a)).toString(),
+        level: Math.max(...group.map((g) => g.record.level)) + 1,
+      };
+      fresh = new SealedSegment(record, cols, pk.name, ts);
+      await putTracked(m, record.insertLog, insertLogBytes(m, fresh, cols));
+      written.push(record.insertLog);
+      if (m.deps.hollowSealed) fresh = SealedSegment.hollowOf(fresh, pk);
+    }
+    const gone = new Set(group.map((g) => g.id));
+    await m.commit((cur) => ({ ...cur, segments: [...cur.segments.filter((r) => !gone.has(r.id)), ...(record ? [record] : [])] }));
+    m.sealed = [...m.sealed.filter((x) => !gone.has(x.id)), ...(fresh ? [fresh] : [])];
+    for (const g of group) for (const idx of g.indexes.values()) idx.dispose?.();
+    result.merged += group.length;
+    result.produced += fresh ? 1 : 0;
+    result.purgedRows += group.reduce((a, g) => a + g.rowCount, 0) - rows;
+    if (fresh) scheduleIndexBuilds(m, [fresh]);
+  } finally {
+    for (const k of written) m.inflightKeys.delete(k);
+  }
 }
 
 /**

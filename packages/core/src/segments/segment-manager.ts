@@ -54,6 +54,14 @@ export interface SegmentManagerDeps {
   readonly ownedShards?: readonly number[];
   /** Which sealed segments to hold in memory (default: those of the owned shards). */
   readonly keepSealed?: (rec: SegmentRecord) => boolean;
+  /**
+   * Hold sealed segments hollow — primary keys, timestamps and deletes only (sealed-segment.ts)
+   * — for a writer whose sealed data readers serve (an edge shard leader): its memory then
+   * grows by ~24 bytes per sealed row instead of the row. Reads of sealed data must go to
+   * readers (`writerAssignment`); index builds and compaction read columns from the object
+   * store, one segment at a time.
+   */
+  readonly hollowSealed?: boolean;
 }
 
 /** Attempts of one manifest commit before COMMIT_CONFLICT reaches the caller. */
@@ -140,8 +148,8 @@ export class SegmentManager {
     this.sealed.push(...(await loadSealedSegments(this.source, this.manifest.segments.filter((rec) => this.keeps(rec)))));
   }
 
-  private get source(): SegmentSource {
-    return { objects: this.deps.storage.objects, schema: this.info.schema, indexFactory: this.deps.indexFactory };
+  get source(): SegmentSource {
+    return { objects: this.deps.storage.objects, schema: this.info.schema, indexFactory: this.deps.indexFactory, keysOnly: this.deps.hollowSealed === true };
   }
 
   private loadSegment(rec: SegmentRecord): Promise<SealedSegment> {

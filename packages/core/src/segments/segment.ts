@@ -180,6 +180,17 @@ export abstract class Segment implements ColumnSet {
     return bits;
   }
 
+  /** Takes another segment's delete timestamps row for row (a copy of the same rows: seal, hollowing). */
+  protected copyDeletes(src: Segment): void {
+    for (let r = 0; r < src.n; r++) {
+      const d = src.delTs[r]!;
+      if (d === 0n) continue;
+      this.delTs[r] = d;
+      this.deletedRows.push(r);
+      if (d > this.maxDelTs) this.maxDelTs = d;
+    }
+  }
+
   /** Every (pk, delete ts) this segment knows, for rewriting delete logs. */
   allDeletes(pkAt: (row: number) => PkValue): PendingDelete[] {
     return this.deletedRows.map((r) => ({ pk: pkAt(r), ts: this.delTs[r]! }));

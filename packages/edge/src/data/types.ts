@@ -3,7 +3,7 @@
  * QueryNodes. Everything is plain structured-clonable data: bigint timestamps and keys,
  * typed arrays inside RowBatch columns.
  */
-import type { CollectionInfo, PkValue, RowBatch } from '@vesper/core/distributed';
+import type { CollectionInfo, FilterRequest, PkValue, RowBatch } from '@vesper/core/distributed';
 import type { ConsistencyLevel } from '@vesper/core';
 
 /** A collection's place: its database and catalog entry. */
@@ -16,7 +16,7 @@ export interface Target {
 export type WriteOp =
   | { readonly kind: 'insert'; readonly upsert: boolean; readonly partitionId: number; readonly batch: RowBatch }
   | { readonly kind: 'delete'; readonly partitionId: number; readonly pks: readonly PkValue[] }
-  | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly request: Record<string, unknown> };
+  | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly request: FilterRequest };
 
 export interface WriteResult {
   readonly ts: bigint;
@@ -42,6 +42,8 @@ export interface ShardStats {
   readonly segmentIds: readonly number[];
   /** Query nodes serving the shard's sealed segments now. */
   readonly queryNodes: number;
+  /** Columns the leader holds of its sealed segments, summed (1 per segment when hollow: the keys). */
+  readonly sealedColumnsHeld: number;
 }
 
 /** The coordinator's answer when a data request starts. */

@@ -1,0 +1,163 @@
+/**
+ * A writer holding its sealed segments hollow (primary keys, timestamps and deletes only;
+ * `hollowSealed`) behaves like one holding them whole. Two SegmentManagers get the same seeded
+ * stream of inserts, re-inserts, upserts, deletes by key and by filter, seals, compactions and
+ * index builds; the hollow one's sealed rows are read through a SealedReplica synced from it
+ * (what an edge QueryNode does). After every round the manifests, the per-segment row and
+ * delete counts, search and query answers must agree, and the hollow writer must hold nothing
+ * but keys.
+ */
+import { describe, expect, it } from 'vitest';
+import { createMemoryStorage } from '../adapters/memory-storage.ts';
+import { IdAllocator } from '../catalog/id-allocator.ts';
+import { Tso } from '../catalog/tso.ts';
+import type { CollectionInfo } from '../catalog/types.ts';
+import { loadKernelsNode } from '../node/kernels.ts';
+import { getIndexFactory } from '../index/index-registry.ts';
+import { DataType } from '../schema/data-type.ts';
+import { normalizeSchema } from '../schema/normalize.ts';
+import { rowsToBatch } from '../schema/row-batch.ts';
+import { Random, testSeed } from '../util/random.ts';
+import { mergeSearch, queryPartial, searchPartial } from '../query/partial.ts';
+import { queryKeys } from '../query/query-executor.ts';
+import { prepareQuery, prepareSearch, querySpec } from '../proxy/prepared.ts';
+import { requestFilter } from '../proxy/filter.ts';
+import { keysShare } from '../proxy/local-reader-pool.ts';
+import { SealedReplica, writerAssignment } from './sealed-replica.ts';
+import { attachMaintenance, compact, flush } from './segment-maintenance.ts';
+import { SegmentManager } from './segment-manager.ts';
+import type { PkValue, Segment } from './segment.ts';
+
+const seed = testSeed(process.env.VESPER_SEED);
+const DIM = 8;
+
+const schema = normalizeSchema({
+  collection_name: 'h',
+  fields: [
+    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+    { name: 'v', data_type: DataType.FloatVector, dim: DIM },
+    { name: 'n', data_type: DataType.Int32 },
+    { name: 'tag', data_type: DataType.VarChar, max_length: 8 },
+  ],
+});
+
+const info: CollectionInfo = {
+  id: 3,
+  dbId: 1,
+  name: 'h',
+  schema,
+  shardsNum: 1,
+  consistencyLevel: 'Strong',
+  properties: {},
+  partitions: [{ id: 100, name: '_default', createdTs: '0' }],
+  numPartitions: 0,
+  indexes: [
+    { indexId: 11, indexName: 'v_idx', fieldName: 'v', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 64 }, createdTs: '0' },
+    { indexId: 12, indexName: 'n_idx', fieldName: 'n', indexType: 'STL_SORT', params: {}, createdTs: '0' },
+  ],
+  createdTs: '0',
+  loaded: true,
+};
+
+async function manager(tso: Tso, hollow: boolean): Promise<SegmentManager> {
+  const storage = createMemoryStorage();
+  const m = await SegmentManager.open(
+    {
+      storage,
+      tso,
+      ids: new IdAllocator(storage.meta, 'ids', 16),
+      indexFactory: getIndexFactory,
+      policy: { maxRows: 40, maxBytes: 1 << 30, maxAgeMs: 1e9, compactBelowRows: 30, compactDeletedRatio: 0.2 },
+      hollowSealed: hollow,
+    },
+    info,
+  );
+  attachMaintenance(m);
+  return m;
+}
+
+describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
+  it('agrees on manifests, counts, search, query and filtered deletes, holding keys only', async () => {
+    await loadKernelsNode();
+    const rng = new Random(seed);
+    const tso = await Tso.open(createMemoryStorage().meta);
+    const whole = await manager(tso, false);
+    const hollow = await manager(tso, true);
+    // a reader of the hollow writer's files loads whole segments
+    const replica = new SealedReplica({ ...hollow.source, keysOnly: false });
+    const vec = () => Array.from({ length: DIM }, () => Math.fround(rng.gaussian()));
+    const both = async (f: (m: SegmentManager) => Promise<unknown>) => {
+      await f(whole);
+      await f(hollow);
+    };
+    /** The hollow side's readable segments: its growing ones and the replica's sealed ones. */
+    const hollowView = async (): Promise<Segment[]> => {
+      await replica.sync(writerAssignment(hollow));
+      return [...hollow.segments().filter((s) => !s.sealed), ...replica.segments()];
+    };
+    let next = 0;
+    for (let round = 0; round < 8; round++) {
+      const ctx = `seed ${seed}, round ${round}`;
+      for (let b = 0; b < 3; b++) {
+        const rows = Array.from({ length: 25 }, () => {
+          const id = rng.next() < 0.25 && next > 0 ? rng.int(next) : next++;
+          return { id, v: vec(), n: rng.int(40), tag: rng.pick(['a', 'b', 'c']) };
+        });
+        const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+        const upsert = rng.next() < 0.3;
+        const batch = rowsToBatch(schema, upsert ? unique : rows);
+        await both((m) => m.write(0, (ts) => ({ type: 'insert', collectionId: info.id, partitionId: 100, ts, upsert, batch }), 100));
+      }
+      const gone = Array.from({ length: 4 }, () => BigInt(rng.int(Math.max(next, 1))));
+      await both((m) => m.write(0, (ts) => ({ type: 'delete', collectionId: info.id, partitionId: -1, ts, pks: gone })));
+
+      // delete by filter: the hollow writer finds its sealed keys through the replica
+      const filterReq = { filter: `n == ${rng.int(40)} or tag == "c" and n < 3` };
+      const at = tso.current();
+      const wantKeys = queryKeys(whole.segments(), at, requestFilter(schema, filterReq));
+      await replica.sync(writerAssignment(hollow));
+      const growingKeys = queryKeys(hollow.segments().filter((s) => !s.sealed), at, requestFilter(schema, filterReq));
+      const gotKeys = [...new Set<PkValue>([...growingKeys, ...keysShare(replica, info, filterReq, at, -1)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      expect(gotKeys, ctx).toEqual(wantKeys);
+      if (wantKeys.length > 0) await both((m) => m.write(0, (ts) => ({ type: 'delete', collectionId: info.id, partitionId: -1, ts, pks: wantKeys })));
+
+      if (round % 3 === 2) await both((m) => flush(m));
+      if (round === 4 || round === 7) await both((m) => compact(m).then(() => m.idle()));
+      await both((m) => m.idle());
+
+      // the same segments, rows, deletes and committed files
+      const shape = (m: SegmentManager) =>
+        m.manifest.segments.map((r) => ({ id: r.id, rows: r.rows, level: r.level, deltas: r.deltaLogs.length, indexes: r.indexes.map((i) => i.field).sort() }));
+      expect(shape(hollow), ctx).toEqual(shape(whole));
+      const counts = (m: SegmentManager) => m.sealed.map((s) => [s.id, s.rowCount, s.liveCount, s.deletedCount, s.pendingDeletes.length, s.hasIndex('v'), s.hasIndex('n')]);
+      expect(counts(hollow), ctx).toEqual(counts(whole));
+      for (const s of hollow.sealed) {
+        expect(s.hollow, ctx).toBe(true);
+        expect([...s.columns().keys()], ctx).toEqual(['id']);
+        expect(s.indexes.size + s.scalarIndexes.size, ctx).toBe(0);
+      }
+
+      const ts = tso.current();
+      const wholeSegs = whole.segments();
+      const hollowSegs = await hollowView();
+      const q = { data: [vec(), vec()], anns_field: 'v', limit: 12, filter: 'n > 5', output_fields: ['n', 'tag'], params: { ef: 64 } };
+      const ps = prepareSearch(info, q);
+      const merge = (hits: ReturnType<typeof searchPartial>) => mergeSearch([hits], { metric: ps.spec.metric, limit: ps.spec.limit, offset: 0 });
+      const want = merge(searchPartial(wholeSegs, ts, ps.spec, ps.output));
+      expect(want.flat().length, ctx).toBeGreaterThan(0);
+      expect(merge(searchPartial(hollowSegs, ts, ps.spec, ps.output)), ctx).toEqual(want);
+      const pq = prepareQuery(info, { filter: 'n < 20 and tag != "b"', output_fields: ['n', 'tag', 'v'] });
+      // row timestamps differ between the two writers (one oracle, interleaved): compare the rows
+      const byPk = (rows: ReturnType<typeof queryPartial>) => [...rows].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0)).map((r) => ({ ...r, ts: undefined }));
+      expect(byPk(queryPartial(hollowSegs, ts, querySpec(pq))), ctx).toEqual(byPk(queryPartial(wholeSegs, ts, querySpec(pq))));
+    }
+    // the replica opened the index files the hollow writer built without holding them
+    expect(replica.segments().some((s) => s.indexes.has('v')), `seed ${seed}`).toBe(true);
+    expect(hollow.sealed.length, `seed ${seed}`).toBeGreaterThan(2);
+    // compaction ran over hollow segments (read back from their insert logs)
+    expect(hollow.manifest.segments.some((r) => r.level > 0), `seed ${seed}`).toBe(true);
+    replica.close();
+    await whole.close(false);
+    await hollow.close(false);
+  });
+});
