@@ -55,22 +55,26 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function exactTop(rows: number, q: Float32Array, k: number): number[] {
-  const best: { id: number; d: number }[] = [];
+/** Exact top-k ids of every query, in one pass over the data (each vector generated once). */
+function exactTops(rows: number, queries: Float32Array[], k: number): number[][] {
+  const best = queries.map(() => [] as { id: number; d: number }[]);
   for (let id = 1; id <= rows; id++) {
     const v = vector(id);
-    let d = 0;
-    for (let i = 0; i < DIM; i++) {
-      const x = v[i]! - q[i]!;
-      d += x * x;
-    }
-    if (best.length < k || d < best[best.length - 1]!.d) {
-      best.push({ id, d });
-      best.sort((a, b) => a.d - b.d);
-      if (best.length > k) best.pop();
-    }
+    queries.forEach((q, qi) => {
+      let d = 0;
+      for (let i = 0; i < DIM; i++) {
+        const x = v[i]! - q[i]!;
+        d += x * x;
+      }
+      const b = best[qi]!;
+      if (b.length < k || d < b[b.length - 1]!.d) {
+        b.push({ id, d });
+        b.sort((x, y) => x.d - y.d);
+        if (b.length > k) b.pop();
+      }
+    });
   }
-  return best.map((b) => b.id);
+  return best.map((b) => b.map((x) => x.id));
 }
 
 export default async function edge(argv: string[]): Promise<string> {
@@ -143,12 +147,13 @@ export default async function edge(argv: string[]): Promise<string> {
       times.push(performance.now() - s);
     }
     times.sort((a, b) => a - b);
+    const recallVectors = Array.from({ length: recallQueries }, (_, q) => vector(-100 - q));
+    const truth = exactTops(rows, recallVectors, 10);
     let found = 0;
     for (let q = 0; q < recallQueries; q++) {
-      const qv = vector(-100 - q);
-      const res = await post('entities/search', searchBody(qv));
+      const res = await post('entities/search', searchBody(recallVectors[q]!));
       const got = new Set((res['data'] as { id: unknown }[]).map((h) => Number(h.id)));
-      for (const id of exactTop(rows, qv, 10)) if (got.has(id)) found++;
+      for (const id of truth[q]!) if (got.has(id)) found++;
     }
     const recall = found / (recallQueries * 10);
     return [

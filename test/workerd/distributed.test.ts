@@ -15,7 +15,7 @@ import { DataType, ProxyNode, createMemoryStorage, getIndexFactory, initKernels,
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
-import { leaderName, queryNodeName } from '../../packages/edge/src/data/types.ts';
+import { leaderName, queryNodeName, type Begun, type ShardStats } from '../../packages/edge/src/data/types.ts';
 import { unwrap } from '../../packages/edge/src/rpc.ts';
 import { randomVector, workerdSeed } from './seeded.ts';
 
@@ -125,10 +125,10 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
     expect(nodes, `seed ${seed}: query nodes holding segments`).toBeGreaterThan(SHARDS);
     expect(held, `seed ${seed}`).toBeGreaterThan(0);
     // ...and the leaders hold only the keys of their sealed segments (the rows are on the nodes)
-    const { info: catalogEntry } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'dist', {}));
+    const { info: catalogEntry } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'dist', {})) as Begun;
     for (let s = 0; s < SHARDS; s++) {
       const leader = env.SHARD_LEADER.get(env.SHARD_LEADER.idFromName(leaderName('default', id, s)));
-      const st = unwrap(await leader.stats({ db: 'default', info: catalogEntry }, s));
+      const st = unwrap(await leader.stats({ db: 'default', info: catalogEntry }, s)) as ShardStats;
       expect(st.segmentIds.length, `seed ${seed}, shard ${s}`).toBeGreaterThan(0);
       expect(st.sealedColumnsHeld, `seed ${seed}, shard ${s}: one key column per sealed segment`).toBe(st.segmentIds.length);
     }

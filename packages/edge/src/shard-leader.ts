@@ -55,6 +55,12 @@ import type { QueryNode } from './query-node.ts';
 /** Default bytes of sealed data one QueryNode serves (its isolate has 128 MB). */
 export const QUERY_NODE_MAX_BYTES = 48 * 1024 * 1024;
 const MAX_QUERY_NODES = 64;
+/**
+ * Index builds wait for a second without writes (at most a minute): a build is seconds of CPU
+ * on the DO's one thread, and writes waiting behind it would stall their callers.
+ */
+const BUILDS_QUIET_MS = 1_000;
+const BUILDS_MAX_WAIT_MS = 60_000;
 /** Growing bytes at which a shard leader seals. */
 export const LEADER_SEAL_BYTES = 24 * 1024 * 1024;
 
@@ -80,6 +86,11 @@ export class ShardLeader extends DurableObject<Env> {
     const rows = Number(this.env.VESPER_SEGMENT_MAX_ROWS);
     const base: SealPolicy = { ...DEFAULT_SEAL_POLICY, maxBytes: LEADER_SEAL_BYTES };
     return rows > 0 ? { ...base, maxRows: rows } : base;
+  }
+
+  private buildsQuietMs(): number {
+    const v = this.env.VESPER_BUILD_QUIET_MS;
+    return v !== undefined && v !== '' && Number(v) >= 0 ? Number(v) : BUILDS_QUIET_MS;
   }
 
   private open(t: Target, shard: number): Promise<SegmentManager> {
@@ -114,6 +125,8 @@ export class ShardLeader extends DurableObject<Env> {
           ownedShards: [shard],
           // sealed rows live on the query nodes; the leader keeps their keys for deletes and upserts
           hollowSealed: true,
+          // a DO is one thread: acknowledging writes comes before building indexes
+          buildsYieldToWrites: { quietMs: this.buildsQuietMs(), maxWaitMs: BUILDS_MAX_WAIT_MS },
           onBackgroundError: (e) => console.error(`vesper shard leader ${t.db}/c${t.info.id}/s${shard}: background work failed`, e),
         },
         t.info,

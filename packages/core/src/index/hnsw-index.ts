@@ -147,7 +147,7 @@ export class HnswIndex extends IndexBase {
         rt.k.hnswInsert(idx.b.ctx, i);
         if ((i & 255) === 255 && performance.now() - last > 50) {
           opts?.onProgress?.(i / count);
-          await yieldToEventLoop();
+          await yieldToEventLoop(opts);
           checkAbort(opts, 'HNSW');
           last = performance.now();
         }

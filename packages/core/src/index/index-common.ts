@@ -143,9 +143,13 @@ export function checkAbort(opts: IndexBuildOptions | undefined, what: string): v
   }
 }
 
-/** Lets the event loop run (so an abort can be delivered) between build chunks. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * Lets the event loop run (so an abort can be delivered) between build chunks, then waits
+ * for the caller's `pause` when it has one.
+ */
+export async function yieldToEventLoop(opts?: IndexBuildOptions): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await opts?.pause?.();
 }
 
 export function checkDim(dim: number, what: string): void {

@@ -31,7 +31,7 @@ export async function assignAll(
       rt.k.assignNearest(xsPtr + s * dim * 4, m, centsPtr, nc, dim, buf, buf + CHUNK * 4);
       out.set(rt.i32().subarray(buf >>> 2, (buf >>> 2) + m), s);
       if (s % (CHUNK * 8) === 0) {
-        await yieldToEventLoop();
+        await yieldToEventLoop(opts);
         checkAbort(opts, what);
       }
     }

@@ -51,6 +51,11 @@ export interface IndexBuildOptions {
   readonly signal?: AbortSignal;
   /** Called with a fraction in [0, 1] as the build progresses. */
   readonly onProgress?: (fraction: number) => void;
+  /**
+   * Awaited between build chunks (after each yield to the event loop): a caller that gives
+   * foreground work priority holds the build here while that work is busy.
+   */
+  readonly pause?: () => Promise<void>;
 }
 
 export interface VectorIndexFactory {

@@ -134,12 +134,32 @@ export function scheduleIndexBuilds(m: SegmentManager, segments: readonly Sealed
       if (seg.hasIndex(idx.fieldName) || seg.record.indexes.some((r) => r.indexId === idx.indexId)) continue;
       // hollow segments read their column from the object store: one build at a time bounds memory
       const lock = seg.hollow ? 'index-build' : `index:${seg.id}:${idx.fieldName}`;
-      m.track(m.locks.run([lock], () => buildOne(m, seg, idx, scalar)));
+      const scheduledAt = m.clock();
+      m.track(m.locks.run([lock], () => buildOne(m, seg, idx, scalar, scheduledAt)));
     }
   }
 }
 
-async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, scalar: boolean): Promise<void> {
+/** Longest single sleep while waiting for writes to go quiet (the clock is re-read after each). */
+const QUIET_POLL_MS = 100;
+
+/**
+ * Resolves once no write has arrived for the manager's `buildsYieldToWrites.quietMs`, or its
+ * `maxWaitMs` have passed since `since` (or the manager closed); at once when unset.
+ */
+export async function writesQuiet(m: SegmentManager, since: number): Promise<void> {
+  const y = m.deps.buildsYieldToWrites;
+  if (!y) return;
+  for (;;) {
+    const now = m.clock();
+    const wait = Math.min(m.lastWriteAt + y.quietMs - now, since + y.maxWaitMs - now);
+    if (wait <= 0 || m.abort.signal.aborted) return;
+    await new Promise((r) => setTimeout(r, Math.min(wait, QUIET_POLL_MS)));
+  }
+}
+
+async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, scalar: boolean, scheduledAt: number): Promise<void> {
+  await writesQuiet(m, scheduledAt);
   if (seg.hasIndex(idx.fieldName) || !m.sealed.includes(seg) || !m.info.indexes.some((i) => i.indexId === idx.indexId)) return;
   const col = seg.hollow ? (await loadColumns(m.source, seg.record, [idx.fieldName])).get(idx.fieldName) : seg.column(idx.fieldName);
   if (!col) return;
@@ -151,7 +171,7 @@ async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, s
     attach = seg.hollow ? () => undefined : () => seg.scalarIndexes.set(idx.fieldName, index);
   } else {
     const factory = m.deps.indexFactory!(idx.indexType);
-    const index = await factory.build(col as VectorColumn, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal });
+    const index = await factory.build(col as VectorColumn, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal, pause: () => writesQuiet(m, scheduledAt) });
     bytes = index.serialize();
     if (seg.hollow) {
       // readers open the file; the writer only records it

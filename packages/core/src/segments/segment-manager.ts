@@ -62,6 +62,14 @@ export interface SegmentManagerDeps {
    * store, one segment at a time.
    */
   readonly hollowSealed?: boolean;
+  /**
+   * Index builds yield to writes: a build starts, and a running one continues past each chunk,
+   * only once no write has arrived for `quietMs` — or once `maxWaitMs` have passed since it
+   * was scheduled, so a never-ending stream of writes cannot starve it. For a writer that
+   * shares one thread between acknowledging writes and building indexes (a Durable Object).
+   * Unset: builds run as soon as they are scheduled.
+   */
+  readonly buildsYieldToWrites?: { readonly quietMs: number; readonly maxWaitMs: number };
 }
 
 /** Attempts of one manifest commit before COMMIT_CONFLICT reaches the caller. */
@@ -99,6 +107,8 @@ export class SegmentManager {
   lastBackgroundError: unknown;
   /** Indices of the shards this manager writes and flushes. */
   readonly owned: ReadonlySet<number>;
+  /** When the last write was applied (clock ms), for `buildsYieldToWrites`. */
+  lastWriteAt = Number.NEGATIVE_INFINITY;
   private dropped = false;
 
   private constructor(readonly deps: SegmentManagerDeps, info: CollectionInfo, manifest: Manifest) {
@@ -254,6 +264,7 @@ export class SegmentManager {
         const [lsn] = await this.deps.storage.wal.append(s.channel, [bytes]);
         this.apply(s, rec);
         s.lastLsn = lsn!;
+        this.lastWriteAt = this.clock();
       } finally {
         s.inflight.delete(ts);
         settle();
