@@ -103,6 +103,10 @@ export default async function edge(argv: string[]): Promise<string> {
     const n = Math.min(BATCH, rows - b * BATCH);
     batches.push(JSON.stringify({ collectionName: 'bench', data: Array.from({ length: n }, (_, i) => ({ id: b * BATCH + i + 1, vector: Array.from(vector(b * BATCH + i + 1)) })) }));
   }
+  // Exact answers too, before the server starts (a connection idle for the minute this takes at
+  // 1M is dropped by the server).
+  const recallVectors = Array.from({ length: recallQueries }, (_, q) => vector(-100 - q));
+  const truth = exactTops(rows, recallVectors, 10);
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const out = mkdtempSync(join(tmpdir(), 'vesper-edge-bench-'));
   execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: root, stdio: 'ignore' });
@@ -142,6 +146,7 @@ export default async function edge(argv: string[]): Promise<string> {
       }),
     );
     const ingestS = (performance.now() - t0) / 1000;
+    console.error(`[edge] ingest ${Math.round(rows / ingestS)} vectors/s (${ingestS.toFixed(1)} s)`);
     batches.length = 0;
 
     const t1 = performance.now();
@@ -153,6 +158,7 @@ export default async function edge(argv: string[]): Promise<string> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const indexS = (performance.now() - t1) / 1000;
+    console.error(`[edge] flush + index builds ${indexS.toFixed(1)} s`);
 
     const searchBody = (q: Float32Array, ef: number) => ({ collectionName: 'bench', data: [Array.from(q)], limit: 10, consistencyLevel: 'Bounded', searchParams: { params: { ef } } });
     // Warm-up: query nodes load their segments and index files from R2 on first use.
@@ -169,8 +175,6 @@ export default async function edge(argv: string[]): Promise<string> {
     }
     health.sort((a, b) => a - b);
 
-    const recallVectors = Array.from({ length: recallQueries }, (_, q) => vector(-100 - q));
-    const truth = exactTops(rows, recallVectors, 10);
     const perEf: { ef: number; p50: number; p99: number; recall: number }[] = [];
     for (const ef of efs) {
       const times: number[] = [];
@@ -187,6 +191,7 @@ export default async function edge(argv: string[]): Promise<string> {
         for (const id of truth[q]!) if (got.has(id)) found++;
       }
       perEf.push({ ef, p50: pct(times, 50), p99: pct(times, 99), recall: found / (recallQueries * 10) });
+      console.error(`[edge] ef=${ef}: ${JSON.stringify(perEf[perEf.length - 1])}`);
     }
     return [
       '## Edge',
