@@ -4,7 +4,9 @@
  * manifest records and the deletes not yet in a delete log — with every request; the node
  * loads what is new from R2 (insert log, delete logs, index files), drops what is no longer
  * listed, and answers its share of a search, query or count at the leader's snapshot. It has
- * no durable state: a restarted or evicted node reloads from R2 on the next request.
+ * no durable state: a restarted or evicted node reloads from R2 on the next request. A vector
+ * column whose index is open is not kept (the index holds the vectors); a request that outputs
+ * it reads it back from R2 (docs/capacity.md, "Query node memory").
  */
 import { DurableObject } from 'cloudflare:workers';
 import { getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
@@ -12,6 +14,7 @@ import {
   SealedReplica,
   countShare,
   keysShare,
+  outputColumns,
   queryShare,
   searchShare,
   type CollectionInfo,
@@ -33,7 +36,8 @@ export class QueryNode extends DurableObject<Env> {
 
   private async synced(db: string, info: CollectionInfo, a: ReplicaAssignment): Promise<SealedReplica> {
     if (!kernelsReady()) await initKernels(kernelsModule);
-    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema: info.schema, indexFactory: getIndexFactory };
+    // a node's memory is its segments: a vector column whose index is open stays in R2
+    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema: info.schema, indexFactory: getIndexFactory, dropIndexedVectors: true };
     this.replica ??= new SealedReplica(src);
     this.replica.setSource(src);
     await this.replica.sync(a);
@@ -42,13 +46,15 @@ export class QueryNode extends DurableObject<Env> {
 
   search(db: string, info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<RpcResult<PartialSearch>> {
     return asResult(async () => {
-      return searchShare(await this.synced(db, info, a), info, request, ts);
+      const r = await this.synced(db, info, a);
+      return r.answer(outputColumns(info, request), () => searchShare(r, info, request, ts));
     });
   }
 
   query(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<PartialRow[]>> {
     return asResult(async () => {
-      return queryShare(await this.synced(db, info, a), info, request, ts);
+      const r = await this.synced(db, info, a);
+      return r.answer(outputColumns(info, request), () => queryShare(r, info, request, ts));
     });
   }
 

@@ -6,16 +6,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random, testSeed } from '../util/random.ts';
 import type { WasmArena } from './wasm-arena.ts';
-import { initKernels } from './loader.ts';
-import wasmUrl from './build/kernels.wasm?url';
+import { loadTestKernels } from './test-kernels.ts';
 import * as ref from './scalar.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
 let rt: WasmArena;
 // The same suite runs in Node (bytes from disk) and in Chromium (streaming from a URL).
 beforeAll(async () => {
-  const inBrowser = 'document' in globalThis;
-  rt = inBrowser ? await initKernels(new URL(wasmUrl, (globalThis as unknown as { location: { href: string } }).location.href)) : await (await import('../node/kernels.ts')).loadKernelsNode();
+  rt = await loadTestKernels();
 });
 
 const DIMS = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 100, 127, 128, 129, 255, 384, 511, 768, 1000, 1023, 1536, 2047, 2048];

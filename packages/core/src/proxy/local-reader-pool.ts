@@ -10,6 +10,7 @@ import type { ObjectStore } from '../adapters/object-store.ts';
 import { countRows, queryKeys } from '../query/query-executor.ts';
 import type { PkValue } from '../segments/segment.ts';
 import { requestFilter, type FilterRequest } from './filter.ts';
+import { planOutput } from '../query/output.ts';
 import { queryPartial, searchPartial, type PartialRow, type PartialSearch } from '../query/partial.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type ReaderPool, type SearchRequestBody } from './prepared.ts';
@@ -32,6 +33,16 @@ export function queryShare(replica: SealedReplica, info: CollectionInfo, request
 export function countShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): number {
   const prep = prepareQuery(info, request);
   return countRows(replica.segments(prep.parts), ts, prep.filter);
+}
+
+/**
+ * The fields a search or query outputs: what a reader that drops indexed vector columns
+ * (`SegmentSource.dropIndexedVectors`) reads back before answering (`SealedReplica.answer`).
+ */
+export function outputColumns(info: CollectionInfo, request: { output_fields?: readonly unknown[] | undefined }): string[] {
+  const names = (request.output_fields ?? []).filter((f): f is string => typeof f === 'string');
+  if (names.some((n) => n.trim().toLowerCase() === 'count(*)')) return [];
+  return planOutput(info.schema, names).fields.map((f) => f.name);
 }
 
 /**

@@ -10,7 +10,7 @@ import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
-import { loadKernelsNode } from '../node/kernels.ts';
+import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { DataType } from '../schema/data-type.ts';
 import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
@@ -41,7 +41,7 @@ const info: CollectionInfo = {
 };
 
 async function setup(quietMs: number, maxWaitMs: number) {
-  await loadKernelsNode();
+  await loadTestKernels();
   const storage = createMemoryStorage();
   const clock = { now: 1_000_000 };
   const m = await SegmentManager.open(
@@ -105,7 +105,7 @@ describe('index builds yield to writes', () => {
   });
 
   it('builds at once when unset', async () => {
-    await loadKernelsNode();
+    await loadTestKernels();
     const storage = createMemoryStorage();
     const m = await SegmentManager.open(
       { storage, tso: await Tso.open(storage.meta), ids: new IdAllocator(storage.meta, 'ids', 16), indexFactory: getIndexFactory, clock: () => 0, policy: { maxRows: 20, maxBytes: 1 << 30, maxAgeMs: 1e12, compactBelowRows: 1, compactDeletedRatio: 1 } },

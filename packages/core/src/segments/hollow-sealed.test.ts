@@ -12,7 +12,7 @@ import { createMemoryStorage } from '../adapters/memory-storage.ts';
 import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
-import { loadKernelsNode } from '../node/kernels.ts';
+import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
 import { DataType } from '../schema/data-type.ts';
 import { normalizeSchema } from '../schema/normalize.ts';
@@ -78,13 +78,15 @@ async function manager(tso: Tso, hollow: boolean): Promise<SegmentManager> {
 
 describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
   it('agrees on manifests, counts, search, query and filtered deletes, holding keys only', async () => {
-    await loadKernelsNode();
+    await loadTestKernels();
     const rng = new Random(seed);
     const tso = await Tso.open(createMemoryStorage().meta);
     const whole = await manager(tso, false);
     const hollow = await manager(tso, true);
     // a reader of the hollow writer's files loads whole segments
     const replica = new SealedReplica({ ...hollow.source, keysOnly: false });
+    // and a lean one (an edge query node): vector columns with an open index stay in storage
+    const lean = new SealedReplica({ ...hollow.source, keysOnly: false, dropIndexedVectors: true });
     const vec = () => Array.from({ length: DIM }, () => Math.fround(rng.gaussian()));
     const both = async (f: (m: SegmentManager) => Promise<unknown>) => {
       await f(whole);
@@ -149,15 +151,54 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
       const pq = prepareQuery(info, { filter: 'n < 20 and tag != "b"', output_fields: ['n', 'tag', 'v'] });
       // row timestamps differ between the two writers (one oracle, interleaved): compare the rows
       const byPk = (rows: ReturnType<typeof queryPartial>) => [...rows].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0)).map((r) => ({ ...r, ts: undefined }));
-      expect(byPk(queryPartial(hollowSegs, ts, querySpec(pq))), ctx).toEqual(byPk(queryPartial(wholeSegs, ts, querySpec(pq))));
+      const wantRows = byPk(queryPartial(wholeSegs, ts, querySpec(pq)));
+      expect(byPk(queryPartial(hollowSegs, ts, querySpec(pq))), ctx).toEqual(wantRows);
+
+      // the lean replica: indexed segments hold no vector column, yet answer the same
+      await lean.sync(writerAssignment(hollow));
+      const leanSegs = () => [...hollow.segments().filter((s) => !s.sealed), ...lean.segments()];
+      for (const s of lean.segments()) expect(s.columns().has('v'), `${ctx}, segment ${s.id}`).toBe(!s.indexes.has('v'));
+      expect(await lean.answer(['n', 'tag'], () => merge(searchPartial(leanSegs(), ts, ps.spec, ps.output))), ctx).toEqual(want);
+      // outputting vectors reads them back from the insert logs for that request
+      expect(await lean.answer(['n', 'tag', 'v'], () => byPk(queryPartial(leanSegs(), ts, querySpec(pq)))), ctx).toEqual(wantRows);
     }
     // the replica opened the index files the hollow writer built without holding them
     expect(replica.segments().some((s) => s.indexes.has('v')), `seed ${seed}`).toBe(true);
     expect(hollow.sealed.length, `seed ${seed}`).toBeGreaterThan(2);
     // compaction ran over hollow segments (read back from their insert logs)
     expect(hollow.manifest.segments.some((r) => r.level > 0), `seed ${seed}`).toBe(true);
+    // read-back columns last one request: the next sync drops them again
+    expect(lean.segments().some((s) => s.columns().has('v') && s.indexes.has('v')), `seed ${seed}`).toBe(true);
+    await lean.sync(writerAssignment(hollow));
+    expect(lean.segments().some((s) => s.dropped.has('v')), `seed ${seed}`).toBe(true);
+    expect(lean.segments().every((s) => !s.indexes.has('v') || !s.columns().has('v')), `seed ${seed}`).toBe(true);
     replica.close();
+    lean.close();
     await whole.close(false);
     await hollow.close(false);
+  });
+
+  it('a lean reader reads a vector column back when its index is dropped', async () => {
+    await loadTestKernels();
+    const tso = await Tso.open(createMemoryStorage().meta);
+    const m = await manager(tso, true);
+    const rng = new Random(seed);
+    const batch = rowsToBatch(schema, Array.from({ length: 40 }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: i, tag: 'a' })));
+    await m.write(0, (ts) => ({ type: 'insert', collectionId: info.id, partitionId: 100, ts, upsert: false, batch }), 100);
+    await m.idle();
+    const lean = new SealedReplica({ ...m.source, keysOnly: false, dropIndexedVectors: true });
+    await lean.sync(writerAssignment(m));
+    const [seg] = lean.segments();
+    expect(seg!.indexes.has('v'), `seed ${seed}`).toBe(true);
+    expect(seg!.columns().has('v'), `seed ${seed}`).toBe(false);
+    // the index is dropped: the record no longer lists it, and the segment is searched exactly
+    const a = writerAssignment(m);
+    await lean.sync({ ...a, records: a.records.map((r) => ({ ...r, indexes: r.indexes.filter((i) => i.field !== 'v') })) });
+    expect(seg!.indexes.has('v'), `seed ${seed}`).toBe(false);
+    expect(seg!.columns().has('v'), `seed ${seed}`).toBe(true);
+    const ps = prepareSearch(info, { data: [Array.from({ length: DIM }, () => 0)], anns_field: 'v', limit: 3 });
+    expect(searchPartial(lean.segments(), tso.current(), ps.spec, ps.output)[0], `seed ${seed}`).toHaveLength(3);
+    lean.close();
+    await m.close(false);
   });
 });

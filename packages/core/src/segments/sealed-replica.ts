@@ -14,7 +14,7 @@ import type { SegmentRecord } from '../storage/manifest.ts';
 import type { SealedSegment } from './sealed-segment.ts';
 import type { PendingDelete } from './segment.ts';
 import type { SegmentManager } from './segment-manager.ts';
-import { loadSealedSegment, refreshSegment, type SegmentSource } from './segment-loader.ts';
+import { dropIndexedVectors, loadSealedSegment, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
 
 /** What a writer sends a replica: the records it should hold and their unflushed deletes. */
 export interface ReplicaAssignment {
@@ -76,6 +76,8 @@ export class SealedReplica {
   /** Makes the held set equal to the assignment (see the header). Calls are serialized. */
   sync(a: ReplicaAssignment): Promise<void> {
     return this.queue.run(['sync'], async () => {
+      // columns a previous request read back are dropped again
+      for (const seg of this.held.values()) dropIndexedVectors(this.src, seg);
       const want = new Map(a.records.map((r) => [r.id, r]));
       for (const [id, seg] of this.held) {
         if (!want.has(id)) {
@@ -92,6 +94,20 @@ export class SealedReplica {
         const seg = this.held.get(id);
         if (seg) for (const d of dels) seg.applyDelete(d.pk, d.ts, false);
       }
+    });
+  }
+
+  /**
+   * Runs a synchronous read after reading back the dropped columns it needs (`fields`: the
+   * fields it outputs) — serialized with `sync`, so no sync drops them while it runs. Without
+   * dropped columns to restore it runs at once.
+   */
+  answer<T>(fields: readonly string[], read: () => T): Promise<T> {
+    const needs = (s: SealedSegment) => fields.some((f) => s.dropped.has(f));
+    if (![...this.held.values()].some(needs)) return Promise.resolve(read());
+    return this.queue.run(['sync'], async () => {
+      for (const seg of this.held.values()) if (needs(seg)) await restoreColumns(this.src, seg, fields);
+      return read();
     });
   }
 

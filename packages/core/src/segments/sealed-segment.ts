@@ -26,14 +26,19 @@ export class SealedSegment extends Segment {
   /** Whether only the primary keys are held (see the header). */
   readonly hollow: boolean;
 
+  private readonly cols: Map<string, Column>;
+  /** Columns left in the object store (`dropColumns`) until `restoreColumns` brings them back. */
+  readonly dropped = new Set<string>();
+
   constructor(
     public record: SegmentRecord,
-    private readonly cols: ReadonlyMap<string, Column>,
+    cols: ReadonlyMap<string, Column>,
     readonly pkField: string,
     rowTs: BigInt64Array,
     hollow = false,
   ) {
     super(record.id, record.partitionId, record.shard, rowTs.length);
+    this.cols = new Map(cols);
     this.hollow = hollow;
     // the pk index is built on first use (a delete, a key lookup): searching never needs it
     this.addRows(rowTs, 0, rowTs.length);
@@ -77,5 +82,37 @@ export class SealedSegment extends Segment {
 
   columns(): ReadonlyMap<string, Column> {
     return this.cols;
+  }
+
+  /**
+   * Leaves the named columns in the object store and copies the others out of the insert
+   * log's bytes, so those bytes can be freed (a reader whose vector indexes answer searches
+   * keeps only the index's copy of the vectors). `fields` are the schema's fields.
+   */
+  dropColumns(names: readonly string[], fields: readonly FieldSchema[]): void {
+    const drop = names.filter((n) => this.cols.has(n));
+    if (drop.length === 0) return;
+    for (const name of drop) {
+      this.cols.delete(name);
+      this.dropped.add(name);
+    }
+    if (this.copied) return;
+    this.copied = true;
+    for (const f of fields) {
+      const col = this.cols.get(f.name);
+      if (col) this.cols.set(f.name, concatColumns([col], f));
+    }
+  }
+
+  /** Whether the kept columns are copies (no longer views of the insert log's bytes). */
+  private copied = false;
+
+  /** Puts dropped columns back (read from the insert log for a request that outputs them). */
+  restoreColumns(cols: ReadonlyMap<string, Column>): void {
+    for (const [name, col] of cols) {
+      if (!this.dropped.has(name)) continue;
+      this.cols.set(name, col);
+      this.dropped.delete(name);
+    }
   }
 }

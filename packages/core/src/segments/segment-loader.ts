@@ -22,6 +22,23 @@ export interface SegmentSource {
   readonly indexFactory?: ((indexType: string) => VectorIndexFactory) | undefined;
   /** Load hollow segments: primary keys, timestamps and deletes only, no index files (sealed-segment.ts). */
   readonly keysOnly?: boolean | undefined;
+  /**
+   * A reader short of memory: a vector column whose index is open is dropped (searches use the
+   * index, which holds its own copy of the vectors) and read back only for a request that
+   * outputs it (`SealedReplica.answer`).
+   */
+  readonly dropIndexedVectors?: boolean | undefined;
+}
+
+/** Drops the vector columns of a segment that have an open index (see `dropIndexedVectors`). */
+export function dropIndexedVectors(src: SegmentSource, seg: SealedSegment): void {
+  if (src.dropIndexedVectors && !seg.hollow) seg.dropColumns([...seg.indexes.keys()], src.schema.fields);
+}
+
+/** Reads dropped columns back from the insert log for the named fields. */
+export async function restoreColumns(src: SegmentSource, seg: SealedSegment, fields: readonly string[]): Promise<void> {
+  const want = fields.filter((f) => seg.dropped.has(f));
+  if (want.length > 0) seg.restoreColumns(await loadColumns(src, seg.record, want));
 }
 
 export function isScalarIndexType(t: string): boolean {
@@ -50,6 +67,7 @@ export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord):
   if (src.keysOnly) seg = SealedSegment.hollowOf(seg, pk);
   for (const delta of deltas) for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
   if (!src.keysOnly) await openIndexes(src, seg, rec.indexes, indexFiles);
+  dropIndexedVectors(src, seg);
   return seg;
 }
 
@@ -154,4 +172,7 @@ export async function refreshSegment(src: SegmentSource, seg: SealedSegment, rec
     }
   }
   for (const field of seg.scalarIndexes.keys()) if (!listed.has(field)) seg.scalarIndexes.delete(field);
+  // a column dropped for an index that is gone is searched exactly again: read it back
+  await restoreColumns(src, seg, [...seg.dropped].filter((f) => !seg.indexes.has(f)));
+  dropIndexedVectors(src, seg);
 }
