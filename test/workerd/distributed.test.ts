@@ -17,7 +17,6 @@ import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
 import { leaderName, queryNodeName, type Begun, type ShardStats } from '../../packages/edge/src/data/types.ts';
 import { unwrap } from '../../packages/edge/src/rpc.ts';
-import { rowsToBatch } from '@vesper/core/distributed';
 import { randomVector, workerdSeed } from './seeded.ts';
 
 const seed = workerdSeed();
@@ -180,22 +179,5 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
     }
     expect(await top1()).toEqual(before);
     expect(await ids()).toEqual(after);
-  });
-
-  it('writes concurrent plain inserts to one shard as group commits, each answered once durable', async () => {
-    const rng = new Random(seed + 2);
-    const engine = databaseEngine(env, 'default');
-    await engine.call('createCollection', { collection_name: 'group', dimension: DIM, shards_num: 1 });
-    const { info } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'group', {})) as Begun;
-    const leader = env.SHARD_LEADER.get(env.SHARD_LEADER.idFromName(leaderName('default', info.id, 0)));
-    const t = { db: 'default', info };
-    const partitionId = info.partitions[0]!.id;
-    const rows = (b: number) => rowsToBatch(info.schema, Array.from({ length: 20 }, (_, i) => ({ id: b * 100 + i, vector: randomVector(rng, DIM) })));
-    const results = await Promise.all(Array.from({ length: 8 }, (_, b) => leader.write(t, 0, { kind: 'insert', upsert: false, partitionId, batch: rows(b) })));
-    const stamps = results.map((r) => String((unwrap(r) as { ts: bigint }).ts));
-    // the first goes alone, the ones that queued behind it share records (and timestamps)
-    expect(new Set(stamps).size, `seed ${seed}: ${stamps.join(',')}`).toBeLessThan(8);
-    const got = (await engine.call('query', { collection_name: 'group', filter: 'id >= 0', limit: 1000, consistency_level: 'Strong' })) as { data: { id: string }[] };
-    expect(got.data.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 8 }, (_, b) => Array.from({ length: 20 }, (_, i) => b * 100 + i)).flat());
   });
 });

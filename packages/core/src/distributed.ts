@@ -29,7 +29,7 @@ export { requestFilter, parseIds, type FilterRequest } from './proxy/filter.ts';
 export { guaranteeTs, snapshotTs, parseConsistency, partitionIds } from './proxy/request-utils.ts';
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
 export { renderIds, renderRow } from './proxy/render.ts';
-export { rowsToBatch, primaryKeysOf, concatBatches, type RowBatch, type Row } from './schema/row-batch.ts';
+export { rowsToBatch, primaryKeysOf, type RowBatch, type Row } from './schema/row-batch.ts';
 export { primaryField } from './schema/types.ts';
 export type { CollectionInfo, IndexInfo, PartitionInfo } from './catalog/types.ts';
 export type { Manifest, SegmentRecord } from './storage/manifest.ts';

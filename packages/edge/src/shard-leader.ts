@@ -21,7 +21,6 @@ import {
   SegmentManager,
   attachMaintenance,
   compact,
-  concatBatches,
   flush,
   mergeQueryPartials,
   mergeSearch,
@@ -44,7 +43,6 @@ import {
   type PkValue,
   type QueryRequestBody,
   type ReplicaAssignment,
-  type RowBatch,
   type SearchRequestBody,
 } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
@@ -63,8 +61,6 @@ const MAX_QUERY_NODES = 64;
  */
 const BUILDS_QUIET_MS = 1_000;
 const BUILDS_MAX_WAIT_MS = 60_000;
-/** Most rows one group commit writes as one WAL record. */
-const GROUP_COMMIT_ROWS = 4_000;
 /** Growing bytes at which a shard leader seals. */
 export const LEADER_SEAL_BYTES = 24 * 1024 * 1024;
 
@@ -75,9 +71,6 @@ export class ShardLeader extends DurableObject<Env> {
   private indexSig = '';
   /** Query nodes the last read used (the ones above a shrink are released). */
   private usedNodes = 0;
-  /** Plain inserts waiting for the next group commit, per partition (`groupInsert`). */
-  private readonly insertGroups = new Map<number, { batch: RowBatch; resolve: (ts: bigint) => void; reject: (e: unknown) => void }[]>();
-  private readonly draining = new Set<number>();
 
   private coordinator(db: string) {
     return this.env.CATALOG.get(this.env.CATALOG.idFromName(db));
@@ -85,9 +78,9 @@ export class ShardLeader extends DurableObject<Env> {
 
   /**
    * Seals at 24 MiB of growing data (≈ 45k × 128-d): sealing copies the segment into an Arrow
-   * insert log, and a later index build holds one segment's column and the index being built;
-   * with the next growing segment all of that must fit the isolate's 128 MB (the sealed rows
-   * themselves cost the leader ~24 B each, hollow).
+   * insert log and builds its index beside it, and all of that must fit the isolate's 128 MB
+   * next to the shard's sealed data. Core's default (64 MB) crashed local workerd at ~95k rows
+   * per shard.
    */
   private policy(): SealPolicy {
     const rows = Number(this.env.VESPER_SEGMENT_MAX_ROWS);
@@ -180,11 +173,7 @@ export class ShardLeader extends DurableObject<Env> {
       const m = await this.open(t, shard);
       const c = t.info.id;
       if (op.kind === 'insert') {
-        // plain inserts that arrive while one is being written share the next WAL record;
-        // upserts go alone (two upserts of one key in one record would both stay visible)
-        const ts = op.upsert
-          ? await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: true, batch: op.batch }), op.partitionId)
-          : await this.groupInsert(m, shard, c, op.partitionId, op.batch);
+        const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), op.partitionId);
         return { ts };
       }
       let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
@@ -206,45 +195,6 @@ export class ShardLeader extends DurableObject<Env> {
       const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
       return { ts, pks };
     });
-  }
-
-  /**
-   * Group commit of plain inserts (per partition): the first is written at once; those that
-   * arrive while it is in flight wait and are written together as one WAL record — one
-   * timestamp from the coordinator, one Arrow encode, one SQLite append — up to
-   * GROUP_COMMIT_ROWS rows. Each caller is answered when the record holding its rows is durable
-   * and applied; if that write fails, every caller in it is told so and none of the rows exist.
-   */
-  private groupInsert(m: SegmentManager, shard: number, collectionId: number, partitionId: number, batch: RowBatch): Promise<bigint> {
-    return new Promise<bigint>((resolve, reject) => {
-      let q = this.insertGroups.get(partitionId);
-      if (!q) this.insertGroups.set(partitionId, (q = []));
-      q.push({ batch, resolve, reject });
-      if (!this.draining.has(partitionId)) void this.drainInserts(m, shard, collectionId, partitionId);
-    });
-  }
-
-  private async drainInserts(m: SegmentManager, shard: number, collectionId: number, partitionId: number): Promise<void> {
-    this.draining.add(partitionId);
-    try {
-      for (;;) {
-        const q = this.insertGroups.get(partitionId) ?? [];
-        if (q.length === 0) return;
-        let rows = 0;
-        let n = 0;
-        while (n < q.length && (n === 0 || rows + q[n]!.batch.count <= GROUP_COMMIT_ROWS)) rows += q[n++]!.batch.count;
-        const group = q.splice(0, n);
-        try {
-          const batch = concatBatches(m.info.schema, group.map((g) => g.batch));
-          const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId, partitionId, ts, upsert: false, batch }), partitionId);
-          for (const g of group) g.resolve(ts);
-        } catch (e) {
-          for (const g of group) g.reject(e);
-        }
-      }
-    } finally {
-      this.draining.delete(partitionId);
-    }
   }
 
   /** The shard's sealed segments split over its query nodes (none while nothing is sealed). */

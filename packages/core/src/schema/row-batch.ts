@@ -11,7 +11,6 @@ import { toBFloat16Bits, toFloat16Bits } from '../util/float16.ts';
 import { DataType, INT_RANGE, dataTypeName, isIntegerType } from './data-type.ts';
 import type { Column, JsonValue, SparseVector } from './columns.ts';
 import { DYNAMIC_FIELD, type CollectionSchema, type FieldSchema } from './types.ts';
-import { concatColumns } from './column-ops.ts';
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -22,17 +21,6 @@ export interface RowBatch {
 }
 
 export const MAX_JSON_BYTES = 65536;
-
-/** Several batches of one schema as one, rows in order (a shard leader's group commit). */
-export function concatBatches(schema: CollectionSchema, batches: readonly RowBatch[]): RowBatch {
-  if (batches.length === 1) return batches[0]!;
-  const columns = new Map<string, Column>();
-  for (const f of schema.fields) {
-    const parts = batches.map((b) => b.columns.get(f.name)).filter((c): c is Column => c !== undefined);
-    if (parts.length === batches.length) columns.set(f.name, concatColumns(parts, f));
-  }
-  return { count: batches.reduce((n, b) => n + b.count, 0), columns };
-}
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 function bad(row: number, field: string, what: string, error: 'INVALID_INSERT_DATA' | 'CHECK_PRIMARY_KEY' = 'INVALID_INSERT_DATA'): VesperError {
