@@ -18,7 +18,8 @@
  * sum of the work of every DO it touches; on Cloudflare the query nodes run in parallel.
  *
  * Options: `--edge-rows=N` (default 100,000), `--ef=A,B,..` (HNSW ef at search, default
- * 16,32,64), `--searches=N` per ef (default 300), `--recall-queries=N` (default 50).
+ * 16,32,64), `--searches=N` per ef (default 300), `--recall-queries=N` (default 50),
+ * `--ingest-only` (stop after the ingest figure).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,6 +96,7 @@ export default async function edge(argv: string[]): Promise<string> {
   const efs = efHit ? efHit.slice(5).split(',').map(Number).filter((n) => n > 0) : [16, 32, 64];
   const searches = arg(argv, 'searches', 300);
   const recallQueries = arg(argv, 'recall-queries', 50);
+  const ingestOnly = argv.includes('--ingest-only');
   // Bodies are serialized before the server starts (at 1M this takes minutes, long enough for
   // an idle keep-alive connection to be dropped) and before the clock starts: we measure the
   // server, not JSON.stringify here.
@@ -106,7 +108,7 @@ export default async function edge(argv: string[]): Promise<string> {
   // Exact answers too, before the server starts (a connection idle for the minute this takes at
   // 1M is dropped by the server).
   const recallVectors = Array.from({ length: recallQueries }, (_, q) => vector(-100 - q));
-  const truth = exactTops(rows, recallVectors, 10);
+  const truth = ingestOnly ? [] : exactTops(rows, recallVectors, 10);
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const out = mkdtempSync(join(tmpdir(), 'vesper-edge-bench-'));
   execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: root, stdio: 'ignore' });
@@ -147,6 +149,7 @@ export default async function edge(argv: string[]): Promise<string> {
     );
     const ingestS = (performance.now() - t0) / 1000;
     console.error(`[edge] ingest ${Math.round(rows / ingestS)} vectors/s (${ingestS.toFixed(1)} s)`);
+    if (ingestOnly) return `## Edge (ingest only)\n\n| HTTP ingest, ${rows.toLocaleString('en')} × ${DIM}-d, batches of ${BATCH}, ${IN_FLIGHT} in flight | ${Math.round(rows / ingestS).toLocaleString('en')} vectors/s |\n|---|---|\n`;
     batches.length = 0;
 
     const t1 = performance.now();
