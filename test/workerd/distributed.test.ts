@@ -180,4 +180,55 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
     expect(await top1()).toEqual(before);
     expect(await ids()).toEqual(after);
   });
+
+  it('compaction collects replaced files once they are older than the grace period, and answers stay the same', async () => {
+    const rng = new Random(seed + 3);
+    const engine = databaseEngine(env, 'default');
+    await engine.call('createCollection', { collection_name: 'gc', dimension: DIM, shards_num: SHARDS });
+    const { info } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'gc', {})) as Begun;
+    const rows = Array.from({ length: 600 }, (_, i) => ({ id: i, vector: randomVector(rng, DIM) }));
+    for (let b = 0; b < 600; b += 100) await engine.call('insert', { collection_name: 'gc', data: rows.slice(b, b + 100) });
+    await engine.call('flush', { collection_names: ['gc'] });
+    await engine.call('delete', { collection_name: 'gc', filter: 'id % 3 == 0' });
+    await engine.call('flush', { collection_names: ['gc'] });
+    const prefix = `db/default/c${info.id}/`;
+    const stored = async () => {
+      const out: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await env.BUCKET.list({ prefix, ...(cursor ? { cursor } : {}) });
+        out.push(...page.objects.map((o) => o.key.slice(prefix.length)));
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      return out;
+    };
+    /** Files the two newest manifests reference (what GC keeps), and the manifests. */
+    const referenced = async () => {
+      const manifests = (await stored()).filter((k) => k.startsWith('manifest/')).sort().slice(0, 2);
+      const keep = new Set(manifests.map((k) => `c${info.id}/${k}`));
+      for (const k of manifests) {
+        const man = (await (await env.BUCKET.get(prefix + k))!.json()) as { segments: { insertLog: string; deltaLogs: string[]; indexes: { key: string }[] }[] };
+        for (const r of man.segments) [r.insertLog, ...r.deltaLogs, ...r.indexes.map((i) => i.key)].forEach((x) => keep.add(x));
+      }
+      return keep;
+    };
+    const count = async () => ((await engine.call('query', { collection_name: 'gc', filter: 'id >= 0', output_fields: ['count(*)'], consistency_level: 'Strong' })) as { data: { 'count(*)': number }[] }).data[0]!['count(*)'];
+    expect(await count()).toBe(400);
+    await engine.call('compact', { collection_name: 'gc' });
+    // fresh garbage is younger than the grace period: kept
+    const keep1 = await referenced();
+    const unreferenced = (await stored()).filter((k) => !k.startsWith('manifest/') && !keep1.has(`c${info.id}/${k}`));
+    expect(unreferenced.length, `seed ${seed}: compaction replaced files`).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1_600));
+    await engine.call('compact', { collection_name: 'gc' });
+    const keep2 = await referenced();
+    const after = await stored();
+    expect(after.filter((k) => !k.startsWith('manifest/') && !keep2.has(`c${info.id}/${k}`)), `seed ${seed}`).toEqual([]);
+    for (const k of keep2) if (!k.includes('/manifest/')) expect(after, `seed ${seed}: referenced ${k}`).toContain(k.slice(`c${info.id}/`.length));
+    expect(await count()).toBe(400);
+    const probe = rows[1]!;
+    const hit = (await engine.call('search', { collection_name: 'gc', data: probe.vector, limit: 1, consistency_level: 'Strong' })) as { results: { id: string }[] };
+    expect(hit.results[0]!.id).toBe(String(probe.id));
+  });
 });
+

@@ -17,7 +17,7 @@ export default defineConfig({
       wrangler: { configPath: `${root}/wrangler.toml` },
       miniflare: {
         // Small segments and query nodes: the suites exercise seals, fan-out and merges.
-        bindings: { VESPER_SEED: process.env.VESPER_SEED ?? '', VESPER_LOCAL_DEV: 'true', VESPER_SEGMENT_MAX_ROWS: '150', VESPER_QUERY_NODE_MAX_BYTES: '16384', VESPER_BUILD_QUIET_MS: '0' },
+        bindings: { VESPER_SEED: process.env.VESPER_SEED ?? '', VESPER_LOCAL_DEV: 'true', VESPER_SEGMENT_MAX_ROWS: '150', VESPER_QUERY_NODE_MAX_BYTES: '16384', VESPER_BUILD_QUIET_MS: '0', VESPER_GC_GRACE_MS: '1500' },
       },
     }),
   ],

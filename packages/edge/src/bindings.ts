@@ -31,6 +31,8 @@ export interface Env {
   readonly VESPER_MAX_BODY_BYTES?: string;
   /** Bytes of sealed data one QueryNode serves (default 48 MiB). */
   readonly VESPER_QUERY_NODE_MAX_BYTES?: string;
+  /** Age in ms below which no file is garbage-collected after a compaction (default 1 hour). */
+  readonly VESPER_GC_GRACE_MS?: string;
   /** Ms without writes a shard leader waits before building indexes (default 1000; 0: build at once). */
   readonly VESPER_BUILD_QUIET_MS?: string;
   /** Rows at which a shard leader seals its growing segment (default: core's seal policy). */

@@ -20,6 +20,7 @@ import { VesperError, getIndexFactory, initKernels, kernelsReady, type SealPolic
 import {
   SegmentManager,
   attachMaintenance,
+  collectGarbage,
   compact,
   flush,
   mergeQueryPartials,
@@ -61,6 +62,10 @@ const MAX_QUERY_NODES = 64;
  */
 const BUILDS_QUIET_MS = 1_000;
 const BUILDS_MAX_WAIT_MS = 60_000;
+/** Files younger than this are never garbage-collected (see `compact`). */
+const GC_GRACE_MS = 60 * 60 * 1000;
+/** Manifests whose files GC keeps (the newest; older readers reload). */
+const GC_KEEP_MANIFESTS = 2;
 /** Growing bytes at which a shard leader seals. */
 export const LEADER_SEAL_BYTES = 24 * 1024 * 1024;
 
@@ -267,12 +272,24 @@ export class ShardLeader extends DurableObject<Env> {
     });
   }
 
-  compact(t: Target, shard: number): Promise<RpcResult<{ merged: number }>> {
+  /**
+   * Compacts the shard, then deletes the collection's files no recent manifest references and
+   * that are older than the GC grace period (`VESPER_GC_GRACE_MS`, default an hour): other
+   * leaders' files written but not yet committed are younger than that, and a query node still
+   * holding a replaced segment has it in memory (a restarted one is sent the current list).
+   */
+  compact(t: Target, shard: number): Promise<RpcResult<{ merged: number; deleted: number }>> {
     return asResult(async () => {
       const m = await this.open(t, shard);
       const r = await compact(m);
-      return { merged: r.merged };
+      const deleted = await collectGarbage(m, GC_KEEP_MANIFESTS, this.gcGraceMs());
+      return { merged: r.merged, deleted };
     });
+  }
+
+  private gcGraceMs(): number {
+    const v = this.env.VESPER_GC_GRACE_MS;
+    return v !== undefined && v !== '' && Number(v) > 0 ? Number(v) : GC_GRACE_MS;
   }
 
   stats(t: Target, shard: number, partitionIds?: number[]): Promise<RpcResult<ShardStats>> {

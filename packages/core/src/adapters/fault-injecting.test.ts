@@ -99,7 +99,7 @@ describe('FaultInjectingStorage', () => {
     await failure(s.objects.put('commit', bytes(1)));
     open();
     await failure(inFlight);
-    expect(await s.inner.objects.head('commit')).toEqual({ key: 'commit', size: 1 });
+    expect(await s.inner.objects.head('commit')).toMatchObject({ key: 'commit', size: 1 });
     expect(await s.inner.wal.lastLsn('c')).toBe(1);
   });
 

@@ -12,6 +12,7 @@ import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
 export class MemoryObjectStore implements ObjectStore {
   private readonly objects = new Map<string, Uint8Array>();
+  private readonly uploaded = new Map<string, number>();
 
   /** @throws COMMIT_CONFLICT when opts.ifAbsent and key exists; PARAMETER_INVALID on a bad key. */
   async put(key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void> {
@@ -19,6 +20,7 @@ export class MemoryObjectStore implements ObjectStore {
     checkBytes(key, bytes);
     if (opts?.ifAbsent === true && this.objects.has(key)) throw objectExists(key);
     this.objects.set(key, copyBytes(bytes));
+    this.uploaded.set(key, Date.now());
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -40,20 +42,23 @@ export class MemoryObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     checkObjectKey(key);
     const bytes = this.objects.get(key);
-    return bytes === undefined ? undefined : { key, size: bytes.length };
+    return bytes === undefined ? undefined : { key, size: bytes.length, uploaded: this.uploaded.get(key)! };
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     for (const [key, bytes] of this.objects) {
-      if (key.startsWith(prefix)) out.push({ key, size: bytes.length });
+      if (key.startsWith(prefix)) out.push({ key, size: bytes.length, uploaded: this.uploaded.get(key)! });
     }
     return out.sort((a, b) => compareKeys(a.key, b.key));
   }
 
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) checkObjectKey(key);
-    for (const key of keys) this.objects.delete(key);
+    for (const key of keys) {
+      this.objects.delete(key);
+      this.uploaded.delete(key);
+    }
   }
 
   async close(): Promise<void> {}

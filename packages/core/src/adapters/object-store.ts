@@ -8,6 +8,8 @@
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
+  /** When the object was written (epoch ms), where the store knows (R2, memory); for GC grace periods. */
+  readonly uploaded?: number;
 }
 
 export interface PutOptions {

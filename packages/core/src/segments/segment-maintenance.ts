@@ -361,10 +361,11 @@ async function compactGroup(
  * Runs with every shard lock and then the commit lock held, so no flush or commit is mid-way. A reader
  * in another process still on an older manifest must reload the newest one when a file is
  * gone (the edge runtime does; in-process readers always use the newest). Only this manager's
- * in-flight files are spared: with several writers on one collection (`ownedShards`), run GC
- * only where no other writer can have files written but not yet committed.
+ * in-flight files are spared: with several writers on one collection (`ownedShards`), pass a
+ * `graceMs` longer than any writer takes from writing a file to committing it — then only
+ * files the store dates at least that old are deleted (files it cannot date are kept).
  */
-export async function collectGarbage(m: SegmentManager, keepManifests = 1): Promise<number> {
+export async function collectGarbage(m: SegmentManager, keepManifests = 1, graceMs = 0): Promise<number> {
   // Lock order is always shards, then commit (flush and compaction commit while holding
   // their shard): taking both at once here could deadlock against a flush mid-commit.
   const shardKeys = m.shards.map((s) => `shard:${s.index}`);
@@ -382,7 +383,9 @@ export async function collectGarbage(m: SegmentManager, keepManifests = 1): Prom
         for (const i of r.indexes) keep.add(i.key);
       }
     }
-    const victims = (await objects.list(`c${m.info.id}/`)).map((o) => o.key).filter((k) => !keep.has(k) && !m.inflightKeys.has(k));
+    const now = Date.now();
+    const old = (o: { uploaded?: number }) => graceMs <= 0 || (o.uploaded !== undefined && now - o.uploaded >= graceMs);
+    const victims = (await objects.list(`c${m.info.id}/`)).filter(old).map((o) => o.key).filter((k) => !keep.has(k) && !m.inflightKeys.has(k));
     if (victims.length > 0) await objects.delete(victims);
     return victims.length;
   }));

@@ -57,7 +57,7 @@ export class R2ObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     checkObjectKey(key);
     const obj = await this.bucket.head(this.root + key);
-    return obj === null ? undefined : { key, size: obj.size };
+    return obj === null ? undefined : { key, size: obj.size, uploaded: obj.uploaded.getTime() };
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -65,7 +65,7 @@ export class R2ObjectStore implements ObjectStore {
     let cursor: string | undefined;
     for (;;) {
       const page = await this.bucket.list({ prefix: this.root + prefix, limit: 1000, ...(cursor !== undefined ? { cursor } : {}) });
-      for (const o of page.objects) out.push({ key: o.key.slice(this.root.length), size: o.size });
+      for (const o of page.objects) out.push({ key: o.key.slice(this.root.length), size: o.size, uploaded: o.uploaded.getTime() });
       if (!page.truncated) break;
       cursor = page.cursor;
     }
