@@ -83,9 +83,9 @@ export class ShardLeader extends DurableObject<Env> {
 
   /**
    * Seals at 24 MiB of growing data (≈ 45k × 128-d): sealing copies the segment into an Arrow
-   * insert log and builds its index beside it, and all of that must fit the isolate's 128 MB
-   * next to the shard's sealed data. Core's default (64 MB) crashed local workerd at ~95k rows
-   * per shard.
+   * insert log, and a later index build holds one segment's column and the index being built;
+   * with the next growing segment all of that must fit the isolate's 128 MB (the sealed rows
+   * themselves cost the leader ~24 B each, hollow).
    */
   private policy(): SealPolicy {
     const rows = Number(this.env.VESPER_SEGMENT_MAX_ROWS);
