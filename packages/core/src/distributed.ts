@@ -36,5 +36,5 @@ export type { Manifest, SegmentRecord } from './storage/manifest.ts';
 export type { WalRecord } from './wal/wal-record.ts';
 export { composeTs, physicalMs } from './catalog/tso.ts';
 export { bucketOf } from './util/hash.ts';
-export { LocalReaderPool, searchShare, queryShare, countShare, keysShare, outputColumns } from './proxy/local-reader-pool.ts';
+export { LocalReaderPool, searchShare, queryShare, countShare, keysShare } from './proxy/local-reader-pool.ts';
 export { estimatedRowBytes } from './segments/row-bytes.ts';

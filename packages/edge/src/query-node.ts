@@ -14,7 +14,6 @@ import {
   SealedReplica,
   countShare,
   keysShare,
-  outputColumns,
   queryShare,
   searchShare,
   type CollectionInfo,
@@ -46,15 +45,13 @@ export class QueryNode extends DurableObject<Env> {
 
   search(db: string, info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<RpcResult<PartialSearch>> {
     return asResult(async () => {
-      const r = await this.synced(db, info, a);
-      return r.answer(outputColumns(info, request), () => searchShare(r, info, request, ts));
+      return searchShare(await this.synced(db, info, a), info, request, ts);
     });
   }
 
   query(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<PartialRow[]>> {
     return asResult(async () => {
-      const r = await this.synced(db, info, a);
-      return r.answer(outputColumns(info, request), () => queryShare(r, info, request, ts));
+      return queryShare(await this.synced(db, info, a), info, request, ts);
     });
   }
 

@@ -45,6 +45,7 @@ import {
   type QueryRequestBody,
   type ReplicaAssignment,
   type SearchRequestBody,
+  type Segment,
 } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
@@ -88,14 +89,7 @@ export class ShardLeader extends DurableObject<Env> {
    * themselves cost the leader ~24 B each, hollow).
    */
   private policy(): SealPolicy {
-    const rows = Number(this.env.VESPER_SEGMENT_MAX_ROWS);
-    const base: SealPolicy = { ...DEFAULT_SEAL_POLICY, maxBytes: LEADER_SEAL_BYTES };
-    return rows > 0 ? { ...base, maxRows: rows } : base;
-  }
-
-  private buildsQuietMs(): number {
-    const v = this.env.VESPER_BUILD_QUIET_MS;
-    return v !== undefined && v !== '' && Number(v) >= 0 ? Number(v) : BUILDS_QUIET_MS;
+    return { ...DEFAULT_SEAL_POLICY, maxBytes: LEADER_SEAL_BYTES, maxRows: envNumber(this.env.VESPER_SEGMENT_MAX_ROWS, DEFAULT_SEAL_POLICY.maxRows) };
   }
 
   private open(t: Target, shard: number): Promise<SegmentManager> {
@@ -131,7 +125,7 @@ export class ShardLeader extends DurableObject<Env> {
           // sealed rows live on the query nodes; the leader keeps their keys for deletes and upserts
           hollowSealed: true,
           // a DO is one thread: acknowledging writes comes before building indexes
-          buildsYieldToWrites: { quietMs: this.buildsQuietMs(), maxWaitMs: BUILDS_MAX_WAIT_MS },
+          buildsYieldToWrites: { quietMs: envNumber(this.env.VESPER_BUILD_QUIET_MS, BUILDS_QUIET_MS, 0), maxWaitMs: BUILDS_MAX_WAIT_MS },
           onBackgroundError: (e) => console.error(`vesper shard leader ${t.db}/c${t.info.id}/s${shard}: background work failed`, e),
         },
         t.info,
@@ -190,7 +184,7 @@ export class ShardLeader extends DurableObject<Env> {
           // the rows are found where they are held: growing here, sealed on the query nodes
           const at = await m.deps.tso.next();
           await m.waitApplied(at);
-          const growing = m.segments(op.partitionId >= 0 ? new Set([op.partitionId]) : undefined).filter((x) => !x.sealed);
+          const growing = growingOf(m, op.partitionId >= 0 ? new Set([op.partitionId]) : undefined);
           const shares = this.placement(m, writerAssignment(m));
           const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info, share, op.request, at, op.partitionId));
           pks = [...new Set([...queryKeys(growing, at, filter), ...theirs.flat()])];
@@ -205,7 +199,7 @@ export class ShardLeader extends DurableObject<Env> {
   /** The shard's sealed segments split over its query nodes (none while nothing is sealed). */
   private placement(m: SegmentManager, a: ReplicaAssignment): ReplicaAssignment[] {
     if (a.records.length === 0) return [];
-    const cap = Number(this.env.VESPER_QUERY_NODE_MAX_BYTES) > 0 ? Number(this.env.VESPER_QUERY_NODE_MAX_BYTES) : QUERY_NODE_MAX_BYTES;
+    const cap = envNumber(this.env.VESPER_QUERY_NODE_MAX_BYTES, QUERY_NODE_MAX_BYTES);
     const bytes = a.records.reduce((n, r) => n + r.rows, 0) * estimatedRowBytes(m.info.schema);
     const k = Math.min(MAX_QUERY_NODES, a.records.length, Math.max(1, Math.ceil(bytes / cap)));
     return splitAssignment(a, k);
@@ -234,7 +228,7 @@ export class ShardLeader extends DurableObject<Env> {
       const m = await this.open(t, shard);
       const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
       const prep = prepareSearch(t.info, request);
-      const growing = m.segments(prep.parts).filter((s) => !s.sealed);
+      const growing = growingOf(m, prep.parts);
       const shares = this.placement(m, writerAssignment(m));
       const mine = searchPartial(growing, ts, prep.spec, prep.output);
       const theirs = await this.fanOut<PartialSearch>(t, shard, shares, (node, share) => node.search(t.db, t.info, share, request, ts));
@@ -250,7 +244,7 @@ export class ShardLeader extends DurableObject<Env> {
       const m = await this.open(t, shard);
       const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
       const prep = prepareQuery(t.info, request);
-      const growing = m.segments(prep.parts).filter((s) => !s.sealed);
+      const growing = growingOf(m, prep.parts);
       const shares = this.placement(m, writerAssignment(m));
       if (prep.count) {
         const mine = countRows(growing, ts, prep.filter);
@@ -282,14 +276,9 @@ export class ShardLeader extends DurableObject<Env> {
     return asResult(async () => {
       const m = await this.open(t, shard);
       const r = await compact(m);
-      const deleted = await collectGarbage(m, GC_KEEP_MANIFESTS, this.gcGraceMs());
+      const deleted = await collectGarbage(m, GC_KEEP_MANIFESTS, envNumber(this.env.VESPER_GC_GRACE_MS, GC_GRACE_MS));
       return { merged: r.merged, deleted };
     });
-  }
-
-  private gcGraceMs(): number {
-    const v = this.env.VESPER_GC_GRACE_MS;
-    return v !== undefined && v !== '' && Number(v) > 0 ? Number(v) : GC_GRACE_MS;
   }
 
   stats(t: Target, shard: number, partitionIds?: number[]): Promise<RpcResult<ShardStats>> {
@@ -335,6 +324,18 @@ export class ShardLeader extends DurableObject<Env> {
       return null;
     });
   }
+}
+
+/** A numeric Worker var; `fallback` when it is unset, empty, not a number or below `min`. */
+function envNumber(v: string | undefined, fallback: number, min = 1): number {
+  if (v === undefined || v.trim() === '') return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= min ? n : fallback;
+}
+
+/** The leader's growing segments of the given partitions (its sealed rows are on the query nodes). */
+function growingOf(m: SegmentManager, partitionIds: ReadonlySet<number> | undefined): Segment[] {
+  return m.segments(partitionIds).filter((s) => !s.sealed);
 }
 
 function signature(info: CollectionInfo): string {

@@ -10,7 +10,7 @@ import type { ObjectStore } from '../adapters/object-store.ts';
 import { countRows, queryKeys } from '../query/query-executor.ts';
 import type { PkValue } from '../segments/segment.ts';
 import { requestFilter, type FilterRequest } from './filter.ts';
-import { planOutput } from '../query/output.ts';
+import type { OutputPlan } from '../query/output.ts';
 import { queryPartial, searchPartial, type PartialRow, type PartialSearch } from '../query/partial.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type ReaderPool, type SearchRequestBody } from './prepared.ts';
@@ -20,29 +20,24 @@ import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type Rea
  * `info`, read at the writer's `ts`. Every reader — in this thread, a query worker, a QueryNode
  * DO — answers through these.
  */
-export function searchShare(replica: SealedReplica, info: CollectionInfo, request: SearchRequestBody, ts: bigint): PartialSearch {
+export function searchShare(replica: SealedReplica, info: CollectionInfo, request: SearchRequestBody, ts: bigint): Promise<PartialSearch> {
   const prep = prepareSearch(info, request);
-  return searchPartial(replica.segments(prep.parts), ts, prep.spec, prep.output);
+  return replica.answer(fieldNames(prep.output), () => searchPartial(replica.segments(prep.parts), ts, prep.spec, prep.output));
 }
 
-export function queryShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): PartialRow[] {
+export function queryShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): Promise<PartialRow[]> {
   const prep = prepareQuery(info, request);
-  return queryPartial(replica.segments(prep.parts), ts, querySpec(prep));
+  return replica.answer(fieldNames(prep.output), () => queryPartial(replica.segments(prep.parts), ts, querySpec(prep)));
+}
+
+/** The fields an answer outputs: a reader that dropped some of their columns reads them back first. */
+function fieldNames(output: OutputPlan): string[] {
+  return output.fields.map((f) => f.name);
 }
 
 export function countShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): number {
   const prep = prepareQuery(info, request);
   return countRows(replica.segments(prep.parts), ts, prep.filter);
-}
-
-/**
- * The fields a search or query outputs: what a reader that drops indexed vector columns
- * (`SegmentSource.dropIndexedVectors`) reads back before answering (`SealedReplica.answer`).
- */
-export function outputColumns(info: CollectionInfo, request: { output_fields?: readonly unknown[] | undefined }): string[] {
-  const names = (request.output_fields ?? []).filter((f): f is string => typeof f === 'string');
-  if (names.some((n) => n.trim().toLowerCase() === 'count(*)')) return [];
-  return planOutput(info.schema, names).fields.map((f) => f.name);
 }
 
 /**
@@ -85,11 +80,11 @@ export class LocalReaderPool implements ReaderPool {
   }
 
   async search(info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<PartialSearch[]> {
-    return (await this.synced(info, a)).map((r) => searchShare(r, info, request, ts));
+    return Promise.all((await this.synced(info, a)).map((r) => searchShare(r, info, request, ts)));
   }
 
   async query(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<PartialRow[][]> {
-    return (await this.synced(info, a)).map((r) => queryShare(r, info, request, ts));
+    return Promise.all((await this.synced(info, a)).map((r) => queryShare(r, info, request, ts)));
   }
 
   async count(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<number> {

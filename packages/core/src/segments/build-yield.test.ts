@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../adapters/memory-storage.ts';
 import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
-import type { CollectionInfo } from '../catalog/types.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
 import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { DataType } from '../schema/data-type.ts';
@@ -16,6 +15,7 @@ import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { attachMaintenance } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
+import { testCollection } from './test-collection.ts';
 
 const schema = normalizeSchema({
   collection_name: 'y',
@@ -25,20 +25,10 @@ const schema = normalizeSchema({
   ],
 });
 
-const info: CollectionInfo = {
+const info = testCollection(schema, {
   id: 5,
-  dbId: 1,
-  name: 'y',
-  schema,
-  shardsNum: 1,
-  consistencyLevel: 'Strong',
-  properties: {},
-  partitions: [{ id: 100, name: '_default', createdTs: '0' }],
-  numPartitions: 0,
   indexes: [{ indexId: 9, indexName: 'v', fieldName: 'v', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 32 }, createdTs: '0' }],
-  createdTs: '0',
-  loaded: true,
-};
+});
 
 async function setup(quietMs: number, maxWaitMs: number) {
   await loadTestKernels();

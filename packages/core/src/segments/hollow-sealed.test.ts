@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../adapters/memory-storage.ts';
 import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
-import type { CollectionInfo } from '../catalog/types.ts';
 import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
 import { DataType } from '../schema/data-type.ts';
@@ -26,6 +25,7 @@ import { keysShare } from '../proxy/local-reader-pool.ts';
 import { SealedReplica, writerAssignment } from './sealed-replica.ts';
 import { attachMaintenance, compact, flush } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
+import { testCollection } from './test-collection.ts';
 import type { PkValue, Segment } from './segment.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
@@ -41,23 +41,13 @@ const schema = normalizeSchema({
   ],
 });
 
-const info: CollectionInfo = {
+const info = testCollection(schema, {
   id: 3,
-  dbId: 1,
-  name: 'h',
-  schema,
-  shardsNum: 1,
-  consistencyLevel: 'Strong',
-  properties: {},
-  partitions: [{ id: 100, name: '_default', createdTs: '0' }],
-  numPartitions: 0,
   indexes: [
     { indexId: 11, indexName: 'v_idx', fieldName: 'v', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 64 }, createdTs: '0' },
     { indexId: 12, indexName: 'n_idx', fieldName: 'n', indexType: 'STL_SORT', params: {}, createdTs: '0' },
   ],
-  createdTs: '0',
-  loaded: true,
-};
+});
 
 async function manager(tso: Tso, hollow: boolean): Promise<SegmentManager> {
   const storage = createMemoryStorage();

@@ -45,23 +45,19 @@ export class SealedSegment extends Segment {
   }
 
   /** Takes over a segment's state (columns, timestamps, deletes) without copying rows. */
-  static fromGrowing(record: SegmentRecord, cols: ReadonlyMap<string, Column>, pkField: string, src: Segment): SealedSegment {
-    const s = new SealedSegment(record, cols, pkField, src.timestamps());
+  static fromGrowing(record: SegmentRecord, cols: ReadonlyMap<string, Column>, pkField: string, src: Segment, hollow = false): SealedSegment {
+    const s = new SealedSegment(record, cols, pkField, src.timestamps(), hollow);
     s.copyDeletes(src);
     s.pendingDeletes = src.pendingDeletes;
     return s;
   }
 
   /**
-   * A hollow copy of a segment (the same record, rows, timestamps, deletes and pending
-   * deletes): the primary-key column is copied, so the source's other columns can be freed.
+   * A hollow segment over a segment's rows (timestamps, deletes and pending deletes carry
+   * over): the primary-key column is copied, so the source's other columns can be freed.
    */
-  static hollowOf(src: Segment & { record: SegmentRecord }, pk: FieldSchema): SealedSegment {
-    const keys = concatColumns([src.column(pk.name)!], pk);
-    const s = new SealedSegment(src.record, new Map([[pk.name, keys]]), pk.name, src.timestamps(), true);
-    s.copyDeletes(src);
-    s.pendingDeletes = src.pendingDeletes;
-    return s;
+  static hollowOf(record: SegmentRecord, src: Segment, pk: FieldSchema): SealedSegment {
+    return SealedSegment.fromGrowing(record, new Map([[pk.name, concatColumns([src.column(pk.name)!], pk)]]), pk.name, src, true);
   }
 
   override column(name: string): Column | undefined {

@@ -64,7 +64,7 @@ export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord):
   file.columns.delete(TS_FIELD.name);
   let seg = new SealedSegment(rec, file.columns, pk.name, ts);
   // a hollow segment copies its keys, so the insert log's bytes are not kept alive
-  if (src.keysOnly) seg = SealedSegment.hollowOf(seg, pk);
+  if (src.keysOnly) seg = SealedSegment.hollowOf(rec, seg, pk);
   for (const delta of deltas) for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
   if (!src.keysOnly) await openIndexes(src, seg, rec.indexes, indexFiles);
   dropIndexedVectors(src, seg);

@@ -108,8 +108,7 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
     const fresh: SealedSegment[] = [];
     for (const rec of newRecords) {
       const g = s.growing.get(rec.partitionId)!;
-      let sealed = SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g);
-      if (m.deps.hollowSealed) sealed = SealedSegment.hollowOf(sealed, pk);
+      const sealed = m.deps.hollowSealed ? SealedSegment.hollowOf(rec, g, pk) : SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g);
       sealed.pendingDeletes = [];
       s.growing.delete(rec.partitionId);
       m.sealed.push(sealed);
@@ -147,7 +146,7 @@ const QUIET_POLL_MS = 100;
  * Resolves once no write has arrived for the manager's `buildsYieldToWrites.quietMs`, or its
  * `maxWaitMs` have passed since `since` (or the manager closed); at once when unset.
  */
-export async function writesQuiet(m: SegmentManager, since: number): Promise<void> {
+async function writesQuiet(m: SegmentManager, since: number): Promise<void> {
   const y = m.deps.buildsYieldToWrites;
   if (!y) return;
   for (;;) {
@@ -340,7 +339,7 @@ async function compactGroup(
       fresh = new SealedSegment(record, cols, pk.name, ts);
       await putTracked(m, record.insertLog, insertLogBytes(m, fresh, cols));
       written.push(record.insertLog);
-      if (m.deps.hollowSealed) fresh = SealedSegment.hollowOf(fresh, pk);
+      if (m.deps.hollowSealed) fresh = SealedSegment.hollowOf(record, fresh, pk);
     }
     const gone = new Set(group.map((g) => g.id));
     await m.commit((cur) => ({ ...cur, segments: [...cur.segments.filter((r) => !gone.has(r.id)), ...(record ? [record] : [])] }));

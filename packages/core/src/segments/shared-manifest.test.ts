@@ -9,7 +9,6 @@ import { createMemoryStorage } from '../adapters/memory-storage.ts';
 import type { StorageSet } from '../adapters/storage-set.ts';
 import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
-import type { CollectionInfo } from '../catalog/types.ts';
 import { DataType } from '../schema/data-type.ts';
 import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
@@ -17,6 +16,7 @@ import { ManifestStore } from '../storage/manifest.ts';
 import { VesperError } from '../errors/index.ts';
 import { attachMaintenance, flush } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
+import { testCollection } from './test-collection.ts';
 
 const schema = normalizeSchema({
   collection_name: 'shared',
@@ -26,20 +26,7 @@ const schema = normalizeSchema({
   ],
 });
 
-const info: CollectionInfo = {
-  id: 7,
-  dbId: 1,
-  name: 'shared',
-  schema,
-  shardsNum: 2,
-  consistencyLevel: 'Bounded',
-  properties: {},
-  partitions: [{ id: 100, name: '_default', createdTs: '0' }],
-  numPartitions: 0,
-  indexes: [],
-  createdTs: '0',
-  loaded: true,
-};
+const info = testCollection(schema, { id: 7, shardsNum: 2, consistencyLevel: 'Bounded' });
 
 async function manager(storage: StorageSet, tso: Tso, ownedShards?: number[]): Promise<SegmentManager> {
   // Each "process" has its own id allocator; they share the meta store (CAS keeps ids unique).
