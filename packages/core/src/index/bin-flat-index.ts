@@ -12,7 +12,7 @@ import type { WasmArena } from '../kernels/wasm-arena.ts';
 import type { IndexBuildOptions, QueryVectors, VectorIndex, VectorIndexFactory } from './vector-index.ts';
 import { IndexBase, type HitBuffers } from './index-base.ts';
 import { BINARY_METRICS, WasmBuffer, checkAbort, checkMetric, drainHeap } from './index-common.ts';
-import { bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
+import { bytesOf, expectFlags, readIndexFile, sectionLength, writeIndexFile } from './index-format.ts';
 
 export class BinFlatIndex extends IndexBase {
   readonly indexType = 'BIN_FLAT';
@@ -38,7 +38,9 @@ export class BinFlatIndex extends IndexBase {
 
   static open(bytes: Uint8Array): BinFlatIndex {
     const f = readIndexFile(bytes, 'BIN_FLAT');
+    expectFlags(f.flags, 0, 'BIN_FLAT', f.header.metricType);
     const data = f.section('vectors');
+    sectionLength('vectors', data, f.header.count * (f.header.dim >>> 3));
     const rt = getKernels();
     const ptr = rt.alloc(data.byteLength);
     rt.u8().set(data, ptr);

@@ -16,7 +16,7 @@ import { IndexBase, type HitBuffers } from './index-base.ts';
 import {
   FLOAT_METRICS, WasmBuffer, checkAbort, checkDim, checkMetric, columnToFloat, drainHeap, floatMetricCode, writeFloatQuery,
 } from './index-common.ts';
-import { FLAG_NORMALIZED, bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
+import { FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, sectionLength, writeIndexFile } from './index-format.ts';
 
 export class FlatIndex extends IndexBase {
   readonly indexType = 'FLAT';
@@ -43,7 +43,9 @@ export class FlatIndex extends IndexBase {
   static open(bytes: Uint8Array): FlatIndex {
     const f = readIndexFile(bytes, 'FLAT');
     const h = f.header;
+    expectFlags(f.flags, h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0, 'FLAT', h.metricType);
     const data = f.section('vectors');
+    sectionLength('vectors', data, h.count * h.dim * 4);
     const rt = getKernels();
     const ptr = rt.alloc(data.byteLength);
     rt.u8().set(data, ptr);

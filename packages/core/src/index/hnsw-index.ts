@@ -21,7 +21,8 @@ import {
   WasmBuffer, checkAbort, drainHeap, floatIndexFactory, floatMetricCode, intParam,
   writeFloatQuery, yieldToEventLoop,
 } from './index-common.ts';
-import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
+import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, writeIndexFile } from './index-format.ts';
+import { checkGraph } from './graph-check.ts';
 
 /** i32 field offsets (in words) of the context block (mirror of assembly/hnsw.ts). */
 export const HNSW_CTX = {
@@ -165,11 +166,15 @@ export class HnswIndex extends IndexBase {
     const f = readIndexFile(bytes, 'HNSW');
     const h = f.header;
     const p: HnswParams = { M: h.params.M!, efConstruction: h.params.efConstruction!, seed: h.params.seed! };
+    expectFlags(f.flags, FLAG_HNSW_INTERLEAVED | (h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0), 'HNSW', h.metricType);
     const levels = f.section('levels');
+    const level0 = f.section('level0');
+    const upper = f.section('upper');
+    checkGraph({ count: h.count, M: p.M, stride0: (1 + 2 * p.M) * 4 + h.dim * 4, level0, levels, upper, entry: h['entry'], maxLevel: h['maxLevel'] });
     const idx = new HnswIndex(getKernels(), h.metricType as MetricType, h.dim, h.count, h.elementType as DataType, p, levels);
     const rt = idx.rt;
-    rt.u8().set(f.section('level0'), idx.b.level0);
-    rt.u8().set(f.section('upper'), idx.b.upper);
+    rt.u8().set(level0, idx.b.level0);
+    rt.u8().set(upper, idx.b.upper);
     const c = rt.i32();
     const o = idx.b.ctx >>> 2;
     c[o + F.N] = h.count;

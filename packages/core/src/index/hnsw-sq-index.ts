@@ -23,7 +23,8 @@ import {
   WasmBuffer, checkAbort, drainHeap, floatIndexFactory, floatMetricCode, intParam,
   writeFloatQuery,
 } from './index-common.ts';
-import { FLAG_HNSW_SQ8, FLAG_NORMALIZED, bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
+import { FLAG_HNSW_SQ8, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, sectionLength, writeIndexFile } from './index-format.ts';
+import { checkGraph } from './graph-check.ts';
 import { HNSW_CTX as F, HNSW_DEFAULTS, HnswIndex, parseHnswParams, type HnswParams } from './hnsw-index.ts';
 
 export interface HnswSqParams extends HnswParams {
@@ -191,14 +192,20 @@ export class HnswSqIndex extends IndexBase {
   static open(bytes: Uint8Array): HnswSqIndex {
     const f = readIndexFile(bytes, 'HNSW_SQ');
     const h = f.header;
-    if ((f.flags & FLAG_HNSW_SQ8) === 0) throw new VesperError('FORMAT_CORRUPT', 'HNSW_SQ index file without the HNSW_SQ8 flag');
+    expectFlags(f.flags, FLAG_HNSW_SQ8 | (h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0), 'HNSW_SQ', h.metricType);
     const p: HnswSqParams = { M: h.params.M!, efConstruction: h.params.efConstruction!, seed: h.params.seed!, refine: h.params.refine !== 0 };
     const g: Graph = { levels: f.section('levels'), upper: f.section('upper'), entry: h['entry'] as number, maxLevel: h['maxLevel'] as number };
+    const level0 = f.section('level0');
+    const vectors = f.section('vectors');
+    const vmin = f.section('vmin');
+    checkGraph({ count: h.count, M: p.M, stride0: (1 + 2 * p.M) * 4 + Math.ceil(h.dim / 4) * 4, level0, ...g });
+    sectionLength('vectors', vectors, h.count * h.dim * 4);
+    sectionLength('vmin', vmin, h.dim * 4);
     const idx = new HnswSqIndex(getKernels(), h.metricType as MetricType, h.dim, h.count, h.elementType as DataType, p, g, h['scale'] as number);
     const u8 = idx.rt.u8();
-    u8.set(f.section('level0'), idx.level0);
-    u8.set(f.section('vectors'), idx.vectors);
-    u8.set(f.section('vmin'), idx.vmin);
+    u8.set(level0, idx.level0);
+    u8.set(vectors, idx.vectors);
+    u8.set(vmin, idx.vmin);
     return idx;
   }
 

@@ -11,6 +11,7 @@ import { DataType, dataTypeName } from '../schema/data-type.ts';
 import type { MetricType } from '../schema/types.ts';
 import type { VectorColumn } from '../schema/columns.ts';
 import type { WasmArena } from '../kernels/wasm-arena.ts';
+import { fromFloat16Bits } from '../util/float16.ts';
 import type { IndexBuildOptions, IndexSearchParams, QueryVectors, TopK, VectorIndex, VectorIndexFactory } from './vector-index.ts';
 import { isSimilarityMetric } from './vector-index.ts';
 
@@ -74,20 +75,11 @@ export function toFloat(data: QueryVectors | Float32Array, type: DataType, n: nu
     const u = new Uint32Array(out.buffer);
     for (let i = 0; i < n; i++) u[i] = data[i]! << 16;
   } else if (type === DataType.Float16Vector) {
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(data[i]!);
+    for (let i = 0; i < n; i++) out[i] = fromFloat16Bits(data[i]!);
   } else {
     throw new VesperError('PARAMETER_INVALID', `cannot read ${dataTypeName(type)} queries as float vectors`);
   }
   return out;
-}
-
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f === 0 ? s * Infinity : NaN;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 /** Checks the query buffer holds nq rows of `width` elements. */

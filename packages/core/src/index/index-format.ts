@@ -87,6 +87,11 @@ export function readIndexFile(bytes: Uint8Array, expectType?: string): IndexFile
   } catch (e) {
     throw new VesperError('FORMAT_CORRUPT', 'vector index header is not valid JSON', undefined, { cause: e });
   }
+  const whole = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (parsed === null || typeof parsed !== 'object' || !whole(parsed.dim) || !whole(parsed.count) || !Array.isArray(parsed.sections)
+    || typeof parsed.params !== 'object' || parsed.params === null) {
+    throw new VesperError('FORMAT_CORRUPT', 'vector index header lacks a valid dim, count, params or section table');
+  }
   if (expectType !== undefined && parsed.indexType !== expectType) {
     throw new VesperError('FORMAT_CORRUPT', `expected a ${expectType} index file, found ${parsed.indexType}`);
   }
@@ -102,6 +107,24 @@ export function readIndexFile(bytes: Uint8Array, expectType?: string): IndexFile
       return bytes.subarray(s.offset, s.offset + s.length);
     },
   };
+}
+
+/**
+ * A known flag that does not belong to this kind of file (or a missing one that does) means
+ * the bytes would be misread: the file is corrupt, not merely newer.
+ * @throws FORMAT_CORRUPT when `flags` differs from what the writer of `indexType` sets.
+ */
+export function expectFlags(flags: number, expected: number, indexType: string, metric: string): void {
+  if (flags !== expected) {
+    throw new VesperError('FORMAT_CORRUPT', `${indexType} index file (${metric}) has feature flags 0x${flags.toString(16)}, its writer sets 0x${expected.toString(16)}`);
+  }
+}
+
+/** @throws FORMAT_CORRUPT when a section does not hold exactly `expected` bytes. */
+export function sectionLength(name: string, bytes: Uint8Array, expected: number): void {
+  if (bytes.byteLength !== expected) {
+    throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' holds ${bytes.byteLength} bytes, expected ${expected}`);
+  }
 }
 
 /** Reads the index type of a serialized index without opening it. */

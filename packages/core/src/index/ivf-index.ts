@@ -19,7 +19,7 @@ import {
   FLOAT_METRICS, WasmBuffer, checkAbort, checkDim, checkMetric, columnToFloat, drainHeap, floatMetricCode, intParam, writeFloatQuery,
 } from './index-common.ts';
 import { assignAll, kmeans } from './kmeans.ts';
-import { FLAG_NORMALIZED, FLAG_SQ8_PER_DIM, bytesOf, readIndexFile, writeIndexFile } from './index-format.ts';
+import { FLAG_NORMALIZED, FLAG_SQ8_PER_DIM, bytesOf, expectFlags, readIndexFile, sectionLength, writeIndexFile } from './index-format.ts';
 
 export const IVF_DEFAULTS = { nlist: 128, nprobe: 8, seed: 42 } as const;
 
@@ -146,17 +146,27 @@ export class IvfIndex extends IndexBase {
     const f = readIndexFile(bytes);
     const h = f.header;
     if (h.indexType !== 'IVF_FLAT' && h.indexType !== 'IVF_SQ8') throw new VesperError('FORMAT_CORRUPT', `not an IVF index file: ${h.indexType}`);
-    const f32 = (name: string): Float32Array => new Float32Array(f.section(name).slice().buffer);
     const sq8 = h.indexType === 'IVF_SQ8';
-    const parts: IvfParts = {
-      nlist: h.params.nlist!,
-      seed: h.params.seed!,
-      offsets: new Int32Array(f.section('offsets').slice().buffer),
-      ids: new Int32Array(f.section('ids').slice().buffer),
-      centroids: f32('centroids'),
-      payload: f.section(sq8 ? 'codes' : 'vectors'),
-      ...(sq8 ? { vmin: f32('vmin'), scale: f32('scale') } : {}),
+    expectFlags(f.flags, (h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0) | (sq8 ? FLAG_SQ8_PER_DIM : 0), h.indexType, h.metricType);
+    const nlist = h.params.nlist!;
+    if (!Number.isInteger(nlist) || nlist < 1) throw new VesperError('FORMAT_CORRUPT', `IVF index file: nlist ${String(nlist)} is not a positive integer`);
+    const sized = (name: string, bytes: number): Uint8Array => {
+      const b = f.section(name);
+      sectionLength(name, b, bytes);
+      return b;
     };
+    const f32 = (name: string, n: number): Float32Array => new Float32Array(sized(name, n * 4).slice().buffer);
+    const i32 = (name: string, n: number): Int32Array => new Int32Array(sized(name, n * 4).slice().buffer);
+    const parts: IvfParts = {
+      nlist,
+      seed: h.params.seed!,
+      offsets: i32('offsets', nlist + 1),
+      ids: i32('ids', h.count),
+      centroids: f32('centroids', nlist * h.dim),
+      payload: sized(sq8 ? 'codes' : 'vectors', h.count * h.dim * (sq8 ? 1 : 4)),
+      ...(sq8 ? { vmin: f32('vmin', h.dim), scale: f32('scale', h.dim) } : {}),
+    };
+    checkLists(parts.offsets, parts.ids, h.count);
     return new IvfIndex(getKernels(), h.indexType, h.metricType as MetricType, h.dim, h.count, h.elementType as DataType, parts);
   }
 
@@ -314,3 +324,17 @@ function ivfFactory(type: 'IVF_FLAT' | 'IVF_SQ8'): VectorIndexFactory {
 
 export const ivfFlatFactory = ivfFactory('IVF_FLAT');
 export const ivfSq8Factory = ivfFactory('IVF_SQ8');
+
+/** Posting lists must tile the rows: offsets rise from 0 to count, every id names a row. */
+function checkLists(offsets: Int32Array, ids: Int32Array, count: number): void {
+  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== count) {
+    throw new VesperError('FORMAT_CORRUPT', `IVF index file: posting lists span ${offsets[0]}..${offsets[offsets.length - 1]}, expected 0..${count}`);
+  }
+  for (let l = 1; l < offsets.length; l++) {
+    if (offsets[l]! < offsets[l - 1]!) throw new VesperError('FORMAT_CORRUPT', `IVF index file: posting list ${l - 1} has a negative length`);
+  }
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id < 0 || id >= count) throw new VesperError('FORMAT_CORRUPT', `IVF index file: posting entry ${i} names row ${id} of ${count}`);
+  }
+}
