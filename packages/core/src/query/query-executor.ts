@@ -65,6 +65,28 @@ export function countRows(segments: readonly Segment[], ts: bigint, filter: RowF
   return collect(segments, ts, filter).size;
 }
 
+/**
+ * The keys of `pks` that have a row visible at snapshot ts, in the order given and each once:
+ * what a delete by key actually removes (Milvus counts deleted rows that existed, so a delete
+ * of a missing key reports 0).
+ */
+export function existingKeys(segments: readonly Segment[], ts: bigint, pks: readonly PkValue[]): PkValue[] {
+  const out: PkValue[] = [];
+  const seen = new Set<PkValue>();
+  for (const pk of pks) {
+    if (seen.has(pk)) continue;
+    seen.add(pk);
+    if (segments.some((seg) => seg.hasPk(pk) && seg.rowsOf(pk).some((r) => visibleAt(seg, r, ts)))) out.push(pk);
+  }
+  return out;
+}
+
+function visibleAt(seg: Segment, row: number, ts: bigint): boolean {
+  if (seg.rowTimestamp(row) > ts) return false;
+  const d = seg.deleteTimestamp(row);
+  return d === 0n || d > ts;
+}
+
 /** Primary keys of the rows matching a filter at a snapshot, ascending. */
 export function queryKeys(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): PkValue[] {
   return [...collect(segments, ts, filter).keys()].sort(comparePk);

@@ -1,0 +1,49 @@
+/**
+ * Issue 11 regressions on the edge, inside workerd: the REST endpoint and the distributed
+ * engine (shard leaders, query nodes) answer as core does for delete counts (item 13).
+ */
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { DataType } from '@vesper/core';
+import { databaseEngine } from '../../packages/edge/src/index.ts';
+
+type Res = Record<string, unknown>;
+
+async function count(engine: ReturnType<typeof databaseEngine>, name: string): Promise<number> {
+  const r = (await engine.call('query', { collection_name: name, output_fields: ['count(*)'], consistency_level: 'Strong' })) as { data: Res[] };
+  return Number(r.data[0]!['count(*)']);
+}
+
+describe('delete_cnt on the edge counts the rows that existed (item 13)', () => {
+  it('by ids, key filter and general filter, growing and sealed, over 3 shards', async () => {
+    const engine = databaseEngine(env, 'default');
+    const name = 'del_count';
+    await engine.call('createCollection', {
+      collection_name: name,
+      shards_num: 3,
+      fields: [
+        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+        { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+        { name: 'n', data_type: DataType.Int32 },
+      ],
+      index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
+    });
+    // 400 rows seal several segments (the test config seals at 150 rows), then a growing tail.
+    const rows = Array.from({ length: 420 }, (_, i) => ({ id: i, v: [i, 0], n: i }));
+    for (let i = 0; i < rows.length; i += 100) await engine.call('insert', { collection_name: name, data: rows.slice(i, i + 100) });
+    const live = new Set(rows.map((r) => r.id));
+    const del = async (req: Res, expected: number[]): Promise<void> => {
+      const res = (await engine.call('delete', { collection_name: name, ...req })) as Res;
+      expect(Number(res['delete_cnt']), JSON.stringify(req)).toBe(expected.length);
+      for (const k of expected) live.delete(k);
+      expect(await count(engine, name)).toBe(live.size);
+    };
+    await del({ filter: 'id == -14' }, []);
+    await del({ ids: [-1, 5000] }, []);
+    await del({ filter: 'id in [1, 2, 200, 419, 999]' }, [1, 2, 200, 419]);
+    await del({ filter: 'id in [1, 2, 200, 419]' }, []);
+    await del({ ids: [3, 3, 410, 7000] }, [3, 410]);
+    await del({ filter: 'n >= 415' }, [415, 416, 417, 418]);
+    await del({ filter: 'n >= 415' }, []);
+  });
+});
