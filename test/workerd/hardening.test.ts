@@ -1,6 +1,7 @@
 /**
  * Issue 11 regressions on the edge, inside workerd: the REST endpoint and the distributed
- * engine (shard leaders, query nodes) answer as core does for delete counts (item 13).
+ * engine (shard leaders, query nodes) answer as core does for delete counts (item 13) and
+ * for the metric of an unindexed vector field (item 3).
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +46,22 @@ describe('delete_cnt on the edge counts the rows that existed (item 13)', () => 
     await del({ ids: [3, 3, 410, 7000] }, [3, 410]);
     await del({ filter: 'n >= 415' }, [415, 416, 417, 418]);
     await del({ filter: 'n >= 415' }, []);
+  });
+});
+
+describe('an unindexed field keeps the collection metric on the edge (item 3)', () => {
+  it('L2 quick-setup collection, index dropped: nearest first, exact distances', async () => {
+    const engine = databaseEngine(env, 'default');
+    const name = 'l2_dropped';
+    await engine.call('createCollection', { collection_name: name, dimension: 2, metric_type: 'L2' });
+    const rows = Array.from({ length: 50 }, (_, i) => ({ id: i, vector: [i, 0] }));
+    await engine.call('insert', { collection_name: name, data: rows });
+    await engine.call('releaseCollection', { collection_name: name });
+    await engine.call('dropIndex', { collection_name: name, field_name: 'vector' });
+    await engine.call('loadCollection', { collection_name: name });
+    const res = (await engine.call('search', { collection_name: name, data: [[10.2, 0]], limit: 3, consistency_level: 'Strong' })) as { results: Res[][] };
+    const hits = res.results[0]!.map((h) => [Number(h['id']), Number(h['score'])]);
+    expect(hits.map((h) => h[0])).toEqual([10, 11, 9]);
+    expect(hits[0]![1]).toBeCloseTo(0.04, 4);
   });
 });

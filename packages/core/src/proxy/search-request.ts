@@ -11,7 +11,7 @@ import type { QueryVector } from '../query/exact-search.ts';
 import type { GroupBy } from '../query/search-executor.ts';
 import { isSimilarityMetric } from '../index/vector-index.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
-import { defaultMetric, metricsFor } from './index-params.ts';
+import { fieldMetric, metricsFor } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
 
 export interface SearchRequestFields {
@@ -107,7 +107,7 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   delete params['params'];
   const index = info.indexes.find((i) => i.fieldName === field.name);
   const requested = (r.metric_type ?? params['metric_type']) as string | undefined;
-  const metric = ((requested ? requested.toUpperCase() : undefined) ?? index?.metricType ?? defaultMetric(field.data_type)) as MetricType;
+  const metric = ((requested ? requested.toUpperCase() : undefined) ?? fieldMetric(info, field)) as MetricType;
   if (!metricsFor(field.data_type).includes(metric)) {
     throw new VesperError('PARAMETER_INVALID', `metric type ${metric} does not apply to ${dataTypeName(field.data_type)} field ${field.name}`);
   }
