@@ -1,7 +1,8 @@
 /**
  * Issue 11 regressions on the edge, inside workerd: the REST endpoint and the distributed
  * engine (shard leaders, query nodes) answer as core does for delete counts (item 13) and
- * for the metric of an unindexed vector field (item 3).
+ * for the metric of an unindexed vector field (item 3) and for keys repeated inside one
+ * batch (item 11: the last row wins).
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +64,37 @@ describe('an unindexed field keeps the collection metric on the edge (item 3)', 
     const hits = res.results[0]!.map((h) => [Number(h['id']), Number(h['score'])]);
     expect(hits.map((h) => h[0])).toEqual([10, 11, 9]);
     expect(hits[0]![1]).toBeCloseTo(0.04, 4);
+  });
+});
+
+describe('a key repeated inside one batch keeps its last row on the edge (item 11)', () => {
+  it('insert and upsert over 3 shards, growing and sealed: get, count and search agree', async () => {
+    const engine = databaseEngine(env, 'default');
+    const name = 'dup_batch';
+    await engine.call('createCollection', {
+      collection_name: name,
+      shards_num: 3,
+      fields: [
+        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+        { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+        { name: 'n', data_type: DataType.Int32 },
+      ],
+      index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
+    });
+    const model = new Map<number, number>();
+    let n = 0;
+    for (let round = 0; round < 4; round++) {
+      // 200 rows over 50 keys: every key repeats inside the batch; 200 rows also seal (150)
+      const batch = Array.from({ length: 200 }, (_, i) => ({ id: (i * 7 + round) % 50, v: [i, round], n: n++ }));
+      await engine.call(round % 2 === 0 ? 'insert' : 'upsert', { collection_name: name, data: batch });
+      for (const r of batch) model.set(r.id, r.n);
+      expect(await count(engine, name)).toBe(model.size);
+      const got = (await engine.call('get', { collection_name: name, ids: [...model.keys()], output_fields: ['n'], consistency_level: 'Strong' })) as { data: Res[] };
+      expect(new Map(got.data.map((r) => [Number(r['id']), r['n']]))).toEqual(model);
+      const res = (await engine.call('search', { collection_name: name, data: [[0, 0]], limit: 100, output_fields: ['n'], consistency_level: 'Strong' })) as { results: Res[][] };
+      const hits = res.results[0]!;
+      expect(hits).toHaveLength(model.size);
+      for (const h of hits) expect(h['n']).toBe(model.get(Number(h['id'])));
+    }
   });
 });
