@@ -2,11 +2,12 @@
  * Issue 11 regressions on the edge, inside workerd: the REST endpoint and the distributed
  * engine (shard leaders, query nodes) answer as core does for delete counts (item 13) and
  * for the metric of an unindexed vector field (item 3) and for keys repeated inside one
- * batch (item 11: the last row wins).
+ * batch (item 11: the last row wins); and a 20 MB filter is refused with a coded error
+ * while the endpoint stays up (item 1; it ran workerd out of heap before).
  */
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DataType } from '@vesper/core';
+import { DataType, EXPR_LIMITS } from '@vesper/core';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
 
 type Res = Record<string, unknown>;
@@ -96,5 +97,37 @@ describe('a key repeated inside one batch keeps its last row on the edge (item 1
       expect(hits).toHaveLength(model.size);
       for (const h of hits) expect(h['n']).toBe(model.get(Number(h['id'])));
     }
+  });
+});
+
+async function post(path: string, body: string): Promise<{ status: number; json: Res }> {
+  const res = await exports.default.fetch(`http://vesper.test/v2/vectordb/${path}`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' },
+    body,
+  });
+  return { status: res.status, json: (await res.json()) as Res };
+}
+
+describe('a 20 MB filter is refused on the REST endpoint, which stays up (item 1)', () => {
+  it('entities/query, delete and search with id in [1,1,...] (10M elements) answer 1100', async () => {
+    expect((await post('collections/create', JSON.stringify({ collectionName: 'huge_filter', dimension: 2, metricType: 'L2' }))).json['code']).toBe(0);
+    const rows = Array.from({ length: 10 }, (_, i) => ({ id: i, vector: [i, 0] }));
+    expect((await post('entities/insert', JSON.stringify({ collectionName: 'huge_filter', data: rows }))).json['code']).toBe(0);
+    const filter = `id in [${'1,'.repeat(10_000_000)}1]`;
+    for (const [path, extra] of [
+      ['entities/query', { outputFields: ['id'] }],
+      ['entities/delete', {}],
+      ['entities/search', { data: [[0, 0]], limit: 1 }],
+    ] as const) {
+      const r = await post(path, JSON.stringify({ collectionName: 'huge_filter', filter, ...extra }));
+      expect(r.status, path).toBe(200);
+      expect(r.json['code'], path).toBe(1100);
+      expect(String(r.json['message'])).toContain(`limit of ${EXPR_LIMITS.maxLength}`);
+    }
+    const count = await post('entities/query', JSON.stringify({ collectionName: 'huge_filter', outputFields: ['count(*)'], consistencyLevel: 'Strong' }));
+    expect(count.json).toEqual({ code: 0, data: [{ 'count(*)': '10' }] });
+    const some = await post('entities/query', JSON.stringify({ collectionName: 'huge_filter', filter: 'id in [1, 2]', outputFields: ['id'], consistencyLevel: 'Strong' }));
+    expect(some.json).toMatchObject({ code: 0, data: [{ id: '1' }, { id: '2' }] });
   });
 });

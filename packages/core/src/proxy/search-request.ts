@@ -13,6 +13,7 @@ import { isSimilarityMetric } from '../index/vector-index.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { fieldMetric, metricsFor } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
+import { checkNq } from './request-limits.ts';
 
 export interface SearchRequestFields {
   anns_field?: string;
@@ -50,6 +51,7 @@ export function parseQueryVectors(field: FieldSchema, data: unknown): { vectors:
   const sparseSingle = t === DataType.SparseFloatVector && !Array.isArray(data);
   const single = !isList || sparseSingle;
   const list = single ? [data] : (data as unknown[]);
+  checkNq(list.length);
   if (list.length === 0) throw new VesperError('PARAMETER_INVALID', 'search data is empty');
   // Reuse the insert checks (dimension, NaN/Infinity) by converting the vectors as a column.
   const probe: FieldSchema = { ...field, is_primary_key: false, nullable: false };

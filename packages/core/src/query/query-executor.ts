@@ -8,6 +8,7 @@ import type { Segment, PkValue } from '../segments/segment.ts';
 import { allowedRows, type RowFilter } from './search-executor.ts';
 import { materializeRow, type OutputPlan } from './output.ts';
 import type { PartialRow } from './partial.ts';
+import { checkOutputSize } from './output-limit.ts';
 
 export interface QuerySpec {
   readonly filter?: RowFilter;
@@ -44,6 +45,7 @@ export function queryRows(segments: readonly Segment[], ts: bigint, spec: QueryS
   const found = collect(segments, ts, spec.filter);
   const keys = [...found.keys()].sort(comparePk);
   const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
+  checkOutputSize('query', Math.max(0, Math.min(end, keys.length) - spec.offset), spec.output);
   return keys.slice(spec.offset, end).map((pk) => {
     const at = found.get(pk)!;
     return materializeRow(spec.output, at.seg, at.row);
@@ -55,6 +57,7 @@ export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec:
   const found = collect(segments, ts, spec.filter);
   const keys = [...found.keys()].sort(comparePk);
   const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
+  checkOutputSize('query', Math.min(end, keys.length), spec.output);
   return keys.slice(0, end).map((pk) => {
     const at = found.get(pk)!;
     return { pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row) };
