@@ -66,7 +66,7 @@ describe(`last write wins inside a batch (seed ${seed})`, () => {
 
       const q = Array.from({ length: DIM }, () => Math.fround(rng.next()));
       const res = await db.search({ collection_name: 'dups', data: [q], limit: KEYS, output_fields: ['n'], consistency_level: 'Strong' });
-      const hits = res.results[0]!;
+      const hits = (res.results as Record<string, unknown>[][])[0]!;
       expect(hits.length, where).toBe(model.size);
       for (const h of hits) {
         const r = model.get(Number(h['id']))!;

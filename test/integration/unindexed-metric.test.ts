@@ -69,7 +69,7 @@ describe(`search of an unindexed field keeps the collection's metric (seed ${see
             .map((r) => ({ id: r.id, d: score(metric, r.v, q) }))
             .sort((a, b) => (similarity ? b.d - a.d : a.d - b.d) || a.id - b.id)
             .slice(0, k);
-          const got = res.results[qi]!.map((h) => ({ id: Number(h['id']), d: Number(h['score']) }));
+          const got = (res.results as Record<string, unknown>[][])[qi]!.map((h) => ({ id: Number(h['id']), d: Number(h['score']) }));
           expect(got.map((h) => h.d), `seed ${seed} q${qi}`).toEqual(want.map((w) => expect.closeTo(w.d, 4)));
           expect(new Set(got.map((h) => h.id))).toEqual(new Set(want.map((w) => w.id)));
         });
