@@ -3,7 +3,8 @@
  * engine (shard leaders, query nodes) answer as core does for delete counts (item 13) and
  * for the metric of an unindexed vector field (item 3) and for keys repeated inside one
  * batch (item 11: the last row wins); and a 20 MB filter is refused with a coded error
- * while the endpoint stays up (item 1; it ran workerd out of heap before).
+ * while the endpoint stays up (item 1; it ran workerd out of heap before); dynamic keys named
+ * like prototype members come back from the REST renderer (item 10).
  */
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -129,5 +130,23 @@ describe('a 20 MB filter is refused on the REST endpoint, which stays up (item 1
     expect(count.json).toEqual({ code: 0, data: [{ 'count(*)': '10' }] });
     const some = await post('entities/query', JSON.stringify({ collectionName: 'huge_filter', filter: 'id in [1, 2]', outputFields: ['id'], consistencyLevel: 'Strong' }));
     expect(some.json).toMatchObject({ code: 0, data: [{ id: '1' }, { id: '2' }] });
+  });
+});
+
+describe('dynamic keys named like prototype members over REST (item 10)', () => {
+  it('are stored and returned by outputFields ["*"]', async () => {
+    expect((await post('collections/create', JSON.stringify({ collectionName: 'proto_keys', dimension: 2 }))).json['code']).toBe(0);
+    const keys = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'];
+    const row = `{"id": 1, "vector": [0, 1], ${keys.map((k, i) => `"${k}": ${i + 10}`).join(', ')}}`;
+    expect((await post('entities/insert', `{"collectionName": "proto_keys", "data": [${row}, {"id": 2, "vector": [1, 0]}]}`)).json['code']).toBe(0);
+    const r = await post('entities/query', JSON.stringify({ collectionName: 'proto_keys', filter: 'id >= 0', outputFields: ['*'], consistencyLevel: 'Strong' }));
+    expect(r.json['code']).toBe(0);
+    const rows = r.json['data'] as Res[];
+    const first = rows.find((x) => x['id'] === '1')!;
+    const second = rows.find((x) => x['id'] === '2')!;
+    keys.forEach((k, i) => {
+      expect(Object.getOwnPropertyDescriptor(first, k)?.value, k).toBe(i + 10);
+      expect(Object.hasOwn(second, k), k).toBe(false);
+    });
   });
 });
