@@ -10,7 +10,7 @@
  * - the reopened database takes a write.
  * Seeded: trial i uses seed + i for the workload and the kill delay; the seed is printed.
  *
- * CLI: npm run crash-trials -- --trials N [--seed S] [--runtime node]
+ * CLI: npm run crash-trials -- --trials N [--seed S] [--runtime node] [--concurrency C]
  * (the wrangler runtime is not implemented here; see docs/HARDENING.md "Crash trials").
  */
 import { spawn } from 'node:child_process';
@@ -76,12 +76,12 @@ function l2(a: readonly number[], b: readonly number[]): number {
 }
 
 /** One trial: run, kill, reopen, verify. Never throws for a verification failure (it is listed). */
-export async function crashTrial(seed: number): Promise<TrialResult> {
+export async function crashTrial(seed: number, maxKillMs = 1500): Promise<TrialResult> {
   const rng = new Random(seed ^ 0x5eed);
   const dir = await mkdtemp(join(tmpdir(), 'vesper-crash-'));
   const failures: string[] = [];
   try {
-    const { acked, pending } = await runChild(dir, seed, rng.range(150, 1500));
+    const { acked, pending } = await runChild(dir, seed, rng.range(150, Math.max(151, maxKillMs)));
     // the model: pk -> version of its acknowledged latest write (undefined: deleted)
     const model = new Map<number, number | undefined>();
     for (const b of acked) for (const k of b.pks) model.set(k, b.kind === 'delete' ? undefined : b.version);
@@ -130,14 +130,27 @@ export async function crashTrial(seed: number): Promise<TrialResult> {
   }
 }
 
-export async function runCrashTrials(trials: number, seed: number, log: (s: string) => void = () => undefined): Promise<TrialResult[]> {
+export interface TrialOptions {
+  /** Trials run at once (each in its own child and directory). */
+  readonly concurrency?: number;
+  /** Upper bound of the random kill delay after the child is ready, ms (lower bound 150). */
+  readonly maxKillMs?: number;
+  readonly log?: (s: string) => void;
+}
+
+export async function runCrashTrials(trials: number, seed: number, opts: TrialOptions = {}): Promise<TrialResult[]> {
   const out: TrialResult[] = [];
-  for (let i = 0; i < trials; i++) {
-    const r = await crashTrial(seed + i);
-    out.push(r);
-    log(`trial ${i + 1}/${trials} seed ${r.seed}: ${r.acknowledged} acknowledged write batches, killed during ${r.inFlight}${r.failures.length ? ` FAILED: ${r.failures.join('; ')}` : ''}`);
-  }
-  return out;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < trials) {
+      const i = next++;
+      const r = await crashTrial(seed + i, opts.maxKillMs);
+      out.push(r);
+      opts.log?.(`trial ${out.length}/${trials} seed ${r.seed}: ${r.acknowledged} acknowledged write batches, killed during ${r.inFlight}${r.failures.length ? ` FAILED: ${r.failures.join('; ')}` : ''}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+  return out.sort((a, b) => a.seed - b.seed);
 }
 
 function arg(name: string): string | undefined {
@@ -155,7 +168,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   console.log(`crash trials: ${trials} on node, seed ${seed}`);
   const t0 = Date.now();
-  const results = await runCrashTrials(trials, seed, (s) => console.log(s));
+  const results = await runCrashTrials(trials, seed, { concurrency: Number(arg('concurrency') ?? 1), log: (s) => console.log(s) });
   const failed = results.filter((r) => r.failures.length > 0);
   const kinds = new Map<string, number>();
   for (const r of results) kinds.set(r.inFlight, (kinds.get(r.inFlight) ?? 0) + 1);
