@@ -125,10 +125,17 @@ describe('insert validation (1804 bad data, 1806 primary key) stores nothing', (
     expect(got.data.map((r) => r['n']).sort()).toEqual([1, 2]);
   });
 
-  it('upsert refuses repeated keys in one batch (1806) and stores nothing', async () => {
+  it('upsert of a key repeated in one batch keeps its last row (as insert does; issue 11 item 11)', async () => {
     const rows = allTypesRows(3, 1, 3).map(({ color: _c, score: _s, ...r }) => r);
-    rows[2]!['pk'] = 1;
-    await rejectsWithCode(db.upsert({ collection_name: 'all', data: rows }), 1806);
+    rows[2]!['pk'] = rows[0]!['pk'];
+    rows[0]!['tag'] = 'first';
+    rows[2]!['tag'] = 'last';
+    await db.upsert({ collection_name: 'all', data: rows });
+    expect((await db.count({ collection_name: 'all', consistency_level: 'Strong' })).data).toBe(2);
+    const got = await db.get({ collection_name: 'all', ids: [rows[0]!['pk']], output_fields: ['*'], consistency_level: 'Strong' });
+    expect(got.data).toHaveLength(1);
+    expect(got.data[0]!['tag']).toBe('last');
+    await db.delete({ collection_name: 'all', ids: [rows[0]!['pk'], rows[1]!['pk']] });
     expect((await db.count({ collection_name: 'all', consistency_level: 'Strong' })).data).toBe(0);
   });
 

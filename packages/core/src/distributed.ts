@@ -12,7 +12,7 @@ export type { SegmentSource } from './segments/segment-loader.ts';
 export type { PkValue, PendingDelete, Segment } from './segments/segment.ts';
 export type { SealedSegment } from './segments/sealed-segment.ts';
 export { searchPartial, mergeSearch, queryPartial, mergeQuery, mergeQueryPartials, type PartialHit, type PartialSearch, type PartialRow, type MergeSpec } from './query/partial.ts';
-export { countRows, queryKeys } from './query/query-executor.ts';
+export { countRows, existingKeys, queryKeys } from './query/query-executor.ts';
 export {
   prepareSearch,
   prepareQuery,

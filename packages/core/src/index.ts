@@ -16,6 +16,6 @@ export { Random, testSeed } from './util/random.ts';
 export { arrowIpcRows } from './storage/import-rows.ts';
 export * from './adapters/index.ts';
 export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts';
-export { compileFilter, type CompiledFilter } from './expr/index.ts';
+export { checkExprLength, compileFilter, EXPR_LIMITS, type CompiledFilter } from './expr/index.ts';
 export { getIndexFactory, exactSearch, type VectorIndex, type VectorIndexFactory, type TopK } from './index/index.ts';
 export { initKernels, kernelsReady, type KernelSource } from './kernels/index.ts';

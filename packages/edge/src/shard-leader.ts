@@ -27,6 +27,7 @@ import {
   mergeSearch,
   prepareQuery,
   prepareSearch,
+  existingKeys,
   queryKeys,
   queryPartial,
   querySpec,
@@ -176,19 +177,24 @@ export class ShardLeader extends DurableObject<Env> {
         return { ts };
       }
       let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
-      if (op.kind === 'deleteWhere') {
-        const filter = requestFilter(t.info.schema, op.request);
-        if (!filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
-        if (filter.primaryKeys) pks = filter.primaryKeys;
-        else {
-          // the rows are found where they are held: growing here, sealed on the query nodes
-          const at = await m.deps.tso.next();
-          await m.waitApplied(at);
-          const growing = growingOf(m, op.partitionId >= 0 ? new Set([op.partitionId]) : undefined);
-          const shares = this.placement(m, writerAssignment(m));
-          const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info, share, op.request, at, op.partitionId));
-          pks = [...new Set([...queryKeys(growing, at, filter), ...theirs.flat()])];
-        }
+      const parts = op.partitionId >= 0 ? new Set([op.partitionId]) : undefined;
+      const filter = op.kind === 'deleteWhere' ? requestFilter(t.info.schema, op.request) : undefined;
+      if (op.kind === 'deleteWhere' && !filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
+      if (filter?.primaryKeys) pks = filter.primaryKeys;
+      if (op.kind === 'delete' || filter?.primaryKeys) {
+        // Milvus counts the rows a delete removed: keep the keys that exist (the leader holds
+        // every key of its shard, growing and hollow sealed) so a missing key counts 0.
+        const at = await m.deps.tso.next();
+        await m.waitApplied(at);
+        pks = existingKeys(m.segments(parts), at, pks);
+      } else if (op.kind === 'deleteWhere' && filter) {
+        // the rows are found where they are held: growing here, sealed on the query nodes
+        const at = await m.deps.tso.next();
+        await m.waitApplied(at);
+        const growing = growingOf(m, parts);
+        const shares = this.placement(m, writerAssignment(m));
+        const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info, share, op.request, at, op.partitionId));
+        pks = [...new Set([...queryKeys(growing, at, filter), ...theirs.flat()])];
       }
       if (pks.length === 0) return { ts: this.lastTs, pks };
       const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));

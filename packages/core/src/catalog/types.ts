@@ -39,6 +39,12 @@ export interface CollectionInfo {
   /** Partition-key collections: number of hash partitions (0 otherwise). */
   readonly numPartitions: number;
   readonly indexes: readonly IndexInfo[];
+  /**
+   * The metric each vector field was last indexed with (by field name), kept when the index
+   * is dropped: a search of an unindexed field ranks by it, not by a type default. Absent in
+   * catalogs written before it existed (and for fields never indexed).
+   */
+  readonly vectorMetrics?: Readonly<Record<string, MetricType>>;
   readonly createdTs: string;
   /** Whether the collection is loaded (searchable), as Milvus's load state. */
   readonly loaded: boolean;

@@ -7,6 +7,7 @@
  * sign (C/Go, as Milvus folds constants); a zero divisor is an error.
  */
 import { fail } from './expr-error.ts';
+import { EXPR_LIMITS } from './limits.ts';
 import type { ArithOp } from './ast.ts';
 import type { Value } from './plan.ts';
 
@@ -121,6 +122,9 @@ function templateValue(v: unknown, name: string, pos: number, depth: number): Va
     if (!Number.isFinite(v)) throw fail(pos, `template variable {${name}} is not a finite number`);
     // integral doubles past 2^53 were doubles in the caller's JSON too; keep them floating
     return Number.isSafeInteger(v) ? BigInt(v) : v;
+  }
+  if (Array.isArray(v) && v.length > EXPR_LIMITS.maxListLength) {
+    throw fail(pos, `template variable {${name}} has ${v.length} elements, more than ${EXPR_LIMITS.maxListLength} (the limit on a filter's list length)`);
   }
   if (Array.isArray(v) && depth < 8) return v.map((x) => templateValue(x, name, pos, depth + 1));
   throw fail(pos, `template variable {${name}} has an unsupported value type (want bool, string, integer, double or array)`);

@@ -5,6 +5,7 @@
  * template binding) throws through `exprError` so callers see one code and one shape.
  */
 import { VesperError } from '../errors/index.ts';
+import { quoteExpr } from './limits.ts';
 
 /** Converts a source offset to ANTLR's (line, column): line 1-based, column 0-based. */
 export function lineCol(source: string, offset: number): { line: number; col: number } {
@@ -23,8 +24,10 @@ export function lineCol(source: string, offset: number): { line: number; col: nu
 /** Builds the coded error for a failure at `offset` in `source`. */
 export function exprError(source: string, offset: number, what: string): VesperError {
   const { line, col } = lineCol(source, offset);
-  return new VesperError('PARAMETER_INVALID', `cannot parse expression: ${source}, error: line ${line}:${col} ${what}`, {
-    expr: source,
+  // A hostile expression may be megabytes long: quote its start only.
+  const quoted = quoteExpr(source);
+  return new VesperError('PARAMETER_INVALID', `cannot parse expression: ${quoted}, error: line ${line}:${col} ${what}`, {
+    expr: quoted,
     line,
     column: col,
   });

@@ -17,6 +17,9 @@ import { checkFilter } from './checker.ts';
 import { exprError, PositionedError } from './expr-error.ts';
 import { buildEvaluator, type EvalContext } from './evaluator.ts';
 import { parseFilter } from './parser.ts';
+import { EXPR_LIMITS } from './limits.ts';
+
+export { EXPR_LIMITS } from './limits.ts';
 import type { Pred, Source } from './plan.ts';
 import { sourceField } from './plan.ts';
 
@@ -46,6 +49,7 @@ export interface CompiledFilter {
  */
 export function compileFilter(expr: string, schema: CollectionSchema, params?: Readonly<Record<string, unknown>>): CompiledFilter {
   if (typeof expr !== 'string') throw new VesperError('PARAMETER_INVALID', `filter expression must be a string, got ${typeof expr}`);
+  checkExprLength(expr);
   let plan: Pred;
   try {
     plan = checkFilter(parseFilter(expr), schema, params);
@@ -72,6 +76,17 @@ export function compileFilter(expr: string, schema: CollectionSchema, params?: R
     },
   };
   return pks === undefined ? compiled : { ...compiled, primaryKeys: pks };
+}
+
+/**
+ * The first, cheapest cost check: a filter longer than EXPR_LIMITS.maxLength is refused
+ * before lexing. Exported so a REST layer can refuse one before any other work.
+ * @throws VesperError PARAMETER_INVALID (1100) naming the limit.
+ */
+export function checkExprLength(expr: string): void {
+  if (expr.length > EXPR_LIMITS.maxLength) {
+    throw exprError(expr, 0, `expression is ${expr.length} characters long, more than the limit of ${EXPR_LIMITS.maxLength}`);
+  }
 }
 
 function collectFields(p: Pred, out: Set<string>): Set<string> {

@@ -3,11 +3,12 @@
  * that carry their start offset, so every later error can point at a column.
  *
  * Invariants: never throws anything but PositionedError; always ends with one `eof` token;
- * runs in time linear in the input. Keywords are recognised only in all-lowercase or
+ * runs in time linear in the input and stops at EXPR_LIMITS.maxTerms tokens. Keywords are recognised only in all-lowercase or
  * ALL-UPPERCASE (as in Milvus); `True` is the one mixed-case spelling, for booleans. Integer
  * literals keep their exact value as a bigint (Int64 filters never go through doubles).
  */
 import { fail } from './expr-error.ts';
+import { EXPR_LIMITS } from './limits.ts';
 
 export type TokenKind = 'int' | 'float' | 'string' | 'bool' | 'ident' | 'kw' | 'op' | 'eof';
 
@@ -59,6 +60,7 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     const start = i;
+    if (out.length >= EXPR_LIMITS.maxTerms) throw fail(start, `expression has more than ${EXPR_LIMITS.maxTerms} terms (the limit on a filter's size)`);
     if (isIdentStart(c) || (c === 36 && src.startsWith('$meta', i) && !isIdentPart(src.charCodeAt(i + 5)))) {
       i = c === 36 ? i + 5 : i + 1;
       while (i < n && isIdentPart(src.charCodeAt(i))) i++;

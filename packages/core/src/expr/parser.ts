@@ -9,10 +9,11 @@
  */
 import { heightOf, type Ast, type CallName, type CmpOp } from './ast.ts';
 import { fail } from './expr-error.ts';
+import { EXPR_LIMITS } from './limits.ts';
 import { tokenize, type Token } from './lexer.ts';
 
 /** Deepest tree accepted (Milvus users write flat filters; this only stops abuse). */
-export const MAX_HEIGHT = 200;
+export const MAX_HEIGHT = EXPR_LIMITS.maxHeight;
 const MAX_DEPTH = 400;
 
 const CONTAINS_CALLS = new Set<CallName>([
@@ -360,6 +361,7 @@ class Parser {
     const open = this.next();
     const items: Ast[] = [];
     while (!this.isOp(']')) {
+      if (items.length >= EXPR_LIMITS.maxListLength) throw fail(this.peek().pos, `list has more than ${EXPR_LIMITS.maxListLength} elements (the limit on a filter's list length)`);
       items.push(this.filter());
       if (this.isOp(',')) {
         this.next();

@@ -34,6 +34,26 @@ export function metricsFor(t: DataType): MetricType[] {
   return ['L2', 'IP', 'COSINE'];
 }
 
+/**
+ * The metric a search of `field` ranks by when the request names none: its index's, else the
+ * one it was last indexed with (kept across dropIndex), else the type's default.
+ */
+export function fieldMetric(info: CollectionInfo, field: FieldSchema): MetricType {
+  const index = info.indexes.find((i) => i.fieldName === field.name);
+  if (index?.metricType) return index.metricType;
+  const kept = info.vectorMetrics;
+  if (kept && Object.hasOwn(kept, field.name)) return kept[field.name]!;
+  return defaultMetric(field.data_type);
+}
+
+/** `info.vectorMetrics` with the metrics of `indexes` recorded (vector indexes only). */
+export function withIndexMetrics(info: Pick<CollectionInfo, 'vectorMetrics'>, indexes: readonly { fieldName: string; metricType?: MetricType }[]): Record<string, MetricType> {
+  const out: Record<string, MetricType> = Object.create(null) as Record<string, MetricType>;
+  if (info.vectorMetrics) for (const [k, v] of Object.entries(info.vectorMetrics)) out[k] = v;
+  for (const i of indexes) if (i.metricType) out[i.fieldName] = i.metricType;
+  return { ...out };
+}
+
 export function defaultMetric(t: DataType): MetricType {
   return t === DataType.BinaryVector ? 'HAMMING' : t === DataType.SparseFloatVector ? 'IP' : 'COSINE';
 }

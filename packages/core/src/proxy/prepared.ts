@@ -13,7 +13,8 @@ import { planOutput, type OutputPlan } from '../query/output.ts';
 import type { PartialRow, PartialSearch } from '../query/partial.ts';
 import type { QuerySpec } from '../query/query-executor.ts';
 import { keysFilter, parseIds, requestFilter, type FilterRequest, type RequestFilter } from './filter.ts';
-import { MAX_TOPK, optInt, parseConsistency, partitionIds } from './request-utils.ts';
+import { optInt, parseConsistency, partitionIds } from './request-utils.ts';
+import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
 import { parseSearch, type ParsedSearch, type SearchRequestFields } from './search-request.ts';
 
 export interface SearchRequestBody extends SearchRequestFields, FilterRequest {
@@ -45,10 +46,13 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Pre
     ...(parsed.rangeFilter !== undefined ? { rangeFilter: parsed.rangeFilter } : {}),
     ...(parsed.groupBy ? { groupBy: parsed.groupBy } : {}),
   };
+  const output = planOutput(info.schema, req.output_fields);
+  const perQuery = (parsed.offset + parsed.limit) * (parsed.groupBy?.size ?? 1);
+  checkOutputSize('search', parsed.vectors.length * perQuery, output);
   return {
     parsed,
     spec,
-    output: planOutput(info.schema, req.output_fields),
+    output,
     parts: partitionIds(info, req.partition_names),
     level: parseConsistency(req.consistency_level, info.consistencyLevel),
   };
@@ -81,10 +85,11 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): Prepare
   const fields = r.output_fields ?? [];
   const count = fields.some((f) => typeof f === 'string' && f.trim().toLowerCase() === 'count(*)');
   if (count && fields.length > 1) throw new VesperError('PARAMETER_INVALID', 'count entities with pagination or other output fields is not allowed');
-  const limit = optInt(r.limit, 'limit', 0, MAX_TOPK);
-  const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
-  if (limit !== undefined && limit + offset > MAX_TOPK) {
-    throw new VesperError('PARAMETER_INVALID', `limit + offset should be in range [0, ${MAX_TOPK}], got ${limit + offset}`);
+  const window = REQUEST_LIMITS.maxQueryResultWindow;
+  const limit = optInt(r.limit, 'limit', 0, window);
+  const offset = optInt(r.offset, 'offset', 0, window) ?? 0;
+  if (limit !== undefined && limit + offset > window) {
+    throw new VesperError('PARAMETER_INVALID', `limit + offset should be in range [0, ${window}], got ${limit + offset}`);
   }
   if (!count && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
   return {

@@ -8,6 +8,7 @@ import type { SparseVector } from '../schema/columns.ts';
 import { DataType, dataTypeName } from '../schema/data-type.ts';
 import type { CollectionSchema, FieldSchema } from '../schema/types.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
+import { setOwn } from '../query/output.ts';
 
 export function renderValue(v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
@@ -24,7 +25,7 @@ export function renderValue(v: unknown): unknown {
 
 export function renderRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = renderValue(v);
+  for (const [k, v] of Object.entries(row)) setOwn(out, k, renderValue(v));
   return out;
 }
 

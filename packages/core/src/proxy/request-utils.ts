@@ -8,8 +8,9 @@ import type { CollectionInfo } from '../catalog/types.ts';
 import { composeTs, physicalMs } from '../catalog/tso.ts';
 import type { SegmentManager } from '../segments/segment-manager.ts';
 import type { ProxyContext } from './proxy-context.ts';
+import { REQUEST_LIMITS } from './request-limits.ts';
 
-export const MAX_TOPK = 16384;
+export const MAX_TOPK = REQUEST_LIMITS.maxTopK;
 
 export function optInt(value: unknown, what: string, min: number, max: number): number | undefined {
   if (value === undefined || value === null) return undefined;

@@ -11,8 +11,9 @@ import type { QueryVector } from '../query/exact-search.ts';
 import type { GroupBy } from '../query/search-executor.ts';
 import { isSimilarityMetric } from '../index/vector-index.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
-import { defaultMetric, metricsFor } from './index-params.ts';
+import { fieldMetric, metricsFor } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
+import { checkNq } from './request-limits.ts';
 
 export interface SearchRequestFields {
   anns_field?: string;
@@ -50,6 +51,7 @@ export function parseQueryVectors(field: FieldSchema, data: unknown): { vectors:
   const sparseSingle = t === DataType.SparseFloatVector && !Array.isArray(data);
   const single = !isList || sparseSingle;
   const list = single ? [data] : (data as unknown[]);
+  checkNq(list.length);
   if (list.length === 0) throw new VesperError('PARAMETER_INVALID', 'search data is empty');
   // Reuse the insert checks (dimension, NaN/Infinity) by converting the vectors as a column.
   const probe: FieldSchema = { ...field, is_primary_key: false, nullable: false };
@@ -107,7 +109,7 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   delete params['params'];
   const index = info.indexes.find((i) => i.fieldName === field.name);
   const requested = (r.metric_type ?? params['metric_type']) as string | undefined;
-  const metric = ((requested ? requested.toUpperCase() : undefined) ?? index?.metricType ?? defaultMetric(field.data_type)) as MetricType;
+  const metric = ((requested ? requested.toUpperCase() : undefined) ?? fieldMetric(info, field)) as MetricType;
   if (!metricsFor(field.data_type).includes(metric)) {
     throw new VesperError('PARAMETER_INVALID', `metric type ${metric} does not apply to ${dataTypeName(field.data_type)} field ${field.name}`);
   }

@@ -2,6 +2,10 @@
  * Routing of a write batch (Milvus's proxy assignSegmentID/repack): rows go to a partition
  * (the named one, or by hashing the partition-key value) and to a shard by hashing the
  * primary key. Returns one sub-batch per (partition, shard).
+ *
+ * Last write wins inside a batch as it does across batches: a key the batch repeats keeps only
+ * its last row (insert and upsert alike, in every runtime — the edge routes through here too),
+ * so reads by key, counts and searches agree before and after a flush.
  */
 import { VesperError } from '../errors/index.ts';
 import { takeRows, valueAt } from '../schema/column-ops.ts';
@@ -31,7 +35,23 @@ export function targetPartition(info: CollectionInfo, partitionName: unknown): n
   return p.id;
 }
 
-export function routeBatch(info: CollectionInfo, batch: RowBatch, partitionId: number | undefined): RoutedBatch[] {
+/** The batch without the earlier rows of a key it repeats (the same batch when none repeats). */
+export function lastRowPerKey(info: CollectionInfo, batch: RowBatch): RowBatch {
+  const pks = primaryKeysOf(batch, primaryField(info.schema));
+  const last = new Map<bigint | string, number>();
+  for (let r = 0; r < pks.length; r++) last.set(pks[r]!, r);
+  if (last.size === pks.length) return batch;
+  const keep = [...last.values()].sort((a, b) => a - b);
+  const columns = new Map<string, Column>();
+  for (const f of info.schema.fields) {
+    const col = batch.columns.get(f.name);
+    if (col) columns.set(f.name, takeRows(col, keep, f));
+  }
+  return { count: keep.length, columns };
+}
+
+export function routeBatch(info: CollectionInfo, whole: RowBatch, partitionId: number | undefined): RoutedBatch[] {
+  const batch = lastRowPerKey(info, whole);
   const pkField = primaryField(info.schema);
   const pks = primaryKeysOf(batch, pkField);
   const keyField = info.schema.fields.find((f) => f.is_partition_key);

@@ -65,10 +65,17 @@ export function materializeRow(plan: OutputPlan, cols: ColumnSet, row: number): 
     const meta = cols.column(DYNAMIC_FIELD);
     const obj = meta ? (valueAt(meta, row) as Record<string, JsonValue> | null) : null;
     if (obj && typeof obj === 'object') {
+      // Own keys only, set as own data properties: dynamic keys named `constructor`,
+      // `toString` or `__proto__` are keys like any other, never the prototype's.
       if (plan.dynamicKeys === 'all') {
-        for (const [k, v] of Object.entries(obj)) if (!(k in out)) out[k] = v;
-      } else for (const k of plan.dynamicKeys) if (k in obj) out[k] = obj[k];
+        for (const [k, v] of Object.entries(obj)) if (!Object.hasOwn(out, k)) setOwn(out, k, v);
+      } else for (const k of plan.dynamicKeys) if (Object.hasOwn(obj, k)) setOwn(out, k, obj[k]);
     }
   }
   return out;
+}
+
+/** `o[k] = v` as an own enumerable data property, even for `__proto__`. */
+export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }

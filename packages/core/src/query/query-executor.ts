@@ -8,6 +8,7 @@ import type { Segment, PkValue } from '../segments/segment.ts';
 import { allowedRows, type RowFilter } from './search-executor.ts';
 import { materializeRow, type OutputPlan } from './output.ts';
 import type { PartialRow } from './partial.ts';
+import { checkOutputSize } from './output-limit.ts';
 
 export interface QuerySpec {
   readonly filter?: RowFilter;
@@ -44,6 +45,7 @@ export function queryRows(segments: readonly Segment[], ts: bigint, spec: QueryS
   const found = collect(segments, ts, spec.filter);
   const keys = [...found.keys()].sort(comparePk);
   const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
+  checkOutputSize('query', Math.max(0, Math.min(end, keys.length) - spec.offset), spec.output);
   return keys.slice(spec.offset, end).map((pk) => {
     const at = found.get(pk)!;
     return materializeRow(spec.output, at.seg, at.row);
@@ -55,6 +57,7 @@ export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec:
   const found = collect(segments, ts, spec.filter);
   const keys = [...found.keys()].sort(comparePk);
   const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
+  checkOutputSize('query', Math.min(end, keys.length), spec.output);
   return keys.slice(0, end).map((pk) => {
     const at = found.get(pk)!;
     return { pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row) };
@@ -63,6 +66,28 @@ export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec:
 
 export function countRows(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): number {
   return collect(segments, ts, filter).size;
+}
+
+/**
+ * The keys of `pks` that have a row visible at snapshot ts, in the order given and each once:
+ * what a delete by key actually removes (Milvus counts deleted rows that existed, so a delete
+ * of a missing key reports 0).
+ */
+export function existingKeys(segments: readonly Segment[], ts: bigint, pks: readonly PkValue[]): PkValue[] {
+  const out: PkValue[] = [];
+  const seen = new Set<PkValue>();
+  for (const pk of pks) {
+    if (seen.has(pk)) continue;
+    seen.add(pk);
+    if (segments.some((seg) => seg.hasPk(pk) && seg.rowsOf(pk).some((r) => visibleAt(seg, r, ts)))) out.push(pk);
+  }
+  return out;
+}
+
+function visibleAt(seg: Segment, row: number, ts: bigint): boolean {
+  if (seg.rowTimestamp(row) > ts) return false;
+  const d = seg.deleteTimestamp(row);
+  return d === 0n || d > ts;
 }
 
 /** Primary keys of the rows matching a filter at a snapshot, ascending. */

@@ -347,7 +347,8 @@ export function rowsToBatch(schema: CollectionSchema, rows: readonly Row[], opts
     for (const key of Object.keys(row)) {
       if (byName.has(key) || key === DYNAMIC_FIELD) continue;
       if (!dynamic) throw bad(r, key, `field ${key} does not exist in the collection schema and the dynamic field is off`);
-      (extra ??= {})[key] = row[key];
+      // null prototype: a key named `__proto__` is stored like any other, not swallowed
+      (extra ??= Object.create(null) as Record<string, unknown>)[key] = row[key];
     }
     for (let j = 0; j < userFields.length; j++) {
       const f = userFields[j]!;

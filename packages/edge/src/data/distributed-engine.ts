@@ -150,13 +150,7 @@ export class DistributedEngine implements Engine {
     }
     const batch = rowsToBatch(info.schema, rows as Row[], { ...(autoIds ? { autoIds } : {}), allowAutoIdInput: upsert });
     const pks = primaryKeysOf(batch, pk);
-    if (upsert) {
-      const seen = new Set<PkValue>();
-      for (const k of pks) {
-        if (seen.has(k)) throw new VesperError('CHECK_PRIMARY_KEY', `duplicate primary keys are not allowed in the same batch: ${k.toString()}`);
-        seen.add(k);
-      }
-    }
+    // a key the batch repeats keeps its last row (routeBatch), in inserts and upserts alike
     const t = this.target(info);
     const results = await settleAll(
       routeBatch(info, batch, partitionId).map((r) =>

@@ -3,7 +3,7 @@
  * (incl. `count(*)`). Search and hybrid search live in search.ts. Int64 values are rendered
  * as strings unless the request allows Int64 numbers.
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, checkExprLength } from '@vesper/core';
 import { defined, missing } from './body.ts';
 import { describe, int64, renderIds, renderRows, schemaInfo } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
@@ -38,6 +38,8 @@ async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestR
 /** The filter and its template values (`exprParams`). */
 export function filterOf(call: RestCall): Record<string, unknown> {
   const filter = call.body.str('filter');
+  // The cheapest cost check first: an over-long filter is refused before any RPC or lexing.
+  if (filter !== undefined) checkExprLength(filter);
   const params = call.body.get('exprParams');
   return defined({ filter, filter_params: params });
 }
@@ -49,11 +51,12 @@ function outputFields(call: RestCall): string[] {
 
 async function query(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
+  const filter = filterOf(call);
   const info = schemaInfo(await describe(call.engine, name));
   const fields = outputFields(call);
   const common = defined({
     collection_name: name,
-    ...filterOf(call),
+    ...filter,
     partition_names: call.body.strings('partitionNames'),
     consistency_level: call.body.str('consistencyLevel'),
     session_ts: call.sessionTs,

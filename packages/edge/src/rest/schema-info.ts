@@ -77,7 +77,7 @@ export function int64(v: unknown, allow: boolean): unknown {
 export function renderRows(rows: readonly Record<string, unknown>[], info: SchemaInfo, allow: boolean): Record<string, unknown>[] {
   return rows.map((row) => {
     const out: Record<string, unknown> = { ...row };
-    for (const f of info.int64Fields) if (f in out) out[f] = int64(out[f], allow);
+    for (const f of info.int64Fields) if (Object.hasOwn(out, f)) out[f] = int64(out[f], allow);
     return out;
   });
 }

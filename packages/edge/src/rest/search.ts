@@ -5,7 +5,7 @@
  * query's part. Hybrid search is one engine call (ProxyNode `hybridSearch`): the sub-searches
  * read one snapshot and are fused there with RRF or weighted reranking.
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, checkExprLength } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { filterOf } from './entities.ts';
 import { describe, isVectorField, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
@@ -107,7 +107,7 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
       anns_field: checkVectors(info, s.str('annsField'), data),
       limit: s.int('limit'),
       offset: s.int('offset'),
-      filter: s.str('filter'),
+      filter: subFilter(s.str('filter')),
       filter_params: s.get('exprParams'),
       ...searchParams(s.obj('searchParams') ?? s.obj('params')),
     });
@@ -134,3 +134,9 @@ export const searchRoutes: RestRoutes = {
   'entities/search': search,
   'entities/hybrid_search': hybridSearch,
 };
+
+/** A sub-search's filter, refused before any work when over-long (as filterOf does). */
+function subFilter(filter: string | undefined): string | undefined {
+  if (filter !== undefined) checkExprLength(filter);
+  return filter;
+}

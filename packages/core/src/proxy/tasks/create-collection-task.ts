@@ -12,7 +12,7 @@ import type { CollectionSchema, ConsistencyLevel } from '../../schema/types.ts';
 import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { optInt, parseConsistency, stringProps } from '../request-utils.ts';
-import { parseIndexRequest, type IndexRequest, type ParsedIndex } from '../index-params.ts';
+import { parseIndexRequest, withIndexMetrics, type IndexRequest, type ParsedIndex } from '../index-params.ts';
 
 export interface CreateCollectionRequest extends SchemaInput {
   db_name?: string;
@@ -104,6 +104,7 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
       partitions: partitionNames.map((name, i) => ({ id: first + 1 + i, name, createdTs })),
       numPartitions: this.numPartitions,
       indexes,
+      ...(indexes.some((i) => i.metricType) ? { vectorMetrics: withIndexMetrics({}, indexes) } : {}),
       createdTs,
       loaded: this.load,
     });

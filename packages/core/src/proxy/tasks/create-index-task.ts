@@ -9,7 +9,7 @@ import { VesperError } from '../../errors/index.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import { scheduleIndexBuilds } from '../../segments/segment-maintenance.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
-import { parseIndexRequest, type IndexRequest, type ParsedIndex } from '../index-params.ts';
+import { parseIndexRequest, withIndexMetrics, type IndexRequest, type ParsedIndex } from '../index-params.ts';
 
 export interface CreateIndexRequest extends IndexRequest {
   db_name?: string;
@@ -47,6 +47,7 @@ export class CreateIndexTask extends Task<CreateIndexRequest, Status> {
     const p = this.parsed;
     const next: CollectionInfo = {
       ...this.info,
+      ...(p.metricType ? { vectorMetrics: withIndexMetrics(this.info, [{ fieldName: p.field.name, metricType: p.metricType }]) } : {}),
       indexes: [
         ...this.info.indexes,
         {

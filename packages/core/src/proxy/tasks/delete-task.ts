@@ -6,7 +6,7 @@
  */
 import { VesperError } from '../../errors/index.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
-import { queryKeys } from '../../query/query-executor.ts';
+import { existingKeys, queryKeys } from '../../query/query-executor.ts';
 import { Task, SUCCESS } from '../task.ts';
 import { renderIds } from '../render.ts';
 import { parseIds, requestFilter, type FilterRequest, type RequestFilter } from '../filter.ts';
@@ -50,12 +50,12 @@ export class DeleteTask extends Task<DeleteRequest, MutationResult> {
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
     if (this.filter?.primaryKeys) this.pks = [...this.filter.primaryKeys];
-    else if (this.filter) {
-      const ts = await this.ctx.tso.next();
-      await mgr.waitApplied(ts);
-      const parts = this.partitionId >= 0 ? new Set([this.partitionId]) : undefined;
-      this.pks = queryKeys(mgr.segments(parts), ts, this.filter);
-    }
+    // Inside the collection's DML slot at a Strong snapshot: the keys found (or given and
+    // present) are exactly the rows this delete removes, which is what Milvus counts.
+    const ts = await this.ctx.tso.next();
+    await mgr.waitApplied(ts);
+    const parts = this.partitionId >= 0 ? new Set([this.partitionId]) : undefined;
+    this.pks = this.filter && !this.filter.primaryKeys ? queryKeys(mgr.segments(parts), ts, this.filter) : existingKeys(mgr.segments(parts), ts, this.pks);
     const c = this.info.id;
     const stamps = await Promise.all(
       [...routeKeys(this.info, this.pks)].map(([shard, pks]) =>

@@ -63,12 +63,8 @@ export class InsertTask extends Task<InsertRequest, MutationResult> {
     }
     const batch = rowsToBatch(this.info.schema, rows as readonly Row[], { ...(autoIds ? { autoIds } : {}), allowAutoIdInput: this.upsert });
     this.pks = primaryKeysOf(batch, pk);
-    this.checkKeys();
     this.routed = routeBatch(this.info, batch, partitionId);
   }
-
-  /** Upsert refuses repeated keys within a batch. */
-  protected checkKeys(): void {}
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
