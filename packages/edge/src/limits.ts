@@ -112,8 +112,8 @@ export async function withTimeout<T>(ms: number, what: string, work: () => Promi
 }
 
 /**
- * The body as text, refusing bodies over `maxBytes`.
- * @throws PARAMETER_TOO_LARGE (1102)
+ * The body as text, refusing bodies over `maxBytes` and bytes that are not UTF-8.
+ * @throws PARAMETER_TOO_LARGE (1102), INCORRECT_PARAMETER_FORMAT (1801)
  */
 export async function readBody(request: Request, maxBytes: number): Promise<string> {
   const tooLarge = (n: number | string): VesperError =>
@@ -122,5 +122,10 @@ export async function readBody(request: Request, maxBytes: number): Promise<stri
   if (declared > maxBytes) throw tooLarge(declared);
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
-  return new TextDecoder().decode(bytes);
+  try {
+    // fatal: replacement characters would mangle keys into ones silently ignored
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new VesperError('INCORRECT_PARAMETER_FORMAT', 'can only accept json format request, the request body is not valid UTF-8');
+  }
 }
