@@ -9,6 +9,14 @@
  * Worker vars (VESPER_RATE_DML, VESPER_RATE_DQL, VESPER_RATE_DDL); unset or 0 means no limit.
  * The buckets live in the database's CatalogCoordinator DO, the one place every request of
  * that database passes, so the limit holds across all Worker isolates.
+ *
+ * The real size limits: a request body up to DEFAULT_MAX_BODY_BYTES (64 MiB, Worker var
+ * VESPER_MAX_BODY_BYTES; above it 1102, never retriable). An insert or upsert of any size
+ * under that is accepted: the proxy sends each shard's rows to its leader in parts of at most
+ * 12 MiB of row JSON (data/distributed-engine.ts WRITE_CHUNK_BYTES), under Durable Object
+ * RPC's 32 MiB message limit, and answers once every part is durable. A single row must stay
+ * under the RPC limit (varchar and JSON fields are bounded far below it by the schema). Note
+ * Cloudflare's own request-body limit of the plan (100 MB on Free/Pro) also applies in front.
  */
 import { VesperError } from '@vesper/core';
 
