@@ -23,7 +23,7 @@ interface Reply {
 let worker: RunningWorker;
 const ROOT = 'Bearer root:Milvus';
 
-async function send(path: string, body: BodyInit | null, auth = ROOT, headers: Record<string, string> = {}): Promise<Reply> {
+async function send(path: string, body: string | Uint8Array | null, auth = ROOT, headers: Record<string, string> = {}): Promise<Reply> {
   const res = await fetch(`${worker.endpoint}/v2/vectordb/${path}`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json', ...headers }, body });
   const text = await res.text();
   let json: Json | undefined;
