@@ -15,7 +15,8 @@ import type { CallOptions } from './catalog-coordinator.ts';
 import { DEFAULT_MAX_BODY_BYTES, kindOf, timeoutMs } from './limits.ts';
 import { reach, type Engine } from './rpc.ts';
 import { DistributedEngine } from './data/distributed-engine.ts';
-import { corsPreflight, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
+import type { Principal } from './access/policy.ts';
+import { corsPreflight, discardBody, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
 
 export { CatalogCoordinator } from './catalog-coordinator.ts';
 export { ShardLeader } from './shard-leader.ts';
@@ -43,31 +44,50 @@ export function databaseEngine(env: Env, dbName: string, first: CallOptions = {}
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    if (request.method === 'GET' && url.pathname === '/health') return json({ ok: true, engine: 'vesper' });
-    const route = routeOf(url.pathname);
-    if (route === undefined) {
-      return json({ code: 404, message: `no route for ${request.method} ${url.pathname}: Milvus REST v2 endpoints are POST /v2/vectordb/<category>/<action>` }, 404);
-    }
-    if (request.method === 'OPTIONS') return corsPreflight();
-    if (request.method !== 'POST') return json({ code: 404, message: `${url.pathname} answers POST only` }, 404);
-    const access = new AccessClient(env);
     try {
-      const principal = await access.authenticate(request);
-      const budget = timeoutMs(request, env.VESPER_REQUEST_TIMEOUT_S);
-      const deadline = Date.now() + budget;
-      const kind = kindOf(route);
-      return await handleRest(request, route, {
-        engineFor: (db, primary) => databaseEngine(env, db, primary && kind !== undefined ? { kind } : {}, { deadline }),
-        principal,
-        access,
-        maxBodyBytes: Number(env.VESPER_MAX_BODY_BYTES) > 0 ? Number(env.VESPER_MAX_BODY_BYTES) : DEFAULT_MAX_BODY_BYTES,
-        timeoutMs: budget,
-      });
+      return await answer(request, env);
     } catch (e) {
+      // Nothing leaves as a platform error page: every answer is Milvus's JSON envelope.
+      await discardBody(request);
       return errorResponse(e);
     }
   },
 } satisfies ExportedHandler<Env>;
+
+/** Answers one request (every path that does not reach handleRest discards the body first). */
+async function answer(request: Request, env: Env): Promise<Response> {
+  const url = new URL(request.url);
+  if (request.method === 'GET' && url.pathname === '/health') return json({ ok: true, engine: 'vesper' });
+  const route = routeOf(url.pathname);
+  if (route === undefined) {
+    await discardBody(request);
+    return json({ code: 404, message: `no route for ${request.method} ${url.pathname}: Milvus REST v2 endpoints are POST /v2/vectordb/<category>/<action>` }, 404);
+  }
+  if (request.method === 'OPTIONS') return corsPreflight();
+  if (request.method !== 'POST') {
+    await discardBody(request);
+    return json({ code: 404, message: `${url.pathname} answers POST only` }, 404);
+  }
+  const access = new AccessClient(env);
+  let principal: Principal;
+  let budget: number;
+  try {
+    principal = await access.authenticate(request);
+    budget = timeoutMs(request, env.VESPER_REQUEST_TIMEOUT_S);
+  } catch (e) {
+    await discardBody(request);
+    return errorResponse(e);
+  }
+  const deadline = Date.now() + budget;
+  const kind = kindOf(route);
+  return handleRest(request, route, {
+    engineFor: (db, primary) => databaseEngine(env, db, primary && kind !== undefined ? { kind } : {}, { deadline }),
+    principal,
+    access,
+    maxBodyBytes: Number(env.VESPER_MAX_BODY_BYTES) > 0 ? Number(env.VESPER_MAX_BODY_BYTES) : DEFAULT_MAX_BODY_BYTES,
+    timeoutMs: budget,
+  });
+}
+
 
 export { VesperError };

@@ -9,6 +9,14 @@
  * Worker vars (VESPER_RATE_DML, VESPER_RATE_DQL, VESPER_RATE_DDL); unset or 0 means no limit.
  * The buckets live in the database's CatalogCoordinator DO, the one place every request of
  * that database passes, so the limit holds across all Worker isolates.
+ *
+ * The real size limits: a request body up to DEFAULT_MAX_BODY_BYTES (64 MiB, Worker var
+ * VESPER_MAX_BODY_BYTES; above it 1102, never retriable). An insert or upsert of any size
+ * under that is accepted: the proxy sends each shard's rows to its leader in parts of at most
+ * 12 MiB of row JSON (data/distributed-engine.ts WRITE_CHUNK_BYTES), under Durable Object
+ * RPC's 32 MiB message limit, and answers once every part is durable. A single row must stay
+ * under the RPC limit (varchar and JSON fields are bounded far below it by the schema). Note
+ * Cloudflare's own request-body limit of the plan (100 MB on Free/Pro) also applies in front.
  */
 import { VesperError } from '@vesper/core';
 
@@ -112,8 +120,8 @@ export async function withTimeout<T>(ms: number, what: string, work: () => Promi
 }
 
 /**
- * The body as text, refusing bodies over `maxBytes`.
- * @throws PARAMETER_TOO_LARGE (1102)
+ * The body as text, refusing bodies over `maxBytes` and bytes that are not UTF-8.
+ * @throws PARAMETER_TOO_LARGE (1102), INCORRECT_PARAMETER_FORMAT (1801)
  */
 export async function readBody(request: Request, maxBytes: number): Promise<string> {
   const tooLarge = (n: number | string): VesperError =>
@@ -122,5 +130,10 @@ export async function readBody(request: Request, maxBytes: number): Promise<stri
   if (declared > maxBytes) throw tooLarge(declared);
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
-  return new TextDecoder().decode(bytes);
+  try {
+    // fatal: replacement characters would mangle keys into ones silently ignored
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new VesperError('INCORRECT_PARAMETER_FORMAT', 'can only accept json format request, the request body is not valid UTF-8');
+  }
 }

@@ -78,6 +78,11 @@ export class ShardLeader extends DurableObject<Env> {
   private indexSig = '';
   /** Query nodes the last read used (the ones above a shrink are released). */
   private usedNodes = 0;
+  /** Calls using the open segment manager now; a release waits for them before closing it. */
+  private active = 0;
+  private drained: (() => void) | undefined;
+  /** Set while a close runs: calls arriving then wait and open the shard afresh. */
+  private closing: Promise<void> | undefined;
 
   private coordinator(db: string) {
     return this.env.CATALOG.get(this.env.CATALOG.idFromName(db));
@@ -146,6 +151,21 @@ export class ShardLeader extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Runs fn on the open shard. A release (close without purge) racing this call waits until
+   * it is done rather than closing the manager under it: writes to a released collection are
+   * valid (Milvus accepts them), they must not fail as "dropped".
+   */
+  private async use<T>(t: Target, shard: number, fn: (m: SegmentManager) => Promise<T>): Promise<T> {
+    while (this.closing) await this.closing;
+    this.active++;
+    try {
+      return await fn(await this.open(t, shard));
+    } finally {
+      if (--this.active === 0) this.drained?.();
+    }
+  }
+
   /** Takes a newer catalog entry (indexes created or dropped, partitions, properties). */
   private adopt(m: SegmentManager, info: CollectionInfo): void {
     m.info = info;
@@ -169,37 +189,38 @@ export class ShardLeader extends DurableObject<Env> {
   }
 
   write(t: Target, shard: number, op: WriteOp): Promise<RpcResult<WriteResult>> {
-    return asResult(async () => {
-      const m = await this.open(t, shard);
-      const c = t.info.id;
-      if (op.kind === 'insert') {
-        const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), op.partitionId);
-        return { ts };
-      }
-      let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
-      const parts = op.partitionId >= 0 ? new Set([op.partitionId]) : undefined;
-      const filter = op.kind === 'deleteWhere' ? requestFilter(t.info.schema, op.request) : undefined;
-      if (op.kind === 'deleteWhere' && !filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
-      if (filter?.primaryKeys) pks = filter.primaryKeys;
-      if (op.kind === 'delete' || filter?.primaryKeys) {
-        // Milvus counts the rows a delete removed: keep the keys that exist (the leader holds
-        // every key of its shard, growing and hollow sealed) so a missing key counts 0.
-        const at = await m.deps.tso.next();
-        await m.waitApplied(at);
-        pks = existingKeys(m.segments(parts), at, pks);
-      } else if (op.kind === 'deleteWhere' && filter) {
-        // the rows are found where they are held: growing here, sealed on the query nodes
-        const at = await m.deps.tso.next();
-        await m.waitApplied(at);
-        const growing = growingOf(m, parts);
-        const shares = this.placement(m, writerAssignment(m));
-        const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info, share, op.request, at, op.partitionId));
-        pks = [...new Set([...queryKeys(growing, at, filter), ...theirs.flat()])];
-      }
-      if (pks.length === 0) return { ts: this.lastTs, pks };
-      const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
-      return { ts, pks };
-    });
+    return asResult(() =>
+      this.use(t, shard, async (m) => {
+        const c = t.info.id;
+        if (op.kind === 'insert') {
+          const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), op.partitionId);
+          return { ts };
+        }
+        let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
+        const parts = op.partitionId >= 0 ? new Set([op.partitionId]) : undefined;
+        const filter = op.kind === 'deleteWhere' ? requestFilter(t.info.schema, op.request) : undefined;
+        if (op.kind === 'deleteWhere' && !filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
+        if (filter?.primaryKeys) pks = filter.primaryKeys;
+        if (op.kind === 'delete' || filter?.primaryKeys) {
+          // Milvus counts the rows a delete removed: keep the keys that exist (the leader holds
+          // every key of its shard, growing and hollow sealed) so a missing key counts 0.
+          const at = await m.deps.tso.next();
+          await m.waitApplied(at);
+          pks = existingKeys(m.segments(parts), at, pks);
+        } else if (op.kind === 'deleteWhere' && filter) {
+          // the rows are found where they are held: growing here, sealed on the query nodes
+          const at = await m.deps.tso.next();
+          await m.waitApplied(at);
+          const growing = growingOf(m, parts);
+          const shares = this.placement(m, writerAssignment(m));
+          const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info, share, op.request, at, op.partitionId));
+          pks = [...new Set([...queryKeys(growing, at, filter), ...theirs.flat()])];
+        }
+        if (pks.length === 0) return { ts: this.lastTs, pks };
+        const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
+        return { ts, pks };
+      }),
+    );
   }
 
   /** The shard's sealed segments split over its query nodes (none while nothing is sealed). */
@@ -230,46 +251,49 @@ export class ShardLeader extends DurableObject<Env> {
   }
 
   search(t: Target, shard: number, request: SearchRequestBody, at: ReadAt): Promise<RpcResult<{ ts: bigint; hits: PartialSearch }>> {
-    return asResult(async () => {
-      const m = await this.open(t, shard);
-      const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
-      const prep = prepareSearch(t.info, request);
-      const growing = growingOf(m, prep.parts);
-      const shares = this.placement(m, writerAssignment(m));
-      const mine = searchPartial(growing, ts, prep.spec, prep.output);
-      const theirs = await this.fanOut<PartialSearch>(t, shard, shares, (node, share) => node.search(t.db, t.info, share, request, ts));
-      const { spec } = prep;
-      const want = spec.offset + spec.limit;
-      const hits = mergeSearch([mine, ...theirs], { metric: spec.metric, limit: want, offset: 0, ...(spec.groupBy ? { groupBy: spec.groupBy } : {}) });
-      return { ts, hits };
-    });
+    return asResult(() =>
+      this.use(t, shard, async (m) => {
+        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const prep = prepareSearch(t.info, request);
+        const growing = growingOf(m, prep.parts);
+        const shares = this.placement(m, writerAssignment(m));
+        const mine = searchPartial(growing, ts, prep.spec, prep.output);
+        const theirs = await this.fanOut<PartialSearch>(t, shard, shares, (node, share) => node.search(t.db, t.info, share, request, ts));
+        const { spec } = prep;
+        const want = spec.offset + spec.limit;
+        const hits = mergeSearch([mine, ...theirs], { metric: spec.metric, limit: want, offset: 0, ...(spec.groupBy ? { groupBy: spec.groupBy } : {}) });
+        return { ts, hits };
+      }),
+    );
   }
 
   query(t: Target, shard: number, request: QueryRequestBody, at: ReadAt): Promise<RpcResult<{ ts: bigint; rows: PartialRow[]; count: number }>> {
-    return asResult(async () => {
-      const m = await this.open(t, shard);
-      const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
-      const prep = prepareQuery(t.info, request);
-      const growing = growingOf(m, prep.parts);
-      const shares = this.placement(m, writerAssignment(m));
-      if (prep.count) {
-        const mine = countRows(growing, ts, prep.filter);
-        const theirs = await this.fanOut<number>(t, shard, shares, (node, share) => node.count(t.db, t.info, share, request, ts));
-        return { ts, rows: [], count: theirs.reduce((a, b) => a + b, mine) };
-      }
-      const mine = queryPartial(growing, ts, querySpec(prep));
-      const theirs = await this.fanOut<PartialRow[]>(t, shard, shares, (node, share) => node.query(t.db, t.info, share, request, ts));
-      const rows = mergeQueryPartials([mine, ...theirs], 0, prep.limit === undefined ? undefined : prep.offset + prep.limit);
-      return { ts, rows, count: 0 };
-    });
+    return asResult(() =>
+      this.use(t, shard, async (m) => {
+        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const prep = prepareQuery(t.info, request);
+        const growing = growingOf(m, prep.parts);
+        const shares = this.placement(m, writerAssignment(m));
+        if (prep.count) {
+          const mine = countRows(growing, ts, prep.filter);
+          const theirs = await this.fanOut<number>(t, shard, shares, (node, share) => node.count(t.db, t.info, share, request, ts));
+          return { ts, rows: [], count: theirs.reduce((a, b) => a + b, mine) };
+        }
+        const mine = queryPartial(growing, ts, querySpec(prep));
+        const theirs = await this.fanOut<PartialRow[]>(t, shard, shares, (node, share) => node.query(t.db, t.info, share, request, ts));
+        const rows = mergeQueryPartials([mine, ...theirs], 0, prep.limit === undefined ? undefined : prep.offset + prep.limit);
+        return { ts, rows, count: 0 };
+      }),
+    );
   }
 
   flush(t: Target, shard: number): Promise<RpcResult<number[]>> {
-    return asResult(async () => {
-      const m = await this.open(t, shard);
-      await flush(m);
-      return m.sealed.map((s) => s.id);
-    });
+    return asResult(() =>
+      this.use(t, shard, async (m) => {
+        await flush(m);
+        return m.sealed.map((s) => s.id);
+      }),
+    );
   }
 
   /**
@@ -279,56 +303,73 @@ export class ShardLeader extends DurableObject<Env> {
    * holding a replaced segment has it in memory (a restarted one is sent the current list).
    */
   compact(t: Target, shard: number): Promise<RpcResult<{ merged: number; deleted: number }>> {
-    return asResult(async () => {
-      const m = await this.open(t, shard);
-      const r = await compact(m);
-      const deleted = await collectGarbage(m, GC_KEEP_MANIFESTS, envNumber(this.env.VESPER_GC_GRACE_MS, GC_GRACE_MS));
-      return { merged: r.merged, deleted };
-    });
+    return asResult(() =>
+      this.use(t, shard, async (m) => {
+        const r = await compact(m);
+        const deleted = await collectGarbage(m, GC_KEEP_MANIFESTS, envNumber(this.env.VESPER_GC_GRACE_MS, GC_GRACE_MS));
+        return { merged: r.merged, deleted };
+      }),
+    );
   }
 
   stats(t: Target, shard: number, partitionIds?: number[]): Promise<RpcResult<ShardStats>> {
-    return asResult(async () => {
-      const m = await this.open(t, shard);
-      const segs = m.segments(partitionIds ? new Set(partitionIds) : undefined);
-      const indexedRows: Record<string, number> = {};
-      for (const i of t.info.indexes) indexedRows[i.fieldName] = m.sealed.filter((s) => s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
-      return {
-        liveRows: segs.reduce((n, s) => n + s.liveCount, 0),
-        totalRows: m.segments().reduce((n, s) => n + s.rowCount, 0),
-        sealedRows: m.sealed.reduce((n, s) => n + s.rowCount, 0),
-        indexedRows,
-        segmentIds: m.sealed.map((s) => s.id),
-        queryNodes: this.placement(m, writerAssignment(m)).length,
-        sealedColumnsHeld: m.sealed.reduce((n, s) => n + s.columns().size, 0),
-      };
-    });
+    return asResult(() =>
+      this.use(t, shard, async (m) => {
+        const segs = m.segments(partitionIds ? new Set(partitionIds) : undefined);
+        const indexedRows: Record<string, number> = {};
+        for (const i of t.info.indexes) indexedRows[i.fieldName] = m.sealed.filter((s) => s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
+        return {
+          liveRows: segs.reduce((n, s) => n + s.liveCount, 0),
+          totalRows: m.segments().reduce((n, s) => n + s.rowCount, 0),
+          sealedRows: m.sealed.reduce((n, s) => n + s.rowCount, 0),
+          indexedRows,
+          segmentIds: m.sealed.map((s) => s.id),
+          queryNodes: this.placement(m, writerAssignment(m)).length,
+          sealedColumnsHeld: m.sealed.reduce((n, s) => n + s.columns().size, 0),
+        };
+      }),
+    );
   }
 
   /** Takes a newer catalog entry now (after createIndex, dropIndex, partitions, alter). */
   refresh(t: Target, shard: number): Promise<RpcResult<null>> {
+    return asResult(() => this.use(t, shard, async () => null));
+  }
+
+  /**
+   * Frees memory (releaseCollection) or, with purge, forgets the shard (dropCollection). One
+   * close at a time; it waits for the calls using the shard to finish (a release must not fail
+   * writes in flight), and calls arriving meanwhile wait for it, then reopen the shard.
+   */
+  close(t: Target, shard: number, purge: boolean): Promise<RpcResult<null>> {
     return asResult(async () => {
-      await this.open(t, shard);
+      while (this.closing) await this.closing;
+      let done!: () => void;
+      this.closing = new Promise<void>((resolve) => (done = resolve));
+      try {
+        if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+        this.drained = undefined;
+        await this.closeNow(t, shard, purge);
+      } finally {
+        this.closing = undefined;
+        done();
+      }
       return null;
     });
   }
 
-  /** Frees memory (releaseCollection) or, with purge, forgets the shard (dropCollection). */
-  close(t: Target, shard: number, purge: boolean): Promise<RpcResult<null>> {
-    return asResult(async () => {
-      const m = this.mgr ? await this.mgr.catch(() => undefined) : undefined;
-      this.mgr = undefined;
-      if (m) await m.close(purge);
-      const ns = this.env.QUERY_NODE;
-      const used = Math.max(this.usedNodes, 1);
-      for (let k = 0; k < used; k++) await ns.get(ns.idFromName(queryNodeName(t.db, t.info.id, shard, k))).release().catch(() => undefined);
-      this.usedNodes = 0;
-      if (purge) {
-        await this.ctx.storage.deleteAll();
-        this.opened = undefined;
-      }
-      return null;
-    });
+  private async closeNow(t: Target, shard: number, purge: boolean): Promise<void> {
+    const m = this.mgr ? await this.mgr.catch(() => undefined) : undefined;
+    this.mgr = undefined;
+    if (m) await m.close(purge);
+    const ns = this.env.QUERY_NODE;
+    const used = Math.max(this.usedNodes, 1);
+    for (let k = 0; k < used; k++) await ns.get(ns.idFromName(queryNodeName(t.db, t.info.id, shard, k))).release().catch(() => undefined);
+    this.usedNodes = 0;
+    if (purge) {
+      await this.ctx.storage.deleteAll();
+      this.opened = undefined;
+    }
   }
 }
 

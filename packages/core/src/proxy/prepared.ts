@@ -82,7 +82,9 @@ export interface PreparedQuery {
 /** Milvus's query rules: count(*) alone, limit + offset bounded, a query without a filter needs a limit. */
 export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): PreparedQuery {
   const filter = r.ids !== undefined && r.ids !== null ? keysFilter(parseIds(info.schema, r.ids)) : requestFilter(info.schema, r);
-  const fields = r.output_fields ?? [];
+  const fields: unknown = r.output_fields ?? [];
+  // the request may come from JSON: anything but a list of names is a coded error, not a crash
+  if (!Array.isArray(fields)) throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${JSON.stringify(fields)?.slice(0, 80)}`);
   const count = fields.some((f) => typeof f === 'string' && f.trim().toLowerCase() === 'count(*)');
   if (count && fields.length > 1) throw new VesperError('PARAMETER_INVALID', 'count entities with pagination or other output fields is not allowed');
   const window = REQUEST_LIMITS.maxQueryResultWindow;

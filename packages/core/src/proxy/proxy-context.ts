@@ -36,8 +36,11 @@ export interface EngineOptions {
 
 export class ProxyContext {
   private readonly managers = new Map<number, Promise<SegmentManager>>();
-  /** Compaction jobs by id (in memory, like Milvus's compaction trigger state). */
-  readonly compactions = new Map<number, { state: 'Executing' | 'Completed' | 'Failed'; plans: number }>();
+  /**
+   * Compaction jobs by id (in memory, like Milvus's compaction trigger state), with the
+   * collection each compacts (the REST layer authorizes a job's state on it).
+   */
+  readonly compactions = new Map<number, { state: 'Executing' | 'Completed' | 'Failed'; plans: number; collection: string }>();
 
   constructor(
     readonly storage: StorageSet,

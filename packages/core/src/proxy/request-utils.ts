@@ -78,11 +78,18 @@ export async function guaranteeTs(
   if (level === 'Strong') return tso.next();
   if (level === 'Session') {
     if (sessionTs !== undefined && sessionTs !== null && sessionTs !== '') {
+      const invalid = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `session_ts must be a timestamp a write of this database answered: ${JSON.stringify(String(sessionTs).slice(0, 40))} ${why}`);
+      let ts: bigint;
       try {
-        return BigInt(sessionTs as string);
+        ts = BigInt(sessionTs as string);
       } catch {
-        throw new VesperError('PARAMETER_INVALID', `session_ts must be a timestamp, got ${JSON.stringify(sessionTs)}`);
+        throw invalid('is not an integer');
       }
+      if (ts < 0n) throw invalid('is negative');
+      // A timestamp from the future would make the read wait for, or claim, writes that do not
+      // exist yet. One issued by another database of the same clock passes once ours catches up.
+      if (ts > tso.current() && ts > (await tso.next())) throw invalid('is ahead of every timestamp issued');
+      return ts;
     }
     return 0n;
   }

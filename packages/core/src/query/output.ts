@@ -28,6 +28,9 @@ export function planOutput(schema: CollectionSchema, requested: readonly string[
   const dynamic = schema.enable_dynamic_field;
   const fields = new Map<string, FieldSchema>([[pk.name, pk]]);
   let keys: string[] | 'all' | undefined;
+  if (requested !== undefined && requested !== null && !Array.isArray(requested)) {
+    throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${JSON.stringify(requested)?.slice(0, 80)}`);
+  }
   for (const name of requested ?? []) {
     if (typeof name !== 'string') throw new VesperError('PARAMETER_INVALID', `output field names must be strings, got ${JSON.stringify(name)}`);
     const trimmed = name.trim();

@@ -81,7 +81,8 @@ function grantCovers(g: Grant, need: Need): boolean {
   if (g.dbName !== '*' && g.dbName !== need.db) return false;
   if (g.objectType === 'Global') return true;
   if (g.objectType === 'Database') return need.level !== 'Cluster';
-  return need.level === 'Collection' && (g.objectName === '*' || g.objectName === need.collection);
+  // an undefined collection asks for the privilege on any collection (see Need)
+  return need.level === 'Collection' && (g.objectName === '*' || need.collection === undefined || g.objectName === need.collection);
 }
 
 /** Whether the principal may do what `need` asks. */
@@ -95,7 +96,7 @@ export function allowed(policy: PolicySnapshot, who: Principal, need: Need): boo
 /** @throws PRIVILEGE_NOT_PERMITTED (1401, HTTP 403) unless allowed. */
 export function authorize(policy: PolicySnapshot, who: Principal, need: Need): void {
   if (allowed(policy, who, need)) return;
-  const on = need.level === 'Collection' ? `Collection ${need.db}.${need.collection}` : need.level === 'Database' ? `Database ${need.db}` : 'Global';
+  const on = need.level === 'Collection' ? `Collection ${need.db}.${need.collection ?? '*'}` : need.level === 'Database' ? `Database ${need.db}` : 'Global';
   throw new VesperError('PRIVILEGE_NOT_PERMITTED', `PrivilegeNotPermitted: user ${who.name} lacks privilege ${need.privilege} on ${on}; ask an administrator to grant it to one of the user's roles`);
 }
 
@@ -115,7 +116,7 @@ export function seesDatabase(policy: PolicySnapshot, who: Principal, db: string)
 export function makeGrant(role: string, objectTypeName: string, objectName: string, dbName: string, privilege: string, grantor: string): Grant {
   const objectType = objectTypeOf(objectTypeName);
   if (objectType === undefined) throw new VesperError('PARAMETER_INVALID', `invalid objectType ${JSON.stringify(objectTypeName)}: use Global, Database or Collection`);
-  const known = ALL_PRIVILEGES.has(privilege) || privilege in PRIVILEGE_GROUPS || privilegeLevel(privilege) !== undefined;
+  const known = ALL_PRIVILEGES.has(privilege) || PRIVILEGE_GROUPS.has(privilege) || privilegeLevel(privilege) !== undefined;
   if (!known) throw new VesperError('PARAMETER_INVALID', `not found the privilege name[${privilege}]: use a Milvus privilege (e.g. Search, Insert, CreateCollection), a built-in group or *`);
   const level = privilegeLevel(privilege) ?? (privilege.startsWith('Collection') ? 'Collection' : privilege.startsWith('Database') ? 'Database' : privilege.startsWith('Cluster') ? 'Cluster' : undefined);
   if (objectType === 'Collection' && level !== undefined && level !== 'Collection') {

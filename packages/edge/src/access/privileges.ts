@@ -14,8 +14,6 @@
  * where the database registry lives; every other check is in the request's own database, so
  * a grant on db1 never opens db2.
  */
-import type { Body } from '../rest/body.ts';
-
 export type PrivilegeLevel = 'Cluster' | 'Database' | 'Collection';
 export type ObjectType = 'Global' | 'Database' | 'Collection';
 
@@ -33,8 +31,11 @@ const CLUSTER_ADMIN = [
   'CreateResourceGroup', 'DropResourceGroup', 'UpdateUser', 'RenameCollection', 'CreatePrivilegeGroup', 'DropPrivilegeGroup', 'OperatePrivilegeGroup',
 ];
 
-/** Milvus's built-in privilege groups. */
-export const PRIVILEGE_GROUPS: Readonly<Record<string, readonly string[]>> = {
+/**
+ * Milvus's built-in privilege groups. A Map, not a plain object: names come from requests, and
+ * a lookup of `constructor` or `__proto__` on an object literal finds Object.prototype's.
+ */
+export const PRIVILEGE_GROUPS: ReadonlyMap<string, readonly string[]> = new Map(Object.entries({
   CollectionReadOnly: COLLECTION_READ_ONLY,
   CollectionReadWrite: COLLECTION_READ_WRITE,
   CollectionAdmin: COLLECTION_ADMIN,
@@ -44,7 +45,7 @@ export const PRIVILEGE_GROUPS: Readonly<Record<string, readonly string[]>> = {
   ClusterReadOnly: CLUSTER_READ_ONLY,
   ClusterReadWrite: CLUSTER_READ_WRITE,
   ClusterAdmin: CLUSTER_ADMIN,
-};
+}));
 
 /** The wildcard privileges. */
 export const ALL_PRIVILEGES = new Set(['*', 'All']);
@@ -62,7 +63,7 @@ export function privilegeLevel(name: string): PrivilegeLevel | undefined {
 /** Whether a granted privilege (a name, a group or a wildcard) includes `wanted`. */
 export function privilegeIncludes(granted: string, wanted: string): boolean {
   if (ALL_PRIVILEGES.has(granted) || granted === wanted) return true;
-  return PRIVILEGE_GROUPS[granted]?.includes(wanted) ?? false;
+  return PRIVILEGE_GROUPS.get(granted)?.includes(wanted) ?? false;
 }
 
 /** Canonical object type of a grant (case-insensitive; Milvus's `User` is cluster scope). */
@@ -80,18 +81,31 @@ export interface Need {
   readonly level: PrivilegeLevel;
   /** The database the check is made in ("default" for cluster-level privileges). */
   readonly db: string;
-  /** The collection for collection-level checks ("*" when the request names none). */
-  readonly collection: string;
+  /**
+   * The collection for collection-level checks ("*" when the request names none); undefined
+   * asks whether the privilege is held on any collection of `db` (the up-front check of an
+   * endpoint whose collection is only known once the handler resolved its object).
+   */
+  readonly collection: string | undefined;
 }
 
-type NeedSpec = readonly [privilege: string, target?: 'collection' | 'targetDb'];
+/**
+ * Where an endpoint's check applies: `collection` — the request's `collectionName` (an alias
+ * resolved to its collection); `targetDb` — the database the body names; `resolved` — the
+ * object the handler acts on (an alias's collection, a job's collection), which only the
+ * handler knows: the router checks the privilege is held somewhere in the database first and
+ * the handler must authorize the resolved collection (rest/request-guard.ts enforces that).
+ */
+export type Target = 'collection' | 'targetDb' | 'resolved';
+type NeedSpec = readonly [privilege: string, target?: Target];
 
 /**
  * The privilege each endpoint checks, as Milvus's interceptor maps the underlying RPC.
  * Endpoints absent here check nothing beyond authentication (users/* self-service is decided
- * by the handler: a user may always describe themself and change their own password).
+ * by the handler: a user may always describe themself and change their own password). A Map:
+ * route names come from request paths.
  */
-const ENDPOINT_PRIVILEGES: Readonly<Record<string, NeedSpec>> = {
+const ENDPOINT_PRIVILEGES: ReadonlyMap<string, NeedSpec> = new Map(Object.entries({
   'collections/list': ['ShowCollections'],
   'collections/has': ['DescribeCollection', 'collection'],
   'collections/describe': ['DescribeCollection', 'collection'],
@@ -105,7 +119,8 @@ const ENDPOINT_PRIVILEGES: Readonly<Record<string, NeedSpec>> = {
   'collections/rename': ['RenameCollection'],
   'collections/flush': ['Flush', 'collection'],
   'collections/compact': ['Compaction', 'collection'],
-  'collections/get_compaction_state': ['Compaction', 'collection'],
+  // the compaction job's own collection, not a collectionName the body may carry
+  'collections/get_compaction_state': ['Compaction', 'resolved'],
   // Milvus gates AlterCollection with no privilege of its own; changing a schema's properties
   // is a database-level DDL here, like creating the collection.
   'collections/alter_properties': ['CreateCollection'],
@@ -129,10 +144,11 @@ const ENDPOINT_PRIVILEGES: Readonly<Record<string, NeedSpec>> = {
   'indexes/describe': ['IndexDetail', 'collection'],
   'indexes/drop': ['DropIndex', 'collection'],
   'aliases/list': ['ListAliases', 'collection'],
-  'aliases/describe': ['DescribeAlias', 'collection'],
+  // describe, alter and drop act on the alias's collection (alter also on the new target)
+  'aliases/describe': ['DescribeAlias', 'resolved'],
   'aliases/create': ['CreateAlias', 'collection'],
-  'aliases/alter': ['CreateAlias', 'collection'],
-  'aliases/drop': ['DropAlias', 'collection'],
+  'aliases/alter': ['CreateAlias', 'resolved'],
+  'aliases/drop': ['DropAlias', 'resolved'],
   'databases/create': ['CreateDatabase'],
   'databases/drop': ['DropDatabase'],
   'databases/describe': ['DescribeDatabase', 'targetDb'],
@@ -151,21 +167,26 @@ const ENDPOINT_PRIVILEGES: Readonly<Record<string, NeedSpec>> = {
   'roles/revoke_privilege': ['ManageOwnership'],
   'jobs/import/create': ['Import', 'collection'],
   'jobs/import/list': ['Import', 'collection'],
-  'jobs/import/get_progress': ['Import', 'collection'],
-};
+  // the job's own collection
+  'jobs/import/get_progress': ['Import', 'resolved'],
+} satisfies Record<string, NeedSpec>));
 
-/** The check an endpoint makes for a request on database `dbName`, undefined when none. */
-export function needOf(route: string, body: Body, dbName: string): Need | undefined {
-  const spec = ENDPOINT_PRIVILEGES[route];
+/** An endpoint's check: its privilege, that privilege's level and where it applies. */
+export interface EndpointCheck {
+  readonly privilege: string;
+  readonly level: PrivilegeLevel;
+  readonly target: Target | undefined;
+}
+
+/** The check of an endpoint, undefined when it checks nothing beyond authentication. */
+export function endpointCheck(route: string): EndpointCheck | undefined {
+  const spec = ENDPOINT_PRIVILEGES.get(route);
   if (spec === undefined) return undefined;
   const [privilege, target] = spec;
-  const level = privilegeLevel(privilege) ?? 'Cluster';
-  const collection = target === 'collection' ? (body.str('collectionName') ?? '*') || '*' : '*';
-  const db = level === 'Cluster' ? 'default' : target === 'targetDb' ? (body.str('dbName') ?? dbName) : dbName;
-  return { privilege, level, db, collection };
+  return { privilege, level: privilegeLevel(privilege) ?? 'Cluster', target };
 }
 
 /** The privilege table, for documentation and tests. */
 export function endpointPrivileges(): Readonly<Record<string, string>> {
-  return Object.fromEntries(Object.entries(ENDPOINT_PRIVILEGES).map(([k, [p]]) => [k, p]));
+  return Object.fromEntries([...ENDPOINT_PRIVILEGES].map(([k, [p]]) => [k, p]));
 }

@@ -148,15 +148,22 @@ export class DistributedEngine implements Engine {
       const first = autoIdStart!;
       autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
     }
-    const batch = rowsToBatch(info.schema, rows as Row[], { ...(autoIds ? { autoIds } : {}), allowAutoIdInput: upsert });
-    const pks = primaryKeysOf(batch, pk);
-    // a key the batch repeats keeps its last row (routeBatch), in inserts and upserts alike
-    const t = this.target(info);
-    const results = await settleAll(
-      routeBatch(info, batch, partitionId).map((r) =>
-        reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
-      ),
+    // Converted and checked whole before anything is sent: a bad row rejects the batch unwritten.
+    const chunks = rowChunks(rows as Row[], WRITE_CHUNK_BYTES).map(([from, to]) =>
+      rowsToBatch(info.schema, (rows as Row[]).slice(from, to), { ...(autoIds ? { autoIds: autoIds.slice(from, to) } : {}), allowAutoIdInput: upsert }),
     );
+    const pks = chunks.flatMap((b) => primaryKeysOf(b, pk));
+    const t = this.target(info);
+    // Each part stays under the DO RPC message limit (32 MiB). Parts go in order, so a key the
+    // batch repeats keeps its last row across parts as routeBatch keeps it within one.
+    const results: WriteResult[] = [];
+    for (const batch of chunks) {
+      results.push(...(await settleAll(
+        routeBatch(info, batch, partitionId).map((r) =>
+          reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
+        ),
+      )));
+    }
     const n = String(pks.length);
     return {
       status: SUCCESS,
@@ -358,6 +365,40 @@ export class DistributedEngine implements Engine {
       await this.eachShard(info, (l, t, s) => l.refresh(t, s));
     }
     return out;
+  }
+}
+
+/**
+ * Bytes of row JSON per write part sent to a leader. DO RPC refuses messages over 32 MiB; a
+ * row's structured-clone size stays under twice its JSON length (UTF-16 text at worst), so
+ * 12 MiB of JSON per part keeps every part under the limit with room to spare.
+ */
+export const WRITE_CHUNK_BYTES = 12 * 1024 * 1024;
+
+/** Contiguous row ranges [from, to) of at most `maxBytes` of JSON each (a bigger row goes alone). */
+export function rowChunks(rows: readonly Row[], maxBytes: number): [number, number][] {
+  const out: [number, number][] = [];
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const b = rowBytes(rows[i]);
+    if (i > from && bytes + b > maxBytes) {
+      out.push([from, i]);
+      from = i;
+      bytes = 0;
+    }
+    bytes += b;
+  }
+  out.push([from, rows.length]);
+  return out;
+}
+
+/** A row's JSON length (bigint-safe; rows that cannot be measured count as large). */
+function rowBytes(row: unknown): number {
+  try {
+    return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))?.length ?? 0;
+  } catch {
+    return WRITE_CHUNK_BYTES;
   }
 }
 

@@ -15,6 +15,13 @@ const REGISTRY = 'default';
 
 const alias = (call: RestCall): string => call.body.need('aliasName');
 
+/** The alias's collection, after checking the endpoint's privilege on it (not on a name the body carries). */
+async function aliasTarget(call: RestCall): Promise<{ alias: string; collection: string; db_name: string }> {
+  const res = (await call.engine.call('describeAlias', { alias: alias(call) })) as { alias: string; collection: string; db_name: string };
+  await call.authorizeOn(res.collection);
+  return res;
+}
+
 export const aliasRoutes: RestRoutes = {
   'aliases/list': async (call) => {
     const name = call.body.str('collectionName');
@@ -22,7 +29,7 @@ export const aliasRoutes: RestRoutes = {
     return { data: res.aliases };
   },
   'aliases/describe': async (call) => {
-    const res = (await call.engine.call('describeAlias', { alias: alias(call) })) as { alias: string; collection: string; db_name: string };
+    const res = await aliasTarget(call);
     return { data: { aliasName: res.alias, collectionName: res.collection, dbName: res.db_name } };
   },
   'aliases/create': async (call) => {
@@ -30,10 +37,22 @@ export const aliasRoutes: RestRoutes = {
     return EMPTY;
   },
   'aliases/alter': async (call) => {
-    await call.engine.call('alterAlias', { alias: alias(call), collection_name: call.body.need('collectionName') });
+    const target = call.body.need('collectionName');
+    // re-pointing takes the alias from one collection and gives it to another: both must be allowed
+    await aliasTarget(call);
+    await call.authorizeOn(target);
+    await call.engine.call('alterAlias', { alias: alias(call), collection_name: target });
     return EMPTY;
   },
   'aliases/drop': async (call) => {
+    try {
+      await aliasTarget(call);
+    } catch (e) {
+      // Milvus answers success for dropping an alias that does not exist; nothing is opened by it.
+      if (!VesperError.is(e, 'ALIAS_NOT_FOUND')) throw e;
+      await call.authorizeOn('*');
+      return EMPTY;
+    }
     await call.engine.call('dropAlias', { alias: alias(call) });
     return EMPTY;
   },

@@ -139,6 +139,7 @@ export const collectionRoutes: RestRoutes = {
     const id = call.body.get('jobID', 'compactionID');
     if (id === undefined) throw missing('jobID');
     const res = (await call.engine.call('getCompactionState', { compactionID: String(id) })) as Record<string, string>;
+    await call.authorizeOn(res['collection_name'] ?? '');
     return {
       data: {
         compactionID: Number(id),

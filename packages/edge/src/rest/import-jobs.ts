@@ -52,6 +52,7 @@ export const importRoutes: RestRoutes = {
   },
   'jobs/import/get_progress': async (call) => {
     const job = (await call.engine.call('importProgress', { job_id: call.body.need('jobId') })) as ImportJob;
+    await call.authorizeOn(job.collectionName);
     return { data: progress(job) };
   },
 };

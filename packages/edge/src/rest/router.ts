@@ -7,17 +7,21 @@
  * timestamp in header `Vesper-Session-Ts`; a read sending it back gets Session consistency
  * (read-your-writes) — Milvus's SDKs keep that timestamp client-side, REST has no field for it.
  *
- * Order for each call: body size (1102) → JSON (1801) → database name → privilege (403,
- * 1401; access/privileges.ts) → handler, all within the request's deadline (408, 10001).
- * The rate limit (1807) is taken in the database's DO on the request's first engine call.
+ * Order for each call: body size (1102) → UTF-8 JSON object (1801; `null` only where every
+ * parameter is optional, else 1802) → database name → privilege (403, 1401;
+ * rest/request-guard.ts) → handler, all within the request's deadline (408, 10001). The
+ * rate limit (1807) is taken in the database's DO on the request's first engine call.
+ * The body is read to its end before any answer leaves, a timed-out one included: an answer
+ * sent while the client is still uploading leaves the connection in a state where the next
+ * request on it fails outside the Worker (non-JSON 503 in local workerd).
  */
 import { VesperError } from '@vesper/core';
 import type { AccessClient } from '../access/access-client.ts';
 import type { Principal } from '../access/policy.ts';
-import { needOf } from '../access/privileges.ts';
-import { readBody, withTimeout } from '../limits.ts';
+import { DEFAULT_MAX_BODY_BYTES, readBody, withTimeout } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
-import { Body } from './body.ts';
+import { Body, missing } from './body.ts';
+import { RequestGuard } from './request-guard.ts';
 import { aliasRoutes, databaseRoutes } from './aliases-databases.ts';
 import { collectionRoutes } from './collections.ts';
 import { entityRoutes } from './entities.ts';
@@ -60,11 +64,17 @@ export function json(body: unknown, status = 200, extra: Record<string, string> 
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS, ...extra } });
 }
 
-/** The session timestamp a request carries (decimal hybrid timestamp), if any. */
+/**
+ * The session timestamp a request carries (decimal hybrid timestamp, below 2^63), if any.
+ * Whether the database could have issued it is checked where its oracle is (guaranteeTs).
+ * @throws PARAMETER_INVALID (1100)
+ */
 function sessionTsOf(request: Request): string | undefined {
   const raw = request.headers.get(SESSION_TS_HEADER)?.trim();
   if (raw === undefined || raw === '') return undefined;
-  if (!/^[0-9]{1,20}$/.test(raw)) throw new VesperError('PARAMETER_INVALID', `header ${SESSION_TS_HEADER} must be a decimal timestamp from a write's response, got ${JSON.stringify(raw)}`);
+  if (!/^[0-9]{1,19}$/.test(raw) || BigInt(raw) >= 1n << 63n) {
+    throw new VesperError('PARAMETER_INVALID', `header ${SESSION_TS_HEADER} must be the decimal timestamp a write answered, got ${JSON.stringify(raw.slice(0, 40))}`);
+  }
   return raw;
 }
 
@@ -85,17 +95,58 @@ export function routeOf(pathname: string): string | undefined {
   return Object.prototype.hasOwnProperty.call(ROUTES, key) ? key : undefined;
 }
 
-async function parseBody(request: Request, maxBytes: number): Promise<Body> {
+/**
+ * Endpoints whose every parameter is optional: there Milvus's HTTP server binds a literal JSON
+ * `null` body as "no parameters" (the official REST test suite sends it). Elsewhere `null`
+ * leaves required parameters missing (1802), as in Milvus.
+ */
+const NULL_BODY_ROUTES: ReadonlySet<string> = new Set(['collections/list', 'aliases/list', 'users/list', 'roles/list', 'databases/list', 'jobs/import/list']);
+
+/** What discardBody reads at most before cancelling the stream. */
+const DISCARD_MAX_BYTES = DEFAULT_MAX_BODY_BYTES;
+
+const notJson = (why: string): VesperError => new VesperError('INCORRECT_PARAMETER_FORMAT', `can only accept json format request, ${why}`);
+
+async function parseBody(request: Request, route: string, maxBytes: number): Promise<Body> {
   const text = await readBody(request, maxBytes);
-  if (text.trim() === '') return new Body({});
+  if (text.trim() === '') throw notJson('the request body is empty: send a JSON object ({} when there are no parameters)');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new VesperError('INCORRECT_PARAMETER_FORMAT', `the request body is not valid JSON: ${(e as Error).message}`);
+    throw notJson(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (value === null) {
+    if (NULL_BODY_ROUTES.has(route)) return new Body({});
+    throw missing('the request body (null)');
   }
   return Body.of(value);
 }
+
+/**
+ * Reads and drops what is left of a request body before answering without it: an answer sent
+ * while the client still uploads breaks the connection's next request (seen in local workerd
+ * as a non-JSON 503). Bounded: past DISCARD_MAX_BYTES the stream is cancelled instead.
+ */
+export async function discardBody(request: Request): Promise<void> {
+  if (request.body === null || request.bodyUsed) return;
+  const reader = request.body.getReader();
+  let n = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      n += value.byteLength;
+      if (n > DISCARD_MAX_BYTES) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // the client went away: nothing left to read
+  }
+}
+
 
 /** What handleRest needs besides the request. */
 export interface RestContext {
@@ -112,32 +163,41 @@ export interface RestContext {
 
 /** Answers one REST call on `route` (from routeOf). */
 export async function handleRest(request: Request, route: string, ctx: RestContext): Promise<Response> {
+  // Started now and awaited on every path, so no answer leaves before the body is read.
+  const body = parseBody(request, route, ctx.maxBodyBytes);
+  body.catch(() => undefined);
   try {
     const reply = await withTimeout(ctx.timeoutMs, route, async () => {
-      const body = await parseBody(request, ctx.maxBodyBytes);
-      const dbName = body.str('dbName') || request.headers.get('DB-Name') || 'default';
+      const b = await body;
+      const dbName = b.str('dbName') || request.headers.get('DB-Name') || 'default';
       const isDatabaseCall = route.startsWith('databases/');
       if (!isDatabaseCall && !DB_NAME.test(dbName)) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);
-      const need = needOf(route, body, dbName);
-      if (need !== undefined) await ctx.access.authorize(ctx.principal, need);
+      const engine = ctx.engineFor(dbName, true);
+      const guard = new RequestGuard(route, ctx.principal, ctx.access, dbName, engine);
+      await guard.before(b);
       const sessionTs = sessionTsOf(request);
-      return ROUTES[route]!({
+      const out = await ROUTES[route]!({
         ...(sessionTs !== undefined ? { sessionTs } : {}),
-        body,
+        body: b,
         dbName,
         allowInt64: (request.headers.get('Accept-Type-Allow-Int64') ?? '').toLowerCase() === 'true',
-        engine: ctx.engineFor(dbName, true),
+        engine,
         engineFor: (db) => {
           if (!DB_NAME.test(db)) throw new VesperError('DATABASE_INVALID_NAME', `invalid database name ${JSON.stringify(db)}: use letters, digits and underscores, starting with a letter or underscore`);
           return ctx.engineFor(db);
         },
         principal: ctx.principal,
         access: ctx.access,
+        authorizeOn: (collection) => guard.on(collection),
       });
+      guard.finish();
+      return out;
     });
     const extra: Record<string, string> = reply.sessionTs !== undefined ? { [SESSION_TS_HEADER]: reply.sessionTs } : {};
     return json(reply.topks !== undefined ? { code: 0, data: reply.data, topks: reply.topks } : { code: 0, data: reply.data }, 200, extra);
   } catch (e) {
+    await body.catch(() => undefined);
+    await discardBody(request);
     return errorResponse(e);
   }
 }

@@ -27,6 +27,12 @@ export interface RestCall {
    * for Session consistency on reads — Milvus's SDKs keep it in the client; REST has no field.
    */
   readonly sessionTs?: string;
+  /**
+   * For endpoints whose object the handler resolves (aliases/describe|alter|drop, job states):
+   * checks the endpoint's privilege on the collection (or alias) the handler acts on.
+   * @throws PRIVILEGE_NOT_PERMITTED (1401, HTTP 403)
+   */
+  authorizeOn(collectionOrAlias: string): Promise<void>;
 }
 
 export interface RestReply {

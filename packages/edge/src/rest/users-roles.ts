@@ -44,6 +44,8 @@ export const userRoutes: RestRoutes = {
     const user = userName(call);
     const password = checkPassword(call.body.need('password'));
     if (user === ROOT_USER) throw new VesperError('PARAMETER_INVALID', 'user already exists[user=root]');
+    // `Bearer vsk_...` is read as an API key at login: such a user could never sign in
+    if (user.startsWith(API_KEY_PREFIX)) throw new VesperError('PARAMETER_INVALID', `invalid user name ${JSON.stringify(user)}: the prefix ${API_KEY_PREFIX} is reserved for API keys`);
     await call.access.mutate({ op: 'createUser', user, password: await hashPassword(password) });
     return EMPTY;
   },

@@ -22,7 +22,9 @@ export class CompactTask extends Task<CompactRequest, { status: Status; compacti
   }
 
   async execute(): Promise<void> {
-    const mgr = await this.ctx.data(this.ctx.collection(this.req));
+    const info = this.ctx.collection(this.req);
+    const mgr = await this.ctx.data(info);
+    const collection = info.name;
     this.id = await this.ctx.ids.alloc();
     const job = compact(mgr).then(async (r) => {
       // With the data spread over other writers (catalogOnly), their files written but not
@@ -30,12 +32,12 @@ export class CompactTask extends Task<CompactRequest, { status: Status; compacti
       if (!this.ctx.options.catalogOnly) await collectGarbage(mgr);
       return r;
     });
-    this.ctx.compactions.set(this.id, { state: 'Executing', plans: 0 });
+    this.ctx.compactions.set(this.id, { state: 'Executing', plans: 0, collection });
     mgr.track(
       job.then(
-        (r) => this.ctx.compactions.set(this.id, { state: 'Completed', plans: r.produced }),
+        (r) => this.ctx.compactions.set(this.id, { state: 'Completed', plans: r.produced, collection }),
         (e: unknown) => {
-          this.ctx.compactions.set(this.id, { state: 'Failed', plans: 0 });
+          this.ctx.compactions.set(this.id, { state: 'Failed', plans: 0, collection });
           throw e;
         },
       ),

@@ -14,6 +14,8 @@ export interface CompactionStateResponse {
   timeoutPlanNo: string;
   completedPlanNo: string;
   failedPlanNo: string;
+  /** The compacted collection (Vesper's addition: who may see the job is decided on it). */
+  collection_name: string;
 }
 
 export class GetCompactionStateTask extends Task<CompactionStateRequest, CompactionStateResponse> {
@@ -21,12 +23,14 @@ export class GetCompactionStateTask extends Task<CompactionStateRequest, Compact
   readonly queue = 'dql' as const;
   private state: CompactionState = 'Completed';
   private plans = 0;
+  private collection = '';
 
   async execute(): Promise<void> {
     const rec = this.ctx.compactions.get(Number(this.req.compactionID));
     if (!rec) throw new VesperError('PARAMETER_INVALID', `unknown compactionID ${String(this.req.compactionID)}`);
     this.state = rec.state;
     this.plans = rec.plans;
+    this.collection = rec.collection;
   }
 
   postExecute(): CompactionStateResponse {
@@ -37,6 +41,7 @@ export class GetCompactionStateTask extends Task<CompactionStateRequest, Compact
       timeoutPlanNo: '0',
       completedPlanNo: this.state === 'Completed' ? String(this.plans) : '0',
       failedPlanNo: this.state === 'Failed' ? '1' : '0',
+      collection_name: this.collection,
     };
   }
 }

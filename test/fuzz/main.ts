@@ -1,0 +1,45 @@
+/**
+ * `npm run fuzz -- [--seed N] [--requests N] [--seconds N] [--client-requests N] [--huge-bytes N]`:
+ * the REST fuzz campaign on a local workerd (unstable_startWorker) and the in-process
+ * VesperClient campaign, seeded (the seed is printed first; VESPER_SEED also sets it) and
+ * bounded by count and time. Exits 1 on any failure: a non-JSON or 5xx answer, a code-5
+ * answer, a hang, a server that stopped answering /health, or a changed reference collection.
+ */
+import { parseArgs } from 'node:util';
+import { testSeed } from '../../packages/core/src/util/random.ts';
+import { startVesperWorker } from '../edge/worker-harness.ts';
+import { runClientFuzz } from './client-fuzz.ts';
+import { runRestFuzz } from './rest-fuzz.ts';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string' },
+    requests: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '600' },
+    'client-requests': { type: 'string', default: '2000' },
+    'huge-bytes': { type: 'string', default: '200000' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const seed = testSeed(values.seed ?? process.env.VESPER_SEED);
+const requests = Number(values.requests);
+const seconds = Number(values.seconds);
+console.log(`fuzz: seed ${seed} (replay with --seed ${seed}), ${requests} REST requests, ${values['client-requests']} client calls, at most ${seconds} s each`);
+
+const worker = await startVesperWorker();
+let failed = false;
+try {
+  const rest = await runRestFuzz({ endpoint: worker.endpoint, seed, requests, seconds, hugeBytes: Number(values['huge-bytes']), concurrency: Number(values.concurrency), log: (l) => console.log(l) });
+  console.log(`REST: ${rest.sent} requests in ${rest.seconds.toFixed(0)} s; codes ${JSON.stringify(rest.byCode)}; non-JSON ${rest.nonJson}, code 5 ${rest.code5}, hangs ${rest.hangs}, healthy ${rest.healthy}, reference intact ${rest.referenceIntact}`);
+  for (const f of rest.failures.slice(0, 50)) console.log(`  FAIL ${f.route} [${f.kind}]: ${f.problem}`);
+  if (rest.failures.length > 50) console.log(`  ... and ${rest.failures.length - 50} more`);
+  failed ||= rest.failures.length > 0;
+} finally {
+  await worker.dispose();
+}
+const client = await runClientFuzz(seed, Number(values['client-requests']), seconds);
+console.log(`client: ${client.sent} calls; ${client.failures.length} failures`);
+for (const f of client.failures.slice(0, 50)) console.log(`  FAIL ${f}`);
+failed ||= client.failures.length > 0;
+console.log(`fuzz: seed ${seed}: ${failed ? 'FAILED' : 'passed'}`);
+process.exit(failed ? 1 : 0);
