@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'test/workerd/**', 'test/browser/**'],
+          exclude: ['**/node_modules/**', 'test/workerd/**', 'test/browser/**', 'test/consumers/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
