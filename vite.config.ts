@@ -3,10 +3,12 @@
  * entry that the app imports as a URL, so it is excluded from dependency pre-bundling (a
  * pre-bundled copy would lose the file next to it).
  */
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 export default defineConfig({
   root: 'demo',
+  // the demo runs on the packages' sources (the "vesper-source" export condition): no build step
+  resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
   optimizeDeps: { exclude: ['@vesper/core', '@vesper/browser'] },
   server: { host: '127.0.0.1', port: 5173 },
   build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022' },

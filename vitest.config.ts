@@ -1,3 +1,4 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Node project: core's unit tests (beside the source) and the cross-package suites in test/.
@@ -6,10 +7,13 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // @vesper/* resolve to their sources in the repository (the "vesper-source" export condition)
+        resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
+        ssr: { resolve: { conditions: ['vesper-source', ...defaultServerConditions] } },
         test: {
           name: 'node',
           include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'test/workerd/**', 'test/browser/**'],
+          exclude: ['**/node_modules/**', 'test/workerd/**', 'test/browser/**', 'test/consumers/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

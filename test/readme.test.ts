@@ -20,7 +20,7 @@ it('the README example runs and prints the expected hit', async () => {
   await writeFile(file, code!);
   try {
     const dir = await tempDir();
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=vesper-source', '--import', 'tsx', file], {
       cwd: root,
       env: { ...process.env, VESPER_DATA: join(dir, 'db') },
     });

@@ -52,13 +52,14 @@ export interface BenchBrowser {
 /** Starts the Vite dev server with the bench page and a persistent headless Chromium. */
 export async function openBenchBrowser(o: BenchBrowserOptions): Promise<BenchBrowser> {
   const { chromium } = await import('playwright');
-  const { createServer } = await import('vite');
+  const { createServer, defaultClientConditions } = await import('vite');
   const { rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const server = await createServer({
     root: o.root,
     configFile: false,
+    resolve: { conditions: ['vesper-source', ...defaultClientConditions] }, // the packages' sources
     logLevel: 'error',
     plugins: [o.plugin],
     server: { host: '127.0.0.1', port: o.port, strictPort: false, hmr: false },

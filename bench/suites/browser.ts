@@ -156,7 +156,7 @@ window.dispatchEvent(new Event('bench-ready'));
 
 /** Gzipped bytes of a production build of a small openDatabase entry (JS + worker + WASM). */
 async function bundleSize(excludeArrow: boolean): Promise<{ gz: number; raw: number; files: number }> {
-  const { build } = await import('vite');
+  const { build, defaultClientConditions } = await import('vite');
   const outDir = await mkdtemp(join(tmpdir(), 'vesper-bundle-'));
   const entryId = '\0vesper-bundle-entry.js';
   const entry: Plugin = {
@@ -172,6 +172,7 @@ async function bundleSize(excludeArrow: boolean): Promise<{ gz: number; raw: num
     const out = await build({
       root,
       configFile: false,
+      resolve: { conditions: ['vesper-source', ...defaultClientConditions] }, // the packages' sources
       logLevel: 'silent',
       plugins: [entry],
       worker: { format: 'es', rolldownOptions: { external } },

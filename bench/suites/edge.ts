@@ -111,7 +111,9 @@ export default async function edge(argv: string[]): Promise<string> {
   const truth = ingestOnly ? [] : exactTops(rows, recallVectors, 10);
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const out = mkdtempSync(join(tmpdir(), 'vesper-edge-bench-'));
-  execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: root, stdio: 'ignore' });
+  // the "vesper-source" condition: bundle the packages' sources (no build step), as the tests do
+  const env = { ...process.env, WRANGLER_BUILD_CONDITIONS: process.env.WRANGLER_BUILD_CONDITIONS ?? 'vesper-source,workerd,worker,browser' };
+  execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: root, stdio: 'ignore', env });
   const { workerOptions } = unstable_getMiniflareWorkerOptions(`${root}/wrangler.toml`);
   const mf = new Miniflare({
     ...(workerOptions as object),

@@ -112,10 +112,11 @@ export default async function vectorsBrowser(argv: string[]): Promise<string> {
   const dim = num('dim', 128);
   const nq = 200;
   const { chromium } = await import('playwright');
-  const { createServer } = await import('vite');
+  const { createServer, defaultClientConditions } = await import('vite');
   const server = await createServer({
     root,
     configFile: false,
+    resolve: { conditions: ['vesper-source', ...defaultClientConditions] }, // the packages' sources
     logLevel: 'error',
     plugins: [benchPagePlugin('vesper-vbench', '/vbench.html', 'vesper vector bench', PAGE_MODULE)],
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,6 +36,9 @@ export default defineConfig({
   // comlink/idb/arrow are pre-bundled up front: discovering them mid-run would reload the page
   optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
   server: { host: '127.0.0.1' },
+  // @vesper/* resolve to their sources (the "vesper-source" export condition): no build step
+  resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['vesper-source', ...defaultServerConditions] } },
   // core's randomized suites read process.env.VESPER_SEED; the page has no process
   define: { 'process.env.VESPER_SEED': process.env.VESPER_SEED === undefined ? 'undefined' : JSON.stringify(process.env.VESPER_SEED) },
   worker: { format: 'es' },

@@ -14,7 +14,15 @@ export interface RunningWorker {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * wrangler's bundler (esbuild) resolves @vesper/* to their sources in the repository: the
+ * "vesper-source" export condition ahead of wrangler's defaults. wrangler takes build
+ * conditions only from this variable, read when it bundles.
+ */
+export const WRANGLER_SOURCE_CONDITIONS = 'vesper-source,workerd,worker,browser';
+
 export async function startVesperWorker(): Promise<RunningWorker> {
+  process.env.WRANGLER_BUILD_CONDITIONS ??= WRANGLER_SOURCE_CONDITIONS;
   const worker = await unstable_startWorker({
     config: `${root}/wrangler.toml`,
     bindings: { VESPER_LOCAL_DEV: { type: 'plain_text', value: 'true' } },

@@ -6,12 +6,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default defineConfig({
   root,
+  // @vesper/* resolve to their sources (the "vesper-source" export condition): no build step
+  resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['vesper-source', ...defaultServerConditions] } },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: `${root}/wrangler.toml` },

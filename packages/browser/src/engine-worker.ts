@@ -1,18 +1,16 @@
 /**
- * The entry module of the browser's workers — one script for both roles, so an app ships and
- * the browser compiles one worker bundle:
- * - the engine worker openDatabase starts: `@vesper/worker`'s serveEngine over this package's
- *   IndexedDB/OPFS storage (OPFS sync access handles exist only in workers);
- * - the query workers the engine worker starts from this same script (nested dedicated
- *   workers): serveReader over the same object store, opened read-only, searching sealed
- *   segments in parallel (`queryWorkers` in openDatabase).
- * Each role answers only its own protocol's messages, so the other's listener stays idle.
+ * The engine worker's entry, which openDatabase starts as a module worker:
+ * `@vesper/worker`'s serveEngine over this package's IndexedDB/OPFS storage (OPFS sync
+ * access handles exist only in workers). It starts the query workers (`queryWorkers` in
+ * openDatabase) from query-worker.ts, a nested module worker named by
+ * `new URL('./query-worker.ts', import.meta.url)` — the one form Vite and webpack 5 both
+ * follow and bundle (build-package.mjs turns `.ts` into `.js` in dist). Not
+ * `location.href`: under a bundler that is a chunk that may not be a standalone module script.
  */
-import { serveEngine, serveReader } from '@vesper/worker/serve';
-import { openReadOnlyObjects, openStorage } from './open-storage.ts';
+import { serveEngine } from '@vesper/worker/serve';
+import { openStorage } from './open-storage.ts';
 
 serveEngine({
   openStorage,
-  spawnQueryWorker: (index) => new Worker(globalThis.location.href, { type: 'module', name: `vesper query worker ${index}` }),
+  spawnQueryWorker: (index) => new Worker(new URL('./query-worker.ts', import.meta.url), { type: 'module', name: `vesper query worker ${index}` }),
 });
-serveReader({ openObjects: openReadOnlyObjects });

@@ -5,7 +5,7 @@
  * with (catalog and WAL in IndexedDB, files in OPFS or IndexedDB), `openStorage(url)` to
  * pick them, and the storage helpers (persistence, usage/quota).
  */
-import { VesperClient, initKernels, kernelsReady, type KernelSource } from '@vesper/core';
+import { VesperClient, bundledKernelsUrl, initKernels, kernelsReady, type KernelSource } from '@vesper/core';
 
 export { VesperClient, VesperError, DataType } from '@vesper/core';
 export { openDatabase, BrowserDatabase, MAX_QUERY_WORKERS, type OpenDatabaseOptions, type CallOptions } from './open-database.ts';
@@ -24,10 +24,12 @@ export { toStorageError } from './storage-errors.ts';
 
 /**
  * Opens an in-memory database on the page's own thread (no worker). `kernels` is where the
- * WASM kernels come from (a URL to `@vesper/core/kernels.wasm`, its bytes, or a module).
+ * WASM kernels come from (a URL, its bytes, or a module); default: the copy shipped in
+ * @vesper/core.
+ * @throws SERVICE_NOT_READY when kernels.wasm cannot be loaded.
  */
 export async function openMemoryDatabase(kernels?: KernelSource): Promise<VesperClient> {
-  if (kernels !== undefined && !kernelsReady()) await initKernels(kernels);
+  if (!kernelsReady()) await initKernels(kernels ?? bundledKernelsUrl());
   return VesperClient.open({ storage: 'memory://' });
 }
 export { exportCollection, importCollection, type ExportOptions, type ImportOptions } from './arrow-io.ts';

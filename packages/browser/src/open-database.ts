@@ -11,7 +11,7 @@
  * @vesper/worker's reader-pool.ts) that hold the sealed segments and search them in
  * parallel; the engine worker stays the only writer and merges their partial results.
  */
-import { VesperClient, VesperError, type KernelSource, type Transport } from '@vesper/core';
+import { VesperClient, VesperError, bundledKernelsUrl, type KernelSource, type Transport } from '@vesper/core';
 import { QUERY_WORKER_STATS, WorkerTransport, type CloneableEngineOptions, type QueryWorkerStats, type WorkerLike } from '@vesper/worker';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
@@ -20,8 +20,9 @@ import { TabTransport } from './tab-transport.ts';
 
 export interface OpenDatabaseOptions {
   /**
-   * Where kernels.wasm is (with Vite: `import kernels from '@vesper/core/kernels.wasm?url'`).
-   * Needed for ANN indexes (HNSW, IVF); without it search is exact on the scalar kernels.
+   * Where kernels.wasm is. Default: the copy shipped in @vesper/core, which Vite and webpack 5
+   * emit with the app on their own. Set it to serve the file from elsewhere (a CDN). A file
+   * that cannot be fetched or compiled fails openDatabase with SERVICE_NOT_READY.
    */
   readonly kernels?: string | URL;
   /** Ask the browser for persistent storage (`navigator.storage.persist()`). Default false. */
@@ -167,8 +168,8 @@ async function startEngine(url: string, options: OpenDatabaseOptions): Promise<W
   const queryWorkers = queryWorkerCount(url, options.queryWorkers);
   const transport = new WorkerTransport(options.worker?.() ?? startEngineWorker(url), { transferVectors: options.transferVectors ?? false });
   try {
-    const kernels = options.kernels === undefined ? undefined : new URL(String(options.kernels), globalThis.location.href).href;
-    await transport.open({ url, queryWorkers, ...(kernels === undefined ? {} : { kernels }), ...(options.engine === undefined ? {} : { engine: options.engine }) });
+    const kernels = new URL(String(options.kernels ?? bundledKernelsUrl()), globalThis.location.href).href;
+    await transport.open({ url, queryWorkers, kernels, ...(options.engine === undefined ? {} : { engine: options.engine }) });
   } catch (err) {
     transport.terminate();
     throw err;
@@ -184,7 +185,7 @@ function canShare(): boolean {
  * Opens (creating on first use) the database at url: 'opfs://name', 'idb://name' or
  * 'memory://'. Persistent databases are shared by the origin's tabs (see multiTab).
  * @throws PARAMETER_INVALID for a bad URL or queryWorkers; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses;
- *   SERVICE_UNAVAILABLE when the worker cannot start.
+ *   SERVICE_UNAVAILABLE when the worker cannot start; SERVICE_NOT_READY when kernels.wasm cannot be loaded.
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<BrowserDatabase> {
   const { scheme } = parseDatabaseUrl(url); // reject a bad URL or option before starting a worker

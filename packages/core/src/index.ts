@@ -18,4 +18,4 @@ export * from './adapters/index.ts';
 export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts';
 export { checkExprLength, compileFilter, EXPR_LIMITS, type CompiledFilter } from './expr/index.ts';
 export { getIndexFactory, exactSearch, type VectorIndex, type VectorIndexFactory, type TopK } from './index/index.ts';
-export { initKernels, kernelsReady, type KernelSource } from './kernels/index.ts';
+export { initKernels, kernelsReady, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';

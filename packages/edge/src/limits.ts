@@ -115,7 +115,7 @@ export async function withTimeout<T>(ms: number, what: string, work: () => Promi
   try {
     return await Promise.race([work(), expired]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

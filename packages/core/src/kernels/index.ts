@@ -3,6 +3,7 @@
  * and the scalar twins. Index code imports from here.
  */
 export { initKernels, getKernels, kernelsReady, kernelsModule, type KernelSource } from './loader.ts';
+export { bundledKernelsUrl } from './kernels-url.ts';
 export { WasmArena } from './wasm-arena.ts';
 export type { KernelExports, WasmModule } from './wasm-api.ts';
 export * from './scalar.ts';

@@ -21,41 +21,71 @@ interface FetchLike {
   (url: string): Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
 }
 
-async function compile(source: KernelSource): Promise<WasmModule> {
-  const api = wasmApi();
-  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return api.compile(source);
-  if (typeof source === 'string' || source instanceof URL) {
-    // Browsers only: fetch is reached through globalThis because core may not name
-    // runtime-specific globals; every Vesper runtime that loads by URL has it.
-    const fetchFn = (globalThis as unknown as { fetch?: FetchLike }).fetch;
-    if (fetchFn === undefined) throw new VesperError('SERVICE_NOT_READY', 'cannot load kernels.wasm by URL: no fetch in this runtime');
-    const url = String(source);
-    if (api.compileStreaming !== undefined) {
-      try {
-        return await api.compileStreaming(fetchFn(url));
-      } catch {
-        // wrong MIME type on a dev server: fall back to bytes
-      }
+/** What a failed load tells the user to do (one message for every way it can fail). */
+const KERNELS_HELP =
+  'kernels.wasm ships in @vesper/core (dist/kernels/build/kernels.wasm): serve it with your app (Vite and webpack 5 emit it on their own), ' +
+  "allow WebAssembly in a Content-Security-Policy ('wasm-unsafe-eval'), or pass `kernels` (its URL, bytes or a compiled WebAssembly.Module) when opening the database";
+
+async function fetchAndCompile(api: ReturnType<typeof wasmApi>, url: string): Promise<WasmModule> {
+  // fetch is reached through globalThis because core may not name runtime-specific globals;
+  // every Vesper runtime that loads by URL has it.
+  const fetchFn = (globalThis as unknown as { fetch?: FetchLike }).fetch;
+  if (fetchFn === undefined) throw new Error('this runtime has no fetch');
+  if (api.compileStreaming !== undefined) {
+    try {
+      return await api.compileStreaming(fetchFn(url));
+    } catch {
+      // wrong MIME type on a dev server: fall back to bytes (a real failure fails again below)
     }
-    const res = await fetchFn(url);
-    if (!res.ok) throw new VesperError('IO_FAILED', `cannot load kernels.wasm from ${url}: HTTP ${res.status}`);
-    return api.compile(await res.arrayBuffer());
   }
-  return source; // already a WebAssembly.Module
+  const res = await fetchFn(url);
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return api.compile(await res.arrayBuffer());
+}
+
+function describeSource(source: KernelSource): string {
+  if (typeof source === 'string' || source instanceof URL) return String(source);
+  return source instanceof Uint8Array || source instanceof ArrayBuffer ? 'the given bytes' : 'the given module';
+}
+
+async function compile(source: KernelSource): Promise<WasmModule> {
+  try {
+    const api = wasmApi();
+    if (source instanceof Uint8Array || source instanceof ArrayBuffer) return await api.compile(source);
+    if (typeof source === 'string' || source instanceof URL) return await fetchAndCompile(api, String(source));
+    return source; // already a WebAssembly.Module (instantiated, and checked, by initKernels)
+  } catch (e) {
+    throw kernelsError(describeSource(source), e);
+  }
+}
+
+function kernelsError(where: string, cause: unknown): VesperError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new VesperError('SERVICE_NOT_READY', `cannot load kernels.wasm from ${where} (${reason}); ${KERNELS_HELP}`, { where }, { cause });
 }
 
 /**
  * Compiles (once) and instantiates kernels.wasm. Idempotent: later calls return the same
  * runtime whatever their source.
- * @throws SERVICE_NOT_READY / IO_FAILED when the module cannot be obtained.
+ * @throws SERVICE_NOT_READY when kernels.wasm cannot be fetched, compiled or instantiated
+ *   (missing file, wrong URL, a CSP that blocks WebAssembly, not Vesper's module); the
+ *   message says what to do. Nothing is cached then: a later call may try another source.
  */
 export async function initKernels(source: KernelSource): Promise<WasmArena> {
   if (runtime !== undefined) return runtime;
   if (pending !== undefined) return pending;
   pending = (async () => {
-    cachedModule ??= await compile(source);
-    const instance = await wasmApi().instantiate(cachedModule, {});
-    runtime = new WasmArena(instance.exports as unknown as KernelExports);
+    const module = cachedModule ?? (await compile(source));
+    let exports: KernelExports;
+    try {
+      const instance = await wasmApi().instantiate(module, {});
+      exports = instance.exports as unknown as KernelExports;
+      if (typeof exports.heapBase !== 'function' || exports.memory === undefined) throw new Error('not Vesper\'s kernels.wasm (no heapBase/memory export)');
+    } catch (e) {
+      throw kernelsError(describeSource(source), e);
+    }
+    cachedModule = module;
+    runtime = new WasmArena(exports);
     return runtime;
   })();
   try {

@@ -1,6 +1,6 @@
 /**
- * Node's way to load the vector kernels: reads kernels.wasm from the package (built by
- * `npm run build:wasm`) and hands the bytes to the portable loader. After the returned
+ * Node's way to load the vector kernels: reads kernels.wasm from the package (dist/kernels/build
+ * in the published package, src/kernels/build in the repository, built by `npm run build:wasm`) and hands the bytes to the portable loader. After the returned
  * promise resolves, every index call is synchronous.
  */
 import { readFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ export async function loadKernelsNode(): Promise<WasmArena> {
   try {
     bytes = await readFile(KERNELS_WASM_PATH);
   } catch (e) {
-    throw new VesperError('SERVICE_NOT_READY', `kernels.wasm not found at ${KERNELS_WASM_PATH}: run \`npm run build:wasm\``, undefined, {
+    throw new VesperError('SERVICE_NOT_READY', `kernels.wasm not found at ${KERNELS_WASM_PATH}: it ships in @vesper/core, so reinstall the package (inside the Vesper repository: run \`npm run build:wasm\`)`, undefined, {
       cause: e,
     });
   }

@@ -1,0 +1,171 @@
+/**
+ * Consumer tests: the packages as a user gets them. `npm pack` builds (prepack) and packs
+ * every published package into a temp dir; fresh projects under os.tmpdir() — outside the
+ * workspace, so nothing resolves to the repository — install only those tarballs plus
+ * registry packages (one install per kind of consumer, npm cache reused), then:
+ *  (a) plain Node ESM `node app.mjs`: file database, insert, HNSW, search, reopen;
+ *  (b) TypeScript type-checks the public entry points with moduleResolution bundler and node16;
+ *  (c) a Vite app (default config; build + preview) runs the README browser snippet in
+ *      Chromium: OPFS, the engine worker, query workers, kernels.wasm found on its own, and an
+ *      unloadable kernels URL failing openDatabase with SERVICE_NOT_READY;
+ *  (e) examples/edge-worker (a Worker re-exporting @vesper/edge) bundles with
+ *      `wrangler deploy --dry-run` and, on workerd, answers the official SDK HttpClient.
+ * Chromium parts are skipped with a printed reason when /usr/bin/chromium is missing.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+const fixtures = join(import.meta.dirname, 'fixtures');
+const CHROMIUM = '/usr/bin/chromium';
+const SEED = Number(process.env.VESPER_SEED ?? 0) || Math.floor(Math.random() * 2 ** 31);
+const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+const PACKAGES = ['core', 'worker', 'browser', 'edge'];
+
+let work: string;
+const tarballs = new Map<string, string>();
+
+async function npm(cwd: string, args: string[]): Promise<string> {
+  const { stdout } = await run('npm', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return stdout;
+}
+
+/** A fresh project in the temp dir with these tarballs and registry packages installed. */
+async function project(name: string, vesper: string[], registry: string[], files: string[]): Promise<string> {
+  const dir = join(work, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: `vesper-consumer-${name}`, private: true, type: 'module' }, null, 2));
+  for (const f of files) await cp(f, join(dir, f.split('/').pop()!), { recursive: true });
+  await npm(dir, ['install', ...NPM_FLAGS, ...vesper.map((p) => tarballs.get(p)!), ...registry]);
+  return dir;
+}
+
+beforeAll(async () => {
+  console.log(`[consumers] seed ${SEED}`);
+  work = await mkdtemp(join(tmpdir(), 'vesper-consumers-'));
+  const packs = join(work, 'packs');
+  await mkdir(packs);
+  await npm(root, ['pack', ...PACKAGES.flatMap((p) => ['-w', `packages/${p}`]), '--pack-destination', packs]);
+  for (const f of await readdir(packs)) tarballs.set(/^vesper-(\w+)-/.exec(f)![1]!, join(packs, f));
+  expect([...tarballs.keys()].sort()).toEqual([...PACKAGES].sort());
+}, 240_000);
+
+afterAll(async () => {
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+describe('published tarballs', () => {
+  it('ship dist, kernels.wasm, README and LICENSE, and no tests, tsconfig or test helpers', async () => {
+    for (const [name, file] of tarballs) {
+      const { stdout } = await run('tar', ['tzf', file]);
+      const list = stdout.split('\n').filter(Boolean);
+      expect(list, name).toContain('package/dist/index.js');
+      expect(list, name).toContain('package/dist/index.d.ts');
+      expect(list, name).toContain('package/LICENSE');
+      expect(list, name).toContain('package/README.md');
+      expect(list.filter((f) => /\.test\.|\/test-[^/]*$|tsconfig|fs-test-dirs|\.build-stamp/.test(f)), name).toEqual([]);
+      if (name === 'core') expect(list).toContain('package/dist/kernels/build/kernels.wasm');
+      if (name === 'browser') expect(list).toEqual(expect.arrayContaining(['package/dist/engine-worker.js', 'package/dist/query-worker.js']));
+    }
+  });
+});
+
+describe('Node and TypeScript consumers', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await project('node', ['core', 'worker', 'browser'], ['typescript@5.9.3', '@types/node@20.19.43'], [join(fixtures, 'node', 'app.mjs'), join(fixtures, 'ts', 'index.ts')]);
+  }, 180_000);
+
+  it('(a) node app.mjs: file database, HNSW search = exact search, same after a reopen', async () => {
+    const { stdout } = await run(process.execPath, ['app.mjs', join(dir, 'db'), String(SEED)], { cwd: dir });
+    const out = JSON.parse(stdout) as { index: { type: string; rows: string }; before: number[]; after: number[]; count: number; rows: { id: number; vec: number[]; tag: string }[]; query: number[] };
+    const l2 = (v: number[]) => v.reduce((s, x, i) => s + (x - out.query[i]!) ** 2, 0);
+    const exact = out.rows.filter((r) => r.tag === 'a').sort((a, b) => l2(a.vec) - l2(b.vec)).slice(0, 5).map((r) => r.id);
+    expect(out.index).toEqual({ type: 'HNSW', rows: '300' });
+    expect(out.count).toBe(300);
+    // 100 candidates, ef 200 ≥ candidates: HNSW visits them all, so the top 5 are exact
+    expect(out.before, `seed ${SEED}`).toEqual(exact);
+    expect(out.after).toEqual(out.before);
+  });
+
+  for (const [resolution, module] of [['bundler', 'esnext'], ['node16', 'node16']] as const) {
+    it(`(b) the public types check with moduleResolution ${resolution}`, async () => {
+      const config = {
+        compilerOptions: { strict: true, noEmit: true, target: 'es2022', module, moduleResolution: resolution, lib: ['es2023', 'dom', 'dom.iterable'], types: ['node'], skipLibCheck: false },
+        files: ['index.ts'],
+      };
+      await writeFile(join(dir, `tsconfig.${resolution}.json`), JSON.stringify(config));
+      const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+      const result = await run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: dir }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
+      expect(result.stdout).toBe('');
+    });
+  }
+});
+
+describe('Vite app in Chromium', () => {
+  const hasChromium = existsSync(CHROMIUM);
+  if (!hasChromium) console.warn(`[consumers] Vite/Chromium consumer skipped: ${CHROMIUM} is absent`);
+  let dir: string;
+  let preview: ChildProcess | undefined;
+  beforeAll(async () => {
+    if (!hasChromium) return;
+    dir = await project('vite', ['core', 'worker', 'browser'], ['vite@8.3.8'], [join(fixtures, 'vite', 'index.html'), join(fixtures, 'vite', 'main.js')]);
+  }, 180_000);
+  afterAll(() => {
+    preview?.kill('SIGTERM');
+  });
+
+  it.skipIf(!hasChromium)('(c) vite build + preview: the README snippet runs (OPFS, engine worker, query workers)', async () => {
+    await run(process.execPath, [join(dir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: dir });
+    preview = spawn(process.execPath, [join(dir, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--host', '127.0.0.1', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      preview!.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(text.replace(/\x1b\[[0-9;]*m/g, ''));
+        if (m) resolve(m[0]);
+      });
+      preview!.on('exit', (code) => reject(new Error(`vite preview exited (${code}): ${text}`)));
+    });
+    const { chromium } = await import('playwright');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => (globalThis as { __vesper?: unknown }).__vesper !== undefined, null, { timeout: 90_000 });
+      const out = (await page.evaluate(() => (globalThis as { __vesper?: unknown }).__vesper)) as Record<string, unknown>;
+      expect(out).toMatchObject({ ok: true, hits: ['Hyperion', 'Neuromancer'], workers: 2, enabled: true, count: 3 });
+      expect(out.badKernels).toMatchObject({ error: 'SERVICE_NOT_READY' });
+      expect(String((out.badKernels as { message: string }).message)).toContain('pass `kernels`');
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
+});
+
+describe('edge Worker on workerd', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await project('edge', ['core', 'edge'], ['wrangler@4.86.0', '@zilliz/milvus2-sdk-node@3.0.6'], [join(root, 'examples', 'edge-worker', 'src'), join(root, 'examples', 'edge-worker', 'wrangler.toml'), join(fixtures, 'edge', 'check.mjs')]);
+  }, 240_000);
+
+  it('(e) examples/edge-worker bundles with wrangler deploy --dry-run (kernels.wasm as a module)', async () => {
+    await run(process.execPath, [join(dir, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'deploy', '--dry-run', '--outdir', 'out'], { cwd: dir });
+    const out = await readdir(join(dir, 'out'));
+    expect(out).toContain('index.js');
+    expect(out.some((f) => f.endsWith('kernels.wasm'))).toBe(true);
+  }, 120_000);
+
+  it('(e) it answers the official SDK HttpClient: create, insert, search', async () => {
+    const { stdout } = await run(process.execPath, ['check.mjs'], { cwd: dir });
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { created: number; inserted: number; insertCount: number; search: number; ids: number[]; probe: number };
+    expect(out).toMatchObject({ created: 0, inserted: 0, insertCount: 40, search: 0 });
+    expect(out.ids[0]).toBe(out.probe); // a stored vector is its own nearest neighbour
+  }, 120_000);
+});
