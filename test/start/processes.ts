@@ -1,10 +1,11 @@
 /**
- * Helpers for the `npm start` tests: free ports, the process tree under a pid (from `ps`, so
- * Linux and macOS), and whether a process group or a listening port is still there. Each
+ * Helpers for the `npm start` tests: free ports, the process tree under a pid (from /proc on
+ * Linux, which slim CI images have even without procps; from `ps` elsewhere), and whether a process group or a listening port is still there. Each
  * helper observes the real system; none of them waits on a clock except `waitUntil`, which
  * only bounds how long a test may hang.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const HOST = '127.0.0.1';
@@ -39,6 +40,7 @@ export interface Proc {
 }
 
 export function listProcesses(): Proc[] {
+  if (existsSync('/proc/self/stat')) return fromProc();
   const out = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
@@ -88,4 +90,22 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, limitMs
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The process table from /proc: `stat` is "pid (comm) state ppid pgrp ...", comm may hold spaces. */
+function fromProc(): Proc[] {
+  const procs: Proc[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (after[0] === 'Z') continue; // a zombie has exited: it serves nothing and holds no port
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      procs.push({ pid: Number(name), ppid: Number(after[1]), pgid: Number(after[2]), args: args || stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+    } catch {
+      // the process ended while we read it
+    }
+  }
+  return procs;
 }
