@@ -90,8 +90,10 @@ function envFileArgs() {
   if (/[\r\n]/.test(password)) fail('ROOT_PASSWORD must be a single line', 2);
   const dir = mkdtempSync(join(tmpdir(), 'vesper-start-'));
   const file = join(dir, 'dev.vars');
-  const devVars = join(root, '.dev.vars');
-  const base = existsSync(devVars) ? readFileSync(devVars, 'utf8') + '\n' : '';
+  // What wrangler would have loaded without --env-file (.dev.vars, else .env and .env.local), so
+  // the other local secrets stay in force; later lines win, so the password goes last.
+  const files = existsSync(join(root, '.dev.vars')) ? ['.dev.vars'] : ['.env', '.env.local'];
+  const base = files.map((f) => join(root, f)).filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8') + '\n').join('');
   writeFileSync(file, `${base}ROOT_PASSWORD=${JSON.stringify(password)}\n`, { mode: 0o600 });
   return { args: ['--env-file', file], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
