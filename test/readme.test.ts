@@ -1,6 +1,7 @@
 /**
  * The README's example is run as written: the first ```ts block is extracted, executed with
- * tsx in a fresh data directory, and its output checked.
+ * tsx in a fresh data directory, and its output checked. `npm run example` runs
+ * packages/core/examples/quickstart.ts, which must be that block byte for byte.
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile, rm } from 'node:fs/promises';
@@ -30,3 +31,12 @@ it('the README example runs and prints the expected hit', async () => {
     await rm(file, { force: true });
   }
 }, 60_000);
+
+it('npm run example runs exactly the README example', async () => {
+  const root = join(import.meta.dirname, '..');
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  expect(pkg.scripts.example).toMatch(/^tsx( --[\w=-]+)* packages\/core\/examples\/quickstart\.ts$/);
+  const example = await readFile(join(root, 'packages', 'core', 'examples', 'quickstart.ts'), 'utf8');
+  expect(example).toBe(/```ts\n([\s\S]*?)```/.exec(readme)?.[1]);
+});

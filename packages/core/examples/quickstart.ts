@@ -1,11 +1,7 @@
-/**
- * The README's example: an embedded Vesper database in Node, persisted to ./.vesper-data.
- * Run it twice: the second run reopens the same data (WAL replay + sealed segments).
- */
+// Vesper embedded in Node (this block is packages/core/examples/quickstart.ts: `npm run example`).
 import { openDatabase } from '@vesper/core/node';
 
 const db = await openDatabase({ path: process.env.VESPER_DATA ?? '.vesper-data/quickstart' });
-
 if (!(await db.hasCollection({ collection_name: 'books' })).value) {
   await db.createCollection({ collection_name: 'books', dimension: 4, metric_type: 'COSINE' });
 }
@@ -17,13 +13,12 @@ await db.insert({
     { id: 3, vector: [0.2, 0.8, 0.3, 0.1], title: 'Hyperion', year: 1989 },
   ],
 });
-const hits = await db.search({
+const { results } = await db.search({
   collection_name: 'books',
   data: [0.15, 0.85, 0.25, 0.05],
   limit: 2,
-  filter: 'year > 1960',
+  filter: 'year > 1970 and title like "H%"',
   output_fields: ['title', 'year'],
 });
-console.log(hits.results);
-console.log('rows:', (await db.count({ collection_name: 'books' })).data);
+console.log(results); // [{ id: '3', title: 'Hyperion', year: 1989, score: 0.99… }]
 await db.close();
