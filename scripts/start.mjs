@@ -134,6 +134,8 @@ const servers = [
     what: 'the REST endpoint (wrangler)',
     cmd: bin('wrangler'),
     args: ['dev', '--ip', HOST, '--port', String(port), '--persist-to', persistTo, '--var', 'VESPER_LOCAL_DEV:true', '--show-interactive-dev-session=false', ...secrets.args],
+    // the repository's Worker bundles the packages' sources (the vesper-source export condition), not dist/
+    env: { ...process.env, WRANGLER_BUILD_CONDITIONS: process.env.WRANGLER_BUILD_CONDITIONS ?? 'vesper-source,workerd,worker,browser' },
   },
   { name: 'demo', what: 'the demo (vite)', cmd: bin('vite'), args: ['--host', HOST, '--port', String(demoPort), '--strictPort'] },
 ];
@@ -142,7 +144,7 @@ let stopping = false;
 let exitCode = 0;
 const children = servers.map((server) => {
   // detached: its own process group, so one kill reaches the whole tree (wrangler → workerd).
-  const child = spawn(server.cmd, server.args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env, detached: true });
+  const child = spawn(server.cmd, server.args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: server.env ?? process.env, detached: true });
   const prefix = (stream, out) =>
     stream.on('data', (chunk) => {
       for (const line of String(chunk).split('\n')) if (line.trim() !== '') out.write(`[${server.name}] ${line}\n`);
