@@ -9,7 +9,9 @@ export default defineConfig({
       {
         // @vesper/* resolve to their sources in the repository (the "vesper-source" export condition)
         resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
-        ssr: { resolve: { conditions: ['vesper-source', ...defaultServerConditions] } },
+        // without 'module': an externalized dependency (the AWS SDK under wrangler) would resolve to an
+        // ESM build Node cannot load (extensionless imports)
+        ssr: { resolve: { conditions: ['vesper-source', ...defaultServerConditions.filter((c) => c !== 'module')] } },
         test: {
           name: 'node',
           include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

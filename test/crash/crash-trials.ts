@@ -40,7 +40,7 @@ export interface TrialResult {
 /** Runs the child until a random delay after READY, then SIGKILLs it; returns what it reported. */
 function runChild(dir: string, seed: number, killAfterMs: number): Promise<{ acked: Batch[]; pending: Batch | undefined }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=vesper-source', '--import', 'tsx', CHILD, dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: Batch[] = [];
     let pending: Batch | undefined;
     let buf = '';
