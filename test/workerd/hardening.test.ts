@@ -18,20 +18,25 @@ async function count(engine: ReturnType<typeof databaseEngine>, name: string): P
   return Number(r.data[0]!['count(*)']);
 }
 
+/** Int64 key, 2-d FLAT/L2 vector `v`, Int32 `n`, over 3 shards. */
+async function createThreeShards(engine: ReturnType<typeof databaseEngine>, name: string): Promise<void> {
+  await engine.call('createCollection', {
+    collection_name: name,
+    shards_num: 3,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+      { name: 'n', data_type: DataType.Int32 },
+    ],
+    index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
+  });
+}
+
 describe('delete_cnt on the edge counts the rows that existed (item 13)', () => {
   it('by ids, key filter and general filter, growing and sealed, over 3 shards', async () => {
     const engine = databaseEngine(env, 'default');
     const name = 'del_count';
-    await engine.call('createCollection', {
-      collection_name: name,
-      shards_num: 3,
-      fields: [
-        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-        { name: 'v', data_type: DataType.FloatVector, dim: 2 },
-        { name: 'n', data_type: DataType.Int32 },
-      ],
-      index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
-    });
+    await createThreeShards(engine, name);
     // 400 rows seal several segments (the test config seals at 150 rows), then a growing tail.
     const rows = Array.from({ length: 420 }, (_, i) => ({ id: i, v: [i, 0], n: i }));
     for (let i = 0; i < rows.length; i += 100) await engine.call('insert', { collection_name: name, data: rows.slice(i, i + 100) });
@@ -73,16 +78,7 @@ describe('a key repeated inside one batch keeps its last row on the edge (item 1
   it('insert and upsert over 3 shards, growing and sealed: get, count and search agree', async () => {
     const engine = databaseEngine(env, 'default');
     const name = 'dup_batch';
-    await engine.call('createCollection', {
-      collection_name: name,
-      shards_num: 3,
-      fields: [
-        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-        { name: 'v', data_type: DataType.FloatVector, dim: 2 },
-        { name: 'n', data_type: DataType.Int32 },
-      ],
-      index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
-    });
+    await createThreeShards(engine, name);
     const model = new Map<number, number>();
     let n = 0;
     for (let round = 0; round < 4; round++) {
