@@ -9,27 +9,16 @@
  * sets>, --generated-only (skip the real sets), --hnsw-only (hnswlib-node, Vesper HNSW and
  * HNSW_SQ only, for repeated same-run comparisons), --dims=128,384 (which generated sets). hnswlib-wasm is web-only (it refuses to load in Node): it is tried and reported as failed.
  */
-import { existsSync, readFileSync, statSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DataType } from '../../packages/core/src/schema/data-type.ts';
 import type { MetricType } from '../../packages/core/src/schema/types.ts';
 import type { FloatVectorColumn } from '../../packages/core/src/schema/columns.ts';
 import { loadKernelsNode } from '../../packages/core/src/node/kernels.ts';
-import { exactSearch, getIndexFactory, type VectorIndex } from '../../packages/core/src/index/index.ts';
-import { clustered, readFvecs, recall } from '../../test/indexes/fixtures.ts';
+import { getIndexFactory, type VectorIndex } from '../../packages/core/src/index/index.ts';
+import { readFvecs, recall } from '../../test/indexes/fixtures.ts';
+import { EFS, K, NPROBES, REPS, TARGETS, fmt, generated, hnswlibNode, ratio, sweep, withTruth, type Dataset, type Row, type Searcher } from '../lib/ann.ts';
 
-interface Dataset { name: string; n: number; dim: number; metric: MetricType; base: Float32Array; queries: Float32Array; nq: number; truth: Int32Array }
-interface Row { system: string; config: string; buildRate: number; bytesPerVec: number; qps: Record<number, number>; sweep: string }
-interface Searcher { search(q: Float32Array, qi: number): Int32Array | number[]; setEf(ef: number): void; bytes: number; dispose?(): void }
-
-const K = 10;
-const TARGETS = [0.9, 0.95, 0.99];
-const EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
-const NPROBES = [1, 2, 4, 8, 16, 32, 64];
-/** Timed passes per sweep point (best kept), for every system alike. */
-const REPS = 3;
 const datasetsDir = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
 
 function log(msg: string): void {
@@ -43,43 +32,6 @@ function loadReal(name: string, baseFile: string, queryFile: string, metric: Met
   return withTruth({ name, n: b.n, dim: b.dim, metric, base: b.data, queries: q.data, nq: q.n, truth: new Int32Array(0) });
 }
 
-function withTruth(d: Dataset): Dataset {
-  const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
-  return { ...d, truth: exactSearch(col, d.metric, d.queries, d.nq, K).rows as Int32Array };
-}
-
-function generated(n: number, dim: number, seed: number): Dataset {
-  const nq = 200;
-  const all = clustered(seed, n + nq, dim, { clusters: 50, rank: 32, noise: 0.05 });
-  return withTruth({ name: `clustered-${Math.round(n / 1000)}k×${dim}`, n, dim, metric: 'L2', base: all.subarray(0, n * dim), queries: all.slice(n * dim), nq, truth: new Int32Array(0) });
-}
-
-/** Runs the sweep; returns best QPS per recall target and a compact sweep string. */
-function sweep(d: Dataset, s: Searcher, knobs: number[]): { qps: Record<number, number>; sweep: string } {
-  const qps: Record<number, number> = {};
-  const parts: string[] = [];
-  for (const ef of knobs) {
-    s.setEf(ef);
-    const rows = new Int32Array(d.nq * K).fill(-1);
-    s.search(d.queries, 0); // warm-up
-    // best of REPS passes over the queries: the shared machine's noise only ever slows a pass
-    let q = 0;
-    for (let rep = 0; rep < REPS; rep++) {
-      const t0 = performance.now();
-      for (let qi = 0; qi < d.nq; qi++) {
-        const r = s.search(d.queries, qi);
-        for (let i = 0; i < Math.min(K, r.length); i++) rows[qi * K + i] = r[i]!;
-      }
-      q = Math.max(q, (d.nq / (performance.now() - t0)) * 1000);
-    }
-    const rc = recall(rows, d.truth, d.nq, K);
-    parts.push(`${ef}:${rc.toFixed(3)}@${Math.round(q)}`);
-    for (const t of TARGETS) if (rc >= t) qps[t] = Math.max(qps[t] ?? 0, q);
-    if (rc >= 0.999) break;
-  }
-  return { qps, sweep: parts.join(' ') };
-}
-
 async function vesper(d: Dataset, type: string, params: Record<string, unknown>, knob: string): Promise<Row> {
   const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
   const t0 = performance.now();
@@ -91,29 +43,9 @@ async function vesper(d: Dataset, type: string, params: Record<string, unknown>,
     setEf: (v) => { p = { [knob]: v }; },
     bytes: idx.bytesUsed(),
   };
-  const r = sweep(d, s, knob === 'nprobe' ? NPROBES : EFS);
+  const r = await sweep(d, s, knob === 'nprobe' ? NPROBES : EFS);
   idx.dispose?.();
   return { system: `Vesper ${type}`, config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
-}
-
-interface HnswNode { initIndex(n: number, m?: number, efc?: number, seed?: number): void; addPoint(p: number[], l: number): void; setEf(ef: number): void; searchKnn(q: number[], k: number): { neighbors: number[] }; writeIndexSync(f: string): void }
-
-async function hnswlibNode(d: Dataset, m: number, efc: number): Promise<Row> {
-  const mod = (await import('hnswlib-node')) as unknown as { default: { HierarchicalNSW: new (s: string, dim: number) => HnswNode } };
-  const space = d.metric === 'L2' ? 'l2' : d.metric === 'IP' ? 'ip' : 'cosine';
-  const idx = new mod.default.HierarchicalNSW(space, d.dim);
-  idx.initIndex(d.n, m, efc, 100);
-  const rows = Array.from({ length: d.n }, (_, i) => Array.from(d.base.subarray(i * d.dim, (i + 1) * d.dim)));
-  const t0 = performance.now();
-  for (let i = 0; i < d.n; i++) idx.addPoint(rows[i]!, i);
-  const buildRate = d.n / ((performance.now() - t0) / 1000);
-  const file = join(tmpdir(), `vesper-bench-${process.pid}.hnsw`);
-  idx.writeIndexSync(file);
-  const bytes = statSync(file).size;
-  rmSync(file);
-  const qs = Array.from({ length: d.nq }, (_, i) => Array.from(d.queries.subarray(i * d.dim, (i + 1) * d.dim)));
-  const r = sweep(d, { search: (_q, qi) => idx.searchKnn(qs[qi]!, K).neighbors, setEf: (ef) => idx.setEf(ef), bytes }, EFS);
-  return { system: 'hnswlib-node', config: `{"M":${m},"efConstruction":${efc}}`, buildRate, bytesPerVec: bytes / d.n, ...r };
 }
 
 interface HnswWasm { initIndex(n: number, m: number, efc: number, seed: number): void; addPoint(p: Float32Array, l: number, r: boolean): void; setEfSearch(ef: number): void; searchKnn(q: Float32Array, k: number, f: undefined): { neighbors: number[] } }
@@ -127,7 +59,7 @@ async function hnswlibWasm(d: Dataset, m: number, efc: number): Promise<Row> {
   const t0 = performance.now();
   for (let i = 0; i < d.n; i++) idx.addPoint(d.base.subarray(i * d.dim, (i + 1) * d.dim), i, false);
   const buildRate = d.n / ((performance.now() - t0) / 1000);
-  const r = sweep(d, { search: (q, qi) => idx.searchKnn(q.subarray(qi * d.dim, (qi + 1) * d.dim), K, undefined).neighbors, setEf: (ef) => idx.setEfSearch(ef), bytes: NaN }, EFS);
+  const r = await sweep(d, { search: (q, qi) => idx.searchKnn(q.subarray(qi * d.dim, (qi + 1) * d.dim), K, undefined).neighbors, setEf: (ef) => idx.setEfSearch(ef), bytes: NaN }, EFS);
   return { system: 'hnswlib-wasm', config: `{"M":${m},"efConstruction":${efc}}`, buildRate, bytesPerVec: NaN, ...r };
 }
 
@@ -251,8 +183,6 @@ async function flatScan(d: Dataset, nq: number): Promise<{ batch: ScanRate; sing
   return { batch, single };
 }
 
-const fmt = (x: number | undefined, digits = 0): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits }));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '—' : `${(a / b).toFixed(2)}×`);
 
 /** The HNSW rows only (--hnsw-only): QPS per target and each system's ratio to hnswlib-node. */
 function hnswTable(d: Dataset, rows: Row[]): string[] {
