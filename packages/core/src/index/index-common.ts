@@ -82,13 +82,16 @@ export function toFloat(data: QueryVectors | Float32Array, type: DataType, n: nu
   return out;
 }
 
+/** Largest k an index search accepts (Milvus/Knowhere's topk bound). */
+export const MAX_INDEX_TOPK = 16384;
+
 /** Checks the query buffer holds nq rows of `width` elements. */
 export function checkQueries(queries: QueryVectors, nq: number, width: number, k: number): void {
   if (!Number.isInteger(nq) || nq < 0 || queries.length < nq * width) {
     throw new VesperError('PARAMETER_INVALID', `queries hold ${queries.length} values, need nq (${nq}) x ${width}`);
   }
-  if (!Number.isInteger(k) || k < 1 || k > 16384) {
-    throw new VesperError('PARAMETER_INVALID', `topk (${k}) should be in range [1, 16384]`, { k });
+  if (!Number.isInteger(k) || k < 1 || k > MAX_INDEX_TOPK) {
+    throw new VesperError('PARAMETER_INVALID', `topk (${k}) should be in range [1, ${MAX_INDEX_TOPK}]`, { k });
   }
 }
 

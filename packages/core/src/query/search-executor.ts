@@ -10,6 +10,7 @@ import type { ColumnSet } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { QueryVectors } from '../index/vector-index.ts';
+import { MAX_INDEX_TOPK } from '../index/index-common.ts';
 import type { Segment } from '../segments/segment.ts';
 import type { SealedSegment } from '../segments/sealed-segment.ts';
 import { exactTopK, type QueryVector } from './exact-search.ts';
@@ -85,7 +86,8 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
         ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
         ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
       };
-      const top = index.search(packQueries(spec.queries), nq, k, opts);
+      // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
+      const top = index.search(packQueries(spec.queries), nq, Math.min(k, MAX_INDEX_TOPK), opts);
       for (let q = 0; q < nq; q++) {
         const list: SegmentHit[] = [];
         for (let j = 0; j < top.k; j++) {
