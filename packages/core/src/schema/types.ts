@@ -30,6 +30,27 @@ export interface FieldSchema {
   readonly max_length?: number;
   /** Array maximum number of elements. */
   readonly max_capacity?: number;
+  /** VarChar: the text is tokenized by `analyzer_params` (needed by BM25 and text_match). */
+  readonly enable_analyzer?: boolean;
+  /** VarChar: text_match/phrase_match filters may be used on the field. */
+  readonly enable_match?: boolean;
+  /** The analyzer's parameters as given (absent: the `standard` analyzer). */
+  readonly analyzer_params?: Readonly<Record<string, unknown>>;
+  /** Written by a function (BM25 output), never by the user. */
+  readonly is_function_output?: boolean;
+}
+
+/** Milvus's FunctionType names; only BM25 runs in Vesper. */
+export type FunctionType = 'BM25';
+
+/** Milvus's FunctionSchema: a function computing output fields from input fields at insert. */
+export interface FunctionSchema {
+  readonly name: string;
+  readonly description: string;
+  readonly type: FunctionType;
+  readonly input_field_names: readonly string[];
+  readonly output_field_names: readonly string[];
+  readonly params: Readonly<Record<string, string>>;
 }
 
 export interface CollectionSchema {
@@ -37,6 +58,8 @@ export interface CollectionSchema {
   readonly description: string;
   readonly fields: readonly FieldSchema[];
   readonly enable_dynamic_field: boolean;
+  /** Functions (BM25) in declaration order; absent means none. */
+  readonly functions?: readonly FunctionSchema[];
 }
 
 /** Name of the hidden dynamic field, as in Milvus. */
