@@ -30,6 +30,7 @@ export { guaranteeTs, snapshotTs, parseConsistency, partitionIds } from './proxy
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
 export { renderIds, renderRow } from './proxy/render.ts';
 export { rowsToBatch, primaryKeysOf, type RowBatch, type Row } from './schema/row-batch.ts';
+export { functionOutputs } from './functions/bm25-function.ts';
 export { primaryField } from './schema/types.ts';
 export type { CollectionInfo, IndexInfo, PartitionInfo } from './catalog/types.ts';
 export type { Manifest, SegmentRecord } from './storage/manifest.ts';

@@ -16,6 +16,7 @@
  */
 import { DataType, SUCCESS, VesperError } from '@vesper/core';
 import {
+  functionOutputs,
   fuseHybrid,
   mergeQuery,
   mergeSearch,
@@ -149,8 +150,13 @@ export class DistributedEngine implements Engine {
       autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
     }
     // Converted and checked whole before anything is sent: a bad row rejects the batch unwritten.
+    const outputs = await functionOutputs(info.schema);
     const chunks = rowChunks(rows as Row[], WRITE_CHUNK_BYTES).map(([from, to]) =>
-      rowsToBatch(info.schema, (rows as Row[]).slice(from, to), { ...(autoIds ? { autoIds: autoIds.slice(from, to) } : {}), allowAutoIdInput: upsert }),
+      rowsToBatch(info.schema, (rows as Row[]).slice(from, to), {
+        ...(autoIds ? { autoIds: autoIds.slice(from, to) } : {}),
+        allowAutoIdInput: upsert,
+        ...(outputs ? { functionOutputs: outputs } : {}),
+      }),
     );
     const pks = chunks.flatMap((b) => primaryKeysOf(b, pk));
     const t = this.target(info);
