@@ -37,5 +37,6 @@ export type { Manifest, SegmentRecord } from './storage/manifest.ts';
 export type { WalRecord } from './wal/wal-record.ts';
 export { composeTs, physicalMs } from './catalog/tso.ts';
 export { bucketOf } from './util/hash.ts';
-export { LocalReaderPool, searchShare, queryShare, countShare, keysShare } from './proxy/local-reader-pool.ts';
+export { LocalReaderPool, searchShare, queryShare, countShare, keysShare, bm25StatsShare } from './proxy/local-reader-pool.ts';
+export { textSearch, probeRequest, resolvedRequest, statsShare, sumStats, type TextSearch, type Bm25Stats, type Bm25StatsRequest } from './proxy/text-search.ts';
 export { estimatedRowBytes } from './segments/row-bytes.ts';

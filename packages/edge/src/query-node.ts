@@ -12,10 +12,13 @@ import { DurableObject } from 'cloudflare:workers';
 import { getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import {
   SealedReplica,
+  bm25StatsShare,
   countShare,
   keysShare,
   queryShare,
   searchShare,
+  type Bm25Stats,
+  type Bm25StatsRequest,
   type CollectionInfo,
   type FilterRequest,
   type PartialRow,
@@ -58,6 +61,13 @@ export class QueryNode extends DurableObject<Env> {
   count(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<number>> {
     return asResult(async () => {
       return countShare(await this.synced(db, info, a), info, request, ts);
+    });
+  }
+
+  /** BM25 statistics over every row of this node's share (a full-text search's first round). */
+  bm25Stats(db: string, info: CollectionInfo, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<RpcResult<Bm25Stats>> {
+    return asResult(async () => {
+      return bm25StatsShare(await this.synced(db, info, a), request, ts);
     });
   }
 

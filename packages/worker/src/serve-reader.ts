@@ -16,9 +16,11 @@
 import { VesperError, getIndexFactory, initKernels, kernelsReady, type ObjectStore } from '@vesper/core';
 import {
   SealedReplica,
+  bm25StatsShare,
   countShare,
   queryShare,
   searchShare,
+  type Bm25StatsRequest,
   type CollectionInfo,
   type QueryRequestBody,
   type SearchRequestBody,
@@ -109,6 +111,8 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
       withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => queryShare(h.replica, ci, request as QueryRequestBody, ts as bigint)),
     count: ([id, info, share, request, ts]) =>
       withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => countShare(h.replica, ci, request as QueryRequestBody, ts as bigint)),
+    bm25Stats: ([id, info, share, request, ts]) =>
+      withShare(id as number, info as InfoRef, share as ShareRef, (h) => bm25StatsShare(h.replica, request as Bm25StatsRequest, ts as bigint)),
     async drop([id]) {
       const h = held.get(id as number);
       if (h === undefined) return undefined;

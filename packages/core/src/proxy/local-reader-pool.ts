@@ -13,6 +13,7 @@ import { requestFilter, type FilterRequest } from './filter.ts';
 import type { OutputPlan } from '../query/output.ts';
 import { queryPartial, searchPartial, type PartialRow, type PartialSearch } from '../query/partial.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
+import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './text-search.ts';
 import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type ReaderPool, type SearchRequestBody } from './prepared.ts';
 
 /**
@@ -33,6 +34,11 @@ export function queryShare(replica: SealedReplica, info: CollectionInfo, request
 /** The fields an answer outputs: a reader that dropped some of their columns reads them back first. */
 function fieldNames(output: OutputPlan): string[] {
   return output.fields.map((f) => f.name);
+}
+
+/** BM25 statistics over every row of the share (all partitions: the corpus is the collection). */
+export function bm25StatsShare(replica: SealedReplica, request: Bm25StatsRequest, ts: bigint): Bm25Stats {
+  return statsShare(replica.segments(undefined), ts, request);
 }
 
 export function countShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): number {
@@ -89,6 +95,11 @@ export class LocalReaderPool implements ReaderPool {
 
   async count(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<number> {
     return (await this.synced(info, a)).reduce((n, r) => n + countShare(r, info, request, ts), 0);
+  }
+
+  async bm25Stats(info: CollectionInfo, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats> {
+    const parts = (await this.synced(info, a)).map((r) => bm25StatsShare(r, request, ts));
+    return sumStats(parts, request.terms.length);
   }
 
   /** Segments and rows the readers hold now, over every collection. */

@@ -16,6 +16,7 @@ import { keysFilter, parseIds, requestFilter, type FilterRequest, type RequestFi
 import { optInt, parseConsistency, partitionIds } from './request-utils.ts';
 import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
 import { parseSearch, type ParsedSearch, type SearchRequestFields } from './search-request.ts';
+import type { Bm25Stats, Bm25StatsRequest } from './text-search.ts';
 
 export interface SearchRequestBody extends SearchRequestFields, FilterRequest {
   output_fields?: string[];
@@ -45,6 +46,7 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Pre
     ...(parsed.radius !== undefined ? { radius: parsed.radius } : {}),
     ...(parsed.rangeFilter !== undefined ? { rangeFilter: parsed.rangeFilter } : {}),
     ...(parsed.groupBy ? { groupBy: parsed.groupBy } : {}),
+    ...(parsed.bm25 ? { bm25: parsed.bm25 } : {}),
   };
   const output = planOutput(info.schema, req.output_fields);
   const perQuery = (parsed.offset + parsed.limit) * (parsed.groupBy?.size ?? 1);
@@ -122,4 +124,6 @@ export interface ReaderPool {
   search(info: CollectionInfo, assignment: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<PartialSearch[]>;
   query(info: CollectionInfo, assignment: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<PartialRow[][]>;
   count(info: CollectionInfo, assignment: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<number>;
+  /** BM25 corpus statistics over every row of the share (proxy/text-search.ts). */
+  bm25Stats(info: CollectionInfo, assignment: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats>;
 }

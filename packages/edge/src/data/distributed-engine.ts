@@ -33,8 +33,14 @@ import {
   routeBatch,
   routeKeys,
   rowsToBatch,
+  probeRequest,
+  resolvedRequest,
   searchRow,
+  sumStats,
   targetPartition,
+  textSearch,
+  type Bm25Stats,
+  type TextSearch,
   type CollectionInfo,
   type HybridSearchRequest,
   type PartialHit,
@@ -224,10 +230,29 @@ export class DistributedEngine implements Engine {
     return this.eachShard<{ ts: bigint; hits: PartialHit[][] }>(info, (l, t, s) => l.search(t, s, request, at(s)));
   }
 
+  /**
+   * A full-text search's first round: the collection's BM25 statistics, each shard read at its
+   * snapshot (returned, so the search itself reads the same one), summed over the shards.
+   */
+  private async textRound(info: CollectionInfo, text: TextSearch, at: (shard: number) => ReadAt): Promise<{ stats: Bm25Stats; pinned: Map<number, bigint> }> {
+    const parts = await this.eachShard<{ ts: bigint; stats: Bm25Stats }>(info, (l, t, s) => l.bm25Stats(t, s, text.stats, at(s)));
+    const pinned = new Map(parts.map((p, s) => [s, p.ts] as const));
+    return { stats: sumStats(parts.map((p) => p.stats), text.stats.terms.length), pinned };
+  }
+
   private async search(req: Req) {
     const b = await this.beginRead(req);
-    const prep = prepareSearch(b.info, req);
-    const parts = await this.searchShards(b.info, req, () => ({ level: b.level, guarantee: b.guarantee }));
+    const text = await textSearch(b.info, req);
+    let prep = prepareSearch(b.info, text ? probeRequest(req, text) : req);
+    let request: Req = req;
+    let at = (_s: number): ReadAt => ({ level: b.level, guarantee: b.guarantee });
+    if (text) {
+      const round = await this.textRound(b.info, text, at);
+      request = resolvedRequest(req, text, round.stats);
+      prep = prepareSearch(b.info, request);
+      at = (s) => ({ level: b.level, guarantee: b.guarantee, pinned: round.pinned.get(s)! });
+    }
+    const parts = await this.searchShards(b.info, request, at);
     const { spec } = prep;
     const hits = mergeSearch(
       parts.map((p) => p.hits),
@@ -246,19 +271,28 @@ export class DistributedEngine implements Engine {
 
   private async hybridSearch(req: Req) {
     const b = await this.beginRead(req);
-    const p = prepareHybrid(b.info, req as unknown as HybridSearchRequest);
-    // Every sub-search reads each shard at the snapshot its first sub-search got.
+    const p = await prepareHybrid(b.info, req as unknown as HybridSearchRequest);
+    // Every sub-search (and a full-text one's statistics) reads each shard at the snapshot the first read got.
     const pinned = new Map<number, bigint>();
+    const at = (s: number): ReadAt => {
+      const ts = pinned.get(s);
+      return ts === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: b.guarantee, pinned: ts };
+    };
+    const pin = (s: number, ts: bigint): void => {
+      if (!pinned.has(s)) pinned.set(s, ts);
+    };
     const perSub: PartialHit[][][] = [];
     for (const sub of p.subs) {
-      const parts = await this.searchShards(b.info, sub.request, (s) => {
-        const ts = pinned.get(s);
-        return ts === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: b.guarantee, pinned: ts };
-      });
-      parts.forEach((part, s) => {
-        if (!pinned.has(s)) pinned.set(s, part.ts);
-      });
-      perSub.push(mergeSearch(parts.map((x) => x.hits), { metric: sub.prep.spec.metric, limit: sub.prep.spec.limit, offset: 0 }));
+      let { request, prep } = sub;
+      if (sub.text) {
+        const round = await this.textRound(b.info, sub.text, at);
+        round.pinned.forEach((ts, s) => pin(s, ts));
+        request = resolvedRequest(request, sub.text, round.stats);
+        prep = prepareSearch(b.info, request);
+      }
+      const parts = await this.searchShards(b.info, request, at);
+      parts.forEach((part, s) => pin(s, part.ts));
+      perSub.push(mergeSearch(parts.map((x) => x.hits), { metric: prep.spec.metric, limit: prep.spec.limit, offset: 0 }));
     }
     const results = fuseHybrid(b.info, p, perSub);
     return {

@@ -16,7 +16,8 @@ import type { FilterRequest } from '../filter.ts';
 import { MAX_TOPK, optInt, parseConsistency, readTimestamp } from '../request-utils.ts';
 import type { SearchRequestFields } from '../search-request.ts';
 import { prepareSearch, type PreparedSearch, type SearchRequestBody } from '../prepared.ts';
-import { searchRow, searchShares, type SearchResponse, type SearchRow } from './search-task.ts';
+import { bm25StatsShares, searchRow, searchShares, type SearchResponse, type SearchRow } from './search-task.ts';
+import { probeRequest, resolvedRequest, textSearch, type TextSearch } from '../text-search.ts';
 
 export interface Reranker {
   strategy: 'rrf' | 'weighted';
@@ -41,6 +42,8 @@ export interface HybridSearchRequest {
 export function normalizeDistance(metric: MetricType, d: number): number {
   if (metric === 'COSINE') return (1 + d) * 0.5;
   if (metric === 'IP') return 0.5 + Math.atan(d) / Math.PI;
+  // BM25 scores are >= 0, larger is better (Milvus: 2·atan(d)/π)
+  if (metric === 'BM25') return (2 * Math.atan(d)) / Math.PI;
   return 1 - (2 * Math.atan(d)) / Math.PI;
 }
 
@@ -83,9 +86,16 @@ export function makeReranker(rr: Reranker, metrics: readonly MetricType[]): (lis
   throw new VesperError('PARAMETER_INVALID', `unknown rerank strategy ${JSON.stringify(rr.strategy)}: use rrf or weighted`);
 }
 
+/** A sub-search; a full-text one (`text`) is resolved with the collection's statistics before it runs. */
+export interface HybridSub {
+  readonly request: SearchRequestBody;
+  readonly prep: PreparedSearch;
+  readonly text?: TextSearch;
+}
+
 export interface PreparedHybrid {
   /** Each sub-search as a search request of its own (hybrid's output fields and partitions, offset 0). */
-  readonly subs: readonly { readonly request: SearchRequestBody; readonly prep: PreparedSearch }[];
+  readonly subs: readonly HybridSub[];
   readonly rerank: (lists: readonly (readonly PartialHit[])[]) => Fused[];
   readonly limit: number;
   readonly offset: number;
@@ -93,19 +103,21 @@ export interface PreparedHybrid {
   readonly nq: number;
 }
 
-export function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): PreparedHybrid {
+export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): Promise<PreparedHybrid> {
   const reqs = r.data ?? r.search;
   if (!Array.isArray(reqs) || reqs.length === 0) throw new VesperError('PARAMETER_MISSING', 'hybrid search needs a list of sub-searches');
   if (reqs.length > 1024) throw new VesperError('PARAMETER_INVALID', 'too many sub-searches in one hybrid search');
-  const subs = reqs.map((s) => {
+  const subs: HybridSub[] = [];
+  for (const s of reqs) {
     const request: SearchRequestBody = {
       ...s,
       offset: 0,
       ...(r.output_fields !== undefined ? { output_fields: r.output_fields } : {}),
       ...(r.partition_names !== undefined ? { partition_names: r.partition_names } : {}),
     };
-    return { request, prep: prepareSearch(info, request) };
-  });
+    const text = await textSearch(info, request);
+    subs.push(text ? { request, text, prep: prepareSearch(info, probeRequest(request, text)) } : { request, prep: prepareSearch(info, request) });
+  }
   const nq = subs[0]!.prep.parsed.vectors.length;
   if (subs.some((s) => s.prep.parsed.vectors.length !== nq)) {
     throw new VesperError('PARAMETER_INVALID', 'every sub-search of a hybrid search must have the same number of query vectors');
@@ -144,14 +156,19 @@ export class HybridSearchTask extends Task<HybridSearchRequest, SearchResponse> 
   override async preExecute(): Promise<void> {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
-    this.prep = prepareHybrid(this.info, this.req);
+    this.prep = await prepareHybrid(this.info, this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
     this.ts = await readTimestamp(this.ctx, mgr, this.prep.level, this.req.session_ts);
     const perSub: PartialHit[][][] = [];
-    for (const { request, prep } of this.prep.subs) {
+    for (const sub of this.prep.subs) {
+      let { request, prep } = sub;
+      if (sub.text) {
+        request = resolvedRequest(request, sub.text, await bm25StatsShares(this.ctx, mgr, this.info, sub.text.stats, this.ts));
+        prep = prepareSearch(this.info, request);
+      }
       const shares = await searchShares(this.ctx, mgr, this.info, request, prep, this.ts);
       perSub.push(mergeSearch(shares, { metric: prep.spec.metric, limit: prep.spec.limit, offset: 0 }));
     }

@@ -14,6 +14,7 @@ import type { FilterRequest } from '../filter.ts';
 import { readTimestamp } from '../request-utils.ts';
 import type { SearchRequestFields } from '../search-request.ts';
 import { prepareSearch, type PreparedSearch } from '../prepared.ts';
+import { probeRequest, resolvedRequest, statsShare, sumStats, textSearch, type Bm25Stats, type Bm25StatsRequest, type TextSearch } from '../text-search.ts';
 import type { ProxyContext } from '../proxy-context.ts';
 import type { SegmentManager } from '../../segments/segment-manager.ts';
 import { writerAssignment } from '../../segments/sealed-replica.ts';
@@ -46,18 +47,25 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   private prep!: PreparedSearch;
   private hits: PartialHit[][] = [];
   private ts = 0n;
+  private text: TextSearch | undefined;
 
   override async preExecute(): Promise<void> {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
-    this.prep = prepareSearch(this.info, this.req);
+    this.text = await textSearch(this.info, this.req);
+    this.prep = prepareSearch(this.info, this.text ? probeRequest(this.req, this.text) : this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
     this.ts = await readTimestamp(this.ctx, mgr, this.prep.level, this.req.session_ts);
+    let req = this.req;
+    if (this.text) {
+      req = resolvedRequest(req, this.text, await bm25StatsShares(this.ctx, mgr, this.info, this.text.stats, this.ts));
+      this.prep = prepareSearch(this.info, req);
+    }
     const { spec } = this.prep;
-    this.hits = mergeSearch(await searchShares(this.ctx, mgr, this.info, this.req, this.prep, this.ts), {
+    this.hits = mergeSearch(await searchShares(this.ctx, mgr, this.info, req, this.prep, this.ts), {
       metric: spec.metric,
       limit: spec.limit,
       offset: spec.offset,
@@ -96,6 +104,15 @@ export async function searchShares(
   const assignment = remote ? writerAssignment(mgr) : undefined;
   const mine = searchPartial(local, ts, prep.spec, prep.output);
   return remote ? [mine, ...(await pool!.search(info, assignment!, req, ts))] : [mine];
+}
+
+/** BM25 statistics of the whole collection at ts: the writer's own segments and the reader pool's. */
+export async function bm25StatsShares(ctx: ProxyContext, mgr: SegmentManager, info: CollectionInfo, req: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats> {
+  const pool = ctx.options.readers;
+  const remote = pool?.covers(mgr) === true;
+  const mine = statsShare(mgr.segments().filter((seg) => !remote || !seg.sealed), ts, req);
+  if (!remote) return mine;
+  return sumStats([mine, await pool!.bm25Stats(info, writerAssignment(mgr), req, ts)], req.terms.length);
 }
 
 /** A search hit as the SDK shows it: output fields, `id` and `score`. */
