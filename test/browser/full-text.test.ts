@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import kernelsUrl from '@vesper/core/kernels.wasm?url';
 import { openDatabase } from '../../packages/browser/src/index.ts';
-import { QUERIES, SEARCHES, compare, corpus, createTextCollection, oracle, textHits, writeCorpus, type TextDb } from '../text/full-text-scenario.ts';
+import { QUERIES, SEARCHES, compare, corpus, createTextCollection, matchCases, matchIds, oracle, textHits, writeCorpus, type TextDb } from '../text/full-text-scenario.ts';
 import { browserSeed, freshName } from './browser-helpers.ts';
 
 const seed = browserSeed();
@@ -34,6 +34,10 @@ describe(`BM25 full-text search in the browser (seed ${seed})`, () => {
         }
       }
       expect((await db.queryWorkerStats()).reads, `seed ${seed}: the query workers answered`).toBeGreaterThan(before);
+      for (const c of await matchCases()) {
+        const want = alive.filter(c.keep).map((d) => d.id).sort((a, b) => a - b);
+        expect(await matchIds(db as never, 'docs', c.filter), `${c.filter} seed ${seed}`).toEqual(want);
+      }
       const tokens = await db.runAnalyzer({ text: 'Running dogs', analyzer_params: { type: 'english' } });
       expect(tokens.results).toEqual([{ tokens: ['run', 'dog'] }]);
     } finally {

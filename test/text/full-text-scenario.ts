@@ -52,7 +52,7 @@ export const schema = (name: string, shards: number): Record<string, unknown> =>
   shards_num: shards,
   fields: [
     { name: 'id', data_type: 'Int64', is_primary_key: true },
-    { name: 'text', data_type: 'VarChar', max_length: 2000, enable_analyzer: true, analyzer_params: { type: 'english' } },
+    { name: 'text', data_type: 'VarChar', max_length: 2000, enable_analyzer: true, enable_match: true, analyzer_params: { type: 'english' } },
     { name: 'tag', data_type: 'Int64' },
     { name: 'sparse', data_type: 'SparseFloatVector' },
     { name: 'dense', data_type: 'FloatVector', dim: 4 },
@@ -167,4 +167,40 @@ export async function textHits(db: TextDb, name: string, query: string, limit: n
   const res = await db.search({ collection_name: name, anns_field: 'sparse', data: [query], limit, consistency_level: 'Strong', output_fields: ['id'], ...extra });
   const list = (Array.isArray((res.results as unknown[])[0]) ? (res.results as unknown[][])[0] : res.results) as { id: unknown; score: number }[];
   return list.map((h) => ({ id: Number(h.id), score: h.score }));
+}
+
+/** text_match / phrase_match filters with an oracle over the english analyzer's tokens (positions kept). */
+export interface MatchCase {
+  filter: string;
+  keep: (d: Doc) => boolean;
+}
+
+export async function matchCases(): Promise<MatchCase[]> {
+  const an = await createAnalyzer({ type: 'english' });
+  const toks = (t: string) => an.analyze(t).map((x) => ({ text: x.text, position: x.position }));
+  const anyOf = (q: string, min = 1) => (d: Doc): boolean => {
+    const doc = new Set(toks(d.text).map((t) => t.text));
+    return new Set(toks(q).map((t) => t.text).filter((t) => doc.has(t))).size >= min;
+  };
+  // exact phrase: every query term at the same offset from the first as in the query
+  const phrase = (q: string) => (d: Doc): boolean => {
+    const qt = toks(q);
+    const doc = toks(d.text);
+    if (qt.length === 0) return false;
+    const at = new Set(doc.map((t) => `${t.position}:${t.text}`));
+    return doc.some((start) => qt.every((x) => at.has(`${start.position + x.position - qt[0]!.position}:${x.text}`)));
+  };
+  return [
+    { filter: "text_match(text, 'graph latency')", keep: anyOf('graph latency') },
+    { filter: "text_match(text, 'VECTORS searching the') and tag != 1", keep: (d) => anyOf('VECTORS searching the')(d) && d.tag !== 1 },
+    { filter: "text_match(text, 'vector search index model', minimum_should_match=2)", keep: anyOf('vector search index model', 2) },
+    { filter: "phrase_match(text, 'vector search')", keep: phrase('vector search') },
+    { filter: "phrase_match(text, 'the search of the index')", keep: phrase('the search of the index') },
+    { filter: "not phrase_match(text, 'edge worker', 0)", keep: (d) => !phrase('edge worker')(d) },
+  ];
+}
+
+export async function matchIds(db: TextDb & { query(req: Record<string, unknown>): Promise<{ data: unknown }> }, name: string, filter: string): Promise<number[]> {
+  const res = await db.query({ collection_name: name, filter, output_fields: ['id'], consistency_level: 'Strong', limit: 16384 });
+  return (res.data as { id: unknown }[]).map((r) => Number(r.id)).sort((a, b) => a - b);
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VesperClient, createMemoryStorage, getIndexFactory, testSeed, DataType } from '@vesper/core';
 import { LocalReaderPool } from '@vesper/core/distributed';
 import { rejectsWithCode } from '../fixtures/open.ts';
-import { QUERIES, SEARCHES, compare, corpus, createTextCollection, oracle, textHits, writeCorpus, type Doc, type TextDb } from './full-text-scenario.ts';
+import { QUERIES, SEARCHES, compare, corpus, createTextCollection, matchCases, matchIds, oracle, textHits, writeCorpus, type Doc, type TextDb } from './full-text-scenario.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
 const docs = corpus(seed, 400);
@@ -60,6 +60,16 @@ describe.each(LAYOUTS)(`BM25 search equals the naive evaluator: $name (seed ${se
       }
     });
   }
+
+  it('text_match and phrase_match select what the token oracle selects (query and as a search filter)', async () => {
+    for (const c of await matchCases()) {
+      const want = alive.filter(c.keep).map((d) => d.id).sort((a, b) => a - b);
+      expect(await matchIds(db as never, 'docs', c.filter), `${c.filter} seed ${seed}`).toEqual(want);
+      const got = await textHits(db as unknown as TextDb, 'docs', 'vector search', 10, { filter: c.filter });
+      expect(compare(got, await oracle(alive, 'vector search', c.keep), 10), `${c.filter} seed ${seed}`).toBeUndefined();
+    }
+    expect(alive.filter((await matchCases())[3]!.keep).length, 'the phrase case matches something').toBeGreaterThan(0);
+  });
 
   it('nq = 2 answers per query text; one text answers a flat list', async () => {
     const res = await db.search({ collection_name: 'docs', anns_field: 'sparse', data: ['vector search', 'edge worker'], limit: 5, consistency_level: 'Strong' });
@@ -162,6 +172,19 @@ describe('BM25 rules and codes', () => {
     ];
     for (const [i, c] of cases.entries()) await rejectsWithCode(db.createCollection({ collection_name: `bad${i}`, ...c } as never), 1100);
     expect((await db.listCollections()).data.map((c) => c.name).filter((n) => n.startsWith('bad'))).toEqual([]);
+  });
+
+  it('phrase_match slop counts the positions the phrase is stretched or squeezed by; text_match needs enable_match', async () => {
+    await db.insert({ collection_name: 'docs', data: [{ id: 20, text: 'vector fast graph search', tag: 3, dense: [0, 1, 0, 0] }, { id: 21, text: 'search graph vector', tag: 3, dense: [0, 1, 1, 0] }] });
+    const ids = async (f: string) => (await matchIds(db as never, 'docs', `tag == 3 and ${f}`)).join(',');
+    expect(await ids("phrase_match(text, 'vector graph')")).toBe('');
+    expect(await ids("phrase_match(text, 'vector graph', 1)")).toBe('20');
+    expect(await ids("phrase_match(text, 'vector search', 2)")).toBe('20');
+    expect(await ids("phrase_match(text, 'vector search', 1)")).toBe('');
+    expect(await ids("phrase_match(text, 'graph vector')")).toBe('21');
+    expect(await ids("text_match(text, 'graph')")).toBe('20,21');
+    await rejectsWithCode(db.query({ collection_name: 'docs', filter: "text_match(tag, 'x')", limit: 1 } as never), 1100);
+    await rejectsWithCode(db.query({ collection_name: 'docs', filter: "phrase_match(text, 'x', -1)", limit: 1 } as never), 1100);
   });
 
   it('empty and stop-word-only texts are stored and match nothing', async () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { initKernels, kernelsReady } from '@vesper/core';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
-import { QUERIES, SEARCHES, compare, corpus, createTextCollection, oracle, textHits, writeCorpus, type TextDb } from '../text/full-text-scenario.ts';
+import { QUERIES, SEARCHES, compare, corpus, createTextCollection, matchCases, matchIds, oracle, textHits, writeCorpus, type TextDb } from '../text/full-text-scenario.ts';
 import { workerdSeed } from './seeded.ts';
 
 const seed = workerdSeed();
@@ -21,7 +21,7 @@ async function post(path: string, body: unknown): Promise<Record<string, unknown
   return (await res.json()) as Record<string, unknown>;
 }
 
-function edgeDb(): TextDb {
+function edgeDb(): TextDb & { query(req: Record<string, unknown>): Promise<unknown> } {
   const engine = databaseEngine(env, 'default');
   const call = (method: string) => (req: Record<string, unknown>) => engine.call(method, req);
   return {
@@ -34,6 +34,7 @@ function edgeDb(): TextDb {
     delete: call('delete'),
     flush: call('flush'),
     search: call('search') as TextDb['search'],
+    query: call('query'),
   };
 }
 
@@ -48,6 +49,10 @@ describe(`BM25 full-text search through Durable Objects (seed ${seed})`, () => {
         const got = await textHits(db, 'ft', q, 10, s.extra);
         expect(compare(got, await oracle(alive, q, s.keep), 10), `${s.name}: "${q}" seed ${seed}`).toBeUndefined();
       }
+    }
+    for (const c of await matchCases()) {
+      const want = alive.filter(c.keep).map((d) => d.id).sort((a, b) => a - b);
+      expect(await matchIds(db as never, 'ft', c.filter), `${c.filter} seed ${seed}`).toEqual(want);
     }
   }, 120_000);
 

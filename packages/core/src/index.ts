@@ -19,4 +19,5 @@ export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts'
 export { checkExprLength, compileFilter, EXPR_LIMITS, type CompiledFilter } from './expr/index.ts';
 export { getIndexFactory, exactSearch, type VectorIndex, type VectorIndexFactory, type TopK } from './index/index.ts';
 export { createAnalyzer, runAnalyzer, termHash, type Analyzer, type RunAnalyzerRequest, type AnalyzerResult, type AnalyzerTokenDetail, type Token } from './text/index.ts';
+export { warmAnalyzers } from './text/analyzer-cache.ts';
 export { initKernels, kernelsReady, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';

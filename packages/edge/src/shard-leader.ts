@@ -16,7 +16,7 @@
  * for the keys it matches. docs/capacity.md has the memory model.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { DataType, VesperError, getIndexFactory, initKernels, kernelsReady, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
+import { DataType, VesperError, getIndexFactory, warmAnalyzers, initKernels, kernelsReady, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
 import {
   SegmentManager,
   attachMaintenance,
@@ -162,6 +162,7 @@ export class ShardLeader extends DurableObject<Env> {
    */
   private async use<T>(t: Target, shard: number, fn: (m: SegmentManager) => Promise<T>): Promise<T> {
     while (this.closing) await this.closing;
+    await warmAnalyzers(t.info.schema);
     this.active++;
     try {
       return await fn(await this.open(t, shard));

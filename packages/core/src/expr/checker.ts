@@ -7,6 +7,7 @@
  * filter); incompatible comparisons are errors, never silently false; every error is a
  * PositionedError pointing at the offending node.
  */
+import { readyAnalyzer } from '../text/analyzer-cache.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { CollectionSchema } from '../schema/types.ts';
 import type { Ast, CmpOp } from './ast.ts';
@@ -230,10 +231,38 @@ class Checker {
     return { t: 'pred', pred: { kind: 'like', source: s, pattern: n.pattern }, pos: n.pos };
   }
 
-  private call(n: Extract<Ast, { kind: 'call' }>): Typed {
-    if (n.name === 'text_match' || n.name === 'phrase_match' || n.name === 'random_sample') {
-      throw fail(n.pos, `${n.name} is not supported yet`);
+  private textMatch(n: Extract<Ast, { kind: 'call' }>): Typed {
+    const s = this.source(n.args[0]!, `${n.name} needs a VarChar field as its first argument`);
+    const field = s.kind === 'field' ? this.schema.fields.find((f) => f.name === s.field && !f.is_dynamic) : undefined;
+    if (!field || field.data_type !== DataType.VarChar) throw fail(n.args[0]!.pos, `${n.name} needs a VarChar field, not ${describeSource(s)}`);
+    if (field.enable_match !== true) throw fail(n.args[0]!.pos, `field ${field.name} is not enabled for match: create it with enable_match`);
+    const query = n.args[1]! as Extract<Ast, { kind: 'string' }>;
+    const analyzer = readyAnalyzer(field);
+    let terms = analyzer.analyze(query.value);
+    let min = 1;
+    let slop = 0;
+    const extra = n.args[2];
+    if (n.name === 'text_match') {
+      // distinct terms: a repeated word does not count twice toward minimum_should_match
+      const seen = new Set<string>();
+      terms = terms.filter((t) => !seen.has(t.text) && (seen.add(t.text), true));
+      if (extra) {
+        const v = (extra as Extract<Ast, { kind: 'int' }>).value;
+        if (v < 1n || v > 1000n) throw fail(extra.pos, `minimum_should_match should be in range [1, 1000], got ${v}`);
+        min = Number(v);
+      }
+    } else if (extra) {
+      const v = this.constant(extra, 'the slop of phrase_match must be a constant integer');
+      if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isInteger(v))) throw fail(extra.pos, 'the slop of phrase_match must be an integer');
+      if (Number(v) < 0 || Number(v) > 2 ** 31 - 1) throw fail(extra.pos, `slop should be a non-negative integer, got ${v}`);
+      slop = Number(v);
     }
+    return { t: 'pred', pred: { kind: 'text', source: s, phrase: n.name === 'phrase_match', analyzer, terms, min, slop }, pos: n.pos };
+  }
+
+  private call(n: Extract<Ast, { kind: 'call' }>): Typed {
+    if (n.name === 'random_sample') throw fail(n.pos, `${n.name} is not supported yet`);
+    if (n.name === 'text_match' || n.name === 'phrase_match') return this.textMatch(n);
     if (n.name === 'array_length') {
       const s = this.source(n.args[0]!, 'array_length applies to an Array or JSON field');
       if (s.kind !== 'array' && s.kind !== 'json') throw fail(n.args[0]!.pos, `array_length applies to an Array or JSON field, not ${describeSource(s)}`);

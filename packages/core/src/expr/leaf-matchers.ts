@@ -7,6 +7,8 @@
  * them with validity and the mask); index, kernel and per-row paths agree exactly (Float
  * constants are rounded to float32 first, as Milvus compares in the column's type).
  */
+import type { Analyzer } from '../text/analyzer.ts';
+import type { Token } from '../text/token.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { CmpOp } from './ast.ts';
 import type { EvalContext } from './evaluator.ts';
@@ -88,7 +90,75 @@ export function leafMatcher(p: Leaf): LeafMatch {
     }
     case 'contains':
       return containsMatcher(p.source, p.mode, p.values.map((v) => adapt(p.source, v)));
+    case 'text':
+      return textMatcher(p);
   }
+}
+
+/** Each row's tokens, by column storage and analyzer (rows never change once written). */
+const rowTokens = new WeakMap<object, Map<Analyzer, (Token[] | undefined)[]>>();
+
+function tokensOf(data: readonly string[], analyzer: Analyzer): (row: number) => Token[] {
+  let byAnalyzer = rowTokens.get(data);
+  if (!byAnalyzer) rowTokens.set(data, (byAnalyzer = new Map()));
+  let rows = byAnalyzer.get(analyzer);
+  if (!rows) byAnalyzer.set(analyzer, (rows = []));
+  const cache = rows;
+  return (row) => (cache[row] ??= analyzer.analyze(data[row]!));
+}
+
+/** Whether the query's terms occur in order with at most `slop` extra positions in all. */
+function phraseAt(doc: readonly Token[], terms: readonly Token[], slop: number): boolean {
+  if (terms.length === 0) return false;
+  const at = new Map<string, number[]>();
+  for (const t of doc) {
+    const list = at.get(t.text);
+    if (list) list.push(t.position);
+    else at.set(t.text, [t.position]);
+  }
+  const lists = terms.map((t) => at.get(t.text));
+  if (lists.some((l) => l === undefined)) return false;
+  // the cheapest in-order placement: cost[j] = least total difference from the query's own
+  // spacing (closer or farther) with term i at lists[i][j]; O(terms × occurrences²)
+  let prev = lists[0]!;
+  let cost = prev.map(() => 0);
+  for (let i = 1; i < terms.length; i++) {
+    const want = terms[i]!.position - terms[i - 1]!.position;
+    const cur = lists[i]!;
+    cost = cur.map((p) => {
+      let best = Infinity;
+      prev.forEach((q, j) => {
+        if (q < p) best = Math.min(best, cost[j]! + Math.abs(p - q - want));
+      });
+      return best;
+    });
+    prev = cur;
+  }
+  return cost.some((c) => c <= slop);
+}
+
+function textMatcher(p: Extract<Pred, { kind: 'text' }>): LeafMatch {
+  const wanted = new Set(p.terms.map((t) => t.text));
+  return (ctx, mask) => {
+    const col = ctx.cols.column(sourceFieldOf(p.source));
+    if (!col || col.type !== DataType.VarChar || wanted.size === 0) return new Uint32Array(mask.length);
+    const tokens = tokensOf(col.data, p.analyzer);
+    const valid = validBits(ctx, sourceFieldOf(p.source));
+    return scanGeneric(ctx.n, mask, (i) => {
+      if (valid !== null && ((valid[i >>> 5]! >>> (i & 31)) & 1) === 0) return false;
+      const doc = tokens(i);
+      if (p.phrase) return phraseAt(doc, p.terms, p.slop);
+      let hits = 0;
+      const seen = new Set<string>();
+      for (const t of doc) {
+        if (wanted.has(t.text) && !seen.has(t.text)) {
+          seen.add(t.text);
+          if (++hits >= p.min) return true;
+        }
+      }
+      return false;
+    });
+  };
 }
 
 function sourceFieldOf(s: Source): string {

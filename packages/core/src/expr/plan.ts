@@ -7,6 +7,8 @@
  * numbers; a `Source` names a column that exists in the schema (or the dynamic `$meta`); every
  * arithmetic divisor is non-zero; operator/type combinations are ones the evaluator supports.
  */
+import type { Analyzer } from '../text/analyzer.ts';
+import type { Token } from '../text/token.ts';
 import type { DataType } from '../schema/data-type.ts';
 import type { ArithOp, CmpOp } from './ast.ts';
 
@@ -51,6 +53,20 @@ export type Pred =
   | { readonly kind: 'isnull'; readonly source: Source; readonly negated: boolean }
   | { readonly kind: 'exists'; readonly source: Source }
   | { readonly kind: 'contains'; readonly source: Source; readonly mode: ContainsMode; readonly values: readonly Value[] }
+  /**
+   * text_match (any `min` of the query's distinct terms) / phrase_match (the query's terms in
+   * order, `slop` extra positions in all) over an `enable_match` VarChar field, tokenized by
+   * the field's analyzer.
+   */
+  | {
+      readonly kind: 'text';
+      readonly source: Source;
+      readonly phrase: boolean;
+      readonly analyzer: Analyzer;
+      readonly terms: readonly Token[];
+      readonly min: number;
+      readonly slop: number;
+    }
   | { readonly kind: 'not'; readonly child: Pred }
   | { readonly kind: 'and' | 'or'; readonly children: readonly Pred[] };
 

@@ -5,26 +5,13 @@
  * on its own text alone and is the same in every segment, shard and runtime.
  */
 import { VesperError } from '../errors/index.ts';
-import { createAnalyzer, type Analyzer } from '../text/analyzer.ts';
+import type { Analyzer } from '../text/analyzer.ts';
+import { analyzerFor } from '../text/analyzer-cache.ts';
+
+export { analyzerFor } from '../text/analyzer-cache.ts';
 import { termHash } from '../text/term-hash.ts';
 import type { SparseVector } from '../schema/columns.ts';
-import type { CollectionSchema, FieldSchema } from '../schema/types.ts';
-
-/** Analyzers by their parameters: building one loads stemmers and stop lists, so it is shared. */
-const analyzers = new Map<string, Promise<Analyzer>>();
-
-/** The analyzer of an `enable_analyzer` field (built once per distinct `analyzer_params`). */
-export function analyzerFor(field: Pick<FieldSchema, 'analyzer_params'>): Promise<Analyzer> {
-  const key = JSON.stringify(field.analyzer_params ?? {});
-  let a = analyzers.get(key);
-  if (!a) {
-    a = createAnalyzer(field.analyzer_params ?? {});
-    // a refused configuration is not cached, so the next create reports it again
-    a.catch(() => analyzers.delete(key));
-    analyzers.set(key, a);
-  }
-  return a;
-}
+import type { CollectionSchema } from '../schema/types.ts';
 
 /** Term frequencies of a text as a sparse vector (indices ascending). */
 export function termFrequencies(analyzer: Analyzer, text: string): SparseVector {

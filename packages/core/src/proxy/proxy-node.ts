@@ -5,6 +5,7 @@
  * another runtime (worker, Durable Object, HTTP) only forwards (method, request) pairs.
  * Every failure is a VesperError with a Milvus code.
  */
+import { warmAnalyzers } from '../text/analyzer-cache.ts';
 import { RunAnalyzerTask } from './tasks/run-analyzer-task.ts';
 import { VesperError } from '../errors/index.ts';
 import type { StorageSet } from '../adapters/storage-set.ts';
@@ -137,6 +138,12 @@ export class ProxyNode {
       throw new VesperError('PARAMETER_INVALID', `${method} expects a request object`);
     }
     try {
+      // filters with text_match/phrase_match compile synchronously: the collection's analyzers are built first
+      const r = request as { collection_name?: unknown; db_name?: unknown };
+      if (typeof r.collection_name === 'string') {
+        const info = this.ctx.catalog.findCollection(this.ctx.dbName(r), r.collection_name);
+        if (info) await warmAnalyzers(info.schema);
+      }
       return await this.scheduler.enqueue(new ctor(this.ctx, request as never));
     } catch (e) {
       throw VesperError.wrap(e);

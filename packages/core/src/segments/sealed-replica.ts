@@ -9,6 +9,7 @@
  *
  * A replica never writes: no WAL, no manifest commits, no index builds.
  */
+import { warmAnalyzers } from '../text/analyzer-cache.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import type { SealedSegment } from './sealed-segment.ts';
@@ -76,6 +77,8 @@ export class SealedReplica {
   /** Makes the held set equal to the assignment (see the header). Calls are serialized. */
   sync(a: ReplicaAssignment): Promise<void> {
     return this.queue.run(['sync'], async () => {
+      // the share's requests may filter with text_match: their analyzers are built first
+      await warmAnalyzers(this.src.schema);
       // columns a previous request read back are dropped again
       for (const seg of this.held.values()) dropIndexedVectors(this.src, seg);
       const want = new Map(a.records.map((r) => [r.id, r]));

@@ -14,7 +14,7 @@
  * charge, and for reads the consistency level and guarantee timestamp (Strong waits on
  * every leader until the writes before it are applied).
  */
-import { DataType, SUCCESS, VesperError } from '@vesper/core';
+import { DataType, SUCCESS, VesperError, warmAnalyzers } from '@vesper/core';
 import {
   functionOutputs,
   fuseHybrid,
@@ -126,10 +126,13 @@ export class DistributedEngine implements Engine {
     return Promise.all(this.shards(info).map((s) => reach<T>(`shard ${s} of ${info.name}`, () => call(this.leader(info, s), t, s))));
   }
 
-  private begin(req: Req, options: BeginOptions = {}): Promise<Begun> {
+  private async begin(req: Req, options: BeginOptions = {}): Promise<Begun> {
     const name = req['collection_name'];
     if (typeof name !== 'string' || name === '') throw new VesperError('PARAMETER_MISSING', 'collection_name is required');
-    return this.coordinator.begin(this.db, name, options);
+    const b = await this.coordinator.begin(this.db, name, options);
+    // filters with text_match/phrase_match compile synchronously: the analyzers are built first
+    await warmAnalyzers(b.info.schema);
+    return b;
   }
 
   private beginRead(req: Req): Promise<Begun> {
