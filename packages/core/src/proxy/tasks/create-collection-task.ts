@@ -10,6 +10,7 @@ import { normalizeSchema, type SchemaInput } from '../../schema/normalize.ts';
 import { LIMITS } from '../../schema/validate.ts';
 import type { CollectionSchema, ConsistencyLevel } from '../../schema/types.ts';
 import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../catalog/types.ts';
+import { catalogJson } from '../../catalog/catalog.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { optInt, parseConsistency, stringProps } from '../request-utils.ts';
 import { parseIndexRequest, withIndexMetrics, type IndexRequest, type ParsedIndex } from '../index-params.ts';
@@ -58,7 +59,7 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
     this.consistency = parseConsistency(r.consistency_level, 'Bounded');
     const existing = this.ctx.catalog.findCollection(dbName, r.collection_name);
     if (existing) {
-      if (JSON.stringify(existing.schema) === JSON.stringify(this.schema) && existing.shardsNum === this.shards) {
+      if (catalogJson(existing.schema) === catalogJson(this.schema) && existing.shardsNum === this.shards) {
         this.exists = true;
         return;
       }
