@@ -55,12 +55,73 @@ function restRow(h: Hit, info: SchemaInfo): Record<string, unknown> {
   return row;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** One id of `ids` as the primary key's engine value (decimal string for Int64). @throws 1100 */
+function pkValue(id: unknown, info: SchemaInfo): string {
+  const bad = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `invalid id ${JSON.stringify(id)} in ids: ${why}`);
+  if (info.pkIsInt64) {
+    let text: string;
+    if (typeof id === 'number' && Number.isInteger(id)) text = String(id);
+    else if (typeof id === 'bigint') text = id.toString();
+    else if (typeof id === 'string' && /^-?\d+$/.test(id.trim())) text = id.trim();
+    else throw bad('the primary key is Int64; pass integers or decimal strings');
+    const v = BigInt(text);
+    if (v < INT64_MIN || v > INT64_MAX) throw bad('out of the Int64 range');
+    return v.toString();
+  }
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  if (typeof id !== 'string') throw bad('the primary key is VarChar; pass strings');
+  if (id === '') throw bad('an empty string is not a primary key');
+  return id;
+}
+
+/**
+ * Search by primary keys (`ids` instead of `data`, Milvus 2.6): the entities' own vectors of
+ * the anns field become the query vectors, in the order of `ids`. Ids that match no entity
+ * (or repeat) are 1100, as in Milvus.
+ */
+async function vectorsOfIds(call: RestCall, info: SchemaInfo, name: string, ids: unknown): Promise<unknown[]> {
+  if (!Array.isArray(ids) || ids.length === 0) throw missing('ids (a non-empty array of primary keys)');
+  const keys = ids.map((id) => pkValue(id, info));
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) throw new VesperError('PARAMETER_INVALID', `duplicate id ${k} in ids`);
+    seen.add(k);
+  }
+  const vectors = info.fields.filter(isVectorField);
+  const annsField = call.body.str('annsField') ?? vectors[0]?.name;
+  if (annsField === undefined || !vectors.some((f) => f.name === annsField)) {
+    throw new VesperError('FIELD_NOT_FOUND', `failed to get field schema by name: fieldName(${String(annsField)}) not found`);
+  }
+  const res = (await call.engine.call(
+    'get',
+    defined({
+      collection_name: name,
+      ids: keys,
+      output_fields: [annsField],
+      partition_names: call.body.strings('partitionNames'),
+      consistency_level: call.body.str('consistencyLevel'),
+      session_ts: call.sessionTs,
+    }),
+  )) as { data: Record<string, unknown>[] };
+  const byKey = new Map(res.data.map((r) => [String(r[info.pk]), r[annsField]]));
+  const missingIds = keys.filter((k) => !byKey.has(k));
+  if (missingIds.length > 0) throw new VesperError('PARAMETER_INVALID', `ids not found in collection ${name}: [${missingIds.slice(0, 10).join(', ')}]`);
+  return keys.map((k) => byKey.get(k));
+}
+
 async function search(call: RestCall): Promise<RestReply> {
   const b = call.body;
   const name = b.need('collectionName');
-  const data = b.get('data');
-  if (data === undefined) throw missing('data');
+  const ids = b.get('ids');
+  if (ids !== undefined && b.get('data') !== undefined) {
+    throw new VesperError('PARAMETER_INVALID', 'ids and data are mutually exclusive: search by primary keys or by vectors, not both');
+  }
+  if (ids === undefined && b.get('data') === undefined) throw missing('data');
   const info = schemaInfo(await describe(call.engine, name));
+  const data = ids !== undefined ? await vectorsOfIds(call, info, name, ids) : b.get('data');
   const annsField = checkVectors(info, b.str('annsField'), data);
   const req = defined({
     collection_name: name,

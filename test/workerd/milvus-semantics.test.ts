@@ -1,0 +1,107 @@
+/**
+ * Milvus REST v2 semantics the official REST suite checks (issue 18), through the Worker's
+ * fetch handler in workerd: Int64 default values, idempotent database drop, search by primary
+ * keys (`ids`), with Milvus's codes for bad input. Oracles: search by ids must equal a search
+ * with the entities' own vectors fetched by entities/get.
+ */
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { Random } from '../../packages/core/src/util/random.ts';
+import { randomVector, workerdSeed } from './seeded.ts';
+
+const AUTH = { Authorization: 'Bearer root:Milvus' };
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const res = await exports.default.fetch(`http://vesper.test/v2/vectordb/${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...AUTH, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+describe('Int64 default values over REST', () => {
+  it('creates the collection, describes the default and fills omitted values', async () => {
+    const create = await post('collections/create', {
+      collectionName: 'dv_int64',
+      schema: {
+        fields: [
+          { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+          { fieldName: 'wc', dataType: 'Int64', defaultValue: 1000 },
+          { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: '2' } },
+        ],
+      },
+      indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2' }],
+    });
+    expect(create).toEqual({ code: 0, data: {} });
+    expect((await post('entities/insert', { collectionName: 'dv_int64', data: [{ id: 1, v: [0, 1] }, { id: 2, wc: 7, v: [1, 0] }] }))['code']).toBe(0);
+    const rows = await post('entities/query', { collectionName: 'dv_int64', filter: 'id > 0', outputFields: ['wc'], consistencyLevel: 'Strong' });
+    expect(rows).toEqual({ code: 0, data: [{ id: '1', wc: '1000' }, { id: '2', wc: '7' }] });
+  });
+});
+
+describe('databases/drop', () => {
+  it('answers success for a database that does not exist, and still refuses default', async () => {
+    expect(await post('databases/drop', { dbName: 'never_created_db' })).toEqual({ code: 0, data: {} });
+    expect((await post('databases/drop', { dbName: 'default' }))['code']).toBe(1100);
+    expect((await post('databases/create', { dbName: 'drop_me_db' }))['code']).toBe(0);
+    expect(await post('databases/drop', { dbName: 'drop_me_db' })).toEqual({ code: 0, data: {} });
+    expect((await post('databases/list', {}))['data']).not.toContain('drop_me_db');
+  });
+});
+
+describe('search by primary keys (ids)', () => {
+  const seed = workerdSeed();
+  const dim = 8;
+
+  async function collection(name: string, pk: 'Int64' | 'VarChar'): Promise<{ ids: (number | string)[] }> {
+    console.log(`search-by-ids seed=${seed} (${name})`);
+    const rng = new Random(seed);
+    const fields = [
+      pk === 'Int64' ? { fieldName: 'pk', dataType: 'Int64', isPrimary: true } : { fieldName: 'pk', dataType: 'VarChar', isPrimary: true, elementTypeParams: { max_length: '64' } },
+      { fieldName: 'tag', dataType: 'Int64' },
+      { fieldName: 'vec', dataType: 'FloatVector', elementTypeParams: { dim: String(dim) } },
+    ];
+    expect((await post('collections/create', { collectionName: name, schema: { fields }, indexParams: [{ fieldName: 'vec', indexName: 'vec', metricType: 'L2', indexType: 'FLAT' }] }))['code']).toBe(0);
+    const ids = Array.from({ length: 60 }, (_, i) => (pk === 'Int64' ? i * 3 + 1 : `k${i}`));
+    const data = ids.map((id, i) => ({ pk: id, tag: i % 4, vec: randomVector(rng, dim) }));
+    expect((await post('entities/insert', { collectionName: name, data }))['code']).toBe(0);
+    return { ids };
+  }
+
+  it('searches with the entities own vectors, in the order of ids (Int64 as numbers and strings)', async () => {
+    const { ids } = await collection('by_ids_int', 'Int64');
+    const query = [ids[5]!, ids[40]!, ids[17]!];
+    const got = await post('entities/get', { collectionName: 'by_ids_int', id: query, outputFields: ['vec'], consistencyLevel: 'Strong' });
+    const vecById = new Map((got['data'] as { pk: string; vec: number[] }[]).map((r) => [r.pk, r.vec]));
+    const oracle = await post('entities/search', { collectionName: 'by_ids_int', data: query.map((id) => vecById.get(String(id))), limit: 5, outputFields: ['tag'], filter: 'tag != 3', consistencyLevel: 'Strong' });
+    expect(oracle['code']).toBe(0);
+    for (const asIds of [query, query.map(String)]) {
+      const res = await post('entities/search', { collectionName: 'by_ids_int', ids: asIds, limit: 5, outputFields: ['tag'], filter: 'tag != 3', consistencyLevel: 'Strong' });
+      expect(res).toEqual(oracle);
+    }
+  });
+
+  it('works for a VarChar primary key and a named annsField', async () => {
+    const { ids } = await collection('by_ids_str', 'VarChar');
+    const res = await post('entities/search', { collectionName: 'by_ids_str', ids: [ids[3], ids[9]], annsField: 'vec', limit: 4, consistencyLevel: 'Strong' });
+    expect(res['code']).toBe(0);
+    expect(res['topks']).toEqual([4, 4]);
+    const data = res['data'] as { pk: string; distance: number }[];
+    expect(data[0]).toMatchObject({ pk: ids[3], distance: 0 });
+    expect(data[4]).toMatchObject({ pk: ids[9], distance: 0 });
+    expect((await post('entities/search', { collectionName: 'by_ids_str', ids: [''], limit: 4 }))['code']).toBe(1100);
+  });
+
+  it('refuses bad ids with Milvus codes', async () => {
+    await collection('by_ids_bad', 'Int64');
+    const s = (body: Record<string, unknown>) => post('entities/search', { collectionName: 'by_ids_bad', limit: 3, ...body }).then((r) => r['code']);
+    expect(await s({ ids: [1], data: [Array(dim).fill(0)] })).toBe(1100);
+    expect(await s({ ids: [] })).toBe(1802);
+    expect(await s({ ids: [1.5, 2.7] })).toBe(1100);
+    expect(await s({ ids: [true, false] })).toBe(1100);
+    expect(await s({ ids: ['abc'] })).toBe(1100);
+    expect(await s({ ids: [999999999, 888888888], consistencyLevel: 'Strong' })).toBe(1100);
+    expect(await s({ ids: [1, 1], consistencyLevel: 'Strong' })).toBe(1100);
+  });
+});
