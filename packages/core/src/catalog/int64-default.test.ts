@@ -26,7 +26,7 @@ describe('Int64 default values in the catalog', () => {
     await db.close();
 
     db = await openDatabase({ path });
-    const desc = await db.describeCollection({ collection_name: 'c' });
+    const desc = (await db.describeCollection({ collection_name: 'c' })) as { schema: { fields: { name: string; default_value?: unknown }[] } };
     const byName = Object.fromEntries(desc.schema.fields.map((f) => [f.name, f]));
     expect(byName['small']?.default_value).toBe('1000');
     expect(byName['big']?.default_value).toBe(BIG.toString());
