@@ -105,3 +105,33 @@ describe('search by primary keys (ids)', () => {
     expect(await s({ ids: [1, 1], consistencyLevel: 'Strong' })).toBe(1100);
   });
 });
+
+describe('properties over REST', () => {
+  it('indexes/alter_properties and drop_properties: mmap.enabled shown in describe, bad keys and values 1100', async () => {
+    expect((await post('collections/create', { collectionName: 'idx_props', dimension: 4 }))['code']).toBe(0);
+    const params = async (): Promise<Record<string, unknown>> => ((await post('indexes/describe', { collectionName: 'idx_props', indexName: 'vector' }))['data'] as { params: Record<string, unknown> }[])[0]!.params;
+    const before = await params();
+    expect(await post('indexes/alter_properties', { collectionName: 'idx_props', indexName: 'vector', properties: { 'mmap.enabled': true } })).toEqual({ code: 0, data: {} });
+    expect(await params()).toEqual({ ...before, 'mmap.enabled': 'true' });
+    expect((await post('indexes/alter_properties', { collectionName: 'idx_props', indexName: 'vector', properties: { invalid_key: true } }))['code']).toBe(1100);
+    expect((await post('indexes/alter_properties', { collectionName: 'idx_props', indexName: 'vector', properties: { 'mmap.enabled': 'invalid_value' } }))['code']).toBe(1100);
+    expect((await post('indexes/drop_properties', { collectionName: 'idx_props', indexName: 'vector', propertyKeys: ['nonexistent.key'] }))['code']).toBe(1100);
+    expect(await post('indexes/drop_properties', { collectionName: 'idx_props', indexName: 'vector', propertyKeys: ['mmap.enabled'] })).toEqual({ code: 0, data: {} });
+    expect(await params()).toEqual(before);
+  });
+
+  it('collections/alter_properties validates collection.ttl.seconds (1100, nothing changed)', async () => {
+    expect((await post('collections/create', { collectionName: 'ttl_props', dimension: 4 }))['code']).toBe(0);
+    expect((await post('collections/alter_properties', { collectionName: 'ttl_props', properties: { 'collection.ttl.seconds': 'abc' } }))['code']).toBe(1100);
+    expect((await post('collections/alter_properties', { collectionName: 'ttl_props', properties: { 'collection.ttl.seconds': 60 } }))['code']).toBe(0);
+    const desc = (await post('collections/describe', { collectionName: 'ttl_props' }))['data'] as { properties: { key: string; value: string }[] };
+    expect(desc.properties).toContainEqual({ key: 'collection.ttl.seconds', value: '60' });
+  });
+
+  it('databases/drop_properties removes the keys', async () => {
+    expect((await post('databases/create', { dbName: 'props_db', properties: { a: '1', b: '2' } }))['code']).toBe(0);
+    expect(await post('databases/drop_properties', { dbName: 'props_db', propertyKeys: ['a'] })).toEqual({ code: 0, data: {} });
+    const desc = (await post('databases/describe', { dbName: 'props_db' }))['data'] as { properties: unknown[] };
+    expect(desc.properties).toEqual([{ key: 'b', value: '2' }]);
+  });
+});

@@ -85,10 +85,13 @@ export class Catalog {
     this.dbs.set(info.name, { value: info, version });
   }
 
-  async alterDatabase(name: string, properties: Record<string, string>): Promise<void> {
+  /** Merges `properties` into the database's, then removes `deleteKeys`. */
+  async alterDatabase(name: string, properties: Record<string, string>, deleteKeys: readonly string[] = []): Promise<void> {
     const cur = this.dbs.get(name);
     if (!cur) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${name}]`);
-    const next = { ...cur.value, properties: { ...cur.value.properties, ...properties } };
+    const merged: Record<string, string> = { ...cur.value.properties, ...properties };
+    for (const k of deleteKeys) delete merged[k];
+    const next = { ...cur.value, properties: merged };
     const version = await this.meta.put(dbKey(name), catalogJson(next), cur.version);
     this.dbs.set(name, { value: next, version });
   }

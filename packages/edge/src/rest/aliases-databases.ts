@@ -99,6 +99,13 @@ export const databaseRoutes: RestRoutes = {
     await call.engineFor(db).call('alterDatabase', { db_name: db, properties: props });
     return EMPTY;
   },
+  'databases/drop_properties': async (call) => {
+    const db = call.body.need('dbName');
+    const keys = call.body.strings('propertyKeys') ?? call.body.strings('deleteKeys');
+    if (keys === undefined) throw missing('propertyKeys');
+    await call.engineFor(db).call('dropDatabaseProperties', { db_name: db, delete_keys: keys });
+    return EMPTY;
+  },
   'databases/drop': async (call) => {
     const db = call.body.need('dbName');
     if (db === REGISTRY) throw new VesperError('PARAMETER_INVALID', 'can not drop default database');
