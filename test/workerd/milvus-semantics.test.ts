@@ -135,3 +135,54 @@ describe('properties over REST', () => {
     expect(desc.properties).toEqual([{ key: 'b', value: '2' }]);
   });
 });
+
+describe('Milvus codes and phrases over REST', () => {
+  it('search limit/offset out of range is 65535, as Milvus REST answers', async () => {
+    expect((await post('collections/create', { collectionName: 'topk_codes', dimension: 4 }))['code']).toBe(0);
+    const s = (extra: Record<string, unknown>) => post('entities/search', { collectionName: 'topk_codes', data: [[1, 0, 0, 0]], ...extra }).then((r) => r['code']);
+    for (const extra of [{ limit: 0 }, { limit: 16385 }, { limit: 100, offset: -1 }, { limit: 100, offset: 100001 }, { limit: 10000, offset: 10000 }]) expect(await s(extra)).toBe(65535);
+    expect(await s({ limit: 3 })).toBe(0);
+    const sub = { data: [[1, 0, 0, 0]], annsField: 'vector', limit: 16485 };
+    expect((await post('entities/hybrid_search', { collectionName: 'topk_codes', search: [sub, sub], rerank: { strategy: 'rrf', params: { k: 10 } }, limit: 10 }))['code']).toBe(65535);
+  });
+
+  it('schema checks answer 1100 with the phrases Milvus clients match', async () => {
+    const vec = { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: '4' } };
+    const pk = { fieldName: 'id', dataType: 'Int64', isPrimary: true };
+    const create = (fields: unknown[]) => post('collections/create', { collectionName: 'schema_codes', schema: { fields } });
+    const expectErr = async (fields: unknown[], phrase: string) => {
+      const r = await create(fields);
+      expect(r['code']).toBe(1100);
+      expect(String(r['message'])).toContain(phrase);
+    };
+    await expectErr([pk, vec, { fieldName: 's', dataType: 'VARCHAR', elementTypeParams: { max_length: '8' } }], 'invalid dataType');
+    await expectErr([{ ...pk, defaultValue: 123 }, vec], 'primary field not support default_value');
+    await expectErr([pk, vec, { fieldName: 'p', dataType: 'Int64', isPartitionKey: true, nullable: true }], 'partition key field not support nullable');
+    await expectErr([pk, vec, { fieldName: 'j', dataType: 'JSON', defaultValue: { key: 1 } }], 'convert defaultValue fail');
+    await expectErr([pk, vec, { fieldName: 'a', dataType: 'Array', elementDataType: 'Int64', elementTypeParams: { max_capacity: '4' }, defaultValue: [1, 2] }], 'convert defaultValue fail');
+    expect((await post('collections/has', { collectionName: 'schema_codes' }))['data']).toEqual({ has: false });
+    const bad = await post('collections/create', { collectionName: 'test collection', dimension: 4 });
+    expect(bad['code']).toBe(1100);
+    expect(String(bad['message'])).toContain('Invalid collection name');
+  });
+
+  it('insert/upsert conversion errors are 1804 "fail to deal the insert data"; bad filters "failed to create query plan"', async () => {
+    const fields = [
+      { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+      { fieldName: 'w', dataType: 'Int64' },
+      { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: '4' } },
+    ];
+    expect((await post('collections/create', { collectionName: 'dml_codes', schema: { autoId: true, fields }, indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2' }] }))['code']).toBe(0);
+    const dim = await post('entities/insert', { collectionName: 'dml_codes', data: [{ w: 1, v: [1, 2, 3] }] });
+    expect(dim['code']).toBe(1804);
+    expect(String(dim['message'])).toContain('fail to deal the insert data');
+    const up = await post('entities/upsert', { collectionName: 'dml_codes', data: [{ w: 1, v: [1, 2, 3, 4] }] });
+    expect(up['code']).toBe(1804);
+    expect(String(up['message'])).toContain('fail to deal the insert data');
+    const q = await post('entities/query', { collectionName: 'dml_codes', filter: '[1, 2, 3]', limit: 3 });
+    expect(q['code']).toBe(1100);
+    expect(String(q['message'])).toContain('failed to create query plan');
+    const s = await post('entities/search', { collectionName: 'dml_codes', data: [[1, 0, 0, 0]], filter: 'w >', limit: 3 });
+    expect(String(s['message'])).toContain('failed to create query plan');
+  });
+});

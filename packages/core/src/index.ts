@@ -19,3 +19,4 @@ export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts'
 export { checkExprLength, compileFilter, EXPR_LIMITS, type CompiledFilter } from './expr/index.ts';
 export { getIndexFactory, exactSearch, type VectorIndex, type VectorIndexFactory, type TopK } from './index/index.ts';
 export { initKernels, kernelsReady, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';
+export { REQUEST_LIMITS } from './proxy/request-limits.ts';

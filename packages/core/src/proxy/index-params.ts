@@ -98,7 +98,7 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
   }
   const metric = (typeof rawMetric === 'string' && rawMetric !== '' ? rawMetric.toUpperCase() : defaultMetric(field.data_type)) as MetricType;
   if (!metricsFor(field.data_type).includes(metric)) {
-    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} is not supported for ${dataTypeName(field.data_type)} field ${field.name}; use ${metricsFor(field.data_type).join(', ')}`);
+    throw new VesperError('PARAMETER_INVALID', `${dataTypeName(field.data_type)} field ${field.name} does not support metric type ${metric}; use ${metricsFor(field.data_type).join(', ')}`);
   }
   if (factory) {
     const f = factory(indexType);

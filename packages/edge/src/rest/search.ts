@@ -5,9 +5,9 @@
  * query's part. Hybrid search is one engine call (ProxyNode `hybridSearch`): the sub-searches
  * read one snapshot and are fused there with RRF or weighted reranking.
  */
-import { VesperError, checkExprLength } from '@vesper/core';
+import { REQUEST_LIMITS, VesperError, checkExprLength } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
-import { filterOf } from './entities.ts';
+import { filterOf, planError } from './entities.ts';
 import { describe, isVectorField, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 
@@ -34,6 +34,18 @@ function checkVectors(info: SchemaInfo, annsField: string | undefined, data: unk
     }
   }
   return field.name;
+}
+
+/**
+ * limit and offset of a search (or sub-search) as Milvus's REST server answers them: out of
+ * range is code 65535 there (the proxy's topk error reaches REST unwrapped), not 1100.
+ */
+function checkTopK(limit: number | undefined, offset: number | undefined, where: string): void {
+  const max = REQUEST_LIMITS.maxTopK;
+  const bad = (msg: string): VesperError => new VesperError('UNDEFINED', `${where}${msg}`);
+  if (limit !== undefined && (limit < 1 || limit > max)) throw bad(`topk [${limit}] is invalid, it should be in range [1, ${max}]`);
+  if (offset !== undefined && (offset < 0 || offset > max)) throw bad(`offset [${offset}] is invalid, it should be in range [0, ${max}]`);
+  if ((limit ?? 0) + (offset ?? 0) > max) throw bad(`topk + offset should be in range [1, ${max}], but got ${(limit ?? 0) + (offset ?? 0)}`);
 }
 
 /** searchParams `{metricType, params:{...}}` (or flat) → the engine's metric_type and params. */
@@ -123,12 +135,15 @@ async function search(call: RestCall): Promise<RestReply> {
   const info = schemaInfo(await describe(call.engine, name));
   const data = ids !== undefined ? await vectorsOfIds(call, info, name, ids) : b.get('data');
   const annsField = checkVectors(info, b.str('annsField'), data);
+  const limit = b.int('limit') ?? 100;
+  const offset = b.int('offset');
+  checkTopK(limit, offset, '');
   const req = defined({
     collection_name: name,
     data,
     anns_field: annsField,
-    limit: b.int('limit') ?? 100,
-    offset: b.int('offset'),
+    limit,
+    offset,
     ...filterOf(call),
     output_fields: b.strings('outputFields'),
     partition_names: b.strings('partitionNames'),
@@ -163,23 +178,29 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
     const s = Body.of(raw, 'search[]');
     const data = s.get('data');
     if (data === undefined) throw missing('search[].data');
+    const limit = s.int('limit');
+    const offset = s.int('offset');
+    checkTopK(limit, offset, 'search[]: ');
     return defined({
       data,
       anns_field: checkVectors(info, s.str('annsField'), data),
-      limit: s.int('limit'),
-      offset: s.int('offset'),
+      limit,
+      offset,
       filter: subFilter(s.str('filter')),
       filter_params: s.get('exprParams'),
       ...searchParams(s.obj('searchParams') ?? s.obj('params')),
     });
   });
   // One engine call: every sub-search reads the same snapshot and the engine fuses them.
+  const limit = b.int('limit') ?? 100;
+  const offset = b.int('offset');
+  checkTopK(limit, offset, '');
   const req = defined({
     collection_name: name,
     search,
     rerank: reranker(rerank),
-    limit: b.int('limit') ?? 100,
-    offset: b.int('offset'),
+    limit,
+    offset,
     output_fields: b.strings('outputFields'),
     partition_names: b.strings('partitionNames'),
     consistency_level: b.str('consistencyLevel'),
@@ -191,9 +212,19 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
   return { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) };
 }
 
+const withPlanError =
+  (handler: (call: RestCall) => Promise<RestReply>) =>
+  async (call: RestCall): Promise<RestReply> => {
+    try {
+      return await handler(call);
+    } catch (e) {
+      throw planError(e);
+    }
+  };
+
 export const searchRoutes: RestRoutes = {
-  'entities/search': search,
-  'entities/hybrid_search': hybridSearch,
+  'entities/search': withPlanError(search),
+  'entities/hybrid_search': withPlanError(hybridSearch),
 };
 
 /** A sub-search's filter, refused before any work when over-long (as filterOf does). */
