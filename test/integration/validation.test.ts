@@ -42,6 +42,8 @@ describe('schema validation (code 105 illegal schema / 1100 invalid parameter / 
     ['default of the wrong type', { fields: [pk, vec, { name: 'n', data_type: DataType.Int32, default_value: 'x' }] }, 105],
     ['default out of range', { fields: [pk, vec, { name: 'n', data_type: DataType.Int8, default_value: 300 }] }, 105],
     ['65 fields', { fields: [pk, vec, ...Array.from({ length: 63 }, (_, i) => ({ name: `f${i}`, data_type: DataType.Bool }))] }, 105],
+    ['nullable partition key (Milvus: 1100)', { fields: [pk, vec, { name: 'p', data_type: DataType.Int64, is_partition_key: true, nullable: true }] }, 1100],
+    ['primary key with a default (Milvus: 1100)', { fields: [{ ...pk, default_value: 1 }, vec] }, 1100],
     ['17 shards', { fields: [pk, vec], shards_num: 17 }, 1100],
     ['unknown data type', { fields: [pk, vec, { name: 'x', data_type: 'Decimal' }] }, 1100],
     ['bad consistency level', { fields: [pk, vec], consistency_level: 'Sometimes' }, 1100],

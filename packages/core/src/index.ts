@@ -21,3 +21,4 @@ export { getIndexFactory, exactSearch, type VectorIndex, type VectorIndexFactory
 export { createAnalyzer, runAnalyzer, termHash, type Analyzer, type RunAnalyzerRequest, type AnalyzerResult, type AnalyzerTokenDetail, type Token } from './text/index.ts';
 export { warmAnalyzers } from './text/analyzer-cache.ts';
 export { initKernels, kernelsReady, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';
+export { REQUEST_LIMITS } from './proxy/request-limits.ts';

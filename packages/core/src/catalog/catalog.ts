@@ -9,6 +9,7 @@ import { VesperError } from '../errors/index.ts';
 import type { MetaStore, MetaOp } from '../adapters/meta-store.ts';
 import { validateName } from '../schema/validate.ts';
 import type { CollectionInfo, DatabaseInfo } from './types.ts';
+import { DataType } from '../schema/data-type.ts';
 import { DEFAULT_DATABASE } from './types.ts';
 
 interface Versioned<T> {
@@ -19,6 +20,23 @@ interface Versioned<T> {
 const dbKey = (name: string): string => `db/${name}`;
 const collKey = (dbId: number, id: number): string => `coll/${dbId}/${id}`;
 const aliasKey = (dbId: number, alias: string): string => `alias/${dbId}/${alias}`;
+
+/**
+ * Catalog records as JSON. The one bigint a record holds is an Int64 field's default value: it
+ * is stored as its decimal string and read back as a bigint (readCollection), so defaults above
+ * 2^53 survive exactly.
+ */
+export function catalogJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+function readCollection(text: string): CollectionInfo {
+  const info = JSON.parse(text) as CollectionInfo;
+  const fields = info.schema.fields.map((f) =>
+    f.data_type === DataType.Int64 && typeof f.default_value === 'string' ? { ...f, default_value: BigInt(f.default_value) } : f,
+  );
+  return { ...info, schema: { ...info.schema, fields } };
+}
 
 export class Catalog {
   private readonly dbs = new Map<string, Versioned<DatabaseInfo>>();
@@ -35,7 +53,7 @@ export class Catalog {
       c.dbs.set(key.slice(3), { value: info, version: rec.version });
     }
     for (const [, rec] of await meta.list('coll/')) {
-      const info = JSON.parse(rec.value) as CollectionInfo;
+      const info = readCollection(rec.value);
       c.colls.set(info.id, { value: info, version: rec.version });
     }
     for (const [key, rec] of await meta.list('alias/')) {
@@ -63,15 +81,18 @@ export class Catalog {
   async createDatabase(info: DatabaseInfo): Promise<void> {
     validateName(info.name, 'database');
     if (this.dbs.has(info.name)) throw new VesperError('DATABASE_ALREADY_EXISTS', `database already exists: ${info.name}`);
-    const version = await this.meta.put(dbKey(info.name), JSON.stringify(info), 0);
+    const version = await this.meta.put(dbKey(info.name), catalogJson(info), 0);
     this.dbs.set(info.name, { value: info, version });
   }
 
-  async alterDatabase(name: string, properties: Record<string, string>): Promise<void> {
+  /** Merges `properties` into the database's, then removes `deleteKeys`. */
+  async alterDatabase(name: string, properties: Record<string, string>, deleteKeys: readonly string[] = []): Promise<void> {
     const cur = this.dbs.get(name);
     if (!cur) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${name}]`);
-    const next = { ...cur.value, properties: { ...cur.value.properties, ...properties } };
-    const version = await this.meta.put(dbKey(name), JSON.stringify(next), cur.version);
+    const merged: Record<string, string> = { ...cur.value.properties, ...properties };
+    for (const k of deleteKeys) delete merged[k];
+    const next = { ...cur.value, properties: merged };
+    const version = await this.meta.put(dbKey(name), catalogJson(next), cur.version);
     this.dbs.set(name, { value: next, version });
   }
 
@@ -121,7 +142,7 @@ export class Catalog {
     if (this.aliases.has(`${info.dbId}/${info.name}`)) {
       throw new VesperError('ALIAS_COLLECTION_NAME_CONFLICT', `collection name ${info.name} conflicts with an existing alias`);
     }
-    const version = await this.meta.put(collKey(info.dbId, info.id), JSON.stringify(info), 0);
+    const version = await this.meta.put(collKey(info.dbId, info.id), catalogJson(info), 0);
     this.colls.set(info.id, { value: info, version });
   }
 
@@ -133,14 +154,14 @@ export class Catalog {
     if (cur.value.dbId !== next.dbId) {
       // moving databases: the record's key changes, and its aliases go away
       ops.push({ type: 'delete', key: collKey(cur.value.dbId, cur.value.id), expectedVersion: cur.version });
-      ops.push({ type: 'put', key: collKey(next.dbId, next.id), value: JSON.stringify(next), expectedVersion: 0 });
+      ops.push({ type: 'put', key: collKey(next.dbId, next.id), value: catalogJson(next), expectedVersion: 0 });
       for (const [k, a] of this.aliases) if (a.value === next.id) ops.push({ type: 'delete', key: `alias/${k}`, expectedVersion: a.version });
       await this.meta.batch(ops);
       for (const [k, a] of [...this.aliases]) if (a.value === next.id) this.aliases.delete(k);
       this.colls.set(next.id, { value: next, version: 1 });
       return;
     }
-    const version = await this.meta.put(collKey(next.dbId, next.id), JSON.stringify(next), cur.version);
+    const version = await this.meta.put(collKey(next.dbId, next.id), catalogJson(next), cur.version);
     this.colls.set(next.id, { value: next, version });
   }
 

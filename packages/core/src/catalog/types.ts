@@ -24,6 +24,8 @@ export interface IndexInfo {
   readonly indexType: string;
   readonly metricType?: MetricType;
   readonly params: Readonly<Record<string, unknown>>;
+  /** Alterable properties set by alterIndexProperties (`mmap.enabled`); absent when none. */
+  readonly properties?: Readonly<Record<string, string>>;
   readonly createdTs: string;
 }
 

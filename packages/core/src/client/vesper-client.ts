@@ -39,6 +39,7 @@ import type { CompactionStateRequest, CompactionStateResponse } from '../proxy/t
 import type { CreateIndexRequest } from '../proxy/tasks/create-index-task.ts';
 import type { DescribeIndexRequest, IndexDescription } from '../proxy/tasks/describe-index-task.ts';
 import type { DropIndexRequest } from '../proxy/tasks/drop-index-task.ts';
+import type { AlterIndexRequest } from '../proxy/tasks/alter-index-task.ts';
 import type { ListIndexesRequest } from '../proxy/tasks/list-indexes-task.ts';
 import type { InsertRequest, MutationResult } from '../proxy/tasks/insert-task.ts';
 import type { DeleteRequest } from '../proxy/tasks/delete-task.ts';
@@ -118,6 +119,14 @@ export class VesperClient {
   }
   alterCollection(req: Req<AlterCollectionRequest>): Promise<Status> {
     return this.call('alterCollection', req);
+  }
+  /** Sets collection properties (`collection.ttl.seconds`, `mmap.enabled`, or any key). */
+  alterCollectionProperties(req: Req<Omit<AlterCollectionRequest, 'delete_keys'>> & { properties: Record<string, unknown> }): Promise<Status> {
+    return this.call('alterCollectionProperties', req);
+  }
+  /** Removes collection properties by key. */
+  dropCollectionProperties(req: Req<Omit<AlterCollectionRequest, 'properties'>> & { delete_keys: string[] }): Promise<Status> {
+    return this.call('alterCollectionProperties', req);
   }
   getCollectionStatistics(req: Req<GetStatisticsRequest>): Promise<StatisticsResponse> {
     return this.call('getCollectionStatistics', req);
@@ -202,6 +211,10 @@ export class VesperClient {
   alterDatabase(req: DatabaseRequest): Promise<Status> {
     return this.call('alterDatabase', req);
   }
+  /** Removes database properties by key. */
+  dropDatabaseProperties(req: { db_name: string; delete_keys: string[] }): Promise<Status> {
+    return this.call('dropDatabaseProperties', req);
+  }
   listDatabases(): Promise<{ status: Status; db_names: string[]; db_ids: string[] }> {
     return this.call('listDatabases', {});
   }
@@ -221,6 +234,14 @@ export class VesperClient {
   }
   dropIndex(req: Req<DropIndexRequest>): Promise<Status> {
     return this.call('dropIndex', req);
+  }
+  /** Sets alterable index properties (`params`, e.g. `{'mmap.enabled': true}`: a documented no-op). */
+  alterIndexProperties(req: Req<Omit<AlterIndexRequest, 'delete_keys'>>): Promise<Status> {
+    return this.call('alterIndexProperties', req);
+  }
+  /** Removes index properties by key. */
+  dropIndexProperties(req: Req<Omit<AlterIndexRequest, 'params' | 'properties'>> & { delete_keys: string[] }): Promise<Status> {
+    return this.call('dropIndexProperties', req);
   }
   listIndexes(req: Req<ListIndexesRequest>): Promise<{ status: Status; indexes: string[] }> {
     return this.call('listIndexes', req);

@@ -135,7 +135,7 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
   const metric = (typeof rawMetric === 'string' && rawMetric !== '' ? rawMetric.toUpperCase() : fieldMetrics(field)[0]) as MetricType;
   if (!fieldMetrics(field).includes(metric)) {
     const what = field.is_function_output ? 'BM25 function output field' : `${dataTypeName(field.data_type)} field`;
-    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} is not supported for ${what} ${field.name}; use ${fieldMetrics(field).join(', ')}`);
+    throw new VesperError('PARAMETER_INVALID', `${what} ${field.name} does not support metric type ${metric}; use ${fieldMetrics(field).join(', ')}`);
   }
   if (builtOnLoad(field)) {
     validateSparseIndex(field, indexType, metric, params);

@@ -22,6 +22,7 @@ import { DescribeCollectionTask } from './tasks/describe-collection-task.ts';
 import { ShowCollectionsTask } from './tasks/show-collections-task.ts';
 import { RenameCollectionTask } from './tasks/rename-collection-task.ts';
 import { AlterCollectionTask } from './tasks/alter-collection-task.ts';
+import { AlterIndexTask } from './tasks/alter-index-task.ts';
 import { GetStatisticsTask } from './tasks/get-collection-statistics-task.ts';
 import { CreatePartitionTask } from './tasks/create-partition-task.ts';
 import { DropPartitionTask } from './tasks/drop-partition-task.ts';
@@ -82,6 +83,7 @@ const TASKS: Readonly<Record<string, TaskCtor>> = {
   createDatabase: CreateDatabaseTask,
   dropDatabase: DropDatabaseTask,
   alterDatabase: AlterDatabaseTask,
+  dropDatabaseProperties: AlterDatabaseTask,
   listDatabases: ListDatabasesTask,
   describeDatabase: DescribeDatabaseTask,
   loadCollection: LoadCollectionTask,
@@ -95,6 +97,8 @@ const TASKS: Readonly<Record<string, TaskCtor>> = {
   createIndex: CreateIndexTask,
   describeIndex: DescribeIndexTask,
   dropIndex: DropIndexTask,
+  alterIndexProperties: AlterIndexTask,
+  dropIndexProperties: AlterIndexTask,
   listIndexes: ListIndexesTask,
   insert: InsertTask,
   upsert: UpsertTask,

@@ -44,12 +44,12 @@ export function validateName(name: unknown, what: 'collection' | 'partition' | '
     throw new VesperError(error, `the ${what} name should not be empty`);
   }
   if (name.length > LIMITS.maxNameLength) {
-    throw new VesperError(error, `invalid ${what} name ${name}: the length of a ${what} name must be less than ${LIMITS.maxNameLength} characters`);
+    throw new VesperError(error, `Invalid ${what} name ${name}: the length of a ${what} name must be less than ${LIMITS.maxNameLength} characters`);
   }
   if (!NAME_RE.test(name)) {
     throw new VesperError(
       error,
-      `invalid ${what} name ${name}: the first character must be an underscore or a letter, and the rest underscores, letters or digits`,
+      `Invalid ${what} name ${name}: the first character must be an underscore or a letter, and the rest underscores, letters or digits`,
     );
   }
   return name;
@@ -92,14 +92,15 @@ function validateField(f: FieldSchema): void {
       throw illegal(`primary key field ${name} must be Int64 or VarChar, not ${dataTypeName(t)}`);
     }
     if (f.nullable) throw illegal(`primary key field ${name} cannot be nullable`);
-    if (f.default_value !== undefined) throw illegal(`primary key field ${name} cannot have a default value`);
+    // Milvus's proxy answers these two with ParameterInvalid (1100) and these phrases.
+    if (f.default_value !== undefined) throw new VesperError('PARAMETER_INVALID', `primary field not support default_value: primary key field ${name} cannot have a default value`);
     if (f.is_partition_key) throw illegal(`primary key field ${name} cannot also be the partition key`);
   }
   if (f.is_partition_key) {
     if (t !== DataType.Int64 && t !== DataType.VarChar) {
       throw illegal(`partition key field ${name} must be Int64 or VarChar, not ${dataTypeName(t)}`);
     }
-    if (f.nullable) throw illegal(`partition key field ${name} cannot be nullable`);
+    if (f.nullable) throw new VesperError('PARAMETER_INVALID', `partition key field not support nullable: partition key field ${name} cannot be nullable`);
   }
   if (isVectorType(t)) {
     if (f.nullable) throw illegal(`vector field ${name} cannot be nullable`);

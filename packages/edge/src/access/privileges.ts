@@ -144,6 +144,9 @@ const ENDPOINT_PRIVILEGES: ReadonlyMap<string, NeedSpec> = new Map(Object.entrie
   'indexes/list': ['IndexDetail', 'collection'],
   'indexes/describe': ['IndexDetail', 'collection'],
   'indexes/drop': ['DropIndex', 'collection'],
+  // Milvus checks AlterIndex as index DDL on the collection, like creating one
+  'indexes/alter_properties': ['CreateIndex', 'collection'],
+  'indexes/drop_properties': ['CreateIndex', 'collection'],
   'aliases/list': ['ListAliases', 'collection'],
   // describe, alter and drop act on the alias's collection (alter also on the new target)
   'aliases/describe': ['DescribeAlias', 'resolved'],
@@ -154,6 +157,7 @@ const ENDPOINT_PRIVILEGES: ReadonlyMap<string, NeedSpec> = new Map(Object.entrie
   'databases/drop': ['DropDatabase'],
   'databases/describe': ['DescribeDatabase', 'targetDb'],
   'databases/alter': ['AlterDatabase', 'targetDb'],
+  'databases/drop_properties': ['AlterDatabase', 'targetDb'],
   // databases/list answers every caller, filtered to the databases they hold grants in.
   'users/list': ['SelectUser'],
   'users/create': ['CreateOwnership'],

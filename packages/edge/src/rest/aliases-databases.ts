@@ -99,9 +99,19 @@ export const databaseRoutes: RestRoutes = {
     await call.engineFor(db).call('alterDatabase', { db_name: db, properties: props });
     return EMPTY;
   },
+  'databases/drop_properties': async (call) => {
+    const db = call.body.need('dbName');
+    const keys = call.body.strings('propertyKeys') ?? call.body.strings('deleteKeys');
+    if (keys === undefined) throw missing('propertyKeys');
+    await call.engineFor(db).call('dropDatabaseProperties', { db_name: db, delete_keys: keys });
+    return EMPTY;
+  },
   'databases/drop': async (call) => {
     const db = call.body.need('dbName');
     if (db === REGISTRY) throw new VesperError('PARAMETER_INVALID', 'can not drop default database');
+    // Milvus answers success for dropping a database that does not exist (idempotent drop).
+    const { db_names } = (await call.engineFor(REGISTRY).call('listDatabases', {})) as { db_names: string[] };
+    if (!db_names.includes(db)) return EMPTY;
     await call.engineFor(db).call('dropDatabase', { db_name: db });
     await call.engineFor(REGISTRY).call('dropDatabase', { db_name: db });
     return EMPTY;

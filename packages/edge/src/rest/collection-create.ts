@@ -4,14 +4,33 @@
  * once) or a custom `schema` (indexed and loaded only when `indexParams` are given). The SDK
  * always adds metricType/primaryFieldName/vectorFieldName; they are ignored with a schema.
  */
-import { VesperError } from '@vesper/core';
+import { DataType, VesperError } from '@vesper/core';
+
+/**
+ * A `dataType` / `elementDataType` as Milvus's REST server reads it: schema.proto's names,
+ * case-sensitive ("VarChar", not "VARCHAR"), 1100 otherwise. (Numbers pass to the engine.)
+ */
+function restDataType(value: unknown, field: string, what: string): unknown {
+  if (typeof value !== 'string') return value;
+  if (value === 'None' || typeof DataType[value as keyof typeof DataType] !== 'number') {
+    throw new VesperError('PARAMETER_INVALID', `invalid ${what} ${JSON.stringify(value)} of field ${field}: data type names are case-sensitive, e.g. Int64, VarChar, FloatVector`);
+  }
+  return value;
+}
 import { Body, defined, missing, wrongType } from './body.ts';
 
 function field(raw: unknown, autoId: boolean | undefined): Record<string, unknown> {
   const f = Body.of(raw, 'schema.fields[]');
   const name = f.need('fieldName', 'name');
-  const dataType = f.get('dataType');
-  if (dataType === undefined) throw missing(`dataType of field ${name}`);
+  const rawType = f.get('dataType');
+  if (rawType === undefined) throw missing(`dataType of field ${name}`);
+  const dataType = restDataType(rawType, name, 'dataType');
+  const elementType = f.get('elementDataType', 'elementType');
+  const defaultValue = f.get('defaultValue');
+  // Milvus's REST server converts defaultValue by the field's type; JSON and Array have none.
+  if (defaultValue !== undefined && (dataType === 'JSON' || dataType === 'Array')) {
+    throw new VesperError('PARAMETER_INVALID', `convert defaultValue fail: field ${name} of type ${dataType} cannot have a default value`);
+  }
   const tp = f.obj('elementTypeParams') ?? f.obj('typeParams');
   const primary = f.bool('isPrimary') ?? f.bool('isPrimaryKey') ?? false;
   return defined({
@@ -23,8 +42,8 @@ function field(raw: unknown, autoId: boolean | undefined): Record<string, unknow
     is_partition_key: f.bool('isPartitionKey'),
     is_clustering_key: f.bool('isClusteringKey'),
     nullable: f.bool('nullable'),
-    default_value: f.get('defaultValue'),
-    element_type: f.get('elementDataType', 'elementType'),
+    default_value: defaultValue,
+    element_type: elementType === undefined ? undefined : restDataType(elementType, name, 'elementDataType'),
     dim: tp?.get('dim'),
     max_length: tp?.get('max_length', 'maxLength'),
     max_capacity: tp?.get('max_capacity', 'maxCapacity'),

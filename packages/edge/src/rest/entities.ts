@@ -22,6 +22,17 @@ function rows(call: RestCall): unknown[] {
   return list;
 }
 
+/**
+ * A row the engine refused, as Milvus's REST server reports it: every conversion failure is
+ * ErrInvalidInsertData (1804, "fail to deal the insert data, error: ..."), a primary key
+ * problem (1806 in the engine's own API) included.
+ */
+function insertDataError(e: unknown): unknown {
+  if (!VesperError.is(e, 'INVALID_INSERT_DATA') && !VesperError.is(e, 'CHECK_PRIMARY_KEY')) return e;
+  if (!e.message.startsWith('invalid insert data')) return e;
+  return new VesperError('INVALID_INSERT_DATA', `fail to deal the insert data, error: ${e.message}`, e.details);
+}
+
 /** A write's reply, with its timestamp for the `Vesper-Session-Ts` header (Session reads). */
 function withSession(data: unknown, ts: string | undefined): RestReply {
   return ts === undefined ? { data } : { data, sessionTs: ts };
@@ -29,10 +40,24 @@ function withSession(data: unknown, ts: string | undefined): RestReply {
 
 async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestReply> {
   const req = defined({ collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName'), data: rows(call) });
-  const res = (await call.engine.call(method, req)) as { IDs: unknown; insert_cnt: string; upsert_cnt: string; timestamp?: string };
+  let res: { IDs: unknown; insert_cnt: string; upsert_cnt: string; timestamp?: string };
+  try {
+    res = (await call.engine.call(method, req)) as typeof res;
+  } catch (e) {
+    throw insertDataError(e);
+  }
   const ids = renderIds(res.IDs, call.allowInt64);
   const data = method === 'insert' ? { insertCount: Number(res.insert_cnt), insertIds: ids } : { upsertCount: Number(res.upsert_cnt), upsertIds: ids };
   return withSession(data, res.timestamp);
+}
+
+/**
+ * A filter the engine could not parse, with the prefix Milvus's server puts on it
+ * ("failed to create query plan: cannot parse expression: ...").
+ */
+export function planError(e: unknown): unknown {
+  if (!VesperError.is(e, 'PARAMETER_INVALID') || !e.message.startsWith('cannot parse expression')) return e;
+  return new VesperError('PARAMETER_INVALID', `failed to create query plan: ${e.message}`, e.details);
 }
 
 /** The filter and its template values (`exprParams`). */
@@ -50,6 +75,14 @@ function outputFields(call: RestCall): string[] {
 }
 
 async function query(call: RestCall): Promise<RestReply> {
+  try {
+    return await queryRows(call);
+  } catch (e) {
+    throw planError(e);
+  }
+}
+
+async function queryRows(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
   const filter = filterOf(call);
   const info = schemaInfo(await describe(call.engine, name));

@@ -3,7 +3,7 @@
  * release act on the whole collection (the engine loads collections, as Milvus 2.4+ does by
  * default); an index describe answers Milvus's build-progress shape.
  */
-import { defined, missing } from './body.ts';
+import { Body, defined, missing } from './body.ts';
 import { indexParam } from './collection-create.ts';
 import { indexDescriptions } from './collections.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
@@ -82,6 +82,19 @@ export const indexRoutes: RestRoutes = {
         params: Object.fromEntries(i.params.map((p) => [p.key, p.value])),
       })),
     };
+  },
+  'indexes/alter_properties': async (call) => {
+    const props = call.body.get('properties');
+    if (props === undefined) throw missing('properties');
+    const req = { collection_name: call.body.need('collectionName'), index_name: call.body.need('indexName'), params: Body.of(props, 'properties').raw };
+    await call.engine.call('alterIndexProperties', req);
+    return EMPTY;
+  },
+  'indexes/drop_properties': async (call) => {
+    const keys = call.body.strings('propertyKeys') ?? call.body.strings('deleteKeys');
+    if (keys === undefined) throw missing('propertyKeys');
+    await call.engine.call('dropIndexProperties', { collection_name: call.body.need('collectionName'), index_name: call.body.need('indexName'), delete_keys: keys });
+    return EMPTY;
   },
   'indexes/drop': async (call) => {
     await call.engine.call('dropIndex', defined({ collection_name: call.body.need('collectionName'), index_name: call.body.need('indexName') }));

@@ -5,9 +5,9 @@
  * query's part. Hybrid search is one engine call (ProxyNode `hybridSearch`): the sub-searches
  * read one snapshot and are fused there with RRF or weighted reranking.
  */
-import { VesperError, checkExprLength } from '@vesper/core';
+import { REQUEST_LIMITS, VesperError, checkExprLength } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
-import { filterOf } from './entities.ts';
+import { filterOf, planError } from './entities.ts';
 import { describe, isVectorField, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 
@@ -36,6 +36,18 @@ function checkVectors(info: SchemaInfo, annsField: string | undefined, data: unk
   return field.name;
 }
 
+/**
+ * limit and offset of a search (or sub-search) as Milvus's REST server answers them: out of
+ * range is code 65535 there (the proxy's topk error reaches REST unwrapped), not 1100.
+ */
+function checkTopK(limit: number | undefined, offset: number | undefined, where: string): void {
+  const max = REQUEST_LIMITS.maxTopK;
+  const bad = (msg: string): VesperError => new VesperError('UNDEFINED', `${where}${msg}`);
+  if (limit !== undefined && (limit < 1 || limit > max)) throw bad(`topk [${limit}] is invalid, it should be in range [1, ${max}]`);
+  if (offset !== undefined && (offset < 0 || offset > max)) throw bad(`offset [${offset}] is invalid, it should be in range [0, ${max}]`);
+  if ((limit ?? 0) + (offset ?? 0) > max) throw bad(`topk + offset should be in range [1, ${max}], but got ${(limit ?? 0) + (offset ?? 0)}`);
+}
+
 /** searchParams `{metricType, params:{...}}` (or flat) → the engine's metric_type and params. */
 function searchParams(sp: Body | undefined): Record<string, unknown> {
   if (sp === undefined) return {};
@@ -55,19 +67,83 @@ function restRow(h: Hit, info: SchemaInfo): Record<string, unknown> {
   return row;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** One id of `ids` as the primary key's engine value (decimal string for Int64). @throws 1100 */
+function pkValue(id: unknown, info: SchemaInfo): string {
+  const bad = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `invalid id ${JSON.stringify(id)} in ids: ${why}`);
+  if (info.pkIsInt64) {
+    let text: string;
+    if (typeof id === 'number' && Number.isInteger(id)) text = String(id);
+    else if (typeof id === 'bigint') text = id.toString();
+    else if (typeof id === 'string' && /^-?\d+$/.test(id.trim())) text = id.trim();
+    else throw bad('the primary key is Int64; pass integers or decimal strings');
+    const v = BigInt(text);
+    if (v < INT64_MIN || v > INT64_MAX) throw bad('out of the Int64 range');
+    return v.toString();
+  }
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  if (typeof id !== 'string') throw bad('the primary key is VarChar; pass strings');
+  if (id === '') throw bad('an empty string is not a primary key');
+  return id;
+}
+
+/**
+ * Search by primary keys (`ids` instead of `data`, Milvus 2.6): the entities' own vectors of
+ * the anns field become the query vectors, in the order of `ids`. Ids that match no entity
+ * (or repeat) are 1100, as in Milvus.
+ */
+async function vectorsOfIds(call: RestCall, info: SchemaInfo, name: string, ids: unknown): Promise<unknown[]> {
+  if (!Array.isArray(ids) || ids.length === 0) throw missing('ids (a non-empty array of primary keys)');
+  const keys = ids.map((id) => pkValue(id, info));
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) throw new VesperError('PARAMETER_INVALID', `duplicate id ${k} in ids`);
+    seen.add(k);
+  }
+  const vectors = info.fields.filter(isVectorField);
+  const annsField = call.body.str('annsField') ?? vectors[0]?.name;
+  if (annsField === undefined || !vectors.some((f) => f.name === annsField)) {
+    throw new VesperError('FIELD_NOT_FOUND', `failed to get field schema by name: fieldName(${String(annsField)}) not found`);
+  }
+  const res = (await call.engine.call(
+    'get',
+    defined({
+      collection_name: name,
+      ids: keys,
+      output_fields: [annsField],
+      partition_names: call.body.strings('partitionNames'),
+      consistency_level: call.body.str('consistencyLevel'),
+      session_ts: call.sessionTs,
+    }),
+  )) as { data: Record<string, unknown>[] };
+  const byKey = new Map(res.data.map((r) => [String(r[info.pk]), r[annsField]]));
+  const missingIds = keys.filter((k) => !byKey.has(k));
+  if (missingIds.length > 0) throw new VesperError('PARAMETER_INVALID', `ids not found in collection ${name}: [${missingIds.slice(0, 10).join(', ')}]`);
+  return keys.map((k) => byKey.get(k));
+}
+
 async function search(call: RestCall): Promise<RestReply> {
   const b = call.body;
   const name = b.need('collectionName');
-  const data = b.get('data');
-  if (data === undefined) throw missing('data');
+  const ids = b.get('ids');
+  if (ids !== undefined && b.get('data') !== undefined) {
+    throw new VesperError('PARAMETER_INVALID', 'ids and data are mutually exclusive: search by primary keys or by vectors, not both');
+  }
+  if (ids === undefined && b.get('data') === undefined) throw missing('data');
   const info = schemaInfo(await describe(call.engine, name));
+  const data = ids !== undefined ? await vectorsOfIds(call, info, name, ids) : b.get('data');
   const annsField = checkVectors(info, b.str('annsField'), data);
+  const limit = b.int('limit') ?? 100;
+  const offset = b.int('offset');
+  checkTopK(limit, offset, '');
   const req = defined({
     collection_name: name,
     data,
     anns_field: annsField,
-    limit: b.int('limit') ?? 100,
-    offset: b.int('offset'),
+    limit,
+    offset,
     ...filterOf(call),
     output_fields: b.strings('outputFields'),
     partition_names: b.strings('partitionNames'),
@@ -102,23 +178,29 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
     const s = Body.of(raw, 'search[]');
     const data = s.get('data');
     if (data === undefined) throw missing('search[].data');
+    const limit = s.int('limit');
+    const offset = s.int('offset');
+    checkTopK(limit, offset, 'search[]: ');
     return defined({
       data,
       anns_field: checkVectors(info, s.str('annsField'), data),
-      limit: s.int('limit'),
-      offset: s.int('offset'),
+      limit,
+      offset,
       filter: subFilter(s.str('filter')),
       filter_params: s.get('exprParams'),
       ...searchParams(s.obj('searchParams') ?? s.obj('params')),
     });
   });
   // One engine call: every sub-search reads the same snapshot and the engine fuses them.
+  const limit = b.int('limit') ?? 100;
+  const offset = b.int('offset');
+  checkTopK(limit, offset, '');
   const req = defined({
     collection_name: name,
     search,
     rerank: reranker(rerank),
-    limit: b.int('limit') ?? 100,
-    offset: b.int('offset'),
+    limit,
+    offset,
     output_fields: b.strings('outputFields'),
     partition_names: b.strings('partitionNames'),
     consistency_level: b.str('consistencyLevel'),
@@ -161,9 +243,19 @@ async function runAnalyzer(call: RestCall): Promise<RestReply> {
   return { data: { results } };
 }
 
+const withPlanError =
+  (handler: (call: RestCall) => Promise<RestReply>) =>
+  async (call: RestCall): Promise<RestReply> => {
+    try {
+      return await handler(call);
+    } catch (e) {
+      throw planError(e);
+    }
+  };
+
 export const searchRoutes: RestRoutes = {
-  'entities/search': search,
-  'entities/hybrid_search': hybridSearch,
+  'entities/search': withPlanError(search),
+  'entities/hybrid_search': withPlanError(hybridSearch),
   'common/run_analyzer': runAnalyzer,
 };
 

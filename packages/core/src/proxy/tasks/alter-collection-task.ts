@@ -1,6 +1,7 @@
 /** AlterCollection: sets (or, with delete_keys, removes) collection properties. */
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { stringProps } from '../request-utils.ts';
+import { checkCollectionProperties } from '../properties.ts';
 
 export interface AlterCollectionRequest {
   db_name?: string;
@@ -15,7 +16,9 @@ export class AlterCollectionTask extends Task<AlterCollectionRequest, Status> {
 
   async execute(): Promise<void> {
     const cur = this.ctx.collection(this.req);
-    const properties = { ...cur.properties, ...stringProps(this.req.properties) };
+    const set = stringProps(this.req.properties);
+    checkCollectionProperties(set, cur.name);
+    const properties = { ...cur.properties, ...set };
     for (const k of this.req.delete_keys ?? []) delete properties[k];
     await this.ctx.catalog.updateCollection({ ...cur, properties });
   }

@@ -11,6 +11,8 @@ import { LIMITS } from '../../schema/validate.ts';
 import { analyzerFor } from '../../functions/bm25-function.ts';
 import type { CollectionSchema, ConsistencyLevel } from '../../schema/types.ts';
 import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../catalog/types.ts';
+import { catalogJson } from '../../catalog/catalog.ts';
+import { checkCollectionProperties } from '../properties.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { optInt, parseConsistency, stringProps } from '../request-utils.ts';
 import { parseIndexRequest, withIndexMetrics, type IndexRequest, type ParsedIndex } from '../index-params.ts';
@@ -58,9 +60,10 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
       ? optInt(r.num_partitions, 'num_partitions', 1, LIMITS.maxPartitions) ?? LIMITS.defaultPartitionKeyPartitions
       : 0;
     this.consistency = parseConsistency(r.consistency_level, 'Bounded');
+    checkCollectionProperties(stringProps(r.properties), r.collection_name);
     const existing = this.ctx.catalog.findCollection(dbName, r.collection_name);
     if (existing) {
-      if (JSON.stringify(existing.schema) === JSON.stringify(this.schema) && existing.shardsNum === this.shards) {
+      if (catalogJson(existing.schema) === catalogJson(this.schema) && existing.shardsNum === this.shards) {
         this.exists = true;
         return;
       }

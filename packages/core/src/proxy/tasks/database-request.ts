@@ -3,4 +3,6 @@
 export interface DatabaseRequest {
   db_name: string;
   properties?: Record<string, unknown>;
+  /** alterDatabase / dropDatabaseProperties: property keys to remove. */
+  delete_keys?: string[];
 }

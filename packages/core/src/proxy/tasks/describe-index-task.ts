@@ -60,7 +60,7 @@ export class DescribeIndexTask extends Task<DescribeIndexRequest, { status: Stat
       field_name: i.fieldName,
       index_type: i.indexType,
       metric_type: i.metricType ?? '',
-      params: keyValuePairs({ index_type: i.indexType, ...(i.metricType ? { metric_type: i.metricType } : {}), ...i.params }),
+      params: keyValuePairs({ index_type: i.indexType, ...(i.metricType ? { metric_type: i.metricType } : {}), ...i.params, ...i.properties }),
       indexed_rows: String(indexed),
       total_rows: String(totalRows),
       pending_index_rows: String(pending),
