@@ -18,7 +18,7 @@
 import { VesperError } from '@vesper/core';
 import type { AccessClient } from '../access/access-client.ts';
 import type { Principal } from '../access/policy.ts';
-import { DEFAULT_MAX_BODY_BYTES, readBody, withTimeout } from '../limits.ts';
+import { DEFAULT_MAX_BODY_BYTES, bodyLimitOf, readBody, withTimeout } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
 import { Body, missing } from './body.ts';
 import { RequestGuard } from './request-guard.ts';
@@ -108,7 +108,7 @@ const DISCARD_MAX_BYTES = DEFAULT_MAX_BODY_BYTES;
 const notJson = (why: string): VesperError => new VesperError('INCORRECT_PARAMETER_FORMAT', `can only accept json format request, ${why}`);
 
 async function parseBody(request: Request, route: string, maxBytes: number): Promise<Body> {
-  const text = await readBody(request, maxBytes);
+  const text = await readBody(request, bodyLimitOf(route, maxBytes), route);
   if (text.trim() === '') throw notJson('the request body is empty: send a JSON object ({} when there are no parameters)');
   let value: unknown;
   try {
