@@ -135,12 +135,14 @@ function mutateObject(r: Random, o: Record<string, unknown>): void {
 }
 
 /**
- * The size of one huge value: log-uniform from 1 KB to `max` (every order of magnitude as
- * likely), so a long run sends thousands of kilobyte-to-megabyte values and some of tens of MB.
+ * The size of one huge value: log-uniform from 1 KB to 1 MiB, and in one case out of ten from
+ * 1 KB to `max` (every order of magnitude as likely), so a long run sends thousands of
+ * kilobyte-to-megabyte values and some of tens of MB without spending its time uploading.
  */
 export function hugeSize(r: Random, max: number): number {
   const lo = Math.min(1024, max);
-  return Math.floor(lo * (max / lo) ** r.next());
+  const hi = r.bool(0.1) ? max : Math.min(max, 1 << 20);
+  return Math.floor(lo * (hi / lo) ** r.next());
 }
 
 /** A body that is not a plausible request: malformed, deep, huge, non-object or not UTF-8. */
