@@ -13,6 +13,7 @@
  */
 import { VesperClient, VesperError, bundledKernelsUrl, type KernelSource, type Transport } from '@vesper/core';
 import { QUERY_WORKER_STATS, WorkerTransport, type CloneableEngineOptions, type QueryWorkerStats, type WorkerLike } from '@vesper/worker';
+import { opfsSupported } from './opfs-object-store.ts';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
 import { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
@@ -204,17 +205,17 @@ function moduleWorkersSupported(): boolean {
  * @throws UNIMPLEMENTED (10)
  */
 function checkEnvironment(scheme: string, options: OpenDatabaseOptions): void {
-  const nav = (globalThis as { navigator?: { storage?: { getDirectory?: unknown }; locks?: unknown } }).navigator;
+  const nav = (globalThis as { navigator?: { locks?: unknown } }).navigator;
   if (options.worker === undefined && !moduleWorkersSupported()) {
     throw new VesperError(
       'UNIMPLEMENTED',
       "this browser cannot start module workers (new Worker(url, { type: 'module' })): Vesper's engine runs in one; use a current browser, or pass `worker` (a function returning the engine worker you start yourself) with `queryWorkers: 0`",
     );
   }
-  if (scheme === 'opfs' && typeof nav?.storage?.getDirectory !== 'function') {
+  if (scheme === 'opfs' && !opfsSupported()) {
     throw new VesperError(
       'UNIMPLEMENTED',
-      'the Origin Private File System is not available here (navigator.storage.getDirectory is missing: an insecure http:// page, private browsing in some browsers, or an old browser): open `idb://<name>` instead to store the database in IndexedDB',
+      'the Origin Private File System (with FileSystemFileHandle.move) is not available here (an insecure http:// page, private browsing in some browsers, or an old browser): open `idb://<name>` instead to store the database in IndexedDB',
     );
   }
   if (scheme !== 'memory' && (options.multiTab ?? true) && nav?.locks === undefined) {
