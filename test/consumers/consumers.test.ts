@@ -8,15 +8,18 @@
  *  (c) a Vite app (default config; build + preview) runs the README browser snippet in
  *      Chromium: OPFS, the engine worker, query workers, kernels.wasm found on its own, and an
  *      unloadable kernels URL failing openDatabase with SERVICE_NOT_READY;
+ *  (d) the same app built by webpack 5 (its defaults: no loader, plugin or experiment) and
+ *      served as static files, in Chromium, with the same checks (same install as (c));
  *  (e) examples/edge-worker (a Worker re-exporting @vesper/edge) bundles with
  *      `wrangler deploy --dry-run` and, on workerd, answers the official SDK HttpClient.
  * Chromium parts are skipped with a printed reason when /usr/bin/chromium is missing.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -108,17 +111,60 @@ describe('Node and TypeScript consumers', () => {
   }
 });
 
-describe('Vite app in Chromium', () => {
+/** Opens `url` in headless Chromium and checks what main.js (fixtures/vite) reports. */
+async function checkBrowserApp(url: string): Promise<void> {
+  const { chromium } = await import('playwright');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => (globalThis as { __vesper?: unknown }).__vesper !== undefined, null, { timeout: 90_000 });
+    const out = (await page.evaluate(() => (globalThis as { __vesper?: unknown }).__vesper)) as Record<string, unknown>;
+    expect(out).toMatchObject({ ok: true, hits: ['Hyperion', 'Neuromancer'], workers: 2, enabled: true, count: 3 });
+    expect(out.badKernels).toMatchObject({ error: 'SERVICE_NOT_READY' });
+    expect(String((out.badKernels as { message: string }).message)).toContain('pass `kernels`');
+  } finally {
+    await browser.close();
+  }
+}
+
+const MIME: Readonly<Record<string, string>> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json' };
+
+/** A static file server for `dir` on loopback (what a user's web server does with a webpack build). */
+async function serveStatic(dir: string): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    const path = normalize(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
+    readFile(join(dir, path)).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream' });
+        res.end(body);
+      },
+      () => {
+        res.writeHead(404);
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
+
+describe('Vite and webpack 5 apps in Chromium', () => {
   const hasChromium = existsSync(CHROMIUM);
-  if (!hasChromium) console.warn(`[consumers] Vite/Chromium consumer skipped: ${CHROMIUM} is absent`);
+  if (!hasChromium) console.warn(`[consumers] Vite/webpack Chromium consumers skipped: ${CHROMIUM} is absent`);
   let dir: string;
   let preview: ChildProcess | undefined;
+  let server: { close: () => void } | undefined;
   beforeAll(async () => {
     if (!hasChromium) return;
-    dir = await project('vite', ['core', 'worker', 'browser'], ['vite@8.3.8'], [join(fixtures, 'vite', 'index.html'), join(fixtures, 'vite', 'main.js')]);
-  }, 180_000);
+    // one install for both bundlers: the same app, the same tarballs
+    dir = await project('browser', ['core', 'worker', 'browser'], ['vite@8.3.8', 'webpack@5.113.0', 'webpack-cli@7.3.1'], [join(fixtures, 'vite', 'index.html'), join(fixtures, 'vite', 'main.js'), join(fixtures, 'webpack', 'webpack.config.js')]);
+  }, 240_000);
   afterAll(() => {
     preview?.kill('SIGTERM');
+    server?.close();
   });
 
   it.skipIf(!hasChromium)('(c) vite build + preview: the README snippet runs (OPFS, engine worker, query workers)', async () => {
@@ -133,20 +179,19 @@ describe('Vite app in Chromium', () => {
       });
       preview!.on('exit', (code) => reject(new Error(`vite preview exited (${code}): ${text}`)));
     });
-    const { chromium } = await import('playwright');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    try {
-      const page = await browser.newPage();
-      await page.goto(url);
-      await page.waitForFunction(() => (globalThis as { __vesper?: unknown }).__vesper !== undefined, null, { timeout: 90_000 });
-      const out = (await page.evaluate(() => (globalThis as { __vesper?: unknown }).__vesper)) as Record<string, unknown>;
-      expect(out).toMatchObject({ ok: true, hits: ['Hyperion', 'Neuromancer'], workers: 2, enabled: true, count: 3 });
-      expect(out.badKernels).toMatchObject({ error: 'SERVICE_NOT_READY' });
-      expect(String((out.badKernels as { message: string }).message)).toContain('pass `kernels`');
-    } finally {
-      await browser.close();
-    }
+    await checkBrowserApp(url);
   }, 180_000);
+
+  it.skipIf(!hasChromium)('(d) webpack 5 with its defaults: the same snippet runs (OPFS, engine worker, query workers)', async () => {
+    await run(process.execPath, [join(dir, 'node_modules', 'webpack-cli', 'bin', 'cli.js'), '--config', 'webpack.config.js'], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+    const out = join(dir, 'dist-webpack');
+    await cp(join(fixtures, 'webpack', 'index.html'), join(out, 'index.html'));
+    const files = await readdir(out);
+    expect(files.some((f) => f.endsWith('.wasm')), files.join(' ')).toBe(true);
+    const served = await serveStatic(out);
+    server = served;
+    await checkBrowserApp(served.url);
+  }, 240_000);
 });
 
 describe('edge Worker on workerd', () => {

@@ -134,6 +134,17 @@ function mutateObject(r: Random, o: Record<string, unknown>): void {
   }
 }
 
+/**
+ * The size of one huge value: log-uniform from 1 KB to 1 MiB, and in one case out of ten from
+ * 1 KB to `max` (every order of magnitude as likely), so a long run sends thousands of
+ * kilobyte-to-megabyte values and some of tens of MB without spending its time uploading.
+ */
+export function hugeSize(r: Random, max: number): number {
+  const lo = Math.min(1024, max);
+  const hi = r.bool(0.1) ? max : Math.min(max, 1 << 20);
+  return Math.floor(lo * (hi / lo) ** r.next());
+}
+
 /** A body that is not a plausible request: malformed, deep, huge, non-object or not UTF-8. */
 export function hostileBody(r: Random, plausible: Record<string, unknown>, maxHugeBytes: number): { body: string | Uint8Array; kind: string } {
   const text = JSON.stringify(plausible);
@@ -156,10 +167,14 @@ export function hostileBody(r: Random, plausible: Record<string, unknown>, maxHu
     }
     case 5:
       return { body: text.replace(/(:)(-?[0-9.]+)/, (_m, c: string) => c + r.pick(WEIRD_NUMBERS)), kind: 'weird-number' };
-    case 6:
-      return { body: JSON.stringify({ ...plausible, filter: `id in [${Array.from({ length: Math.floor(maxHugeBytes / 8) }, (_, i) => i).join(',')}]` }), kind: 'huge-filter' };
+    case 6: {
+      const bytes = hugeSize(r, maxHugeBytes);
+      // distinct keys (about 8 bytes each) or one key repeated (`1,`: 2 bytes each)
+      const list = r.bool() ? Array.from({ length: Math.floor(bytes / 8) }, (_, i) => i).join(',') : `${'1,'.repeat(Math.floor(bytes / 2))}1`;
+      return { body: JSON.stringify({ ...plausible, filter: `id in [${list}]` }), kind: 'huge-filter' };
+    }
     case 7:
-      return { body: JSON.stringify({ ...plausible, junk: 'z'.repeat(maxHugeBytes) }), kind: 'huge-string' };
+      return { body: JSON.stringify({ ...plausible, junk: 'z'.repeat(hugeSize(r, maxHugeBytes)) }), kind: 'huge-string' };
     case 8:
       return { body: `{"__proto__":{"collectionName":"ref","admin":true},"constructor":{"prototype":{"x":1}},${text.slice(1)}`, kind: 'proto-keys' };
     case 9:

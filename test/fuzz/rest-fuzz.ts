@@ -104,6 +104,11 @@ export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const routes = fuzzRoutes();
   const byCode: Record<string, number> = {};
   const failures: FuzzFailure[] = [];
+  // failures are printed as they happen (the first 50), so a long run shows them before it ends
+  const fail = (f: FuzzFailure): void => {
+    failures.push(f);
+    if (failures.length <= 50) log(`fuzz: FAIL ${f.route} [${f.kind}]: ${f.problem}`);
+  };
   let sent = 0;
   let nonJson = 0;
   let code5 = 0;
@@ -123,7 +128,7 @@ export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
     } catch (e) {
       const hang = (e as Error).name === 'TimeoutError';
       if (hang) hangs++;
-      failures.push({ route: req.route, kind: req.kind, problem: hang ? `no answer within ${bound} ms` : `request failed: ${(e as Error).message}` });
+      fail({ route: req.route, kind: req.kind, problem: hang ? `no answer within ${bound} ms` : `request failed: ${(e as Error).message}` });
       return;
     }
     let parsed: { code?: unknown } | undefined;
@@ -134,15 +139,15 @@ export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
     }
     if (parsed === undefined || typeof parsed.code !== 'number') {
       nonJson++;
-      failures.push({ route: req.route, kind: req.kind, problem: `HTTP ${status} non-JSON or no code: ${text.slice(0, 160)}` });
+      fail({ route: req.route, kind: req.kind, problem: `HTTP ${status} non-JSON or no code: ${text.slice(0, 160)}` });
       return;
     }
     byCode[String(parsed.code)] = (byCode[String(parsed.code)] ?? 0) + 1;
     if (parsed.code === 5) {
       code5++;
-      failures.push({ route: req.route, kind: req.kind, problem: `code 5: ${text.slice(0, 200)}` });
+      fail({ route: req.route, kind: req.kind, problem: `code 5: ${text.slice(0, 200)}` });
     } else if (status >= 500) {
-      failures.push({ route: req.route, kind: req.kind, problem: `HTTP ${status}: ${text.slice(0, 160)}` });
+      fail({ route: req.route, kind: req.kind, problem: `HTTP ${status}: ${text.slice(0, 160)}` });
     }
   };
 

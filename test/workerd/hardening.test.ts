@@ -3,13 +3,15 @@
  * engine (shard leaders, query nodes) answer as core does for delete counts (item 13) and
  * for the metric of an unindexed vector field (item 3) and for keys repeated inside one
  * batch (item 11: the last row wins); and a 20 MB filter is refused with a coded error
- * while the endpoint stays up (item 1; it ran workerd out of heap before); dynamic keys named
+ * while the endpoint stays up (item 1; it ran workerd out of heap before): a query body is
+ * refused while it is read, past 8 MiB, even without Content-Length; dynamic keys named
  * like prototype members come back from the REST renderer (item 10).
  */
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DataType, EXPR_LIMITS } from '@vesper/core';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
+import { MAX_PLAIN_BODY_BYTES } from '../../packages/edge/src/limits.ts';
 
 type Res = Record<string, unknown>;
 
@@ -106,26 +108,76 @@ async function post(path: string, body: string): Promise<{ status: number; json:
   return { status: res.status, json: (await res.json()) as Res };
 }
 
+/** A body streamed in 1 MiB chunks without Content-Length; `pulled` counts what the server read. */
+function chunkedBody(totalBytes: number, prefix: string, fill: string, suffix: string): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
+  const enc = new TextEncoder();
+  const chunk = enc.encode(fill.repeat(Math.ceil((1 << 20) / fill.length)));
+  let sent = 0;
+  let head = true;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (head) {
+        head = false;
+        const p = enc.encode(prefix);
+        sent += p.byteLength;
+        c.enqueue(p);
+      } else if (sent < totalBytes) {
+        sent += chunk.byteLength;
+        c.enqueue(chunk);
+      } else {
+        c.enqueue(enc.encode(suffix));
+        c.close();
+      }
+    },
+  });
+  return { stream, pulled: () => sent };
+}
+
+async function postStream(path: string, body: ReadableStream<Uint8Array>): Promise<{ status: number; json: Res }> {
+  const res = await exports.default.fetch(`http://vesper.test/v2/vectordb/${path}`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' },
+    body,
+  });
+  return { status: res.status, json: (await res.json()) as Res };
+}
+
 describe('a 20 MB filter is refused on the REST endpoint, which stays up (item 1)', () => {
-  it('entities/query, delete and search with id in [1,1,...] (10M elements) answer 1100', async () => {
+  it('entities/query and delete refuse the body while reading it (1102); search refuses the filter (1100)', async () => {
     expect((await post('collections/create', JSON.stringify({ collectionName: 'huge_filter', dimension: 2, metricType: 'L2' }))).json['code']).toBe(0);
     const rows = Array.from({ length: 10 }, (_, i) => ({ id: i, vector: [i, 0] }));
     expect((await post('entities/insert', JSON.stringify({ collectionName: 'huge_filter', data: rows }))).json['code']).toBe(0);
     const filter = `id in [${'1,'.repeat(10_000_000)}1]`;
-    for (const [path, extra] of [
-      ['entities/query', { outputFields: ['id'] }],
-      ['entities/delete', {}],
-      ['entities/search', { data: [[0, 0]], limit: 1 }],
-    ] as const) {
-      const r = await post(path, JSON.stringify({ collectionName: 'huge_filter', filter, ...extra }));
+    for (const path of ['entities/query', 'entities/delete', 'entities/get']) {
+      const r = await post(path, JSON.stringify({ collectionName: 'huge_filter', filter, outputFields: ['id'] }));
       expect(r.status, path).toBe(200);
-      expect(r.json['code'], path).toBe(1100);
-      expect(String(r.json['message'])).toContain(`limit of ${EXPR_LIMITS.maxLength}`);
+      expect(r.json['code'], path).toBe(1102);
+      expect(String(r.json['message']), path).toContain(`limit of ${MAX_PLAIN_BODY_BYTES} bytes for ${path}`);
     }
+    // a search body carries vectors and has the full body limit: there the filter limit refuses it
+    const s = await post('entities/search', JSON.stringify({ collectionName: 'huge_filter', filter, data: [[0, 0]], limit: 1 }));
+    expect(s.json['code']).toBe(1100);
+    expect(String(s.json['message'])).toContain(`limit of ${EXPR_LIMITS.maxLength}`);
+    // under the body limit, over the filter limit: 1100 from the filter check
+    const long = `id in [${'1,'.repeat(EXPR_LIMITS.maxLength / 2)}1]`;
+    const q = await post('entities/query', JSON.stringify({ collectionName: 'huge_filter', filter: long, outputFields: ['id'] }));
+    expect(q.json['code']).toBe(1100);
     const count = await post('entities/query', JSON.stringify({ collectionName: 'huge_filter', outputFields: ['count(*)'], consistencyLevel: 'Strong' }));
     expect(count.json).toEqual({ code: 0, data: [{ 'count(*)': '10' }] });
     const some = await post('entities/query', JSON.stringify({ collectionName: 'huge_filter', filter: 'id in [1, 2]', outputFields: ['id'], consistencyLevel: 'Strong' }));
     expect(some.json).toMatchObject({ code: 0, data: [{ id: '1' }, { id: '2' }] });
+  });
+
+  it('a chunked body without Content-Length is refused once past the limit, not buffered whole (1102)', async () => {
+    // 24 MB of `1,` with no Content-Length: the server only learns the size by reading
+    const b = chunkedBody(24 << 20, '{"collectionName":"huge_filter","filter":"id in [', '1,', '1]"}');
+    const r = await postStream('entities/query', b.stream);
+    expect(r.json['code']).toBe(1102);
+    expect(String(r.json['message'])).toContain(`more than ${MAX_PLAIN_BODY_BYTES} bytes`);
+    // the rest of the body was drained, not left on the connection: the next request is answered
+    expect(b.pulled()).toBeGreaterThan(24 << 20);
+    const ok = await post('entities/query', JSON.stringify({ collectionName: 'huge_filter', filter: 'id in [3]', outputFields: ['id'], consistencyLevel: 'Strong' }));
+    expect(ok.json).toMatchObject({ code: 0, data: [{ id: '3' }] });
   });
 });
 

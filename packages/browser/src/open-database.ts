@@ -13,6 +13,7 @@
  */
 import { VesperClient, VesperError, bundledKernelsUrl, type KernelSource, type Transport } from '@vesper/core';
 import { QUERY_WORKER_STATS, WorkerTransport, type CloneableEngineOptions, type QueryWorkerStats, type WorkerLike } from '@vesper/worker';
+import { opfsSupported } from './opfs-object-store.ts';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
 import { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
@@ -177,6 +178,54 @@ async function startEngine(url: string, options: OpenDatabaseOptions): Promise<W
   return transport;
 }
 
+/** Whether `new Worker(url, { type: 'module' })` is honoured (a browser that ignores `type` never reads it). */
+function moduleWorkersSupported(): boolean {
+  if (typeof Worker !== 'function') return false;
+  let read = false;
+  const probe = {
+    get type(): WorkerType {
+      read = true;
+      return 'module';
+    },
+  };
+  try {
+    new Worker('data:text/javascript,', probe).terminate();
+  } catch {
+    // a CSP refusing data: workers still read the options first
+  }
+  return read;
+}
+
+/**
+ * What the page must offer, checked once at open time so a missing feature is one coded error
+ * naming the way around it, not a failure deep in the worker at the first write:
+ * module workers (the engine and query workers are module workers), OPFS for `opfs://`
+ * (fallback `idb://`) and Web Locks for a database shared between tabs (fallback
+ * `multiTab: false`; `queryWorkers: 0` where query workers cannot start).
+ * @throws UNIMPLEMENTED (10)
+ */
+function checkEnvironment(scheme: string, options: OpenDatabaseOptions): void {
+  const nav = (globalThis as { navigator?: { locks?: unknown } }).navigator;
+  if (options.worker === undefined && !moduleWorkersSupported()) {
+    throw new VesperError(
+      'UNIMPLEMENTED',
+      "this browser cannot start module workers (new Worker(url, { type: 'module' })): Vesper's engine runs in one; use a current browser, or pass `worker` (a function returning the engine worker you start yourself) with `queryWorkers: 0`",
+    );
+  }
+  if (scheme === 'opfs' && !opfsSupported()) {
+    throw new VesperError(
+      'UNIMPLEMENTED',
+      'the Origin Private File System (with FileSystemFileHandle.move) is not available here (an insecure http:// page, private browsing in some browsers, or an old browser): open `idb://<name>` instead to store the database in IndexedDB',
+    );
+  }
+  if (scheme !== 'memory' && (options.multiTab ?? true) && nav?.locks === undefined) {
+    throw new VesperError(
+      'UNIMPLEMENTED',
+      'Web Locks (navigator.locks) are not available here, so tabs cannot share this database safely: pass `multiTab: false` when only one tab opens it, or use `memory://`',
+    );
+  }
+}
+
 function canShare(): boolean {
   return typeof BroadcastChannel === 'function' && (globalThis as { navigator?: { locks?: unknown } }).navigator?.locks !== undefined;
 }
@@ -190,6 +239,7 @@ function canShare(): boolean {
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<BrowserDatabase> {
   const { scheme } = parseDatabaseUrl(url); // reject a bad URL or option before starting a worker
   queryWorkerCount(url, options.queryWorkers);
+  checkEnvironment(scheme, options);
   const shared = scheme !== 'memory' && (options.multiTab ?? true) && canShare();
   const engine: Engine = shared ? await TabTransport.open({ url, startEngine: () => startEngine(url, options) }) : await startEngine(url, options);
   const persisted = options.persist === true ? await requestPersistence() : (await storageStats()).persisted;

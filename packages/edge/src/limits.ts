@@ -11,7 +11,8 @@
  * that database passes, so the limit holds across all Worker isolates.
  *
  * The real size limits: a request body up to DEFAULT_MAX_BODY_BYTES (64 MiB, Worker var
- * VESPER_MAX_BODY_BYTES; above it 1102, never retriable). An insert or upsert of any size
+ * VESPER_MAX_BODY_BYTES; above it 1102, never retriable) for inserts, upserts and searches, and
+ * at most MAX_PLAIN_BODY_BYTES (8 MiB) for every other route. An insert or upsert of any size
  * under that is accepted: the proxy sends each shard's rows to its leader in parts of at most
  * 12 MiB of row JSON (data/distributed-engine.ts WRITE_CHUNK_BYTES), under Durable Object
  * RPC's 32 MiB message limit, and answers once every part is durable. A single row must stay
@@ -120,16 +121,58 @@ export async function withTimeout<T>(ms: number, what: string, work: () => Promi
 }
 
 /**
- * The body as text, refusing bodies over `maxBytes` and bytes that are not UTF-8.
+ * The body limit of requests that carry no bulk data: everything but inserts, upserts,
+ * searches and imports (their rows or vectors are what the full limit is for). Such a body is
+ * a filter (at most EXPR_LIMITS.maxLength = 2 Mi characters, up to 3 bytes each in UTF-8), a
+ * list of ids, a schema or names, so 8 MiB is room to spare. It keeps a 20 MB `id in [1,1,...]`
+ * from being decoded and parsed at all: refused while reading, after at most 8 MiB.
+ */
+export const MAX_PLAIN_BODY_BYTES = 8 * 1024 * 1024;
+
+const BULK_ROUTES: ReadonlySet<string> = new Set(['entities/insert', 'entities/upsert', 'entities/search', 'entities/hybrid_search']);
+
+/** The body limit of `route`: the configured limit for bulk routes, else at most MAX_PLAIN_BODY_BYTES. */
+export function bodyLimitOf(route: string, maxBodyBytes: number): number {
+  return BULK_ROUTES.has(route) ? maxBodyBytes : Math.min(maxBodyBytes, MAX_PLAIN_BODY_BYTES);
+}
+
+/**
+ * The body as text, refusing bodies over `maxBytes` and bytes that are not UTF-8. The body is
+ * streamed and refused as soon as it passes the limit (a declared Content-Length over it is
+ * refused before reading), so an over-long body is never held whole; what is left of it is the
+ * caller's to drain (router.ts discardBody), as the reader's lock is released first.
  * @throws PARAMETER_TOO_LARGE (1102), INCORRECT_PARAMETER_FORMAT (1801)
  */
-export async function readBody(request: Request, maxBytes: number): Promise<string> {
-  const tooLarge = (n: number | string): VesperError =>
-    new VesperError('PARAMETER_TOO_LARGE', `request body too large: ${n} bytes exceeds the limit of ${maxBytes} bytes; split the batch into smaller requests`);
+export async function readBody(request: Request, maxBytes: number, route = 'the request'): Promise<string> {
+  const advice = BULK_ROUTES.has(route) ? 'split the batch into smaller requests' : 'shorten the filter or the list of ids';
+  const tooLarge = (n: string): VesperError =>
+    new VesperError('PARAMETER_TOO_LARGE', `request body too large: ${n} bytes, over the limit of ${maxBytes} bytes for ${route}; ${advice}`);
   const declared = Number(request.headers.get('Content-Length') ?? NaN);
-  if (declared > maxBytes) throw tooLarge(declared);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
+  if (declared > maxBytes) throw tooLarge(String(declared));
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (request.body !== null) {
+    const reader = request.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > maxBytes) throw tooLarge(`more than ${maxBytes}`);
+        chunks.push(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  const bytes = chunks.length === 1 ? chunks[0]! : new Uint8Array(total);
+  if (chunks.length !== 1) {
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+  }
   try {
     // fatal: replacement characters would mangle keys into ones silently ignored
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

@@ -18,7 +18,7 @@
 import { VesperError } from '@vesper/core';
 import type { AccessClient } from '../access/access-client.ts';
 import type { Principal } from '../access/policy.ts';
-import { DEFAULT_MAX_BODY_BYTES, readBody, withTimeout } from '../limits.ts';
+import { bodyLimitOf, readBody, withTimeout } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
 import { Body, missing } from './body.ts';
 import { RequestGuard } from './request-guard.ts';
@@ -102,13 +102,19 @@ export function routeOf(pathname: string): string | undefined {
  */
 const NULL_BODY_ROUTES: ReadonlySet<string> = new Set(['collections/list', 'aliases/list', 'users/list', 'roles/list', 'databases/list', 'jobs/import/list']);
 
-/** What discardBody reads at most before cancelling the stream. */
-const DISCARD_MAX_BYTES = DEFAULT_MAX_BODY_BYTES;
+/**
+ * How long discardBody reads at most before cancelling the stream. Bounded by time, not bytes:
+ * reading and dropping holds no memory, while cancelling an upload midway resets the client's
+ * connection (EPIPE) and, under local workerd (wrangler dev), broke the requests in flight with
+ * it ("Your worker restarted mid-request", seen at 70 MB bodies). Cloudflare's own request
+ * size limit bounds an upload in front of the Worker.
+ */
+const DISCARD_MAX_MS = 60_000;
 
 const notJson = (why: string): VesperError => new VesperError('INCORRECT_PARAMETER_FORMAT', `can only accept json format request, ${why}`);
 
 async function parseBody(request: Request, route: string, maxBytes: number): Promise<Body> {
-  const text = await readBody(request, maxBytes);
+  const text = await readBody(request, bodyLimitOf(route, maxBytes), route);
   if (text.trim() === '') throw notJson('the request body is empty: send a JSON object ({} when there are no parameters)');
   let value: unknown;
   try {
@@ -126,18 +132,18 @@ async function parseBody(request: Request, route: string, maxBytes: number): Pro
 /**
  * Reads and drops what is left of a request body before answering without it: an answer sent
  * while the client still uploads breaks the connection's next request (seen in local workerd
- * as a non-JSON 503). Bounded: past DISCARD_MAX_BYTES the stream is cancelled instead.
+ * as a non-JSON 503). Bounded: after DISCARD_MAX_MS (or `maxMs`) the stream is cancelled instead.
  */
-export async function discardBody(request: Request): Promise<void> {
-  if (request.body === null || request.bodyUsed) return;
+export async function discardBody(request: Request, maxMs = DISCARD_MAX_MS): Promise<void> {
+  // not bodyUsed: a body refused midway by readBody is used, unlocked, and still to drain
+  if (request.body === null || request.body.locked) return;
   const reader = request.body.getReader();
-  let n = 0;
+  const deadline = Date.now() + maxMs;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done } = await reader.read();
       if (done) return;
-      n += value.byteLength;
-      if (n > DISCARD_MAX_BYTES) {
+      if (Date.now() > deadline) {
         await reader.cancel();
         return;
       }
