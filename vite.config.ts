@@ -7,6 +7,8 @@ import { defaultClientConditions, defineConfig } from 'vite';
 
 export default defineConfig({
   root: 'demo',
+  // relative asset URLs: the built demo works from any static host and any sub-path
+  base: './',
   // the demo runs on the packages' sources (the "vesper-source" export condition): no build step
   resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
   optimizeDeps: { exclude: ['@vesper/core', '@vesper/browser'] },
