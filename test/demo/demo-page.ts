@@ -53,7 +53,8 @@ export async function resultIds(page: Page): Promise<number[]> {
 export async function search(page: Page): Promise<number[]> {
   await page.evaluate(() => (document.getElementById('status')!.textContent = 'searching (test)'));
   await page.click('#search-go');
-  await waitStatus(page, /^search: \d+ hits|failed/, 60_000);
+  const text = await waitStatus(page, /^search: \d+ hits|failed/, 60_000);
+  if (text.startsWith('failed')) throw new Error(`the search failed: ${text}`);
   return resultIds(page);
 }
 
@@ -92,6 +93,11 @@ export async function exerciseSearchAndWrites(page: Page): Promise<void> {
   const held = await search(page);
   expect(held[0]).toBe(exactTop(queries[7]!, 1)[0]);
 
+  // a pasted vector: the same held-out paper as JSON gives the same top result
+  await page.selectOption('#query-mode', 'vector');
+  await page.fill('#vector', JSON.stringify(Array.from(queries[7]!)));
+  expect((await search(page))[0]).toBe(held[0]);
+
   // sweep ef: a plot with one point per setting
   await page.click('#sweep');
   await waitStatus(page, /^sweep done/, 150_000);
@@ -105,6 +111,12 @@ export async function exerciseSearchAndWrites(page: Page): Promise<void> {
   await page.selectOption('#query-mode', 'example');
   await page.fill('#example-id', '777777');
   expect((await search(page))[0]).toBe(777777);
+  // upsert the same id with a title: the row is replaced, the count stays
+  await page.fill('#row-json', JSON.stringify({ id: 777777, vector, title: 'Upserted by the demo test', abstract: 'Replaced.' }));
+  await page.click('#row-upsert');
+  await waitStatus(page, /^upsert: 1 row .* now has 901 rows/);
+  await search(page);
+  expect(await page.locator('#results li').first().locator('.title').textContent()).toBe('Upserted by the demo test');
   await page.fill('#row-delete-id', '777777');
   await page.click('#row-delete');
   await waitStatus(page, /^delete: 1 row .* now has 900 rows/);
@@ -123,4 +135,29 @@ export async function checkAccessibility(page: Page): Promise<void> {
     return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
   expect(violations).toEqual([]);
+}
+
+/** The user's own file: an NDJSON upload shows its schema, then becomes a searchable collection. */
+export async function loadUserFile(page: Page): Promise<void> {
+  const rows = Array.from({ length: 40 }, (_, i) => ({ id: i, vec: Array.from(base[i]!.subarray(0, 16)), label: `row ${i}`, weight: i / 4 }));
+  await page.setInputFiles('#file', { name: 'my-rows.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')) });
+  await page.waitForSelector('#file-preview table');
+  expect(await page.locator('#file-preview').textContent()).toMatch(/NDJSON, 40 rows.*idInt64 primary key.*vecFloatVector\(16\).*labelVarChar.*weightDouble/);
+  await page.click('#file-preview button');
+  await waitStatus(page, /^my_rows: 40 rows, .* index .* built/);
+  await page.fill('#example-id', '5');
+  await page.selectOption('#query-mode', 'example');
+  await page.fill('#filter', '');
+  const ids = await search(page);
+  expect(ids[0]).toBe(5);
+}
+
+/** Drops the current collection (accepting the confirmation) and returns to the papers. */
+export async function dropCurrent(page: Page, name: string): Promise<void> {
+  page.once('dialog', (d) => void d.accept());
+  await page.click('#drop');
+  await waitStatus(page, new RegExp(`^dropped ${name}`));
+  expect(await page.locator('#collection option').allTextContents()).not.toContain(name);
+  await page.selectOption('#collection', 'papers');
+  await waitStatus(page, /^papers: 900 rows/);
 }

@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVesperWorker, type RunningWorker } from '../edge/worker-harness.ts';
-import { checkAccessibility, exerciseSearchAndWrites, waitStatus } from './demo-page.ts';
+import { checkAccessibility, dropCurrent, exerciseSearchAndWrites, loadUserFile, search, waitStatus } from './demo-page.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -74,6 +74,19 @@ describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
     await checkAccessibility(page);
     await screenshots(page, 'browser');
 
+    // 10,000 synthetic rows: progress with rows/s, then searchable
+    await page.selectOption('#synth-rows', '10000');
+    await page.click('#synth-go');
+    await waitStatus(page, /^synthetic_10000_128: 10,000 rows, HNSW index \(COSINE\) built, .* rows\/s inserting/, 150_000);
+    expect(await page.locator('#describe').textContent()).toMatch(/10,000 rows/);
+    await page.fill('#filter', 'category == 3');
+    await page.fill('#example-id', '17');
+    await search(page);
+    await page.fill('#filter', '');
+    await dropCurrent(page, 'synthetic_10000_128');
+    await loadUserFile(page);
+    await dropCurrent(page, 'my_rows');
+
     await page.reload();
     await waitStatus(page, /^papers: 900 rows on this browser .* ready in/);
     expect(await page.locator('#stat-cold-open').textContent()).toMatch(/^\d[\d.]* ms from page load to papers ready to search \(reopened from storage: 900 rows already there\)/);
@@ -112,6 +125,8 @@ describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
       expect(await page.locator('#search-meta').textContent()).toMatch(/answered by edge endpoint .* the endpoint reports no server-side time/);
       await checkAccessibility(page);
       await screenshots(page, 'edge');
+      await loadUserFile(page);
+      await dropCurrent(page, 'my_rows');
 
       await page.reload();
       await waitStatus(page, /^papers: 900 rows on edge endpoint/);

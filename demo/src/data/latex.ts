@@ -15,6 +15,8 @@ const SYMBOLS: Record<string, string> = {
   L: 'Ł', l: 'ł', o: 'ø', O: 'Ø', ss: 'ß', ae: 'æ', AE: 'Æ', aa: 'å', '&': '&', '%': '%', '_': '_', '#': '#', '$': '$',
 };
 
+const SUPERSCRIPT: Record<string, string> = Object.fromEntries([...'0123456789+-nidTk'].map((c, i) => [c, '⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿⁱᵈᵀᵏ'[i]!]));
+
 /** A title as plain text: LaTeX accents and symbols rendered, markup removed. */
 export function plainTitle(s: string): string {
   let out = s
@@ -24,6 +26,7 @@ export function plainTitle(s: string): string {
     // named commands: \alpha, \L{}, \mathsf{G} (a font command keeps its argument)
     .replace(/\\(mathsf|mathbf|mathrm|mathcal|mathbb|mathit|text|textbf|textit|emph|operatorname|boldsymbol)\s*\{([^{}]*)\}/g, '$2')
     .replace(/\\([A-Za-z]+|[&%_#$])(\{\})?/g, (m, name: string) => SYMBOLS[name] ?? '');
-  out = out.replace(/[{}$]/g, '').replace(/\^(\S)/g, '$1').replace(/\s+/g, ' ');
+  out = out.replace(/\^\{?([0-9a-zA-Z+-])\}?/g, (_, c: string) => SUPERSCRIPT[c] ?? c);
+  out = out.replace(/[{}$]/g, '').replace(/\s+/g, ' ');
   return out.trim();
 }

@@ -6,7 +6,6 @@
  * (Int64 or VarChar), else one is numbered; other fields map to Int64 / Double / VarChar /
  * Bool / JSON. Anything that does not fit is refused with a message naming the row and field.
  */
-import { tableFromIPC } from 'apache-arrow';
 import type { FieldSpec, Row } from '../backend/backend.ts';
 
 export interface ParsedFile {
@@ -30,7 +29,9 @@ function fromFvecs(buf: ArrayBuffer): Row[] {
   return rows;
 }
 
-function fromArrow(buf: ArrayBuffer): Row[] {
+/** Arrow IPC rows; apache-arrow is loaded only when an Arrow file is opened. */
+async function fromArrow(buf: ArrayBuffer): Promise<Row[]> {
+  const { tableFromIPC } = await import('apache-arrow');
   const table = tableFromIPC(new Uint8Array(buf));
   const rows: Row[] = [];
   for (const r of table) {
@@ -102,7 +103,7 @@ export async function parseUserFile(file: File): Promise<ParsedFile> {
   let format: ParsedFile['format'];
   let rows: Row[];
   if (lower.endsWith('.fvecs')) [format, rows] = ['fvecs', fromFvecs(await file.arrayBuffer())];
-  else if (/\.(arrow|arrows|ipc|feather)$/.test(lower)) [format, rows] = ['Arrow IPC', fromArrow(await file.arrayBuffer())];
+  else if (/\.(arrow|arrows|ipc|feather)$/.test(lower)) [format, rows] = ['Arrow IPC', await fromArrow(await file.arrayBuffer())];
   else if (/\.(ndjson|jsonl)$/.test(lower)) [format, rows] = ['NDJSON', fromNdjson(await file.text())];
   else if (lower.endsWith('.json')) [format, rows] = ['JSON', fromJson(await file.text())];
   else throw new Error(`${file.name}: unknown file type (use .json, .ndjson, .jsonl, .fvecs, .arrow)`);

@@ -45,8 +45,9 @@ export async function fill(app: App, name: string, fields: FieldSpec[], batches:
   const secs = (performance.now() - t0) / 1000;
   status(`${name}: ${int(done)} rows inserted in ${secs.toFixed(1)} s (${int(done / secs)} rows/s); building the ${index.indexType} index…`);
   await b.flushAndIndex(name, (i, t) => status(`${name}: building the ${index.indexType} index: ${int(i)} / ${int(t)} rows`));
-  status(`${name}: ${int(done)} rows, ${index.indexType} index (${index.metric}) built, ${((performance.now() - t0) / 1000).toFixed(1)} s in all (${int(done / secs)} rows/s inserting) — on ${b.label}`);
+  const all = (performance.now() - t0) / 1000;
   await app.refresh(name);
+  status(`${name}: ${int(done)} rows, ${index.indexType} index (${index.metric}) built, ${all.toFixed(1)} s in all (${int(done / secs)} rows/s inserting) — on ${b.label}`);
 }
 
 const PAPER_FIELDS: FieldSpec[] = [
