@@ -2,12 +2,17 @@
 //   base.f32   900 × 384 float32, little-endian, row-major (the papers in the collection)
 //   query.f32  100 × 384 float32 (held-out papers: query by a paper that is not in the collection)
 //   texts.json {dim, base: [[title, abstract]], query: [[title, abstract]]}
-// Usage: node demo/scripts/prepare-arxiv.mjs [dataset dir]   (default ../shared/datasets/arxiv-gte-small-1k)
+// Usage: node demo/scripts/prepare-arxiv.mjs <dataset dir>
+//   the dir holds the arxiv-gte-small-1k files: base.fvecs (900 × 384), query.fvecs (100 × 384), texts.json
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
-const src = process.argv[2] ?? join(root, '..', 'shared', 'datasets', 'arxiv-gte-small-1k');
+const src = process.argv[2];
+if (src === undefined) {
+  console.error('usage: node demo/scripts/prepare-arxiv.mjs <dir with base.fvecs, query.fvecs, texts.json>');
+  process.exit(2);
+}
 const out = join(root, 'demo', 'public', 'arxiv');
 
 /** fvecs (int32 dim, then dim float32 per row) → one packed float32 buffer. */
@@ -43,7 +48,7 @@ the demo data of the MeMemo project (poloclub/mememo, MIT licence,
 papers whose source id % 10 != 9 are the collection (\`base.f32\`), the other ${query.rows} are held-out
 queries (\`query.f32\`). Vectors: float32 little-endian, row-major, ${base.dim} per row.
 \`texts.json\`: \`{dim, base: [[title, abstract]], query: [[title, abstract]]}\` in row order.
-Regenerate with \`node demo/scripts/prepare-arxiv.mjs\`.
+Regenerate with \`node demo/scripts/prepare-arxiv.mjs <dataset dir>\`.
 `,
 );
 console.log(`wrote ${base.rows} base and ${query.rows} query papers (${base.dim}-d) to ${out}`);

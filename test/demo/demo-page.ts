@@ -41,7 +41,12 @@ export async function statusText(page: Page): Promise<string> {
 
 /** Waits until the status line matches re (the page reports every step there). */
 export async function waitStatus(page: Page, re: RegExp, timeout = 120_000): Promise<string> {
-  await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status')?.textContent ?? ''), re.source, { timeout, polling: 100 });
+  try {
+    await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status')?.textContent ?? ''), re.source, { timeout, polling: 100 });
+  } catch (err) {
+    // say where the page got to: the status line names the step it is on or what failed
+    throw new Error(`waited ${timeout} ms for the status to match ${re}; it says: ${await statusText(page).catch(() => '(page gone)')}`, { cause: err });
+  }
   return statusText(page);
 }
 
@@ -100,7 +105,7 @@ export async function exerciseSearchAndWrites(page: Page): Promise<void> {
 
   // sweep ef: a plot with one point per setting
   await page.click('#sweep');
-  await waitStatus(page, /^sweep done/, 150_000);
+  console.log(`[demo] ${await waitStatus(page, /^sweep done/, 150_000)}`);
   expect(await page.locator('#plot svg circle').count()).toBeGreaterThanOrEqual(3);
 
   // insert a row, find it, delete it, and it is gone

@@ -53,6 +53,20 @@ async function openPage(context: BrowserContext, path: string): Promise<{ page: 
   return { page, errors };
 }
 
+/** The README's picture (docs/demo.png is a copy): a held-out paper's top 5 and the sweep plot. */
+async function readmeShot(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 900, height: 900 });
+  await page.selectOption('#query-mode', 'heldout');
+  await page.selectOption('#heldout', '7');
+  await page.fill('#topk', '5');
+  await search(page);
+  await page.waitForSelector('#recall');
+  // page coordinates (a bounding box is relative to the scrolled viewport)
+  const [top, bottom] = await page.evaluate(() => ['search', 'plot'].map((id) => document.getElementById(id)!.getBoundingClientRect()).map((r, i) => (i === 0 ? r.top : r.bottom) + window.scrollY));
+  await page.screenshot({ path: `${shots}/readme.png`, fullPage: true, clip: { x: 0, y: top! - 8, width: 900, height: bottom! - top! + 16 } });
+  await page.fill('#topk', '10');
+}
+
 async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: `${shots}/${name}-desktop.png`, fullPage: true });
@@ -73,11 +87,12 @@ describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
     await exerciseSearchAndWrites(page);
     await checkAccessibility(page);
     await screenshots(page, 'browser');
+    await readmeShot(page);
 
     // 10,000 synthetic rows: progress with rows/s, then searchable
     await page.selectOption('#synth-rows', '10000');
     await page.click('#synth-go');
-    await waitStatus(page, /^synthetic_10000_128: 10,000 rows, HNSW index \(COSINE\) built, .* rows\/s inserting/, 150_000);
+    console.log(`[demo] ${await waitStatus(page, /^synthetic_10000_128: 10,000 rows, HNSW index \(COSINE\) built, .* rows\/s inserting/, 150_000)}`);
     expect(await page.locator('#describe').textContent()).toMatch(/10,000 rows/);
     await page.fill('#filter', 'category == 3');
     await page.fill('#example-id', '17');
@@ -89,6 +104,7 @@ describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
 
     await page.reload();
     await waitStatus(page, /^papers: 900 rows on this browser .* ready in/);
+    console.log(`[demo] cold open after reload: ${await page.locator('#stat-cold-open').textContent()}`);
     expect(await page.locator('#stat-cold-open').textContent()).toMatch(/^\d[\d.]* ms from page load to papers ready to search \(reopened from storage: 900 rows already there\)/);
     expect(await page.locator('#stat-persistence').textContent()).toMatch(/persistent|best-effort/);
     expect(await page.locator('#stat-workers').textContent()).toMatch(/configured/);

@@ -1,6 +1,6 @@
 /**
  * The Measure panel: a sweep of ef (HNSW) or nprobe (IVF) plotting recall@10 against exact
- * search vs mean latency per query, and the readouts — cold open after a reload, storage used
+ * search vs median latency per query, and the readouts — cold open after a reload, storage used
  * and whether it is persistent, query-worker stats, and this tab's multi-tab role.
  */
 import { searchParamOf, type App } from '../app.ts';
@@ -34,13 +34,16 @@ export async function sweep(app: App): Promise<PlotPoint[]> {
   for (const q of queries) await app.backend.search(c.name, { vector: q, limit: 10, ...(sp ? { params: { [sp.name]: settings[0]! } } : {}), outputFields: [] });
   const points: PlotPoint[] = [];
   for (const v of settings) {
-    let total = 0, sum = 0;
+    const times: number[] = [];
+    let sum = 0;
     for (const [i, q] of queries.entries()) {
       const res = await app.backend.search(c.name, { vector: q, limit: 10, ...(sp ? { params: { [sp.name]: v } } : {}), outputFields: [] });
-      total += res.clientMs;
+      times.push(res.clientMs);
       sum += recall(res.value.map((h) => h.id), truths[i]!);
     }
-    points.push({ label: sp ? `${sp.name}=${v}` : (c.index?.indexType ?? 'exact'), latencyMs: total / queries.length, recall: sum / queries.length });
+    // the median: on a busy machine a few slow calls would move a mean more than the setting does
+    times.sort((a, b) => a - b);
+    points.push({ label: sp ? `${sp.name}=${v}` : (c.index?.indexType ?? 'exact'), latencyMs: times[times.length >> 1]!, recall: sum / queries.length });
     status(`sweep: ${points.length} / ${settings.length} settings`);
     renderPlot($('plot'), points, `${c.name} (${c.index?.indexType ?? 'no index'}, ${int(c.rows)} rows) on ${app.backend.label}: ${queries.length} queries per point${sp ? '' : '; this index has no search parameter to sweep'}`);
   }

@@ -1,6 +1,6 @@
 /**
  * Recall-vs-latency plot as inline SVG: one point per search setting (ef or nprobe), joined in
- * sweep order, labelled with the setting. Axes: mean latency per query (x, ms) and recall@10
+ * sweep order, labelled with the setting. Axes: median latency per query (x, ms) and recall@10
  * (y). Small enough to write by hand: a line and a few labels, no charting library needed.
  */
 
@@ -33,7 +33,7 @@ export function renderPlot(container: HTMLElement, points: readonly PlotPoint[],
   add('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B });
   for (const f of [0, 0.5, 1]) add('text', { x: x(maxX * f), y: H - B + 14, 'text-anchor': 'middle' }, `${((maxX * f) / 1).toFixed(2)}`);
   for (const f of [minY, (minY + 1) / 2, 1]) add('text', { x: L - 4, y: y(f) + 4, 'text-anchor': 'end' }, f.toFixed(2));
-  add('text', { x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle' }, 'mean latency per query (ms)');
+  add('text', { x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle' }, 'median latency per query (ms)');
   add('text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(T + H - B) / 2})` }, 'recall@10');
   add('polyline', { class: 'line', points: points.map((p) => `${x(p.latencyMs)},${y(p.recall)}`).join(' ') });
   for (const p of points) {
