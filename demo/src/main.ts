@@ -35,6 +35,8 @@ async function openBackend(kind: string): Promise<Backend> {
 
 /** Opens the chosen backend, selects the papers (loading them on a first browser visit). */
 async function start(app: App | undefined, kind: string): Promise<App> {
+  const t0 = performance.now();
+  const first = app === undefined;
   status(kind === 'edge' ? `connecting to ${$<HTMLInputElement>('edge-url').value}…` : `opening ${DB_URL}…`);
   const backend = await openBackend(kind);
   if (app === undefined) app = new App(backend);
@@ -47,10 +49,11 @@ async function start(app: App | undefined, kind: string): Promise<App> {
   const had = names.includes(PAPERS_COLLECTION) ? await backend.count(PAPERS_COLLECTION) : 0;
   if (names.length === 0 && kind === 'browser') await loadPaperCollection(app);
   else await app.refresh(names.includes(PAPERS_COLLECTION) ? PAPERS_COLLECTION : names[0]);
-  cold = { ms: performance.now(), rows: had, collection: app.collection?.name };
+  // cold open: from navigation start (performance.now()'s origin) on the page's first open only
+  if (first) cold = { ms: performance.now(), rows: had, collection: app.collection?.name };
   status(
     app.collection
-      ? `${app.collection.name}: ${int(app.collection.rows)} rows on ${backend.label}; ready in ${ms(cold.ms)}`
+      ? `${app.collection.name}: ${int(app.collection.rows)} rows on ${backend.label}; ready in ${ms(first ? performance.now() : performance.now() - t0)}`
       : `connected to ${backend.label}; no collections yet — load the papers`,
   );
   await renderStats(app, cold);
@@ -67,6 +70,18 @@ async function main(): Promise<void> {
   if (params.get('token')) $<HTMLInputElement>('edge-token').value = params.get('token')!;
   document.querySelector<HTMLInputElement>(`input[name=backend][value=${kind === 'edge' ? 'edge' : 'browser'}]`)!.checked = true;
   $('edge-settings').hidden = kind !== 'edge';
+  // the switch answers at once, even while the first backend is still opening
+  const switcher: { to?: (k: string) => Promise<void> } = {};
+  const switchTo = (k: string): Promise<void> => (switcher.to ? switcher.to(k) : Promise.resolve(status('still opening the first database; try again in a moment')));
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) {
+    radio.addEventListener('change', () => {
+      $('edge-settings').hidden = chosenKind() !== 'edge';
+      // the edge needs its URL and token first: Connect switches; choosing the browser switches now
+      if (switcher.to && chosenKind() === 'browser') void busy(undefined, () => switchTo('browser'));
+    });
+  }
+  const connect = $<HTMLButtonElement>('edge-connect');
+  connect.addEventListener('click', () => void busy(connect, () => switchTo('edge')));
 
   let app: App | undefined;
   try {
@@ -86,19 +101,12 @@ async function main(): Promise<void> {
   wireRowsPanel(a);
   await a.select(a.collection?.name);
 
-  const switchTo = async (k: string): Promise<void> => {
+  switcher.to = async (k: string): Promise<void> => {
     await start(a, k);
     localStorage.setItem('vesper-demo-backend', k);
     await a.select(a.collection?.name);
   };
-  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) {
-    radio.addEventListener('change', () => {
-      $('edge-settings').hidden = chosenKind() !== 'edge';
-      void busy(undefined, () => switchTo(chosenKind()));
-    });
-  }
-  const connect = $<HTMLButtonElement>('edge-connect');
-  connect.addEventListener('click', () => void busy(connect, () => switchTo('edge')));
+  if (chosenKind() === 'browser' && a.backend.kind !== 'browser') await busy(undefined, () => switchTo('browser'));
   document.body.dataset['ready'] = 'true';
 }
 
