@@ -8,7 +8,7 @@ import type { FieldSpec, IndexSpec, Row } from '../backend/backend.ts';
 import { loadPapers, paperRows, PAPERS_COLLECTION } from '../data/arxiv.ts';
 import { syntheticBatches } from '../data/synthetic.ts';
 import { parseUserFile, type ParsedFile } from '../data/user-file.ts';
-import { $, busy, el, int, status } from './dom.ts';
+import { $, busy, bytes, el, int, status } from './dom.ts';
 
 const BUILD_PARAM: Record<string, { name: string; value: number } | undefined> = {
   HNSW: { name: 'M', value: 16 },
@@ -88,6 +88,13 @@ export function wireDataPanel(app: App): void {
   sync();
   const papersBtn = $<HTMLButtonElement>('load-papers');
   papersBtn.addEventListener('click', () => void busy(papersBtn, () => loadPaperCollection(app)));
+  // what the vectors weigh: the engine worker holds them, and each query worker a copy of its share
+  const size = (): void => {
+    const raw = Number($<HTMLSelectElement>('synth-rows').value) * Number($<HTMLSelectElement>('synth-dim').value) * 4;
+    $('synth-size').textContent = `${bytes(raw)} of float32 vectors (held in memory twice in the browser: engine and query workers)`;
+  };
+  for (const id of ['synth-rows', 'synth-dim']) $(id).addEventListener('change', size);
+  size();
   const synth = $<HTMLButtonElement>('synth-go');
   synth.addEventListener('click', () =>
     void busy(synth, async () => {
