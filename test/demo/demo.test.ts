@@ -89,15 +89,27 @@ describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
     await screenshots(page, 'browser');
     await readmeShot(page);
 
-    // 10,000 synthetic rows: progress with rows/s, then searchable
+    // 10,000 synthetic rows in an IVF_FLAT index: progress with rows/s, searchable, an nprobe sweep
+    await page.selectOption('#index-type', 'IVF_FLAT');
+    await page.selectOption('#metric', 'L2');
     await page.selectOption('#synth-rows', '10000');
     await page.click('#synth-go');
-    console.log(`[demo] ${await waitStatus(page, /^synthetic_10000_128: 10,000 rows, HNSW index \(COSINE\) built, .* rows\/s inserting/, 150_000)}`);
-    expect(await page.locator('#describe').textContent()).toMatch(/10,000 rows/);
-    await page.fill('#filter', 'category == 3');
+    console.log(`[demo] ${await waitStatus(page, /^synthetic_10000_128: 10,000 rows, IVF_FLAT index \(L2\) built, .* rows\/s inserting/, 150_000)}`);
+    expect(await page.locator('#describe').textContent()).toMatch(/10,000 rows.*index IVF_FLAT, metric L2, nlist=32/);
     await page.fill('#example-id', '17');
+    await page.fill('#search-param', '32');
+    expect((await search(page))[0]).toBe(17);
+    // nprobe = nlist probes every list: the answer is exact search's, with and without a filter
+    await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 1\.00/);
+    await page.fill('#filter', 'category == 3');
     await search(page);
+    await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 1\.00/);
     await page.fill('#filter', '');
+    await page.click('#sweep');
+    console.log(`[demo] ${await waitStatus(page, /^sweep done/, 150_000)}`);
+    expect(await page.locator('#plot svg circle[data-label^="nprobe="]').count()).toBeGreaterThanOrEqual(3);
+    await page.selectOption('#index-type', 'HNSW');
+    await page.selectOption('#metric', 'COSINE');
     await dropCurrent(page, 'synthetic_10000_128');
     await loadUserFile(page);
     await dropCurrent(page, 'my_rows');

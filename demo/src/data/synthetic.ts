@@ -1,8 +1,9 @@
 /**
  * Synthetic collections to feel scale: `rows` × `dim` float vectors drawn around 64 seeded
- * random centres (clustered like real embeddings, so IVF and HNSW behave as they do on real
- * data), plus a `category` (0..9) and a `value` (0..1) to filter on. Rows are generated batch by
- * batch and inserted as they are made, so 1M × 384 never sits in the page's memory at once.
+ * random centres with wide, overlapping spread (clustered like real embeddings, so an IVF
+ * index with few probes misses neighbours in other lists, as on real data), plus a
+ * `category` (0..9) and a `value` (0..1) to filter on. Rows are generated batch by batch and
+ * inserted as they are made, so 1M × 384 never sits in the page's memory at once.
  * Same seed, same rows.
  */
 import type { Row } from '../backend/backend.ts';
@@ -37,7 +38,7 @@ export function* syntheticBatches(spec: SyntheticSpec, batch: number): Generator
       const c = Math.floor(rand() * CENTRES);
       const centre = centres[c]!;
       const vector = new Array<number>(spec.dim);
-      for (let d = 0; d < spec.dim; d++) vector[d] = Math.fround(centre[d]! + (rand() - 0.5) * 0.6);
+      for (let d = 0; d < spec.dim; d++) vector[d] = Math.fround(centre[d]! + (rand() - 0.5) * 5);
       rows.push({ id, vector, category: c % 10, value: Math.round(rand() * 1000) / 1000 });
     }
     yield rows;
