@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'test/workerd/**', 'test/browser/**', 'test/consumers/**'],
+          exclude: ['**/node_modules/**', 'test/workerd/**', 'test/browser/**', 'test/consumers/**', 'test/demo/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

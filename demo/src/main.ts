@@ -1,77 +1,113 @@
 /**
- * The demo page: 900 arXiv papers (gte-small embeddings) in a persistent Vesper database in
- * the tab — `openDatabase('opfs://vesper-demo')`, the engine in a worker, the data in OPFS and
- * IndexedDB. The first visit imports the papers (with progress) and builds an HNSW index; a
- * reload, or a second tab (which forwards to the first), opens it straight away. Pick a
- * paper to see its nearest neighbours: search by example.
+ * The demo page: Vesper evaluated in two minutes. One UI over two backends — "this browser"
+ * (`openDatabase('opfs://vesper-demo')`, the engine in a worker, data surviving reloads and
+ * shared by tabs) and "edge endpoint" (the Milvus REST v2 endpoint `npm start` runs). The
+ * first visit in the browser loads the 900 arXiv papers and builds an HNSW index; a reload
+ * reopens them and shows how long that took (cold open).
+ *
+ * URL parameters (used by the tests, handy for links): `?backend=edge&endpoint=http://…&token=…`.
  */
-import { openDatabase, DataType } from '@vesper/browser';
-import kernels from '@vesper/core/kernels.wasm?url';
+import './style.css';
+import { App } from './app.ts';
+import type { Backend } from './backend/backend.ts';
+import { BrowserBackend } from './backend/browser-backend.ts';
+import { EdgeBackend } from './backend/edge-backend.ts';
+import { PAPERS_COLLECTION } from './data/arxiv.ts';
+import { wireCollectionsPanel } from './ui/collections-panel.ts';
+import { loadPaperCollection, wireDataPanel } from './ui/data-panel.ts';
+import { $, busy, int, ms, status } from './ui/dom.ts';
+import { renderStats, wireMeasurePanel, type ColdOpen } from './ui/measure-panel.ts';
+import { wireRowsPanel } from './ui/rows-panel.ts';
+import { wireSearchPanel } from './ui/search-panel.ts';
 
-const status = document.querySelector<HTMLParagraphElement>('#status')!;
-const picker = document.querySelector<HTMLSelectElement>('#paper')!;
-const list = document.querySelector<HTMLOListElement>('#neighbours')!;
-const base = import.meta.env.BASE_URL;
+const DB_URL = 'opfs://vesper-demo';
+const params = new URLSearchParams(location.search);
+let cold: ColdOpen | undefined;
 
-/** Rows of an .fvecs file: each is an int32 dimension followed by that many float32s. */
-function parseFvecs(buf: ArrayBuffer): Float32Array[] {
-  const view = new DataView(buf);
-  const out: Float32Array[] = [];
-  for (let at = 0; at < buf.byteLength; ) {
-    const dim = view.getInt32(at, true);
-    out.push(new Float32Array(buf.slice(at + 4, at + 4 + dim * 4)));
-    at += 4 + dim * 4;
+async function openBackend(kind: string): Promise<Backend> {
+  if (kind === 'edge') {
+    const edge = new EdgeBackend($<HTMLInputElement>('edge-url').value.replace(/\/+$/, ''), $<HTMLInputElement>('edge-token').value);
+    await edge.ping();
+    return edge;
   }
-  return out;
+  return BrowserBackend.open(DB_URL);
 }
 
-const titles = (await (await fetch(`${base}arxiv/titles.json`)).json()) as string[];
-const db = await openDatabase('opfs://vesper-demo', { kernels });
-status.textContent = `database open (this tab is the ${db.role})`;
-
-const ready = (await db.hasCollection({ collection_name: 'papers' })).value && (await db.count({ collection_name: 'papers', consistency_level: 'Strong' })).data === titles.length;
-if (!ready) {
-  await db.dropCollection({ collection_name: 'papers' }).catch(() => undefined);
-  await db.createCollection({
-    collection_name: 'papers',
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'vector', data_type: DataType.FloatVector, dim: 384 },
-      { name: 'title', data_type: DataType.VarChar, max_length: 512 },
-    ],
-  });
-  const vectors = parseFvecs(await (await fetch(`${base}arxiv/base.fvecs`)).arrayBuffer());
-  await db.insert({
-    collection_name: 'papers',
-    data: vectors.map((vector, id) => ({ id, vector, title: titles[id] ?? '' })),
-    batch_size: 150,
-    onProgress: ({ done, total }) => (status.textContent = `importing papers: ${done} / ${total}`),
-  });
-  await db.flush({ collection_names: ['papers'] });
-  await db.createIndex({
-    collection_name: 'papers',
-    field_name: 'vector',
-    index_type: 'HNSW',
-    metric_type: 'COSINE',
-    params: { M: 16, efConstruction: 100 },
-    onProgress: (p) => (status.textContent = `building the HNSW index: ${p.indexedRows} / ${p.totalRows} rows`),
-  });
-}
-await db.loadCollection({ collection_name: 'papers' });
-status.textContent = `${titles.length} papers in opfs://vesper-demo (this tab is the ${db.role}); pick one`;
-
-titles.forEach((title, id) => picker.add(new Option(title, String(id))));
-
-async function showNeighbours(id: number): Promise<void> {
-  const [paper] = (await db.get({ collection_name: 'papers', ids: [id], output_fields: ['vector'] })).data;
-  if (paper === undefined) return;
-  const res = await db.search({ collection_name: 'papers', data: paper['vector'] as number[], limit: 6, output_fields: ['title'] });
-  list.replaceChildren(
-    ...(res.results as Array<{ id: string; score: number; title: string }>)
-      .filter((r) => Number(r.id) !== id)
-      .map((r) => Object.assign(document.createElement('li'), { textContent: `${r.title} (cosine ${r.score.toFixed(3)})` })),
+/** Opens the chosen backend, selects the papers (loading them on a first browser visit). */
+async function start(app: App | undefined, kind: string): Promise<App> {
+  const t0 = performance.now();
+  const first = app === undefined;
+  status(kind === 'edge' ? `connecting to ${$<HTMLInputElement>('edge-url').value}…` : `opening ${DB_URL}…`);
+  const backend = await openBackend(kind);
+  if (app === undefined) app = new App(backend);
+  else {
+    const old = app.backend;
+    app.setBackend(backend);
+    if (old !== backend) await old.close().catch(() => undefined);
+  }
+  const names = await backend.listCollections();
+  const had = names.includes(PAPERS_COLLECTION) ? await backend.count(PAPERS_COLLECTION) : 0;
+  if (names.length === 0 && kind === 'browser') await loadPaperCollection(app);
+  else await app.refresh(names.includes(PAPERS_COLLECTION) ? PAPERS_COLLECTION : names[0]);
+  // cold open: from navigation start (performance.now()'s origin) on the page's first open only
+  if (first) cold = { ms: performance.now(), rows: had, collection: app.collection?.name };
+  status(
+    app.collection
+      ? `${app.collection.name}: ${int(app.collection.rows)} rows on ${backend.label}; ready in ${ms(first ? performance.now() : performance.now() - t0)}`
+      : `connected to ${backend.label}; no collections yet — load the papers`,
   );
+  await renderStats(app, cold);
+  return app;
 }
 
-picker.addEventListener('change', () => void showNeighbours(Number(picker.value)));
-await showNeighbours(0);
+function chosenKind(): string {
+  return document.querySelector<HTMLInputElement>('input[name=backend]:checked')?.value ?? 'browser';
+}
+
+async function main(): Promise<void> {
+  const kind = params.get('backend') ?? localStorage.getItem('vesper-demo-backend') ?? 'browser';
+  if (params.get('endpoint')) $<HTMLInputElement>('edge-url').value = params.get('endpoint')!;
+  if (params.get('token')) $<HTMLInputElement>('edge-token').value = params.get('token')!;
+  document.querySelector<HTMLInputElement>(`input[name=backend][value=${kind === 'edge' ? 'edge' : 'browser'}]`)!.checked = true;
+  $('edge-settings').hidden = kind !== 'edge';
+  // the switch answers at once, even while the first backend is still opening
+  const switcher: { to?: (k: string) => Promise<void> } = {};
+  const switchTo = (k: string): Promise<void> => (switcher.to ? switcher.to(k) : Promise.resolve(status('still opening the first database; try again in a moment')));
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) {
+    radio.addEventListener('change', () => {
+      $('edge-settings').hidden = chosenKind() !== 'edge';
+      // the edge needs its URL and token first: Connect switches; choosing the browser switches now
+      if (switcher.to && chosenKind() === 'browser') void busy(undefined, () => switchTo('browser'));
+    });
+  }
+  const connect = $<HTMLButtonElement>('edge-connect');
+  connect.addEventListener('click', () => void busy(connect, () => switchTo('edge')));
+
+  let app: App | undefined;
+  try {
+    app = await start(undefined, kind);
+  } catch (err) {
+    const e = err as { code?: number; message?: string };
+    status(`cannot open the ${kind === 'edge' ? 'edge endpoint' : 'database'}${e.code ? ` (code ${e.code})` : ''}: ${e.message ?? String(err)}`);
+    if (kind !== 'edge') return;
+    app = await start(undefined, 'browser');
+    document.querySelector<HTMLInputElement>('input[name=backend][value=browser]')!.checked = true;
+  }
+  const a = app;
+  wireDataPanel(a);
+  wireCollectionsPanel(a);
+  wireSearchPanel(a);
+  wireMeasurePanel(a, () => cold);
+  wireRowsPanel(a);
+  await a.select(a.collection?.name);
+
+  switcher.to = async (k: string): Promise<void> => {
+    await start(a, k);
+    localStorage.setItem('vesper-demo-backend', k);
+    await a.select(a.collection?.name);
+  };
+  if (chosenKind() === 'browser' && a.backend.kind !== 'browser') await busy(undefined, () => switchTo('browser'));
+  document.body.dataset['ready'] = 'true';
+}
+
+void main();

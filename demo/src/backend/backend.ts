@@ -1,0 +1,107 @@
+/**
+ * One interface over the two places a demo collection can live: this browser (the engine in
+ * a worker over OPFS, `@vesper/browser`) and an edge endpoint speaking Milvus REST v2. Every
+ * panel talks to a Backend only, so each works on both. Requests use Milvus's names (snake
+ * case as in the Node SDK); the edge backend translates them to REST v2's camelCase bodies.
+ * Errors are thrown as BackendError with Milvus's numeric code and message, whichever side.
+ */
+
+export type Row = Record<string, unknown>;
+export type Consistency = 'Strong' | 'Bounded' | 'Session' | 'Eventually';
+
+export interface FieldSpec {
+  readonly name: string;
+  /** Milvus data type name: Int64, VarChar, FloatVector, Double, Bool, JSON, ... */
+  readonly type: string;
+  readonly dim?: number;
+  readonly maxLength?: number;
+  readonly primary?: boolean;
+  readonly autoId?: boolean;
+}
+
+export interface IndexSpec {
+  readonly indexType: string;
+  readonly metric: string;
+  readonly params: Record<string, number>;
+}
+
+export interface CollectionSpec {
+  readonly name: string;
+  readonly fields: readonly FieldSpec[];
+  readonly index: IndexSpec;
+}
+
+export interface CollectionInfo {
+  readonly name: string;
+  readonly fields: readonly FieldSpec[];
+  readonly pk: string;
+  readonly vectorField: string;
+  readonly dim: number;
+  readonly index: { readonly indexType: string; readonly metric: string; readonly params: Record<string, string>; readonly indexedRows: number; readonly totalRows: number } | undefined;
+  readonly rows: number;
+}
+
+export interface SearchOptions {
+  readonly vector: readonly number[];
+  readonly limit: number;
+  readonly filter?: string;
+  readonly params?: Record<string, number>;
+  readonly consistency?: Consistency;
+  readonly outputFields?: readonly string[];
+}
+
+export interface Hit {
+  readonly id: unknown;
+  /** Milvus's score: similarity for COSINE/IP (higher is nearer), distance for L2. */
+  readonly score: number;
+  readonly fields: Row;
+}
+
+/** A call's answer and how long it took as seen from the page (and from the server, if it says). */
+export interface Timed<T> {
+  readonly value: T;
+  readonly clientMs: number;
+  /** Time the server reports for the call; undefined when it reports none. */
+  readonly serverMs: number | undefined;
+}
+
+export class BackendError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+export interface Backend {
+  /** 'browser' or 'edge'. */
+  readonly kind: 'browser' | 'edge';
+  /** What the page shows as "answered by". */
+  readonly label: string;
+  listCollections(): Promise<string[]>;
+  describe(name: string): Promise<CollectionInfo>;
+  create(spec: CollectionSpec): Promise<void>;
+  drop(name: string): Promise<void>;
+  /** Loads the collection for search (a no-op when it is loaded). */
+  load(name: string): Promise<void>;
+  insert(name: string, rows: Row[], onProgress?: (done: number, total: number) => void): Promise<number>;
+  upsert(name: string, rows: Row[]): Promise<number>;
+  deleteByIds(name: string, ids: readonly unknown[]): Promise<number>;
+  /** Seals growing data so the index covers it, and waits until the index is built. */
+  flushAndIndex(name: string, onProgress?: (indexed: number, total: number) => void): Promise<void>;
+  count(name: string, consistency?: Consistency): Promise<number>;
+  query(name: string, opts: { filter: string; offset: number; limit: number; outputFields: readonly string[]; consistency?: Consistency }): Promise<Timed<Row[]>>;
+  get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]>;
+  search(name: string, opts: SearchOptions): Promise<Timed<Hit[]>>;
+  close(): Promise<void>;
+}
+
+/** Turns whatever a call threw into a BackendError (Vesper errors carry Milvus's numeric code). */
+export function toBackendError(err: unknown): BackendError {
+  if (err instanceof BackendError) return err;
+  const e = err as { code?: unknown; errorCode?: unknown; message?: unknown };
+  const numeric = typeof e?.code === 'number' ? e.code : typeof e?.errorCode === 'number' ? e.errorCode : 0;
+  return new BackendError(numeric, typeof e?.message === 'string' ? e.message : String(err));
+}

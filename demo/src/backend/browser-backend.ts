@@ -1,0 +1,163 @@
+/**
+ * "This browser": the engine in a worker (`@vesper/browser` openDatabase('opfs://…')), data in
+ * OPFS and IndexedDB, shared by this origin's tabs (one leads and runs the engine). The page
+ * measures each call's latency itself: nothing crosses a network, so there is no server time.
+ */
+import { DataType, openDatabase, waitForIndex, type BrowserDatabase, type QueryWorkerStats, type StorageStats } from '@vesper/browser';
+import kernels from '@vesper/core/kernels.wasm?url';
+import { toBackendError, type Backend, type CollectionInfo, type CollectionSpec, type Consistency, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
+import { collectionInfo, toFieldSpec } from './describe.ts';
+
+const TYPES: Record<string, DataType> = {
+  Int64: DataType.Int64,
+  VarChar: DataType.VarChar,
+  FloatVector: DataType.FloatVector,
+  Double: DataType.Double,
+  Float: DataType.Float,
+  Bool: DataType.Bool,
+  JSON: DataType.JSON,
+};
+
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toBackendError(err);
+  }
+}
+
+export class BrowserBackend implements Backend {
+  readonly kind = 'browser' as const;
+  private constructor(readonly db: BrowserDatabase) {}
+
+  static async open(url: string): Promise<BrowserBackend> {
+    return new BrowserBackend(await guarded(() => openDatabase(url, { kernels })));
+  }
+
+  get label(): string {
+    return `this browser (${this.db.url}, ${this.db.role} tab)`;
+  }
+
+  get role(): 'leader' | 'follower' | 'single' {
+    return this.db.role;
+  }
+
+  workerStats(): Promise<QueryWorkerStats> {
+    return this.db.queryWorkerStats();
+  }
+
+  storage(): Promise<StorageStats> {
+    return this.db.storageStats();
+  }
+
+  requestPersistence(): Promise<boolean> {
+    return this.db.requestPersistence();
+  }
+
+  listCollections(): Promise<string[]> {
+    return guarded(async () => (await this.db.listCollections()).collection_names.slice().sort());
+  }
+
+  describe(name: string): Promise<CollectionInfo> {
+    return guarded(async () => {
+      const d = (await this.db.describeCollection({ collection_name: name })) as { schema: { fields: Array<{ name: string; data_type: string; is_primary_key: boolean; autoID: boolean; type_params: { key: string; value: string }[] }> } };
+      const fields = d.schema.fields.map((f) => toFieldSpec({ name: f.name, type: f.data_type, primary: f.is_primary_key, autoId: f.autoID, typeParams: f.type_params }));
+      const idx = (await this.db.describeIndex({ collection_name: name }).catch(() => ({ index_descriptions: [] }))).index_descriptions[0];
+      const rows = (await this.db.count({ collection_name: name, consistency_level: 'Strong' })).data;
+      const index = idx && {
+        indexType: idx.index_type,
+        metric: idx.metric_type,
+        params: Object.fromEntries(idx.params.map((p) => [p.key, p.value])),
+        indexedRows: Number(idx.indexed_rows),
+        totalRows: Number(idx.total_rows),
+      };
+      return collectionInfo(name, fields, index, rows);
+    });
+  }
+
+  create(spec: CollectionSpec): Promise<void> {
+    return guarded(async () => {
+      const vector = spec.fields.find((f) => f.type === 'FloatVector');
+      await this.db.createCollection({
+        collection_name: spec.name,
+        fields: spec.fields.map((f) => ({
+          name: f.name,
+          data_type: TYPES[f.type] ?? DataType.None,
+          ...(f.primary ? { is_primary_key: true, autoID: f.autoId ?? false } : {}),
+          ...(f.dim !== undefined ? { dim: f.dim } : {}),
+          ...(f.maxLength !== undefined ? { max_length: f.maxLength } : {}),
+        })),
+        index_params: { field_name: vector?.name ?? 'vector', index_type: spec.index.indexType, metric_type: spec.index.metric, params: spec.index.params },
+      });
+      await this.db.loadCollection({ collection_name: spec.name });
+    });
+  }
+
+  drop(name: string): Promise<void> {
+    return guarded(async () => void (await this.db.dropCollection({ collection_name: name })));
+  }
+
+  load(name: string): Promise<void> {
+    return guarded(async () => void (await this.db.loadCollection({ collection_name: name })));
+  }
+
+  insert(name: string, rows: Row[], onProgress?: (done: number, total: number) => void): Promise<number> {
+    return guarded(async () => {
+      const res = await this.db.insert({ collection_name: name, data: rows, batch_size: 500, onProgress: (p) => onProgress?.(p.done, p.total) });
+      return Number(res.insert_cnt);
+    });
+  }
+
+  upsert(name: string, rows: Row[]): Promise<number> {
+    return guarded(async () => Number((await this.db.upsert({ collection_name: name, data: rows })).upsert_cnt));
+  }
+
+  deleteByIds(name: string, ids: readonly unknown[]): Promise<number> {
+    return guarded(async () => Number((await this.db.delete({ collection_name: name, ids: ids as (string | number)[] })).delete_cnt));
+  }
+
+  flushAndIndex(name: string, onProgress?: (indexed: number, total: number) => void): Promise<void> {
+    return guarded(async () => {
+      await this.db.flush({ collection_names: [name] });
+      await waitForIndex(this.db, { collection_name: name }, { onProgress: (p) => onProgress?.(p.indexedRows, p.totalRows) });
+    });
+  }
+
+  count(name: string, consistency: Consistency = 'Strong'): Promise<number> {
+    return guarded(async () => (await this.db.count({ collection_name: name, consistency_level: consistency })).data);
+  }
+
+  query(name: string, o: { filter: string; offset: number; limit: number; outputFields: readonly string[]; consistency?: Consistency }): Promise<Timed<Row[]>> {
+    return guarded(async () => {
+      const t0 = performance.now();
+      const res = await this.db.query({ collection_name: name, filter: o.filter, offset: o.offset, limit: o.limit, output_fields: [...o.outputFields], consistency_level: o.consistency ?? 'Strong' });
+      return { value: res.data, clientMs: performance.now() - t0, serverMs: undefined };
+    });
+  }
+
+  get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]> {
+    return guarded(async () => (await this.db.get({ collection_name: name, ids: ids as (string | number)[], output_fields: [...outputFields] })).data);
+  }
+
+  search(name: string, o: SearchOptions): Promise<Timed<Hit[]>> {
+    return guarded(async () => {
+      const t0 = performance.now();
+      const res = await this.db.search({
+        collection_name: name,
+        data: [...o.vector],
+        limit: o.limit,
+        ...(o.filter ? { filter: o.filter } : {}),
+        ...(o.params ? { params: o.params } : {}),
+        consistency_level: o.consistency ?? 'Bounded',
+        output_fields: [...(o.outputFields ?? [])],
+      });
+      const clientMs = performance.now() - t0;
+      const hits = (res.results as Array<Row & { id: unknown; score: number }>).map(({ id, score, ...fields }) => ({ id, score, fields }));
+      return { value: hits, clientMs, serverMs: undefined };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

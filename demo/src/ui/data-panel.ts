@@ -1,0 +1,122 @@
+/**
+ * The Data panel: index settings for new collections, and three ways to fill one — the arXiv
+ * papers, a synthetic set (10k–1M rows, with progress and rows/s), or the user's own file
+ * (schema preview first, then create and insert).
+ */
+import type { App } from '../app.ts';
+import type { FieldSpec, IndexSpec, Row } from '../backend/backend.ts';
+import { loadPapers, paperRows, PAPERS_COLLECTION } from '../data/arxiv.ts';
+import { syntheticBatches } from '../data/synthetic.ts';
+import { parseUserFile, type ParsedFile } from '../data/user-file.ts';
+import { $, busy, bytes, el, int, status } from './dom.ts';
+
+const BUILD_PARAM: Record<string, { name: string; value: number } | undefined> = {
+  HNSW: { name: 'M', value: 16 },
+  HNSW_SQ: { name: 'M', value: 16 },
+  IVF_FLAT: { name: 'nlist', value: 32 },
+  IVF_SQ8: { name: 'nlist', value: 32 },
+};
+
+/** The index chosen in the panel for new collections. */
+export function chosenIndex(): IndexSpec {
+  const indexType = $<HTMLSelectElement>('index-type').value;
+  const metric = $<HTMLSelectElement>('metric').value;
+  const p = BUILD_PARAM[indexType];
+  const value = Number($<HTMLInputElement>('build-param').value);
+  const params: Record<string, number> = p === undefined ? {} : { [p.name]: Number.isFinite(value) && value > 0 ? value : p.value };
+  if (indexType === 'HNSW' || indexType === 'HNSW_SQ') params['efConstruction'] = 100;
+  return { indexType, metric, params };
+}
+
+/** Creates `name` (replacing it), inserts rows, seals and waits for the index; reports progress. */
+export async function fill(app: App, name: string, fields: FieldSpec[], batches: Iterable<Row[]>, total: number, progress?: HTMLProgressElement): Promise<void> {
+  const b = app.backend;
+  if ((await b.listCollections()).includes(name)) await b.drop(name);
+  const index = chosenIndex();
+  await b.create({ name, fields, index });
+  const t0 = performance.now();
+  let done = 0;
+  if (progress) [progress.hidden, progress.value] = [false, 0];
+  for (const rows of batches) {
+    await b.insert(name, rows, (d) => status(`${name}: inserting ${int(done + d)} / ${int(total)} rows (${int(((done + d) / (performance.now() - t0)) * 1000)} rows/s)`));
+    done += rows.length;
+    if (progress) progress.value = done / total;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  status(`${name}: ${int(done)} rows inserted in ${secs.toFixed(1)} s (${int(done / secs)} rows/s); building the ${index.indexType} index…`);
+  await b.flushAndIndex(name, (i, t) => status(`${name}: building the ${index.indexType} index: ${int(i)} / ${int(t)} rows`));
+  const all = (performance.now() - t0) / 1000;
+  await app.refresh(name);
+  status(`${name}: ${int(done)} rows, ${index.indexType} index (${index.metric}) built, ${all.toFixed(1)} s in all (${int(done / secs)} rows/s inserting) — on ${b.label}`);
+}
+
+const PAPER_FIELDS: FieldSpec[] = [
+  { name: 'id', type: 'Int64', primary: true },
+  { name: 'vector', type: 'FloatVector', dim: 384 },
+  { name: 'title', type: 'VarChar', maxLength: 512 },
+  { name: 'abstract', type: 'VarChar', maxLength: 8192 },
+];
+
+export async function loadPaperCollection(app: App): Promise<void> {
+  status('fetching the papers…');
+  const papers = await loadPapers();
+  await fill(app, PAPERS_COLLECTION, PAPER_FIELDS, [paperRows(papers)], papers.base.length);
+}
+
+function preview(app: App, parsed: ParsedFile): void {
+  const box = $('file-preview');
+  const name = parsed.name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z_])/, '_$1').slice(0, 60) || 'file';
+  const table = el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'field' }), el('th', { text: 'type' }))), el('tbody', {}, ...parsed.fields.map((f) => el('tr', {}, el('td', { text: f.name }), el('td', { text: `${f.type}${f.dim ? `(${f.dim})` : ''}${f.maxLength ? `(${f.maxLength})` : ''}${f.primary ? ' primary key' : ''}` })))));
+  const input = el('input', { type: 'text', value: name, id: 'file-collection', size: '16' });
+  const go = el('button', { type: 'button', text: `Create and insert ${int(parsed.rows.length)} rows` });
+  go.addEventListener('click', () => void busy(go, () => fill(app, input.value, parsed.fields, [parsed.rows], parsed.rows.length)));
+  box.replaceChildren(el('p', { text: `${parsed.format}, ${int(parsed.rows.length)} rows; schema:` }), table, el('pre', { text: JSON.stringify(parsed.rows[0], (_k, v: unknown) => (Array.isArray(v) && v.length > 6 ? [...v.slice(0, 6), `… ${v.length} values`] : v), 1).slice(0, 600) }), el('label', { text: 'Collection ' }, input), go);
+}
+
+export function wireDataPanel(app: App): void {
+  const type = $<HTMLSelectElement>('index-type');
+  const sync = (): void => {
+    const p = BUILD_PARAM[type.value];
+    const label = $('build-param-label');
+    label.hidden = p === undefined;
+    if (p) {
+      label.firstChild!.textContent = `${p.name} `;
+      $<HTMLInputElement>('build-param').value = String(p.value);
+    }
+  };
+  type.addEventListener('change', sync);
+  sync();
+  const papersBtn = $<HTMLButtonElement>('load-papers');
+  papersBtn.addEventListener('click', () => void busy(papersBtn, () => loadPaperCollection(app)));
+  // what the vectors weigh: the engine worker holds them, and each query worker a copy of its share
+  const size = (): void => {
+    const raw = Number($<HTMLSelectElement>('synth-rows').value) * Number($<HTMLSelectElement>('synth-dim').value) * 4;
+    $('synth-size').textContent = `${bytes(raw)} of float32 vectors (held in memory twice in the browser: engine and query workers)`;
+  };
+  for (const id of ['synth-rows', 'synth-dim']) $(id).addEventListener('change', size);
+  size();
+  const synth = $<HTMLButtonElement>('synth-go');
+  synth.addEventListener('click', () =>
+    void busy(synth, async () => {
+      const rows = Number($<HTMLSelectElement>('synth-rows').value);
+      const dim = Number($<HTMLSelectElement>('synth-dim').value);
+      const fields: FieldSpec[] = [
+        { name: 'id', type: 'Int64', primary: true },
+        { name: 'vector', type: 'FloatVector', dim },
+        { name: 'category', type: 'Int64' },
+        { name: 'value', type: 'Double' },
+      ];
+      await fill(app, `synthetic_${rows}_${dim}`, fields, syntheticBatches({ rows, dim, seed: 42 }, app.backend.kind === 'edge' ? 1000 : 5000), rows, $<HTMLProgressElement>('synth-progress'));
+    }),
+  );
+  $<HTMLInputElement>('file').addEventListener('change', (ev) => {
+    const file = (ev.target as HTMLInputElement).files?.[0];
+    if (file === undefined) return;
+    void busy(undefined, async () => {
+      $('file-preview').replaceChildren();
+      status(`reading ${file.name}…`);
+      preview(app, await parseUserFile(file));
+      status(`${file.name}: check the schema, then create the collection`);
+    });
+  });
+}

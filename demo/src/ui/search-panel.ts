@@ -1,0 +1,150 @@
+/**
+ * The Search panel: a query by example (a row of the collection), by a held-out paper, or a
+ * pasted vector; a Milvus filter (a parse error is shown with its position marked); top-k,
+ * ef/nprobe, consistency level and output fields. Each answer shows who answered, the latency
+ * and recall@10 against exact search over the same filtered rows.
+ */
+import { searchParamOf, type App } from '../app.ts';
+import type { Consistency, Hit } from '../backend/backend.ts';
+import { loadPapers, PAPERS_COLLECTION } from '../data/arxiv.ts';
+import { recall } from '../data/exact.ts';
+import { plainTitle } from '../data/latex.ts';
+import { $, busy, el, ms, status } from './dom.ts';
+
+/** Shows a filter error, marking the column Milvus's message names (`line 1:<col>`). */
+function showFilterError(filter: string, message: string): void {
+  const box = $('filter-error');
+  box.hidden = false;
+  const m = /line \d+:(\d+)/.exec(message);
+  const col = m ? Number(m[1]) : -1;
+  if (col >= 0 && col <= filter.length) {
+    const mark = el('mark', { text: filter.slice(col, col + 1) || ' ' });
+    box.replaceChildren(`${message}\n`, filter.slice(0, col), mark, filter.slice(col + 1));
+  } else box.textContent = message;
+}
+
+export async function queryVector(app: App): Promise<{ vector: number[]; what: string }> {
+  const c = app.collection!;
+  const mode = $<HTMLSelectElement>('query-mode').value;
+  if (mode === 'heldout') {
+    const i = Number($<HTMLSelectElement>('heldout').value);
+    const p = (await loadPapers()).query[i]!;
+    return { vector: Array.from(p.vector), what: `held-out paper “${p.title}”` };
+  }
+  if (mode === 'vector') {
+    let v: unknown;
+    try {
+      v = JSON.parse($<HTMLTextAreaElement>('vector').value);
+    } catch {
+      throw new Error('the pasted vector is not JSON: paste a list of numbers like [0.1, -0.2, …]');
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new Error('the pasted vector must be a JSON list of numbers');
+    return { vector: v as number[], what: `pasted vector (${v.length} values)` };
+  }
+  const raw = $<HTMLInputElement>('example-id').value.trim();
+  const id = c.fields.find((f) => f.primary)?.type === 'VarChar' ? raw : Number(raw);
+  const [row] = await app.backend.get(c.name, [id], [c.vectorField]);
+  if (row === undefined) throw new Error(`no row with ${c.pk} ${raw} in ${c.name}`);
+  return { vector: Array.from(row[c.vectorField] as ArrayLike<number>), what: `row ${raw}` };
+}
+
+function outputFields(): string[] {
+  return [...document.querySelectorAll<HTMLInputElement>('#output-fields input:checked')].map((i) => i.value);
+}
+
+function renderHits(app: App, hits: readonly Hit[]): void {
+  const metric = app.collection?.index?.metric ?? 'COSINE';
+  $('results').replaceChildren(
+    ...hits.map((h) => {
+      const title = typeof h.fields['title'] === 'string' ? plainTitle(h.fields['title']) : undefined;
+      const rest = Object.entries(h.fields).filter(([k]) => k !== 'title' && k !== 'abstract' && k !== app.collection?.pk);
+      const like = el('button', { type: 'button', class: 'like', text: 'more like this', 'aria-label': `more like this: ${app.collection?.pk} ${String(h.id)}` });
+      like.addEventListener('click', () => {
+        $<HTMLSelectElement>('query-mode').value = 'example';
+        $<HTMLInputElement>('example-id').value = String(h.id);
+        syncMode();
+        void runSearch(app);
+      });
+      const li = el('li', { 'data-id': String(h.id) }, el('span', { class: 'title', text: title ?? `${app.collection?.pk} ${String(h.id)}` }), el('span', { class: 'score', text: `${metric === 'L2' ? 'L2²' : metric} ${h.score.toFixed(4)}` }), like);
+      if (title !== undefined) li.append(el('span', { class: 'note', text: ` · ${app.collection?.pk} ${String(h.id)}` }));
+      if (rest.length) li.append(el('div', { class: 'note', text: rest.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ') }));
+      if (typeof h.fields['abstract'] === 'string') li.append(el('details', {}, el('summary', { text: 'abstract' }), h.fields['abstract']));
+      return li;
+    }),
+  );
+}
+
+export async function runSearch(app: App): Promise<void> {
+  const c = app.collection;
+  if (c === undefined) return status('no collection to search: load the papers first');
+  $('filter-error').hidden = true;
+  const { vector, what } = await queryVector(app);
+  const filter = $<HTMLInputElement>('filter').value.trim();
+  const limit = Number($<HTMLInputElement>('topk').value) || 10;
+  const sp = searchParamOf(c.index?.indexType);
+  const params = sp ? { [sp.name]: Math.max(Number($<HTMLInputElement>('search-param').value) || 1, sp.name === 'ef' ? limit : 1) } : undefined;
+  const consistency = $<HTMLSelectElement>('consistency').value as Consistency;
+  let res;
+  try {
+    res = await app.backend.search(c.name, { vector, limit, filter, ...(params ? { params } : {}), consistency, outputFields: outputFields() });
+  } catch (err) {
+    const e = err as { code: number; message: string };
+    if (filter && /expression|filter|field/i.test(e.message)) showFilterError(filter, `code ${e.code}: ${e.message}`);
+    throw err;
+  }
+  renderHits(app, res.value);
+  const meta = $('search-meta');
+  meta.textContent = `${res.value.length} hits for ${what}${filter ? ` where ${filter}` : ''}${params ? ` (${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? ', network included; the endpoint reports no server-side time' : ''})`;
+  status(`search: ${res.value.length} hits in ${ms(res.clientMs)}`);
+  try {
+    const k = Math.min(10, limit);
+    const truth = await app.exact(vector, k, filter);
+    const r = recall(res.value.slice(0, k).map((h) => h.id), truth);
+    meta.append(el('span', { id: 'recall', text: ` · recall@${k} ${r.toFixed(2)} against exact search` }));
+  } catch (err) {
+    meta.append(el('span', { id: 'recall', text: ` · recall not measured: ${(err as Error).message}` }));
+  }
+}
+
+function syncMode(): void {
+  const mode = $<HTMLSelectElement>('query-mode').value;
+  $('example-label').hidden = mode !== 'example';
+  $('heldout-label').hidden = mode !== 'heldout';
+  $('vector-label').hidden = mode !== 'vector';
+}
+
+export function wireSearchPanel(app: App): void {
+  $('query-mode').addEventListener('change', syncMode);
+  syncMode();
+  void loadPapers().then((p) => $<HTMLSelectElement>('heldout').replaceChildren(...p.query.map((q, i) => new Option(q.title, String(i)))), () => undefined);
+  const go = $<HTMLButtonElement>('search-go');
+  go.addEventListener('click', () => void busy(go, () => runSearch(app)));
+  for (const id of ['filter', 'example-id', 'topk', 'search-param']) {
+    $(id).addEventListener('keydown', (ev) => {
+      if ((ev as KeyboardEvent).key === 'Enter') void busy(go, () => runSearch(app));
+    });
+  }
+  app.onChange(() => {
+    const c = app.collection;
+    const sp = searchParamOf(c?.index?.indexType);
+    const label = $('search-param-label');
+    label.hidden = sp === undefined;
+    if (sp) label.firstChild!.textContent = `${sp.name} `;
+    const paperMode = c?.name === PAPERS_COLLECTION;
+    ($('query-mode').querySelector('option[value=heldout]') as HTMLOptionElement).disabled = !paperMode;
+    if (!paperMode && $<HTMLSelectElement>('query-mode').value === 'heldout') {
+      $<HTMLSelectElement>('query-mode').value = 'example';
+      syncMode();
+    }
+    const scalars = (c?.fields ?? []).filter((f) => f.type !== 'FloatVector' && !f.primary);
+    const picked = new Set(outputFields());
+    const keep = scalars.some((f) => picked.has(f.name)) ? picked : new Set(scalars.map((f) => f.name));
+    $('output-fields').replaceChildren(
+      ...scalars.map((f) => {
+        const box = el('input', { type: 'checkbox', value: f.name });
+        box.checked = keep.has(f.name);
+        return el('label', {}, box, ` ${f.name}`);
+      }),
+    );
+  });
+}

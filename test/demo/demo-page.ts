@@ -1,0 +1,168 @@
+/**
+ * Driving the demo page with Playwright: waits on the page's own readouts (the aria-live
+ * status, data-* attributes), and the exact-search oracle for the papers (brute force over the
+ * same static files the page serves).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright';
+import { expect } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const DIM = 384;
+
+function vectors(file: string): Float32Array[] {
+  const buf = readFileSync(`${root}demo/public/arxiv/${file}`);
+  const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  return Array.from({ length: all.length / DIM }, (_, i) => all.subarray(i * DIM, (i + 1) * DIM));
+}
+
+export const base = vectors('base.f32');
+export const queries = vectors('query.f32');
+
+/** Exact cosine top-k of q over the papers (ids = row positions), ties to the lower id. */
+export function exactTop(q: Float32Array, k: number, keep: (id: number) => boolean = () => true): number[] {
+  const cos = (a: Float32Array, b: Float32Array): number => {
+    let d = 0, na = 0, nb = 0;
+    for (let i = 0; i < a.length; i++) [d, na, nb] = [d + a[i]! * b[i]!, na + a[i]! * a[i]!, nb + b[i]! * b[i]!];
+    return d / Math.sqrt(na * nb);
+  };
+  return base
+    .map((v, id) => ({ id, s: cos(q, v) }))
+    .filter((x) => keep(x.id))
+    .sort((a, b) => b.s - a.s || a.id - b.id)
+    .slice(0, k)
+    .map((x) => x.id);
+}
+
+export async function statusText(page: Page): Promise<string> {
+  return (await page.locator('#status').textContent()) ?? '';
+}
+
+/** Waits until the status line matches re (the page reports every step there). */
+export async function waitStatus(page: Page, re: RegExp, timeout = 120_000): Promise<string> {
+  try {
+    await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status')?.textContent ?? ''), re.source, { timeout, polling: 100 });
+  } catch (err) {
+    // say where the page got to: the status line names the step it is on or what failed
+    throw new Error(`waited ${timeout} ms for the status to match ${re}; it says: ${await statusText(page).catch(() => '(page gone)')}`, { cause: err });
+  }
+  return statusText(page);
+}
+
+export async function resultIds(page: Page): Promise<number[]> {
+  return (await page.locator('#results li').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).map(Number);
+}
+
+/** Runs a search and waits for its answer (the status names the hit count). */
+export async function search(page: Page): Promise<number[]> {
+  await page.evaluate(() => (document.getElementById('status')!.textContent = 'searching (test)'));
+  await page.click('#search-go');
+  const text = await waitStatus(page, /^search: \d+ hits|failed/, 60_000);
+  if (text.startsWith('failed')) throw new Error(`the search failed: ${text}`);
+  return resultIds(page);
+}
+
+/** The flow both backends share, from "papers loaded" on: search, filter, oracle, sweep, writes. */
+export async function exerciseSearchAndWrites(page: Page): Promise<void> {
+  // search by example: click the third row of the table, search like it; the row itself is nearest
+  const row = page.locator('#table tbody tr').nth(2);
+  const rowId = Number(await row.getAttribute('data-id'));
+  await row.click();
+  await page.selectOption('#query-mode', 'example');
+  const byExample = await search(page);
+  expect(byExample).toHaveLength(10);
+  expect(byExample[0]).toBe(rowId);
+  expect(await page.locator('#results li details').count()).toBe(10); // abstracts, collapsed
+  await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 \d\.\d\d against exact search/);
+
+  // a filter: every hit satisfies it, and the hits are the exact top-10 among the rows it keeps
+  await page.fill('#filter', 'id >= 300 and id < 600');
+  await page.fill('#search-param', '256');
+  const filtered = await search(page);
+  expect(filtered).toHaveLength(10);
+  expect(filtered.every((id) => id >= 300 && id < 600)).toBe(true);
+  expect(filtered).toEqual(exactTop(base[rowId]!, 10, (id) => id >= 300 && id < 600));
+
+  // a bad filter: a coded error with the position marked, nothing else changes
+  await page.fill('#filter', 'id >>> 3 and');
+  await page.click('#search-go');
+  await page.waitForSelector('#filter-error:not([hidden])');
+  expect(await page.locator('#filter-error').textContent()).toMatch(/code \d+: .*cannot parse expression/);
+  expect(await page.locator('#filter-error mark').count()).toBe(1);
+  await page.fill('#filter', '');
+
+  // a held-out paper (not in the collection): the known top result is exact search's top-1
+  await page.selectOption('#query-mode', 'heldout');
+  await page.selectOption('#heldout', '7');
+  const held = await search(page);
+  expect(held[0]).toBe(exactTop(queries[7]!, 1)[0]);
+
+  // a pasted vector: the same held-out paper as JSON gives the same top result
+  await page.selectOption('#query-mode', 'vector');
+  await page.fill('#vector', JSON.stringify(Array.from(queries[7]!)));
+  expect((await search(page))[0]).toBe(held[0]);
+
+  // sweep ef: a plot with one point per setting
+  await page.click('#sweep');
+  console.log(`[demo] ${await waitStatus(page, /^sweep done/, 150_000)}`);
+  expect(await page.locator('#plot svg circle').count()).toBeGreaterThanOrEqual(3);
+
+  // insert a row, find it, delete it, and it is gone
+  const vector = Array.from(queries[3]!);
+  await page.fill('#row-json', JSON.stringify({ id: 777777, vector, title: 'A row inserted by the demo test', abstract: 'Inserted and deleted again.' }));
+  await page.click('#row-insert');
+  await waitStatus(page, /^insert: 1 row .* now has 901 rows/);
+  await page.selectOption('#query-mode', 'example');
+  await page.fill('#example-id', '777777');
+  expect((await search(page))[0]).toBe(777777);
+  // upsert the same id with a title: the row is replaced, the count stays
+  await page.fill('#row-json', JSON.stringify({ id: 777777, vector, title: 'Upserted by the demo test', abstract: 'Replaced.' }));
+  await page.click('#row-upsert');
+  await waitStatus(page, /^upsert: 1 row .* now has 901 rows/);
+  await search(page);
+  expect(await page.locator('#results li').first().locator('.title').textContent()).toBe('Upserted by the demo test');
+  await page.fill('#row-delete-id', '777777');
+  await page.click('#row-delete');
+  await waitStatus(page, /^delete: 1 row .* now has 900 rows/);
+  await page.fill('#example-id', '777777');
+  await page.click('#search-go');
+  await waitStatus(page, /no row with id 777777/);
+  await page.fill('#example-id', String(rowId));
+}
+
+/** axe-core on the page as it is: no serious or critical violations. */
+export async function checkAccessibility(page: Page): Promise<void> {
+  await page.addScriptTag({ content: readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8') });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const res = await axe.run(document);
+    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  expect(violations).toEqual([]);
+}
+
+/** The user's own file: an NDJSON upload shows its schema, then becomes a searchable collection. */
+export async function loadUserFile(page: Page): Promise<void> {
+  const rows = Array.from({ length: 40 }, (_, i) => ({ id: i, vec: Array.from(base[i]!.subarray(0, 16)), label: `row ${i}`, weight: i / 4 }));
+  await page.setInputFiles('#file', { name: 'my-rows.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')) });
+  await page.waitForSelector('#file-preview table');
+  expect(await page.locator('#file-preview').textContent()).toMatch(/NDJSON, 40 rows.*idInt64 primary key.*vecFloatVector\(16\).*labelVarChar.*weightDouble/);
+  await page.click('#file-preview button');
+  await waitStatus(page, /^my_rows: 40 rows, .* index .* built/);
+  await page.fill('#example-id', '5');
+  await page.selectOption('#query-mode', 'example');
+  await page.fill('#filter', '');
+  const ids = await search(page);
+  expect(ids[0]).toBe(5);
+}
+
+/** Drops the current collection (accepting the confirmation) and returns to the papers. */
+export async function dropCurrent(page: Page, name: string): Promise<void> {
+  page.once('dialog', (d) => void d.accept());
+  await page.click('#drop');
+  await waitStatus(page, new RegExp(`^dropped ${name}`));
+  expect(await page.locator('#collection option').allTextContents()).not.toContain(name);
+  await page.selectOption('#collection', 'papers');
+  await waitStatus(page, /^papers: 900 rows/);
+}
