@@ -15,6 +15,10 @@
 // VESPER_LOCAL_DEV=true (root:Milvus) → the harness's run_all.sh → table → server stopped
 // (its whole process group) and temp state removed.
 //
+// Interrupting (SIGINT/SIGTERM) stops the server and the harness's loop; the pytest of the file
+// in progress runs under the harness's own `timeout` process group and ends at its per-file limit
+// (or kill that group by hand).
+//
 // Counting: a test passes when its call phase passes (xfail/xpass are listed apart). A failure
 // whose message is the harness's gRPC shim ("HARNESS-SHIM") needs pymilvus gRPC, which a
 // REST-only server cannot serve: it counts as environment. The pass rate that measures Vesper
@@ -149,8 +153,15 @@ async function stopServer() {
   rmSync(state, { recursive: true, force: true });
   if (!hadWranglerTmp) rmSync(join(root, '.wrangler', 'tmp'), { recursive: true, force: true });
 }
+/** The harness run (its own process group: run_all.sh, timeout, pytest), once started. */
+let harness;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
+    try {
+      if (harness?.pid !== undefined) process.kill(-harness.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
     void stopServer().then(() => process.exit(130));
   });
 }
@@ -186,6 +197,7 @@ console.log(`endpoint ${endpoint} (state ${state}); results in ${out}`);
 // 3. The suite, file by file, through the harness (it patches a throw-away copy of the suite).
 const run = spawn('nice', ['-n', '10', 'bash', join(suite, '_harness', 'run_all.sh'), endpoint, 'root:Milvus', out], {
   stdio: 'inherit',
+  detached: true,
   env: {
     ...process.env,
     MRS_PY: python,
@@ -193,6 +205,7 @@ const run = spawn('nice', ['-n', '10', 'bash', join(suite, '_harness', 'run_all.
     MRS_FILES: files.map(([f, t]) => `${f}:${t}`).join(' '),
   },
 });
+harness = run;
 const runCode = await new Promise((res) => run.on('exit', (code) => res(code ?? 1)));
 await stopServer();
 
