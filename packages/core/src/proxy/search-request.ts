@@ -8,7 +8,7 @@ import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { QueryVector } from '../query/exact-search.ts';
-import type { GroupBy } from '../query/search-executor.ts';
+import type { GroupBy } from '../query/read-plan.ts';
 import { isSimilarityMetric } from '../index/vector-index.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { fieldMetric, metricsFor } from './index-params.ts';

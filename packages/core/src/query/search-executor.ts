@@ -4,9 +4,7 @@
  * asks its index, anything else is scanned exactly; per query the segment results are
  * reduced to the global top (offset + limit), or grouped by a scalar field.
  */
-import { VesperError } from '../errors/index.ts';
 import type { Bitset } from '../util/bitset.ts';
-import type { ColumnSet } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { QueryVectors } from '../index/vector-index.ts';
@@ -15,22 +13,16 @@ import type { Segment } from '../segments/segment.ts';
 import type { SealedSegment } from '../segments/sealed-segment.ts';
 import { exactTopK, type QueryVector } from './exact-search.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
+import type { GroupBy, RowFilter } from './read-plan.ts';
 
-/** What a search needs of a compiled filter (expr's CompiledFilter satisfies it). */
-export interface RowFilter {
-  evaluate(cols: ColumnSet, candidates?: Bitset): Bitset;
-}
-
-export interface GroupBy {
-  readonly field: FieldSchema;
-  readonly size: number;
-  readonly strict: boolean;
-}
+export type { RowFilter, GroupBy };
 
 export interface SearchSpec {
   readonly field: FieldSchema;
   readonly metric: MetricType;
   readonly queries: readonly QueryVector[];
+  /** The dense queries packed row after row (a read plan's form); indexes search these. Absent for sparse queries. */
+  readonly packed?: QueryVectors;
   readonly limit: number;
   readonly offset: number;
   readonly filter?: RowFilter;
@@ -50,21 +42,6 @@ export function allowedRows(seg: Segment, ts: bigint, filter: RowFilter | undefi
   return filter ? filter.evaluate(seg, visible).and(visible) : visible;
 }
 
-function packQueries(queries: readonly QueryVector[]): QueryVectors {
-  const first = queries[0]!;
-  if (first instanceof Float32Array) {
-    const out = new Float32Array(queries.length * first.length);
-    queries.forEach((q, i) => out.set(q as Float32Array, i * first.length));
-    return out;
-  }
-  if (first instanceof Uint8Array) {
-    const out = new Uint8Array(queries.length * first.length);
-    queries.forEach((q, i) => out.set(q as Uint8Array, i * first.length));
-    return out;
-  }
-  throw new VesperError('INTERNAL', 'sparse queries are searched exactly');
-}
-
 /** Per query: the final hits (offset applied), best first; grouped results come group by group. */
 export function searchSegments(segments: readonly Segment[], ts: bigint, spec: SearchSpec): SegmentHit[][] {
   const nq = spec.queries.length;
@@ -79,7 +56,7 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
     const k = spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
     const index = seg.sealed ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
     const hitOf = (row: number, distance: number): SegmentHit => ({ seg: si, row, distance, pk: seg.pkAt(row), segment: seg });
-    if (index && !(spec.queries[0] instanceof Object && 'indices' in spec.queries[0])) {
+    if (index && spec.packed !== undefined) {
       const opts = {
         allow,
         params: spec.params,
@@ -87,7 +64,7 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
         ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
       };
       // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
-      const top = index.search(packQueries(spec.queries), nq, Math.min(k, MAX_INDEX_TOPK), opts);
+      const top = index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts);
       for (let q = 0; q < nq; q++) {
         const list: SegmentHit[] = [];
         for (let j = 0; j < top.k; j++) {
