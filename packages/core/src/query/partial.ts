@@ -23,6 +23,8 @@ export interface MergeSpec {
   readonly limit: number;
   readonly offset: number;
   readonly groupBy?: Pick<GroupBy, 'size'>;
+  /** Groups kept (default offset + limit; a level below the top keeps them all). */
+  readonly groups?: number;
 }
 
 /**
@@ -52,7 +54,7 @@ export function mergeSearch(parts: readonly PartialSearch[], spec: MergeSpec): P
     for (const h of best) {
       let b = buckets.get(h.group);
       if (!b) {
-        if (buckets.size >= want) continue;
+        if (buckets.size >= (spec.groups ?? want)) continue;
         b = [];
         buckets.set(h.group, b);
       }

@@ -88,13 +88,17 @@ function searchSpec(p: SearchPlan): SearchSpec {
     ...(filter ? { filter } : {}),
     ...(p.radius !== undefined ? { radius: p.radius } : {}),
     ...(p.rangeFilter !== undefined ? { rangeFilter: p.rangeFilter } : {}),
-    ...(p.groupBy ? { groupBy: p.groupBy } : {}),
+    // a partial keeps every group its candidates hold; the top level picks the best groups
+    ...(p.groupBy ? { groupBy: p.groupBy, groups: Infinity } : {}),
   };
   specs.set(p, spec);
   return spec;
 }
 
-/** A reader's partial answer to a search: per query its top offset + limit, rows materialized. */
+/**
+ * A reader's partial answer to a search: per query its top offset + limit (grouped: every group
+ * among its candidates, each up to group_size), rows materialized.
+ */
 export function readSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): PartialSearch {
   const g = plan.groupBy?.field.name;
   return searchSegments(segments, ts, searchSpec(plan)).map((list) =>
@@ -126,7 +130,7 @@ export function readKeys(segments: readonly Segment[], ts: bigint, filter: Filte
 export function mergeSearchPlan(plan: SearchPlan, parts: readonly PartialSearch[], final: boolean): PartialHit[][] {
   const groupBy = plan.groupBy ? { groupBy: plan.groupBy } : {};
   if (final) return mergeSearch(parts, { metric: plan.metric, limit: plan.limit, offset: plan.offset, ...groupBy });
-  return mergeSearch(parts, { metric: plan.metric, limit: plan.offset + plan.limit, offset: 0, ...groupBy });
+  return mergeSearch(parts, { metric: plan.metric, limit: plan.offset + plan.limit, offset: 0, ...groupBy, groups: Infinity });
 }
 
 export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly PartialRow[])[], final: boolean): PartialRow[] {
@@ -138,7 +142,7 @@ export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly Partia
 export async function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): Promise<PartialHit[][]> {
   const mine = readSearch(host.segments, ts, plan);
   // one holder's answer is already its top offset + limit, keys unique
-  if (host.remote === undefined) return final && plan.offset > 0 ? mergeSearchPlan(plan, [mine], true) : mine;
+  if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy) ? mergeSearchPlan(plan, [mine], true) : mine;
   return mergeSearchPlan(plan, [mine, ...(await host.remote.search(plan))], final);
 }
 

@@ -30,6 +30,11 @@ export interface SearchSpec {
   readonly radius?: number;
   readonly rangeFilter?: number;
   readonly groupBy?: GroupBy;
+  /**
+   * Groups kept (default offset + limit). A partial answer keeps every group among its
+   * candidates: a group outside this holder's top groups may be in the global top ones.
+   */
+  readonly groups?: number;
 }
 
 export interface SegmentHit extends Hit {
@@ -88,7 +93,7 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
   });
   return perQuery.map((lists) => {
     if (!spec.groupBy) return (reduceTopK(lists, want, spec.metric) as SegmentHit[]).slice(spec.offset);
-    const groups = groupHits(reduceTopK(lists, Infinity, spec.metric) as SegmentHit[], spec.groupBy, want);
+    const groups = groupHits(reduceTopK(lists, Infinity, spec.metric) as SegmentHit[], spec.groupBy, spec.groups ?? want);
     return groups.slice(spec.offset).flat();
   });
 }
