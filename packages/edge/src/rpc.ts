@@ -28,6 +28,8 @@ export interface Engine {
   call(method: string, request: Record<string, unknown>): Promise<unknown>;
   /** Durable Object calls made so far by this engine's requests (answered in header `Vesper-DO-Calls`). */
   doCalls?(): number;
+  /** The id of the collection this engine's last read began on (undefined: unknown). */
+  readCollectionId?(): string | undefined;
 }
 
 /**

@@ -66,6 +66,7 @@ export class DistributedEngine implements Engine {
   private readonly coordinator: CoordinatorApi;
   /** Durable Object calls this engine's requests made (coordinator, leaders and the leaders' query nodes). */
   private calls = 0;
+  private lastRead: string | undefined;
 
   constructor(
     private readonly env: Env,
@@ -86,6 +87,11 @@ export class DistributedEngine implements Engine {
 
   doCalls(): number {
     return this.calls;
+  }
+
+  /** The id of the collection the last read began on (REST checks its cached description against it). */
+  readCollectionId(): string | undefined {
+    return this.lastRead;
   }
 
   /** reach() counting the call. */
@@ -159,6 +165,7 @@ export class DistributedEngine implements Engine {
       consistencyLevel: req['consistency_level'],
       ...(typeof req['session_ts'] === 'string' ? { sessionTs: req['session_ts'] } : {}),
     }).then((b) => {
+      this.lastRead = String(b.info.id);
       if (!b.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${b.info.name}]`);
       return b;
     });

@@ -1,6 +1,7 @@
 /**
  * `entities/search` and `entities/hybrid_search` (Milvus REST v2). Search vectors are checked
- * against the field's dimension first (a malformed vector is 1801, as in Milvus's server);
+ * against the field's dimension first (a malformed vector is 1801, as in Milvus's server), with
+ * the collection's description cached in the isolate (description-cache.ts);
  * results come back flat in query order with `distance`, and `topks` gives the size of each
  * query's part. Hybrid search is one engine call (ProxyNode `hybridSearch`): the sub-searches
  * read one snapshot and are fused there with RRF or weighted reranking.
@@ -8,10 +9,12 @@
 import { VesperError, checkExprLength } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { filterOf } from './entities.ts';
-import { describe, isVectorField, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
+import { isVectorField, renderRows, type SchemaInfo } from './schema-info.ts';
+import { withDescription } from './description-cache.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 
 type Hit = Record<string, unknown> & { id: unknown; score: number };
+type SearchAnswer = { results: Hit[] | Hit[][] };
 
 /** Checks dense float vectors' shape and dimension; other vector kinds are left to the engine. */
 function checkVectors(info: SchemaInfo, annsField: string | undefined, data: unknown): string {
@@ -60,28 +63,29 @@ async function search(call: RestCall): Promise<RestReply> {
   const name = b.need('collectionName');
   const data = b.get('data');
   if (data === undefined) throw missing('data');
-  const info = schemaInfo(await describe(call.engine, name));
-  const annsField = checkVectors(info, b.str('annsField'), data);
-  const req = defined({
-    collection_name: name,
-    data,
-    anns_field: annsField,
-    limit: b.int('limit') ?? 100,
-    offset: b.int('offset'),
-    ...filterOf(call),
-    output_fields: b.strings('outputFields'),
-    partition_names: b.strings('partitionNames'),
-    consistency_level: b.str('consistencyLevel'),
-    session_ts: call.sessionTs,
-    group_by_field: b.str('groupingField'),
-    group_size: b.int('groupSize'),
-    strict_group_size: b.bool('strictGroupSize'),
-    ...searchParams(b.obj('searchParams')),
+  return withDescription(call, name, async (info) => {
+    const annsField = checkVectors(info, b.str('annsField'), data);
+    const req = defined({
+      collection_name: name,
+      data,
+      anns_field: annsField,
+      limit: b.int('limit') ?? 100,
+      offset: b.int('offset'),
+      ...filterOf(call),
+      output_fields: b.strings('outputFields'),
+      partition_names: b.strings('partitionNames'),
+      consistency_level: b.str('consistencyLevel'),
+      session_ts: call.sessionTs,
+      group_by_field: b.str('groupingField'),
+      group_size: b.int('groupSize'),
+      strict_group_size: b.bool('strictGroupSize'),
+      ...searchParams(b.obj('searchParams')),
+    });
+    const res = (await call.engine.call('search', req)) as SearchAnswer;
+    const lists = (data as unknown[]).length === 1 && !Array.isArray(res.results[0]) ? [res.results as Hit[]] : (res.results as Hit[][]);
+    const rows = lists.flat().map((h) => restRow(h, info));
+    return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
   });
-  const res = (await call.engine.call('search', req)) as { results: Hit[] | Hit[][] };
-  const lists = (data as unknown[]).length === 1 && !Array.isArray(res.results[0]) ? [res.results as Hit[]] : (res.results as Hit[][]);
-  const rows = lists.flat().map((h) => restRow(h, info));
-  return { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) };
 }
 
 /** The rerank object as the engine takes it (case-insensitive keys, `params` optional). */
@@ -97,37 +101,38 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
   if (subs === undefined || subs.length === 0) throw missing('search');
   const rerank = b.obj('rerank');
   if (rerank === undefined) throw missing('rerank');
-  const info = schemaInfo(await describe(call.engine, name));
-  const search = subs.map((raw) => {
-    const s = Body.of(raw, 'search[]');
-    const data = s.get('data');
-    if (data === undefined) throw missing('search[].data');
-    return defined({
-      data,
-      anns_field: checkVectors(info, s.str('annsField'), data),
-      limit: s.int('limit'),
-      offset: s.int('offset'),
-      filter: subFilter(s.str('filter')),
-      filter_params: s.get('exprParams'),
-      ...searchParams(s.obj('searchParams') ?? s.obj('params')),
+  return withDescription(call, name, async (info) => {
+    const search = subs.map((raw) => {
+      const s = Body.of(raw, 'search[]');
+      const data = s.get('data');
+      if (data === undefined) throw missing('search[].data');
+      return defined({
+        data,
+        anns_field: checkVectors(info, s.str('annsField'), data),
+        limit: s.int('limit'),
+        offset: s.int('offset'),
+        filter: subFilter(s.str('filter')),
+        filter_params: s.get('exprParams'),
+        ...searchParams(s.obj('searchParams') ?? s.obj('params')),
+      });
     });
+    // One engine call: every sub-search reads the same snapshot and the engine fuses them.
+    const req = defined({
+      collection_name: name,
+      search,
+      rerank: reranker(rerank),
+      limit: b.int('limit') ?? 100,
+      offset: b.int('offset'),
+      output_fields: b.strings('outputFields'),
+      partition_names: b.strings('partitionNames'),
+      consistency_level: b.str('consistencyLevel'),
+      session_ts: call.sessionTs,
+    });
+    const res = (await call.engine.call('hybridSearch', req)) as SearchAnswer;
+    const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
+    const rows = lists.flat().map((h) => restRow(h, info));
+    return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
   });
-  // One engine call: every sub-search reads the same snapshot and the engine fuses them.
-  const req = defined({
-    collection_name: name,
-    search,
-    rerank: reranker(rerank),
-    limit: b.int('limit') ?? 100,
-    offset: b.int('offset'),
-    output_fields: b.strings('outputFields'),
-    partition_names: b.strings('partitionNames'),
-    consistency_level: b.str('consistencyLevel'),
-    session_ts: call.sessionTs,
-  });
-  const res = (await call.engine.call('hybridSearch', req)) as { results: Hit[] | Hit[][] };
-  const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
-  const rows = lists.flat().map((h) => restRow(h, info));
-  return { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) };
 }
 
 export const searchRoutes: RestRoutes = {
