@@ -4,9 +4,12 @@
  * node, so sealed segments spread over several nodes).
  * - the shared equivalence scenario (test/read/read-scenario.ts): DOs = one in-process ProxyNode;
  * - a read parses its filter once in the whole request (the DOs run in this isolate, so
- *   filterParseCount sees their parses too), and its DO calls are counted.
+ *   filterParseCount sees their parses too), and its DO calls are counted;
+ * - over REST, a search makes no describe call once the Worker holds the collection's
+ *   description, and a collection dropped and created again under the same name (another
+ *   dimension) is checked and rendered with its new description.
  */
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DataType, ProxyNode, createMemoryStorage, getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import kernelsModule from '@vesper/core/kernels.wasm';
@@ -65,5 +68,31 @@ describe(`read pipeline in workerd (seed ${seed})`, () => {
     const sub = (filter: string) => ({ data: [randomVector(rng, 8)], anns_field: 'v', limit: 4, filter });
     expect((await measure('hybridSearch', { search: [sub('n < 5'), sub('n > 5')], rerank: { strategy: 'rrf' } })).parses).toBe(2);
     expect((await measure('delete', { filter: 'n == 19' })).parses).toBe(1);
+  });
+
+  it('REST reads use the cached description until the collection under the name changes', async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await exports.default.fetch(`http://vesper.test/v2/vectordb/${path}`, { method: 'POST', headers: { Authorization: 'Bearer root:Milvus' }, body: JSON.stringify(body) });
+      return { json: (await res.json()) as { code: number; data: { id: unknown; distance: number }[]; message?: string }, calls: Number(res.headers.get('Vesper-DO-Calls')) };
+    };
+    const create = (dim: number) => post('collections/create', { collectionName: 'cached', dimension: dim, metricType: 'L2' });
+    await create(4);
+    await post('entities/insert', { collectionName: 'cached', data: [{ id: 1, vector: [1, 0, 0, 0] }, { id: 2, vector: [0, 1, 0, 0] }] });
+    const search = (v: number[]) => post('entities/search', { collectionName: 'cached', data: [v], limit: 2, consistencyLevel: 'Strong' });
+    const first = await search([1, 0, 0, 0]);
+    const second = await search([1, 0, 0, 0]);
+    expect(first.json.code).toBe(0);
+    expect(second.json).toEqual(first.json);
+    // the first search described the collection; the second found the description cached
+    expect(second.calls, `first ${first.calls}, second ${second.calls}`).toBe(first.calls - 1);
+    // the name now holds another collection with another dimension
+    await post('collections/drop', { collectionName: 'cached' });
+    await create(3);
+    await post('entities/insert', { collectionName: 'cached', data: [{ id: 7, vector: [0, 0, 1] }] });
+    const again = await search([0, 0, 1]);
+    expect(again.json.code, JSON.stringify(again.json)).toBe(0);
+    expect(again.json.data.map((h) => h.id)).toEqual(['7']);
+    const wrong = await search([1, 0, 0, 0]);
+    expect(wrong.json.code).toBe(1801);
   });
 });
