@@ -28,7 +28,7 @@ export {
   type ReaderPool,
 } from './query/read-executor.ts';
 export type { Fused, Reranker } from './query/rerank.ts';
-export { prepareSearch, prepareQuery, prepareHybrid, type SearchRequestBody, type QueryRequestBody, type HybridSearchRequest } from './proxy/prepared.ts';
+export { prepareSearch, prepareQuery, prepareHybrid, resolvedSub, type SearchRequestBody, type QueryRequestBody, type HybridSearchRequest, type HybridText } from './proxy/prepared.ts';
 export { hybridRows } from './proxy/tasks/hybrid-search-task.ts';
 export { searchRow, type SearchRow, type SearchResponse } from './proxy/tasks/search-task.ts';
 export { requestFilter, filterPlan, parseIds, type FilterRequest } from './proxy/filter.ts';
@@ -36,11 +36,13 @@ export { guaranteeTs, snapshotTs, parseConsistency, partitionIds } from './proxy
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
 export { renderIds, renderRow } from './proxy/render.ts';
 export { rowsToBatch, primaryKeysOf, type RowBatch, type Row } from './schema/row-batch.ts';
+export { functionOutputs } from './functions/bm25-function.ts';
 export { primaryField } from './schema/types.ts';
 export type { CollectionInfo, IndexInfo, PartitionInfo } from './catalog/types.ts';
 export type { Manifest, SegmentRecord } from './storage/manifest.ts';
 export type { WalRecord } from './wal/wal-record.ts';
 export { composeTs, physicalMs } from './catalog/tso.ts';
 export { bucketOf } from './util/hash.ts';
-export { LocalReaderPool, searchShare, queryShare, countShare, keysShare } from './proxy/local-reader-pool.ts';
+export { LocalReaderPool, searchShare, queryShare, countShare, keysShare, bm25StatsShare } from './proxy/local-reader-pool.ts';
+export { textSearch, probeRequest, resolvedRequest, statsShare, sumStats, type TextSearch, type Bm25Stats, type Bm25StatsRequest } from './proxy/text-search.ts';
 export { estimatedRowBytes } from './segments/row-bytes.ts';

@@ -13,12 +13,15 @@ import { DurableObject } from 'cloudflare:workers';
 import { getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import {
   SealedReplica,
+  bm25StatsShare,
   countShare,
   keysShare,
   queryShare,
   searchShare,
   type CountPlan,
   type FilterPlan,
+  type Bm25Stats,
+  type Bm25StatsRequest,
   type PartialRow,
   type PkValue,
   type PartialSearch,
@@ -55,6 +58,11 @@ export class QueryNode extends DurableObject<Env> {
 
   count(db: string, schema: CollectionSchema, a: ReplicaAssignment, plan: CountPlan, ts: bigint): Promise<RpcResult<number>> {
     return asResult(async () => countShare(await this.synced(db, schema, a), plan, ts));
+  }
+
+  /** BM25 statistics over every row of this node's share (a full-text search's first round). */
+  bm25Stats(db: string, schema: CollectionSchema, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<RpcResult<Bm25Stats>> {
+    return asResult(async () => bm25StatsShare(await this.synced(db, schema, a), request, ts));
   }
 
   /** Primary keys a delete's filter matches in this node's share (the leader's delete by filter). */

@@ -16,7 +16,7 @@
  * for the keys it matches. docs/capacity.md has the memory model.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { VesperError, getIndexFactory, initKernels, kernelsReady, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
+import { DataType, VesperError, getIndexFactory, initKernels, kernelsReady, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
 import {
   SegmentManager,
   attachMaintenance,
@@ -34,7 +34,11 @@ import {
   scheduleIndexBuilds,
   snapshotTs,
   splitAssignment,
+  statsShare,
+  sumStats,
   writerAssignment,
+  type Bm25Stats,
+  type Bm25StatsRequest,
   type CollectionInfo,
   type CountPlan,
   type PartialRow,
@@ -276,6 +280,19 @@ export class ShardLeader extends DurableObject<Env> {
     );
   }
 
+  /** BM25 statistics of the whole shard (every partition) at the read's snapshot: growing rows here, sealed on the nodes. */
+  bm25Stats(t: Target, shard: number, request: Bm25StatsRequest, at: ReadAt): Promise<RpcResult<{ ts: bigint; stats: Bm25Stats }>> {
+    return asResult(() =>
+      this.use(t, shard, async (m) => {
+        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const shares = this.placement(m, writerAssignment(m));
+        const mine = statsShare(growingOf(m, undefined), ts, request);
+        const theirs = await this.fanOut<Bm25Stats>(t, shard, shares, (node, share) => node.bm25Stats(t.db, t.info.schema, share, request, ts));
+        return { ts, stats: sumStats([mine, ...theirs], request.terms.length) };
+      }),
+    );
+  }
+
   query(t: Target, shard: number, plan: QueryPlan | CountPlan, at: ReadAt): Promise<RpcResult<{ ts: bigint; rows: PartialRow[]; count: number; nodeCalls: number }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
@@ -317,7 +334,11 @@ export class ShardLeader extends DurableObject<Env> {
       this.use(t, shard, async (m) => {
         const segs = m.segments(partitionIds ? new Set(partitionIds) : undefined);
         const indexedRows: Record<string, number> = {};
-        for (const i of t.info.indexes) indexedRows[i.fieldName] = m.sealed.filter((s) => s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
+        for (const i of t.info.indexes) {
+          // sparse vector indexes are built in memory on the query nodes: never pending
+          const sparse = t.info.schema.fields.some((f) => f.name === i.fieldName && f.data_type === DataType.SparseFloatVector);
+          indexedRows[i.fieldName] = m.sealed.filter((s) => sparse || s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
+        }
         return {
           liveRows: segs.reduce((n, s) => n + s.liveCount, 0),
           totalRows: m.segments().reduce((n, s) => n + s.rowCount, 0),

@@ -22,7 +22,7 @@ import type { WorkerLike } from './worker-transport.ts';
 
 /** One collection call for a reader: its share of the sealed segments and what to read at ts. */
 export interface ReaderJob {
-  readonly op: 'sync' | 'search' | 'query' | 'count';
+  readonly op: 'sync' | 'search' | 'query' | 'count' | 'bm25Stats';
   readonly collectionId: number;
   readonly info: CollectionInfo;
   readonly infoV: number;

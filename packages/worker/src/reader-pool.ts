@@ -25,6 +25,9 @@
  */
 import { VesperError, type ObjectStore } from '@vesper/core';
 import {
+  sumStats,
+  type Bm25Stats,
+  type Bm25StatsRequest,
   splitAssignment,
   writerAssignment,
   type CollectionInfo,
@@ -133,6 +136,11 @@ export class WorkerReaderPool implements ReaderPool {
     return this.read<number>('count', info, a, plan, ts, 0);
   }
 
+  async bm25Stats(info: CollectionInfo, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats> {
+    const parts = await this.read<Bm25Stats | undefined>('bm25Stats', info, a, request, ts, undefined);
+    return sumStats(parts.filter((p): p is Bm25Stats => p !== undefined), request.terms.length);
+  }
+
   /**
    * The writer's object store with deletes fenced behind the reads in flight (see the header).
    * Everything else passes straight through.
@@ -174,7 +182,7 @@ export class WorkerReaderPool implements ReaderPool {
   }
 
   /** Sends every reader its share of `a` and collects the answers (`empty` for a reader with nothing to read). */
-  private read<T>(op: 'search' | 'query' | 'count', info: CollectionInfo, a: ReplicaAssignment, request: unknown, ts: bigint, empty: T): Promise<T[]> {
+  private read<T>(op: 'search' | 'query' | 'count' | 'bm25Stats', info: CollectionInfo, a: ReplicaAssignment, request: unknown, ts: bigint, empty: T): Promise<T[]> {
     // registered before anything else happens: the fence must see it (see the header)
     const done = this.track(
       Promise.resolve().then(() => {

@@ -39,15 +39,15 @@ export interface ShareRef {
   readonly share?: ReplicaAssignment;
 }
 
-export type ReaderOp = 'open' | 'sync' | 'search' | 'query' | 'count' | 'drop' | 'stats';
+export type ReaderOp = 'open' | 'sync' | 'search' | 'query' | 'count' | 'bm25Stats' | 'drop' | 'stats';
 
 export interface ReaderRequest {
   readonly tag: typeof READER_TAG;
   readonly id: number;
   readonly op: ReaderOp;
   /**
-   * open: [ReaderConfig]; sync: [collectionId, InfoRef, ShareRef]; search/query/count:
-   * [collectionId, InfoRef, ShareRef, ReadPlan, ts]; drop: [collectionId]; stats: [].
+   * open: [ReaderConfig]; sync: [collectionId, InfoRef, ShareRef]; search/query/count/bm25Stats:
+   * [collectionId, InfoRef, ShareRef, ReadPlan (bm25Stats: its statistics request), ts]; drop: [collectionId]; stats: [].
    */
   readonly args: readonly unknown[];
 }

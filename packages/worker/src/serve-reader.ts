@@ -16,9 +16,11 @@
 import { VesperError, getIndexFactory, initKernels, kernelsReady, type ObjectStore } from '@vesper/core';
 import {
   SealedReplica,
+  bm25StatsShare,
   countShare,
   queryShare,
   searchShare,
+  type Bm25StatsRequest,
   type CollectionInfo,
   type CountPlan,
   type QueryPlan,
@@ -110,6 +112,8 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
       withShare(id as number, info as InfoRef, share as ShareRef, (h) => queryShare(h.replica, plan as QueryPlan, ts as bigint)),
     count: ([id, info, share, plan, ts]) =>
       withShare(id as number, info as InfoRef, share as ShareRef, (h) => countShare(h.replica, plan as CountPlan, ts as bigint)),
+    bm25Stats: ([id, info, share, request, ts]) =>
+      withShare(id as number, info as InfoRef, share as ShareRef, (h) => bm25StatsShare(h.replica, request as Bm25StatsRequest, ts as bigint)),
     async drop([id]) {
       const h = held.get(id as number);
       if (h === undefined) return undefined;

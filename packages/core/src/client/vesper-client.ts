@@ -7,6 +7,8 @@
  * Session consistency: the client remembers the timestamp of its last write and sends it
  * with every read, so a Session read always sees this client's own writes.
  */
+import type { RunAnalyzerTaskRequest } from '../proxy/tasks/run-analyzer-task.ts';
+import type { AnalyzerResult } from '../text/run-analyzer.ts';
 import type { StorageSet } from '../adapters/storage-set.ts';
 import { createMemoryStorage } from '../adapters/index.ts';
 import { VesperError } from '../errors/index.ts';
@@ -94,6 +96,10 @@ export class VesperClient {
   }
   dropCollection(req: Req<DropCollectionRequest>): Promise<Status> {
     return this.call('dropCollection', req);
+  }
+  /** Milvus's runAnalyzer: the tokens an analyzer (given, or a field's) makes of some texts. */
+  runAnalyzer(req: Req<RunAnalyzerTaskRequest>): Promise<{ status: Status; results: AnalyzerResult[] }> {
+    return this.call('runAnalyzer', req);
   }
   hasCollection(req: Req<HasCollectionRequest>): Promise<{ status: Status; value: boolean }> {
     return this.call('hasCollection', req);

@@ -4,7 +4,7 @@
  * params are valid. AUTOINDEX resolves to a concrete type as Milvus's does.
  */
 import { VesperError } from '../errors/index.ts';
-import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
+import { DataType, builtOnLoad, dataTypeName, isVectorType } from '../schema/data-type.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
@@ -30,8 +30,44 @@ export interface ParsedIndex {
 
 export function metricsFor(t: DataType): MetricType[] {
   if (t === DataType.BinaryVector) return ['HAMMING', 'JACCARD'];
-  if (t === DataType.SparseFloatVector) return ['IP'];
+  if (t === DataType.SparseFloatVector) return ['IP', 'BM25'];
   return ['L2', 'IP', 'COSINE'];
+}
+
+/** The metrics a field can be indexed and searched with: BM25 for a BM25 function's output, IP for other sparse fields. */
+export function fieldMetrics(f: FieldSchema): MetricType[] {
+  if (f.data_type === DataType.SparseFloatVector) return f.is_function_output ? ['BM25'] : ['IP'];
+  return metricsFor(f.data_type);
+}
+
+
+export const SPARSE_INDEX_TYPES = ['SPARSE_INVERTED_INDEX', 'SPARSE_WAND', 'AUTOINDEX'] as const;
+const SPARSE_ALGORITHMS = ['TAAT_NAIVE', 'DAAT_WAND', 'DAAT_MAXSCORE'];
+
+/**
+ * Milvus's sparse index params: inverted_index_algo (every algorithm gives the exact top k;
+ * Vesper runs term-at-a-time for all), drop_ratio_build 0 only (Vesper drops no values), and
+ * for BM25 bm25_k1 in [1.2, 3] and bm25_b in [0, 1]. Anything else is refused by name.
+ */
+function validateSparseIndex(field: FieldSchema, indexType: string, metric: MetricType, params: Record<string, unknown>): void {
+  if (!(SPARSE_INDEX_TYPES as readonly string[]).includes(indexType)) {
+    throw new VesperError('INDEX_NOT_SUPPORTED', `index type ${indexType} is not supported on sparse vector field ${field.name}; use one of ${SPARSE_INDEX_TYPES.join(', ')}`);
+  }
+  const num = (k: string, lo: number, hi: number): void => {
+    const v = params[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
+      throw new VesperError('PARAMETER_INVALID', `param '${k}' (${JSON.stringify(v)}) should be in range [${lo}, ${hi}]`, { param: k });
+    }
+  };
+  for (const k of Object.keys(params)) {
+    if (k === 'inverted_index_algo') {
+      if (!SPARSE_ALGORITHMS.includes(String(params[k]))) throw new VesperError('PARAMETER_INVALID', `inverted_index_algo must be one of ${SPARSE_ALGORITHMS.join(', ')}, got ${JSON.stringify(params[k])}`);
+    } else if (k === 'drop_ratio_build') {
+      if (params[k] !== 0) throw new VesperError('PARAMETER_INVALID', `drop_ratio_build ${JSON.stringify(params[k])} is not supported: Vesper keeps every value (use 0)`, { param: k });
+    } else if (metric === 'BM25' && k === 'bm25_k1') num(k, 1.2, 3);
+    else if (metric === 'BM25' && k === 'bm25_b') num(k, 0, 1);
+    else throw new VesperError('PARAMETER_INVALID', `index param ${k} is not supported for ${indexType} with metric ${metric}`, { param: k });
+  }
 }
 
 /**
@@ -43,7 +79,7 @@ export function fieldMetric(info: CollectionInfo, field: FieldSchema): MetricTyp
   if (index?.metricType) return index.metricType;
   const kept = info.vectorMetrics;
   if (kept && Object.hasOwn(kept, field.name)) return kept[field.name]!;
-  return defaultMetric(field.data_type);
+  return field.is_function_output ? 'BM25' : defaultMetric(field.data_type);
 }
 
 /** `info.vectorMetrics` with the metrics of `indexes` recorded (vector indexes only). */
@@ -96,11 +132,14 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
     validateScalarIndex(indexType, field);
     return { field, indexName, indexType, params };
   }
-  const metric = (typeof rawMetric === 'string' && rawMetric !== '' ? rawMetric.toUpperCase() : defaultMetric(field.data_type)) as MetricType;
-  if (!metricsFor(field.data_type).includes(metric)) {
-    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} is not supported for ${dataTypeName(field.data_type)} field ${field.name}; use ${metricsFor(field.data_type).join(', ')}`);
+  const metric = (typeof rawMetric === 'string' && rawMetric !== '' ? rawMetric.toUpperCase() : fieldMetrics(field)[0]) as MetricType;
+  if (!fieldMetrics(field).includes(metric)) {
+    const what = field.is_function_output ? 'BM25 function output field' : `${dataTypeName(field.data_type)} field`;
+    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} is not supported for ${what} ${field.name}; use ${fieldMetrics(field).join(', ')}`);
   }
-  if (factory) {
+  if (builtOnLoad(field)) {
+    validateSparseIndex(field, indexType, metric, params);
+  } else if (factory) {
     const f = factory(indexType);
     if (!f.metrics.includes(metric)) throw new VesperError('PARAMETER_INVALID', `index ${indexType} does not support metric ${metric}`);
     f.validateParams(params, metric);

@@ -13,6 +13,7 @@ import type { PartialRow, PartialSearch } from '../query/partial.ts';
 import { partitionSet, type CountPlan, type FilterPlan, type QueryPlan, type SearchPlan } from '../query/read-plan.ts';
 import { readCount, readKeys, readQuery, readSearch, type ReaderPool } from '../query/read-executor.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
+import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './text-search.ts';
 
 /**
  * A reader's answer for its share (the replica synced to it), read at the writer's `ts`.
@@ -29,6 +30,11 @@ export function queryShare(replica: SealedReplica, plan: QueryPlan, ts: bigint):
 /** The fields an answer outputs: a reader that dropped some of their columns reads them back first. */
 function fieldNames(output: OutputPlan): string[] {
   return output.fields.map((f) => f.name);
+}
+
+/** BM25 statistics over every row of the share (all partitions: the corpus is the collection). */
+export function bm25StatsShare(replica: SealedReplica, request: Bm25StatsRequest, ts: bigint): Bm25Stats {
+  return statsShare(replica.segments(undefined), ts, request);
 }
 
 export function countShare(replica: SealedReplica, plan: CountPlan, ts: bigint): number {
@@ -83,6 +89,11 @@ export class LocalReaderPool implements ReaderPool {
 
   async count(info: CollectionInfo, a: ReplicaAssignment, plan: CountPlan, ts: bigint): Promise<number[]> {
     return (await this.synced(info, a)).map((r) => countShare(r, plan, ts));
+  }
+
+  async bm25Stats(info: CollectionInfo, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats> {
+    const parts = (await this.synced(info, a)).map((r) => bm25StatsShare(r, request, ts));
+    return sumStats(parts, request.terms.length);
   }
 
   /** Segments and rows the readers hold now, over every collection. */

@@ -16,6 +16,7 @@ import { filterPlan, parseIds, type FilterRequest } from './filter.ts';
 import { MAX_TOPK, optInt, parseConsistency, partitionIds } from './request-utils.ts';
 import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
 import { parseSearch, type SearchRequestFields } from './search-request.ts';
+import { probeRequest, resolvedRequest, textSearch, type Bm25Stats, type TextSearch } from './text-search.ts';
 
 export interface SearchRequestBody extends SearchRequestFields, FilterRequest {
   output_fields?: string[];
@@ -84,6 +85,7 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Sea
     ...(parsed.radius !== undefined ? { radius: parsed.radius } : {}),
     ...(parsed.rangeFilter !== undefined ? { rangeFilter: parsed.rangeFilter } : {}),
     ...(parsed.groupBy ? { groupBy: parsed.groupBy } : {}),
+    ...(parsed.bm25 ? { bm25: parsed.bm25 } : {}),
     ...(filter ? { filter } : {}),
     output,
     ...(parts ? { partitionIds: parts } : {}),
@@ -112,18 +114,23 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   return { kind: 'query', ...common, output: planOutput(info.schema, fields), ...(limit !== undefined ? { limit } : {}), offset };
 }
 
-export function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): HybridPlan {
+export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): Promise<HybridPlan> {
   const reqs = r.data ?? r.search;
   if (!Array.isArray(reqs) || reqs.length === 0) throw new VesperError('PARAMETER_MISSING', 'hybrid search needs a list of sub-searches');
   if (reqs.length > 1024) throw new VesperError('PARAMETER_INVALID', 'too many sub-searches in one hybrid search');
-  const subs = reqs.map((s) =>
-    prepareSearch(info, {
+  const subs: SearchPlan[] = [];
+  const texts: (HybridText | undefined)[] = [];
+  for (const s of reqs) {
+    const request: SearchRequestBody = {
       ...s,
       offset: 0,
       ...(r.output_fields !== undefined ? { output_fields: r.output_fields } : {}),
       ...(r.partition_names !== undefined ? { partition_names: r.partition_names } : {}),
-    }),
-  );
+    };
+    const text = await textSearch(info, request);
+    subs.push(prepareSearch(info, text ? probeRequest(request, text) : request));
+    texts.push(text ? { request, text } : undefined);
+  }
   const nq = subs[0]!.nq;
   if (subs.some((s) => s.nq !== nq)) throw new VesperError('PARAMETER_INVALID', 'every sub-search of a hybrid search must have the same number of query vectors');
   const limit = optInt(r.limit, 'limit', 1, MAX_TOPK) ?? 10;
@@ -132,7 +139,25 @@ export function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): Hyb
   const rerank = r.rerank ?? { strategy: 'rrf' as const };
   // checked here, at the entry point; the executor builds the same reranker from the plan
   makeReranker(rerank, subs.map((s) => s.metric));
-  return { kind: 'hybrid', subs, rerank: structuredRerank(rerank), limit, offset, nq, level: parseConsistency(r.consistency_level, info.consistencyLevel) };
+  const plan: HybridPlan = { kind: 'hybrid', subs, rerank: structuredRerank(rerank), limit, offset, nq, level: parseConsistency(r.consistency_level, info.consistencyLevel) };
+  return texts.some((t) => t !== undefined) ? { ...plan, texts } : plan;
+}
+
+/**
+ * A full-text sub-search of a hybrid search (entry point only): planned again with the
+ * collection's BM25 statistics once the read timestamp is known.
+ */
+export interface HybridText {
+  readonly request: SearchRequestBody;
+  readonly text: TextSearch;
+}
+
+/** A hybrid sub-plan ready to run: a text sub-search resolved with its statistics (`stats` fetches them at the read's snapshot). */
+export async function resolvedSub(info: CollectionInfo, plan: HybridPlan, i: number, stats: (req: TextSearch['stats']) => Promise<Bm25Stats>): Promise<SearchPlan> {
+  // prepareHybrid put them there
+  const t = plan.texts?.[i] as HybridText | undefined;
+  if (t === undefined) return plan.subs[i]!;
+  return prepareSearch(info, resolvedRequest(t.request, t.text, await stats(t.text.stats)));
 }
 
 /** The reranker as plain data (a request object may carry other keys). */

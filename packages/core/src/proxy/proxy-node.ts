@@ -5,6 +5,7 @@
  * another runtime (worker, Durable Object, HTTP) only forwards (method, request) pairs.
  * Every failure is a VesperError with a Milvus code.
  */
+import { RunAnalyzerTask } from './tasks/run-analyzer-task.ts';
 import { VesperError } from '../errors/index.ts';
 import type { StorageSet } from '../adapters/storage-set.ts';
 import { Catalog } from '../catalog/catalog.ts';
@@ -58,6 +59,7 @@ const TASKS: Readonly<Record<string, TaskCtor>> = {
   createCollection: CreateCollectionTask,
   dropCollection: DropCollectionTask,
   hasCollection: HasCollectionTask,
+  runAnalyzer: RunAnalyzerTask,
   describeCollection: DescribeCollectionTask,
   showCollections: ShowCollectionsTask,
   listCollections: ShowCollectionsTask,

@@ -38,6 +38,9 @@ export function renderField(f: FieldSchema): Record<string, unknown> {
   if (f.dim !== undefined) typeParams['dim'] = String(f.dim);
   if (f.max_length !== undefined) typeParams['max_length'] = String(f.max_length);
   if (f.max_capacity !== undefined) typeParams['max_capacity'] = String(f.max_capacity);
+  if (f.enable_analyzer !== undefined) typeParams['enable_analyzer'] = String(f.enable_analyzer);
+  if (f.enable_match !== undefined) typeParams['enable_match'] = String(f.enable_match);
+  if (f.analyzer_params !== undefined) typeParams['analyzer_params'] = JSON.stringify(f.analyzer_params);
   return {
     fieldID: String(f.fieldID),
     name: f.name,
@@ -50,6 +53,7 @@ export function renderField(f: FieldSchema): Record<string, unknown> {
     is_clustering_key: f.is_clustering_key,
     is_dynamic: f.is_dynamic,
     nullable: f.nullable,
+    is_function_output: f.is_function_output === true,
     ...(f.default_value !== undefined ? { default_value: renderValue(f.default_value) } : {}),
     ...(f.element_type !== undefined ? { element_type: dataTypeName(f.element_type) } : {}),
     type_params: keyValuePairs(typeParams),
@@ -65,7 +69,23 @@ export function renderSchema(schema: CollectionSchema): Record<string, unknown> 
     autoID: pk?.autoID ?? false,
     enable_dynamic_field: schema.enable_dynamic_field,
     fields: schema.fields.filter((f) => !f.is_dynamic).map(renderField),
+    functions: renderFunctions(schema),
   };
+}
+
+/** Milvus's FunctionSchema as the SDK shows it (field ids resolved, params as key/value pairs). */
+export function renderFunctions(schema: CollectionSchema): Record<string, unknown>[] {
+  const idOf = (name: string): string => String(schema.fields.find((f) => f.name === name)?.fieldID ?? -1);
+  return (schema.functions ?? []).map((fn) => ({
+    name: fn.name,
+    description: fn.description,
+    type: fn.type,
+    input_field_names: [...fn.input_field_names],
+    input_field_ids: fn.input_field_names.map(idOf),
+    output_field_names: [...fn.output_field_names],
+    output_field_ids: fn.output_field_names.map(idOf),
+    params: keyValuePairs(fn.params),
+  }));
 }
 
 export function channelNames(info: CollectionInfo): string[] {

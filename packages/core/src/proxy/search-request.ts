@@ -10,8 +10,9 @@ import type { CollectionInfo } from '../catalog/types.ts';
 import type { QueryVector } from '../query/exact-search.ts';
 import type { GroupBy } from '../query/read-plan.ts';
 import { isSimilarityMetric } from '../index/vector-index.ts';
+import type { Bm25Params } from '../query/sparse-search.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
-import { fieldMetric, metricsFor } from './index-params.ts';
+import { fieldMetric, fieldMetrics } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
 import { checkNq } from './request-limits.ts';
 
@@ -29,6 +30,12 @@ export interface SearchRequestFields {
   group_by_field?: string;
   group_size?: number;
   strict_group_size?: boolean;
+  /**
+   * Set by the entry point of a full-text search (proxy/text-search.ts), never by a client:
+   * BM25's k1, b and the collection's average document length; `data` then holds the
+   * idf-weighted query vectors.
+   */
+  bm25?: Bm25Params;
 }
 
 export function chooseVectorField(info: CollectionInfo, name: string | undefined): FieldSchema {
@@ -56,7 +63,7 @@ export function parseQueryVectors(field: FieldSchema, data: unknown): { vectors:
   const fast = t === DataType.FloatVector ? plainFloatVectors(list, field.dim ?? 0) : undefined;
   if (fast !== undefined) return { vectors: fast, single };
   // Reuse the insert checks (dimension, NaN/Infinity) by converting the vectors as a column.
-  const probe: FieldSchema = { ...field, is_primary_key: false, nullable: false };
+  const probe: FieldSchema = { ...field, is_primary_key: false, nullable: false, is_function_output: false };
   let col;
   try {
     col = rowsToBatch({ name: 'q', description: '', enable_dynamic_field: false, fields: [probe] }, list.map((v) => ({ [field.name]: v }))).columns.get(field.name)!;
@@ -116,6 +123,22 @@ export interface ParsedSearch {
   radius?: number;
   rangeFilter?: number;
   groupBy?: GroupBy;
+  bm25?: Bm25Params;
+}
+
+function checkBm25(field: FieldSchema, p: unknown): Bm25Params | undefined {
+  if (p === undefined) {
+    if (field.is_function_output) {
+      throw new VesperError('PARAMETER_INVALID', `field ${field.name} is the output of a BM25 function: search it with query texts (data: ['...'])`);
+    }
+    return undefined;
+  }
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const q = p as Partial<Bm25Params>;
+  if (!field.is_function_output || p === null || typeof p !== 'object' || !ok(q.k1) || !ok(q.b) || !ok(q.avgdl) || q.avgdl <= 0) {
+    throw new VesperError('PARAMETER_INVALID', 'bm25 is not a search parameter (BM25 statistics come from the collection)');
+  }
+  return { k1: q.k1, b: q.b, avgdl: q.avgdl };
 }
 
 export function parseSearch(info: CollectionInfo, r: SearchRequestFields): ParsedSearch {
@@ -131,8 +154,9 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   const index = info.indexes.find((i) => i.fieldName === field.name);
   const requested = (r.metric_type ?? params['metric_type']) as string | undefined;
   const metric = ((requested ? requested.toUpperCase() : undefined) ?? fieldMetric(info, field)) as MetricType;
-  if (!metricsFor(field.data_type).includes(metric)) {
-    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} does not apply to ${dataTypeName(field.data_type)} field ${field.name}`);
+  if (!fieldMetrics(field).includes(metric)) {
+    const what = field.is_function_output ? 'BM25 function output field' : `${dataTypeName(field.data_type)} field`;
+    throw new VesperError('PARAMETER_INVALID', `metric type ${metric} does not apply to ${what} ${field.name}; use ${fieldMetrics(field).join(', ')}`);
   }
   if (index?.metricType && index.metricType !== metric) {
     throw new VesperError('PARAMETER_INVALID', `metric type not match: invalid parameter[expected=${index.metricType}][actual=${metric}]`);
@@ -146,7 +170,8 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
       throw new VesperError('PARAMETER_INVALID', `range_filter must be ${isSimilarityMetric(metric) ? 'greater' : 'less'} than radius for metric ${metric}`);
     }
   }
-  const out: ParsedSearch = { field, metric, vectors, single, limit, offset, params };
+  const bm25 = checkBm25(field, r.bm25);
+  const out: ParsedSearch = { field, metric, vectors, single, limit, offset, params, ...(bm25 ? { bm25 } : {}) };
   if (radius !== undefined) out.radius = radius;
   if (rangeFilter !== undefined) out.rangeFilter = rangeFilter;
   if (r.group_by_field) {

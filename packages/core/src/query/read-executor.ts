@@ -22,6 +22,9 @@ import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type
 import { countRows, queryKeys, queryPartialRows } from './query-executor.ts';
 import { makeReranker, type Fused } from './rerank.ts';
 import { searchSegments, type SearchSpec } from './search-executor.ts';
+import type { Bm25Stats } from './sparse-search.ts';
+// the statistics request is the proxy's (text-search.ts); a type only, no code of the layer above
+import type { Bm25StatsRequest } from '../proxy/text-search.ts';
 import { queryVectors, rowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
 
 /** Partial answers of the holders behind a host, for the read it was made for (timestamp bound). */
@@ -49,6 +52,8 @@ export interface ReaderPool {
   search(info: CollectionInfo, assignment: ReplicaAssignment, plan: SearchPlan, ts: bigint): Promise<PartialSearch[]>;
   query(info: CollectionInfo, assignment: ReplicaAssignment, plan: QueryPlan, ts: bigint): Promise<PartialRow[][]>;
   count(info: CollectionInfo, assignment: ReplicaAssignment, plan: CountPlan, ts: bigint): Promise<number[]>;
+  /** BM25 corpus statistics over every row of the share (proxy/text-search.ts). */
+  bm25Stats(info: CollectionInfo, assignment: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats>;
 }
 
 /**
@@ -90,6 +95,7 @@ function searchSpec(p: SearchPlan): SearchSpec {
     ...(p.rangeFilter !== undefined ? { rangeFilter: p.rangeFilter } : {}),
     // a partial keeps every group its candidates hold; the top level picks the best groups
     ...(p.groupBy ? { groupBy: p.groupBy, groups: Infinity } : {}),
+    ...(p.bm25 ? { bm25: p.bm25 } : {}),
   };
   specs.set(p, spec);
   return spec;
@@ -162,9 +168,9 @@ export async function executeCount(plan: CountPlan, ts: bigint, host: ReadHost):
  * A hybrid search: each sub-search run by `search` (the host's own pipeline, merged to its
  * top limit), then fused per query by the reranker, offset and limit applied.
  */
-export async function executeHybrid(plan: HybridPlan, search: (sub: SearchPlan) => Promise<PartialHit[][]>): Promise<Fused[][]> {
+export async function executeHybrid(plan: HybridPlan, search: (sub: SearchPlan, i: number) => Promise<PartialHit[][]>): Promise<Fused[][]> {
   const rerank = makeReranker(plan.rerank, plan.subs.map((s) => s.metric));
   const perSub: PartialHit[][][] = [];
-  for (const sub of plan.subs) perSub.push(await search(sub));
+  for (let i = 0; i < plan.subs.length; i++) perSub.push(await search(plan.subs[i]!, i));
   return Array.from({ length: plan.nq }, (_, q) => rerank(perSub.map((lists) => lists[q] ?? [])).slice(plan.offset, plan.offset + plan.limit));
 }

@@ -91,7 +91,7 @@ describe(`read plans (seed ${seed})`, () => {
       const query = prepareQuery(info, { filter: 'n == 3 or id in [1, 2]', output_fields: ['n'], limit: 50 });
       if (query.kind !== 'query') throw new Error('not a query plan');
       expect(readQuery(segs, ts, structuredClone(query))).toEqual(readQuery(segs, ts, query));
-      const hybrid = prepareHybrid(info, { collection_name: 'p', search: [{ data: [[0, 0, 0, 0]], filter: 'n > 1' }], rerank: { strategy: 'weighted', params: { weights: [1] } } });
+      const hybrid = await prepareHybrid(info, { collection_name: 'p', search: [{ data: [[0, 0, 0, 0]], filter: 'n > 1' }], rerank: { strategy: 'weighted', params: { weights: [1] } } });
       expect(structuredClone(hybrid)).toEqual(hybrid);
     } finally {
       await node.close();

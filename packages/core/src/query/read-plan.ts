@@ -21,6 +21,7 @@ import { VesperError } from '../errors/index.ts';
 import type { ColumnSet } from '../schema/columns.ts';
 import type { OutputPlan } from './output.ts';
 import type { QueryVector } from './exact-search.ts';
+import type { Bm25Params } from './sparse-search.ts';
 
 /** A hybrid search's reranker as the request names it (plain data: it travels in a plan). */
 export interface Reranker {
@@ -52,6 +53,8 @@ export interface SearchPlan {
   readonly radius?: number;
   readonly rangeFilter?: number;
   readonly groupBy?: GroupBy;
+  /** BM25 (text search): k1, b and the collection's average document length; the queries carry the idf. */
+  readonly bm25?: Bm25Params;
   readonly filter?: FilterPlan;
   readonly output: OutputPlan;
   /** Partitions read; undefined = all. */
@@ -86,6 +89,8 @@ export interface HybridPlan {
   readonly offset: number;
   readonly nq: number;
   readonly level: ConsistencyLevel;
+  /** Full-text sub-searches, by position (entry point only: resolved there with BM25 statistics, proxy/prepared.ts). */
+  readonly texts?: readonly unknown[];
 }
 
 export type ReadPlan = SearchPlan | QueryPlan | CountPlan | HybridPlan;

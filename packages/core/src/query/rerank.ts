@@ -4,7 +4,7 @@
  * (Milvus's RRF and weighted rerankers):
  * - RRF: score = Σ 1 / (k + rank), rank counted from 1 in each list (k defaults to 60);
  * - weighted: score = Σ wᵢ · norm(distanceᵢ), with Milvus's normalizations (L2: 1 − 2·atan(d)/π,
- *   IP: 0.5 + atan(d)/π, COSINE: (1 + d)/2, HAMMING/JACCARD like L2).
+ *   IP: 0.5 + atan(d)/π, COSINE: (1 + d)/2, BM25: 2·atan(d)/π, HAMMING/JACCARD like L2).
  * A new scorer (BM25) adds its metric here and nowhere else in the read pipeline.
  */
 import { VesperError } from '../errors/index.ts';
@@ -16,6 +16,8 @@ export type { Reranker };
 export function normalizeDistance(metric: MetricType, d: number): number {
   if (metric === 'COSINE') return (1 + d) * 0.5;
   if (metric === 'IP') return 0.5 + Math.atan(d) / Math.PI;
+  // BM25 scores are >= 0, larger is better (Milvus: 2·atan(d)/π)
+  if (metric === 'BM25') return (2 * Math.atan(d)) / Math.PI;
   return 1 - (2 * Math.atan(d)) / Math.PI;
 }
 

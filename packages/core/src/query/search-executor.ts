@@ -5,6 +5,7 @@
  * reduced to the global top (offset + limit), or grouped by a scalar field.
  */
 import type { Bitset } from '../util/bitset.ts';
+import type { SparseVector } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { QueryVectors } from '../index/vector-index.ts';
@@ -12,6 +13,8 @@ import { MAX_INDEX_TOPK } from '../index/index-common.ts';
 import type { Segment } from '../segments/segment.ts';
 import type { SealedSegment } from '../segments/sealed-segment.ts';
 import { exactTopK, type QueryVector } from './exact-search.ts';
+import { sparseTopK, type Bm25Params } from './sparse-search.ts';
+import { DataType } from '../schema/data-type.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
 import type { GroupBy, RowFilter } from './read-plan.ts';
 
@@ -35,6 +38,8 @@ export interface SearchSpec {
    * candidates: a group outside this holder's top groups may be in the global top ones.
    */
   readonly groups?: number;
+  /** BM25: k1, b and the collection's average document length (query vectors carry the idf). */
+  readonly bm25?: Bm25Params;
 }
 
 export interface SegmentHit extends Hit {
@@ -61,6 +66,19 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
     const k = spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
     const index = seg.sealed ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
     const hitOf = (row: number, distance: number): SegmentHit => ({ seg: si, row, distance, pk: seg.pkAt(row), segment: seg });
+    if (spec.field.data_type === DataType.SparseFloatVector) {
+      const opts = {
+        allow,
+        ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
+        ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
+        ...(spec.bm25 ? { bm25: spec.bm25 } : {}),
+      };
+      for (let q = 0; q < nq; q++) {
+        const hits = sparseTopK(seg, spec.field.name, spec.metric, spec.queries[q] as SparseVector, k, opts);
+        perQuery[q]!.push(hits.map((h) => hitOf(h.row, h.distance)));
+      }
+      return;
+    }
     if (index && spec.packed !== undefined) {
       const opts = {
         allow,

@@ -8,6 +8,7 @@ import { VesperError, check } from '../errors/index.ts';
 import { DataType, parseDataType } from './data-type.ts';
 import { DYNAMIC_FIELD, type CollectionSchema, type FieldSchema } from './types.ts';
 import { normalizeDefaultValue, validateSchema } from './validate.ts';
+import { normalizeFunctions } from '../functions/function-schema.ts';
 
 /** A field as the Milvus Node SDK describes it (snake_case; type params inline or nested). */
 export interface FieldInput {
@@ -24,6 +25,10 @@ export interface FieldInput {
   dim?: number | string;
   max_length?: number | string;
   max_capacity?: number | string;
+  /** VarChar full-text options (Milvus 2.5+): also accepted inside type_params, as strings. */
+  enable_analyzer?: boolean | string;
+  enable_match?: boolean | string;
+  analyzer_params?: Record<string, unknown> | string;
   type_params?: Record<string, unknown>;
 }
 
@@ -39,6 +44,8 @@ export interface SchemaInput {
   id_type?: DataType | string;
   auto_id?: boolean;
   max_length?: number;
+  /** Functions (BM25) computing output fields from input fields. */
+  functions?: unknown;
 }
 
 export const FIRST_FIELD_ID = 100;
@@ -88,9 +95,40 @@ function normalizeField(f: FieldInput, fieldID: number): FieldSchema {
     ...optionalInt('dim', f.dim ?? tp['dim'], f.name),
     ...optionalInt('max_length', f.max_length ?? tp['max_length'], f.name),
     ...optionalInt('max_capacity', f.max_capacity ?? tp['max_capacity'], f.name),
+    ...textOptions(f, tp),
   };
   if (f.default_value === undefined || f.default_value === null) return field;
   return { ...field, default_value: normalizeDefaultValue(field, f.default_value) };
+}
+
+function boolParam(value: unknown, what: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new VesperError('PARAMETER_INVALID', `${what} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/** enable_analyzer / enable_match / analyzer_params, given top-level or in type_params (JSON string). */
+function textOptions(f: FieldInput, tp: Record<string, unknown>): Partial<FieldSchema> {
+  const analyzer = boolParam(f.enable_analyzer ?? tp['enable_analyzer'], `field ${f.name}: enable_analyzer`);
+  const match = boolParam(f.enable_match ?? tp['enable_match'], `field ${f.name}: enable_match`);
+  let params: unknown = f.analyzer_params ?? tp['analyzer_params'];
+  if (typeof params === 'string') {
+    const text = params;
+    try {
+      params = JSON.parse(text) as unknown;
+    } catch {
+      throw new VesperError('PARAMETER_INVALID', `field ${f.name}: analyzer_params is not valid JSON: ${text.slice(0, 80)}`);
+    }
+  }
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+    throw new VesperError('PARAMETER_INVALID', `field ${f.name}: analyzer_params must be an object, got ${JSON.stringify(params)}`);
+  }
+  return {
+    ...(analyzer !== undefined ? { enable_analyzer: analyzer } : {}),
+    ...(match !== undefined ? { enable_match: match } : {}),
+    ...(params !== undefined ? { analyzer_params: params as Record<string, unknown> } : {}),
+  };
 }
 
 function optionalInt(key: 'dim' | 'max_length' | 'max_capacity', value: unknown, field: string): Record<string, number> {
@@ -125,12 +163,14 @@ export function normalizeSchema(input: SchemaInput): CollectionSchema {
       nullable: false,
     });
   }
+  validateSchema({ name: input.collection_name, description: input.description ?? '', fields, enable_dynamic_field: dynamic });
+  const withFunctions = normalizeFunctions(input.functions, fields);
   const schema: CollectionSchema = {
     name: input.collection_name,
     description: input.description ?? '',
-    fields,
+    fields: withFunctions.fields,
     enable_dynamic_field: dynamic,
+    ...(withFunctions.functions.length > 0 ? { functions: withFunctions.functions } : {}),
   };
-  validateSchema(schema);
   return schema;
 }

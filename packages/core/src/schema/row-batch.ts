@@ -324,6 +324,11 @@ export interface RowBatchOptions {
   readonly autoIds?: readonly (bigint | string)[];
   /** Upsert: an auto_id primary key may (must) be given. */
   readonly allowAutoIdInput?: boolean;
+  /**
+   * How to compute the schema's function output fields (functions/bm25-function.ts
+   * `functionOutputs`); required when the schema has functions.
+   */
+  readonly functionOutputs?: ReadonlyMap<string, { readonly input: string; compute(text: unknown): SparseVector }>;
 }
 
 /**
@@ -363,6 +368,13 @@ export function rowsToBatch(schema: CollectionSchema, rows: readonly Row[], opts
         }
       } else if (f.is_primary_key && (v === undefined || v === null)) {
         throw bad(r, f.name, 'the primary key is missing', 'CHECK_PRIMARY_KEY');
+      } else if (f.is_function_output) {
+        if (v !== undefined && v !== null) {
+          throw new VesperError('PARAMETER_INVALID', `row ${r}: field ${f.name} is the output of a function and cannot be given; it is computed from the input text`);
+        }
+        const fn = opts.functionOutputs?.get(f.name);
+        if (!fn) throw new VesperError('INTERNAL', `no function computes output field ${f.name}`);
+        v = fn.compute(row[fn.input]);
       }
       acc[j]!.set(r, v);
     }

@@ -118,6 +118,15 @@ function validateField(f: FieldSchema): void {
     }
   }
   if (t === DataType.VarChar) validateMaxLength(name, f.max_length);
+  if (t !== DataType.VarChar && (f.enable_analyzer !== undefined || f.enable_match !== undefined || f.analyzer_params !== undefined)) {
+    throw new VesperError('PARAMETER_INVALID', `field ${name}: enable_analyzer, enable_match and analyzer_params apply to VarChar fields only`);
+  }
+  if (f.enable_match === true && f.enable_analyzer !== true) {
+    throw new VesperError('PARAMETER_INVALID', `field ${name}: enable_match requires enable_analyzer`);
+  }
+  if (f.analyzer_params !== undefined && f.enable_analyzer !== true) {
+    throw new VesperError('PARAMETER_INVALID', `field ${name}: analyzer_params is set but enable_analyzer is not`);
+  }
   if (t === DataType.Array) {
     const et = f.element_type;
     if (et === undefined) throw illegal(`element_type must be set for array field ${name}`);

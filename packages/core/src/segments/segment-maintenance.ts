@@ -6,7 +6,7 @@
  * Each step writes its files first and commits a manifest after; a failure before the
  * commit leaves memory and the manifest unchanged (the orphaned files are GC'd later).
  */
-import { DataType, isVectorType } from '../schema/data-type.ts';
+import { DataType, builtOnLoad, isVectorType } from '../schema/data-type.ts';
 import { takeRows, concatColumns } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
 import { primaryField, type FieldSchema, type MetricType } from '../schema/types.ts';
@@ -126,7 +126,7 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
 export function scheduleIndexBuilds(m: SegmentManager, segments: readonly SealedSegment[]): void {
   for (const idx of m.info.indexes) {
     const field = m.info.schema.fields.find((x) => x.name === idx.fieldName);
-    if (!field) continue;
+    if (!field || builtOnLoad(field)) continue;
     const scalar = !isVectorType(field.data_type);
     if (!scalar && !m.deps.indexFactory) continue;
     for (const seg of segments) {

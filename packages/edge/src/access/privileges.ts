@@ -108,6 +108,7 @@ type NeedSpec = readonly [privilege: string, target?: Target];
 const ENDPOINT_PRIVILEGES: ReadonlyMap<string, NeedSpec> = new Map(Object.entries({
   'collections/list': ['ShowCollections'],
   'collections/has': ['DescribeCollection', 'collection'],
+  'common/run_analyzer': ['DescribeCollection'],
   'collections/describe': ['DescribeCollection', 'collection'],
   'collections/get_stats': ['GetStatistics', 'collection'],
   'collections/get_load_state': ['GetLoadState', 'collection'],

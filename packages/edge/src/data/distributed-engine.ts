@@ -22,6 +22,7 @@ import {
   hybridRows,
   mergeQueryPlan,
   mergeSearchPlan,
+  functionOutputs,
   parseIds,
   partitionIds,
   prepareHybrid,
@@ -34,8 +35,15 @@ import {
   routeBatch,
   routeKeys,
   rowsToBatch,
+  probeRequest,
+  resolvedSub,
+  resolvedRequest,
   searchRow,
+  sumStats,
   targetPartition,
+  textSearch,
+  type Bm25Stats,
+  type Bm25StatsRequest,
   type CollectionInfo,
   type HybridSearchRequest,
   type PartialHit,
@@ -184,8 +192,13 @@ export class DistributedEngine implements Engine {
       autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
     }
     // Converted and checked whole before anything is sent: a bad row rejects the batch unwritten.
+    const outputs = await functionOutputs(info.schema);
     const chunks = rowChunks(rows as Row[], WRITE_CHUNK_BYTES).map(([from, to]) =>
-      rowsToBatch(info.schema, (rows as Row[]).slice(from, to), { ...(autoIds ? { autoIds: autoIds.slice(from, to) } : {}), allowAutoIdInput: upsert }),
+      rowsToBatch(info.schema, (rows as Row[]).slice(from, to), {
+        ...(autoIds ? { autoIds: autoIds.slice(from, to) } : {}),
+        allowAutoIdInput: upsert,
+        ...(outputs ? { functionOutputs: outputs } : {}),
+      }),
     );
     const pks = chunks.flatMap((b) => primaryKeysOf(b, pk));
     const t = this.target(info);
@@ -257,11 +270,29 @@ export class DistributedEngine implements Engine {
     return parts;
   }
 
+  /**
+   * A full-text search's first round: the collection's BM25 statistics, each shard read at its
+   * snapshot (returned, so the search itself reads the same one), summed over the shards.
+   */
+  private async textRound(info: CollectionInfo, request: Bm25StatsRequest, at: (shard: number) => ReadAt): Promise<{ stats: Bm25Stats; pinned: Map<number, bigint> }> {
+    const parts = await this.eachShard<{ ts: bigint; stats: Bm25Stats }>(info, (l, t, s) => l.bm25Stats(t, s, request, at(s)));
+    const pinned = new Map(parts.map((p, s) => [s, p.ts] as const));
+    return { stats: sumStats(parts.map((p) => p.stats), request.terms.length), pinned };
+  }
+
   private async search(req: Req) {
     const b = await this.beginRead(req);
-    // prepared once, here: leaders and query nodes receive the plan
-    const plan = prepareSearch(b.info, req);
-    const parts = await this.searchShards(b.info, plan, () => ({ level: b.level, guarantee: b.guarantee }));
+    const text = await textSearch(b.info, req);
+    let at = (_s: number): ReadAt => ({ level: b.level, guarantee: b.guarantee });
+    // prepared once, here: leaders and query nodes receive the plan (a text search is planned
+    // again once its first round has the collection's BM25 statistics)
+    let plan = prepareSearch(b.info, text ? probeRequest(req, text) : req);
+    if (text) {
+      const round = await this.textRound(b.info, text.stats, at);
+      plan = prepareSearch(b.info, resolvedRequest(req, text, round.stats));
+      at = (s) => ({ level: b.level, guarantee: b.guarantee, pinned: round.pinned.get(s)! });
+    }
+    const parts = await this.searchShards(b.info, plan, at);
     const hits = mergeSearchPlan(plan, parts.map((p) => p.hits), true);
     const rows = hits.map((list) => list.map((h) => searchRow(b.info, h, h.distance)));
     return {
@@ -276,17 +307,25 @@ export class DistributedEngine implements Engine {
 
   private async hybridSearch(req: Req) {
     const b = await this.beginRead(req);
-    const plan = prepareHybrid(b.info, req as unknown as HybridSearchRequest);
-    // Every sub-search reads each shard at the snapshot its first sub-search got.
+    const plan = await prepareHybrid(b.info, req as unknown as HybridSearchRequest);
+    // Every sub-search (and a full-text one's statistics) reads each shard at the snapshot the first read got.
     const pinned = new Map<number, bigint>();
-    const fused = await executeHybrid(plan, async (sub) => {
-      const parts = await this.searchShards(b.info, sub, (s) => {
-        const ts = pinned.get(s);
-        return ts === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: b.guarantee, pinned: ts };
-      });
-      parts.forEach((part, s) => {
-        if (!pinned.has(s)) pinned.set(s, part.ts);
-      });
+    const at = (s: number): ReadAt => {
+      const ts = pinned.get(s);
+      return ts === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: b.guarantee, pinned: ts };
+    };
+    const pin = (s: number, ts: bigint): void => {
+      if (!pinned.has(s)) pinned.set(s, ts);
+    };
+    const stats = async (request: Bm25StatsRequest) => {
+      const round = await this.textRound(b.info, request, at);
+      round.pinned.forEach((ts, s) => pin(s, ts));
+      return round.stats;
+    };
+    const fused = await executeHybrid(plan, async (_sub, i) => {
+      const sub = await resolvedSub(b.info, plan, i, stats);
+      const parts = await this.searchShards(b.info, sub, at);
+      parts.forEach((part, s) => pin(s, part.ts));
       return mergeSearchPlan(sub, parts.map((x) => x.hits), true);
     });
     const results = hybridRows(b.info, fused);

@@ -28,6 +28,22 @@ function field(raw: unknown, autoId: boolean | undefined): Record<string, unknow
     dim: tp?.get('dim'),
     max_length: tp?.get('max_length', 'maxLength'),
     max_capacity: tp?.get('max_capacity', 'maxCapacity'),
+    enable_analyzer: tp?.get('enable_analyzer', 'enableAnalyzer'),
+    enable_match: tp?.get('enable_match', 'enableMatch'),
+    analyzer_params: tp?.get('analyzer_params', 'analyzerParams'),
+  });
+}
+
+/** A schema function (`{name, type: "BM25", inputFieldNames, outputFieldNames, params}`) in the engine's shape. */
+function schemaFunction(raw: unknown): Record<string, unknown> {
+  const f = Body.of(raw, 'schema.functions[]');
+  return defined({
+    name: f.get('name'),
+    description: f.get('description'),
+    type: f.get('type'),
+    input_field_names: f.get('inputFieldNames', 'input_field_names'),
+    output_field_names: f.get('outputFieldNames', 'output_field_names'),
+    params: f.get('params'),
   });
 }
 
@@ -65,6 +81,7 @@ export function createCollectionRequest(body: Body): Record<string, unknown> {
     return defined({
       ...common,
       fields: fields.map((f) => field(f, autoId)),
+      functions: schema.list('functions')?.map(schemaFunction),
       enable_dynamic_field: schema.bool('enableDynamicField') ?? schema.bool('enabledDynamicField') ?? false,
     });
   }

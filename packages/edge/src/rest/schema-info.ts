@@ -23,8 +23,23 @@ export interface EngineField {
   readonly dim?: string;
 }
 
+export interface EngineFunction {
+  readonly name: string;
+  readonly description: string;
+  readonly type: string;
+  readonly input_field_names: string[];
+  readonly output_field_names: string[];
+  readonly params: { key: string; value: string }[];
+}
+
 export interface EngineDescription {
-  readonly schema: { readonly description: string; readonly autoID: boolean; readonly enable_dynamic_field: boolean; readonly fields: EngineField[] };
+  readonly schema: {
+    readonly description: string;
+    readonly autoID: boolean;
+    readonly enable_dynamic_field: boolean;
+    readonly fields: EngineField[];
+    readonly functions?: EngineFunction[];
+  };
   readonly collectionID: string;
   readonly collection_name: string;
   readonly shards_num: number;

@@ -135,9 +135,41 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
   });
 }
 
+/**
+ * common/run_analyzer: `text` (one or a list), `analyzerParams` (object or JSON text),
+ * `withDetail`, `withHash`; tokens in REST's camelCase. Running a collection field's analyzer
+ * (`collectionName` + `fieldName`) is refused here by name: the endpoint checks no
+ * per-collection grant for it.
+ */
+async function runAnalyzer(call: RestCall): Promise<RestReply> {
+  const b = call.body;
+  for (const k of ['collectionName', 'fieldName', 'analyzerNames']) {
+    if (b.get(k) !== undefined) throw new VesperError('PARAMETER_INVALID', `run_analyzer: ${k} is not supported by this endpoint; pass analyzerParams`);
+  }
+  const text = b.get('text');
+  if (text === undefined) throw missing('text');
+  const withDetail = b.bool('withDetail') === true;
+  const withHash = b.bool('withHash') === true;
+  const res = (await call.engine.call('runAnalyzer', defined({ text, analyzer_params: b.get('analyzerParams'), with_detail: withDetail, with_hash: withHash }))) as {
+    results: { tokens: (string | { token: string; start_offset: number; end_offset: number; position: number; position_length: number; hash?: number })[] }[];
+  };
+  const results = res.results.map((r) => ({
+    tokens: r.tokens.map((t) => {
+      if (typeof t === 'string') return { token: t };
+      return defined({
+        token: t.token,
+        ...(withDetail ? { startOffset: t.start_offset, endOffset: t.end_offset, position: t.position, positionLength: t.position_length } : {}),
+        hash: withHash ? t.hash : undefined,
+      });
+    }),
+  }));
+  return { data: { results } };
+}
+
 export const searchRoutes: RestRoutes = {
   'entities/search': search,
   'entities/hybrid_search': hybridSearch,
+  'common/run_analyzer': runAnalyzer,
 };
 
 /** A sub-search's filter, refused before any work when over-long (as filterOf does). */

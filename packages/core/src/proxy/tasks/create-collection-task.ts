@@ -8,6 +8,7 @@
 import { VesperError } from '../../errors/index.ts';
 import { normalizeSchema, type SchemaInput } from '../../schema/normalize.ts';
 import { LIMITS } from '../../schema/validate.ts';
+import { analyzerFor } from '../../functions/bm25-function.ts';
 import type { CollectionSchema, ConsistencyLevel } from '../../schema/types.ts';
 import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
@@ -47,6 +48,7 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
     this.ctx.catalog.database(dbName);
     const dynamic = r.enable_dynamic_field ?? r.enableDynamicField;
     this.schema = normalizeSchema({ ...r, ...(dynamic !== undefined ? { enable_dynamic_field: dynamic } : {}) });
+    for (const f of this.schema.fields) if (f.enable_analyzer === true) await analyzerFor(f);
     this.shards = optInt(r.shards_num ?? r.num_shards, 'shards_num', 1, LIMITS.maxShards) ?? 1;
     const hasPartitionKey = this.schema.fields.some((f) => f.is_partition_key);
     if (r.num_partitions !== undefined && !hasPartitionKey) {

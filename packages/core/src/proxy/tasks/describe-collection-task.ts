@@ -2,7 +2,7 @@
 import { physicalMs } from '../../catalog/tso.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS } from '../task.ts';
-import { channelNames, keyValuePairs, renderSchema } from '../render.ts';
+import { channelNames, keyValuePairs, renderFunctions, renderSchema } from '../render.ts';
 
 export interface DescribeCollectionRequest {
   db_name?: string;
@@ -26,7 +26,7 @@ export function describeCollection(info: CollectionInfo, dbName: string, aliases
     virtual_channel_names: channelNames(info),
     physical_channel_names: channelNames(info),
     start_positions: [],
-    functions: [],
+    functions: renderFunctions(info.schema),
     loaded: info.loaded,
   };
 }

@@ -11,9 +11,9 @@ import { executeHybrid, executeSearch } from '../../query/read-executor.ts';
 import type { Fused } from '../../query/rerank.ts';
 import { Task, SUCCESS } from '../task.ts';
 import { readTimestamp } from '../request-utils.ts';
-import { prepareHybrid, type HybridSearchRequest } from '../prepared.ts';
+import { prepareHybrid, resolvedSub, type HybridSearchRequest } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
-import { searchRow, type SearchResponse, type SearchRow } from './search-task.ts';
+import { bm25StatsShares, searchRow, type SearchResponse, type SearchRow } from './search-task.ts';
 
 export type { HybridSearchRequest };
 export type { Reranker } from '../../query/rerank.ts';
@@ -34,14 +34,15 @@ export class HybridSearchTask extends Task<HybridSearchRequest, SearchResponse> 
   override async preExecute(): Promise<void> {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
-    this.plan = prepareHybrid(this.info, this.req);
+    this.plan = await prepareHybrid(this.info, this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
     const ts = (this.ts = await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts));
     const host = localHost(this.ctx, mgr, this.info, this.plan.subs[0]!.partitionIds, ts);
-    this.results = hybridRows(this.info, await executeHybrid(this.plan, (sub) => executeSearch(sub, ts, host, true)));
+    const stats = (req: Parameters<typeof bm25StatsShares>[3]) => bm25StatsShares(this.ctx, mgr, this.info, req, ts);
+    this.results = hybridRows(this.info, await executeHybrid(this.plan, async (_sub, i) => executeSearch(await resolvedSub(this.info, this.plan, i, stats), ts, host, true)));
   }
 
   postExecute(): SearchResponse {

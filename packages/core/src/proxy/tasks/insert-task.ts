@@ -11,6 +11,7 @@ import { primaryField } from '../../schema/types.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderIds } from '../render.ts';
+import { functionOutputs } from '../../functions/bm25-function.ts';
 import { routeBatch, targetPartition, type RoutedBatch } from '../write-routing.ts';
 
 export interface InsertRequest {
@@ -61,7 +62,12 @@ export class InsertTask extends Task<InsertRequest, MutationResult> {
       const [first] = await this.ctx.autoIds.allocRange(rows.length);
       autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
     }
-    const batch = rowsToBatch(this.info.schema, rows as readonly Row[], { ...(autoIds ? { autoIds } : {}), allowAutoIdInput: this.upsert });
+    const outputs = await functionOutputs(this.info.schema);
+    const batch = rowsToBatch(this.info.schema, rows as readonly Row[], {
+      ...(autoIds ? { autoIds } : {}),
+      allowAutoIdInput: this.upsert,
+      ...(outputs ? { functionOutputs: outputs } : {}),
+    });
     this.pks = primaryKeysOf(batch, pk);
     this.routed = routeBatch(this.info, batch, partitionId);
   }

@@ -18,6 +18,10 @@ import { readTimestamp } from '../request-utils.ts';
 import type { SearchRequestFields } from '../search-request.ts';
 import { prepareSearch } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
+import { probeRequest, resolvedRequest, statsShare, sumStats, textSearch, type Bm25Stats, type Bm25StatsRequest, type TextSearch } from '../text-search.ts';
+import type { ProxyContext } from '../proxy-context.ts';
+import type { SegmentManager } from '../../segments/segment-manager.ts';
+import { writerAssignment } from '../../segments/sealed-replica.ts';
 
 export interface SearchRequest extends SearchRequestFields, FilterRequest {
   db_name?: string;
@@ -47,16 +51,20 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   private plan!: SearchPlan;
   private hits: PartialHit[][] = [];
   private ts = 0n;
+  private text: TextSearch | undefined;
 
   override async preExecute(): Promise<void> {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
-    this.plan = prepareSearch(this.info, this.req);
+    this.text = await textSearch(this.info, this.req);
+    this.plan = prepareSearch(this.info, this.text ? probeRequest(this.req, this.text) : this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
     this.ts = await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    // a text search is planned again once the collection's BM25 statistics at ts are known
+    if (this.text) this.plan = prepareSearch(this.info, resolvedRequest(this.req, this.text, await bm25StatsShares(this.ctx, mgr, this.info, this.text.stats, this.ts)));
     this.hits = await executeSearch(this.plan, this.ts, localHost(this.ctx, mgr, this.info, this.plan.partitionIds, this.ts), true);
   }
 
@@ -71,6 +79,15 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
       collection_name: this.info.name,
     };
   }
+}
+
+/** BM25 statistics of the whole collection at ts: the writer's own segments and the reader pool's. */
+export async function bm25StatsShares(ctx: ProxyContext, mgr: SegmentManager, info: CollectionInfo, req: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats> {
+  const pool = ctx.options.readers;
+  const remote = pool?.covers(mgr) === true;
+  const mine = statsShare(mgr.segments().filter((seg) => !remote || !seg.sealed), ts, req);
+  if (!remote) return mine;
+  return sumStats([mine, await pool!.bm25Stats(info, writerAssignment(mgr), req, ts)], req.terms.length);
 }
 
 /** A search hit as the SDK shows it: output fields, `id` and `score`. */

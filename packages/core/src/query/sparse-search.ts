@@ -1,0 +1,230 @@
+/**
+ * Search over sparse vectors: inner product (IP) and BM25 (Milvus's full-text metric).
+ *
+ * A document that shares no dimension with the query is not a hit, whatever the metric (as in
+ * Milvus's sparse indexes), so a scan and an inverted index answer the same.
+ *
+ * - Growing segments are scanned: each row's score is a merge of its sorted indices with the
+ *   query's.
+ * - Sealed segments get an inverted index (term → rows and values, plus each row's length),
+ *   built from the column the first time the segment is searched and kept with it: a search
+ *   walks only the postings of the query's terms (term at a time, exact) — Milvus's
+ *   SPARSE_INVERTED_INDEX with the TAAT algorithm.
+ *
+ * BM25 (Robertson/Sparck Jones, as Milvus's knowhere computes it): the query's vector holds
+ * per term tf_q · idf(t) with idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)); a document's score
+ * is Σ_t q_t · tf (k1 + 1) / (tf + k1 (1 − b + b · dl / avgdl)), dl = the sum of the document's
+ * term frequencies. N, df and avgdl are the collection's (bm25Stats over every segment, merged
+ * before any scoring), so a score never depends on how rows are split.
+ */
+import { VesperError } from '../errors/index.ts';
+import type { SparseVector, SparseVectorColumn } from '../schema/columns.ts';
+import { DataType } from '../schema/data-type.ts';
+import type { MetricType } from '../schema/types.ts';
+import type { Bitset } from '../util/bitset.ts';
+import type { Segment } from '../segments/segment.ts';
+import { BoundedHeap, inRange } from './top-k.ts';
+import type { ExactHit } from './exact-search.ts';
+
+/** BM25's free parameters and the collection's average document length. */
+export interface Bm25Params {
+  readonly k1: number;
+  readonly b: number;
+  readonly avgdl: number;
+}
+
+export const BM25_DEFAULTS = { k1: 1.2, b: 0.75 } as const;
+
+/** Corpus statistics of some rows for a list of terms (df aligned with the terms). */
+export interface Bm25Stats {
+  rows: number;
+  tokens: number;
+  df: number[];
+}
+
+export function emptyStats(terms: number): Bm25Stats {
+  return { rows: 0, tokens: 0, df: new Array<number>(terms).fill(0) };
+}
+
+/** Adds b into a. */
+export function addStats(a: Bm25Stats, b: Bm25Stats): Bm25Stats {
+  a.rows += b.rows;
+  a.tokens += b.tokens;
+  b.df.forEach((d, i) => (a.df[i] = (a.df[i] ?? 0) + d));
+  return a;
+}
+
+/** The query vectors BM25 scores with: term frequencies weighted by the collection's idf. */
+export function bm25Query(tf: SparseVector, terms: readonly number[], stats: Bm25Stats): SparseVector {
+  const dfOf = new Map(terms.map((t, i) => [t, stats.df[i] ?? 0]));
+  const values = Float32Array.from(tf.indices, (t, i) => {
+    const df = dfOf.get(t) ?? 0;
+    return tf.values[i]! * Math.log(1 + (stats.rows - df + 0.5) / (df + 0.5));
+  });
+  return { indices: tf.indices, values };
+}
+
+/** avgdl of the statistics (1 for an empty corpus, where no document scores anyway). */
+export function averageLength(stats: Bm25Stats): number {
+  return stats.rows > 0 && stats.tokens > 0 ? stats.tokens / stats.rows : 1;
+}
+
+function rowLength(v: SparseVector): number {
+  let s = 0;
+  for (let i = 0; i < v.values.length; i++) s += v.values[i]!;
+  return s;
+}
+
+/** A sealed segment's sparse column as postings (rows ascending) with row lengths. */
+class SparsePostings {
+  readonly lengths: Float32Array;
+  readonly terms = new Map<number, { rows: Uint32Array; values: Float32Array }>();
+
+  constructor(col: SparseVectorColumn) {
+    const n = col.length;
+    this.lengths = new Float32Array(n);
+    const counts = new Map<number, number>();
+    for (let r = 0; r < n; r++) {
+      const v = col.data[r]!;
+      this.lengths[r] = rowLength(v);
+      for (const t of v.indices) counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    const fill = new Map<number, number>();
+    for (const [t, c] of counts) {
+      this.terms.set(t, { rows: new Uint32Array(c), values: new Float32Array(c) });
+      fill.set(t, 0);
+    }
+    for (let r = 0; r < n; r++) {
+      const v = col.data[r]!;
+      for (let i = 0; i < v.indices.length; i++) {
+        const t = v.indices[i]!;
+        const p = this.terms.get(t)!;
+        const at = fill.get(t)!;
+        p.rows[at] = r;
+        p.values[at] = v.values[i]!;
+        fill.set(t, at + 1);
+      }
+    }
+  }
+}
+
+const postingsCache = new WeakMap<SparseVectorColumn, SparsePostings>();
+
+function sparseColumn(seg: Segment, field: string): SparseVectorColumn | undefined {
+  const col = seg.column(field);
+  if (!col) return undefined;
+  if (col.type !== DataType.SparseFloatVector) throw new VesperError('INTERNAL', `field ${field} is not a sparse vector column`);
+  return col;
+}
+
+function postingsOf(seg: Segment, col: SparseVectorColumn): SparsePostings | undefined {
+  if (!seg.sealed) return undefined;
+  let p = postingsCache.get(col);
+  if (!p) {
+    p = new SparsePostings(col);
+    postingsCache.set(col, p);
+  }
+  return p;
+}
+
+/**
+ * Statistics of the rows of `seg` visible at `ts` (every row, whatever the search's filter or
+ * partitions: BM25's corpus is the collection).
+ */
+export function segmentBm25Stats(seg: Segment, field: string, terms: readonly number[], ts: bigint): Bm25Stats {
+  const out = emptyStats(terms.length);
+  const col = sparseColumn(seg, field);
+  if (!col) return out;
+  const visible = seg.visibility(ts);
+  const post = postingsOf(seg, col);
+  if (post) {
+    visible.forEach((r) => {
+      out.rows++;
+      out.tokens += post.lengths[r]!;
+    });
+    terms.forEach((t, i) => {
+      const p = post.terms.get(t);
+      if (p) for (const r of p.rows) if (visible.get(r)) out.df[i]!++;
+    });
+    return out;
+  }
+  const slot = new Map(terms.map((t, i) => [t, i]));
+  visible.forEach((r) => {
+    if (r >= col.length) return;
+    const v = col.data[r]!;
+    out.rows++;
+    out.tokens += rowLength(v);
+    for (const t of v.indices) {
+      const i = slot.get(t);
+      if (i !== undefined) out.df[i]!++;
+    }
+  });
+  return out;
+}
+
+function termScore(metric: MetricType, q: number, value: number, length: number, bm25: Bm25Params | undefined): number {
+  if (metric === 'IP') return q * value;
+  const { k1, b, avgdl } = bm25!;
+  return (q * value * (k1 + 1)) / (value + k1 * (1 - b + (b * length) / avgdl));
+}
+
+export interface SparseSearchOptions {
+  readonly allow?: Bitset;
+  readonly radius?: number;
+  readonly rangeFilter?: number;
+  readonly bm25?: Bm25Params;
+}
+
+/** The best k rows of `seg` for one sparse query (best first), by IP or BM25. */
+export function sparseTopK(seg: Segment, field: string, metric: MetricType, q: SparseVector, k: number, opts: SparseSearchOptions): ExactHit[] {
+  if (metric !== 'IP' && metric !== 'BM25') throw new VesperError('PARAMETER_INVALID', `sparse vectors support metric IP or BM25, not ${metric}`);
+  if (metric === 'BM25' && !opts.bm25) throw new VesperError('INTERNAL', 'a BM25 search needs the collection statistics');
+  const col = sparseColumn(seg, field);
+  if (!col || k <= 0 || q.indices.length === 0) return [];
+  const heap = new BoundedHeap<number>(k);
+  const ranged = opts.radius !== undefined || opts.rangeFilter !== undefined;
+  const offer = (row: number, score: number): void => {
+    if (ranged && !inRange(metric, score, opts.radius, opts.rangeFilter)) return;
+    heap.push(-score, row);
+  };
+  const post = postingsOf(seg, col);
+  if (post) {
+    const scores = new Map<number, number>();
+    for (let i = 0; i < q.indices.length; i++) {
+      const p = post.terms.get(q.indices[i]!);
+      if (!p) continue;
+      const w = q.values[i]!;
+      for (let j = 0; j < p.rows.length; j++) {
+        const r = p.rows[j]!;
+        if (opts.allow && !opts.allow.get(r)) continue;
+        scores.set(r, (scores.get(r) ?? 0) + termScore(metric, w, p.values[j]!, post.lengths[r]!, opts.bm25));
+      }
+    }
+    // rows in ascending order, so ties rank as the scan ranks them
+    for (const r of [...scores.keys()].sort((a, b) => a - b)) offer(r, scores.get(r)!);
+  } else {
+    const visit = (r: number): void => {
+      if (r >= col.length) return;
+      const v = col.data[r]!;
+      let i = 0;
+      let j = 0;
+      let s = 0;
+      let hit = false;
+      let length = -1;
+      while (i < q.indices.length && j < v.indices.length) {
+        const a = q.indices[i]!;
+        const d = v.indices[j]!;
+        if (a === d) {
+          if (length < 0) length = metric === 'BM25' ? rowLength(v) : 0;
+          s += termScore(metric, q.values[i++]!, v.values[j++]!, length, opts.bm25);
+          hit = true;
+        } else if (a < d) i++;
+        else j++;
+      }
+      if (hit) offer(r, s);
+    };
+    if (opts.allow) opts.allow.forEach(visit);
+    else for (let r = 0; r < col.length; r++) visit(r);
+  }
+  return heap.sorted().map(({ key, item }) => ({ row: item, distance: -key }));
+}
