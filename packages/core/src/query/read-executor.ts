@@ -22,9 +22,7 @@ import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type
 import { countRows, queryKeys, queryPartialRows } from './query-executor.ts';
 import { makeReranker, type Fused } from './rerank.ts';
 import { searchSegments, type SearchSpec } from './search-executor.ts';
-import type { Bm25Stats } from './sparse-search.ts';
-// the statistics request is the proxy's (text-search.ts); a type only, no code of the layer above
-import type { Bm25StatsRequest } from '../proxy/text-search.ts';
+import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
 import { queryVectors, rowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
 
 /** Partial answers of the holders behind a host, for the read it was made for (timestamp bound). */
