@@ -12,7 +12,8 @@
  *   Bounded consistency, held-out query vectors) and recall@10 against exact search computed
  *   here in Node, at each search ef of `--ef` (the usual way to read an ANN index: latency at
  *   the ef that reaches the recall target);
- * - `GET /health` p50, the floor every request pays on this machine (HTTP over loopback).
+ * - `GET /health` p50, the floor every request pays on this machine (HTTP over loopback);
+ * - the Durable Object calls one search makes (response header `Vesper-DO-Calls`).
  *
  * Local workerd runs every DO of the Worker on one thread, so a search's latency here is the
  * sum of the work of every DO it touches; on Cloudflare the query nodes run in parallel.
@@ -128,8 +129,11 @@ export default async function edge(argv: string[]): Promise<string> {
   } as ConstructorParameters<typeof Miniflare>[0]);
   try {
     const base = (await mf.ready).origin;
+    /** Durable Object calls the last request made (response header Vesper-DO-Calls). */
+    let lastCalls = NaN;
     const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
       const res = await fetch(`${base}/v2/vectordb/${path}`, { method: 'POST', headers: { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      lastCalls = Number(res.headers.get('Vesper-DO-Calls') ?? NaN);
       const json = (await res.json()) as Record<string, unknown>;
       if (json['code'] !== 0) throw new Error(`${path}: ${JSON.stringify(json).slice(0, 200)}`);
       return json;
@@ -181,12 +185,14 @@ export default async function edge(argv: string[]): Promise<string> {
     health.sort((a, b) => a - b);
 
     const perEf: { ef: number; p50: number; p99: number; recall: number }[] = [];
+    const doCalls: number[] = [];
     for (const ef of efs) {
       const times: number[] = [];
       for (let q = 0; q < searches; q++) {
         const s = performance.now();
         await post('entities/search', searchBody(vector(-1000 - q), ef));
         times.push(performance.now() - s);
+        doCalls.push(lastCalls);
       }
       times.sort((a, b) => a - b);
       let found = 0;
@@ -211,6 +217,7 @@ export default async function edge(argv: string[]): Promise<string> {
       `| first search (query nodes load from R2) | ${firstMs.toFixed(0)} ms | — |`,
       `| GET /health p50 (the HTTP floor) | ${pct(health, 50).toFixed(2)} ms | — |`,
       ...perEf.map((r) => `| search k=10, ef=${r.ef}: p50 / p99 (${searches} sequential) · recall@10 (${recallQueries} queries) | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms · ${r.recall.toFixed(3)} | < 10 / < 30 ms · ≥ 0.95 |`),
+      `| Durable Object calls per search (header Vesper-DO-Calls: coordinator + leaders + query nodes), min / median / max | ${Math.min(...doCalls)} / ${[...doCalls].sort((a, b) => a - b)[doCalls.length >> 1]} / ${Math.max(...doCalls)} | — |`,
       '',
     ].join('\n');
   } finally {

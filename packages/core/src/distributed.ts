@@ -11,21 +11,27 @@ export { SealedReplica, writerAssignment, splitAssignment, type ReplicaAssignmen
 export type { SegmentSource } from './segments/segment-loader.ts';
 export type { PkValue, PendingDelete, Segment } from './segments/segment.ts';
 export type { SealedSegment } from './segments/sealed-segment.ts';
-export { searchPartial, mergeSearch, queryPartial, mergeQuery, mergeQueryPartials, type PartialHit, type PartialSearch, type PartialRow, type MergeSpec } from './query/partial.ts';
-export { countRows, existingKeys, queryKeys } from './query/query-executor.ts';
+export { mergeSearch, mergeQuery, mergeQueryPartials, type PartialHit, type PartialSearch, type PartialRow, type MergeSpec } from './query/partial.ts';
+export { existingKeys } from './query/query-executor.ts';
+export type { ReadPlan, SearchPlan, QueryPlan, CountPlan, HybridPlan, FilterPlan } from './query/read-plan.ts';
+export { filterKeys, partitionSet } from './query/read-plan.ts';
 export {
-  prepareSearch,
-  prepareQuery,
-  querySpec,
-  type PreparedSearch,
-  type PreparedQuery,
-  type SearchRequestBody,
-  type QueryRequestBody,
+  executeSearch,
+  executeQuery,
+  executeCount,
+  executeHybrid,
+  mergeSearchPlan,
+  mergeQueryPlan,
+  readKeys,
+  type ReadHost,
+  type PartialReader,
   type ReaderPool,
-} from './proxy/prepared.ts';
-export { prepareHybrid, fuseHybrid, makeReranker, type PreparedHybrid, type HybridSearchRequest } from './proxy/tasks/hybrid-search-task.ts';
+} from './query/read-executor.ts';
+export type { Fused, Reranker } from './query/rerank.ts';
+export { prepareSearch, prepareQuery, prepareHybrid, resolvedSub, type SearchRequestBody, type QueryRequestBody, type HybridSearchRequest, type HybridText } from './proxy/prepared.ts';
+export { hybridRows } from './proxy/tasks/hybrid-search-task.ts';
 export { searchRow, type SearchRow, type SearchResponse } from './proxy/tasks/search-task.ts';
-export { requestFilter, parseIds, type FilterRequest } from './proxy/filter.ts';
+export { requestFilter, filterPlan, parseIds, type FilterRequest } from './proxy/filter.ts';
 export { guaranteeTs, snapshotTs, parseConsistency, partitionIds } from './proxy/request-utils.ts';
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
 export { renderIds, renderRow } from './proxy/render.ts';

@@ -1,7 +1,8 @@
 /**
  * QueryNode: a Durable Object that serves some of one shard's sealed segments (Milvus's
  * QueryNode worker). Its ShardLeader decides which segments it holds and sends that list —
- * manifest records and the deletes not yet in a delete log — with every request; the node
+ * manifest records and the deletes not yet in a delete log — with every request, and the read
+ * plan the Worker prepared (the node parses nothing); the node
  * loads what is new from R2 (insert log, delete logs, index files), drops what is no longer
  * listed, and answers its share of a search, query or count at the leader's snapshot. It has
  * no durable state: a restarted or evicted node reloads from R2 on the next request. A vector
@@ -17,17 +18,18 @@ import {
   keysShare,
   queryShare,
   searchShare,
+  type CountPlan,
+  type FilterPlan,
   type Bm25Stats,
   type Bm25StatsRequest,
-  type CollectionInfo,
-  type FilterRequest,
   type PartialRow,
   type PkValue,
   type PartialSearch,
-  type QueryRequestBody,
+  type QueryPlan,
   type ReplicaAssignment,
-  type SearchRequestBody,
+  type SearchPlan,
 } from '@vesper/core/distributed';
+import type { CollectionSchema } from '@vesper/core';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { R2ObjectStore } from './adapters/r2-object-store.ts';
 import type { Env } from './bindings.ts';
@@ -36,46 +38,36 @@ import { asResult, type RpcResult } from './rpc.ts';
 export class QueryNode extends DurableObject<Env> {
   private replica: SealedReplica | undefined;
 
-  private async synced(db: string, info: CollectionInfo, a: ReplicaAssignment): Promise<SealedReplica> {
+  private async synced(db: string, schema: CollectionSchema, a: ReplicaAssignment): Promise<SealedReplica> {
     if (!kernelsReady()) await initKernels(kernelsModule);
     // a node's memory is its segments: a vector column whose index is open stays in R2
-    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema: info.schema, indexFactory: getIndexFactory, dropIndexedVectors: true };
+    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: getIndexFactory, dropIndexedVectors: true };
     this.replica ??= new SealedReplica(src);
     this.replica.setSource(src);
     await this.replica.sync(a);
     return this.replica;
   }
 
-  search(db: string, info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<RpcResult<PartialSearch>> {
-    return asResult(async () => {
-      return searchShare(await this.synced(db, info, a), info, request, ts);
-    });
+  search(db: string, schema: CollectionSchema, a: ReplicaAssignment, plan: SearchPlan, ts: bigint): Promise<RpcResult<PartialSearch>> {
+    return asResult(async () => searchShare(await this.synced(db, schema, a), plan, ts));
   }
 
-  query(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<PartialRow[]>> {
-    return asResult(async () => {
-      return queryShare(await this.synced(db, info, a), info, request, ts);
-    });
+  query(db: string, schema: CollectionSchema, a: ReplicaAssignment, plan: QueryPlan, ts: bigint): Promise<RpcResult<PartialRow[]>> {
+    return asResult(async () => queryShare(await this.synced(db, schema, a), plan, ts));
   }
 
-  count(db: string, info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<RpcResult<number>> {
-    return asResult(async () => {
-      return countShare(await this.synced(db, info, a), info, request, ts);
-    });
+  count(db: string, schema: CollectionSchema, a: ReplicaAssignment, plan: CountPlan, ts: bigint): Promise<RpcResult<number>> {
+    return asResult(async () => countShare(await this.synced(db, schema, a), plan, ts));
   }
 
   /** BM25 statistics over every row of this node's share (a full-text search's first round). */
-  bm25Stats(db: string, info: CollectionInfo, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<RpcResult<Bm25Stats>> {
-    return asResult(async () => {
-      return bm25StatsShare(await this.synced(db, info, a), request, ts);
-    });
+  bm25Stats(db: string, schema: CollectionSchema, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<RpcResult<Bm25Stats>> {
+    return asResult(async () => bm25StatsShare(await this.synced(db, schema, a), request, ts));
   }
 
   /** Primary keys a delete's filter matches in this node's share (the leader's delete by filter). */
-  keys(db: string, info: CollectionInfo, a: ReplicaAssignment, request: FilterRequest, ts: bigint, partitionId: number): Promise<RpcResult<PkValue[]>> {
-    return asResult(async () => {
-      return keysShare(await this.synced(db, info, a), info, request, ts, partitionId);
-    });
+  keys(db: string, schema: CollectionSchema, a: ReplicaAssignment, filter: FilterPlan, ts: bigint, partitionId: number): Promise<RpcResult<PkValue[]>> {
+    return asResult(async () => keysShare(await this.synced(db, schema, a), filter, ts, partitionId));
   }
 
   /** Drops every segment (the leader no longer uses this node, or the collection is gone). */

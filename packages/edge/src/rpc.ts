@@ -26,6 +26,10 @@ export function unwrap<T>(result: RpcResult<T>): T {
 export interface Engine {
   /** @throws VesperError with the engine's Milvus code. */
   call(method: string, request: Record<string, unknown>): Promise<unknown>;
+  /** Durable Object calls made so far by this engine's requests (answered in header `Vesper-DO-Calls`). */
+  doCalls?(): number;
+  /** The id of the collection this engine's last read began on (undefined: unknown). */
+  readCollectionId?(): string | undefined;
 }
 
 /**

@@ -23,19 +23,15 @@ import {
   collectGarbage,
   compact,
   flush,
-  mergeQueryPartials,
-  mergeSearch,
-  prepareQuery,
-  prepareSearch,
+  executeCount,
+  executeQuery,
+  executeSearch,
   existingKeys,
-  queryKeys,
-  queryPartial,
-  querySpec,
-  countRows,
+  filterKeys,
   estimatedRowBytes,
-  requestFilter,
+  partitionSet,
+  readKeys,
   scheduleIndexBuilds,
-  searchPartial,
   snapshotTs,
   splitAssignment,
   statsShare,
@@ -44,12 +40,14 @@ import {
   type Bm25Stats,
   type Bm25StatsRequest,
   type CollectionInfo,
+  type CountPlan,
   type PartialRow,
   type PartialSearch,
   type PkValue,
-  type QueryRequestBody,
+  type QueryPlan,
+  type ReadHost,
   type ReplicaAssignment,
-  type SearchRequestBody,
+  type SearchPlan,
   type Segment,
 } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
@@ -203,23 +201,22 @@ export class ShardLeader extends DurableObject<Env> {
         }
         let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
         const parts = op.partitionId >= 0 ? new Set([op.partitionId]) : undefined;
-        const filter = op.kind === 'deleteWhere' ? requestFilter(t.info.schema, op.request) : undefined;
-        if (op.kind === 'deleteWhere' && !filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
-        if (filter?.primaryKeys) pks = filter.primaryKeys;
-        if (op.kind === 'delete' || filter?.primaryKeys) {
+        const keys = op.kind === 'deleteWhere' ? filterKeys(op.filter) : undefined;
+        if (keys) pks = keys;
+        if (op.kind === 'delete' || keys) {
           // Milvus counts the rows a delete removed: keep the keys that exist (the leader holds
           // every key of its shard, growing and hollow sealed) so a missing key counts 0.
           const at = await m.deps.tso.next();
           await m.waitApplied(at);
           pks = existingKeys(m.segments(parts), at, pks);
-        } else if (op.kind === 'deleteWhere' && filter) {
+        } else if (op.kind === 'deleteWhere') {
           // the rows are found where they are held: growing here, sealed on the query nodes
           const at = await m.deps.tso.next();
           await m.waitApplied(at);
           const growing = growingOf(m, parts);
           const shares = this.placement(m, writerAssignment(m));
-          const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info, share, op.request, at, op.partitionId));
-          pks = [...new Set([...queryKeys(growing, at, filter), ...theirs.flat()])];
+          const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info.schema, share, op.filter, at, op.partitionId));
+          pks = [...new Set([...readKeys(growing, at, op.filter), ...theirs.flat()])];
         }
         if (pks.length === 0) return { ts: this.lastTs, pks };
         const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
@@ -255,19 +252,31 @@ export class ShardLeader extends DurableObject<Env> {
     );
   }
 
-  search(t: Target, shard: number, request: SearchRequestBody, at: ReadAt): Promise<RpcResult<{ ts: bigint; hits: PartialSearch }>> {
+  /**
+   * This shard's level of the read pipeline: its growing segments, and its query nodes for the
+   * sealed ones (each sent its share and the plan, never the request).
+   */
+  private host(t: Target, shard: number, m: SegmentManager, partitionIds: readonly number[] | undefined, ts: bigint): ReadHost & { readonly nodeCalls: number } {
+    const shares = this.placement(m, writerAssignment(m));
+    const schema = t.info.schema;
+    return {
+      // the query nodes a read calls (one each, a reset node's retry aside)
+      nodeCalls: shares.length,
+      segments: growingOf(m, partitionSet(partitionIds)),
+      remote: {
+        search: (plan) => this.fanOut<PartialSearch>(t, shard, shares, (node, share) => node.search(t.db, schema, share, plan, ts)),
+        query: (plan) => this.fanOut<PartialRow[]>(t, shard, shares, (node, share) => node.query(t.db, schema, share, plan, ts)),
+        count: (plan) => this.fanOut<number>(t, shard, shares, (node, share) => node.count(t.db, schema, share, plan, ts)),
+      },
+    };
+  }
+
+  search(t: Target, shard: number, plan: SearchPlan, at: ReadAt): Promise<RpcResult<{ ts: bigint; hits: PartialSearch; nodeCalls: number }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
         const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
-        const prep = prepareSearch(t.info, request);
-        const growing = growingOf(m, prep.parts);
-        const shares = this.placement(m, writerAssignment(m));
-        const mine = searchPartial(growing, ts, prep.spec, prep.output);
-        const theirs = await this.fanOut<PartialSearch>(t, shard, shares, (node, share) => node.search(t.db, t.info, share, request, ts));
-        const { spec } = prep;
-        const want = spec.offset + spec.limit;
-        const hits = mergeSearch([mine, ...theirs], { metric: spec.metric, limit: want, offset: 0, ...(spec.groupBy ? { groupBy: spec.groupBy } : {}) });
-        return { ts, hits };
+        const host = this.host(t, shard, m, plan.partitionIds, ts);
+        return { ts, hits: await executeSearch(plan, ts, host, false), nodeCalls: host.nodeCalls };
       }),
     );
   }
@@ -279,28 +288,19 @@ export class ShardLeader extends DurableObject<Env> {
         const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
         const shares = this.placement(m, writerAssignment(m));
         const mine = statsShare(growingOf(m, undefined), ts, request);
-        const theirs = await this.fanOut<Bm25Stats>(t, shard, shares, (node, share) => node.bm25Stats(t.db, t.info, share, request, ts));
+        const theirs = await this.fanOut<Bm25Stats>(t, shard, shares, (node, share) => node.bm25Stats(t.db, t.info.schema, share, request, ts));
         return { ts, stats: sumStats([mine, ...theirs], request.terms.length) };
       }),
     );
   }
 
-  query(t: Target, shard: number, request: QueryRequestBody, at: ReadAt): Promise<RpcResult<{ ts: bigint; rows: PartialRow[]; count: number }>> {
+  query(t: Target, shard: number, plan: QueryPlan | CountPlan, at: ReadAt): Promise<RpcResult<{ ts: bigint; rows: PartialRow[]; count: number; nodeCalls: number }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
         const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
-        const prep = prepareQuery(t.info, request);
-        const growing = growingOf(m, prep.parts);
-        const shares = this.placement(m, writerAssignment(m));
-        if (prep.count) {
-          const mine = countRows(growing, ts, prep.filter);
-          const theirs = await this.fanOut<number>(t, shard, shares, (node, share) => node.count(t.db, t.info, share, request, ts));
-          return { ts, rows: [], count: theirs.reduce((a, b) => a + b, mine) };
-        }
-        const mine = queryPartial(growing, ts, querySpec(prep));
-        const theirs = await this.fanOut<PartialRow[]>(t, shard, shares, (node, share) => node.query(t.db, t.info, share, request, ts));
-        const rows = mergeQueryPartials([mine, ...theirs], 0, prep.limit === undefined ? undefined : prep.offset + prep.limit);
-        return { ts, rows, count: 0 };
+        const host = this.host(t, shard, m, plan.partitionIds, ts);
+        if (plan.kind === 'count') return { ts, rows: [], count: await executeCount(plan, ts, host), nodeCalls: host.nodeCalls };
+        return { ts, rows: await executeQuery(plan, ts, host, false), count: 0, nodeCalls: host.nodeCalls };
       }),
     );
   }

@@ -28,6 +28,7 @@ export interface ReaderJob {
   readonly infoV: number;
   readonly share: ReplicaAssignment;
   readonly key: string;
+  /** The read plan (search/query/count). */
   readonly request?: unknown;
   readonly ts?: bigint;
 }

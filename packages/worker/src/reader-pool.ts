@@ -33,10 +33,11 @@ import {
   type CollectionInfo,
   type PartialRow,
   type PartialSearch,
-  type QueryRequestBody,
+  type QueryPlan,
+  type CountPlan,
   type ReaderPool,
   type ReplicaAssignment,
-  type SearchRequestBody,
+  type SearchPlan,
   type SegmentManager,
 } from '@vesper/core/distributed';
 import { QueryWorkerLink, type ReaderJob } from './query-worker-link.ts';
@@ -123,17 +124,16 @@ export class WorkerReaderPool implements ReaderPool {
     return false;
   }
 
-  search(info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<PartialSearch[]> {
-    return this.read<PartialSearch>('search', info, a, request, ts, []);
+  search(info: CollectionInfo, a: ReplicaAssignment, plan: SearchPlan, ts: bigint): Promise<PartialSearch[]> {
+    return this.read<PartialSearch>('search', info, a, plan, ts, []);
   }
 
-  query(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<PartialRow[][]> {
-    return this.read<PartialRow[]>('query', info, a, request, ts, []);
+  query(info: CollectionInfo, a: ReplicaAssignment, plan: QueryPlan, ts: bigint): Promise<PartialRow[][]> {
+    return this.read<PartialRow[]>('query', info, a, plan, ts, []);
   }
 
-  async count(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<number> {
-    const counts = await this.read<number>('count', info, a, request, ts, 0);
-    return counts.reduce((n, c) => n + c, 0);
+  count(info: CollectionInfo, a: ReplicaAssignment, plan: CountPlan, ts: bigint): Promise<number[]> {
+    return this.read<number>('count', info, a, plan, ts, 0);
   }
 
   async bm25Stats(info: CollectionInfo, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats> {

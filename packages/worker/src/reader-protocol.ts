@@ -47,7 +47,7 @@ export interface ReaderRequest {
   readonly op: ReaderOp;
   /**
    * open: [ReaderConfig]; sync: [collectionId, InfoRef, ShareRef]; search/query/count/bm25Stats:
-   * [collectionId, InfoRef, ShareRef, request, ts]; drop: [collectionId]; stats: [].
+   * [collectionId, InfoRef, ShareRef, ReadPlan (bm25Stats: its statistics request), ts]; drop: [collectionId]; stats: [].
    */
   readonly args: readonly unknown[];
 }

@@ -3,9 +3,9 @@
  * segments). Run it in a dedicated module Worker that the engine worker starts; it opens the
  * database's object store READ-ONLY (the caller's opener), loads the WASM kernels, and keeps
  * one SealedReplica per collection. Each call names this reader's share of the writer's
- * sealed segments; the reader syncs its replica to the share, re-prepares the request
- * against the collection info and answers with a partial (core's searchPartial /
- * queryPartial / countRows), which the writer merges — as LocalReaderPool does in one thread.
+ * sealed segments; the reader syncs its replica to the share and answers the writer's read
+ * plan with a partial (core's read pipeline, query/read-executor.ts), which the writer
+ * merges — as LocalReaderPool does in one thread.
  *
  * Invariants: a reader never writes (no WAL, no manifest, no object put or delete); calls
  * about one collection run one at a time, sync then read with nothing in between, so a read
@@ -22,8 +22,9 @@ import {
   searchShare,
   type Bm25StatsRequest,
   type CollectionInfo,
-  type QueryRequestBody,
-  type SearchRequestBody,
+  type CountPlan,
+  type QueryPlan,
+  type SearchPlan,
 } from '@vesper/core/distributed';
 import {
   READER_TAG,
@@ -105,12 +106,12 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
       return undefined;
     },
     sync: ([id, info, share]) => withShare(id as number, info as InfoRef, share as ShareRef, () => undefined),
-    search: ([id, info, share, request, ts]) =>
-      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => searchShare(h.replica, ci, request as SearchRequestBody, ts as bigint)),
-    query: ([id, info, share, request, ts]) =>
-      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => queryShare(h.replica, ci, request as QueryRequestBody, ts as bigint)),
-    count: ([id, info, share, request, ts]) =>
-      withShare(id as number, info as InfoRef, share as ShareRef, (h, ci) => countShare(h.replica, ci, request as QueryRequestBody, ts as bigint)),
+    search: ([id, info, share, plan, ts]) =>
+      withShare(id as number, info as InfoRef, share as ShareRef, (h) => searchShare(h.replica, plan as SearchPlan, ts as bigint)),
+    query: ([id, info, share, plan, ts]) =>
+      withShare(id as number, info as InfoRef, share as ShareRef, (h) => queryShare(h.replica, plan as QueryPlan, ts as bigint)),
+    count: ([id, info, share, plan, ts]) =>
+      withShare(id as number, info as InfoRef, share as ShareRef, (h) => countShare(h.replica, plan as CountPlan, ts as bigint)),
     bm25Stats: ([id, info, share, request, ts]) =>
       withShare(id as number, info as InfoRef, share as ShareRef, (h) => bm25StatsShare(h.replica, request as Bm25StatsRequest, ts as bigint)),
     async drop([id]) {

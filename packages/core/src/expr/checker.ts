@@ -257,7 +257,7 @@ class Checker {
       if (Number(v) < 0 || Number(v) > 2 ** 31 - 1) throw fail(extra.pos, `slop should be a non-negative integer, got ${v}`);
       slop = Number(v);
     }
-    return { t: 'pred', pred: { kind: 'text', source: s, phrase: n.name === 'phrase_match', analyzer, terms, min, slop }, pos: n.pos };
+    return { t: 'pred', pred: { kind: 'text', source: s, phrase: n.name === 'phrase_match', analyzerParams: field.analyzer_params ?? {}, terms, min, slop }, pos: n.pos };
   }
 
   private call(n: Extract<Ast, { kind: 'call' }>): Typed {

@@ -48,8 +48,37 @@ export interface CompiledFilter {
  *   with the message `cannot parse expression: <expr>, error: line <l>:<col> <what>`.
  */
 export function compileFilter(expr: string, schema: CollectionSchema, params?: Readonly<Record<string, unknown>>): CompiledFilter {
+  return evaluatorOf(checkedFilter(expr, schema, params));
+}
+
+/**
+ * A filter parsed and checked against a schema: plain data (structured-clonable), so a read
+ * plan carries it to every holder of segments and nobody parses the text again.
+ */
+export interface CheckedFilter {
+  readonly expr: string;
+  readonly pred: Pred;
+  /** Field names the filter reads (for loading columns); the dynamic field is `$meta`. */
+  readonly fields: readonly string[];
+  /** If the filter is exactly `pk in [...]` / `pk == v` (possibly or-ed), the primary-key values. */
+  readonly primaryKeys?: readonly (bigint | string)[];
+}
+
+let parses = 0;
+
+/** How many filter texts this isolate has lexed, parsed and checked (tests prove a read parses once). */
+export function filterParseCount(): number {
+  return parses;
+}
+
+/**
+ * Lexes, parses and checks a filter expression against a collection schema.
+ * @throws VesperError PARAMETER_INVALID (1100), as compileFilter.
+ */
+export function checkedFilter(expr: string, schema: CollectionSchema, params?: Readonly<Record<string, unknown>>): CheckedFilter {
   if (typeof expr !== 'string') throw new VesperError('PARAMETER_INVALID', `filter expression must be a string, got ${typeof expr}`);
   checkExprLength(expr);
+  parses++;
   let plan: Pred;
   try {
     plan = checkFilter(parseFilter(expr), schema, params);
@@ -59,9 +88,15 @@ export function compileFilter(expr: string, schema: CollectionSchema, params?: R
     // A RangeError (stack) or a bug must still surface as a coded input error, never a crash.
     throw exprError(expr, 0, `cannot compile expression: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const run = buildEvaluator(plan);
-  const fields = [...collectFields(plan, new Set())];
   const pks = primaryKeysOf(plan, schema);
+  const out: CheckedFilter = { expr, pred: plan, fields: [...collectFields(plan, new Set())] };
+  return pks === undefined ? out : { ...out, primaryKeys: pks };
+}
+
+/** The evaluator of a checked filter (no parsing: the plan is already checked). */
+export function evaluatorOf(checked: CheckedFilter): CompiledFilter {
+  const { expr, fields, primaryKeys: pks } = checked;
+  const run = buildEvaluator(checked.pred);
   const compiled: CompiledFilter = {
     expr,
     fields,

@@ -8,6 +8,7 @@
  * constants are rounded to float32 first, as Milvus compares in the column's type).
  */
 import type { Analyzer } from '../text/analyzer.ts';
+import { readyAnalyzer } from '../text/analyzer-cache.ts';
 import type { Token } from '../text/token.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { CmpOp } from './ast.ts';
@@ -139,10 +140,11 @@ function phraseAt(doc: readonly Token[], terms: readonly Token[], slop: number):
 
 function textMatcher(p: Extract<Pred, { kind: 'text' }>): LeafMatch {
   const wanted = new Set(p.terms.map((t) => t.text));
+  const analyzer = readyAnalyzer({ name: sourceFieldOf(p.source), analyzer_params: p.analyzerParams });
   return (ctx, mask) => {
     const col = ctx.cols.column(sourceFieldOf(p.source));
     if (!col || col.type !== DataType.VarChar || wanted.size === 0) return new Uint32Array(mask.length);
-    const tokens = tokensOf(col.data, p.analyzer);
+    const tokens = tokensOf(col.data, analyzer);
     const valid = validBits(ctx, sourceFieldOf(p.source));
     return scanGeneric(ctx.n, mask, (i) => {
       if (valid !== null && ((valid[i >>> 5]! >>> (i & 31)) & 1) === 0) return false;

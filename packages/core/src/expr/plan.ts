@@ -7,7 +7,6 @@
  * numbers; a `Source` names a column that exists in the schema (or the dynamic `$meta`); every
  * arithmetic divisor is non-zero; operator/type combinations are ones the evaluator supports.
  */
-import type { Analyzer } from '../text/analyzer.ts';
 import type { Token } from '../text/token.ts';
 import type { DataType } from '../schema/data-type.ts';
 import type { ArithOp, CmpOp } from './ast.ts';
@@ -62,7 +61,8 @@ export type Pred =
       readonly kind: 'text';
       readonly source: Source;
       readonly phrase: boolean;
-      readonly analyzer: Analyzer;
+      /** The field's analyzer_params: plans are plain data (they cross workers and DOs); the evaluator looks the analyzer up. */
+      readonly analyzerParams: unknown;
       readonly terms: readonly Token[];
       readonly min: number;
       readonly slop: number;

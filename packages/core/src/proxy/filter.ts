@@ -1,17 +1,14 @@
 /**
- * Request filters: compiles `filter`/`expr` with its template values (`filter_params`,
- * `exprParams`), and turns a list of primary keys (`ids`) into a filter that looks keys up
- * in each segment's pk index instead of scanning.
+ * Request filters: checks `filter`/`expr` with its template values (`filter_params`,
+ * `exprParams`) into a read plan's FilterPlan, and turns a list of primary keys (`ids`) into
+ * one that looks keys up in each segment's pk index instead of scanning.
  */
 import { VesperError } from '../errors/index.ts';
-import { compileFilter } from '../expr/index.ts';
-import { Bitset } from '../util/bitset.ts';
+import { checkedFilter } from '../expr/index.ts';
 import { toBigInt } from '../schema/row-batch.ts';
 import { DataType } from '../schema/data-type.ts';
 import { primaryField, type CollectionSchema } from '../schema/types.ts';
-import type { ColumnSet } from '../schema/columns.ts';
-import type { Segment } from '../segments/segment.ts';
-import type { RowFilter } from '../query/search-executor.ts';
+import { filterKeys, rowFilter, type FilterPlan, type RowFilter } from '../query/read-plan.ts';
 
 export interface FilterRequest {
   filter?: unknown;
@@ -25,8 +22,8 @@ export interface RequestFilter extends RowFilter {
   readonly primaryKeys?: readonly (bigint | string)[];
 }
 
-/** The request's filter, or undefined when it has none (empty string = none). */
-export function requestFilter(schema: CollectionSchema, req: FilterRequest): RequestFilter | undefined {
+/** The request's filter checked against the schema, or undefined when it has none (empty string = none). */
+export function filterPlan(schema: CollectionSchema, req: FilterRequest): FilterPlan | undefined {
   const raw = req.filter ?? req.expr;
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'string') throw new VesperError('PARAMETER_INVALID', `filter must be a string, got ${typeof raw}`);
@@ -35,8 +32,16 @@ export function requestFilter(schema: CollectionSchema, req: FilterRequest): Req
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
     throw new VesperError('PARAMETER_INVALID', 'filter_params must be an object of template values');
   }
-  const compiled = compileFilter(raw, schema, params as Record<string, unknown> | undefined);
-  return compiled.primaryKeys ? { evaluate: (c, cand) => compiled.evaluate(c, cand), primaryKeys: compiled.primaryKeys } : compiled;
+  return checkedFilter(raw, schema, params as Record<string, unknown> | undefined);
+}
+
+/** The request's filter as an evaluator (a delete's), or undefined when it has none. */
+export function requestFilter(schema: CollectionSchema, req: FilterRequest): RequestFilter | undefined {
+  const plan = filterPlan(schema, req);
+  if (plan === undefined) return undefined;
+  const pks = filterKeys(plan);
+  const f = rowFilter(plan)!;
+  return pks === undefined ? f : { evaluate: (c, cand) => f.evaluate(c, cand), primaryKeys: pks };
 }
 
 /** Normalizes `ids` to primary-key values of the schema's type. */
@@ -52,18 +57,4 @@ export function parseIds(schema: CollectionSchema, ids: unknown): (bigint | stri
     if (typeof v !== 'string') throw new VesperError('PARAMETER_INVALID', `id ${JSON.stringify(v)} is not a VarChar primary key`);
     return v;
   });
-}
-
-/** A filter selecting rows by primary key through each segment's key index. */
-export function keysFilter(pks: readonly (bigint | string)[]): RequestFilter {
-  return {
-    primaryKeys: pks,
-    evaluate(cols: ColumnSet): Bitset {
-      if (!('rowsOf' in cols)) throw new VesperError('INTERNAL', 'a key filter needs a segment');
-      const seg = cols as Segment;
-      const out = new Bitset(cols.rowCount);
-      for (const pk of pks) for (const r of seg.rowsOf(pk)) out.set(r);
-      return out;
-    },
-  };
 }

@@ -1,34 +1,30 @@
 /**
  * LocalReaderPool: a ReaderPool whose readers are SealedReplicas in this same thread. It gives
  * no parallelism; it is the reference the runtime pools (the browser's query workers) follow
- * — split the writer's assignment, sync each reader, let each re-prepare the request and
- * answer for its share — and it runs the whole replica path in tests.
+ * — split the writer's assignment, sync each reader, let each answer the plan for its share —
+ * and it runs the whole replica path in tests.
  */
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
-import { countRows, queryKeys } from '../query/query-executor.ts';
 import type { PkValue } from '../segments/segment.ts';
-import { requestFilter, type FilterRequest } from './filter.ts';
 import type { OutputPlan } from '../query/output.ts';
-import { queryPartial, searchPartial, type PartialRow, type PartialSearch } from '../query/partial.ts';
+import type { PartialRow, PartialSearch } from '../query/partial.ts';
+import { partitionSet, type CountPlan, type FilterPlan, type QueryPlan, type SearchPlan } from '../query/read-plan.ts';
+import { readCount, readKeys, readQuery, readSearch, type ReaderPool } from '../query/read-executor.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './text-search.ts';
-import { prepareQuery, prepareSearch, querySpec, type QueryRequestBody, type ReaderPool, type SearchRequestBody } from './prepared.ts';
 
 /**
- * A reader's answer for its share (the replica synced to it): the request re-prepared against
- * `info`, read at the writer's `ts`. Every reader — in this thread, a query worker, a QueryNode
- * DO — answers through these.
+ * A reader's answer for its share (the replica synced to it), read at the writer's `ts`.
+ * Every reader — in this thread, a query worker, a QueryNode DO — answers through these.
  */
-export function searchShare(replica: SealedReplica, info: CollectionInfo, request: SearchRequestBody, ts: bigint): Promise<PartialSearch> {
-  const prep = prepareSearch(info, request);
-  return replica.answer(fieldNames(prep.output), () => searchPartial(replica.segments(prep.parts), ts, prep.spec, prep.output));
+export function searchShare(replica: SealedReplica, plan: SearchPlan, ts: bigint): Promise<PartialSearch> {
+  return replica.answer(fieldNames(plan.output), () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
 }
 
-export function queryShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): Promise<PartialRow[]> {
-  const prep = prepareQuery(info, request);
-  return replica.answer(fieldNames(prep.output), () => queryPartial(replica.segments(prep.parts), ts, querySpec(prep)));
+export function queryShare(replica: SealedReplica, plan: QueryPlan, ts: bigint): Promise<PartialRow[]> {
+  return replica.answer(fieldNames(plan.output), () => readQuery(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
 }
 
 /** The fields an answer outputs: a reader that dropped some of their columns reads them back first. */
@@ -41,18 +37,16 @@ export function bm25StatsShare(replica: SealedReplica, request: Bm25StatsRequest
   return statsShare(replica.segments(undefined), ts, request);
 }
 
-export function countShare(replica: SealedReplica, info: CollectionInfo, request: QueryRequestBody, ts: bigint): number {
-  const prep = prepareQuery(info, request);
-  return countRows(replica.segments(prep.parts), ts, prep.filter);
+export function countShare(replica: SealedReplica, plan: CountPlan, ts: bigint): number {
+  return readCount(replica.segments(partitionSet(plan.partitionIds)), ts, plan);
 }
 
 /**
  * Primary keys of the share's rows a delete's filter matches at ts, in one partition (or all
  * when partitionId < 0): a hollow writer's delete-by-filter asks its readers for these.
  */
-export function keysShare(replica: SealedReplica, info: CollectionInfo, request: FilterRequest, ts: bigint, partitionId: number): PkValue[] {
-  const filter = requestFilter(info.schema, request);
-  return queryKeys(replica.segments(partitionId >= 0 ? new Set([partitionId]) : undefined), ts, filter);
+export function keysShare(replica: SealedReplica, filter: FilterPlan, ts: bigint, partitionId: number): PkValue[] {
+  return readKeys(replica.segments(partitionId >= 0 ? new Set([partitionId]) : undefined), ts, filter);
 }
 
 export class LocalReaderPool implements ReaderPool {
@@ -85,16 +79,16 @@ export class LocalReaderPool implements ReaderPool {
     return reps;
   }
 
-  async search(info: CollectionInfo, a: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<PartialSearch[]> {
-    return Promise.all((await this.synced(info, a)).map((r) => searchShare(r, info, request, ts)));
+  async search(info: CollectionInfo, a: ReplicaAssignment, plan: SearchPlan, ts: bigint): Promise<PartialSearch[]> {
+    return Promise.all((await this.synced(info, a)).map((r) => searchShare(r, plan, ts)));
   }
 
-  async query(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<PartialRow[][]> {
-    return Promise.all((await this.synced(info, a)).map((r) => queryShare(r, info, request, ts)));
+  async query(info: CollectionInfo, a: ReplicaAssignment, plan: QueryPlan, ts: bigint): Promise<PartialRow[][]> {
+    return Promise.all((await this.synced(info, a)).map((r) => queryShare(r, plan, ts)));
   }
 
-  async count(info: CollectionInfo, a: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<number> {
-    return (await this.synced(info, a)).reduce((n, r) => n + countShare(r, info, request, ts), 0);
+  async count(info: CollectionInfo, a: ReplicaAssignment, plan: CountPlan, ts: bigint): Promise<number[]> {
+    return (await this.synced(info, a)).map((r) => countShare(r, plan, ts));
   }
 
   async bm25Stats(info: CollectionInfo, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats> {

@@ -1,63 +1,27 @@
 /**
- * Search and query requests parsed against a collection (the PreExecute half of Milvus's
- * search and query tasks), shared by the tasks and by every holder of segments that answers
- * a share of a request: a reader re-prepares the same request and gets the same plan.
+ * prepare(): a search, query, count or hybrid search request checked against a collection
+ * into a ReadPlan (the PreExecute half of Milvus's search and query tasks). It runs once, at
+ * the entry point — the proxy task, the edge Worker — and every level below gets the plan
+ * (query/read-plan.ts), never the raw request.
  */
 import { VesperError } from '../errors/index.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { ConsistencyLevel } from '../schema/types.ts';
-import type { SegmentManager } from '../segments/segment-manager.ts';
-import type { ReplicaAssignment } from '../segments/sealed-replica.ts';
-import type { SearchSpec } from '../query/search-executor.ts';
-import { planOutput, type OutputPlan } from '../query/output.ts';
-import type { PartialRow, PartialSearch } from '../query/partial.ts';
-import type { QuerySpec } from '../query/query-executor.ts';
-import { keysFilter, parseIds, requestFilter, type FilterRequest, type RequestFilter } from './filter.ts';
-import { optInt, parseConsistency, partitionIds } from './request-utils.ts';
+import type { SparseVector } from '../schema/columns.ts';
+import { planOutput } from '../query/output.ts';
+import type { CountPlan, HybridPlan, QueryPlan, SearchPlan } from '../query/read-plan.ts';
+import { makeReranker, type Reranker } from '../query/rerank.ts';
+import type { QueryVector } from '../query/exact-search.ts';
+import { filterPlan, parseIds, type FilterRequest } from './filter.ts';
+import { MAX_TOPK, optInt, parseConsistency, partitionIds } from './request-utils.ts';
 import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
-import { parseSearch, type ParsedSearch, type SearchRequestFields } from './search-request.ts';
-import type { Bm25Stats, Bm25StatsRequest } from './text-search.ts';
+import { parseSearch, type SearchRequestFields } from './search-request.ts';
+import { probeRequest, resolvedRequest, textSearch, type Bm25Stats, type TextSearch } from './text-search.ts';
 
 export interface SearchRequestBody extends SearchRequestFields, FilterRequest {
   output_fields?: string[];
   partition_names?: string[];
   consistency_level?: ConsistencyLevel | number;
-}
-
-export interface PreparedSearch {
-  readonly parsed: ParsedSearch;
-  readonly spec: SearchSpec;
-  readonly output: OutputPlan;
-  readonly parts: Set<number> | undefined;
-  readonly level: ConsistencyLevel;
-}
-
-export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): PreparedSearch {
-  const parsed = parseSearch(info, req);
-  const filter = requestFilter(info.schema, req);
-  const spec: SearchSpec = {
-    field: parsed.field,
-    metric: parsed.metric,
-    queries: parsed.vectors,
-    limit: parsed.limit,
-    offset: parsed.offset,
-    params: parsed.params,
-    ...(filter ? { filter } : {}),
-    ...(parsed.radius !== undefined ? { radius: parsed.radius } : {}),
-    ...(parsed.rangeFilter !== undefined ? { rangeFilter: parsed.rangeFilter } : {}),
-    ...(parsed.groupBy ? { groupBy: parsed.groupBy } : {}),
-    ...(parsed.bm25 ? { bm25: parsed.bm25 } : {}),
-  };
-  const output = planOutput(info.schema, req.output_fields);
-  const perQuery = (parsed.offset + parsed.limit) * (parsed.groupBy?.size ?? 1);
-  checkOutputSize('search', parsed.vectors.length * perQuery, output);
-  return {
-    parsed,
-    spec,
-    output,
-    parts: partitionIds(info, req.partition_names),
-    level: parseConsistency(req.consistency_level, info.consistencyLevel),
-  };
 }
 
 export interface QueryRequestBody extends FilterRequest {
@@ -70,20 +34,68 @@ export interface QueryRequestBody extends FilterRequest {
   ids?: unknown;
 }
 
-export interface PreparedQuery {
-  readonly filter: RequestFilter | undefined;
-  readonly output: OutputPlan;
-  readonly parts: Set<number> | undefined;
-  readonly level: ConsistencyLevel;
-  /** `output_fields: ["count(*)"]`. */
-  readonly count: boolean;
-  readonly limit: number | undefined;
-  readonly offset: number;
+export interface HybridSearchRequest {
+  db_name?: string;
+  collection_name: string;
+  /** The sub-searches (the SDK's `data`; REST calls it `search`). */
+  data?: (SearchRequestFields & FilterRequest)[];
+  search?: (SearchRequestFields & FilterRequest)[];
+  rerank?: Reranker;
+  limit?: number;
+  offset?: number;
+  output_fields?: string[];
+  partition_names?: string[];
+  consistency_level?: ConsistencyLevel | number;
+  session_ts?: string;
+}
+
+function partitionList(info: CollectionInfo, names: unknown): number[] | undefined {
+  const ids = partitionIds(info, names);
+  return ids === undefined ? undefined : [...ids];
+}
+
+/** Dense query vectors in one typed array, row after row; sparse ones as they are. */
+function packVectors(vectors: readonly QueryVector[]): SearchPlan['queries'] {
+  const first = vectors[0];
+  if (first instanceof Float32Array || first instanceof Uint8Array) {
+    const out = first instanceof Float32Array ? new Float32Array(vectors.length * first.length) : new Uint8Array(vectors.length * first.length);
+    vectors.forEach((v, i) => out.set(v as Float32Array & Uint8Array, i * first.length));
+    return out;
+  }
+  return vectors as readonly SparseVector[];
+}
+
+export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): SearchPlan {
+  const parsed = parseSearch(info, req);
+  const filter = filterPlan(info.schema, req);
+  const output = planOutput(info.schema, req.output_fields);
+  const perQuery = (parsed.offset + parsed.limit) * (parsed.groupBy?.size ?? 1);
+  checkOutputSize('search', parsed.vectors.length * perQuery, output);
+  const parts = partitionList(info, req.partition_names);
+  return {
+    kind: 'search',
+    field: parsed.field,
+    metric: parsed.metric,
+    nq: parsed.vectors.length,
+    queries: packVectors(parsed.vectors),
+    single: parsed.single,
+    limit: parsed.limit,
+    offset: parsed.offset,
+    params: parsed.params,
+    ...(parsed.radius !== undefined ? { radius: parsed.radius } : {}),
+    ...(parsed.rangeFilter !== undefined ? { rangeFilter: parsed.rangeFilter } : {}),
+    ...(parsed.groupBy ? { groupBy: parsed.groupBy } : {}),
+    ...(parsed.bm25 ? { bm25: parsed.bm25 } : {}),
+    ...(filter ? { filter } : {}),
+    output,
+    ...(parts ? { partitionIds: parts } : {}),
+    level: parseConsistency(req.consistency_level, info.consistencyLevel),
+  };
 }
 
 /** Milvus's query rules: count(*) alone, limit + offset bounded, a query without a filter needs a limit. */
-export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): PreparedQuery {
-  const filter = r.ids !== undefined && r.ids !== null ? keysFilter(parseIds(info.schema, r.ids)) : requestFilter(info.schema, r);
+export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPlan | CountPlan {
+  const filter = r.ids !== undefined && r.ids !== null ? { keys: parseIds(info.schema, r.ids) } : filterPlan(info.schema, r);
   const fields: unknown = r.output_fields ?? [];
   // the request may come from JSON: anything but a list of names is a coded error, not a crash
   if (!Array.isArray(fields)) throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${JSON.stringify(fields)?.slice(0, 80)}`);
@@ -96,34 +108,60 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): Prepare
     throw new VesperError('PARAMETER_INVALID', `limit + offset should be in range [0, ${window}], got ${limit + offset}`);
   }
   if (!count && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
-  return {
-    filter,
-    output: planOutput(info.schema, fields),
-    parts: partitionIds(info, r.partition_names),
-    level: parseConsistency(r.consistency_level, info.consistencyLevel),
-    count,
-    limit,
-    offset,
-  };
+  const parts = partitionList(info, r.partition_names);
+  const common = { ...(filter ? { filter } : {}), ...(parts ? { partitionIds: parts } : {}), level: parseConsistency(r.consistency_level, info.consistencyLevel) };
+  if (count) return { kind: 'count', ...common };
+  return { kind: 'query', ...common, output: planOutput(info.schema, fields), ...(limit !== undefined ? { limit } : {}), offset };
 }
 
-/** The QuerySpec of a prepared query for one holder. */
-export function querySpec(p: PreparedQuery): QuerySpec {
-  return { ...(p.filter ? { filter: p.filter } : {}), ...(p.limit !== undefined ? { limit: p.limit } : {}), offset: p.offset, output: p.output };
+export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): Promise<HybridPlan> {
+  const reqs = r.data ?? r.search;
+  if (!Array.isArray(reqs) || reqs.length === 0) throw new VesperError('PARAMETER_MISSING', 'hybrid search needs a list of sub-searches');
+  if (reqs.length > 1024) throw new VesperError('PARAMETER_INVALID', 'too many sub-searches in one hybrid search');
+  const subs: SearchPlan[] = [];
+  const texts: (HybridText | undefined)[] = [];
+  for (const s of reqs) {
+    const request: SearchRequestBody = {
+      ...s,
+      offset: 0,
+      ...(r.output_fields !== undefined ? { output_fields: r.output_fields } : {}),
+      ...(r.partition_names !== undefined ? { partition_names: r.partition_names } : {}),
+    };
+    const text = await textSearch(info, request);
+    subs.push(prepareSearch(info, text ? probeRequest(request, text) : request));
+    texts.push(text ? { request, text } : undefined);
+  }
+  const nq = subs[0]!.nq;
+  if (subs.some((s) => s.nq !== nq)) throw new VesperError('PARAMETER_INVALID', 'every sub-search of a hybrid search must have the same number of query vectors');
+  const limit = optInt(r.limit, 'limit', 1, MAX_TOPK) ?? 10;
+  const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
+  if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `limit + offset should be at most ${MAX_TOPK}`);
+  const rerank = r.rerank ?? { strategy: 'rrf' as const };
+  // checked here, at the entry point; the executor builds the same reranker from the plan
+  makeReranker(rerank, subs.map((s) => s.metric));
+  const plan: HybridPlan = { kind: 'hybrid', subs, rerank: structuredRerank(rerank), limit, offset, nq, level: parseConsistency(r.consistency_level, info.consistencyLevel) };
+  return texts.some((t) => t !== undefined) ? { ...plan, texts } : plan;
 }
 
 /**
- * Readers of a collection's sealed segments outside the writer (the browser's query workers).
- * When a pool `covers` a collection, the writer searches only its growing segments and the
- * pool answers for the sealed ones in `assignment` — taken by the task in the same instant as
- * its own segment list, so no row is counted twice or missed while a flush moves it. Each
- * reader syncs its share, re-prepares the request against `info` and reads at `ts`.
+ * A full-text sub-search of a hybrid search (entry point only): planned again with the
+ * collection's BM25 statistics once the read timestamp is known.
  */
-export interface ReaderPool {
-  covers(mgr: SegmentManager): boolean;
-  search(info: CollectionInfo, assignment: ReplicaAssignment, request: SearchRequestBody, ts: bigint): Promise<PartialSearch[]>;
-  query(info: CollectionInfo, assignment: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<PartialRow[][]>;
-  count(info: CollectionInfo, assignment: ReplicaAssignment, request: QueryRequestBody, ts: bigint): Promise<number>;
-  /** BM25 corpus statistics over every row of the share (proxy/text-search.ts). */
-  bm25Stats(info: CollectionInfo, assignment: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<Bm25Stats>;
+export interface HybridText {
+  readonly request: SearchRequestBody;
+  readonly text: TextSearch;
+}
+
+/** A hybrid sub-plan ready to run: a text sub-search resolved with its statistics (`stats` fetches them at the read's snapshot). */
+export async function resolvedSub(info: CollectionInfo, plan: HybridPlan, i: number, stats: (req: TextSearch['stats']) => Promise<Bm25Stats>): Promise<SearchPlan> {
+  // prepareHybrid put them there
+  const t = plan.texts?.[i] as HybridText | undefined;
+  if (t === undefined) return plan.subs[i]!;
+  return prepareSearch(info, resolvedRequest(t.request, t.text, await stats(t.text.stats)));
+}
+
+/** The reranker as plain data (a request object may carry other keys). */
+function structuredRerank(rr: Reranker): Reranker {
+  const params = rr.params === undefined ? {} : { params: { ...(rr.params.k !== undefined ? { k: rr.params.k } : {}), ...(rr.params.weights !== undefined ? { weights: [...rr.params.weights] } : {}) } };
+  return { strategy: rr.strategy, ...params };
 }

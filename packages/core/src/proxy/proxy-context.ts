@@ -15,7 +15,7 @@ import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { SegmentManager, purgeCollection } from '../segments/segment-manager.ts';
 import { attachMaintenance, scheduleIndexBuilds } from '../segments/segment-maintenance.ts';
 import type { SealPolicy } from '../segments/seal-policy.ts';
-import type { ReaderPool } from './prepared.ts';
+import type { ReaderPool } from '../query/read-executor.ts';
 
 export interface EngineOptions {
   readonly sealPolicy?: SealPolicy;

@@ -8,7 +8,7 @@ import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { QueryVector } from '../query/exact-search.ts';
-import type { GroupBy } from '../query/search-executor.ts';
+import type { GroupBy } from '../query/read-plan.ts';
 import { isSimilarityMetric } from '../index/vector-index.ts';
 import type { Bm25Params } from '../query/sparse-search.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
@@ -60,6 +60,8 @@ export function parseQueryVectors(field: FieldSchema, data: unknown): { vectors:
   const list = single ? [data] : (data as unknown[]);
   checkNq(list.length);
   if (list.length === 0) throw new VesperError('PARAMETER_INVALID', 'search data is empty');
+  const fast = t === DataType.FloatVector ? plainFloatVectors(list, field.dim ?? 0) : undefined;
+  if (fast !== undefined) return { vectors: fast, single };
   // Reuse the insert checks (dimension, NaN/Infinity) by converting the vectors as a column.
   const probe: FieldSchema = { ...field, is_primary_key: false, nullable: false, is_function_output: false };
   let col;
@@ -81,6 +83,25 @@ export function parseQueryVectors(field: FieldSchema, data: unknown): { vectors:
     }
   }
   return { vectors, single };
+}
+
+/**
+ * The common case without the column conversion: float vectors of the field's dimension whose
+ * every value is a finite number. Anything else (undefined) takes the full checks, which name
+ * the problem.
+ */
+function plainFloatVectors(list: readonly unknown[], dim: number): Float32Array[] | undefined {
+  const out: Float32Array[] = [];
+  for (const v of list) {
+    if (!(Array.isArray(v) || v instanceof Float32Array) || v.length !== dim) return undefined;
+    const f = Float32Array.from(v as ArrayLike<number>);
+    for (let i = 0; i < dim; i++) {
+      const x: unknown = (v as ArrayLike<unknown>)[i];
+      if (typeof x !== 'number' || !Number.isFinite(x) || !Number.isFinite(f[i]!)) return undefined;
+    }
+    out.push(f);
+  }
+  return out;
 }
 
 function numberParam(p: Record<string, unknown>, key: string): number | undefined {

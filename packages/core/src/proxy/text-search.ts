@@ -18,17 +18,14 @@ import type { SparseVector } from '../schema/columns.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import type { Segment } from '../segments/segment.ts';
 import { analyzerFor, termFrequencies } from '../functions/bm25-function.ts';
-import { BM25_DEFAULTS, addStats, averageLength, bm25Query, emptyStats, segmentBm25Stats, type Bm25Params, type Bm25Stats } from '../query/sparse-search.ts';
+import { BM25_DEFAULTS, addStats, averageLength, bm25Query, emptyStats, segmentBm25Stats, type Bm25Params, type Bm25Stats, type Bm25StatsRequest } from '../query/sparse-search.ts';
 import { checkNq } from './request-limits.ts';
 import { chooseVectorField, type SearchRequestFields } from './search-request.ts';
 
 export type { Bm25Stats } from '../query/sparse-search.ts';
 
 /** What a holder needs to count statistics: the field and the query terms. */
-export interface Bm25StatsRequest {
-  readonly field: string;
-  readonly terms: readonly number[];
-}
+export type { Bm25StatsRequest } from '../query/sparse-search.ts';
 
 export interface TextSearch {
   readonly field: FieldSchema;

@@ -11,44 +11,20 @@
  * row per key (the best hit; for queries the newest row) as the single-node reduce does.
  */
 import type { MetricType } from '../schema/types.ts';
-import { valueAt } from '../schema/column-ops.ts';
-import type { PkValue, Segment } from '../segments/segment.ts';
-import { materializeRow, type OutputPlan } from './output.ts';
-import { searchSegments, type GroupBy, type SearchSpec } from './search-executor.ts';
+import type { PkValue } from '../segments/segment.ts';
+import type { GroupBy, PartialHit, PartialRow, PartialSearch } from './read-plan.ts';
 import { keyOf } from './top-k.ts';
-import { comparePk, queryPartialRows } from './query-executor.ts';
+import { comparePk } from './query-executor.ts';
 
-export interface PartialHit {
-  readonly pk: PkValue;
-  readonly distance: number;
-  /** The output row (engine values: Int64 as bigint). */
-  readonly row: Record<string, unknown>;
-  /** The group field's value, for grouping searches. */
-  readonly group?: unknown;
-}
-
-/** Per query vector, best first: at most offset + limit hits (or that many groups). */
-export type PartialSearch = PartialHit[][];
-
-/** One holder's share of a search: its top offset + limit per query, rows materialized. */
-export function searchPartial(segments: readonly Segment[], ts: bigint, spec: SearchSpec, output: OutputPlan): PartialSearch {
-  const local = searchSegments(segments, ts, { ...spec, offset: 0, limit: spec.offset + spec.limit });
-  const g = spec.groupBy?.field.name;
-  return local.map((list) =>
-    list.map((h) => {
-      const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(output, h.segment, h.row) };
-      if (g === undefined) return hit;
-      const col = h.segment.column(g);
-      return { ...hit, group: col ? valueAt(col, h.row) : null };
-    }),
-  );
-}
+export type { PartialHit, PartialSearch, PartialRow };
 
 export interface MergeSpec {
   readonly metric: MetricType;
   readonly limit: number;
   readonly offset: number;
   readonly groupBy?: Pick<GroupBy, 'size'>;
+  /** Groups kept (default offset + limit; a level below the top keeps them all). */
+  readonly groups?: number;
 }
 
 /**
@@ -78,7 +54,7 @@ export function mergeSearch(parts: readonly PartialSearch[], spec: MergeSpec): P
     for (const h of best) {
       let b = buckets.get(h.group);
       if (!b) {
-        if (buckets.size >= want) continue;
+        if (buckets.size >= (spec.groups ?? want)) continue;
         b = [];
         buckets.set(h.group, b);
       }
@@ -88,16 +64,6 @@ export function mergeSearch(parts: readonly PartialSearch[], spec: MergeSpec): P
   }
   return out;
 }
-
-export interface PartialRow {
-  readonly pk: PkValue;
-  /** Write timestamp of the row (the newest wins when two holders return a key). */
-  readonly ts: bigint;
-  readonly row: Record<string, unknown>;
-}
-
-/** One holder's share of a query: its first offset + limit rows by primary key (offset not applied). */
-export { queryPartialRows as queryPartial };
 
 /** Combines query partials: one row per key (the newest), ordered by key, offset and limit applied. */
 export function mergeQuery(parts: readonly (readonly PartialRow[])[], offset: number, limit: number | undefined): Record<string, unknown>[] {

@@ -7,7 +7,7 @@
 import type { Segment, PkValue } from '../segments/segment.ts';
 import { allowedRows, type RowFilter } from './search-executor.ts';
 import { materializeRow, type OutputPlan } from './output.ts';
-import type { PartialRow } from './partial.ts';
+import type { PartialRow } from './read-plan.ts';
 import { checkOutputSize } from './output-limit.ts';
 
 export interface QuerySpec {

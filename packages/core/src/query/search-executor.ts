@@ -4,9 +4,8 @@
  * asks its index, anything else is scanned exactly; per query the segment results are
  * reduced to the global top (offset + limit), or grouped by a scalar field.
  */
-import { VesperError } from '../errors/index.ts';
 import type { Bitset } from '../util/bitset.ts';
-import type { ColumnSet, SparseVector } from '../schema/columns.ts';
+import type { SparseVector } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { QueryVectors } from '../index/vector-index.ts';
@@ -17,22 +16,16 @@ import { exactTopK, type QueryVector } from './exact-search.ts';
 import { sparseTopK, type Bm25Params } from './sparse-search.ts';
 import { DataType } from '../schema/data-type.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
+import type { GroupBy, RowFilter } from './read-plan.ts';
 
-/** What a search needs of a compiled filter (expr's CompiledFilter satisfies it). */
-export interface RowFilter {
-  evaluate(cols: ColumnSet, candidates?: Bitset): Bitset;
-}
-
-export interface GroupBy {
-  readonly field: FieldSchema;
-  readonly size: number;
-  readonly strict: boolean;
-}
+export type { RowFilter, GroupBy };
 
 export interface SearchSpec {
   readonly field: FieldSchema;
   readonly metric: MetricType;
   readonly queries: readonly QueryVector[];
+  /** The dense queries packed row after row (a read plan's form); indexes search these. Absent for sparse queries. */
+  readonly packed?: QueryVectors;
   readonly limit: number;
   readonly offset: number;
   readonly filter?: RowFilter;
@@ -40,6 +33,11 @@ export interface SearchSpec {
   readonly radius?: number;
   readonly rangeFilter?: number;
   readonly groupBy?: GroupBy;
+  /**
+   * Groups kept (default offset + limit). A partial answer keeps every group among its
+   * candidates: a group outside this holder's top groups may be in the global top ones.
+   */
+  readonly groups?: number;
   /** BM25: k1, b and the collection's average document length (query vectors carry the idf). */
   readonly bm25?: Bm25Params;
 }
@@ -52,21 +50,6 @@ export interface SegmentHit extends Hit {
 export function allowedRows(seg: Segment, ts: bigint, filter: RowFilter | undefined): Bitset {
   const visible = seg.visibility(ts);
   return filter ? filter.evaluate(seg, visible).and(visible) : visible;
-}
-
-function packQueries(queries: readonly QueryVector[]): QueryVectors {
-  const first = queries[0]!;
-  if (first instanceof Float32Array) {
-    const out = new Float32Array(queries.length * first.length);
-    queries.forEach((q, i) => out.set(q as Float32Array, i * first.length));
-    return out;
-  }
-  if (first instanceof Uint8Array) {
-    const out = new Uint8Array(queries.length * first.length);
-    queries.forEach((q, i) => out.set(q as Uint8Array, i * first.length));
-    return out;
-  }
-  throw new VesperError('INTERNAL', 'sparse queries are searched exactly');
 }
 
 /** Per query: the final hits (offset applied), best first; grouped results come group by group. */
@@ -96,7 +79,7 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
       }
       return;
     }
-    if (index) {
+    if (index && spec.packed !== undefined) {
       const opts = {
         allow,
         params: spec.params,
@@ -104,7 +87,7 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
         ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
       };
       // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
-      const top = index.search(packQueries(spec.queries), nq, Math.min(k, MAX_INDEX_TOPK), opts);
+      const top = index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts);
       for (let q = 0; q < nq; q++) {
         const list: SegmentHit[] = [];
         for (let j = 0; j < top.k; j++) {
@@ -128,7 +111,7 @@ export function searchSegments(segments: readonly Segment[], ts: bigint, spec: S
   });
   return perQuery.map((lists) => {
     if (!spec.groupBy) return (reduceTopK(lists, want, spec.metric) as SegmentHit[]).slice(spec.offset);
-    const groups = groupHits(reduceTopK(lists, Infinity, spec.metric) as SegmentHit[], spec.groupBy, want);
+    const groups = groupHits(reduceTopK(lists, Infinity, spec.metric) as SegmentHit[], spec.groupBy, spec.groups ?? want);
     return groups.slice(spec.offset).flat();
   });
 }

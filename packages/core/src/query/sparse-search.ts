@@ -36,6 +36,12 @@ export interface Bm25Params {
 export const BM25_DEFAULTS = { k1: 1.2, b: 0.75 } as const;
 
 /** Corpus statistics of some rows for a list of terms (df aligned with the terms). */
+/** What a full-text search's statistics round asks every holder: its BM25 field and the query's term ids. */
+export interface Bm25StatsRequest {
+  readonly field: string;
+  readonly terms: readonly number[];
+}
+
 export interface Bm25Stats {
   rows: number;
   tokens: number;

@@ -17,10 +17,12 @@ import { DataType } from '../schema/data-type.ts';
 import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { Random, testSeed } from '../util/random.ts';
-import { mergeSearch, queryPartial, searchPartial } from '../query/partial.ts';
+import { mergeSearch } from '../query/partial.ts';
 import { queryKeys } from '../query/query-executor.ts';
-import { prepareQuery, prepareSearch, querySpec } from '../proxy/prepared.ts';
-import { requestFilter } from '../proxy/filter.ts';
+import { readQuery, readSearch } from '../query/read-executor.ts';
+import type { QueryPlan } from '../query/read-plan.ts';
+import { prepareQuery, prepareSearch } from '../proxy/prepared.ts';
+import { filterPlan, requestFilter } from '../proxy/filter.ts';
 import { keysShare } from '../proxy/local-reader-pool.ts';
 import { SealedReplica, writerAssignment } from './sealed-replica.ts';
 import { attachMaintenance, compact, flush } from './segment-maintenance.ts';
@@ -109,7 +111,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
       const wantKeys = queryKeys(whole.segments(), at, requestFilter(schema, filterReq));
       await replica.sync(writerAssignment(hollow));
       const growingKeys = queryKeys(hollow.segments().filter((s) => !s.sealed), at, requestFilter(schema, filterReq));
-      const gotKeys = [...new Set<PkValue>([...growingKeys, ...keysShare(replica, info, filterReq, at, -1)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const gotKeys = [...new Set<PkValue>([...growingKeys, ...keysShare(replica, filterPlan(schema, filterReq)!, at, -1)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       expect(gotKeys, ctx).toEqual(wantKeys);
       if (wantKeys.length > 0) await both((m) => m.write(0, (ts) => ({ type: 'delete', collectionId: info.id, partitionId: -1, ts, pks: wantKeys })));
 
@@ -134,23 +136,23 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
       const hollowSegs = await hollowView();
       const q = { data: [vec(), vec()], anns_field: 'v', limit: 12, filter: 'n > 5', output_fields: ['n', 'tag'], params: { ef: 64 } };
       const ps = prepareSearch(info, q);
-      const merge = (hits: ReturnType<typeof searchPartial>) => mergeSearch([hits], { metric: ps.spec.metric, limit: ps.spec.limit, offset: 0 });
-      const want = merge(searchPartial(wholeSegs, ts, ps.spec, ps.output));
+      const merge = (hits: ReturnType<typeof readSearch>) => mergeSearch([hits], { metric: ps.metric, limit: ps.limit, offset: 0 });
+      const want = merge(readSearch(wholeSegs, ts, ps));
       expect(want.flat().length, ctx).toBeGreaterThan(0);
-      expect(merge(searchPartial(hollowSegs, ts, ps.spec, ps.output)), ctx).toEqual(want);
-      const pq = prepareQuery(info, { filter: 'n < 20 and tag != "b"', output_fields: ['n', 'tag', 'v'] });
+      expect(merge(readSearch(hollowSegs, ts, ps)), ctx).toEqual(want);
+      const pq = prepareQuery(info, { filter: 'n < 20 and tag != "b"', output_fields: ['n', 'tag', 'v'] }) as QueryPlan;
       // row timestamps differ between the two writers (one oracle, interleaved): compare the rows
-      const byPk = (rows: ReturnType<typeof queryPartial>) => [...rows].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0)).map((r) => ({ ...r, ts: undefined }));
-      const wantRows = byPk(queryPartial(wholeSegs, ts, querySpec(pq)));
-      expect(byPk(queryPartial(hollowSegs, ts, querySpec(pq))), ctx).toEqual(wantRows);
+      const byPk = (rows: ReturnType<typeof readQuery>) => [...rows].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0)).map((r) => ({ ...r, ts: undefined }));
+      const wantRows = byPk(readQuery(wholeSegs, ts, pq));
+      expect(byPk(readQuery(hollowSegs, ts, pq)), ctx).toEqual(wantRows);
 
       // the lean replica: indexed segments hold no vector column, yet answer the same
       await lean.sync(writerAssignment(hollow));
       const leanSegs = () => [...hollow.segments().filter((s) => !s.sealed), ...lean.segments()];
       for (const s of lean.segments()) expect(s.columns().has('v'), `${ctx}, segment ${s.id}`).toBe(!s.indexes.has('v'));
-      expect(await lean.answer(['n', 'tag'], () => merge(searchPartial(leanSegs(), ts, ps.spec, ps.output))), ctx).toEqual(want);
+      expect(await lean.answer(['n', 'tag'], () => merge(readSearch(leanSegs(), ts, ps))), ctx).toEqual(want);
       // outputting vectors reads them back from the insert logs for that request
-      expect(await lean.answer(['n', 'tag', 'v'], () => byPk(queryPartial(leanSegs(), ts, querySpec(pq)))), ctx).toEqual(wantRows);
+      expect(await lean.answer(['n', 'tag', 'v'], () => byPk(readQuery(leanSegs(), ts, pq))), ctx).toEqual(wantRows);
     }
     // the replica opened the index files the hollow writer built without holding them
     expect(replica.segments().some((s) => s.indexes.has('v')), `seed ${seed}`).toBe(true);
@@ -187,7 +189,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     expect(seg!.indexes.has('v'), `seed ${seed}`).toBe(false);
     expect(seg!.columns().has('v'), `seed ${seed}`).toBe(true);
     const ps = prepareSearch(info, { data: [Array.from({ length: DIM }, () => 0)], anns_field: 'v', limit: 3 });
-    expect(searchPartial(lean.segments(), tso.current(), ps.spec, ps.output)[0], `seed ${seed}`).toHaveLength(3);
+    expect(readSearch(lean.segments(), tso.current(), ps)[0], `seed ${seed}`).toHaveLength(3);
     lean.close();
     await m.close(false);
   });

@@ -16,10 +16,13 @@
  */
 import { DataType, SUCCESS, VesperError, warmAnalyzers } from '@vesper/core';
 import {
+  executeHybrid,
+  filterKeys,
+  filterPlan,
+  hybridRows,
+  mergeQueryPlan,
+  mergeSearchPlan,
   functionOutputs,
-  fuseHybrid,
-  mergeQuery,
-  mergeSearch,
   parseIds,
   partitionIds,
   prepareHybrid,
@@ -29,25 +32,26 @@ import {
   primaryKeysOf,
   renderIds,
   renderRow,
-  requestFilter,
   routeBatch,
   routeKeys,
   rowsToBatch,
   probeRequest,
+  resolvedSub,
   resolvedRequest,
   searchRow,
   sumStats,
   targetPartition,
   textSearch,
   type Bm25Stats,
-  type TextSearch,
+  type Bm25StatsRequest,
   type CollectionInfo,
   type HybridSearchRequest,
   type PartialHit,
   type PartialRow,
   type PkValue,
   type Row,
-  type SearchRequestBody,
+  type FilterPlan,
+  type SearchPlan,
 } from '@vesper/core/distributed';
 import type { Env } from '../bindings.ts';
 import type { BeginOptions } from '../catalog-coordinator.ts';
@@ -67,11 +71,42 @@ type Req = Record<string, unknown>;
 const REFRESH_AFTER = new Set(['createIndex', 'dropIndex', 'alterCollection', 'alterCollectionProperties', 'createPartition', 'dropPartition', 'loadCollection', 'loadPartitions', 'renameCollection']);
 
 export class DistributedEngine implements Engine {
+  private readonly coordinator: CoordinatorApi;
+  /** Durable Object calls this engine's requests made (coordinator, leaders and the leaders' query nodes). */
+  private calls = 0;
+  private lastRead: string | undefined;
+
   constructor(
     private readonly env: Env,
     private readonly db: string,
-    private readonly coordinator: CoordinatorApi,
-  ) {}
+    coordinator: CoordinatorApi,
+  ) {
+    this.coordinator = {
+      call: (db, method, request) => {
+        this.calls++;
+        return coordinator.call(db, method, request);
+      },
+      begin: (db, collection, options) => {
+        this.calls++;
+        return coordinator.begin(db, collection, options);
+      },
+    };
+  }
+
+  doCalls(): number {
+    return this.calls;
+  }
+
+  /** The id of the collection the last read began on (REST checks its cached description against it). */
+  readCollectionId(): string | undefined {
+    return this.lastRead;
+  }
+
+  /** reach() counting the call. */
+  private reach<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
+    this.calls++;
+    return reach<T>(what, fn);
+  }
 
   call(method: string, request: Req): Promise<unknown> {
     switch (method) {
@@ -123,7 +158,7 @@ export class DistributedEngine implements Engine {
   /** Calls every shard's leader, in parallel. */
   private eachShard<T>(info: CollectionInfo, call: (leader: ReturnType<DistributedEngine['leader']>, t: Target, shard: number) => Promise<unknown>): Promise<T[]> {
     const t = this.target(info);
-    return Promise.all(this.shards(info).map((s) => reach<T>(`shard ${s} of ${info.name}`, () => call(this.leader(info, s), t, s))));
+    return Promise.all(this.shards(info).map((s) => this.reach<T>(`shard ${s} of ${info.name}`, () => call(this.leader(info, s), t, s))));
   }
 
   private async begin(req: Req, options: BeginOptions = {}): Promise<Begun> {
@@ -141,6 +176,7 @@ export class DistributedEngine implements Engine {
       consistencyLevel: req['consistency_level'],
       ...(typeof req['session_ts'] === 'string' ? { sessionTs: req['session_ts'] } : {}),
     }).then((b) => {
+      this.lastRead = String(b.info.id);
       if (!b.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${b.info.name}]`);
       return b;
     });
@@ -175,7 +211,7 @@ export class DistributedEngine implements Engine {
     for (const batch of chunks) {
       results.push(...(await settleAll(
         routeBatch(info, batch, partitionId).map((r) =>
-          reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
+          this.reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
         ),
       )));
     }
@@ -198,19 +234,21 @@ export class DistributedEngine implements Engine {
     const partitionName = req['partition_name'];
     const partitionId = partitionName !== undefined && partitionName !== '' && partitionName !== null ? [...partitionIds(info, [partitionName])!][0]! : -1;
     let byShard: [number, PkValue[] | undefined][];
+    let deleteFilter: FilterPlan | undefined;
     if (req['ids'] !== undefined && req['ids'] !== null) {
       byShard = [...routeKeys(info, parseIds(info.schema, req['ids']))];
     } else {
-      const filter = requestFilter(info.schema, req);
+      const filter = filterPlan(info.schema, req);
       if (!filter) throw new VesperError('PARAMETER_INVALID', 'delete needs a non-empty filter or ids');
-      byShard = filter.primaryKeys ? [...routeKeys(info, [...filter.primaryKeys])] : this.shards(info).map((s) => [s, undefined]);
+      const keys = filterKeys(filter);
+      byShard = keys ? [...routeKeys(info, [...keys])] : this.shards(info).map((s) => [s, undefined]);
+      deleteFilter = filter;
     }
     const t = this.target(info);
-    const filterReq = { filter: req['filter'], expr: req['expr'], filter_params: req['filter_params'], exprParams: req['exprParams'] };
     const results = await settleAll(
       byShard.map(([shard, pks]) =>
-        reach<WriteResult>(`shard ${shard} of ${info.name}`, () =>
-          this.leader(info, shard).write(t, shard, pks ? { kind: 'delete', partitionId, pks } : { kind: 'deleteWhere', partitionId, request: filterReq }),
+        this.reach<WriteResult>(`shard ${shard} of ${info.name}`, () =>
+          this.leader(info, shard).write(t, shard, pks ? { kind: 'delete', partitionId, pks } : { kind: 'deleteWhere', partitionId, filter: deleteFilter! }),
         ),
       ),
     );
@@ -228,43 +266,41 @@ export class DistributedEngine implements Engine {
     };
   }
 
-  /** One search on every shard: per shard its top offset + limit (merged across its nodes). */
-  private async searchShards(info: CollectionInfo, request: SearchRequestBody, at: (shard: number) => ReadAt): Promise<{ ts: bigint; hits: PartialHit[][] }[]> {
-    return this.eachShard<{ ts: bigint; hits: PartialHit[][] }>(info, (l, t, s) => l.search(t, s, request, at(s)));
+  /** One search on every shard: per shard its top offset + limit (merged across its nodes), and the leaders' query-node calls. */
+  private async searchShards(info: CollectionInfo, plan: SearchPlan, at: (shard: number) => ReadAt): Promise<{ ts: bigint; hits: PartialHit[][]; nodeCalls: number }[]> {
+    const parts = await this.eachShard<{ ts: bigint; hits: PartialHit[][]; nodeCalls: number }>(info, (l, t, s) => l.search(t, s, plan, at(s)));
+    for (const p of parts) this.calls += p.nodeCalls;
+    return parts;
   }
 
   /**
    * A full-text search's first round: the collection's BM25 statistics, each shard read at its
    * snapshot (returned, so the search itself reads the same one), summed over the shards.
    */
-  private async textRound(info: CollectionInfo, text: TextSearch, at: (shard: number) => ReadAt): Promise<{ stats: Bm25Stats; pinned: Map<number, bigint> }> {
-    const parts = await this.eachShard<{ ts: bigint; stats: Bm25Stats }>(info, (l, t, s) => l.bm25Stats(t, s, text.stats, at(s)));
+  private async textRound(info: CollectionInfo, request: Bm25StatsRequest, at: (shard: number) => ReadAt): Promise<{ stats: Bm25Stats; pinned: Map<number, bigint> }> {
+    const parts = await this.eachShard<{ ts: bigint; stats: Bm25Stats }>(info, (l, t, s) => l.bm25Stats(t, s, request, at(s)));
     const pinned = new Map(parts.map((p, s) => [s, p.ts] as const));
-    return { stats: sumStats(parts.map((p) => p.stats), text.stats.terms.length), pinned };
+    return { stats: sumStats(parts.map((p) => p.stats), request.terms.length), pinned };
   }
 
   private async search(req: Req) {
     const b = await this.beginRead(req);
     const text = await textSearch(b.info, req);
-    let prep = prepareSearch(b.info, text ? probeRequest(req, text) : req);
-    let request: Req = req;
     let at = (_s: number): ReadAt => ({ level: b.level, guarantee: b.guarantee });
+    // prepared once, here: leaders and query nodes receive the plan (a text search is planned
+    // again once its first round has the collection's BM25 statistics)
+    let plan = prepareSearch(b.info, text ? probeRequest(req, text) : req);
     if (text) {
-      const round = await this.textRound(b.info, text, at);
-      request = resolvedRequest(req, text, round.stats);
-      prep = prepareSearch(b.info, request);
+      const round = await this.textRound(b.info, text.stats, at);
+      plan = prepareSearch(b.info, resolvedRequest(req, text, round.stats));
       at = (s) => ({ level: b.level, guarantee: b.guarantee, pinned: round.pinned.get(s)! });
     }
-    const parts = await this.searchShards(b.info, request, at);
-    const { spec } = prep;
-    const hits = mergeSearch(
-      parts.map((p) => p.hits),
-      { metric: spec.metric, limit: spec.limit, offset: spec.offset, ...(spec.groupBy ? { groupBy: spec.groupBy } : {}) },
-    );
+    const parts = await this.searchShards(b.info, plan, at);
+    const hits = mergeSearchPlan(plan, parts.map((p) => p.hits), true);
     const rows = hits.map((list) => list.map((h) => searchRow(b.info, h, h.distance)));
     return {
       status: SUCCESS,
-      results: prep.parsed.single ? rows[0]! : rows,
+      results: plan.single ? rows[0]! : rows,
       topks: rows.map((r) => r.length),
       recalls: [],
       session_ts: maxTs(parts.map((p) => p.ts)).toString(),
@@ -274,7 +310,7 @@ export class DistributedEngine implements Engine {
 
   private async hybridSearch(req: Req) {
     const b = await this.beginRead(req);
-    const p = await prepareHybrid(b.info, req as unknown as HybridSearchRequest);
+    const plan = await prepareHybrid(b.info, req as unknown as HybridSearchRequest);
     // Every sub-search (and a full-text one's statistics) reads each shard at the snapshot the first read got.
     const pinned = new Map<number, bigint>();
     const at = (s: number): ReadAt => {
@@ -284,20 +320,18 @@ export class DistributedEngine implements Engine {
     const pin = (s: number, ts: bigint): void => {
       if (!pinned.has(s)) pinned.set(s, ts);
     };
-    const perSub: PartialHit[][][] = [];
-    for (const sub of p.subs) {
-      let { request, prep } = sub;
-      if (sub.text) {
-        const round = await this.textRound(b.info, sub.text, at);
-        round.pinned.forEach((ts, s) => pin(s, ts));
-        request = resolvedRequest(request, sub.text, round.stats);
-        prep = prepareSearch(b.info, request);
-      }
-      const parts = await this.searchShards(b.info, request, at);
+    const stats = async (request: Bm25StatsRequest) => {
+      const round = await this.textRound(b.info, request, at);
+      round.pinned.forEach((ts, s) => pin(s, ts));
+      return round.stats;
+    };
+    const fused = await executeHybrid(plan, async (_sub, i) => {
+      const sub = await resolvedSub(b.info, plan, i, stats);
+      const parts = await this.searchShards(b.info, sub, at);
       parts.forEach((part, s) => pin(s, part.ts));
-      perSub.push(mergeSearch(parts.map((x) => x.hits), { metric: prep.spec.metric, limit: prep.spec.limit, offset: 0 }));
-    }
-    const results = fuseHybrid(b.info, p, perSub);
+      return mergeSearchPlan(sub, parts.map((x) => x.hits), true);
+    });
+    const results = hybridRows(b.info, fused);
     return {
       status: SUCCESS,
       results: results.length === 1 ? results[0]! : results,
@@ -310,16 +344,19 @@ export class DistributedEngine implements Engine {
 
   private async query(req: Req) {
     const b = await this.beginRead(req);
-    const prep = prepareQuery(b.info, req);
+    const plan = prepareQuery(b.info, req);
     const t = this.target(b.info);
     const at: ReadAt = { level: b.level, guarantee: b.guarantee };
     // A get by keys only asks the shards that can hold them.
-    const keys = prep.filter?.primaryKeys;
+    const keys = filterKeys(plan.filter);
     const shards = keys ? [...routeKeys(b.info, [...keys]).keys()] : this.shards(b.info);
-    const parts = await Promise.all(shards.map((s) => reach<{ ts: bigint; rows: PartialRow[]; count: number }>(`shard ${s} of ${b.info.name}`, () => this.leader(b.info, s).query(t, s, req, at))));
+    const parts = await Promise.all(
+      shards.map((s) => this.reach<{ ts: bigint; rows: PartialRow[]; count: number; nodeCalls: number }>(`shard ${s} of ${b.info.name}`, () => this.leader(b.info, s).query(t, s, plan, at))),
+    );
+    for (const p of parts) this.calls += p.nodeCalls;
     const ts = maxTs(parts.map((p) => p.ts)).toString();
-    if (prep.count) return { status: SUCCESS, data: [{ 'count(*)': parts.reduce((n, p) => n + p.count, 0) }], session_ts: ts };
-    return { status: SUCCESS, data: mergeQuery(parts.map((p) => p.rows), prep.offset, prep.limit).map(renderRow), session_ts: ts };
+    if (plan.kind === 'count') return { status: SUCCESS, data: [{ 'count(*)': parts.reduce((n, p) => n + p.count, 0) }], session_ts: ts };
+    return { status: SUCCESS, data: mergeQueryPlan(plan, parts.map((p) => p.rows), true).map((r) => renderRow(r.row)), session_ts: ts };
   }
 
   private async stats(info: CollectionInfo, partitions?: number[]): Promise<ShardStats[]> {

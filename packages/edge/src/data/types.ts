@@ -3,7 +3,7 @@
  * QueryNodes. Everything is plain structured-clonable data: bigint timestamps and keys,
  * typed arrays inside RowBatch columns.
  */
-import type { CollectionInfo, FilterRequest, PkValue, RowBatch } from '@vesper/core/distributed';
+import type { CollectionInfo, FilterPlan, PkValue, RowBatch } from '@vesper/core/distributed';
 import type { ConsistencyLevel } from '@vesper/core';
 
 /** A collection's place: its database and catalog entry. */
@@ -16,7 +16,7 @@ export interface Target {
 export type WriteOp =
   | { readonly kind: 'insert'; readonly upsert: boolean; readonly partitionId: number; readonly batch: RowBatch }
   | { readonly kind: 'delete'; readonly partitionId: number; readonly pks: readonly PkValue[] }
-  | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly request: FilterRequest };
+  | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly filter: FilterPlan };
 
 export interface WriteResult {
   readonly ts: bigint;

@@ -5,8 +5,9 @@
  */
 import { VesperError, checkExprLength } from '@vesper/core';
 import { defined, missing } from './body.ts';
-import { describe, int64, renderIds, renderRows, schemaInfo } from './schema-info.ts';
+import { int64, renderIds, renderRows } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
+import { withDescription } from './description-cache.ts';
 
 function rows(call: RestCall): unknown[] {
   const data = call.body.get('data');
@@ -85,7 +86,6 @@ async function query(call: RestCall): Promise<RestReply> {
 async function queryRows(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
   const filter = filterOf(call);
-  const info = schemaInfo(await describe(call.engine, name));
   const fields = outputFields(call);
   const common = defined({
     collection_name: name,
@@ -99,15 +99,16 @@ async function queryRows(call: RestCall): Promise<RestReply> {
     return { data: res.data.map((r) => ({ 'count(*)': int64(r['count(*)'], call.allowInt64) })) };
   }
   const req = { ...common, output_fields: fields, limit: call.body.int('limit') ?? 100, offset: call.body.int('offset') };
-  const res = (await call.engine.call('query', defined(req))) as { data: Record<string, unknown>[] };
-  return { data: renderRows(res.data, info, call.allowInt64) };
+  return withDescription(call, name, async (info) => {
+    const res = (await call.engine.call('query', defined(req))) as { data: Record<string, unknown>[] };
+    return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
+  });
 }
 
 async function get(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
   const id = call.body.get('id');
   if (id === undefined) throw missing('id');
-  const info = schemaInfo(await describe(call.engine, name));
   const req = defined({
     collection_name: name,
     ids: id,
@@ -116,8 +117,10 @@ async function get(call: RestCall): Promise<RestReply> {
     consistency_level: call.body.str('consistencyLevel'),
     session_ts: call.sessionTs,
   });
-  const res = (await call.engine.call('get', req)) as { data: Record<string, unknown>[] };
-  return { data: renderRows(res.data, info, call.allowInt64) };
+  return withDescription(call, name, async (info) => {
+    const res = (await call.engine.call('get', req)) as { data: Record<string, unknown>[] };
+    return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
+  });
 }
 
 async function remove(call: RestCall): Promise<RestReply> {

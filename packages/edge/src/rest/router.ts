@@ -50,7 +50,7 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
   'Access-Control-Allow-Headers': 'Authorization, ContentType, Content-Type, Accept, Accept-Type-Allow-Int64, DB-Name, Request-Timeout, Vesper-Session-Ts',
-  'Access-Control-Expose-Headers': 'Vesper-Session-Ts',
+  'Access-Control-Expose-Headers': 'Vesper-Session-Ts, Vesper-DO-Calls',
   'Access-Control-Max-Age': '86400',
 };
 
@@ -59,6 +59,9 @@ const DB_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
 /** Session consistency across requests: a write answers its timestamp here; a read may send it back. */
 export const SESSION_TS_HEADER = 'Vesper-Session-Ts';
+
+/** Durable Object calls the request made (coordinator, shard leaders, query nodes): the cost of a hop, measured. */
+export const DO_CALLS_HEADER = 'Vesper-DO-Calls';
 
 export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS, ...extra } });
@@ -172,13 +175,14 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
   // Started now and awaited on every path, so no answer leaves before the body is read.
   const body = parseBody(request, route, ctx.maxBodyBytes);
   body.catch(() => undefined);
+  let engine: Engine | undefined;
   try {
     const reply = await withTimeout(ctx.timeoutMs, route, async () => {
       const b = await body;
       const dbName = b.str('dbName') || request.headers.get('DB-Name') || 'default';
       const isDatabaseCall = route.startsWith('databases/');
       if (!isDatabaseCall && !DB_NAME.test(dbName)) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);
-      const engine = ctx.engineFor(dbName, true);
+      engine = ctx.engineFor(dbName, true);
       const guard = new RequestGuard(route, ctx.principal, ctx.access, dbName, engine);
       await guard.before(b);
       const sessionTs = sessionTsOf(request);
@@ -200,6 +204,8 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
       return out;
     });
     const extra: Record<string, string> = reply.sessionTs !== undefined ? { [SESSION_TS_HEADER]: reply.sessionTs } : {};
+    const calls = engine?.doCalls?.();
+    if (calls !== undefined) extra[DO_CALLS_HEADER] = String(calls);
     return json(reply.topks !== undefined ? { code: 0, data: reply.data, topks: reply.topks } : { code: 0, data: reply.data }, 200, extra);
   } catch (e) {
     await body.catch(() => undefined);

@@ -1,6 +1,7 @@
 /**
  * `entities/search` and `entities/hybrid_search` (Milvus REST v2). Search vectors are checked
- * against the field's dimension first (a malformed vector is 1801, as in Milvus's server);
+ * against the field's dimension first (a malformed vector is 1801, as in Milvus's server), with
+ * the collection's description cached in the isolate (description-cache.ts);
  * results come back flat in query order with `distance`, and `topks` gives the size of each
  * query's part. Hybrid search is one engine call (ProxyNode `hybridSearch`): the sub-searches
  * read one snapshot and are fused there with RRF or weighted reranking.
@@ -8,10 +9,12 @@
 import { REQUEST_LIMITS, VesperError, checkExprLength } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { filterOf, planError } from './entities.ts';
-import { describe, isVectorField, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
+import { isVectorField, renderRows, type SchemaInfo } from './schema-info.ts';
+import { withDescription } from './description-cache.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 
 type Hit = Record<string, unknown> & { id: unknown; score: number };
+type SearchAnswer = { results: Hit[] | Hit[][] };
 
 /** Checks dense float vectors' shape and dimension; other vector kinds are left to the engine. */
 function checkVectors(info: SchemaInfo, annsField: string | undefined, data: unknown): string {
@@ -132,32 +135,33 @@ async function search(call: RestCall): Promise<RestReply> {
     throw new VesperError('PARAMETER_INVALID', 'ids and data are mutually exclusive: search by primary keys or by vectors, not both');
   }
   if (ids === undefined && b.get('data') === undefined) throw missing('data');
-  const info = schemaInfo(await describe(call.engine, name));
-  const data = ids !== undefined ? await vectorsOfIds(call, info, name, ids) : b.get('data');
-  const annsField = checkVectors(info, b.str('annsField'), data);
-  const limit = b.int('limit') ?? 100;
-  const offset = b.int('offset');
-  checkTopK(limit, offset, '');
-  const req = defined({
-    collection_name: name,
-    data,
-    anns_field: annsField,
-    limit,
-    offset,
-    ...filterOf(call),
-    output_fields: b.strings('outputFields'),
-    partition_names: b.strings('partitionNames'),
-    consistency_level: b.str('consistencyLevel'),
-    session_ts: call.sessionTs,
-    group_by_field: b.str('groupingField'),
-    group_size: b.int('groupSize'),
-    strict_group_size: b.bool('strictGroupSize'),
-    ...searchParams(b.obj('searchParams')),
+  return withDescription(call, name, async (info) => {
+    const data = ids !== undefined ? await vectorsOfIds(call, info, name, ids) : b.get('data');
+    const annsField = checkVectors(info, b.str('annsField'), data);
+    const limit = b.int('limit') ?? 100;
+    const offset = b.int('offset');
+    checkTopK(limit, offset, '');
+    const req = defined({
+      collection_name: name,
+      data,
+      anns_field: annsField,
+      limit,
+      offset,
+      ...filterOf(call),
+      output_fields: b.strings('outputFields'),
+      partition_names: b.strings('partitionNames'),
+      consistency_level: b.str('consistencyLevel'),
+      session_ts: call.sessionTs,
+      group_by_field: b.str('groupingField'),
+      group_size: b.int('groupSize'),
+      strict_group_size: b.bool('strictGroupSize'),
+      ...searchParams(b.obj('searchParams')),
+    });
+    const res = (await call.engine.call('search', req)) as SearchAnswer;
+    const lists = (data as unknown[]).length === 1 && !Array.isArray(res.results[0]) ? [res.results as Hit[]] : (res.results as Hit[][]);
+    const rows = lists.flat().map((h) => restRow(h, info));
+    return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
   });
-  const res = (await call.engine.call('search', req)) as { results: Hit[] | Hit[][] };
-  const lists = (data as unknown[]).length === 1 && !Array.isArray(res.results[0]) ? [res.results as Hit[]] : (res.results as Hit[][]);
-  const rows = lists.flat().map((h) => restRow(h, info));
-  return { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) };
 }
 
 /** The rerank object as the engine takes it (case-insensitive keys, `params` optional). */
@@ -173,43 +177,44 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
   if (subs === undefined || subs.length === 0) throw missing('search');
   const rerank = b.obj('rerank');
   if (rerank === undefined) throw missing('rerank');
-  const info = schemaInfo(await describe(call.engine, name));
-  const search = subs.map((raw) => {
-    const s = Body.of(raw, 'search[]');
-    const data = s.get('data');
-    if (data === undefined) throw missing('search[].data');
-    const limit = s.int('limit');
-    const offset = s.int('offset');
-    checkTopK(limit, offset, 'search[]: ');
-    return defined({
-      data,
-      anns_field: checkVectors(info, s.str('annsField'), data),
+  return withDescription(call, name, async (info) => {
+    const search = subs.map((raw) => {
+      const s = Body.of(raw, 'search[]');
+      const data = s.get('data');
+      if (data === undefined) throw missing('search[].data');
+      const limit = s.int('limit');
+      const offset = s.int('offset');
+      checkTopK(limit, offset, 'search[]: ');
+      return defined({
+        data,
+        anns_field: checkVectors(info, s.str('annsField'), data),
+        limit,
+        offset,
+        filter: subFilter(s.str('filter')),
+        filter_params: s.get('exprParams'),
+        ...searchParams(s.obj('searchParams') ?? s.obj('params')),
+      });
+    });
+    // One engine call: every sub-search reads the same snapshot and the engine fuses them.
+    const limit = b.int('limit') ?? 100;
+    const offset = b.int('offset');
+    checkTopK(limit, offset, '');
+    const req = defined({
+      collection_name: name,
+      search,
+      rerank: reranker(rerank),
       limit,
       offset,
-      filter: subFilter(s.str('filter')),
-      filter_params: s.get('exprParams'),
-      ...searchParams(s.obj('searchParams') ?? s.obj('params')),
+      output_fields: b.strings('outputFields'),
+      partition_names: b.strings('partitionNames'),
+      consistency_level: b.str('consistencyLevel'),
+      session_ts: call.sessionTs,
     });
+    const res = (await call.engine.call('hybridSearch', req)) as SearchAnswer;
+    const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
+    const rows = lists.flat().map((h) => restRow(h, info));
+    return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
   });
-  // One engine call: every sub-search reads the same snapshot and the engine fuses them.
-  const limit = b.int('limit') ?? 100;
-  const offset = b.int('offset');
-  checkTopK(limit, offset, '');
-  const req = defined({
-    collection_name: name,
-    search,
-    rerank: reranker(rerank),
-    limit,
-    offset,
-    output_fields: b.strings('outputFields'),
-    partition_names: b.strings('partitionNames'),
-    consistency_level: b.str('consistencyLevel'),
-    session_ts: call.sessionTs,
-  });
-  const res = (await call.engine.call('hybridSearch', req)) as { results: Hit[] | Hit[][] };
-  const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
-  const rows = lists.flat().map((h) => restRow(h, info));
-  return { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) };
 }
 
 /**

@@ -2,18 +2,19 @@
  * Query / Get / Count (Milvus's queryTask): rows matching a filter (or the given ids),
  * ordered by primary key, with limit/offset and output fields; `output_fields:
  * ["count(*)"]` counts instead. Milvus's rule holds: a query without a filter needs a limit.
+ * PreExecute prepares the ReadPlan; Execute runs it through the read pipeline.
  */
 import { VesperError } from '../../errors/index.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import type { ConsistencyLevel } from '../../schema/types.ts';
-import { countRows } from '../../query/query-executor.ts';
-import { mergeQuery, queryPartial } from '../../query/partial.ts';
+import type { CountPlan, QueryPlan } from '../../query/read-plan.ts';
+import { executeCount, executeQuery } from '../../query/read-executor.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
 import type { FilterRequest } from '../filter.ts';
 import { readTimestamp } from '../request-utils.ts';
-import { writerAssignment } from '../../segments/sealed-replica.ts';
-import { prepareQuery, querySpec, type PreparedQuery } from '../prepared.ts';
+import { prepareQuery } from '../prepared.ts';
+import { localHost } from '../read-host.ts';
 
 export interface QueryRequest extends FilterRequest {
   db_name?: string;
@@ -38,32 +39,26 @@ export class QueryTask extends Task<QueryRequest, QueryResponse> {
   readonly name = 'Query';
   readonly queue = 'dql' as const;
   private info!: CollectionInfo;
-  private prep!: PreparedQuery;
+  private plan!: QueryPlan | CountPlan;
   private rows: Record<string, unknown>[] = [];
   private ts = 0n;
 
   override async preExecute(): Promise<void> {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
-    this.prep = prepareQuery(this.info, this.req);
+    this.plan = prepareQuery(this.info, this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
-    const p = this.prep;
+    const p = this.plan;
     this.ts = await readTimestamp(this.ctx, mgr, p.level, this.req.session_ts);
-    const pool = this.ctx.options.readers;
-    const remote = pool?.covers(mgr) === true;
-    const local = mgr.segments(p.parts).filter((seg) => !remote || !seg.sealed);
-    const assignment = remote ? writerAssignment(mgr) : undefined;
-    if (p.count) {
-      const n = countRows(local, this.ts, p.filter) + (remote ? await pool!.count(this.info, assignment!, this.req, this.ts) : 0);
-      this.rows = [{ 'count(*)': n }];
+    const host = localHost(this.ctx, mgr, this.info, p.partitionIds, this.ts);
+    if (p.kind === 'count') {
+      this.rows = [{ 'count(*)': await executeCount(p, this.ts, host) }];
       return;
     }
-    const mine = queryPartial(local, this.ts, querySpec(p));
-    const parts = remote ? [mine, ...(await pool!.query(this.info, assignment!, this.req, this.ts))] : [mine];
-    this.rows = mergeQuery(parts, p.offset, p.limit).map(renderRow);
+    this.rows = (await executeQuery(p, this.ts, host, true)).map((r) => renderRow(r.row));
   }
 
   postExecute(): QueryResponse {

@@ -2,18 +2,22 @@
  * Search (Milvus's searchTask): ANN or exact top-k over the loaded collection, nq >= 1,
  * with filter, partitions, range window, grouping, output fields and a consistency level.
  * nq = 1 answers a flat list; nq > 1 a list per query, as the Milvus Node SDK does.
+ * PreExecute prepares the ReadPlan; Execute runs it through the read pipeline.
  */
 import { VesperError } from '../../errors/index.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import type { ConsistencyLevel } from '../../schema/types.ts';
 import { primaryField } from '../../schema/types.ts';
-import { mergeSearch, searchPartial, type PartialHit } from '../../query/partial.ts';
+import type { PartialHit } from '../../query/partial.ts';
+import type { SearchPlan } from '../../query/read-plan.ts';
+import { executeSearch } from '../../query/read-executor.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
 import type { FilterRequest } from '../filter.ts';
 import { readTimestamp } from '../request-utils.ts';
 import type { SearchRequestFields } from '../search-request.ts';
-import { prepareSearch, type PreparedSearch } from '../prepared.ts';
+import { prepareSearch } from '../prepared.ts';
+import { localHost } from '../read-host.ts';
 import { probeRequest, resolvedRequest, statsShare, sumStats, textSearch, type Bm25Stats, type Bm25StatsRequest, type TextSearch } from '../text-search.ts';
 import type { ProxyContext } from '../proxy-context.ts';
 import type { SegmentManager } from '../../segments/segment-manager.ts';
@@ -44,7 +48,7 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   readonly name = 'Search';
   readonly queue = 'dql' as const;
   private info!: CollectionInfo;
-  private prep!: PreparedSearch;
+  private plan!: SearchPlan;
   private hits: PartialHit[][] = [];
   private ts = 0n;
   private text: TextSearch | undefined;
@@ -53,57 +57,28 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
     this.text = await textSearch(this.info, this.req);
-    this.prep = prepareSearch(this.info, this.text ? probeRequest(this.req, this.text) : this.req);
+    this.plan = prepareSearch(this.info, this.text ? probeRequest(this.req, this.text) : this.req);
   }
 
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
-    this.ts = await readTimestamp(this.ctx, mgr, this.prep.level, this.req.session_ts);
-    let req = this.req;
-    if (this.text) {
-      req = resolvedRequest(req, this.text, await bm25StatsShares(this.ctx, mgr, this.info, this.text.stats, this.ts));
-      this.prep = prepareSearch(this.info, req);
-    }
-    const { spec } = this.prep;
-    this.hits = mergeSearch(await searchShares(this.ctx, mgr, this.info, req, this.prep, this.ts), {
-      metric: spec.metric,
-      limit: spec.limit,
-      offset: spec.offset,
-      ...(spec.groupBy ? { groupBy: spec.groupBy } : {}),
-    });
+    this.ts = await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    // a text search is planned again once the collection's BM25 statistics at ts are known
+    if (this.text) this.plan = prepareSearch(this.info, resolvedRequest(this.req, this.text, await bm25StatsShares(this.ctx, mgr, this.info, this.text.stats, this.ts)));
+    this.hits = await executeSearch(this.plan, this.ts, localHost(this.ctx, mgr, this.info, this.plan.partitionIds, this.ts), true);
   }
 
   postExecute(): SearchResponse {
     const rows = this.hits.map((list) => list.map((h) => searchRow(this.info, h, h.distance)));
     return {
       status: SUCCESS,
-      results: this.prep.parsed.single ? rows[0]! : rows,
+      results: this.plan.single ? rows[0]! : rows,
       topks: rows.map((r) => r.length),
       recalls: [],
       session_ts: this.ts.toString(),
       collection_name: this.info.name,
     };
   }
-}
-
-/**
- * Every holder's partial answer to a search: the writer's own segments (only the growing ones
- * when a reader pool holds the sealed ones) and the pool's.
- */
-export async function searchShares(
-  ctx: ProxyContext,
-  mgr: SegmentManager,
-  info: CollectionInfo,
-  req: SearchRequestFields & FilterRequest & { output_fields?: string[]; partition_names?: string[] },
-  prep: PreparedSearch,
-  ts: bigint,
-): Promise<PartialHit[][][]> {
-  const pool = ctx.options.readers;
-  const remote = pool?.covers(mgr) === true;
-  const local = mgr.segments(prep.parts).filter((seg) => !remote || !seg.sealed);
-  const assignment = remote ? writerAssignment(mgr) : undefined;
-  const mine = searchPartial(local, ts, prep.spec, prep.output);
-  return remote ? [mine, ...(await pool!.search(info, assignment!, req, ts))] : [mine];
 }
 
 /** BM25 statistics of the whole collection at ts: the writer's own segments and the reader pool's. */

@@ -1,0 +1,170 @@
+/**
+ * ReadPlan: a search, query, count or hybrid search prepared once at the entry point (the
+ * proxy task in Node and the browser's engine worker, the Worker's fetch handler at the edge)
+ * and handed unchanged to every level below — shards, readers, segments. It is plain
+ * structured-clonable data (typed arrays, bigint, strings, numbers), so it crosses postMessage
+ * and Durable Object RPC as it is; nobody below the entry point parses the request again:
+ * - the filter is the checked predicate tree (expr's `CheckedFilter`) or a list of primary keys,
+ *   turned into an evaluator where the segments are (`rowFilter`, once per plan and host);
+ * - query vectors are packed row after row in one typed array (`Float32Array` for float-domain
+ *   fields, `Uint8Array` for binary), sparse ones as a list;
+ * - field schemas, output fields, partition ids, limits and grouping are resolved.
+ * The read timestamp is not in the plan: each level receives it with the plan (a plan is
+ * prepared before the consistency wait decides it).
+ */
+import type { ConsistencyLevel, FieldSchema, MetricType } from '../schema/types.ts';
+import type { SparseVector } from '../schema/columns.ts';
+import { evaluatorOf, type CheckedFilter } from '../expr/index.ts';
+import type { Segment, PkValue } from '../segments/segment.ts';
+import { Bitset } from '../util/bitset.ts';
+import { VesperError } from '../errors/index.ts';
+import type { ColumnSet } from '../schema/columns.ts';
+import type { OutputPlan } from './output.ts';
+import type { QueryVector } from './exact-search.ts';
+import type { Bm25Params } from './sparse-search.ts';
+
+/** A hybrid search's reranker as the request names it (plain data: it travels in a plan). */
+export interface Reranker {
+  strategy: 'rrf' | 'weighted';
+  params?: { k?: number; weights?: number[] };
+}
+
+/** A checked filter expression, or the primary keys of a get (`ids`). */
+export type FilterPlan = CheckedFilter | { readonly keys: readonly PkValue[] };
+
+export interface GroupBy {
+  readonly field: FieldSchema;
+  readonly size: number;
+  readonly strict: boolean;
+}
+
+export interface SearchPlan {
+  readonly kind: 'search';
+  readonly field: FieldSchema;
+  readonly metric: MetricType;
+  readonly nq: number;
+  /** Dense queries packed row after row; sparse queries one by one. */
+  readonly queries: Float32Array | Uint8Array | readonly SparseVector[];
+  /** One query vector sent alone (the answer is a flat list, as the Milvus SDK gives it). */
+  readonly single: boolean;
+  readonly limit: number;
+  readonly offset: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly radius?: number;
+  readonly rangeFilter?: number;
+  readonly groupBy?: GroupBy;
+  /** BM25 (text search): k1, b and the collection's average document length; the queries carry the idf. */
+  readonly bm25?: Bm25Params;
+  readonly filter?: FilterPlan;
+  readonly output: OutputPlan;
+  /** Partitions read; undefined = all. */
+  readonly partitionIds?: readonly number[];
+  readonly level: ConsistencyLevel;
+}
+
+export interface QueryPlan {
+  readonly kind: 'query';
+  readonly filter?: FilterPlan;
+  readonly output: OutputPlan;
+  readonly limit?: number;
+  readonly offset: number;
+  readonly partitionIds?: readonly number[];
+  readonly level: ConsistencyLevel;
+}
+
+/** `output_fields: ["count(*)"]`: distinct live keys matching the filter. */
+export interface CountPlan {
+  readonly kind: 'count';
+  readonly filter?: FilterPlan;
+  readonly partitionIds?: readonly number[];
+  readonly level: ConsistencyLevel;
+}
+
+export interface HybridPlan {
+  readonly kind: 'hybrid';
+  /** Each sub-search with the hybrid's output fields and partitions, offset 0. */
+  readonly subs: readonly SearchPlan[];
+  readonly rerank: Reranker;
+  readonly limit: number;
+  readonly offset: number;
+  readonly nq: number;
+  readonly level: ConsistencyLevel;
+  /** Full-text sub-searches, by position (entry point only: resolved there with BM25 statistics, proxy/prepared.ts). */
+  readonly texts?: readonly unknown[];
+}
+
+export type ReadPlan = SearchPlan | QueryPlan | CountPlan | HybridPlan;
+
+// What comes back up: partial answers, plain data too (merged in partial.ts).
+
+export interface PartialHit {
+  readonly pk: PkValue;
+  readonly distance: number;
+  /** The output row (engine values: Int64 as bigint). */
+  readonly row: Record<string, unknown>;
+  /** The group field's value, for grouping searches. */
+  readonly group?: unknown;
+}
+
+/** Per query vector, best first: at most offset + limit hits (or that many groups). */
+export type PartialSearch = PartialHit[][];
+
+export interface PartialRow {
+  readonly pk: PkValue;
+  /** Write timestamp of the row (the newest wins when two holders return a key). */
+  readonly ts: bigint;
+  readonly row: Record<string, unknown>;
+}
+
+/** What a search needs of a filter (expr's CompiledFilter satisfies it). */
+export interface RowFilter {
+  evaluate(cols: ColumnSet, candidates?: Bitset): Bitset;
+}
+
+const evaluators = new WeakMap<FilterPlan, RowFilter>();
+
+/**
+ * The evaluator of a plan's filter, built once per plan object in this host (a plan that
+ * crossed a boundary is a new object: its evaluator is built there, from the checked tree).
+ */
+export function rowFilter(f: FilterPlan | undefined): RowFilter | undefined {
+  if (f === undefined) return undefined;
+  let e = evaluators.get(f);
+  if (e === undefined) {
+    e = 'keys' in f ? keysFilter(f.keys) : evaluatorOf(f);
+    evaluators.set(f, e);
+  }
+  return e;
+}
+
+/** The primary keys a filter is exactly a lookup of (a get, or `pk in [...]`), else undefined. */
+export function filterKeys(f: FilterPlan | undefined): readonly PkValue[] | undefined {
+  if (f === undefined) return undefined;
+  return 'keys' in f ? f.keys : f.primaryKeys;
+}
+
+/** A filter selecting rows by primary key through each segment's key index. */
+function keysFilter(pks: readonly PkValue[]): RowFilter {
+  return {
+    evaluate(cols: ColumnSet): Bitset {
+      if (!('rowsOf' in cols)) throw new VesperError('INTERNAL', 'a key filter needs a segment');
+      const seg = cols as Segment;
+      const out = new Bitset(cols.rowCount);
+      for (const pk of pks) for (const r of seg.rowsOf(pk)) out.set(r);
+      return out;
+    },
+  };
+}
+
+/** The plan's query vectors one by one (views into the packed array, no copy). */
+export function queryVectors(p: SearchPlan): QueryVector[] {
+  const q = p.queries;
+  if (!ArrayBuffer.isView(q)) return [...q];
+  const d = q.length / p.nq;
+  return Array.from({ length: p.nq }, (_, i) => q.subarray(i * d, (i + 1) * d));
+}
+
+/** Partition ids as a set for `SegmentManager.segments` (undefined = all). */
+export function partitionSet(ids: readonly number[] | undefined): Set<number> | undefined {
+  return ids === undefined ? undefined : new Set(ids);
+}
