@@ -141,6 +141,21 @@ function checkBm25(field: FieldSchema, p: unknown): Bm25Params | undefined {
   return { k1: q.k1, b: q.b, avgdl: q.avgdl };
 }
 
+/**
+ * Sparse searches are exact (every query value is used): `drop_ratio_search` may only be 0, and
+ * any other search param is refused by name rather than ignored.
+ */
+function checkSparseSearchParams(field: FieldSchema, params: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(params)) {
+    if (k === 'metric_type' || k === 'radius' || k === 'range_filter') continue;
+    if (k === 'drop_ratio_search') {
+      if (Number(v) === 0) continue;
+      throw new VesperError('PARAMETER_INVALID', `drop_ratio_search ${JSON.stringify(v)} is not supported on ${field.name}: Vesper's sparse search keeps every query value (use 0)`);
+    }
+    throw new VesperError('PARAMETER_INVALID', `search param ${k} is not supported for sparse vector field ${field.name}`);
+  }
+}
+
 export function parseSearch(info: CollectionInfo, r: SearchRequestFields): ParsedSearch {
   const field = chooseVectorField(info, r.anns_field);
   const { vectors, single } = parseQueryVectors(field, r.data ?? r.vectors ?? r.vector);
@@ -161,6 +176,7 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   if (index?.metricType && index.metricType !== metric) {
     throw new VesperError('PARAMETER_INVALID', `metric type not match: invalid parameter[expected=${index.metricType}][actual=${metric}]`);
   }
+  if (field.data_type === DataType.SparseFloatVector) checkSparseSearchParams(field, params);
   const radius = numberParam(params, 'radius');
   const rangeFilter = numberParam(params, 'range_filter');
   if (rangeFilter !== undefined && radius === undefined) throw new VesperError('PARAMETER_INVALID', 'range_filter needs radius');

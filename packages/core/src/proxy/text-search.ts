@@ -63,6 +63,7 @@ export async function textSearch(info: CollectionInfo, req: SearchRequestFields)
       `field ${field.name} is the output of BM25 function ${fn.name}: search it with query texts (data: ['...']), got ${JSON.stringify(data)?.slice(0, 80)}`,
     );
   }
+  if ((texts as string[]).some((t) => t.trim() === '')) throw new VesperError('PARAMETER_INVALID', `search on ${field.name}: a query text is empty`);
   checkNq(texts.length);
   const analyzer = await analyzerFor(input);
   const queries = (texts as string[]).map((t) => termFrequencies(analyzer, t));
