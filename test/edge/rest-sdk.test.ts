@@ -172,6 +172,66 @@ describe(`Milvus SDK HttpClient against the Vesper Worker (seed ${seed})`, () =>
     }
   });
 
+  it('full text: a BM25 function, text-only inserts, search by text, text_match, hybrid with a dense field (oracle: naive BM25)', async () => {
+    const texts = ['vector search in the browser', 'the edge runs vector search', 'graph index for search', 'browser storage and workers', 'nothing relevant here'];
+    data(
+      await client.createCollection({
+        collectionName: 'fts',
+        schema: {
+          fields: [
+            { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+            { fieldName: 'text', dataType: 'VarChar', elementTypeParams: { max_length: 200, enable_analyzer: true, enable_match: true } },
+            { fieldName: 'sparse', dataType: 'SparseFloatVector' },
+            { fieldName: 'dense', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+          ],
+          functions: [{ name: 'bm25', type: 'BM25', inputFieldNames: ['text'], outputFieldNames: ['sparse'], params: {} }],
+        },
+        indexParams: [
+          { fieldName: 'sparse', indexType: 'SPARSE_INVERTED_INDEX', metricType: 'BM25' },
+          { fieldName: 'dense', indexType: 'FLAT', metricType: 'L2' },
+        ],
+      }),
+    );
+    data(await client.insert({ collectionName: 'fts', data: texts.map((text, i) => ({ id: i, text, dense: [i, 0] })) }));
+    // naive BM25 over the standard analyzer's tokens (lowercased words), k1 1.2, b 0.75
+    const toks = texts.map((t) => t.toLowerCase().split(/\W+/).filter(Boolean));
+    const avgdl = toks.reduce((n, t) => n + t.length, 0) / toks.length;
+    const q = ['vector', 'search'];
+    const want = toks
+      .map((dt, id) => {
+        let score = 0;
+        for (const term of q) {
+          const tf = dt.filter((x) => x === term).length;
+          if (tf === 0) continue;
+          const df = toks.filter((x) => x.includes(term)).length;
+          score += (Math.log(1 + (toks.length - df + 0.5) / (df + 0.5)) * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * dt.length) / avgdl));
+        }
+        return { id, score };
+      })
+      .filter((h) => h.score > 0)
+      .sort((a, b) => b.score - a.score);
+    const hits = data<{ id: string; distance: number }[]>(await client.search({ collectionName: 'fts', annsField: 'sparse', data: ['vector search'], limit: 5, ...STRONG }));
+    expect(hits.map((h) => Number(h.id))).toEqual(want.map((h) => h.id));
+    hits.forEach((h, i) => expect(h.distance).toBeCloseTo(want[i]!.score, 4));
+    const matched = data<{ id: string }[]>(await client.query({ collectionName: 'fts', filter: "text_match(text, 'browser')", outputFields: ['id'], ...STRONG }));
+    expect(matched.map((r) => Number(r.id)).sort()).toEqual([0, 3]);
+    const fused = data<{ id: string }[]>(
+      await client.hybridSearch({
+        collectionName: 'fts',
+        search: [
+          { annsField: 'sparse', data: ['graph'], limit: 3 },
+          { annsField: 'dense', data: [[2, 0]], limit: 3 },
+        ],
+        rerank: { strategy: 'rrf', params: { k: 60 } },
+        limit: 2,
+        ...STRONG,
+      }),
+    );
+    expect(Number(fused[0]!.id)).toBe(2); // first in both lists
+    const bad = await client.insert({ collectionName: 'fts', data: [{ id: 9, text: 'x', dense: [0, 0], sparse: { 1: 1 } }] });
+    expect(bad.code).toBe(1100);
+  });
+
   it('partitions and indexes', async () => {
     data(await client.createPartition({ collectionName: 'people', partitionName: 'p1' }));
     expect(data<string[]>(await client.listPartitions({ collectionName: 'people' }))).toEqual(['_default', 'p1']);
