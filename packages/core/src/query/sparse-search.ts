@@ -84,6 +84,11 @@ function rowLength(v: SparseVector): number {
 /** A sealed segment's sparse column as postings (rows ascending) with row lengths. */
 class SparsePostings {
   readonly lengths: Float32Array;
+  /** Sum of every row's length (the statistics' token count when all rows are visible). */
+  readonly totalLength: number;
+  /** Score accumulator and row marks reused by searches of this segment (one at a time: JS is single-threaded). */
+  readonly scratch: Float64Array;
+  readonly marks: Uint8Array;
   readonly terms = new Map<number, { rows: Uint32Array; values: Float32Array }>();
 
   constructor(col: SparseVectorColumn) {
@@ -95,6 +100,11 @@ class SparsePostings {
       this.lengths[r] = rowLength(v);
       for (const t of v.indices) counts.set(t, (counts.get(t) ?? 0) + 1);
     }
+    let total = 0;
+    for (let r = 0; r < n; r++) total += this.lengths[r]!;
+    this.totalLength = total;
+    this.scratch = new Float64Array(n);
+    this.marks = new Uint8Array(n);
     const fill = new Map<number, number>();
     for (const [t, c] of counts) {
       this.terms.set(t, { rows: new Uint32Array(c), values: new Float32Array(c) });
@@ -144,10 +154,10 @@ export function segmentBm25Stats(seg: Segment, field: string, terms: readonly nu
   const visible = seg.visibility(ts);
   const post = postingsOf(seg, col);
   if (post) {
-    visible.forEach((r) => {
-      out.rows++;
-      out.tokens += post.lengths[r]!;
-    });
+    const n = col.length;
+    out.rows = visible.count();
+    if (out.rows === n) out.tokens = post.totalLength;
+    else visible.forEach((r) => void (out.tokens += post.lengths[r]!));
     terms.forEach((t, i) => {
       const p = post.terms.get(t);
       if (p) for (const r of p.rows) if (visible.get(r)) out.df[i]!++;
@@ -195,7 +205,10 @@ export function sparseTopK(seg: Segment, field: string, metric: MetricType, q: S
   };
   const post = postingsOf(seg, col);
   if (post) {
-    const scores = new Map<number, number>();
+    // term at a time into a dense accumulator; `touched` lists the rows scored
+    const scores = post.scratch;
+    const marks = post.marks;
+    const touched: number[] = [];
     for (let i = 0; i < q.indices.length; i++) {
       const p = post.terms.get(q.indices[i]!);
       if (!p) continue;
@@ -203,11 +216,21 @@ export function sparseTopK(seg: Segment, field: string, metric: MetricType, q: S
       for (let j = 0; j < p.rows.length; j++) {
         const r = p.rows[j]!;
         if (opts.allow && !opts.allow.get(r)) continue;
-        scores.set(r, (scores.get(r) ?? 0) + termScore(metric, w, p.values[j]!, post.lengths[r]!, opts.bm25));
+        const add = termScore(metric, w, p.values[j]!, post.lengths[r]!, opts.bm25);
+        if (marks[r] === 0) {
+          marks[r] = 1;
+          touched.push(r);
+        }
+        scores[r]! += add;
       }
     }
     // rows in ascending order, so ties rank as the scan ranks them
-    for (const r of [...scores.keys()].sort((a, b) => a - b)) offer(r, scores.get(r)!);
+    const rows = Uint32Array.from(touched).sort();
+    for (const r of rows) {
+      offer(r, scores[r]!);
+      scores[r] = 0;
+      marks[r] = 0;
+    }
   } else {
     const visit = (r: number): void => {
       if (r >= col.length) return;
