@@ -19,11 +19,6 @@ import { Random } from '../../packages/core/src/util/random.ts';
 
 const require = createRequire(import.meta.url);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
-
 interface Engine {
   name: string;
   build(): Promise<void>;
