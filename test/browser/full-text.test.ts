@@ -38,6 +38,20 @@ describe(`BM25 full-text search in the browser (seed ${seed})`, () => {
         const want = alive.filter(c.keep).map((d) => d.id).sort((a, b) => a - b);
         expect(await matchIds(db as never, 'docs', c.filter), `${c.filter} seed ${seed}`).toEqual(want);
       }
+      // hybrid: the BM25 list fused with a dense one; weights [1, 0] leave the BM25 order (scores 2·atan(s)/π)
+      const text = await textHits(t, 'docs', 'graph index latency', 10, {});
+      const fused = await db.hybridSearch({
+        collection_name: 'docs',
+        data: [
+          { anns_field: 'sparse', data: ['graph index latency'], limit: 10 },
+          { anns_field: 'dense', data: [[0, 1, 0, 1]], limit: 10 },
+        ],
+        rerank: { strategy: 'weighted', params: { weights: [1, 0] } },
+        limit: 10,
+        consistency_level: 'Strong',
+      } as never);
+      const scores = (fused.results as unknown as { score: number }[]).slice(0, text.length).map((h) => h.score);
+      scores.forEach((sc, i) => expect(sc, `seed ${seed}`).toBeCloseTo((2 * Math.atan(text[i]!.score)) / Math.PI, 6));
       const tokens = await db.runAnalyzer({ text: 'Running dogs', analyzer_params: { type: 'english' } });
       expect(tokens.results).toEqual([{ tokens: ['run', 'dog'] }]);
     } finally {
