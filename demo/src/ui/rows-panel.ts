@@ -52,7 +52,7 @@ export async function loadPage(app: App): Promise<void> {
       return tr;
     }),
   );
-  $('page-info').textContent = c.rows === 0 ? 'no rows' : `rows ${int(offset + 1)}–${int(offset + res.value.length)} of ${int(c.rows)} (query offset ${offset}, ${ms(res.clientMs)})`;
+  $('page-info').textContent = c.rows === 0 ? 'no rows' : `rows ${int(offset + 1)}–${int(offset + res.value.length)} of ${int(c.rows)} (query offset ${offset}, ${ms(res.clientMs)}${res.serverMs !== undefined ? `, server ${ms(res.serverMs)}` : ''})`;
   $<HTMLButtonElement>('page-prev').disabled = offset === 0;
   $<HTMLButtonElement>('page-next').disabled = offset + PAGE >= c.rows;
 }

@@ -94,7 +94,7 @@ export async function runSearch(app: App): Promise<void> {
   }
   renderHits(app, res.value);
   const meta = $('search-meta');
-  meta.textContent = `${res.value.length} hits for ${what}${filter ? ` where ${filter}` : ''}${params ? ` (${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? ', network included; the endpoint reports no server-side time' : ''})`;
+  meta.textContent = `${res.value.length} hits for ${what}${filter ? ` where ${filter}` : ''}${params ? ` (${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? `, network included; ${serverLine(res.serverMs)}` : ''})`;
   status(`search: ${res.value.length} hits in ${ms(res.clientMs)}`);
   try {
     const k = Math.min(10, limit);
@@ -104,6 +104,11 @@ export async function runSearch(app: App): Promise<void> {
   } catch (err) {
     meta.append(el('span', { id: 'recall', text: ` · recall not measured: ${(err as Error).message}` }));
   }
+}
+
+/** The endpoint's own time for the call (its Server-Timing header), beside the page's. */
+function serverLine(serverMs: number | undefined): string {
+  return serverMs === undefined ? 'the endpoint reports no server-side time' : `server ${ms(serverMs)}`;
 }
 
 function syncMode(): void {
