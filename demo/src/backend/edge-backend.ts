@@ -88,10 +88,11 @@ export class EdgeBackend implements Backend {
   }
 
   async describe(name: string): Promise<CollectionInfo> {
-    const d = await this.call<{ fields: Array<{ name: string; type: string; primaryKey?: boolean; autoId?: boolean; params?: { key: string; value: string }[] }>; indexes: Array<{ indexName: string }> }>('collections/describe', { collectionName: name });
+    const d = await this.call<{ fields: Array<{ name: string; type: string; primaryKey?: boolean; autoId?: boolean; params?: { key: string; value: string }[] }>; indexes: Array<{ indexName: string; fieldName?: string }> }>('collections/describe', { collectionName: name });
     const fields = d.fields.map((f) => toFieldSpec({ name: f.name, type: f.type, primary: f.primaryKey ?? false, autoId: f.autoId ?? false, typeParams: f.params ?? [] }));
     let index: CollectionInfo['index'];
-    const first = d.indexes[0];
+    const vectorField = fields.find((f) => f.type === 'FloatVector')?.name;
+    const first = d.indexes.find((i) => i.fieldName === vectorField) ?? d.indexes[0];
     if (first) {
       const [i] = await this.call<Array<{ indexType: string; metricType: string; params: Record<string, string>; indexedRows: number; totalRows: number }>>('indexes/describe', { collectionName: name, indexName: first.indexName });
       if (i) index = { indexType: i.indexType, metric: i.metricType, params: i.params, indexedRows: i.indexedRows, totalRows: i.totalRows };
@@ -110,10 +111,14 @@ export class EdgeBackend implements Backend {
           fieldName: f.name,
           dataType: f.type,
           ...(f.primary ? { isPrimary: true, autoID: f.autoId ?? false } : {}),
-          ...(f.dim !== undefined || f.maxLength !== undefined ? { elementTypeParams: { ...(f.dim !== undefined ? { dim: f.dim } : {}), ...(f.maxLength !== undefined ? { max_length: f.maxLength } : {}) } } : {}),
+          ...(f.dim !== undefined || f.maxLength !== undefined || f.analyzer ? { elementTypeParams: { ...(f.dim !== undefined ? { dim: f.dim } : {}), ...(f.maxLength !== undefined ? { max_length: f.maxLength } : {}), ...(f.analyzer ? { enable_analyzer: true } : {}) } } : {}),
         })),
+        ...(spec.bm25 ? { functions: [{ name: `${spec.bm25.input}_bm25`, type: 'BM25', inputFieldNames: [spec.bm25.input], outputFieldNames: [spec.bm25.output], params: {} }] } : {}),
       },
-      indexParams: [{ fieldName: vector?.name ?? 'vector', indexName: `${vector?.name ?? 'vector'}_idx`, indexType: spec.index.indexType, metricType: spec.index.metric, params: spec.index.params }],
+      indexParams: [
+        { fieldName: vector?.name ?? 'vector', indexName: `${vector?.name ?? 'vector'}_idx`, indexType: spec.index.indexType, metricType: spec.index.metric, params: spec.index.params },
+        ...(spec.bm25 ? [{ fieldName: spec.bm25.output, indexName: `${spec.bm25.output}_idx`, indexType: 'SPARSE_INVERTED_INDEX', metricType: 'BM25', params: {} }] : []),
+      ],
     });
   }
 
@@ -178,6 +183,7 @@ export class EdgeBackend implements Backend {
     const res = await this.timedCall<Row[]>('entities/search', {
       collectionName: name,
       data: [o.vector],
+      ...(o.annsField ? { annsField: o.annsField } : {}),
       limit: o.limit,
       ...(o.filter ? { filter: o.filter } : {}),
       ...(o.params ? { searchParams: { params: o.params } } : {}),

@@ -30,7 +30,8 @@ export async function loadPage(app: App): Promise<void> {
     return;
   }
   offset = Math.max(0, Math.min(offset, Math.max(0, c.rows - 1)));
-  const cols = c.fields.map((f) => f.name);
+  // a BM25 function's output is not stored data: Milvus does not return it
+  const cols = c.fields.filter((f) => f.type !== 'SparseFloatVector').map((f) => f.name);
   const res = await app.backend.query(c.name, { filter: '', offset, limit: PAGE, outputFields: cols });
   thead.replaceChildren(el('tr', {}, ...cols.map((n) => el('th', { scope: 'col', text: n }))));
   tbody.replaceChildren(
