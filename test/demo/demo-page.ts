@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright';
 import { expect } from 'vitest';
+import { compare, oracle } from '../text/full-text-scenario.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const DIM = 384;
@@ -63,6 +64,31 @@ export async function search(page: Page): Promise<number[]> {
   return resultIds(page);
 }
 
+const abstracts = (JSON.parse(readFileSync(`${root}demo/public/arxiv/texts.json`, 'utf8')) as { base: [string, string][] }).base.map((t) => t[1]);
+
+/**
+ * Full-text search for `words` in the abstracts: the hits and their BM25 scores (shown to 4
+ * decimals) are a naive BM25's over the 900 abstracts, with the standard analyzer the demo's
+ * field uses (ties may order either way).
+ */
+async function checkTextSearch(page: Page, words: string): Promise<void> {
+  await page.selectOption('#query-mode', 'text');
+  await page.fill('#text-query', words);
+  await page.evaluate(() => (document.getElementById('status')!.textContent = 'searching (test)'));
+  await page.click('#search-go');
+  const text = await waitStatus(page, /^full-text search: \d+ hits|failed/, 60_000);
+  if (text.startsWith('failed')) throw new Error(`the full-text search failed: ${text}`);
+  const ids = await resultIds(page);
+  const scores = (await page.locator('#results li .score').allTextContents()).map((s) => Number(/^BM25 (\S+)$/.exec(s)![1]));
+  const docs = abstracts.map((a, id) => ({ id, text: a, tag: 0, part: 'p0' as const }));
+  const want = await oracle(docs, words, () => true, 1.2, 0.75, { type: 'standard' });
+  expect(ids.length).toBe(Math.min(10, want.length));
+  expect(ids.length).toBeGreaterThan(0);
+  expect(compare(ids.map((id, i) => ({ id, score: scores[i]! })), want, 10)).toBeUndefined();
+  expect(await page.locator('#search-meta').textContent()).toMatch(/hits for the words .* \(BM25 over the abstracts\) — answered by/);
+  await page.selectOption('#query-mode', 'example');
+}
+
 /** The flow both backends share, from "papers loaded" on: search, filter, oracle, sweep, writes. */
 export async function exerciseSearchAndWrites(page: Page): Promise<void> {
   // search by example: click the third row of the table, search like it; the row itself is nearest
@@ -75,6 +101,7 @@ export async function exerciseSearchAndWrites(page: Page): Promise<void> {
   expect(byExample[0]).toBe(rowId);
   expect(await page.locator('#results li details').count()).toBe(10); // abstracts, collapsed
   await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 \d\.\d\d against exact search/);
+  await checkTextSearch(page, 'graph neural networks');
 
   // a filter: every hit satisfies it, and the hits are the exact top-10 among the rows it keeps
   await page.fill('#filter', 'id >= 300 and id < 600');

@@ -101,8 +101,8 @@ export interface Scored {
 }
 
 /** Naive BM25 over token strings (k1 1.2, b 0.75), statistics over all of `docs`, candidates restricted by `keep`. */
-export async function oracle(docs: readonly Doc[], query: string, keep: (d: Doc) => boolean, k1 = 1.2, b = 0.75): Promise<Scored[]> {
-  const an = await createAnalyzer({ type: 'english' });
+export async function oracle(docs: readonly Doc[], query: string, keep: (d: Doc) => boolean, k1 = 1.2, b = 0.75, analyzer: Record<string, unknown> = { type: 'english' }): Promise<Scored[]> {
+  const an = await createAnalyzer(analyzer);
   const toks = (t: string): string[] => an.analyze(t).map((x) => x.text);
   const docToks = docs.map((d) => toks(d.text));
   const N = docs.length;

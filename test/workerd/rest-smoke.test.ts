@@ -46,6 +46,32 @@ describe('REST v2 in workerd', () => {
     expect(hit.json['topks']).toEqual([3]);
   });
 
+  it('times every answer in a Server-Timing header that CORS exposes', async () => {
+    const timing = (res: Response): number => {
+      const m = /^vesper;dur=(\d+(?:\.\d+)?);desc="[^"]*"$/.exec(res.headers.get('Server-Timing') ?? '');
+      expect(m, `Server-Timing: ${res.headers.get('Server-Timing')}`).not.toBeNull();
+      return Number(m![1]);
+    };
+    const call = (path: string, body: string): Promise<Response> =>
+      exports.default.fetch(`http://vesper.test/v2/vectordb/${path}`, { method: 'POST', headers: { ContentType: 'application/json', ...AUTH }, body });
+    await call('collections/create', JSON.stringify({ collectionName: 'timed', dimension: 2 }));
+    const ok = await call('entities/query', JSON.stringify({ collectionName: 'timed', outputFields: ['count(*)'] }));
+    expect(((await ok.json()) as { code: number }).code).toBe(0);
+    expect(timing(ok)).toBeGreaterThanOrEqual(0);
+    const bad = await call('collections/describe', JSON.stringify({ collectionName: 'missing' }));
+    expect(((await bad.json()) as { code: number }).code).toBe(100);
+    expect(timing(bad)).toBeGreaterThanOrEqual(0);
+    const malformed = await call('collections/list', '{not json');
+    await malformed.json();
+    expect(timing(malformed)).toBeGreaterThanOrEqual(0);
+    for (const res of [ok, bad]) {
+      const exposed = (res.headers.get('Access-Control-Expose-Headers') ?? '').split(',').map((h) => h.trim());
+      expect(exposed).toEqual(expect.arrayContaining(['Server-Timing', 'Vesper-DO-Calls', 'Vesper-Session-Ts']));
+    }
+    const preflight = await exports.default.fetch('http://vesper.test/v2/vectordb/entities/search', { method: 'OPTIONS' });
+    expect(preflight.headers.get('Access-Control-Expose-Headers')).toContain('Server-Timing');
+  });
+
   it('answers coded errors with HTTP 200 and changes nothing', async () => {
     expect(await post('collections/list', '{not json')).toMatchObject({ status: 200, json: { code: 1801 } });
     expect((await post('collections/describe', {})).json['code']).toBe(1802);

@@ -17,6 +17,8 @@ export interface FieldSpec {
   readonly maxLength?: number;
   readonly primary?: boolean;
   readonly autoId?: boolean;
+  /** VarChar only: tokenized by the standard analyzer, for a BM25 function to read. */
+  readonly analyzer?: boolean;
 }
 
 export interface IndexSpec {
@@ -29,6 +31,8 @@ export interface CollectionSpec {
   readonly name: string;
   readonly fields: readonly FieldSpec[];
   readonly index: IndexSpec;
+  /** Full-text search: a Milvus BM25 function from an analyzed VarChar field to a SparseFloatVector field (indexed SPARSE_INVERTED_INDEX, metric BM25). */
+  readonly bm25?: { readonly input: string; readonly output: string };
 }
 
 export interface CollectionInfo {
@@ -36,13 +40,18 @@ export interface CollectionInfo {
   readonly fields: readonly FieldSpec[];
   readonly pk: string;
   readonly vectorField: string;
+  /** The BM25 function's SparseFloatVector output field, if the collection has one (searched by text). */
+  readonly textSearchField: string | undefined;
   readonly dim: number;
   readonly index: { readonly indexType: string; readonly metric: string; readonly params: Record<string, string>; readonly indexedRows: number; readonly totalRows: number } | undefined;
   readonly rows: number;
 }
 
 export interface SearchOptions {
-  readonly vector: readonly number[];
+  /** A dense query vector, or the query text when `annsField` is a BM25 function's output. */
+  readonly vector: readonly number[] | string;
+  /** The vector field searched (needed once a collection has more than one). */
+  readonly annsField?: string;
   readonly limit: number;
   readonly filter?: string;
   readonly params?: Record<string, number>;

@@ -16,6 +16,7 @@ const TYPES: Record<string, DataType> = {
   Float: DataType.Float,
   Bool: DataType.Bool,
   JSON: DataType.JSON,
+  SparseFloatVector: DataType.SparseFloatVector,
 };
 
 async function guarded<T>(run: () => Promise<T>): Promise<T> {
@@ -62,7 +63,9 @@ export class BrowserBackend implements Backend {
     return guarded(async () => {
       const d = (await this.db.describeCollection({ collection_name: name })) as { schema: { fields: Array<{ name: string; data_type: string; is_primary_key: boolean; autoID: boolean; type_params: { key: string; value: string }[] }> } };
       const fields = d.schema.fields.map((f) => toFieldSpec({ name: f.name, type: f.data_type, primary: f.is_primary_key, autoId: f.autoID, typeParams: f.type_params }));
-      const idx = (await this.db.describeIndex({ collection_name: name }).catch(() => ({ index_descriptions: [] }))).index_descriptions[0];
+      const vectorField = fields.find((f) => f.type === 'FloatVector')?.name;
+      const all = (await this.db.describeIndex({ collection_name: name }).catch(() => ({ index_descriptions: [] }))).index_descriptions;
+      const idx = all.find((i) => i.field_name === vectorField) ?? all[0];
       const rows = (await this.db.count({ collection_name: name, consistency_level: 'Strong' })).data;
       const index = idx && {
         indexType: idx.index_type,
@@ -86,8 +89,13 @@ export class BrowserBackend implements Backend {
           ...(f.primary ? { is_primary_key: true, autoID: f.autoId ?? false } : {}),
           ...(f.dim !== undefined ? { dim: f.dim } : {}),
           ...(f.maxLength !== undefined ? { max_length: f.maxLength } : {}),
+          ...(f.analyzer ? { enable_analyzer: true } : {}),
         })),
-        index_params: { field_name: vector?.name ?? 'vector', index_type: spec.index.indexType, metric_type: spec.index.metric, params: spec.index.params },
+        ...(spec.bm25 ? { functions: [{ name: `${spec.bm25.input}_bm25`, type: 'BM25', input_field_names: [spec.bm25.input], output_field_names: [spec.bm25.output], params: {} }] } : {}),
+        index_params: [
+          { field_name: vector?.name ?? 'vector', index_type: spec.index.indexType, metric_type: spec.index.metric, params: spec.index.params },
+          ...(spec.bm25 ? [{ field_name: spec.bm25.output, index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25', params: {} }] : []),
+        ],
       });
       await this.db.loadCollection({ collection_name: spec.name });
     });
@@ -144,7 +152,8 @@ export class BrowserBackend implements Backend {
       const t0 = performance.now();
       const res = await this.db.search({
         collection_name: name,
-        data: [...o.vector],
+        data: typeof o.vector === 'string' ? [o.vector] : [...o.vector],
+        ...(o.annsField ? { anns_field: o.annsField } : {}),
         limit: o.limit,
         ...(o.filter ? { filter: o.filter } : {}),
         ...(o.params ? { params: o.params } : {}),
@@ -152,7 +161,9 @@ export class BrowserBackend implements Backend {
         output_fields: [...(o.outputFields ?? [])],
       });
       const clientMs = performance.now() - t0;
-      const hits = (res.results as Array<Row & { id: unknown; score: number }>).map(({ id, score, ...fields }) => ({ id, score, fields }));
+      // a list of query texts answers one list of hits per text
+      const list = (Array.isArray(res.results[0]) ? res.results[0] : res.results) as Array<Row & { id: unknown; score: number }>;
+      const hits = list.map(({ id, score, ...fields }) => ({ id, score, fields }));
       return { value: hits, clientMs, serverMs: undefined };
     });
   }

@@ -25,5 +25,6 @@ export function toFieldSpec(f: RawField): FieldSpec {
 export function collectionInfo(name: string, fields: FieldSpec[], index: CollectionInfo['index'], rows: number): CollectionInfo {
   const pk = fields.find((f) => f.primary)?.name ?? 'id';
   const vector = fields.find((f) => f.type === 'FloatVector');
-  return { name, fields, pk, vectorField: vector?.name ?? '', dim: vector?.dim ?? 0, index, rows };
+  const sparse = fields.find((f) => f.type === 'SparseFloatVector');
+  return { name, fields, pk, vectorField: vector?.name ?? '', textSearchField: sparse?.name, dim: vector?.dim ?? 0, index, rows };
 }

@@ -5,14 +5,28 @@
  * and message. Session consistency: the endpoint returns the write's timestamp in the
  * `Vesper-Session-Ts` header and a read that sends it back sees that write.
  *
- * Timing: the page measures each call (client-side, network included). The endpoint reports
- * no server-side time today, so `serverMs` stays undefined and the page says so.
+ * Timing: the page measures each call (client-side, network included); the endpoint reports
+ * its own time from the request's arrival to its reply in the standard `Server-Timing`
+ * header (`vesper;dur=<ms>`, exposed to cross-origin pages by its CORS headers), read here
+ * as `serverMs`.
  */
 import { BackendError, type Backend, type CollectionInfo, type CollectionSpec, type Consistency, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
 import { collectionInfo, toFieldSpec } from './describe.ts';
 
 const INSERT_BATCH = 100;
 const SESSION_HEADER = 'Vesper-Session-Ts';
+
+/** The `dur` of the `vesper` metric in a Server-Timing header, or undefined without one. */
+export function serverTimingMs(header: string | null): number | undefined {
+  for (const metric of (header ?? '').split(',')) {
+    const [name, ...params] = metric.split(';').map((p) => p.trim());
+    if (name !== 'vesper') continue;
+    const dur = params.find((p) => p.startsWith('dur='));
+    const value = dur === undefined ? NaN : Number(dur.slice(4));
+    return Number.isFinite(value) ? value : undefined;
+  }
+  return undefined;
+}
 
 interface Reply {
   code: number;
@@ -35,6 +49,12 @@ export class EdgeBackend implements Backend {
 
   /** One REST v2 call; throws BackendError for a non-zero code or an HTTP failure. */
   async call<T>(route: string, body: Record<string, unknown>): Promise<T> {
+    return (await this.timedCall<T>(route, body)).value;
+  }
+
+  /** One REST v2 call, timed client-side and as the endpoint reports it (Server-Timing). */
+  async timedCall<T>(route: string, body: Record<string, unknown>): Promise<Timed<T>> {
+    const t0 = performance.now();
     let res: Response;
     try {
       res = await fetch(`${this.endpoint}/v2/vectordb/${route}`, {
@@ -53,8 +73,9 @@ export class EdgeBackend implements Backend {
     } catch {
       throw new BackendError(0, `${route}: HTTP ${res.status} with a body that is not JSON`);
     }
+    const clientMs = performance.now() - t0;
     if (reply.code !== 0) throw new BackendError(reply.code, reply.message ?? `HTTP ${res.status}`);
-    return reply.data as T;
+    return { value: reply.data as T, clientMs, serverMs: serverTimingMs(res.headers.get('Server-Timing')) };
   }
 
   /** Checks the endpoint answers with this credential (lists collections). */
@@ -67,10 +88,11 @@ export class EdgeBackend implements Backend {
   }
 
   async describe(name: string): Promise<CollectionInfo> {
-    const d = await this.call<{ fields: Array<{ name: string; type: string; primaryKey?: boolean; autoId?: boolean; params?: { key: string; value: string }[] }>; indexes: Array<{ indexName: string }> }>('collections/describe', { collectionName: name });
+    const d = await this.call<{ fields: Array<{ name: string; type: string; primaryKey?: boolean; autoId?: boolean; params?: { key: string; value: string }[] }>; indexes: Array<{ indexName: string; fieldName?: string }> }>('collections/describe', { collectionName: name });
     const fields = d.fields.map((f) => toFieldSpec({ name: f.name, type: f.type, primary: f.primaryKey ?? false, autoId: f.autoId ?? false, typeParams: f.params ?? [] }));
     let index: CollectionInfo['index'];
-    const first = d.indexes[0];
+    const vectorField = fields.find((f) => f.type === 'FloatVector')?.name;
+    const first = d.indexes.find((i) => i.fieldName === vectorField) ?? d.indexes[0];
     if (first) {
       const [i] = await this.call<Array<{ indexType: string; metricType: string; params: Record<string, string>; indexedRows: number; totalRows: number }>>('indexes/describe', { collectionName: name, indexName: first.indexName });
       if (i) index = { indexType: i.indexType, metric: i.metricType, params: i.params, indexedRows: i.indexedRows, totalRows: i.totalRows };
@@ -89,10 +111,14 @@ export class EdgeBackend implements Backend {
           fieldName: f.name,
           dataType: f.type,
           ...(f.primary ? { isPrimary: true, autoID: f.autoId ?? false } : {}),
-          ...(f.dim !== undefined || f.maxLength !== undefined ? { elementTypeParams: { ...(f.dim !== undefined ? { dim: f.dim } : {}), ...(f.maxLength !== undefined ? { max_length: f.maxLength } : {}) } } : {}),
+          ...(f.dim !== undefined || f.maxLength !== undefined || f.analyzer ? { elementTypeParams: { ...(f.dim !== undefined ? { dim: f.dim } : {}), ...(f.maxLength !== undefined ? { max_length: f.maxLength } : {}), ...(f.analyzer ? { enable_analyzer: true } : {}) } } : {}),
         })),
+        ...(spec.bm25 ? { functions: [{ name: `${spec.bm25.input}_bm25`, type: 'BM25', inputFieldNames: [spec.bm25.input], outputFieldNames: [spec.bm25.output], params: {} }] } : {}),
       },
-      indexParams: [{ fieldName: vector?.name ?? 'vector', indexName: `${vector?.name ?? 'vector'}_idx`, indexType: spec.index.indexType, metricType: spec.index.metric, params: spec.index.params }],
+      indexParams: [
+        { fieldName: vector?.name ?? 'vector', indexName: `${vector?.name ?? 'vector'}_idx`, indexType: spec.index.indexType, metricType: spec.index.metric, params: spec.index.params },
+        ...(spec.bm25 ? [{ fieldName: spec.bm25.output, indexName: `${spec.bm25.output}_idx`, indexType: 'SPARSE_INVERTED_INDEX', metricType: 'BM25', params: {} }] : []),
+      ],
     });
   }
 
@@ -145,9 +171,7 @@ export class EdgeBackend implements Backend {
   }
 
   async query(name: string, o: { filter: string; offset: number; limit: number; outputFields: readonly string[]; consistency?: Consistency }): Promise<Timed<Row[]>> {
-    const t0 = performance.now();
-    const rows = await this.call<Row[]>('entities/query', { collectionName: name, filter: o.filter, offset: o.offset, limit: o.limit, outputFields: o.outputFields, consistencyLevel: o.consistency ?? 'Strong' });
-    return { value: rows, clientMs: performance.now() - t0, serverMs: undefined };
+    return this.timedCall<Row[]>('entities/query', { collectionName: name, filter: o.filter, offset: o.offset, limit: o.limit, outputFields: o.outputFields, consistencyLevel: o.consistency ?? 'Strong' });
   }
 
   async get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]> {
@@ -156,19 +180,18 @@ export class EdgeBackend implements Backend {
 
   async search(name: string, o: SearchOptions): Promise<Timed<Hit[]>> {
     const info = await this.pkOf(name);
-    const t1 = performance.now();
-    const rows = await this.call<Row[]>('entities/search', {
+    const res = await this.timedCall<Row[]>('entities/search', {
       collectionName: name,
       data: [o.vector],
+      ...(o.annsField ? { annsField: o.annsField } : {}),
       limit: o.limit,
       ...(o.filter ? { filter: o.filter } : {}),
       ...(o.params ? { searchParams: { params: o.params } } : {}),
       consistencyLevel: o.consistency ?? 'Bounded',
       outputFields: o.outputFields ?? [],
     });
-    const clientMs = performance.now() - t1;
-    const hits = rows.map(({ distance, ...fields }) => ({ id: fields[info], score: Number(distance), fields }));
-    return { value: hits, clientMs, serverMs: undefined };
+    const hits = res.value.map(({ distance, ...fields }) => ({ id: fields[info], score: Number(distance), fields }));
+    return { ...res, value: hits };
   }
 
   private pks = new Map<string, string>();

@@ -4,7 +4,7 @@
  * (schema preview first, then create and insert).
  */
 import type { App } from '../app.ts';
-import type { FieldSpec, IndexSpec, Row } from '../backend/backend.ts';
+import type { CollectionSpec, FieldSpec, IndexSpec, Row } from '../backend/backend.ts';
 import { loadPapers, paperRows, PAPERS_COLLECTION } from '../data/arxiv.ts';
 import { syntheticBatches } from '../data/synthetic.ts';
 import { parseUserFile, type ParsedFile } from '../data/user-file.ts';
@@ -29,11 +29,11 @@ export function chosenIndex(): IndexSpec {
 }
 
 /** Creates `name` (replacing it), inserts rows, seals and waits for the index; reports progress. */
-export async function fill(app: App, name: string, fields: FieldSpec[], batches: Iterable<Row[]>, total: number, progress?: HTMLProgressElement): Promise<void> {
+export async function fill(app: App, name: string, fields: FieldSpec[], batches: Iterable<Row[]>, total: number, progress?: HTMLProgressElement, bm25?: CollectionSpec['bm25']): Promise<void> {
   const b = app.backend;
   if ((await b.listCollections()).includes(name)) await b.drop(name);
   const index = chosenIndex();
-  await b.create({ name, fields, index });
+  await b.create({ name, fields, index, ...(bm25 ? { bm25 } : {}) });
   const t0 = performance.now();
   let done = 0;
   if (progress) [progress.hidden, progress.value] = [false, 0];
@@ -54,13 +54,16 @@ const PAPER_FIELDS: FieldSpec[] = [
   { name: 'id', type: 'Int64', primary: true },
   { name: 'vector', type: 'FloatVector', dim: 384 },
   { name: 'title', type: 'VarChar', maxLength: 512 },
-  { name: 'abstract', type: 'VarChar', maxLength: 8192 },
+  { name: 'abstract', type: 'VarChar', maxLength: 8192, analyzer: true },
+  // filled by the BM25 function from the abstract: full-text search
+  { name: 'abstract_sparse', type: 'SparseFloatVector' },
 ];
+const PAPER_BM25 = { input: 'abstract', output: 'abstract_sparse' } as const;
 
 export async function loadPaperCollection(app: App): Promise<void> {
   status('fetching the papers…');
   const papers = await loadPapers();
-  await fill(app, PAPERS_COLLECTION, PAPER_FIELDS, [paperRows(papers)], papers.base.length);
+  await fill(app, PAPERS_COLLECTION, PAPER_FIELDS, [paperRows(papers)], papers.base.length, undefined, PAPER_BM25);
 }
 
 function preview(app: App, parsed: ParsedFile): void {

@@ -31,13 +31,13 @@ export async function sweep(app: App): Promise<PlotPoint[]> {
   const truths = await Promise.all(queries.map((q) => app.exact(q, 10, '')));
   const settings = sp ? sp.sweep.filter((v) => sp.name !== 'nprobe' || v <= Number(c.index?.params['nlist'] ?? 128)) : [0];
   // one unmeasured pass first: the first searches also pay for JIT warm-up and cold caches
-  for (const q of queries) await app.backend.search(c.name, { vector: q, limit: 10, ...(sp ? { params: { [sp.name]: settings[0]! } } : {}), outputFields: [] });
+  for (const q of queries) await app.backend.search(c.name, { vector: q, annsField: c.vectorField, limit: 10, ...(sp ? { params: { [sp.name]: settings[0]! } } : {}), outputFields: [] });
   const points: PlotPoint[] = [];
   for (const v of settings) {
     const times: number[] = [];
     let sum = 0;
     for (const [i, q] of queries.entries()) {
-      const res = await app.backend.search(c.name, { vector: q, limit: 10, ...(sp ? { params: { [sp.name]: v } } : {}), outputFields: [] });
+      const res = await app.backend.search(c.name, { vector: q, annsField: c.vectorField, limit: 10, ...(sp ? { params: { [sp.name]: v } } : {}), outputFields: [] });
       times.push(res.clientMs);
       sum += recall(res.value.map((h) => h.id), truths[i]!);
     }

@@ -30,7 +30,8 @@ export async function loadPage(app: App): Promise<void> {
     return;
   }
   offset = Math.max(0, Math.min(offset, Math.max(0, c.rows - 1)));
-  const cols = c.fields.map((f) => f.name);
+  // a BM25 function's output is not stored data: Milvus does not return it
+  const cols = c.fields.filter((f) => f.type !== 'SparseFloatVector').map((f) => f.name);
   const res = await app.backend.query(c.name, { filter: '', offset, limit: PAGE, outputFields: cols });
   thead.replaceChildren(el('tr', {}, ...cols.map((n) => el('th', { scope: 'col', text: n }))));
   tbody.replaceChildren(
@@ -52,7 +53,7 @@ export async function loadPage(app: App): Promise<void> {
       return tr;
     }),
   );
-  $('page-info').textContent = c.rows === 0 ? 'no rows' : `rows ${int(offset + 1)}–${int(offset + res.value.length)} of ${int(c.rows)} (query offset ${offset}, ${ms(res.clientMs)})`;
+  $('page-info').textContent = c.rows === 0 ? 'no rows' : `rows ${int(offset + 1)}–${int(offset + res.value.length)} of ${int(c.rows)} (query offset ${offset}, ${ms(res.clientMs)}${res.serverMs !== undefined ? `, server ${ms(res.serverMs)}` : ''})`;
   $<HTMLButtonElement>('page-prev').disabled = offset === 0;
   $<HTMLButtonElement>('page-next').disabled = offset + PAGE >= c.rows;
 }

@@ -1,6 +1,6 @@
 /**
- * The Search panel: a query by example (a row of the collection), by a held-out paper, or a
- * pasted vector; a Milvus filter (a parse error is shown with its position marked); top-k,
+ * The Search panel: a query by example (a row of the collection), by a held-out paper, a
+ * pasted vector, or words searched in the papers' abstracts (a Milvus BM25 function); a Milvus filter (a parse error is shown with its position marked); top-k,
  * ef/nprobe, consistency level and output fields. Each answer shows who answered, the latency
  * and recall@10 against exact search over the same filtered rows.
  */
@@ -52,8 +52,8 @@ function outputFields(): string[] {
   return [...document.querySelectorAll<HTMLInputElement>('#output-fields input:checked')].map((i) => i.value);
 }
 
-function renderHits(app: App, hits: readonly Hit[]): void {
-  const metric = app.collection?.index?.metric ?? 'COSINE';
+function renderHits(app: App, hits: readonly Hit[], byText = false): void {
+  const metric = byText ? 'BM25' : (app.collection?.index?.metric ?? 'COSINE');
   $('results').replaceChildren(
     ...hits.map((h) => {
       const title = typeof h.fields['title'] === 'string' ? plainTitle(h.fields['title']) : undefined;
@@ -78,6 +78,7 @@ export async function runSearch(app: App): Promise<void> {
   const c = app.collection;
   if (c === undefined) return status('no collection to search: load the papers first');
   $('filter-error').hidden = true;
+  if ($<HTMLSelectElement>('query-mode').value === 'text') return runTextSearch(app);
   const { vector, what } = await queryVector(app);
   const filter = $<HTMLInputElement>('filter').value.trim();
   const limit = Number($<HTMLInputElement>('topk').value) || 10;
@@ -86,7 +87,7 @@ export async function runSearch(app: App): Promise<void> {
   const consistency = $<HTMLSelectElement>('consistency').value as Consistency;
   let res;
   try {
-    res = await app.backend.search(c.name, { vector, limit, filter, ...(params ? { params } : {}), consistency, outputFields: outputFields() });
+    res = await app.backend.search(c.name, { vector, annsField: c.vectorField, limit, filter, ...(params ? { params } : {}), consistency, outputFields: outputFields() });
   } catch (err) {
     const e = err as { code: number; message: string };
     if (filter && /expression|filter|field/i.test(e.message)) showFilterError(filter, `code ${e.code}: ${e.message}`);
@@ -94,7 +95,7 @@ export async function runSearch(app: App): Promise<void> {
   }
   renderHits(app, res.value);
   const meta = $('search-meta');
-  meta.textContent = `${res.value.length} hits for ${what}${filter ? ` where ${filter}` : ''}${params ? ` (${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? ', network included; the endpoint reports no server-side time' : ''})`;
+  meta.textContent = `${res.value.length} hits for ${what}${filter ? ` where ${filter}` : ''}${params ? ` (${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? `, network included; ${serverLine(res.serverMs)}` : ''})`;
   status(`search: ${res.value.length} hits in ${ms(res.clientMs)}`);
   try {
     const k = Math.min(10, limit);
@@ -106,11 +107,32 @@ export async function runSearch(app: App): Promise<void> {
   }
 }
 
+/** The endpoint's own time for the call (its Server-Timing header), beside the page's. */
+/** Full-text search: the words go to the BM25 function's output field; Milvus scores each abstract with BM25. */
+async function runTextSearch(app: App): Promise<void> {
+  const c = app.collection!;
+  if (c.textSearchField === undefined) throw new Error(`${c.name} has no BM25 function: full-text search works on the papers`);
+  const words = $<HTMLInputElement>('text-query').value.trim();
+  if (!words) throw new Error('type some words to search the abstracts for');
+  const filter = $<HTMLInputElement>('filter').value.trim();
+  const limit = Number($<HTMLInputElement>('topk').value) || 10;
+  const consistency = $<HTMLSelectElement>('consistency').value as Consistency;
+  const res = await app.backend.search(c.name, { vector: words, annsField: c.textSearchField, limit, filter, consistency, outputFields: outputFields() });
+  renderHits(app, res.value, true);
+  $('search-meta').textContent = `${res.value.length} hits for the words “${words}”${filter ? ` where ${filter}` : ''} (BM25 over the abstracts) — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? `, network included; ${serverLine(res.serverMs)}` : ''})`;
+  status(`full-text search: ${res.value.length} hits in ${ms(res.clientMs)}`);
+}
+
+function serverLine(serverMs: number | undefined): string {
+  return serverMs === undefined ? 'the endpoint reports no server-side time' : `server ${ms(serverMs)}`;
+}
+
 function syncMode(): void {
   const mode = $<HTMLSelectElement>('query-mode').value;
   $('example-label').hidden = mode !== 'example';
   $('heldout-label').hidden = mode !== 'heldout';
   $('vector-label').hidden = mode !== 'vector';
+  $('text-label').hidden = mode !== 'text';
 }
 
 export function wireSearchPanel(app: App): void {
@@ -119,7 +141,7 @@ export function wireSearchPanel(app: App): void {
   void loadPapers().then((p) => $<HTMLSelectElement>('heldout').replaceChildren(...p.query.map((q, i) => new Option(q.title, String(i)))), () => undefined);
   const go = $<HTMLButtonElement>('search-go');
   go.addEventListener('click', () => void busy(go, () => runSearch(app)));
-  for (const id of ['filter', 'example-id', 'topk', 'search-param']) {
+  for (const id of ['filter', 'example-id', 'topk', 'search-param', 'text-query']) {
     $(id).addEventListener('keydown', (ev) => {
       if ((ev as KeyboardEvent).key === 'Enter') void busy(go, () => runSearch(app));
     });
@@ -132,11 +154,12 @@ export function wireSearchPanel(app: App): void {
     if (sp) label.firstChild!.textContent = `${sp.name} `;
     const paperMode = c?.name === PAPERS_COLLECTION;
     ($('query-mode').querySelector('option[value=heldout]') as HTMLOptionElement).disabled = !paperMode;
-    if (!paperMode && $<HTMLSelectElement>('query-mode').value === 'heldout') {
+    ($('query-mode').querySelector('option[value=text]') as HTMLOptionElement).disabled = c?.textSearchField === undefined;
+    if ((!paperMode && $<HTMLSelectElement>('query-mode').value === 'heldout') || (c?.textSearchField === undefined && $<HTMLSelectElement>('query-mode').value === 'text')) {
       $<HTMLSelectElement>('query-mode').value = 'example';
       syncMode();
     }
-    const scalars = (c?.fields ?? []).filter((f) => f.type !== 'FloatVector' && !f.primary);
+    const scalars = (c?.fields ?? []).filter((f) => f.type !== 'FloatVector' && f.type !== 'SparseFloatVector' && !f.primary);
     const picked = new Set(outputFields());
     const keep = scalars.some((f) => picked.has(f.name)) ? picked : new Set(scalars.map((f) => f.name));
     $('output-fields').replaceChildren(

@@ -56,6 +56,7 @@ export default {
 
 /** Answers one request (every path that does not reach handleRest discards the body first). */
 async function answer(request: Request, env: Env): Promise<Response> {
+  const startedAt = Date.now();
   const url = new URL(request.url);
   if (request.method === 'GET' && url.pathname === '/health') return json({ ok: true, engine: 'vesper' });
   const route = routeOf(url.pathname);
@@ -86,6 +87,7 @@ async function answer(request: Request, env: Env): Promise<Response> {
     access,
     maxBodyBytes: Number(env.VESPER_MAX_BODY_BYTES) > 0 ? Number(env.VESPER_MAX_BODY_BYTES) : DEFAULT_MAX_BODY_BYTES,
     timeoutMs: budget,
+    startedAt,
   });
 }
 

@@ -50,7 +50,7 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST, GET, OPTIONS',
   'Access-Control-Allow-Headers': 'Authorization, ContentType, Content-Type, Accept, Accept-Type-Allow-Int64, DB-Name, Request-Timeout, Vesper-Session-Ts',
-  'Access-Control-Expose-Headers': 'Vesper-Session-Ts, Vesper-DO-Calls',
+  'Access-Control-Expose-Headers': 'Vesper-Session-Ts, Vesper-DO-Calls, Server-Timing',
   'Access-Control-Max-Age': '86400',
 };
 
@@ -62,6 +62,18 @@ export const SESSION_TS_HEADER = 'Vesper-Session-Ts';
 
 /** Durable Object calls the request made (coordinator, shard leaders, query nodes): the cost of a hop, measured. */
 export const DO_CALLS_HEADER = 'Vesper-DO-Calls';
+
+/**
+ * The standard `Server-Timing` header, `vesper;dur=<ms>;desc="..."`: time from the request's
+ * arrival to its reply being built. Workerd advances its clock only across I/O (DO calls,
+ * body reads), so the figure counts waiting on those, not pure CPU time.
+ */
+export const SERVER_TIMING_HEADER = 'Server-Timing';
+
+export function serverTiming(startedAt: number): string {
+  const ms = Math.max(0, Date.now() - startedAt);
+  return `vesper;dur=${ms.toFixed(1)};desc="Vesper REST v2"`;
+}
 
 export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS, ...extra } });
@@ -168,10 +180,13 @@ export interface RestContext {
   readonly access: AccessClient;
   readonly maxBodyBytes: number;
   readonly timeoutMs: number;
+  /** When the request arrived (`Date.now()`), for `Server-Timing`; defaults to handleRest's start. */
+  readonly startedAt?: number;
 }
 
 /** Answers one REST call on `route` (from routeOf). */
 export async function handleRest(request: Request, route: string, ctx: RestContext): Promise<Response> {
+  const startedAt = ctx.startedAt ?? Date.now();
   // Started now and awaited on every path, so no answer leaves before the body is read.
   const body = parseBody(request, route, ctx.maxBodyBytes);
   body.catch(() => undefined);
@@ -206,10 +221,13 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
     const extra: Record<string, string> = reply.sessionTs !== undefined ? { [SESSION_TS_HEADER]: reply.sessionTs } : {};
     const calls = engine?.doCalls?.();
     if (calls !== undefined) extra[DO_CALLS_HEADER] = String(calls);
+    extra[SERVER_TIMING_HEADER] = serverTiming(startedAt);
     return json(reply.topks !== undefined ? { code: 0, data: reply.data, topks: reply.topks } : { code: 0, data: reply.data }, 200, extra);
   } catch (e) {
     await body.catch(() => undefined);
     await discardBody(request);
-    return errorResponse(e);
+    const res = errorResponse(e);
+    res.headers.set(SERVER_TIMING_HEADER, serverTiming(startedAt));
+    return res;
   }
 }
