@@ -7,8 +7,6 @@
 import { VesperError } from '../errors/index.ts';
 import type { Analyzer } from '../text/analyzer.ts';
 import { analyzerFor } from '../text/analyzer-cache.ts';
-
-export { analyzerFor } from '../text/analyzer-cache.ts';
 import { termHash } from '../text/term-hash.ts';
 import type { SparseVector } from '../schema/columns.ts';
 import type { CollectionSchema } from '../schema/types.ts';

@@ -10,7 +10,7 @@ import { REQUEST_LIMITS, VesperError, checkExprLength } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { filterOf, planError } from './entities.ts';
 import { isVectorField, renderRows, type SchemaInfo } from './schema-info.ts';
-import { withDescription } from './description-cache.ts';
+import { withDescription, type DescribedRead } from './description-cache.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 
 type Hit = Record<string, unknown> & { id: unknown; score: number };
@@ -127,6 +127,13 @@ async function vectorsOfIds(call: RestCall, info: SchemaInfo, name: string, ids:
   return keys.map((k) => byKey.get(k));
 }
 
+/** An engine search answer as REST rows (flat, in query order) with `topks`; one query's answer is a flat list. */
+function answered(call: RestCall, info: SchemaInfo, res: SearchAnswer): DescribedRead<RestReply> {
+  const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
+  const rows = lists.flat().map((h) => restRow(h, info));
+  return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
+}
+
 async function search(call: RestCall): Promise<RestReply> {
   const b = call.body;
   const name = b.need('collectionName');
@@ -157,10 +164,7 @@ async function search(call: RestCall): Promise<RestReply> {
       strict_group_size: b.bool('strictGroupSize'),
       ...searchParams(b.obj('searchParams')),
     });
-    const res = (await call.engine.call('search', req)) as SearchAnswer;
-    const lists = (data as unknown[]).length === 1 && !Array.isArray(res.results[0]) ? [res.results as Hit[]] : (res.results as Hit[][]);
-    const rows = lists.flat().map((h) => restRow(h, info));
-    return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
+    return answered(call, info, (await call.engine.call('search', req)) as SearchAnswer);
   });
 }
 
@@ -210,10 +214,7 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
       consistency_level: b.str('consistencyLevel'),
       session_ts: call.sessionTs,
     });
-    const res = (await call.engine.call('hybridSearch', req)) as SearchAnswer;
-    const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
-    const rows = lists.flat().map((h) => restRow(h, info));
-    return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
+    return answered(call, info, (await call.engine.call('hybridSearch', req)) as SearchAnswer);
   });
 }
 

@@ -8,7 +8,7 @@
 import { VesperError } from '../../errors/index.ts';
 import { normalizeSchema, type SchemaInput } from '../../schema/normalize.ts';
 import { LIMITS } from '../../schema/validate.ts';
-import { analyzerFor } from '../../functions/bm25-function.ts';
+import { analyzerFor } from '../../text/analyzer-cache.ts';
 import type { CollectionSchema, ConsistencyLevel } from '../../schema/types.ts';
 import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../catalog/types.ts';
 import { catalogJson } from '../../catalog/catalog.ts';
