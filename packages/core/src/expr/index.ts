@@ -15,7 +15,8 @@ import type { CollectionSchema } from '../schema/types.ts';
 import { Bitset } from '../util/bitset.ts';
 import { checkFilter } from './checker.ts';
 import { exprError, PositionedError } from './expr-error.ts';
-import { buildEvaluator, type EvalContext } from './evaluator.ts';
+import { buildEvaluator } from './evaluator.ts';
+import type { EvalContext } from './eval-context.ts';
 import { parseFilter } from './parser.ts';
 import { EXPR_LIMITS } from './limits.ts';
 
