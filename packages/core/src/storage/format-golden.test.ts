@@ -223,6 +223,15 @@ describe('index files', () => {
     BIN_FLAT: { metric: 'HAMMING', params: {}, golden: { length: 2640, crc: '70fb020e' } },
   };
 
+  const SECTIONS: Record<string, readonly string[]> = {
+    FLAT: ['vectors'],
+    BIN_FLAT: ['vectors'],
+    HNSW: ['level0', 'levels', 'upper'],
+    HNSW_SQ: ['level0', 'levels', 'upper', 'vectors', 'vmin'],
+    IVF_FLAT: ['centroids', 'offsets', 'ids', 'vectors'],
+    IVF_SQ8: ['centroids', 'offsets', 'ids', 'codes', 'vmin', 'scale'],
+  };
+
   for (const [type, g] of Object.entries(VECTOR_GOLDEN)) {
     it(`${type}: builds to the golden bytes in the documented container, and opens to the same answers`, async () => {
       const binary = type === 'BIN_FLAT';
@@ -241,6 +250,7 @@ describe('index files', () => {
       const first = Math.min(...header.sections.map((s) => s.offset));
       expect(bytes.subarray(16 + h, first).every((b) => b === 0x20), 'spaces between the header and the first section').toBe(true);
       for (const s of header.sections) expect(s.offset % 16, s.name).toBe(0);
+      expect(header.sections.map((s) => s.name).sort(), 'the sections docs/format/vector-index.md lists').toEqual([...SECTIONS[type]!].sort());
       expect(readIndexFile(bytes).flags).toBe(u32(bytes, 8));
       const q = binary ? bits.slice(17 * DIM / 2, 18 * DIM / 2) : query;
       const again = await openIndex(bytes);
