@@ -7,10 +7,14 @@
  * resolved after `done`), so a crash leaves the old object or the new one, never half; a
  * create-only put checks and writes in that same transaction, so of racing creators — in
  * any tab or worker — exactly one wins. Stored bytes are copies (a view's own bytes only).
+ * Objects over BLOB_MIN_BYTES are stored as Blobs, so `getRange` slices the Blob and reads
+ * only the range asked for (a disk-resident index pages through its files that way); smaller
+ * objects — and objects written before schema v4 — are plain bytes.
  */
 import { checkObjectKey, type ObjectInfo, type ObjectStore, type PutOptions } from '@vesper/core';
 import { DURABLE, openVesperIdb, type VesperIdb } from './idb-schema.ts';
 import { checkBytes, checkCount, guard, objectExists, ownBytes } from './storage-errors.ts';
+import { BLOB_MIN_BYTES } from './idb-wal.ts';
 
 export class IdbObjectStore implements ObjectStore {
   private constructor(
@@ -28,7 +32,9 @@ export class IdbObjectStore implements ObjectStore {
   async put(key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void> {
     checkObjectKey(key);
     checkBytes(`object ${JSON.stringify(key)}`, bytes);
-    const copy = ownBytes(bytes);
+    // a Blob copies the view's bytes itself (shared memory is copied first: Blob parts cannot view it)
+    const copy: Uint8Array | Blob =
+      bytes.byteLength > BLOB_MIN_BYTES ? new Blob([bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice()]) : ownBytes(bytes);
     let exists = false;
     await guard(`object put ${JSON.stringify(key)}`, async () => {
       const tx = this.db.transaction(['objects', 'objectSizes'], 'readwrite', DURABLE);
@@ -39,7 +45,7 @@ export class IdbObjectStore implements ObjectStore {
           tx.abort();
           return;
         }
-        await Promise.all([tx.objectStore('objects').put(copy, key), sizes.put(copy.length, key)]);
+        await Promise.all([tx.objectStore('objects').put(copy, key), sizes.put(bytes.byteLength, key)]);
       } finally {
         await tx.done.catch((err: unknown) => {
           if (!exists) throw err;
@@ -51,17 +57,24 @@ export class IdbObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     checkObjectKey(key);
-    return guard(`object get ${JSON.stringify(key)}`, () => this.db.get('objects', key));
+    return guard(`object get ${JSON.stringify(key)}`, async () => {
+      const v = await this.db.get('objects', key);
+      return v instanceof Blob ? new Uint8Array(await v.arrayBuffer()) : v;
+    });
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
     checkObjectKey(key);
     checkCount('getRange offset', offset);
     checkCount('getRange length', length);
-    const bytes = await this.get(key);
-    if (bytes === undefined) return undefined;
-    const start = Math.min(offset, bytes.length);
-    return bytes.slice(start, Math.min(bytes.length, start + length));
+    return guard(`object getRange ${JSON.stringify(key)}`, async () => {
+      const v = await this.db.get('objects', key);
+      if (v === undefined) return undefined;
+      const size = v instanceof Blob ? v.size : v.length;
+      const start = Math.min(offset, size);
+      const end = Math.min(size, start + length);
+      return v instanceof Blob ? new Uint8Array(await v.slice(start, end).arrayBuffer()) : v.slice(start, end);
+    });
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

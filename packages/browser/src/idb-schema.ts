@@ -8,13 +8,15 @@
  *   meta         key: string                → { value: string, version: number }
  *   walChannels  key: channel               → { lastLsn: number }  (kept across truncate)
  *   wal          key: [channel, lsn]        → payload: Uint8Array (v3: or a Blob of it, see below)
- *   objects      key: object key            → bytes: Uint8Array
+ *   objects      key: object key            → bytes: Uint8Array (v4: or a Blob of them, see below)
  *   objectSizes  key: object key            → size: number (listings never load bytes)
  * v2 adds:
  *   requests     key: write request id       → { at: ms, response?: the write's response }
  *                (written in the WAL append's own transaction: the dedupe log of retries)
  * v3 changes no store: WAL payloads over 64 KiB may be stored as Blobs (idb-wal.ts). The
  *   version bump makes older code, which would misread a Blob payload, refuse to open.
+ * v4 changes no store: objects over 64 KiB are stored as Blobs (idb-object-store.ts), so a
+ *   range read slices the Blob and reads only that range; objects written as bytes still read.
  *
  * Migrations only add: a new version appends a step to `MIGRATIONS`, never edits an old one.
  */
@@ -25,7 +27,7 @@ export interface VesperIdbSchema extends DBSchema {
   meta: { key: string; value: { value: string; version: number } };
   walChannels: { key: string; value: { lastLsn: number } };
   wal: { key: [string, number]; value: Uint8Array | Blob };
-  objects: { key: string; value: Uint8Array };
+  objects: { key: string; value: Uint8Array | Blob };
   objectSizes: { key: string; value: number };
   requests: { key: string; value: { at: number; response?: unknown } };
 }
@@ -48,6 +50,8 @@ const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('requests');
   },
   // v3: WAL payloads may be Blobs (no store changes)
+  () => undefined,
+  // v4: objects may be Blobs (no store changes)
   () => undefined,
 ];
 

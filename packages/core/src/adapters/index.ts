@@ -40,3 +40,4 @@ export {
   type FaultRule,
 } from './fault-injecting.ts';
 export { IoCountingStorage, type IoStats, type IoStatsByOp } from './io-counting.ts';
+export { QuotaLimitedStorage, type QuotaOptions } from './quota-limited.ts';

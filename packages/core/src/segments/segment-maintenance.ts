@@ -15,7 +15,7 @@ import type { VectorColumn } from '../schema/columns.ts';
 import { buildScalarIndex, type ScalarIndexType } from '../expr/index.ts';
 import { TS_FIELD, encodeBatch } from '../storage/batch-file.ts';
 import { keys } from '../storage/keys.ts';
-import type { SegmentRecord } from '../storage/manifest.ts';
+import { parseManifest, type SegmentRecord } from '../storage/manifest.ts';
 import { encodeDeltaLog } from './delta-log.ts';
 import { SealedSegment } from './sealed-segment.ts';
 import { loadColumns } from './segment-loader.ts';
@@ -375,7 +375,8 @@ export async function collectGarbage(m: SegmentManager, keepManifests = 1, grace
     for (const key of manifestKeys.slice(0, keepManifests)) {
       const bytes = await objects.get(key);
       if (!bytes) continue;
-      const man = JSON.parse(new TextDecoder().decode(bytes)) as typeof m.manifest;
+      // the format check every manifest reader goes through: never guess what a newer one keeps
+      const man = parseManifest(bytes, key);
       for (const r of man.segments) {
         keep.add(r.insertLog);
         for (const d of r.deltaLogs) keep.add(d);

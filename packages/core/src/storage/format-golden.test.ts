@@ -1,18 +1,31 @@
 /**
- * The bytes we persist (insert logs, WAL insert records) do not change when the code that
- * writes them is made faster: a fixed batch of every common type (nulls, defaults, non-ASCII text, dynamic fields, typed-array and
- * number[] vectors, Int64 given as number and bigint) encodes to exactly the bytes the
- * original encoder (apache-arrow's tableToIPC, row-by-row conversion) produced, and those
- * bytes still decode to the same values. Golden length + CRC-32 taken from that encoder.
+ * The bytes we persist do not change unless we mean them to (docs/format/ is the contract):
+ * every format — insert log, delete log, WAL insert and delete records, manifest, each vector
+ * index type, each scalar index type — encodes a fixed input to a recorded length and CRC-32,
+ * and those bytes decode or open back to the same values. The insert log and WAL batch are a
+ * fixed batch of every common type (nulls, defaults, non-ASCII text, dynamic fields,
+ * typed-array and number[] vectors, Int64 given as number and bigint); their goldens were
+ * taken from the original encoder (apache-arrow's tableToIPC, row-by-row conversion). A
+ * version-1 WAL record (before the flags word) still decodes: it is rebuilt from a version-2
+ * record and must equal, byte for byte, what the version-1 writer produced.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DataType } from '../schema/data-type.ts';
 import { normalizeSchema, type FieldInput } from '../schema/normalize.ts';
 import { rowsToBatch, type Row } from '../schema/row-batch.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import { crc32 } from '../util/crc32.ts';
-import { decodeWalRecord, encodeWalRecord, type InsertRecord } from '../wal/wal-record.ts';
+import { decodeWalRecord, encodeWalRecord, type DeleteRecord, type InsertRecord } from '../wal/wal-record.ts';
+import { MemoryObjectStore } from '../adapters/memory-object-store.ts';
+import { decodeDeltaLog, encodeDeltaLog } from '../segments/delta-log.ts';
+import { loadTestKernels } from '../kernels/test-kernels.ts';
+import { getIndexFactory, openIndex } from '../index/index.ts';
+import { INDEX_MAGIC, readIndexFile } from '../index/index-format.ts';
+import { buildScalarIndex, openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
+import type { Column } from '../schema/columns.ts';
 import { decodeBatch, encodeBatch } from './batch-file.ts';
+import { keys } from './keys.ts';
+import { ManifestStore, parseManifest, type Manifest } from './manifest.ts';
 
 const GOLDEN_FIELDS: FieldInput[] = [
   { name: 'id', data_type: DataType.Int64, is_primary_key: true },
@@ -69,7 +82,7 @@ describe('persisted bytes are unchanged', () => {
   it('a WAL insert record encodes to the golden bytes and decodes back', () => {
     const batch = rowsToBatch(goldenSchema, goldenRows(40));
     const bytes = encodeWalRecord({ type: 'insert', collectionId: 3, partitionId: 4, ts: 123456789012n, upsert: false, batch }, goldenSchema);
-    expect({ length: bytes.length, crc: crc32(bytes).toString(16) }).toEqual({ length: 7683, crc: '930e7de6' });
+    expect(golden(bytes)).toEqual({ length: 7689, crc: '9df4888b' });
     const back = decodeWalRecord(bytes, goldenSchema) as InsertRecord;
     expect(back.batch.count).toBe(40);
     for (const f of goldenSchema.fields) {
@@ -90,5 +103,186 @@ describe('persisted bytes are unchanged', () => {
       expect(rec.partitionId).toBe(partitionId);
       expect(values(rec.batch.columns), `partition ${partitionId}`).toEqual(want);
     }
+  });
+});
+
+const golden = (bytes: Uint8Array): { length: number; crc: string } => ({ length: bytes.length, crc: crc32(bytes).toString(16) });
+const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
+
+/** A version-1 record: the version-2 record without its reserved and flags words. */
+function asVersion1(v2: Uint8Array): Uint8Array {
+  const out = new Uint8Array(v2.length - 6);
+  out.set(v2.subarray(0, 6), 0);
+  out[4] = 1;
+  out.set(v2.subarray(12), 6);
+  return out;
+}
+
+describe('WAL records: the documented layout, and version 1 still decodes', () => {
+  it('a version-2 record is magic, version, type, reserved, flags, header length, header, body', () => {
+    const batch = rowsToBatch(goldenSchema, goldenRows(40));
+    const bytes = encodeWalRecord({ type: 'insert', collectionId: 3, partitionId: 4, ts: 123456789012n, upsert: false, batch }, goldenSchema);
+    expect(Array.from(bytes.subarray(0, 8))).toEqual([0x56, 0x57, 0x41, 0x4c, 2, 1, 0, 0]);
+    expect(u32(bytes, 8)).toBe(0);
+    const h = u32(bytes, 12);
+    expect(JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + h)))).toEqual({ c: 3, p: 4, ts: '123456789012', upsert: false, n: 40 });
+    // the Arrow body follows the header directly
+    expect(new TextDecoder().decode(bytes.subarray(16 + h, 16 + h + 6))).toBe('ARROW1');
+  });
+
+  it('the version-1 bytes of the golden batch are the ones the version-1 writer produced, and decode', () => {
+    const batch = rowsToBatch(goldenSchema, goldenRows(40));
+    const v1 = asVersion1(encodeWalRecord({ type: 'insert', collectionId: 3, partitionId: 4, ts: 123456789012n, upsert: false, batch }, goldenSchema));
+    expect(golden(v1)).toEqual({ length: 7683, crc: '930e7de6' }); // recorded before version 2 existed
+    const back = decodeWalRecord(v1, goldenSchema) as InsertRecord;
+    expect([back.collectionId, back.partitionId, back.ts, back.batch.count]).toEqual([3, 4, 123456789012n, 40]);
+    for (const f of goldenSchema.fields) {
+      for (let r = 0; r < batch.count; r++) {
+        expect(valueAt(back.batch.columns.get(f.name)!, r), `${f.name}[${r}]`).toEqual(valueAt(batch.columns.get(f.name)!, r));
+      }
+    }
+  });
+
+  it('a delete record encodes to the golden bytes and decodes back (both versions)', () => {
+    const pks = [0n, -1n, 9223372036854775807n, -9223372036854775808n, 42n];
+    const rec: DeleteRecord = { type: 'delete', collectionId: 12, partitionId: -1, ts: 449912345678901234n, pks };
+    const bytes = encodeWalRecord(rec, goldenSchema);
+    expect(golden(bytes)).toEqual({ length: 154, crc: '16a495c2' });
+    expect(decodeWalRecord(bytes, goldenSchema)).toEqual(rec);
+    expect(decodeWalRecord(asVersion1(bytes), goldenSchema)).toEqual(rec);
+    const strings: DeleteRecord = { type: 'delete', collectionId: 1, partitionId: 2, ts: 3n, pks: ['', 'héllo', '\u{1F600}', '"quoted"'] };
+    const sBytes = encodeWalRecord(strings, goldenSchema);
+    expect(golden(sBytes)).toEqual({ length: 102, crc: 'f3941947' });
+    expect(decodeWalRecord(sBytes, goldenSchema)).toEqual(strings);
+  });
+});
+
+describe('delete logs and manifests', () => {
+  it('a delete log (Int64 and VarChar keys) encodes to the golden bytes and decodes back', () => {
+    const deletes = [
+      { pk: 5n, ts: 449912345678901234n },
+      { pk: -9223372036854775808n, ts: 1n },
+      { pk: 9223372036854775807n, ts: 449912345678901300n },
+    ];
+    const pk = goldenSchema.fields[0]!;
+    const bytes = encodeDeltaLog(pk, deletes, 40);
+    expect(golden(bytes)).toEqual({ length: 786, crc: 'cdda6220' });
+    expect(decodeDeltaLog(pk, bytes)).toEqual(deletes);
+    const vpk = normalizeSchema({ collection_name: 'v', fields: [
+      { name: 'key', data_type: DataType.VarChar, max_length: 16, is_primary_key: true },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ] }).fields[0]!;
+    const sdel = [{ pk: 'a', ts: 7n }, { pk: 'héllo', ts: 8n }, { pk: '', ts: 9n }];
+    const sBytes = encodeDeltaLog(vpk, sdel, 41);
+    expect(golden(sBytes)).toEqual({ length: 786, crc: 'eca9d57a' });
+    expect(decodeDeltaLog(vpk, sBytes)).toEqual(sdel);
+  });
+
+  it('a manifest commits to the golden bytes, and one written before the flags existed still opens', async () => {
+    const m: Manifest = {
+      format: 1, readerFlags: 0, writerFlags: 0, version: 7, collectionId: 12,
+      segments: [{
+        id: 40, partitionId: 14, shard: 0, rows: 1000, level: 0,
+        insertLog: 'c12/s40/insert.arrow', deltaLogs: ['c12/s40/delta-00000003.arrow'],
+        indexes: [{ field: 'vector', indexName: 'vector', indexId: 15, indexType: 'HNSW', metricType: 'L2', key: 'c12/s40/index-vector-15.bin', bytes: 812345 }],
+        minTs: '449912345678901234', maxTs: '449912345678909999',
+      }],
+      checkpoints: { '0': 1532, '1': 1498 },
+      nextSeq: 4,
+    };
+    const store = new MemoryObjectStore();
+    await new ManifestStore(store).commit(m);
+    const key = keys.manifest(12, 7);
+    expect(key).toBe('c12/manifest/9007199254740984.json');
+    const bytes = (await store.get(key))!;
+    expect(golden(bytes)).toEqual({ length: 483, crc: '36e6c211' });
+    expect(await new ManifestStore(store).latest(12)).toEqual(m);
+    const { readerFlags: _r, writerFlags: _w, ...old } = m;
+    expect(parseManifest(new TextEncoder().encode(JSON.stringify(old)), 'old')).toEqual(old);
+  });
+});
+
+describe('index files', () => {
+  beforeAll(async () => {
+    await loadTestKernels();
+  });
+
+  const N = 300;
+  const DIM = 16;
+  // exact in float32 and the same on every machine (no transcendental functions)
+  const floats = Float32Array.from({ length: N * DIM }, (_, i) => (((i * 7919) % 2003) - 1001) / 1024 + ((Math.floor(i / DIM) % 5) * 2));
+  const bits = Uint8Array.from({ length: N * (DIM / 8) * 4 }, (_, i) => (i * 151 + (i >> 3) * 29) & 0xff);
+  const query = floats.slice(17 * DIM, 18 * DIM);
+
+  const VECTOR_GOLDEN: Record<string, { metric: 'L2' | 'COSINE' | 'IP' | 'HAMMING'; params: Record<string, number>; golden: { length: number; crc: string } }> = {
+    FLAT: { metric: 'COSINE', params: {}, golden: { length: 19440, crc: '232124e3' } },
+    HNSW: { metric: 'L2', params: { M: 8, efConstruction: 40, seed: 3 }, golden: { length: 42016, crc: '440f4bf5' } },
+    HNSW_SQ: { metric: 'L2', params: { M: 8, efConstruction: 40, seed: 3 }, golden: { length: 47040, crc: '2991cdd0' } },
+    IVF_FLAT: { metric: 'IP', params: { nlist: 8, seed: 3 }, golden: { length: 21344, crc: '1ddf7592' } },
+    IVF_SQ8: { metric: 'L2', params: { nlist: 8, seed: 3 }, golden: { length: 7152, crc: 'e2f37e3c' } },
+    BIN_FLAT: { metric: 'HAMMING', params: {}, golden: { length: 2640, crc: '70fb020e' } },
+  };
+
+  const SECTIONS: Record<string, readonly string[]> = {
+    FLAT: ['vectors'],
+    BIN_FLAT: ['vectors'],
+    HNSW: ['level0', 'levels', 'upper'],
+    HNSW_SQ: ['level0', 'levels', 'upper', 'vectors', 'vmin'],
+    IVF_FLAT: ['centroids', 'offsets', 'ids', 'vectors'],
+    IVF_SQ8: ['centroids', 'offsets', 'ids', 'codes', 'vmin', 'scale'],
+  };
+
+  for (const [type, g] of Object.entries(VECTOR_GOLDEN)) {
+    it(`${type}: builds to the golden bytes in the documented container, and opens to the same answers`, async () => {
+      const binary = type === 'BIN_FLAT';
+      const column = binary
+        ? { type: DataType.BinaryVector as const, length: N, dim: DIM * 4, data: bits }
+        : { type: DataType.FloatVector as const, length: N, dim: DIM, data: floats };
+      const idx = await getIndexFactory(type).build(column, g.metric, g.params);
+      const bytes = idx.serialize();
+      expect(golden(bytes), type).toEqual(g.golden);
+      // the container as docs/format/vector-index.md describes it
+      expect(u32(bytes, 0)).toBe(INDEX_MAGIC);
+      expect(Array.from(bytes.subarray(0, 4))).toEqual([0x56, 0x53, 0x50, 0x58]);
+      expect(new DataView(bytes.buffer, bytes.byteOffset).getUint16(4, true)).toBe(1);
+      const h = u32(bytes, 12);
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + h))) as { sections: { name: string; offset: number; length: number }[] };
+      const first = Math.min(...header.sections.map((s) => s.offset));
+      expect(bytes.subarray(16 + h, first).every((b) => b === 0x20), 'spaces between the header and the first section').toBe(true);
+      for (const s of header.sections) expect(s.offset % 16, s.name).toBe(0);
+      expect(header.sections.map((s) => s.name).sort(), 'the sections docs/format/vector-index.md lists').toEqual([...SECTIONS[type]!].sort());
+      expect(readIndexFile(bytes).flags).toBe(u32(bytes, 8));
+      const q = binary ? bits.slice(17 * DIM / 2, 18 * DIM / 2) : query;
+      const again = await openIndex(bytes);
+      expect(again.search(q, 1, 10)).toEqual(idx.search(q, 1, 10));
+      expect(golden(again.serialize())).toEqual(g.golden);
+    });
+  }
+
+  it('scalar indexes (INVERTED, STL_SORT, TRIE, BITMAP) serialize to the golden bytes and open to the same lookups', () => {
+    const n = 64;
+    const ints: Column = { type: DataType.Int64, length: n, data: BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 37) % 11) - 5n) };
+    const strs: Column = { type: DataType.VarChar, length: n, data: Array.from({ length: n }, (_, i) => ['', 'a', 'ab', 'héllo', 'z'][i % 5]!), valid: Uint8Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : 1)) };
+    const dbl: Column = { type: DataType.Double, length: n, data: Float64Array.from({ length: n }, (_, i) => (i % 9) / 4 - 1) };
+    const want: Record<string, { length: number; crc: string }> = {
+      INVERTED: { length: 424, crc: '214cb726' },
+      STL_SORT: { length: 400, crc: '73258ba8' },
+      TRIE: { length: 308, crc: 'db99359f' },
+      BITMAP: { length: 308, crc: '3b040b94' },
+    };
+    const got: Record<string, { length: number; crc: string }> = {};
+    for (const type of SCALAR_INDEX_TYPES) {
+      const column = type === 'TRIE' ? strs : type === 'STL_SORT' ? dbl : type === 'BITMAP' ? strs : ints;
+      const idx = buildScalarIndex(type, column);
+      const bytes = idx.serialize();
+      got[type] = golden(bytes);
+      expect(Array.from(bytes.subarray(0, 8))).toEqual([0x56, 0x53, 0x49, 0x58, 1, 0, 0, 0]);
+      const back = openScalarIndex(bytes);
+      const lo = column === ints ? -2n : column === dbl ? -0.5 : 'a';
+      const hi = column === ints ? 3n : column === dbl ? 0.75 : 'héllo';
+      expect(back.lookupRange(lo, true, hi, false), type).toEqual(idx.lookupRange(lo, true, hi, false));
+      expect(back.cardinality).toBe(idx.cardinality);
+    }
+    expect(got).toEqual(want);
   });
 });

@@ -11,6 +11,14 @@ import type { MetricType } from '../schema/types.ts';
 import { keys } from './keys.ts';
 
 export const MANIFEST_FORMAT = 1;
+/**
+ * Feature flags (Lance's manifest reader/writer flags). A reader that meets a `readerFlags` bit
+ * it does not know refuses to open the collection; a writer that meets an unknown
+ * `writerFlags` bit refuses to commit a successor (it could drop what that feature needs).
+ * None are defined yet; manifests written before the flags existed have neither key (= 0).
+ */
+export const MANIFEST_READER_FLAGS = 0;
+export const MANIFEST_WRITER_FLAGS = 0;
 
 export interface IndexFileRecord {
   readonly field: string;
@@ -39,6 +47,10 @@ export interface SegmentRecord {
 
 export interface Manifest {
   readonly format: number;
+  /** Bits a reader must understand to read the files this manifest names (absent in old manifests: 0). */
+  readonly readerFlags?: number;
+  /** Bits a writer must understand to commit the next version (absent in old manifests: 0). */
+  readonly writerFlags?: number;
   readonly version: number;
   readonly collectionId: number;
   readonly segments: readonly SegmentRecord[];
@@ -49,7 +61,7 @@ export interface Manifest {
 }
 
 export function emptyManifest(collectionId: number): Manifest {
-  return { format: MANIFEST_FORMAT, version: 0, collectionId, segments: [], checkpoints: {}, nextSeq: 1 };
+  return { format: MANIFEST_FORMAT, readerFlags: 0, writerFlags: 0, version: 0, collectionId, segments: [], checkpoints: {}, nextSeq: 1 };
 }
 
 const dec = new TextDecoder();
@@ -70,9 +82,11 @@ export class ManifestStore {
 
   /**
    * Commits `next` (its version must be the previous + 1).
-   * @throws COMMIT_CONFLICT (2100) when another writer committed that version first.
+   * @throws COMMIT_CONFLICT (2100) when another writer committed that version first;
+   *   FORMAT_UNSUPPORTED when it carries a writer flag this build does not know.
    */
   async commit(next: Manifest): Promise<void> {
+    checkWritable(next, keys.manifest(next.collectionId, next.version));
     await this.objects.put(keys.manifest(next.collectionId, next.version), enc.encode(JSON.stringify(next)), { ifAbsent: true });
   }
 
@@ -82,6 +96,10 @@ export class ManifestStore {
   }
 }
 
+/**
+ * Parses and checks one manifest file: the format check every reader of manifests goes through.
+ * @throws FORMAT_CORRUPT (not JSON, missing fields), FORMAT_UNSUPPORTED (newer format, unknown reader flag).
+ */
 export function parseManifest(bytes: Uint8Array, where: string): Manifest {
   let m: Manifest;
   try {
@@ -89,11 +107,33 @@ export function parseManifest(bytes: Uint8Array, where: string): Manifest {
   } catch {
     throw new VesperError('FORMAT_CORRUPT', `manifest ${where} is not valid JSON`);
   }
-  if (typeof m.format !== 'number' || !Array.isArray(m.segments)) {
-    throw new VesperError('FORMAT_CORRUPT', `manifest ${where} lacks format/segments`);
+  if (m === null || typeof m !== 'object' || typeof m.format !== 'number' || !Array.isArray(m.segments) || !Number.isSafeInteger(m.version)) {
+    throw new VesperError('FORMAT_CORRUPT', `manifest ${where} lacks format/version/segments`);
   }
   if (m.format > MANIFEST_FORMAT) {
     throw new VesperError('FORMAT_UNSUPPORTED', `manifest ${where} has format ${m.format}, newer than this reader (${MANIFEST_FORMAT})`);
   }
+  const reader = flagsOf(m.readerFlags, 'readerFlags', where);
+  flagsOf(m.writerFlags, 'writerFlags', where);
+  const unknown = (reader & ~MANIFEST_READER_FLAGS) >>> 0;
+  if (unknown !== 0) {
+    throw new VesperError('FORMAT_UNSUPPORTED', `manifest ${where} needs reader features 0x${unknown.toString(16)} this build does not know; upgrade Vesper`);
+  }
   return m;
+}
+
+/** @throws FORMAT_UNSUPPORTED when `m` carries a writer flag this build does not know. */
+export function checkWritable(m: Manifest, where: string): void {
+  const unknown = (flagsOf(m.writerFlags, 'writerFlags', where) & ~MANIFEST_WRITER_FLAGS) >>> 0;
+  if (unknown !== 0) {
+    throw new VesperError('FORMAT_UNSUPPORTED', `manifest ${where} needs writer features 0x${unknown.toString(16)} this build does not know; it may read but not change this collection`);
+  }
+}
+
+function flagsOf(v: unknown, name: string, where: string): number {
+  if (v === undefined) return 0;
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) {
+    throw new VesperError('FORMAT_CORRUPT', `manifest ${where} has ${name} ${JSON.stringify(v)}, not a u32 bit set`);
+  }
+  return (v as number) >>> 0;
 }
