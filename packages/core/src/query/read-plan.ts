@@ -160,8 +160,11 @@ function keysFilter(pks: readonly PkValue[]): RowFilter {
 export function queryVectors(p: SearchPlan): QueryVector[] {
   const q = p.queries;
   if (!ArrayBuffer.isView(q)) return [...q];
+  if (p.nq === 1) return [q];
   const d = q.length / p.nq;
-  return Array.from({ length: p.nq }, (_, i) => q.subarray(i * d, (i + 1) * d));
+  const out: QueryVector[] = [];
+  for (let i = 0; i < p.nq; i++) out.push(q.subarray(i * d, (i + 1) * d));
+  return out;
 }
 
 /** Partition ids as a set for `SegmentManager.segments` (undefined = all). */
