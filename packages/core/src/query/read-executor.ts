@@ -136,6 +136,8 @@ export function mergeSearchPlan(plan: SearchPlan, parts: readonly PartialSearch[
 }
 
 export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly PartialRow[])[], final: boolean): PartialRow[] {
+  // one holder's answer (readQuery) is already its first offset + limit rows, keys unique and ascending
+  if (parts.length === 1) return final ? parts[0]!.slice(plan.offset, plan.limit === undefined ? undefined : plan.offset + plan.limit) : parts[0]!.slice();
   if (final) return mergeQueryPartials(parts, plan.offset, plan.limit);
   return mergeQueryPartials(parts, 0, plan.limit === undefined ? undefined : plan.offset + plan.limit);
 }
