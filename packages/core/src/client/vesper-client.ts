@@ -78,8 +78,13 @@ export class VesperClient {
     return new VesperClient(new LocalTransport(proxy));
   }
 
-  private async call<T>(method: string, req: unknown): Promise<T> {
-    return (await this.transport.call(method, req)) as T;
+  /** The transport's promise itself (no async frame of its own); a synchronous throw becomes a rejection. */
+  private call<T>(method: string, req: unknown): Promise<T> {
+    try {
+      return this.transport.call(method, req) as Promise<T>;
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
   }
 
   private async write(method: string, req: unknown): Promise<MutationResult> {

@@ -115,9 +115,13 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   }
   if (!count && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
   const parts = partitionList(info, r.partition_names);
-  const common = { ...(filter ? { filter } : {}), ...(parts ? { partitionIds: parts } : {}), level: parseConsistency(r.consistency_level, info.consistencyLevel) };
-  if (count) return { kind: 'count', ...common };
-  return { kind: 'query', ...common, output: planOutput(info.schema, fields), ...(limit !== undefined ? { limit } : {}), offset };
+  const level = parseConsistency(r.consistency_level, info.consistencyLevel);
+  const plan: Mutable<QueryPlan> | Mutable<CountPlan> = count ? { kind: 'count', level } : { kind: 'query', level, output: planOutput(info.schema, fields), offset };
+  // optional parts set only when present (a plan is plain data: no undefined-valued keys)
+  if (filter) plan.filter = filter;
+  if (parts) plan.partitionIds = parts;
+  if (limit !== undefined && plan.kind === 'query') plan.limit = limit;
+  return plan;
 }
 
 export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): Promise<HybridPlan> {

@@ -36,7 +36,8 @@ export class TaskScheduler {
       if (pre !== undefined) await pre;
       const exec = task.execute();
       if (exec !== undefined) await exec;
-      return await task.postExecute();
+      const res = task.postExecute();
+      return res instanceof Promise ? await res : res;
     } finally {
       this.running--;
       this.waiting.shift()?.();

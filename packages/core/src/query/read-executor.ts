@@ -19,7 +19,7 @@ import type { ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import { materializeRow } from './output.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
-import { countRows, queryKeys, queryPartialRows } from './query-executor.ts';
+import { countRows, queryKeys, queryPartialRows, type QuerySpec } from './query-executor.ts';
 import { makeReranker, type Fused } from './rerank.ts';
 import { searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
@@ -115,8 +115,11 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
 
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
 export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan): PartialRow[] {
+  const spec: { -readonly [K in keyof QuerySpec]: QuerySpec[K] } = { offset: plan.offset, output: plan.output };
   const filter = rowFilter(plan.filter);
-  return queryPartialRows(segments, ts, { ...(filter ? { filter } : {}), ...(plan.limit !== undefined ? { limit: plan.limit } : {}), offset: plan.offset, output: plan.output });
+  if (filter) spec.filter = filter;
+  if (plan.limit !== undefined) spec.limit = plan.limit;
+  return queryPartialRows(segments, ts, spec);
 }
 
 export function readCount(segments: readonly Segment[], ts: bigint, plan: CountPlan): number {
