@@ -20,17 +20,14 @@ import type { ConsistencyLevel } from '../schema/types.ts';
 
 const seed = testSeed(process.env['VESPER_SEED']);
 
+const ID = { name: 'id', data_type: DataType.Int64, is_primary_key: true };
+const V = { name: 'v', data_type: DataType.FloatVector, dim: 2 };
+const FLAT = [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }];
+
+/** Collection c (id, v, n: Int32), loaded. */
 async function open() {
   const node = await ProxyNode.open(createMemoryStorage());
-  await node.handle('createCollection', {
-    collection_name: 'c',
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
-      { name: 'n', data_type: DataType.Int32 },
-    ],
-    index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
-  });
+  await node.handle('createCollection', { collection_name: 'c', fields: [ID, V, { name: 'n', data_type: DataType.Int32 }], index_params: FLAT });
   return node;
 }
 
@@ -62,14 +59,7 @@ describe(`in-process read shortcuts (seed ${seed})`, () => {
 
   it('a cached filter check belongs to its schema', async () => {
     const node = await open();
-    await node.handle('createCollection', {
-      collection_name: 'other',
-      fields: [
-        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-        { name: 'v', data_type: DataType.FloatVector, dim: 2 },
-      ],
-      index_params: [{ field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }],
-    });
+    await node.handle('createCollection', { collection_name: 'other', fields: [ID, V], index_params: FLAT });
     await node.handle('insert', { collection_name: 'c', data: [{ id: 1, v: [0, 0], n: 1 }] });
     const q = (collection_name: string, filter: string) => node.handle('query', { collection_name, filter, output_fields: ['id'], consistency_level: 'Strong' });
     const before = filterParseCount();
