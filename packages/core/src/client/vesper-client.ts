@@ -59,6 +59,8 @@ type Req<T> = T & { db_name?: string };
 
 export class VesperClient {
   private sessionTs = 0n;
+  /** sessionTs as sent with every read. */
+  private sessionText = '0';
 
   constructor(private readonly transport: Transport) {}
 
@@ -76,19 +78,27 @@ export class VesperClient {
     return new VesperClient(new LocalTransport(proxy));
   }
 
-  private async call<T>(method: string, req: unknown): Promise<T> {
-    return (await this.transport.call(method, req)) as T;
+  /** The transport's promise itself (no async frame of its own); a synchronous throw becomes a rejection. */
+  private call<T>(method: string, req: unknown): Promise<T> {
+    try {
+      return this.transport.call(method, req) as Promise<T>;
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
   }
 
   private async write(method: string, req: unknown): Promise<MutationResult> {
     const res = await this.call<MutationResult>(method, req);
     const ts = BigInt(res.timestamp);
-    if (ts > this.sessionTs) this.sessionTs = ts;
+    if (ts > this.sessionTs) {
+      this.sessionTs = ts;
+      this.sessionText = ts.toString();
+    }
     return res;
   }
 
   private session<T extends object>(req: T): T & { session_ts: string } {
-    return { ...req, session_ts: this.sessionTs.toString() };
+    return { ...req, session_ts: this.sessionText };
   }
 
   // ---- collections ----

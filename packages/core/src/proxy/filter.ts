@@ -32,8 +32,26 @@ export function filterPlan(schema: CollectionSchema, req: FilterRequest): Filter
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
     throw new VesperError('PARAMETER_INVALID', 'filter_params must be an object of template values');
   }
-  return checkedFilter(raw, schema, params as Record<string, unknown> | undefined);
+  // template values change the check: only a plain text is cached
+  if (params !== undefined) return checkedFilter(raw, schema, params as Record<string, unknown>);
+  let bySchema = checked.get(schema);
+  if (bySchema === undefined) checked.set(schema, (bySchema = new Map()));
+  let plan = bySchema.get(raw);
+  if (plan === undefined) {
+    plan = checkedFilter(raw, schema);
+    if (bySchema.size >= MAX_CACHED_FILTERS) bySchema.delete(bySchema.keys().next().value!);
+    bySchema.set(raw, plan);
+  }
+  return plan;
 }
+
+/**
+ * Checked filters by schema (immutable: an altered collection has a new schema object) and text:
+ * a read repeating a filter is not lexed, parsed and checked again, and its evaluator (built once
+ * per checked filter, query/read-plan.ts) is reused. Checked filters are shared read-only data.
+ */
+const checked = new WeakMap<CollectionSchema, Map<string, FilterPlan>>();
+const MAX_CACHED_FILTERS = 256;
 
 /** The request's filter as an evaluator (a delete's), or undefined when it has none. */
 export function requestFilter(schema: CollectionSchema, req: FilterRequest): RequestFilter | undefined {

@@ -28,15 +28,21 @@ export interface ParsedIndex {
   readonly params: Record<string, unknown>;
 }
 
-export function metricsFor(t: DataType): MetricType[] {
-  if (t === DataType.BinaryVector) return ['HAMMING', 'JACCARD'];
-  if (t === DataType.SparseFloatVector) return ['IP', 'BM25'];
-  return ['L2', 'IP', 'COSINE'];
+const BINARY_METRICS: readonly MetricType[] = Object.freeze(['HAMMING', 'JACCARD']);
+const SPARSE_METRICS: readonly MetricType[] = Object.freeze(['IP', 'BM25']);
+const FLOAT_METRICS: readonly MetricType[] = Object.freeze(['L2', 'IP', 'COSINE']);
+const BM25_ONLY: readonly MetricType[] = Object.freeze(['BM25']);
+const IP_ONLY: readonly MetricType[] = Object.freeze(['IP']);
+
+export function metricsFor(t: DataType): readonly MetricType[] {
+  if (t === DataType.BinaryVector) return BINARY_METRICS;
+  if (t === DataType.SparseFloatVector) return SPARSE_METRICS;
+  return FLOAT_METRICS;
 }
 
 /** The metrics a field can be indexed and searched with: BM25 for a BM25 function's output, IP for other sparse fields. */
-export function fieldMetrics(f: FieldSchema): MetricType[] {
-  if (f.data_type === DataType.SparseFloatVector) return f.is_function_output ? ['BM25'] : ['IP'];
+export function fieldMetrics(f: FieldSchema): readonly MetricType[] {
+  if (f.data_type === DataType.SparseFloatVector) return f.is_function_output ? BM25_ONLY : IP_ONLY;
   return metricsFor(f.data_type);
 }
 

@@ -57,6 +57,8 @@ function partitionList(info: CollectionInfo, names: unknown): number[] | undefin
 /** Dense query vectors in one typed array, row after row; sparse ones as they are. */
 function packVectors(vectors: readonly QueryVector[]): SearchPlan['queries'] {
   const first = vectors[0];
+  // one fresh vector (parseQueryVectors copies every dense query): it is the packed array
+  if (vectors.length === 1 && (first instanceof Float32Array || first instanceof Uint8Array)) return first;
   if (first instanceof Float32Array || first instanceof Uint8Array) {
     const out = first instanceof Float32Array ? new Float32Array(vectors.length * first.length) : new Uint8Array(vectors.length * first.length);
     vectors.forEach((v, i) => out.set(v as Float32Array & Uint8Array, i * first.length));
@@ -72,7 +74,7 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Sea
   const perQuery = (parsed.offset + parsed.limit) * (parsed.groupBy?.size ?? 1);
   checkOutputSize('search', parsed.vectors.length * perQuery, output);
   const parts = partitionList(info, req.partition_names);
-  return {
+  const plan: Mutable<SearchPlan> = {
     kind: 'search',
     field: parsed.field,
     metric: parsed.metric,
@@ -82,16 +84,20 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Sea
     limit: parsed.limit,
     offset: parsed.offset,
     params: parsed.params,
-    ...(parsed.radius !== undefined ? { radius: parsed.radius } : {}),
-    ...(parsed.rangeFilter !== undefined ? { rangeFilter: parsed.rangeFilter } : {}),
-    ...(parsed.groupBy ? { groupBy: parsed.groupBy } : {}),
-    ...(parsed.bm25 ? { bm25: parsed.bm25 } : {}),
-    ...(filter ? { filter } : {}),
     output,
-    ...(parts ? { partitionIds: parts } : {}),
     level: parseConsistency(req.consistency_level, info.consistencyLevel),
   };
+  // optional parts set only when present (a plan is plain data: no undefined-valued keys)
+  if (parsed.radius !== undefined) plan.radius = parsed.radius;
+  if (parsed.rangeFilter !== undefined) plan.rangeFilter = parsed.rangeFilter;
+  if (parsed.groupBy) plan.groupBy = parsed.groupBy;
+  if (parsed.bm25) plan.bm25 = parsed.bm25;
+  if (filter) plan.filter = filter;
+  if (parts) plan.partitionIds = parts;
+  return plan;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Milvus's query rules: count(*) alone, limit + offset bounded, a query without a filter needs a limit. */
 export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPlan | CountPlan {
@@ -109,9 +115,13 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   }
   if (!count && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
   const parts = partitionList(info, r.partition_names);
-  const common = { ...(filter ? { filter } : {}), ...(parts ? { partitionIds: parts } : {}), level: parseConsistency(r.consistency_level, info.consistencyLevel) };
-  if (count) return { kind: 'count', ...common };
-  return { kind: 'query', ...common, output: planOutput(info.schema, fields), ...(limit !== undefined ? { limit } : {}), offset };
+  const level = parseConsistency(r.consistency_level, info.consistencyLevel);
+  const plan: Mutable<QueryPlan> | Mutable<CountPlan> = count ? { kind: 'count', level } : { kind: 'query', level, output: planOutput(info.schema, fields), offset };
+  // optional parts set only when present (a plan is plain data: no undefined-valued keys)
+  if (filter) plan.filter = filter;
+  if (parts) plan.partitionIds = parts;
+  if (limit !== undefined && plan.kind === 'query') plan.limit = limit;
+  return plan;
 }
 
 export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest): Promise<HybridPlan> {

@@ -36,6 +36,8 @@ export interface EngineOptions {
 
 export class ProxyContext {
   private readonly managers = new Map<number, Promise<SegmentManager>>();
+  /** The managers of `managers` that finished opening. */
+  private readonly open = new Map<number, SegmentManager>();
   /**
    * Compaction jobs by id (in memory, like Milvus's compaction trigger state), with the
    * collection each compacts (the REST layer authorizes a job's state on it).
@@ -67,6 +69,13 @@ export class ProxyContext {
     return this.catalog.collection(this.dbName(req), name);
   }
 
+  /** The collection's SegmentManager when it is open already (a read then needs no promise hop), else undefined. */
+  dataNow(info: CollectionInfo): SegmentManager | undefined {
+    const mgr = this.open.get(info.id);
+    if (mgr !== undefined) mgr.info = this.catalog.collectionById(info.id) ?? info;
+    return mgr;
+  }
+
   /** The collection's SegmentManager, opened (and its WAL replayed) on first use. */
   data(info: CollectionInfo): Promise<SegmentManager> {
     let m = this.managers.get(info.id);
@@ -88,6 +97,8 @@ export class ProxyContext {
         attachMaintenance(mgr);
         // Builds interrupted by a crash or a release resume here.
         scheduleIndexBuilds(mgr, mgr.sealed);
+        // still the entry (not closed meanwhile): reads may take it synchronously
+        if (this.managers.get(info.id) === m) this.open.set(info.id, mgr);
         return mgr;
       });
       m.catch(() => this.managers.delete(info.id));
@@ -103,11 +114,13 @@ export class ProxyContext {
   async closeData(info: Pick<CollectionInfo, 'id' | 'shardsNum'>, purge: boolean): Promise<void> {
     const m = this.managers.get(info.id);
     this.managers.delete(info.id);
+    this.open.delete(info.id);
     if (m) await (await m).close(purge);
     else if (purge) await purgeCollection(this.storage, info);
   }
 
   async closeAll(): Promise<void> {
+    this.open.clear();
     for (const m of [...this.managers.values()]) await (await m).close(false);
     this.managers.clear();
   }

@@ -111,6 +111,9 @@ const TASKS: Readonly<Record<string, TaskCtor>> = {
 
 export const PROXY_METHODS: readonly string[] = Object.keys(TASKS);
 
+/** Schemas whose analyzers are built (schemas are immutable; a built analyzer stays cached). */
+const warmed = new WeakSet<object>();
+
 export class ProxyNode {
   private closed = false;
 
@@ -146,7 +149,10 @@ export class ProxyNode {
       const r = request as { collection_name?: unknown; db_name?: unknown };
       if (typeof r.collection_name === 'string') {
         const info = this.ctx.catalog.findCollection(this.ctx.dbName(r), r.collection_name);
-        if (info) await warmAnalyzers(info.schema);
+        if (info && !warmed.has(info.schema)) {
+          await warmAnalyzers(info.schema);
+          warmed.add(info.schema);
+        }
       }
       return await this.scheduler.enqueue(new ctor(this.ctx, request as never));
     } catch (e) {

@@ -25,7 +25,13 @@ export function renderValue(v: unknown): unknown {
 
 export function renderRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) setOwn(out, k, renderValue(v));
+  for (const k of Object.keys(row)) {
+    const v = row[k];
+    const r = typeof v === 'bigint' || (typeof v === 'object' && v !== null) ? renderValue(v) : v;
+    // `__proto__` is a key like any other (an own property), never the prototype
+    if (k === '__proto__') setOwn(out, k, r);
+    else out[k] = r;
+  }
   return out;
 }
 

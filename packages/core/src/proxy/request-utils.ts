@@ -68,6 +68,29 @@ export async function readTimestamp(
   return snapshotTs(mgr, level, await guaranteeTs(ctx.tso, level, sessionTs, ctx.options.boundedStalenessMs));
 }
 
+/**
+ * readTimestamp when it needs no wait: the same timestamp, computed synchronously, or undefined
+ * when the level allocates one (Strong), a session timestamp is ahead of the oracle, or a write
+ * the guarantee covers is still being applied — then the caller awaits readTimestamp.
+ */
+export function readTimestampNow(ctx: ProxyContext, mgr: SegmentManager, level: ConsistencyLevel, sessionTs: unknown): bigint | undefined {
+  let guarantee: bigint;
+  if (level === 'Strong') return undefined;
+  if (level === 'Session') {
+    if (sessionTs === undefined || sessionTs === null || sessionTs === '') guarantee = 0n;
+    else {
+      // only a well-formed timestamp the oracle already passed; anything else takes guaranteeTs's checks
+      if (typeof sessionTs !== 'string' || !/^\d{1,20}$/.test(sessionTs)) return undefined;
+      guarantee = BigInt(sessionTs);
+      if (guarantee > ctx.tso.current()) return undefined;
+    }
+  } else if (level === 'Bounded') guarantee = composeTs(Math.max(0, physicalMs(ctx.tso.current()) - (ctx.options.boundedStalenessMs ?? 5000)));
+  else guarantee = 0n;
+  if (guarantee > 0n && mgr.applying(guarantee)) return undefined;
+  const safe = mgr.safeTs();
+  return safe > guarantee ? safe : guarantee;
+}
+
 /** The guarantee timestamp of a read (0 = none): where the oracle lives, the proxy computes it. */
 export async function guaranteeTs(
   tso: { next(): Promise<bigint>; current(): bigint },

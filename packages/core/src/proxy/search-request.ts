@@ -39,15 +39,22 @@ export interface SearchRequestFields {
 }
 
 export function chooseVectorField(info: CollectionInfo, name: string | undefined): FieldSchema {
-  const vectors = info.schema.fields.filter((f) => isVectorType(f.data_type));
+  const fields = info.schema.fields;
   if (name) {
-    const f = info.schema.fields.find((x) => x.name === name);
+    const f = fields.find((x) => x.name === name);
     if (!f) throw new VesperError('FIELD_NOT_FOUND', `failed to get field schema by name: fieldName(${name}) not found`);
     if (!isVectorType(f.data_type)) throw new VesperError('PARAMETER_INVALID', `field ${name} is not a vector field`);
     return f;
   }
-  if (vectors.length !== 1) throw new VesperError('PARAMETER_INVALID', 'multiple anns_fields exist, please specify a anns_field in search_params');
-  return vectors[0]!;
+  let only: FieldSchema | undefined;
+  let count = 0;
+  for (const f of fields) {
+    if (!isVectorType(f.data_type)) continue;
+    only = f;
+    count++;
+  }
+  if (count !== 1) throw new VesperError('PARAMETER_INVALID', 'multiple anns_fields exist, please specify a anns_field in search_params');
+  return only!;
 }
 
 /** Query vectors in the field's search domain (floats, packed bits, or sparse). */
@@ -94,7 +101,7 @@ function plainFloatVectors(list: readonly unknown[], dim: number): Float32Array[
   const out: Float32Array[] = [];
   for (const v of list) {
     if (!(Array.isArray(v) || v instanceof Float32Array) || v.length !== dim) return undefined;
-    const f = Float32Array.from(v as ArrayLike<number>);
+    const f = new Float32Array(v as ArrayLike<number>);
     for (let i = 0; i < dim; i++) {
       const x: unknown = (v as ArrayLike<unknown>)[i];
       if (typeof x !== 'number' || !Number.isFinite(x) || !Number.isFinite(f[i]!)) return undefined;
@@ -156,16 +163,30 @@ function checkSparseSearchParams(field: FieldSchema, params: Record<string, unkn
   }
 }
 
+/**
+ * The search params: `search_params` and `params` (an object or its JSON text) merged, a nested
+ * `params` object lifted to the top. Always a new object (it goes into the plan).
+ */
+function searchParams(r: SearchRequestFields): Record<string, unknown> {
+  // the common shapes, without the merge: none, or a flat `params` object
+  if (r.search_params === undefined) {
+    if (r.params === undefined) return {};
+    if (typeof r.params === 'object' && r.params !== null && !Object.hasOwn(r.params, 'params')) return { ...r.params };
+  }
+  const rawParams = typeof r.params === 'string' ? (JSON.parse(r.params) as Record<string, unknown>) : { ...(r.search_params ?? {}), ...(r.params ?? {}) };
+  const nested = (rawParams['params'] ?? {}) as Record<string, unknown>;
+  const params: Record<string, unknown> = { ...rawParams, ...nested };
+  delete params['params'];
+  return params;
+}
+
 export function parseSearch(info: CollectionInfo, r: SearchRequestFields): ParsedSearch {
   const field = chooseVectorField(info, r.anns_field);
   const { vectors, single } = parseQueryVectors(field, r.data ?? r.vectors ?? r.vector);
   const limit = optInt(r.limit ?? r.topk, 'limit (topk)', 1, MAX_TOPK) ?? 10;
   const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
   if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `topk + offset should be in range [1, ${MAX_TOPK}], but got ${limit + offset}`);
-  const rawParams = typeof r.params === 'string' ? (JSON.parse(r.params) as Record<string, unknown>) : { ...(r.search_params ?? {}), ...(r.params ?? {}) };
-  const nested = (rawParams['params'] ?? {}) as Record<string, unknown>;
-  const params: Record<string, unknown> = { ...rawParams, ...nested };
-  delete params['params'];
+  const params = searchParams(r);
   const index = info.indexes.find((i) => i.fieldName === field.name);
   const requested = (r.metric_type ?? params['metric_type']) as string | undefined;
   const metric = ((requested ? requested.toUpperCase() : undefined) ?? fieldMetric(info, field)) as MetricType;
@@ -187,7 +208,8 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
     }
   }
   const bm25 = checkBm25(field, r.bm25);
-  const out: ParsedSearch = { field, metric, vectors, single, limit, offset, params, ...(bm25 ? { bm25 } : {}) };
+  const out: ParsedSearch = { field, metric, vectors, single, limit, offset, params };
+  if (bm25) out.bm25 = bm25;
   if (radius !== undefined) out.radius = radius;
   if (rangeFilter !== undefined) out.rangeFilter = rangeFilter;
   if (r.group_by_field) {

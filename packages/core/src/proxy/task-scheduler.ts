@@ -17,29 +17,39 @@ export class TaskScheduler {
   constructor(private readonly maxConcurrentQueries = 16) {}
 
   enqueue<Res>(task: Task<unknown, Res>): Promise<Res> {
-    const run = async (): Promise<Res> => {
-      await task.preExecute();
-      await task.execute();
-      return task.postExecute();
-    };
     switch (task.queue) {
       case 'ddl':
-        return this.ddl.run(['ddl'], run);
+        return this.ddl.run(['ddl'], () => runPhases(task));
       case 'dml':
-        return this.dml.run(task.queueKeys(), run);
+        return this.dml.run(task.queueKeys(), () => runPhases(task));
       case 'dql':
-        return this.query(run);
+        return this.query(task);
     }
   }
 
-  private async query<T>(run: () => Promise<T>): Promise<T> {
+  private async query<Res>(task: Task<unknown, Res>): Promise<Res> {
     if (this.running >= this.maxConcurrentQueries) await new Promise<void>((r) => this.waiting.push(r));
     this.running++;
     try {
-      return await run();
+      // runPhases inlined: one async frame per read
+      const pre = task.preExecute();
+      if (pre !== undefined) await pre;
+      const exec = task.execute();
+      if (exec !== undefined) await exec;
+      const res = task.postExecute();
+      return res instanceof Promise ? await res : res;
     } finally {
       this.running--;
       this.waiting.shift()?.();
     }
   }
+}
+
+/** PreExecute, Execute, PostExecute in order; only a phase that returned a promise is awaited. */
+async function runPhases<Res>(task: Task<unknown, Res>): Promise<Res> {
+  const pre = task.preExecute();
+  if (pre !== undefined) await pre;
+  const exec = task.execute();
+  if (exec !== undefined) await exec;
+  return task.postExecute();
 }

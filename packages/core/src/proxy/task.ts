@@ -2,7 +2,8 @@
  * A proxy task (Milvus's proxy `task` interface): validation in `preExecute` (no side
  * effects — a rejected request changes nothing), the work in `execute`, the response built
  * in `postExecute`. Each verb is one file in proxy/tasks/. The scheduler runs the three
- * phases in order inside the task's queue slot.
+ * phases in order inside the task's queue slot; a phase that has nothing to wait for returns
+ * synchronously, so a read that waits for nothing costs no promise hop per phase.
  */
 import type { ProxyContext } from './proxy-context.ts';
 
@@ -25,8 +26,9 @@ export abstract class Task<Req = unknown, Res = unknown> {
     return [];
   }
 
-  async preExecute(): Promise<void> {}
-  abstract execute(): Promise<void>;
+  /** May finish synchronously (return nothing): the scheduler awaits only a returned promise. */
+  preExecute(): Promise<void> | void {}
+  abstract execute(): Promise<void> | void;
   abstract postExecute(): Promise<Res> | Res;
 }
 

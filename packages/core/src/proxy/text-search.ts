@@ -45,6 +45,14 @@ function indexParam(info: CollectionInfo, field: string, key: string, fallback: 
 }
 
 /**
+ * Whether `textSearch` has something to do (a search of a BM25 output field, or a request
+ * naming `bm25`, which it refuses): a plain vector search skips it, and its await.
+ */
+export function isTextSearch(info: CollectionInfo, req: SearchRequestFields): boolean {
+  return req.bm25 !== undefined || chooseVectorField(info, req.anns_field).is_function_output === true;
+}
+
+/**
  * The analyzed queries of a search on a BM25 output field (undefined for any other search).
  * @throws PARAMETER_INVALID when the data are not texts.
  */

@@ -134,9 +134,22 @@ export function scanDistances(col: Column, metric: MetricType, q: QueryVector, a
 export function exactTopK(col: Column, metric: MetricType, q: QueryVector, k: number, opts: ExactOptions = {}): ExactHit[] {
   const heap = new BoundedHeap<number>(k);
   const ranged = opts.radius !== undefined || opts.rangeFilter !== undefined;
-  scanDistances(col, metric, q, opts.allow, (row, d) => {
-    if (ranged && !inRange(metric, d, opts.radius, opts.rangeFilter)) return;
-    heap.push(keyOf(metric, d), row);
-  });
+  if (col.type === DataType.FloatVector) {
+    // the common column without a callback per row
+    const fq = q as Float32Array;
+    const { dim, data } = col;
+    const allow = opts.allow;
+    for (let r = 0; r < col.length; r++) {
+      if (allow !== undefined && !allow.get(r)) continue;
+      const d = floatDistance(metric, fq, data.subarray(r * dim, r * dim + dim));
+      if (ranged && !inRange(metric, d, opts.radius, opts.rangeFilter)) continue;
+      heap.push(keyOf(metric, d), r);
+    }
+  } else {
+    scanDistances(col, metric, q, opts.allow, (row, d) => {
+      if (ranged && !inRange(metric, d, opts.radius, opts.rangeFilter)) return;
+      heap.push(keyOf(metric, d), row);
+    });
+  }
   return heap.sorted().map(({ key, item }) => ({ row: item, distance: isSimilarityMetric(metric) ? -key : key }));
 }

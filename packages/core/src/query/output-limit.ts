@@ -12,6 +12,15 @@ export const MAX_OUTPUT_BYTES = 100 * 1024 * 1024;
 
 /** Estimated bytes of one answered row of `plan`: its fields, 48 for lifted dynamic keys, 16 for key and score. */
 export function outputRowBytes(plan: OutputPlan): number {
+  let bytes = rowBytes.get(plan);
+  if (bytes === undefined) rowBytes.set(plan, (bytes = estimate(plan)));
+  return bytes;
+}
+
+/** Per output plan (plans are cached and shared: query/output.ts). */
+const rowBytes = new WeakMap<OutputPlan, number>();
+
+function estimate(plan: OutputPlan): number {
   const dynamic = plan.dynamicKeys === undefined ? 0 : plan.dynamicKeys === 'all' ? 48 : 48 * plan.dynamicKeys.length;
   return estimatedRowBytes({ name: '', description: '', enable_dynamic_field: false, fields: [...plan.fields] }) + dynamic;
 }

@@ -23,6 +23,39 @@ export interface OutputPlan {
  * @throws FIELD_NOT_FOUND (1700) for a name that is neither a field nor (with the dynamic field) a key.
  */
 export function planOutput(schema: CollectionSchema, requested: readonly string[] | undefined): OutputPlan {
+  const key = cacheKey(requested);
+  if (key === undefined) return resolveOutput(schema, requested);
+  let bySchema = plans.get(schema);
+  if (bySchema === undefined) plans.set(schema, (bySchema = new Map()));
+  let plan = bySchema.get(key);
+  if (plan === undefined) {
+    plan = resolveOutput(schema, requested);
+    if (bySchema.size < MAX_CACHED_PLANS) bySchema.set(key, plan);
+  }
+  return plan;
+}
+
+/**
+ * Output plans by schema (a schema object is immutable: an altered collection has a new one)
+ * and requested names: a read asks for the same few output lists again and again. Plans are
+ * shared read-only data.
+ */
+const plans = new WeakMap<CollectionSchema, Map<string, OutputPlan>>();
+const MAX_CACHED_PLANS = 64;
+
+/** The cache key of a list of names (undefined = not cached: not a short list of strings). */
+function cacheKey(requested: unknown): string | undefined {
+  if (requested === undefined || requested === null) return '';
+  if (!Array.isArray(requested) || requested.length > 32) return undefined;
+  let key = '';
+  for (const name of requested) {
+    if (typeof name !== 'string' || name.length > 256 || name.includes('\u0000')) return undefined;
+    key += `${name}\u0000`;
+  }
+  return key;
+}
+
+function resolveOutput(schema: CollectionSchema, requested: readonly string[] | undefined): OutputPlan {
   const pk = primaryField(schema);
   const user = schema.fields.filter((f) => !f.is_dynamic);
   const dynamic = schema.enable_dynamic_field;

@@ -25,7 +25,20 @@ interface Located {
 
 function collect(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): Map<PkValue, Located> {
   const found = new Map<PkValue, Located>();
+  const lookup = filter?.lookup;
   for (const seg of segments) {
+    if (lookup !== undefined) {
+      // a get: the keys' rows from the pk index, each checked for visibility (no bitset over the segment)
+      for (const pk of lookup) {
+        for (const row of seg.rowsOf(pk)) {
+          if (!visibleAt(seg, row, ts)) continue;
+          const rowTs = seg.rowTimestamp(row);
+          const prev = found.get(pk);
+          if (!prev || rowTs > prev.ts) found.set(pk, { seg, row, ts: rowTs });
+        }
+      }
+      continue;
+    }
     const allow = allowedRows(seg, ts, filter);
     allow.forEach((row) => {
       const pk = seg.pkAt(row);

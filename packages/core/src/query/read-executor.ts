@@ -19,7 +19,7 @@ import type { ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import { materializeRow } from './output.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
-import { countRows, queryKeys, queryPartialRows } from './query-executor.ts';
+import { countRows, queryKeys, queryPartialRows, type QuerySpec } from './query-executor.ts';
 import { makeReranker, type Fused } from './rerank.ts';
 import { searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
@@ -72,30 +72,28 @@ export function writerHost(mgr: SegmentManager, info: CollectionInfo, partitionI
   };
 }
 
-const specs = new WeakMap<SearchPlan, SearchSpec>();
-
-/** The segment search of a plan (built once per plan object in this host). */
+/** The segment search of a plan (a few fields: built per read, cheaper than a cache lookup). */
 function searchSpec(p: SearchPlan): SearchSpec {
-  let spec = specs.get(p);
-  if (spec !== undefined) return spec;
-  const filter = rowFilter(p.filter);
-  spec = {
+  const spec: { -readonly [K in keyof SearchSpec]: SearchSpec[K] } = {
     field: p.field,
     metric: p.metric,
     queries: queryVectors(p),
-    ...(ArrayBuffer.isView(p.queries) ? { packed: p.queries } : {}),
     // a reader answers the top offset + limit; the offset is applied once, at the top
     limit: p.offset + p.limit,
     offset: 0,
     params: p.params,
-    ...(filter ? { filter } : {}),
-    ...(p.radius !== undefined ? { radius: p.radius } : {}),
-    ...(p.rangeFilter !== undefined ? { rangeFilter: p.rangeFilter } : {}),
-    // a partial keeps every group its candidates hold; the top level picks the best groups
-    ...(p.groupBy ? { groupBy: p.groupBy, groups: Infinity } : {}),
-    ...(p.bm25 ? { bm25: p.bm25 } : {}),
   };
-  specs.set(p, spec);
+  if (ArrayBuffer.isView(p.queries)) spec.packed = p.queries;
+  const filter = rowFilter(p.filter);
+  if (filter) spec.filter = filter;
+  if (p.radius !== undefined) spec.radius = p.radius;
+  if (p.rangeFilter !== undefined) spec.rangeFilter = p.rangeFilter;
+  if (p.groupBy) {
+    // a partial keeps every group its candidates hold; the top level picks the best groups
+    spec.groupBy = p.groupBy;
+    spec.groups = Infinity;
+  }
+  if (p.bm25) spec.bm25 = p.bm25;
   return spec;
 }
 
@@ -117,8 +115,11 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
 
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
 export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan): PartialRow[] {
+  const spec: { -readonly [K in keyof QuerySpec]: QuerySpec[K] } = { offset: plan.offset, output: plan.output };
   const filter = rowFilter(plan.filter);
-  return queryPartialRows(segments, ts, { ...(filter ? { filter } : {}), ...(plan.limit !== undefined ? { limit: plan.limit } : {}), offset: plan.offset, output: plan.output });
+  if (filter) spec.filter = filter;
+  if (plan.limit !== undefined) spec.limit = plan.limit;
+  return queryPartialRows(segments, ts, spec);
 }
 
 export function readCount(segments: readonly Segment[], ts: bigint, plan: CountPlan): number {
@@ -138,28 +139,33 @@ export function mergeSearchPlan(plan: SearchPlan, parts: readonly PartialSearch[
 }
 
 export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly PartialRow[])[], final: boolean): PartialRow[] {
+  // one holder's answer (readQuery) is already its first offset + limit rows, keys unique and ascending
+  if (parts.length === 1) return final ? parts[0]!.slice(plan.offset, plan.limit === undefined ? undefined : plan.offset + plan.limit) : parts[0]!.slice();
   if (final) return mergeQueryPartials(parts, plan.offset, plan.limit);
   return mergeQueryPartials(parts, 0, plan.limit === undefined ? undefined : plan.offset + plan.limit);
 }
 
-/** One level of a search: its own segments and its holders' partials, merged. */
-export async function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): Promise<PartialHit[][]> {
+/**
+ * One level of a search: its own segments and its holders' partials, merged. A level with no
+ * holders behind it answers synchronously (no promise hop in-process).
+ */
+export function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): PartialHit[][] | Promise<PartialHit[][]> {
   const mine = readSearch(host.segments, ts, plan);
   // one holder's answer is already its top offset + limit, keys unique
   if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy) ? mergeSearchPlan(plan, [mine], true) : mine;
-  return mergeSearchPlan(plan, [mine, ...(await host.remote.search(plan))], final);
+  return host.remote.search(plan).then((theirs) => mergeSearchPlan(plan, [mine, ...theirs], final));
 }
 
-export async function executeQuery(plan: QueryPlan, ts: bigint, host: ReadHost, final: boolean): Promise<PartialRow[]> {
+export function executeQuery(plan: QueryPlan, ts: bigint, host: ReadHost, final: boolean): PartialRow[] | Promise<PartialRow[]> {
   const mine = readQuery(host.segments, ts, plan);
-  const theirs = host.remote === undefined ? [] : await host.remote.query(plan);
-  return mergeQueryPlan(plan, [mine, ...theirs], final);
+  if (host.remote === undefined) return mergeQueryPlan(plan, [mine], final);
+  return host.remote.query(plan).then((theirs) => mergeQueryPlan(plan, [mine, ...theirs], final));
 }
 
-export async function executeCount(plan: CountPlan, ts: bigint, host: ReadHost): Promise<number> {
+export function executeCount(plan: CountPlan, ts: bigint, host: ReadHost): number | Promise<number> {
   const mine = readCount(host.segments, ts, plan);
-  const theirs = host.remote === undefined ? [] : await host.remote.count(plan);
-  return theirs.reduce((a, b) => a + b, mine);
+  if (host.remote === undefined) return mine;
+  return host.remote.count(plan).then((theirs) => theirs.reduce((a, b) => a + b, mine));
 }
 
 /**

@@ -119,9 +119,11 @@ export interface PartialRow {
 /** What a search needs of a filter (expr's CompiledFilter satisfies it). */
 export interface RowFilter {
   evaluate(cols: ColumnSet, candidates?: Bitset): Bitset;
+  /** Set when the filter selects exactly these primary keys: a reader may look their rows up instead of evaluating. */
+  readonly lookup?: readonly PkValue[];
 }
 
-const evaluators = new WeakMap<FilterPlan, RowFilter>();
+const evaluators = new WeakMap<CheckedFilter, RowFilter>();
 
 /**
  * The evaluator of a plan's filter, built once per plan object in this host (a plan that
@@ -129,9 +131,11 @@ const evaluators = new WeakMap<FilterPlan, RowFilter>();
  */
 export function rowFilter(f: FilterPlan | undefined): RowFilter | undefined {
   if (f === undefined) return undefined;
+  // a key lookup costs nothing to build
+  if ('keys' in f) return keysFilter(f.keys);
   let e = evaluators.get(f);
   if (e === undefined) {
-    e = 'keys' in f ? keysFilter(f.keys) : evaluatorOf(f);
+    e = evaluatorOf(f);
     evaluators.set(f, e);
   }
   return e;
@@ -146,6 +150,7 @@ export function filterKeys(f: FilterPlan | undefined): readonly PkValue[] | unde
 /** A filter selecting rows by primary key through each segment's key index. */
 function keysFilter(pks: readonly PkValue[]): RowFilter {
   return {
+    lookup: pks,
     evaluate(cols: ColumnSet): Bitset {
       if (!('rowsOf' in cols)) throw new VesperError('INTERNAL', 'a key filter needs a segment');
       const seg = cols as Segment;
@@ -160,8 +165,11 @@ function keysFilter(pks: readonly PkValue[]): RowFilter {
 export function queryVectors(p: SearchPlan): QueryVector[] {
   const q = p.queries;
   if (!ArrayBuffer.isView(q)) return [...q];
+  if (p.nq === 1) return [q];
   const d = q.length / p.nq;
-  return Array.from({ length: p.nq }, (_, i) => q.subarray(i * d, (i + 1) * d));
+  const out: QueryVector[] = [];
+  for (let i = 0; i < p.nq; i++) out.push(q.subarray(i * d, (i + 1) * d));
+  return out;
 }
 
 /** Partition ids as a set for `SegmentManager.segments` (undefined = all). */

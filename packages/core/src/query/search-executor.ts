@@ -56,64 +56,63 @@ export function allowedRows(seg: Segment, ts: bigint, filter: RowFilter | undefi
 export function searchSegments(segments: readonly Segment[], ts: bigint, spec: SearchSpec): SegmentHit[][] {
   const nq = spec.queries.length;
   const want = spec.offset + spec.limit;
-  const perQuery: SegmentHit[][][] = Array.from({ length: nq }, () => []);
-  segments.forEach((seg, si) => {
-    const allow = allowedRows(seg, ts, spec.filter);
-    const live = allow.count();
-    if (live === 0) return;
-    // Rows repeating a key are dropped by the reduce, so fetch that many more.
-    const base = want + seg.duplicateRows;
-    const k = spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
-    const index = seg.sealed ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
-    const hitOf = (row: number, distance: number): SegmentHit => ({ seg: si, row, distance, pk: seg.pkAt(row), segment: seg });
-    if (spec.field.data_type === DataType.SparseFloatVector) {
-      const opts = {
-        allow,
-        ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
-        ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
-        ...(spec.bm25 ? { bm25: spec.bm25 } : {}),
-      };
-      for (let q = 0; q < nq; q++) {
-        const hits = sparseTopK(seg, spec.field.name, spec.metric, spec.queries[q] as SparseVector, k, opts);
-        perQuery[q]!.push(hits.map((h) => hitOf(h.row, h.distance)));
-      }
-      return;
-    }
-    if (index && spec.packed !== undefined) {
-      const opts = {
-        allow,
-        params: spec.params,
-        ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
-        ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
-      };
-      // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
-      const top = index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts);
-      for (let q = 0; q < nq; q++) {
-        const list: SegmentHit[] = [];
-        for (let j = 0; j < top.k; j++) {
-          const row = top.rows[q * top.k + j]!;
-          if (row >= 0) list.push(hitOf(row, top.distances[q * top.k + j]!));
-        }
-        perQuery[q]!.push(list);
-      }
-      return;
-    }
-    const col = seg.column(spec.field.name);
-    if (!col) return;
-    for (let q = 0; q < nq; q++) {
-      const opts = {
-        allow,
-        ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
-        ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
-      };
-      perQuery[q]!.push(exactTopK(col, spec.metric, spec.queries[q]!, k, opts).map((h) => hitOf(h.row, h.distance)));
-    }
-  });
+  const perQuery: SegmentHit[][][] = [];
+  for (let q = 0; q < nq; q++) perQuery.push([]);
+  for (let si = 0; si < segments.length; si++) searchSegment(segments[si]!, si, ts, spec, want, perQuery);
   return perQuery.map((lists) => {
     if (!spec.groupBy) return (reduceTopK(lists, want, spec.metric) as SegmentHit[]).slice(spec.offset);
     const groups = groupHits(reduceTopK(lists, Infinity, spec.metric) as SegmentHit[], spec.groupBy, spec.groups ?? want);
     return groups.slice(spec.offset).flat();
   });
+}
+
+function hitOf(seg: Segment, si: number, row: number, distance: number): SegmentHit {
+  return { seg: si, row, distance, pk: seg.pkAt(row), segment: seg };
+}
+
+/** One segment's candidates per query, appended to perQuery. */
+function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, want: number, perQuery: SegmentHit[][][]): void {
+  const nq = perQuery.length;
+  // no allow-list when every row is allowed: nothing to build, count or hand to an index per search
+  const allow = spec.filter === undefined && seg.allVisible(ts) ? undefined : allowedRows(seg, ts, spec.filter);
+  const live = allow === undefined ? seg.rowCount : allow.count();
+  if (live === 0) return;
+  // Rows repeating a key are dropped by the reduce, so fetch that many more.
+  const base = want + seg.duplicateRows;
+  const k = spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
+  const index = seg.sealed ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
+  const range = spec.radius !== undefined || spec.rangeFilter !== undefined ? { radius: spec.radius, rangeFilter: spec.rangeFilter } : undefined;
+  if (spec.field.data_type === DataType.SparseFloatVector) {
+    const opts = { allow, ...range, ...(spec.bm25 ? { bm25: spec.bm25 } : {}) };
+    for (let q = 0; q < nq; q++) {
+      const hits = sparseTopK(seg, spec.field.name, spec.metric, spec.queries[q] as SparseVector, k, opts);
+      perQuery[q]!.push(hits.map((h) => hitOf(seg, si, h.row, h.distance)));
+    }
+    return;
+  }
+  if (index && spec.packed !== undefined) {
+    const opts = { allow, params: spec.params, ...range };
+    // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
+    const top = index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts);
+    for (let q = 0; q < nq; q++) {
+      const list: SegmentHit[] = [];
+      for (let j = 0; j < top.k; j++) {
+        const row = top.rows[q * top.k + j]!;
+        if (row >= 0) list.push(hitOf(seg, si, row, top.distances[q * top.k + j]!));
+      }
+      perQuery[q]!.push(list);
+    }
+    return;
+  }
+  const col = seg.column(spec.field.name);
+  if (!col) return;
+  const opts = { allow, ...range };
+  for (let q = 0; q < nq; q++) {
+    const hits = exactTopK(col, spec.metric, spec.queries[q]!, k, opts);
+    const list: SegmentHit[] = [];
+    for (const h of hits) list.push(hitOf(seg, si, h.row, h.distance));
+    perQuery[q]!.push(list);
+  }
 }
 
 function groupKey(hit: SegmentHit, field: FieldSchema): unknown {

@@ -67,6 +67,7 @@ export class ColumnBuilder {
   }
 
   append(col: Column): void {
+    this.cached = undefined;
     const m = col.length;
     const need = this.n + m;
     if (this.typed) {
@@ -84,8 +85,15 @@ export class ColumnBuilder {
     this.n = need;
   }
 
+  /** The last view, until the next append (reads ask for a column on every call). */
+  private cached: Column | undefined;
+
   /** A Column over the current contents (shares memory; valid until the next append). */
   view(): Column {
+    return (this.cached ??= this.makeView());
+  }
+
+  private makeView(): Column {
     const f = this.field;
     const base = { type: f.data_type, length: this.n, data: this.typed ?? this.list, ...(this.valid ? { valid: this.valid } : {}) };
     if (f.data_type === DataType.Array) return { ...base, elementType: f.element_type! } as Column;

@@ -322,9 +322,21 @@ export class SegmentManager {
     }
   }
 
+  /** Whether a write with timestamp <= ts is still being applied (a read at ts waits: waitApplied). */
+  applying(ts: bigint): boolean {
+    for (const s of this.shards) for (const t of s.inflight.keys()) if (t <= ts) return true;
+    return false;
+  }
+
+  /** The ids of the collection's existing partitions, kept per catalog entry (reads ask on every call). */
+  private partitionsOf: { info: CollectionInfo; ids: ReadonlySet<number> } | undefined;
+
   /** Segments (sealed and growing) of the given partitions (every existing one when undefined). */
   segments(partitionIds?: ReadonlySet<number>): Segment[] {
-    partitionIds ??= new Set(this.info.partitions.map((p) => p.id));
+    if (partitionIds === undefined) {
+      if (this.partitionsOf?.info !== this.info) this.partitionsOf = { info: this.info, ids: new Set(this.info.partitions.map((p) => p.id)) };
+      partitionIds = this.partitionsOf.ids;
+    }
     const out: Segment[] = [];
     for (const seg of this.sealed) if (!partitionIds || partitionIds.has(seg.partitionId)) out.push(seg);
     for (const s of this.shards) {

@@ -165,6 +165,11 @@ export abstract class Segment implements ColumnSet {
   }
 
   /** Rows visible at snapshot ts (see the header). */
+  /** Whether every row is visible at ts (all written at or before it, none deleted): visibility(ts) would be full. */
+  allVisible(ts: bigint): boolean {
+    return ts >= this.maxRowTs && this.deletedRows.length === 0;
+  }
+
   visibility(ts: bigint): Bitset {
     const n = this.n;
     const bits = Bitset.full(n);

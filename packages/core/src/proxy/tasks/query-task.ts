@@ -12,7 +12,8 @@ import { executeCount, executeQuery } from '../../query/read-executor.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
 import type { FilterRequest } from '../filter.ts';
-import { readTimestamp } from '../request-utils.ts';
+import { readTimestamp, readTimestampNow } from '../request-utils.ts';
+import type { SegmentManager } from '../../segments/segment-manager.ts';
 import { prepareQuery } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
 
@@ -43,22 +44,38 @@ export class QueryTask extends Task<QueryRequest, QueryResponse> {
   private rows: Record<string, unknown>[] = [];
   private ts = 0n;
 
-  override async preExecute(): Promise<void> {
+  override preExecute(): void {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
     this.plan = prepareQuery(this.info, this.req);
   }
 
-  async execute(): Promise<void> {
+  /** Synchronous when the collection is open and the consistency level waits for nothing. */
+  execute(): Promise<void> | void {
+    const mgr = this.ctx.dataNow(this.info);
+    const ts = mgr === undefined ? undefined : readTimestampNow(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    if (mgr === undefined || ts === undefined) return this.executeWaiting();
+    return this.run(mgr, ts);
+  }
+
+  private async executeWaiting(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
+    await this.run(mgr, await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts));
+  }
+
+  private run(mgr: SegmentManager, ts: bigint): Promise<void> | void {
     const p = this.plan;
-    this.ts = await readTimestamp(this.ctx, mgr, p.level, this.req.session_ts);
-    const host = localHost(this.ctx, mgr, this.info, p.partitionIds, this.ts);
+    this.ts = ts;
+    const host = localHost(this.ctx, mgr, this.info, p.partitionIds, ts);
     if (p.kind === 'count') {
-      this.rows = [{ 'count(*)': await executeCount(p, this.ts, host) }];
+      const n = executeCount(p, ts, host);
+      if (n instanceof Promise) return n.then((c) => void (this.rows = [{ 'count(*)': c }]));
+      this.rows = [{ 'count(*)': n }];
       return;
     }
-    this.rows = (await executeQuery(p, this.ts, host, true)).map((r) => renderRow(r.row));
+    const rows = executeQuery(p, ts, host, true);
+    if (rows instanceof Promise) return rows.then((r) => void (this.rows = r.map((x) => renderRow(x.row))));
+    this.rows = rows.map((x) => renderRow(x.row));
   }
 
   postExecute(): QueryResponse {

@@ -14,11 +14,11 @@ import { executeSearch } from '../../query/read-executor.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
 import type { FilterRequest } from '../filter.ts';
-import { readTimestamp } from '../request-utils.ts';
+import { readTimestamp, readTimestampNow } from '../request-utils.ts';
 import type { SearchRequestFields } from '../search-request.ts';
 import { prepareSearch } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
-import { probeRequest, resolvedRequest, statsShare, sumStats, textSearch, type Bm25Stats, type Bm25StatsRequest, type TextSearch } from '../text-search.ts';
+import { isTextSearch, probeRequest, resolvedRequest, statsShare, sumStats, textSearch, type Bm25Stats, type Bm25StatsRequest, type TextSearch } from '../text-search.ts';
 import type { ProxyContext } from '../proxy-context.ts';
 import type { SegmentManager } from '../../segments/segment-manager.ts';
 import { writerAssignment } from '../../segments/sealed-replica.ts';
@@ -53,14 +53,30 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   private ts = 0n;
   private text: TextSearch | undefined;
 
-  override async preExecute(): Promise<void> {
+  override preExecute(): Promise<void> | void {
     this.info = this.ctx.collection(this.req);
     if (!this.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${this.info.name}]`);
+    if (isTextSearch(this.info, this.req)) return this.prepareText();
+    this.plan = prepareSearch(this.info, this.req);
+  }
+
+  private async prepareText(): Promise<void> {
     this.text = await textSearch(this.info, this.req);
     this.plan = prepareSearch(this.info, this.text ? probeRequest(this.req, this.text) : this.req);
   }
 
-  async execute(): Promise<void> {
+  /** Synchronous when the collection is open and the consistency level waits for nothing. */
+  execute(): Promise<void> | void {
+    const mgr = this.text === undefined ? this.ctx.dataNow(this.info) : undefined;
+    const ts = mgr === undefined ? undefined : readTimestampNow(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    if (mgr === undefined || ts === undefined) return this.executeWaiting();
+    this.ts = ts;
+    const hits = executeSearch(this.plan, ts, localHost(this.ctx, mgr, this.info, this.plan.partitionIds, ts), true);
+    if (hits instanceof Promise) return hits.then((h) => void (this.hits = h));
+    this.hits = hits;
+  }
+
+  private async executeWaiting(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
     this.ts = await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts);
     // a text search is planned again once the collection's BM25 statistics at ts are known
@@ -69,7 +85,8 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   }
 
   postExecute(): SearchResponse {
-    const rows = this.hits.map((list) => list.map((h) => searchRow(this.info, h, h.distance)));
+    const pk = primaryField(this.info.schema).name;
+    const rows = this.hits.map((list) => list.map((h) => renderSearchRow(pk, h, h.distance)));
     return {
       status: SUCCESS,
       results: this.plan.single ? rows[0]! : rows,
@@ -92,6 +109,13 @@ export async function bm25StatsShares(ctx: ProxyContext, mgr: SegmentManager, in
 
 /** A search hit as the SDK shows it: output fields, `id` and `score`. */
 export function searchRow(info: CollectionInfo, h: PartialHit, score: number): SearchRow {
+  return renderSearchRow(primaryField(info.schema).name, h, score);
+}
+
+/** searchRow with the primary key's name resolved once per answer: `{...row, id: row[pk], score}`. */
+function renderSearchRow(pk: string, h: PartialHit, score: number): SearchRow {
   const row = renderRow(h.row);
-  return { ...row, id: row[primaryField(info.schema).name], score } as SearchRow;
+  row['id'] = row[pk];
+  row['score'] = score;
+  return row as SearchRow;
 }
