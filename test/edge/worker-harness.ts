@@ -4,11 +4,15 @@
  * loopback, and disposes it afterwards so no workerd process outlives the test file.
  */
 import { fileURLToPath } from 'node:url';
-import { unstable_startWorker } from 'wrangler';
+import { unstable_DevEnv } from 'wrangler';
 
 export interface RunningWorker {
-  /** e.g. http://127.0.0.1:54321 (no trailing slash) */
+  /** e.g. http://127.0.0.1:54321 (no trailing slash): wrangler's proxy Worker, in front of the Worker */
   readonly endpoint: string;
+  /** The Worker's own workerd socket, without wrangler's proxy Worker in between. */
+  readonly directEndpoint: string;
+  /** Errors wrangler reported (e.g. "Error inside ProxyWorker" and its cause), oldest first. */
+  readonly devErrors: string[];
   dispose(): Promise<void>;
 }
 
@@ -21,9 +25,37 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  */
 export const WRANGLER_SOURCE_CONDITIONS = 'vesper-source,workerd,worker,browser';
 
+interface DevEvent {
+  readonly type: string;
+  readonly reason?: string;
+  readonly cause?: unknown;
+  readonly proxyData?: { readonly userWorkerUrl?: { readonly protocol: string; readonly hostname: string; readonly port: string } };
+}
+
 export async function startVesperWorker(): Promise<RunningWorker> {
   process.env.WRANGLER_BUILD_CONDITIONS ??= WRANGLER_SOURCE_CONDITIONS;
-  const worker = await unstable_startWorker({
+  // unstable_startWorker is `new DevEnv().startWorker(...)`; built here to see its event bus:
+  // the runtime's address (reloadComplete) and the errors it otherwise logs at debug level only
+  const devEnv = new unstable_DevEnv();
+  const devErrors: string[] = [];
+  let direct = '';
+  let reloaded: () => void = () => undefined;
+  // the proxy is ready before the Worker behind it; requests wait in the proxy until then
+  const workerReady = new Promise<void>((resolve) => (reloaded = resolve));
+  const dispatch = devEnv.dispatch.bind(devEnv) as (event: DevEvent) => void;
+  (devEnv as unknown as { dispatch: (event: DevEvent) => void }).dispatch = (event) => {
+    const u = event.proxyData?.userWorkerUrl;
+    if (event.type === 'reloadComplete' && u !== undefined) {
+      direct = `${u.protocol}//${u.hostname}:${u.port}`;
+      reloaded();
+    }
+    if (event.type === 'error') {
+      const cause = event.cause as { message?: string; stack?: string } | undefined;
+      devErrors.push(`${event.reason ?? 'error'}: ${cause?.message ?? String(cause)}`);
+    }
+    dispatch(event);
+  };
+  const worker = await devEnv.startWorker({
     config: `${root}/wrangler.toml`,
     bindings: { VESPER_LOCAL_DEV: { type: 'plain_text', value: 'true' } },
     dev: {
@@ -33,13 +65,14 @@ export async function startVesperWorker(): Promise<RunningWorker> {
       watch: false,
       liveReload: false,
       remote: false,
-      logLevel: 'warn',
+      logLevel: (process.env.VESPER_WRANGLER_LOG_LEVEL ?? 'warn') as 'warn',
     },
   });
   try {
     await worker.ready;
     const url = await worker.url;
-    return { endpoint: url.origin, dispose: () => worker.dispose() };
+    await workerReady;
+    return { endpoint: url.origin, directEndpoint: direct, devErrors, dispose: () => worker.dispose() };
   } catch (e) {
     await worker.dispose();
     throw e;

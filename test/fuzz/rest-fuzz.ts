@@ -9,8 +9,10 @@
 import { Random } from '../../packages/core/src/util/random.ts';
 import { endpointPrivileges } from '../../packages/edge/src/access/privileges.ts';
 import { fuzzHeaders, hostileBody, plausibleBody, type FuzzRequest } from './generators.ts';
+import { postOnce } from './http-post.ts';
 
 export interface FuzzOptions {
+  /** The Worker's own workerd socket (RunningWorker.directEndpoint), or wrangler's proxy in front of it. */
   readonly endpoint: string;
   readonly seed: number;
   readonly requests: number;
@@ -53,8 +55,8 @@ export function fuzzRoutes(): string[] {
 }
 
 async function call(endpoint: string, route: string, body: unknown): Promise<{ code: number; data?: unknown; message?: string }> {
-  const res = await fetch(`${endpoint}/v2/vectordb/${route}`, { method: 'POST', headers: { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return (await res.json()) as { code: number; data?: unknown; message?: string };
+  const res = await postOnce(`${endpoint}/v2/vectordb/${route}`, { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' }, JSON.stringify(body), 120_000);
+  return JSON.parse(res.text) as { code: number; data?: unknown; message?: string };
 }
 
 async function must(endpoint: string, route: string, body: unknown): Promise<unknown> {
@@ -122,9 +124,8 @@ export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
     let status = 0;
     let text = '';
     try {
-      const res = await fetch(`${o.endpoint}/v2/vectordb/${req.route}`, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(bound) });
-      status = res.status;
-      text = await res.text();
+      // a connection per request: a kept-alive one races workerd's close of idle connections (http-post.ts)
+      ({ status, text } = await postOnce(`${o.endpoint}/v2/vectordb/${req.route}`, req.headers, req.body, bound));
     } catch (e) {
       const hang = (e as Error).name === 'TimeoutError';
       if (hang) hangs++;
