@@ -9,8 +9,15 @@ import { unstable_DevEnv } from 'wrangler';
 export interface RunningWorker {
   /** e.g. http://127.0.0.1:54321 (no trailing slash): wrangler's proxy Worker, in front of the Worker */
   readonly endpoint: string;
-  /** The Worker's own workerd socket, without wrangler's proxy Worker in between. */
+  /** The Worker's own workerd socket, without wrangler's proxy Worker in between (moves when the Worker is reloaded). */
   readonly directEndpoint: string;
+  /**
+   * Times the Worker was reloaded after it started: wrangler's bundler watches the sources even
+   * with `watch: false` and restarts workerd (a new process, a new port) when one changes, so
+   * requests in flight then fail: through the proxy with a non-JSON 503 "Your worker restarted
+   * mid-request", direct with a reset. A campaign must not count those against Vesper.
+   */
+  readonly reloads: number;
   /** Errors wrangler reported (e.g. "Error inside ProxyWorker" and its cause), oldest first. */
   readonly devErrors: string[];
   dispose(): Promise<void>;
@@ -39,6 +46,7 @@ export async function startVesperWorker(): Promise<RunningWorker> {
   const devEnv = new unstable_DevEnv();
   const devErrors: string[] = [];
   let direct = '';
+  let reloads = -1;
   let reloaded: () => void = () => undefined;
   // the proxy is ready before the Worker behind it; requests wait in the proxy until then
   const workerReady = new Promise<void>((resolve) => (reloaded = resolve));
@@ -47,6 +55,7 @@ export async function startVesperWorker(): Promise<RunningWorker> {
     const u = event.proxyData?.userWorkerUrl;
     if (event.type === 'reloadComplete' && u !== undefined) {
       direct = `${u.protocol}//${u.hostname}:${u.port}`;
+      reloads++;
       reloaded();
     }
     if (event.type === 'error') {
@@ -72,7 +81,17 @@ export async function startVesperWorker(): Promise<RunningWorker> {
     await worker.ready;
     const url = await worker.url;
     await workerReady;
-    return { endpoint: url.origin, directEndpoint: direct, devErrors, dispose: () => worker.dispose() };
+    return {
+      endpoint: url.origin,
+      get directEndpoint() {
+        return direct;
+      },
+      get reloads() {
+        return reloads;
+      },
+      devErrors,
+      dispose: () => worker.dispose(),
+    };
   } catch (e) {
     await worker.dispose();
     throw e;

@@ -37,11 +37,16 @@ if (values.via !== 'direct' && values.via !== 'proxy') throw new Error('--via di
 const worker = await startVesperWorker();
 let failed = false;
 try {
-  const rest = await runRestFuzz({ endpoint: values.via === 'proxy' ? worker.endpoint : worker.directEndpoint, seed, requests, seconds, hugeBytes: Number(values['huge-bytes']), concurrency: Number(values.concurrency), log: (l) => console.log(l) });
+  const rest = await runRestFuzz({ endpoint: () => (values.via === 'proxy' ? worker.endpoint : worker.directEndpoint), seed, requests, seconds, hugeBytes: Number(values['huge-bytes']), concurrency: Number(values.concurrency), log: (l) => console.log(l) });
   console.log(`REST: ${rest.sent} requests in ${rest.seconds.toFixed(0)} s; codes ${JSON.stringify(rest.byCode)}; non-JSON ${rest.nonJson}, code 5 ${rest.code5}, hangs ${rest.hangs}, healthy ${rest.healthy}, reference intact ${rest.referenceIntact}`);
   for (const f of rest.failures.slice(0, 50)) console.log(`  FAIL ${f.route} [${f.kind}]: ${f.problem}`);
   if (rest.failures.length > 50) console.log(`  ... and ${rest.failures.length - 50} more`);
   failed ||= rest.failures.length > 0;
+  if (worker.reloads > 0) {
+    // not Vesper's failures: the harness restarted the Worker under the requests in flight
+    console.log(`  INVALID RUN: the Worker was reloaded ${worker.reloads} time(s) because a source file changed during the run (wrangler's bundler watches sources); the failures around a reload are the harness's`);
+    failed = true;
+  }
 } finally {
   await worker.dispose();
 }

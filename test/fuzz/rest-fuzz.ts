@@ -12,8 +12,8 @@ import { fuzzHeaders, hostileBody, plausibleBody, type FuzzRequest } from './gen
 import { postOnce } from './http-post.ts';
 
 export interface FuzzOptions {
-  /** The Worker's own workerd socket (RunningWorker.directEndpoint), or wrangler's proxy in front of it. */
-  readonly endpoint: string;
+  /** The Worker's own workerd socket (RunningWorker.directEndpoint), or wrangler's proxy in front of it; read before every request. */
+  readonly endpoint: string | (() => string);
   readonly seed: number;
   readonly requests: number;
   readonly seconds: number;
@@ -97,7 +97,11 @@ function generate(r: Random, routes: readonly string[], hugeBytes: number): Fuzz
   return { route, body: JSON.stringify(plausible), headers, kind: 'plausible' };
 }
 
-export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
+export async function runRestFuzz(options: FuzzOptions): Promise<FuzzResult> {
+  const at = options.endpoint;
+  const o = { ...options, get endpoint(): string {
+    return typeof at === 'function' ? at() : at;
+  } };
   const log = o.log ?? (() => undefined);
   const started = Date.now();
   const before = await setUp(o.endpoint, o.seed);
