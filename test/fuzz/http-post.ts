@@ -11,6 +11,7 @@ import { request } from 'node:http';
 export interface PostAnswer {
   readonly status: number;
   readonly text: string;
+  readonly headers: Headers;
 }
 
 export function postOnce(url: string, headers: Readonly<Record<string, string>>, body: string | Uint8Array, timeoutMs: number): Promise<PostAnswer> {
@@ -20,7 +21,11 @@ export function postOnce(url: string, headers: Readonly<Record<string, string>>,
     const req = request(url, { method: 'POST', agent: false, headers: { ...headers, 'Content-Length': String(bytes.byteLength) }, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers });
+      });
       res.on('error', (e) => reject(signal.aborted ? (signal.reason as Error) : e));
     });
     // past the timeout: the TimeoutError itself, as fetch would reject

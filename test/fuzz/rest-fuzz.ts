@@ -122,7 +122,23 @@ export async function runRestFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const deadline = started + o.seconds * 1000;
   const concurrency = o.concurrency ?? 4;
 
+  // requests in flight, so a transport failure names its neighbours (a stalled runtime fails several)
+  const inFlight = new Set<{ readonly req: FuzzRequest; readonly at: number }>();
+  const neighbours = (self: FuzzRequest): string =>
+    [...inFlight]
+      .filter((f) => f.req !== self)
+      .map((f) => `${f.req.route} [${f.req.kind}] ${typeof f.req.body === 'string' ? f.req.body.length : f.req.body.byteLength} B for ${Date.now() - f.at} ms`)
+      .join('; ') || 'none';
   const one = async (req: FuzzRequest): Promise<void> => {
+    const entry = { req, at: Date.now() };
+    inFlight.add(entry);
+    try {
+      await answerOf(req, entry.at);
+    } finally {
+      inFlight.delete(entry);
+    }
+  };
+  const answerOf = async (req: FuzzRequest, at: number): Promise<void> => {
     const timeoutS = Number(req.headers['Request-Timeout']);
     const bound = Math.ceil((timeoutS > 0 && timeoutS < 300 ? timeoutS * 1000 : 30_000) + SLACK_MS);
     let status = 0;
@@ -133,7 +149,9 @@ export async function runRestFuzz(options: FuzzOptions): Promise<FuzzResult> {
     } catch (e) {
       const hang = (e as Error).name === 'TimeoutError';
       if (hang) hangs++;
-      fail({ route: req.route, kind: req.kind, problem: hang ? `no answer within ${bound} ms` : `request failed: ${(e as Error).message}` });
+      const size = typeof req.body === 'string' ? req.body.length : req.body.byteLength;
+      const head = typeof req.body === 'string' ? req.body.slice(0, 200) : Buffer.from(req.body.subarray(0, 200)).toString('latin1');
+      fail({ route: req.route, kind: req.kind, problem: `${hang ? `no answer within ${bound} ms` : `request failed: ${(e as Error).message}`} (${size} B, after ${Date.now() - at} ms; headers ${JSON.stringify(req.headers)}; body ${JSON.stringify(head)}; in flight: ${neighbours(req)})` });
       return;
     }
     let parsed: { code?: unknown } | undefined;
