@@ -8,7 +8,7 @@
  */
 import { Random } from '../../packages/core/src/util/random.ts';
 import { endpointPrivileges } from '../../packages/edge/src/access/privileges.ts';
-import { fuzzHeaders, hostileBody, plausibleBody, type FuzzRequest } from './generators.ts';
+import { fuzzHeaders, hostileBody, plausibleBody, type FuzzRequest, type LazyBody } from './generators.ts';
 import { postOnce } from './http-post.ts';
 
 export interface FuzzOptions {
@@ -86,7 +86,14 @@ export async function setUp(endpoint: string, seed: number): Promise<string> {
   return referenceState(endpoint);
 }
 
-function generate(r: Random, routes: readonly string[], hugeBytes: number): FuzzRequest {
+/** A request whose body may still have to be built (generators.ts LazyBody), drawn synchronously so a seed replays it. */
+type Drawn = Omit<FuzzRequest, 'body'> & { readonly body: FuzzRequest['body'] | LazyBody };
+
+async function built(d: Drawn): Promise<FuzzRequest> {
+  return typeof d.body === 'function' ? { ...d, body: await d.body() } : { ...d, body: d.body };
+}
+
+function generate(r: Random, routes: readonly string[], hugeBytes: number): Drawn {
   const route = r.bool(0.02) ? r.pick(['nope/nothing', 'collections', 'collections/list/', '../health']) : r.pick(routes);
   const plausible = plausibleBody(r, route, READ_ONLY.test(route));
   const headers = fuzzHeaders(r);
@@ -178,7 +185,7 @@ export async function runRestFuzz(options: FuzzOptions): Promise<FuzzResult> {
     for (;;) {
       if (sent >= o.requests || Date.now() > deadline) return;
       sent++;
-      const req = generate(rng, routes, o.hugeBytes ?? 200_000);
+      const req = await built(generate(rng, routes, o.hugeBytes ?? 200_000));
       await one(req);
       if (sent % 1000 === 0) log(`fuzz: ${sent} requests, ${failures.length} failures, ${Math.round((Date.now() - started) / 1000)} s`);
     }
