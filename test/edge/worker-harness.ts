@@ -80,7 +80,11 @@ export async function startVesperWorker(): Promise<RunningWorker> {
   try {
     await worker.ready;
     const url = await worker.url;
-    await workerReady;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the Worker did not start within 180 s: ${devErrors.join('; ') || 'no error reported'}`)), 180_000);
+    });
+    await Promise.race([workerReady, stuck]).finally(() => clearTimeout(timer));
     return {
       endpoint: url.origin,
       get directEndpoint() {
