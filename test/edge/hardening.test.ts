@@ -1,6 +1,6 @@
 /**
  * Regression tests for issue 11's REST and access defects, against the real Worker on workerd
- * (unstable_startWorker) over plain fetch — the bytes on the wire matter here (empty bodies,
+ * (unstable_startWorker) over plain HTTP — the bytes on the wire matter here (empty bodies,
  * invalid UTF-8, headers): prototype-named privileges (4), RBAC on the object a handler acts
  * on (5: aliases, import and compaction jobs), malformed bodies (6), requests after a timed-out
  * one (7), writes racing releases (8), `vsk_` user names (9), a far-future session timestamp
@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, testSeed } from '../../packages/core/src/index.ts';
+import { postOnce } from '../fuzz/http-post.ts';
 import { startVesperWorker, type RunningWorker } from './worker-harness.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
@@ -23,9 +24,18 @@ interface Reply {
 let worker: RunningWorker;
 const ROOT = 'Bearer root:Milvus';
 
-async function send(path: string, body: string | Uint8Array | null, auth = ROOT, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await fetch(`${worker.endpoint}/v2/vectordb/${path}`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json', ...headers }, body });
-  const text = await res.text();
+/**
+ * One request, straight to the Worker's workerd on a connection of its own: kept-alive
+ * connections, and wrangler's proxy which pools its own, race workerd's close of idle
+ * connections after a multi-MB body (docs/HARDENING.md "Fuzzing"). Item 7 goes through the
+ * proxy with Node's fetch on purpose (viaProxy), the path on which it was found.
+ */
+async function send(path: string, body: string | Uint8Array, auth = ROOT, headers: Record<string, string> = {}, viaProxy = false): Promise<Reply> {
+  const h = { Authorization: auth, 'Content-Type': 'application/json', ...headers };
+  const res = viaProxy
+    ? await fetch(`${worker.endpoint}/v2/vectordb/${path}`, { method: 'POST', headers: h, body }).then(async (r) => ({ status: r.status, text: await r.text(), headers: r.headers }))
+    : await postOnce(`${worker.directEndpoint}/v2/vectordb/${path}`, h, body, 170_000);
+  const text = res.text;
   let json: Json | undefined;
   try {
     json = JSON.parse(text) as Json;
@@ -141,9 +151,12 @@ describe(`issue 11: REST and access hardening (seed ${seed})`, () => {
     const failures: string[] = [];
     let inserted = 0;
     for (let round = 0; round < 30; round++) {
-      const timedOut = await send('partitions/create', JSON.stringify({ collectionName: 'after_timeout', partitionName: `p${round}`, pad: 'y'.repeat(200_000) }), ROOT, { 'Request-Timeout': '0.0001' });
+      const timedOut = await send('partitions/create', JSON.stringify({ collectionName: 'after_timeout', partitionName: `p${round}`, pad: 'y'.repeat(200_000) }), ROOT, { 'Request-Timeout': '0.0001' }, true);
       if (timedOut.json === undefined) failures.push(`timed-out request: ${timedOut.status} ${timedOut.text.slice(0, 100)}`);
-      const replies = await Promise.all([send('entities/insert', JSON.stringify({ collectionName: 'after_timeout', data: rows(50, round * 100) })), send('entities/delete', JSON.stringify({ collectionName: 'after_timeout', filter: `id in [${round * 100 + 49}]` }))]);
+      const replies = await Promise.all([
+        send('entities/insert', JSON.stringify({ collectionName: 'after_timeout', data: rows(50, round * 100) }), ROOT, {}, true),
+        send('entities/delete', JSON.stringify({ collectionName: 'after_timeout', filter: `id in [${round * 100 + 49}]` }), ROOT, {}, true),
+      ]);
       for (const r of replies) if (r.json?.code !== 0) failures.push(`${r.status} ${r.text.slice(0, 120)}`);
       // the delete races the insert: it removes the row only when it lands second (deleteCount 1)
       const deleted = (replies[1]!.json?.['data'] as { deleteCount?: number } | undefined)?.deleteCount ?? 0;

@@ -8,10 +8,12 @@
  */
 import { Random } from '../../packages/core/src/util/random.ts';
 import { endpointPrivileges } from '../../packages/edge/src/access/privileges.ts';
-import { fuzzHeaders, hostileBody, plausibleBody, type FuzzRequest } from './generators.ts';
+import { fuzzHeaders, hostileBody, plausibleBody, type FuzzRequest, type LazyBody } from './generators.ts';
+import { postOnce } from './http-post.ts';
 
 export interface FuzzOptions {
-  readonly endpoint: string;
+  /** The Worker's own workerd socket (RunningWorker.directEndpoint), or wrangler's proxy in front of it; read before every request. */
+  readonly endpoint: string | (() => string);
   readonly seed: number;
   readonly requests: number;
   readonly seconds: number;
@@ -53,8 +55,8 @@ export function fuzzRoutes(): string[] {
 }
 
 async function call(endpoint: string, route: string, body: unknown): Promise<{ code: number; data?: unknown; message?: string }> {
-  const res = await fetch(`${endpoint}/v2/vectordb/${route}`, { method: 'POST', headers: { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return (await res.json()) as { code: number; data?: unknown; message?: string };
+  const res = await postOnce(`${endpoint}/v2/vectordb/${route}`, { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' }, JSON.stringify(body), 120_000);
+  return JSON.parse(res.text) as { code: number; data?: unknown; message?: string };
 }
 
 async function must(endpoint: string, route: string, body: unknown): Promise<unknown> {
@@ -84,7 +86,14 @@ export async function setUp(endpoint: string, seed: number): Promise<string> {
   return referenceState(endpoint);
 }
 
-function generate(r: Random, routes: readonly string[], hugeBytes: number): FuzzRequest {
+/** A request whose body may still have to be built (generators.ts LazyBody), drawn synchronously so a seed replays it. */
+type Drawn = Omit<FuzzRequest, 'body'> & { readonly body: FuzzRequest['body'] | LazyBody };
+
+async function built(d: Drawn): Promise<FuzzRequest> {
+  return typeof d.body === 'function' ? { ...d, body: await d.body() } : { ...d, body: d.body };
+}
+
+function generate(r: Random, routes: readonly string[], hugeBytes: number): Drawn {
   const route = r.bool(0.02) ? r.pick(['nope/nothing', 'collections', 'collections/list/', '../health']) : r.pick(routes);
   const plausible = plausibleBody(r, route, READ_ONLY.test(route));
   const headers = fuzzHeaders(r);
@@ -95,7 +104,11 @@ function generate(r: Random, routes: readonly string[], hugeBytes: number): Fuzz
   return { route, body: JSON.stringify(plausible), headers, kind: 'plausible' };
 }
 
-export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
+export async function runRestFuzz(options: FuzzOptions): Promise<FuzzResult> {
+  const at = options.endpoint;
+  const o = { ...options, get endpoint(): string {
+    return typeof at === 'function' ? at() : at;
+  } };
   const log = o.log ?? (() => undefined);
   const started = Date.now();
   const before = await setUp(o.endpoint, o.seed);
@@ -116,19 +129,36 @@ export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const deadline = started + o.seconds * 1000;
   const concurrency = o.concurrency ?? 4;
 
+  // requests in flight, so a transport failure names its neighbours (a stalled runtime fails several)
+  const inFlight = new Set<{ readonly req: FuzzRequest; readonly at: number }>();
+  const neighbours = (self: FuzzRequest): string =>
+    [...inFlight]
+      .filter((f) => f.req !== self)
+      .map((f) => `${f.req.route} [${f.req.kind}] ${typeof f.req.body === 'string' ? f.req.body.length : f.req.body.byteLength} B for ${Date.now() - f.at} ms`)
+      .join('; ') || 'none';
   const one = async (req: FuzzRequest): Promise<void> => {
+    const entry = { req, at: Date.now() };
+    inFlight.add(entry);
+    try {
+      await answerOf(req, entry.at);
+    } finally {
+      inFlight.delete(entry);
+    }
+  };
+  const answerOf = async (req: FuzzRequest, at: number): Promise<void> => {
     const timeoutS = Number(req.headers['Request-Timeout']);
     const bound = Math.ceil((timeoutS > 0 && timeoutS < 300 ? timeoutS * 1000 : 30_000) + SLACK_MS);
     let status = 0;
     let text = '';
     try {
-      const res = await fetch(`${o.endpoint}/v2/vectordb/${req.route}`, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(bound) });
-      status = res.status;
-      text = await res.text();
+      // a connection per request: a kept-alive one races workerd's close of idle connections (http-post.ts)
+      ({ status, text } = await postOnce(`${o.endpoint}/v2/vectordb/${req.route}`, req.headers, req.body, bound));
     } catch (e) {
       const hang = (e as Error).name === 'TimeoutError';
       if (hang) hangs++;
-      fail({ route: req.route, kind: req.kind, problem: hang ? `no answer within ${bound} ms` : `request failed: ${(e as Error).message}` });
+      const size = typeof req.body === 'string' ? req.body.length : req.body.byteLength;
+      const head = typeof req.body === 'string' ? req.body.slice(0, 200) : Buffer.from(req.body.subarray(0, 200)).toString('latin1');
+      fail({ route: req.route, kind: req.kind, problem: `${hang ? `no answer within ${bound} ms` : `request failed: ${(e as Error).message}`} (${size} B, after ${Date.now() - at} ms; headers ${JSON.stringify(req.headers)}; body ${JSON.stringify(head)}; in flight: ${neighbours(req)})` });
       return;
     }
     let parsed: { code?: unknown } | undefined;
@@ -155,7 +185,7 @@ export async function runRestFuzz(o: FuzzOptions): Promise<FuzzResult> {
     for (;;) {
       if (sent >= o.requests || Date.now() > deadline) return;
       sent++;
-      const req = generate(rng, routes, o.hugeBytes ?? 200_000);
+      const req = await built(generate(rng, routes, o.hugeBytes ?? 200_000));
       await one(req);
       if (sent % 1000 === 0) log(`fuzz: ${sent} requests, ${failures.length} failures, ${Math.round((Date.now() - started) / 1000)} s`);
     }

@@ -3,12 +3,16 @@
  * answers 1807 (HTTP 200) once the bucket is empty and leaves other databases alone; bodies
  * over the limit answer 1102; a Request-Timeout too short answers HTTP 408 / 10001. Import
  * jobs read JSON row files from R2, run in the database DO's alarm in chunks, report
- * progress, and fail with a reason for a missing file.
+ * progress, and fail with a reason for a missing file; a file over the size limit is never
+ * read (refused at create with 1102, or failing the job if it grew since), nor is one that is
+ * not UTF-8 imported with replacement characters.
  */
 import { env, exports } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Field, FixedSizeList, Float32, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { CHUNK_ROWS } from '../../packages/edge/src/import/import-jobs.ts';
+import { CHUNK_ROWS, ImportJobs, MAX_IMPORT_FILE_BYTES } from '../../packages/edge/src/import/import-jobs.ts';
+import { databaseEngine } from '../../packages/edge/src/index.ts';
 
 const ROOT = { Authorization: 'Bearer root:Milvus' };
 type Reply = { status: number; json: { code: number; message?: string; data?: unknown } };
@@ -103,5 +107,63 @@ describe('import jobs', () => {
     expect((await post('jobs/import/create', { collectionName: 'nope', files: [['imports/a.json']] })).json.code).toBe(100);
     expect((await post('jobs/import/create', { collectionName: 'imp' })).json.code).toBe(1802);
     expect((await post('jobs/import/get_progress', { jobId: '42' })).json.code).toBe(1100);
+  });
+
+  /** A JSON row file of exactly `bytes` bytes: one row, padded with whitespace. */
+  const paddedFile = (bytes: number): string => {
+    const head = '{"rows":[{"id":1,"vector":[1,1]}';
+    const tail = ']}';
+    return head + ' '.repeat(bytes - head.length - tail.length) + tail;
+  };
+
+  it('refuses at create a file over the size limit (1102) without reading it, and creates no job', async () => {
+    await ok('collections/create', { collectionName: 'imp_big', dimension: 2 });
+    await env.BUCKET.put('imports/big.json', paddedFile(MAX_IMPORT_FILE_BYTES + 1));
+    await env.BUCKET.put('imports/edge.json', paddedFile(MAX_IMPORT_FILE_BYTES));
+    const r = await post('jobs/import/create', { collectionName: 'imp_big', files: [['imports/edge.json'], ['imports/big.json']] });
+    expect(r.json.code).toBe(1102);
+    expect(r.json.message).toContain('imports/big.json');
+    expect(r.json.message).toContain(String(MAX_IMPORT_FILE_BYTES));
+    const list = (await ok('jobs/import/list', { collectionName: 'imp_big' })) as { records: unknown[] };
+    expect(list.records).toEqual([]);
+    // a file of exactly the limit is imported
+    const { jobId } = (await ok('jobs/import/create', { collectionName: 'imp_big', files: [['imports/edge.json']] })) as { jobId: string };
+    const done = (await waitFor(() => ok('jobs/import/get_progress', { jobId }), (p) => ['Completed', 'Failed'].includes((p as { state: string }).state))) as Record<string, unknown>;
+    expect(done).toMatchObject({ state: 'Completed', importedRows: 1 });
+  }, 60_000);
+
+  it('fails a job whose file grew past the limit after create, before reading it', async () => {
+    await ok('collections/create', { collectionName: 'imp_grown', dimension: 2 });
+    await env.BUCKET.put('imports/grown.json', JSON.stringify({ rows: [{ id: 1, vector: [1, 1] }] }));
+    // the job runs in a DO of its own, stepped by hand (no alarm), writing through the real engine
+    const scratch = env.CATALOG.get(env.CATALOG.idFromName('import-scratch'));
+    await runInDurableObject(scratch, async (_instance, state) => {
+      const jobs = new ImportJobs(state.storage.sql, env.BUCKET, { call: (db, method, request) => databaseEngine(env, db).call(method, request) });
+      const jobId = await jobs.create('default', 'imp_grown', '', ['imports/grown.json']);
+      await env.BUCKET.put('imports/grown.json', paddedFile(MAX_IMPORT_FILE_BYTES + 10));
+      while (await jobs.step()) {
+        // until the job settles
+      }
+      const job = jobs.get(jobId);
+      expect(job.state).toBe('Failed');
+      expect(job.reason).toContain(`${MAX_IMPORT_FILE_BYTES + 10} bytes, over the limit`);
+      expect(job.totalRows).toBe(0);
+    });
+    const count = await ok('entities/query', { collectionName: 'imp_grown', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
+    expect(count).toEqual([{ 'count(*)': '0' }]);
+  }, 60_000);
+
+  it('fails a job whose JSON file is not UTF-8, importing nothing', async () => {
+    await ok('collections/create', { collectionName: 'imp_utf8', dimension: 2 });
+    const text = new TextEncoder().encode('{"rows":[{"id":1,"vector":[1,1],"tag":"AB"}]}');
+    const i = text.indexOf(0x41); // "A" → a lone continuation byte
+    text[i] = 0x80;
+    await env.BUCKET.put('imports/latin.json', text);
+    const { jobId } = (await ok('jobs/import/create', { collectionName: 'imp_utf8', files: [['imports/latin.json']] })) as { jobId: string };
+    const p = (await waitFor(() => ok('jobs/import/get_progress', { jobId }), (v) => ['Completed', 'Failed'].includes((v as { state: string }).state))) as { state: string; reason: string };
+    expect(p.state).toBe('Failed');
+    expect(p.reason).toContain('not valid UTF-8');
+    const count = await ok('entities/query', { collectionName: 'imp_utf8', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
+    expect(count).toEqual([{ 'count(*)': '0' }]);
   });
 });

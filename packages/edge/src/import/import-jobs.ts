@@ -7,12 +7,29 @@
  * where it stopped. Chunks go through `upsert` when the collection's primary key is not
  * auto-generated, so a chunk replayed after a crash writes no duplicates.
  * States: Pending → Importing → Completed | Failed (with a reason).
+ *
+ * A file is parsed whole (JSON.parse, or Arrow IPC decoded to rows) and its rows kept while the
+ * job runs, in a DO of 128 MB; so its size is bounded before any byte is read: from R2's
+ * metadata (head), at create (a coded error, no job) and again before the file is read (it may
+ * have been replaced since; the job fails with the reason).
  */
 import { VesperError, arrowIpcRows } from '@vesper/core';
 
 export const CHUNK_ROWS = 1000;
-/** Largest import file read into memory at once. */
-export const MAX_IMPORT_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest import file. Parsing a JSON file of S bytes holds its bytes, its text and its rows
+ * (numbers and objects, two to three times S for vectors) at once, next to everything else
+ * of the DO's 128 MB: 16 MiB keeps that under about 80 MB. Larger data sets are split into
+ * several files of one job.
+ */
+export const MAX_IMPORT_FILE_BYTES = 16 * 1024 * 1024;
+
+/** @throws PARAMETER_TOO_LARGE (1102) for a file over MAX_IMPORT_FILE_BYTES */
+function checkFileSize(key: string, size: number): void {
+  if (size > MAX_IMPORT_FILE_BYTES) {
+    throw new VesperError('PARAMETER_TOO_LARGE', `import file ${key} is ${size} bytes, over the limit of ${MAX_IMPORT_FILE_BYTES} bytes per file: split it into several files of one job`);
+  }
+}
 
 export type ImportState = 'Pending' | 'Importing' | 'Completed' | 'Failed';
 
@@ -68,9 +85,16 @@ export function parseImportFile(key: string, bytes: Uint8Array): Record<string, 
   if (!key.toLowerCase().endsWith('.json')) {
     throw new VesperError('PARAMETER_INVALID', `unsupported import file ${key}: use JSON row files (.json) or Arrow IPC files (.arrow, .ipc)`);
   }
+  let text: string;
+  try {
+    // fatal: replacement characters would import mangled keys and values silently
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new VesperError('PARAMETER_INVALID', `import file ${key} is not valid UTF-8`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
+    value = JSON.parse(text);
   } catch (e) {
     throw new VesperError('PARAMETER_INVALID', `import file ${key} is not valid JSON: ${(e as Error).message}`);
   }
@@ -91,10 +115,18 @@ export class ImportJobs {
     sql.exec(SCHEMA);
   }
 
-  /** Registers a Pending job. @throws 1802/1100 for a bad request, 100 for an unknown collection */
+  /**
+   * Registers a Pending job. A file missing now fails the job when it runs (as in Milvus); one
+   * over MAX_IMPORT_FILE_BYTES is refused here.
+   * @throws 1802/1100 for a bad request, 100 for an unknown collection, 1102 for a file too large
+   */
   async create(dbName: string, collectionName: string, partitionName: string, files: readonly string[]): Promise<string> {
     if (files.length === 0) throw new VesperError('MISSING_REQUIRED_PARAMETERS', 'missing required parameters, error: files is required');
     await this.engine.call(dbName, 'describeCollection', { db_name: dbName, collection_name: collectionName });
+    for (const key of files) {
+      const head = await this.bucket.head(key);
+      if (head !== null) checkFileSize(key, head.size);
+    }
     const jobId = String(Date.now() * 1000 + Math.floor(Math.random() * 1000));
     this.sql.exec(
       'INSERT INTO vesper_import_jobs (job_id, db, collection, partition, files, state, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -138,9 +170,15 @@ export class ImportJobs {
   private async rowsOf(key: string, job: ImportJob): Promise<Record<string, unknown>[]> {
     const hit = this.parsed.get(key);
     if (hit !== undefined) return hit;
-    const obj = await this.bucket.get(key);
-    if (obj === null) throw new VesperError('PARAMETER_INVALID', `import file not found in the bucket: ${key}`);
-    if (obj.size > MAX_IMPORT_FILE_BYTES) throw new VesperError('PARAMETER_TOO_LARGE', `import file ${key} is ${obj.size} bytes; the limit is ${MAX_IMPORT_FILE_BYTES}: split it`);
+    const notFound = (): VesperError => new VesperError('PARAMETER_INVALID', `import file not found in the bucket: ${key}`);
+    const head = await this.bucket.head(key);
+    if (head === null) throw notFound();
+    checkFileSize(key, head.size);
+    // the same version that was measured (onlyIf etag): a file replaced since is not read
+    const obj = await this.bucket.get(key, { onlyIf: { etagMatches: head.etag } });
+    if (obj === null) throw notFound();
+    if (!('body' in obj)) throw new VesperError('PARAMETER_INVALID', `import file ${key} changed while the job read it: create the job again`);
+    checkFileSize(key, obj.size);
     const rows = parseImportFile(key, new Uint8Array(await obj.arrayBuffer()));
     this.parsed.clear();
     this.parsed.set(key, rows);
