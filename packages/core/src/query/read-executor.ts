@@ -20,10 +20,10 @@ import { valueAt } from '../schema/column-ops.ts';
 import { materializeRow } from './output.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
 import { countRows, queryKeys, queryPartialRows } from './query-executor.ts';
-import { makeReranker, type Fused } from './rerank.ts';
+import { makeReranker, roundScore, type Fused } from './rerank.ts';
 import { searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
-import { queryVectors, rowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
+import { planSegments, queryVectors, rowFilter, type GroupBy, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
 
 /** Partial answers of the holders behind a host, for the read it was made for (timestamp bound). */
 export interface PartialReader {
@@ -105,7 +105,7 @@ function searchSpec(p: SearchPlan): SearchSpec {
  */
 export function readSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): PartialSearch {
   const g = plan.groupBy?.field.name;
-  return searchSegments(segments, ts, searchSpec(plan)).map((list) =>
+  return searchSegments(planSegments(segments, plan), ts, searchSpec(plan)).map((list) =>
     list.map((h) => {
       const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(plan.output, h.segment, h.row) };
       if (g === undefined) return hit;
@@ -118,11 +118,17 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
 export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan): PartialRow[] {
   const filter = rowFilter(plan.filter);
-  return queryPartialRows(segments, ts, { ...(filter ? { filter } : {}), ...(plan.limit !== undefined ? { limit: plan.limit } : {}), offset: plan.offset, output: plan.output });
+  return queryPartialRows(planSegments(segments, plan), ts, {
+    ...(filter ? { filter } : {}),
+    ...(plan.limit !== undefined ? { limit: plan.limit } : {}),
+    offset: plan.offset,
+    output: plan.output,
+    ...(plan.orderBy ? { orderBy: plan.orderBy } : {}),
+  });
 }
 
 export function readCount(segments: readonly Segment[], ts: bigint, plan: CountPlan): number {
-  return countRows(segments, ts, rowFilter(plan.filter));
+  return countRows(planSegments(segments, plan), ts, rowFilter(plan.filter));
 }
 
 /** Primary keys of the rows a filter matches (a delete by filter), ascending. */
@@ -133,20 +139,20 @@ export function readKeys(segments: readonly Segment[], ts: bigint, filter: Filte
 /** Merges search partials: `final` applies the offset (the top level); below it, offset + limit from 0. */
 export function mergeSearchPlan(plan: SearchPlan, parts: readonly PartialSearch[], final: boolean): PartialHit[][] {
   const groupBy = plan.groupBy ? { groupBy: plan.groupBy } : {};
-  if (final) return mergeSearch(parts, { metric: plan.metric, limit: plan.limit, offset: plan.offset, ...groupBy });
+  if (final) return roundHits(mergeSearch(parts, { metric: plan.metric, limit: plan.limit, offset: plan.offset, ...groupBy }), plan.roundDecimal);
   return mergeSearch(parts, { metric: plan.metric, limit: plan.offset + plan.limit, offset: 0, ...groupBy, groups: Infinity });
 }
 
 export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly PartialRow[])[], final: boolean): PartialRow[] {
-  if (final) return mergeQueryPartials(parts, plan.offset, plan.limit);
-  return mergeQueryPartials(parts, 0, plan.limit === undefined ? undefined : plan.offset + plan.limit);
+  if (final) return mergeQueryPartials(parts, plan.offset, plan.limit, plan.orderBy);
+  return mergeQueryPartials(parts, 0, plan.limit === undefined ? undefined : plan.offset + plan.limit, plan.orderBy);
 }
 
 /** One level of a search: its own segments and its holders' partials, merged. */
 export async function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): Promise<PartialHit[][]> {
   const mine = readSearch(host.segments, ts, plan);
   // one holder's answer is already its top offset + limit, keys unique
-  if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy) ? mergeSearchPlan(plan, [mine], true) : mine;
+  if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy || plan.roundDecimal !== undefined) ? mergeSearchPlan(plan, [mine], true) : mine;
   return mergeSearchPlan(plan, [mine, ...(await host.remote.search(plan))], final);
 }
 
@@ -170,5 +176,30 @@ export async function executeHybrid(plan: HybridPlan, search: (sub: SearchPlan, 
   const rerank = makeReranker(plan.rerank, plan.subs.map((s) => s.metric));
   const perSub: PartialHit[][][] = [];
   for (let i = 0; i < plan.subs.length; i++) perSub.push(await search(plan.subs[i]!, i));
-  return Array.from({ length: plan.nq }, (_, q) => rerank(perSub.map((lists) => lists[q] ?? [])).slice(plan.offset, plan.offset + plan.limit));
+  return Array.from({ length: plan.nq }, (_, q) => {
+    const fused = rerank(perSub.map((lists) => lists[q] ?? []));
+    const page = plan.groupBy ? groupFused(fused, plan.groupBy, plan.offset, plan.limit) : fused.slice(plan.offset, plan.offset + plan.limit);
+    return plan.roundDecimal === undefined ? page : page.map((f) => ({ ...f, score: roundScore(f.score, plan.roundDecimal!) }));
+  });
+}
+
+/**
+ * A grouping hybrid search's page: the fused hits (best first) in groups of the group field's
+ * value, each group ranked by its best hit and holding up to group_size hits; `strict` drops a
+ * group with fewer; offset and limit count groups.
+ */
+function groupFused(fused: readonly Fused[], g: GroupBy, offset: number, limit: number): Fused[] {
+  const groups = new Map<unknown, Fused[]>();
+  for (const f of fused) {
+    const b = groups.get(f.hit.group);
+    if (b === undefined) groups.set(f.hit.group, [f]);
+    else if (b.length < g.size) b.push(f);
+  }
+  const kept = [...groups.values()].filter((b) => !g.strict || b.length >= g.size);
+  return kept.slice(offset, offset + limit).flat();
+}
+
+function roundHits(hits: PartialHit[][], decimals: number | undefined): PartialHit[][] {
+  if (decimals === undefined) return hits;
+  return hits.map((list) => list.map((h) => ({ ...h, distance: roundScore(h.distance, decimals) })));
 }

@@ -93,6 +93,10 @@ async function queryRows(call: RestCall): Promise<RestReply> {
     partition_names: call.body.strings('partitionNames'),
     consistency_level: call.body.str('consistencyLevel'),
     session_ts: call.sessionTs,
+    // checked by the engine: ordering (Milvus 2.6), sealed-only reads; aggregation is refused there
+    order_by_fields: call.body.get('orderByFields'),
+    group_by_fields: call.body.get('groupByFields'),
+    ignore_growing: call.body.get('ignoreGrowing'),
   });
   if (fields.some((f) => f.trim().toLowerCase() === 'count(*)')) {
     const res = (await call.engine.call('query', { ...common, output_fields: fields })) as { data: Record<string, unknown>[] };

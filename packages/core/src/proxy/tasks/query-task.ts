@@ -27,6 +27,15 @@ export interface QueryRequest extends FilterRequest {
   session_ts?: string;
   /** Get: primary keys to fetch. */
   ids?: unknown;
+  /** Read sealed segments only (also accepted inside `params`). */
+  ignore_growing?: boolean;
+  /** Milvus 2.6 ordering: `"f:asc"`, `["f:desc", ...]`, `[{field, order}]`, `":nulls_first"` / `":nulls_last"`. */
+  order_by_fields?: unknown;
+  order_by?: unknown;
+  /** Query parameters as the SDK sends them (`ignore_growing`, `order_by_fields` are read from here). */
+  params?: Record<string, unknown>;
+  /** Milvus 2.6 query aggregation: refused (1100). */
+  group_by_fields?: unknown;
 }
 
 export interface QueryResponse {
