@@ -16,6 +16,7 @@ import { filterPlan, parseIds, type FilterRequest } from './filter.ts';
 import { MAX_TOPK, optInt, parseConsistency, partitionIds } from './request-utils.ts';
 import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
 import { parseSearch, type SearchRequestFields } from './search-request.ts';
+import { ttlMsOf } from '../segments/expiry.ts';
 import { boolOption, parseOrderBy, refuseRerankFunction, roundDecimalOption, takeOption } from './read-options.ts';
 import { probeRequest, resolvedRequest, textSearch, type Bm25Stats, type TextSearch } from './text-search.ts';
 
@@ -111,7 +112,14 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Sea
     level: parseConsistency(req.consistency_level, info.consistencyLevel),
     ...(parsed.ignoreGrowing ? { ignoreGrowing: true } : {}),
     ...(parsed.roundDecimal !== undefined ? { roundDecimal: parsed.roundDecimal } : {}),
+    ...ttlOf(info),
   };
+}
+
+/** The collection's TTL for a plan (absent when it has none). */
+function ttlOf(info: CollectionInfo): { ttlMs?: number } {
+  const ttlMs = ttlMsOf(info.properties);
+  return ttlMs === undefined ? {} : { ttlMs };
 }
 
 /** Milvus's query rules: count(*) alone, limit + offset bounded, a query without a filter needs a limit. */
@@ -143,6 +151,7 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
     ...(parts ? { partitionIds: parts } : {}),
     level: parseConsistency(r.consistency_level, info.consistencyLevel),
     ...(ignoreGrowing ? { ignoreGrowing } : {}),
+    ...ttlOf(info),
   };
   if (count) {
     if (orderBy) throw new VesperError('PARAMETER_INVALID', 'order_by_fields cannot be combined with count(*)');

@@ -23,7 +23,8 @@ import { countRows, queryKeys, queryPartialRows } from './query-executor.ts';
 import { makeReranker, roundScore, type Fused } from './rerank.ts';
 import { searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
-import { planSegments, queryVectors, rowFilter, type GroupBy, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
+import { unexpired } from './ttl.ts';
+import { planSegments, queryVectors, rowFilter, type GroupBy, type RowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
 
 /** Partial answers of the holders behind a host, for the read it was made for (timestamp bound). */
 export interface PartialReader {
@@ -105,7 +106,9 @@ function searchSpec(p: SearchPlan): SearchSpec {
  */
 export function readSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): PartialSearch {
   const g = plan.groupBy?.field.name;
-  return searchSegments(planSegments(segments, plan), ts, searchSpec(plan)).map((list) =>
+  const spec = searchSpec(plan);
+  const live = plan.ttlMs === undefined ? spec : { ...spec, filter: unexpired(plan.ttlMs, ts, spec.filter) };
+  return searchSegments(planSegments(segments, plan), ts, live as SearchSpec).map((list) =>
     list.map((h) => {
       const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(plan.output, h.segment, h.row) };
       if (g === undefined) return hit;
@@ -117,7 +120,7 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
 
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
 export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan): PartialRow[] {
-  const filter = rowFilter(plan.filter);
+  const filter = liveFilter(plan, ts);
   return queryPartialRows(planSegments(segments, plan), ts, {
     ...(filter ? { filter } : {}),
     ...(plan.limit !== undefined ? { limit: plan.limit } : {}),
@@ -128,7 +131,12 @@ export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryP
 }
 
 export function readCount(segments: readonly Segment[], ts: bigint, plan: CountPlan): number {
-  return countRows(planSegments(segments, plan), ts, rowFilter(plan.filter));
+  return countRows(planSegments(segments, plan), ts, liveFilter(plan, ts));
+}
+
+/** A plan's filter at ts, with the collection's TTL applied. */
+function liveFilter(plan: QueryPlan | CountPlan, ts: bigint): RowFilter | undefined {
+  return unexpired(plan.ttlMs, ts, rowFilter(plan.filter));
 }
 
 /** Primary keys of the rows a filter matches (a delete by filter), ascending. */

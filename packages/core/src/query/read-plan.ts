@@ -69,6 +69,8 @@ export interface SearchPlan {
   readonly level: ConsistencyLevel;
   /** `ignore_growing`: read sealed segments only. */
   readonly ignoreGrowing?: boolean;
+  /** The collection's TTL in ms: rows older than the read timestamp minus this are invisible (query/ttl.ts). */
+  readonly ttlMs?: number;
   /** `round_decimal` 0..6: final scores rounded to that many decimals (absent = unrounded). */
   readonly roundDecimal?: number;
 }
@@ -82,6 +84,7 @@ export interface QueryPlan {
   readonly partitionIds?: readonly number[];
   readonly level: ConsistencyLevel;
   readonly ignoreGrowing?: boolean;
+  readonly ttlMs?: number;
   /** `order_by_fields`: rows in this order (ties by primary key) instead of by primary key. */
   readonly orderBy?: readonly OrderBy[];
 }
@@ -93,6 +96,7 @@ export interface CountPlan {
   readonly partitionIds?: readonly number[];
   readonly level: ConsistencyLevel;
   readonly ignoreGrowing?: boolean;
+  readonly ttlMs?: number;
 }
 
 export interface HybridPlan {
