@@ -1,7 +1,7 @@
 /**
  * Milvus's read options over REST v2 with the official SDK's HttpClient against the Vesper
  * Worker on workerd: query `orderByFields` against a sort done here, search `ignoreGrowing`
- * (rows flushed before vs. inserted after), and the refused options (`groupByFields`,
+ * (rows flushed before vs. inserted after), partition release/load, and the refused options (`groupByFields`,
  * `functionScore`, a bad sort field) with code 1100.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,21 @@ describe(`REST read options (seed ${seed})`, () => {
     expect(sealed.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(rows.slice(0, FLUSHED).map((r) => r.id));
     const all = data<{ id: number }[]>(await client.search!({ collectionName: 'ro', data: [q], limit: 100, searchParams: { ignoreGrowing: false }, ...STRONG }));
     expect(all).toHaveLength(rows.length);
+  });
+
+  it('partitions/release leaves other partitions searchable; partitions/load back; unknown names 200', async () => {
+    data(await client.createPartition!({ collectionName: 'ro', partitionName: 'pp' }));
+    data(await client.insert!({ collectionName: 'ro', partitionName: 'pp', data: [{ id: 5000, price: 1, rating: 1, vector: [0, 0, 0, 0] }] }));
+    const count = async (): Promise<number> => Number(data<{ 'count(*)': number }[]>(await client.query!({ collectionName: 'ro', filter: '', outputFields: ['count(*)'], ...STRONG }))[0]!['count(*)']);
+    expect(await count()).toBe(rows.length + 1);
+    data(await client.releasePartitions!({ collectionName: 'ro', partitionNames: ['pp'] }));
+    expect(data(await client.getCollectionLoadState!({ collectionName: 'ro', partitionNames: ['pp'] }))).toEqual({ loadState: 'LoadStateNotLoad' });
+    expect(data(await client.getCollectionLoadState!({ collectionName: 'ro' }))).toMatchObject({ loadState: 'LoadStateLoaded' });
+    expect(await count()).toBe(rows.length);
+    expect((await client.search!({ collectionName: 'ro', data: [[0, 0, 0, 0]], limit: 3, partitionNames: ['pp'], ...STRONG })).code).toBe(201);
+    expect((await client.loadPartitions!({ collectionName: 'ro', partitionNames: ['nope'] })).code).toBe(200);
+    data(await client.loadPartitions!({ collectionName: 'ro', partitionNames: ['pp'] }));
+    expect(await count()).toBe(rows.length + 1);
   });
 
   it('refused with 1100: a vector as sort field, groupByFields, functionScore', async () => {

@@ -69,9 +69,18 @@ export interface HybridSearchRequest {
   round_decimal?: number;
 }
 
+/**
+ * The partitions a read covers: the named ones (a released one is 201), or every loaded one
+ * (undefined when none is released: all).
+ */
 function partitionList(info: CollectionInfo, names: unknown): number[] | undefined {
   const ids = partitionIds(info, names);
-  return ids === undefined ? undefined : [...ids];
+  const released = new Set(info.releasedPartitions ?? []);
+  if (ids === undefined) return released.size === 0 ? undefined : info.partitions.map((p) => p.id).filter((id) => !released.has(id));
+  for (const id of ids) {
+    if (released.has(id)) throw new VesperError('PARTITION_NOT_LOADED', `partition not loaded[partition=${info.partitions.find((p) => p.id === id)?.name ?? id}]`);
+  }
+  return [...ids];
 }
 
 /** Dense query vectors in one typed array, row after row; sparse ones as they are. */

@@ -431,7 +431,8 @@ export class DistributedEngine implements Engine {
   private async release(method: string, req: Req) {
     const out = await this.coordinator.call(this.db, method, req);
     const { info } = await this.begin(req);
-    await this.eachShard(info, (l, t, s) => l.close(t, s, false));
+    // releasing some partitions keeps the collection loaded (reads skip them): leaders stay open
+    if (!info.loaded) await this.eachShard(info, (l, t, s) => l.close(t, s, false));
     return out;
   }
 
