@@ -343,6 +343,8 @@ export class DistributedEngine implements Engine {
   }
 
   private async query(req: Req) {
+    // the embedded query iterator's pinned snapshot: each shard leader has its own clock here
+    if (req['snapshot_ts'] !== undefined) throw new VesperError('PARAMETER_INVALID', 'snapshot_ts is not supported by the edge endpoint: page with a filter on the primary key');
     const b = await this.beginRead(req);
     const plan = prepareQuery(b.info, req);
     const t = this.target(b.info);

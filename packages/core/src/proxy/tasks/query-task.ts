@@ -12,7 +12,7 @@ import { executeCount, executeQuery } from '../../query/read-executor.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
 import type { FilterRequest } from '../filter.ts';
-import { readTimestamp } from '../request-utils.ts';
+import { pinnedTimestamp, readTimestamp } from '../request-utils.ts';
 import { prepareQuery } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
 
@@ -36,6 +36,11 @@ export interface QueryRequest extends FilterRequest {
   params?: Record<string, unknown>;
   /** Milvus 2.6 query aggregation: refused (1100). */
   group_by_fields?: unknown;
+  /**
+   * Read exactly at this earlier timestamp (a `session_ts` this database answered), instead of
+   * the consistency level's: what the query iterator uses so every batch reads one snapshot.
+   */
+  snapshot_ts?: string;
 }
 
 export interface QueryResponse {
@@ -61,7 +66,7 @@ export class QueryTask extends Task<QueryRequest, QueryResponse> {
   async execute(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
     const p = this.plan;
-    this.ts = await readTimestamp(this.ctx, mgr, p.level, this.req.session_ts);
+    this.ts = this.req.snapshot_ts !== undefined ? await pinnedTimestamp(this.ctx, mgr, this.req.snapshot_ts) : await readTimestamp(this.ctx, mgr, p.level, this.req.session_ts);
     const host = localHost(this.ctx, mgr, this.info, p.partitionIds, this.ts);
     if (p.kind === 'count') {
       this.rows = [{ 'count(*)': await executeCount(p, this.ts, host) }];
