@@ -184,6 +184,7 @@ export class DistributedEngine implements Engine {
 
   private async insert(req: Req, upsert: boolean) {
     const what = upsert ? 'upsert' : 'insert';
+    if (req['partial_update'] !== undefined && req['partial_update'] !== false) throw new VesperError('PARAMETER_INVALID', 'partial_update is not supported by the edge endpoint yet: upsert whole rows');
     const rows = req['data'] ?? req['fields_data'];
     if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
     const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length });
