@@ -1,7 +1,7 @@
 /**
  * Milvus's read options over REST v2 with the official SDK's HttpClient against the Vesper
  * Worker on workerd: query `orderByFields` against a sort done here, search `ignoreGrowing`
- * (rows flushed before vs. inserted after), partition release/load, and the refused options (`groupByFields`,
+ * (rows flushed before vs. inserted after), partition release/load, collection TTL, and the refused options (`groupByFields`,
  * `functionScore`, a bad sort field) with code 1100.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,23 @@ describe(`REST read options (seed ${seed})`, () => {
     expect((await client.loadPartitions!({ collectionName: 'ro', partitionNames: ['nope'] })).code).toBe(200);
     data(await client.loadPartitions!({ collectionName: 'ro', partitionNames: ['pp'] }));
     expect(await count()).toBe(rows.length + 1);
+  });
+
+  it('collection TTL: a row is gone from every read once the TTL has passed since its write', async () => {
+    data(
+      await client.createCollection!({
+        collectionName: 'ttl',
+        dimension: DIM,
+        metricType: 'L2',
+        params: { ttlSeconds: 1 },
+      }),
+    );
+    data(await client.insert!({ collectionName: 'ttl', data: [{ id: 1, vector: [0, 0, 0, 0] }] }));
+    // only the expired state is asserted (the visible one depends on how fast this machine is; Node tests it with a clock)
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(Number(data<{ 'count(*)': number }[]>(await client.query!({ collectionName: 'ttl', filter: '', outputFields: ['count(*)'], ...STRONG }))[0]!['count(*)'])).toBe(0);
+    expect(data<unknown[]>(await client.search!({ collectionName: 'ttl', data: [[0, 0, 0, 0]], limit: 5, ...STRONG }))).toEqual([]);
+    expect(data<unknown[]>(await client.get!({ collectionName: 'ttl', id: [1], ...STRONG }))).toEqual([]);
   });
 
   it('refused with 1100: a vector as sort field, groupByFields, functionScore', async () => {
