@@ -50,6 +50,12 @@ export interface CollectionInfo {
   readonly createdTs: string;
   /** Whether the collection is loaded (searchable), as Milvus's load state. */
   readonly loaded: boolean;
+  /**
+   * Partitions released while the collection stays loaded (`releasePartitions`, or
+   * `loadPartitions` of some partitions only): reads skip them, and a read naming one is 201.
+   * Absent or empty: every partition of a loaded collection is loaded (a new one too).
+   */
+  readonly releasedPartitions?: readonly number[];
 }
 
 export const DEFAULT_DATABASE = 'default';

@@ -46,6 +46,7 @@ import type { DeleteRequest } from '../proxy/tasks/delete-task.ts';
 import type { SearchRequest, SearchResponse } from '../proxy/tasks/search-task.ts';
 import type { HybridSearchRequest } from '../proxy/tasks/hybrid-search-task.ts';
 import type { QueryRequest, QueryResponse } from '../proxy/tasks/query-task.ts';
+import { queryIterator, type QueryIteratorRequest } from './query-iterator.ts';
 import { LocalTransport, type Transport } from './transport.ts';
 
 export interface OpenOptions extends EngineOptions {
@@ -280,6 +281,19 @@ export class VesperClient {
   }
   query(req: Req<QueryRequest>): Promise<QueryResponse> {
     return this.call('query', this.session(req));
+  }
+  /**
+   * The Milvus SDK's query iterator: `for await (const batch of await client.queryIterator({...}))`,
+   * `batchSize` rows at a time in primary-key order, up to `limit`, all at one snapshot.
+   */
+  async queryIterator(req: Req<QueryIteratorRequest>): Promise<AsyncIterable<Record<string, unknown>[]>> {
+    const describe = async () => {
+      const d = await this.describeCollection({ collection_name: req.collection_name, ...(req.db_name !== undefined ? { db_name: req.db_name } : {}) });
+      const fields = (d['schema'] as { fields: { name: string; is_primary_key: boolean; data_type: string }[] }).fields;
+      const pk = fields.find((f) => f.is_primary_key)!;
+      return { pk: pk.name, int64: pk.data_type === 'Int64' };
+    };
+    return queryIterator(req, describe, (r) => this.query(r));
   }
   get(req: Req<QueryRequest> & { ids: unknown }): Promise<QueryResponse> {
     return this.call('get', this.session(req));

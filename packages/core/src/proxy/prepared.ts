@@ -16,6 +16,8 @@ import { filterPlan, parseIds, type FilterRequest } from './filter.ts';
 import { MAX_TOPK, optInt, parseConsistency, partitionIds } from './request-utils.ts';
 import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
 import { parseSearch, type SearchRequestFields } from './search-request.ts';
+import { ttlMsOf } from '../segments/expiry.ts';
+import { boolOption, parseOrderBy, refuseRerankFunction, roundDecimalOption, takeOption } from './read-options.ts';
 import { probeRequest, resolvedRequest, textSearch, type Bm25Stats, type TextSearch } from './text-search.ts';
 
 export interface SearchRequestBody extends SearchRequestFields, FilterRequest {
@@ -32,6 +34,15 @@ export interface QueryRequestBody extends FilterRequest {
   consistency_level?: ConsistencyLevel | number;
   /** Get: primary keys to fetch. */
   ids?: unknown;
+  /** Read sealed segments only (also accepted inside `params`). */
+  ignore_growing?: boolean;
+  /** Milvus 2.6: `"f:asc"`, `"f:desc"`, ... (read-options.ts). */
+  order_by_fields?: unknown;
+  order_by?: unknown;
+  /** Query parameters as the SDK sends them (`ignore_growing` is read from here). */
+  params?: Record<string, unknown>;
+  /** Milvus 2.6 query aggregation: refused (1100). */
+  group_by_fields?: unknown;
 }
 
 export interface HybridSearchRequest {
@@ -47,11 +58,29 @@ export interface HybridSearchRequest {
   partition_names?: string[];
   consistency_level?: ConsistencyLevel | number;
   session_ts?: string;
+  /** Every sub-search reads sealed segments only (a sub-search may also set it). */
+  ignore_growing?: boolean;
+  /** Grouping of the fused results: each sub-search is grouped by the field, then the fused hits. */
+  group_by_field?: string;
+  group_size?: number;
+  strict_group_size?: boolean;
+  /** How a group ranks: by its best hit (`max`, Milvus's default); `sum` / `avg` are refused. */
+  rank_group_scorer?: string;
+  round_decimal?: number;
 }
 
+/**
+ * The partitions a read covers: the named ones (a released one is 201), or every loaded one
+ * (undefined when none is released: all).
+ */
 function partitionList(info: CollectionInfo, names: unknown): number[] | undefined {
   const ids = partitionIds(info, names);
-  return ids === undefined ? undefined : [...ids];
+  const released = new Set(info.releasedPartitions ?? []);
+  if (ids === undefined) return released.size === 0 ? undefined : info.partitions.map((p) => p.id).filter((id) => !released.has(id));
+  for (const id of ids) {
+    if (released.has(id)) throw new VesperError('PARTITION_NOT_LOADED', `partition not loaded[partition=${info.partitions.find((p) => p.id === id)?.name ?? id}]`);
+  }
+  return [...ids];
 }
 
 /** Dense query vectors in one typed array, row after row; sparse ones as they are. */
@@ -88,6 +117,10 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Sea
     level: parseConsistency(req.consistency_level, info.consistencyLevel),
   };
   // optional parts set only when present (a plan is plain data: no undefined-valued keys)
+  if (parsed.ignoreGrowing) plan.ignoreGrowing = true;
+  if (parsed.roundDecimal !== undefined) plan.roundDecimal = parsed.roundDecimal;
+  const ttlMs = ttlMsOf(info.properties);
+  if (ttlMs !== undefined) plan.ttlMs = ttlMs;
   if (parsed.radius !== undefined) plan.radius = parsed.radius;
   if (parsed.rangeFilter !== undefined) plan.rangeFilter = parsed.rangeFilter;
   if (parsed.groupBy) plan.groupBy = parsed.groupBy;
@@ -115,12 +148,27 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   }
   if (!count && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
   const parts = partitionList(info, r.partition_names);
+  const params = r.params !== null && typeof r.params === 'object' ? { ...r.params } : undefined;
+  const top = r as Readonly<Record<string, unknown>>;
+  const ignoreGrowing = boolOption(takeOption(top, params, 'ignore_growing', 'ignoreGrowing'), 'ignore_growing') === true;
+  const groupBy = takeOption(top, params, 'group_by_fields', 'groupByFields');
+  if (groupBy !== undefined && !(Array.isArray(groupBy) && groupBy.length === 0)) {
+    throw new VesperError('PARAMETER_INVALID', 'group_by_fields (query aggregation) is not supported: query the rows and group them, or count(*) with a filter per group');
+  }
+  const orderBy = parseOrderBy(info.schema, takeOption(top, params, 'order_by_fields', 'orderByFields', 'order_by'));
+  if (count && orderBy) throw new VesperError('PARAMETER_INVALID', 'order_by_fields cannot be combined with count(*)');
   const level = parseConsistency(r.consistency_level, info.consistencyLevel);
   const plan: Mutable<QueryPlan> | Mutable<CountPlan> = count ? { kind: 'count', level } : { kind: 'query', level, output: planOutput(info.schema, fields), offset };
   // optional parts set only when present (a plan is plain data: no undefined-valued keys)
   if (filter) plan.filter = filter;
   if (parts) plan.partitionIds = parts;
-  if (limit !== undefined && plan.kind === 'query') plan.limit = limit;
+  if (ignoreGrowing) plan.ignoreGrowing = true;
+  const ttlMs = ttlMsOf(info.properties);
+  if (ttlMs !== undefined) plan.ttlMs = ttlMs;
+  if (plan.kind === 'query') {
+    if (limit !== undefined) plan.limit = limit;
+    if (orderBy) plan.orderBy = orderBy;
+  }
   return plan;
 }
 
@@ -128,11 +176,21 @@ export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest
   const reqs = r.data ?? r.search;
   if (!Array.isArray(reqs) || reqs.length === 0) throw new VesperError('PARAMETER_MISSING', 'hybrid search needs a list of sub-searches');
   if (reqs.length > 1024) throw new VesperError('PARAMETER_INVALID', 'too many sub-searches in one hybrid search');
+  refuseRerankFunction(r.rerank);
+  const roundDecimal = roundDecimalOption(r.round_decimal);
+  const scorer = r.rank_group_scorer;
+  if (scorer !== undefined && scorer !== 'max') throw new VesperError('PARAMETER_INVALID', `rank_group_scorer ${JSON.stringify(scorer)} is not supported: groups rank by their best hit (max)`);
+  const grouping = r.group_by_field ? { group_by_field: r.group_by_field, group_size: r.group_size, strict_group_size: r.strict_group_size } : {};
   const subs: SearchPlan[] = [];
   const texts: (HybridText | undefined)[] = [];
   for (const s of reqs) {
+    for (const k of ['group_by_field', 'group_size', 'strict_group_size', 'round_decimal', 'rerank'] as const) {
+      if ((s as Record<string, unknown>)[k] !== undefined) throw new VesperError('PARAMETER_INVALID', `${k} is set on the hybrid search, not on a sub-search`);
+    }
     const request: SearchRequestBody = {
       ...s,
+      ...grouping,
+      ...(r.ignore_growing !== undefined && (s as { ignore_growing?: unknown }).ignore_growing === undefined ? { ignore_growing: r.ignore_growing } : {}),
       offset: 0,
       ...(r.output_fields !== undefined ? { output_fields: r.output_fields } : {}),
       ...(r.partition_names !== undefined ? { partition_names: r.partition_names } : {}),
@@ -149,7 +207,18 @@ export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest
   const rerank = r.rerank ?? { strategy: 'rrf' as const };
   // checked here, at the entry point; the executor builds the same reranker from the plan
   makeReranker(rerank, subs.map((s) => s.metric));
-  const plan: HybridPlan = { kind: 'hybrid', subs, rerank: structuredRerank(rerank), limit, offset, nq, level: parseConsistency(r.consistency_level, info.consistencyLevel) };
+  const groupBy = subs[0]!.groupBy;
+  const plan: HybridPlan = {
+    kind: 'hybrid',
+    subs,
+    rerank: structuredRerank(rerank),
+    limit,
+    offset,
+    nq,
+    level: parseConsistency(r.consistency_level, info.consistencyLevel),
+    ...(groupBy ? { groupBy } : {}),
+    ...(roundDecimal !== undefined ? { roundDecimal } : {}),
+  };
   return texts.some((t) => t !== undefined) ? { ...plan, texts } : plan;
 }
 

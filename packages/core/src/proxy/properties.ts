@@ -7,8 +7,9 @@
  * the alterable ones.
  */
 import { VesperError } from '../errors/index.ts';
+import { TTL_KEY } from '../segments/expiry.ts';
 
-export const TTL_KEY = 'collection.ttl.seconds';
+export { TTL_KEY };
 export const MMAP_KEY = 'mmap.enabled';
 
 /** Index properties that alterIndexProperties / dropIndexProperties accept (Milvus: mmap only). */

@@ -38,8 +38,8 @@ import { DropDatabaseTask } from './tasks/drop-database-task.ts';
 import { AlterDatabaseTask } from './tasks/alter-database-task.ts';
 import { ListDatabasesTask } from './tasks/list-databases-task.ts';
 import { DescribeDatabaseTask } from './tasks/describe-database-task.ts';
-import { LoadCollectionTask } from './tasks/load-collection-task.ts';
-import { ReleaseCollectionTask } from './tasks/release-collection-task.ts';
+import { LoadCollectionTask, LoadPartitionsTask } from './tasks/load-collection-task.ts';
+import { ReleaseCollectionTask, ReleasePartitionsTask } from './tasks/release-collection-task.ts';
 import { GetLoadStateTask } from './tasks/get-load-state-task.ts';
 import { FlushTask } from './tasks/flush-task.ts';
 import { CompactTask } from './tasks/compact-task.ts';
@@ -87,9 +87,9 @@ const TASKS: Readonly<Record<string, TaskCtor>> = {
   listDatabases: ListDatabasesTask,
   describeDatabase: DescribeDatabaseTask,
   loadCollection: LoadCollectionTask,
-  loadPartitions: LoadCollectionTask,
+  loadPartitions: LoadPartitionsTask,
   releaseCollection: ReleaseCollectionTask,
-  releasePartitions: ReleaseCollectionTask,
+  releasePartitions: ReleasePartitionsTask,
   getLoadState: GetLoadStateTask,
   flush: FlushTask,
   compact: CompactTask,

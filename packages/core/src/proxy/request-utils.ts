@@ -91,6 +91,24 @@ export function readTimestampNow(ctx: ProxyContext, mgr: SegmentManager, level: 
   return safe > guarantee ? safe : guarantee;
 }
 
+/**
+ * A read pinned at an earlier timestamp this database issued (`snapshot_ts`): waits until it
+ * is applied and reads exactly there. @throws PARAMETER_INVALID for a malformed or future one
+ */
+export async function pinnedTimestamp(ctx: ProxyContext, mgr: SegmentManager, value: unknown): Promise<bigint> {
+  let ts: bigint;
+  try {
+    ts = BigInt(value as string);
+  } catch {
+    ts = -1n;
+  }
+  if (typeof value !== 'string' || ts <= 0n || ts > ctx.tso.current()) {
+    throw new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${JSON.stringify(String(value).slice(0, 40))}`);
+  }
+  await mgr.waitApplied(ts);
+  return ts;
+}
+
 /** The guarantee timestamp of a read (0 = none): where the oracle lives, the proxy computes it. */
 export async function guaranteeTs(
   tso: { next(): Promise<bigint>; current(): bigint },

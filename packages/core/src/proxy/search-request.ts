@@ -15,6 +15,7 @@ import { rowsToBatch } from '../schema/row-batch.ts';
 import { fieldMetric, fieldMetrics } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
 import { checkNq } from './request-limits.ts';
+import { boolOption, refuseSearchRerank, roundDecimalOption, takeOption } from './read-options.ts';
 
 export interface SearchRequestFields {
   anns_field?: string;
@@ -30,6 +31,13 @@ export interface SearchRequestFields {
   group_by_field?: string;
   group_size?: number;
   strict_group_size?: boolean;
+  /** Read sealed segments only (also accepted inside `params` / `search_params`). */
+  ignore_growing?: boolean;
+  /** Scores rounded to 0..6 decimals; -1 = unrounded (also inside `params` / `search_params`). */
+  round_decimal?: number;
+  /** Refused on search (1100, by name): see read-options.ts. */
+  rerank?: unknown;
+  order_by_fields?: unknown;
   /**
    * Set by the entry point of a full-text search (proxy/text-search.ts), never by a client:
    * BM25's k1, b and the collection's average document length; `data` then holds the
@@ -131,6 +139,8 @@ export interface ParsedSearch {
   rangeFilter?: number;
   groupBy?: GroupBy;
   bm25?: Bm25Params;
+  ignoreGrowing?: boolean;
+  roundDecimal?: number;
 }
 
 function checkBm25(field: FieldSchema, p: unknown): Bm25Params | undefined {
@@ -187,6 +197,16 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
   if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `topk + offset should be in range [1, ${MAX_TOPK}], but got ${limit + offset}`);
   const params = searchParams(r);
+  const top = r as Readonly<Record<string, unknown>>;
+  const ignoreGrowing = boolOption(takeOption(top, params, 'ignore_growing', 'ignoreGrowing'), 'ignore_growing');
+  const roundDecimal = roundDecimalOption(takeOption(top, params, 'round_decimal', 'roundDecimal'));
+  const strictGroup = boolOption(takeOption(top, params, 'strict_group_size', 'strictGroupSize'), 'strict_group_size');
+  const groupField = takeOption(top, params, 'group_by_field');
+  const groupSize = takeOption(top, params, 'group_size');
+  refuseSearchRerank(takeOption(top, params, 'rerank'));
+  if (takeOption(top, params, 'order_by_fields', 'orderByFields', 'order_by') !== undefined) {
+    throw new VesperError('PARAMETER_INVALID', 'order_by_fields is not supported on search: results are ordered by score (order a query with order_by_fields)');
+  }
   const index = info.indexes.find((i) => i.fieldName === field.name);
   const requested = (r.metric_type ?? params['metric_type']) as string | undefined;
   const metric = ((requested ? requested.toUpperCase() : undefined) ?? fieldMetric(info, field)) as MetricType;
@@ -210,17 +230,19 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   const bm25 = checkBm25(field, r.bm25);
   const out: ParsedSearch = { field, metric, vectors, single, limit, offset, params };
   if (bm25) out.bm25 = bm25;
+  if (ignoreGrowing === true) out.ignoreGrowing = true;
+  if (roundDecimal !== undefined) out.roundDecimal = roundDecimal;
   if (radius !== undefined) out.radius = radius;
   if (rangeFilter !== undefined) out.rangeFilter = rangeFilter;
-  if (r.group_by_field) {
-    const g = info.schema.fields.find((f) => f.name === r.group_by_field && !f.is_dynamic);
-    if (!g) throw new VesperError('FIELD_NOT_FOUND', `group_by_field ${r.group_by_field} not found in schema`);
+  if (groupField !== undefined && groupField !== null && groupField !== '') {
+    const g = info.schema.fields.find((f) => f.name === groupField && !f.is_dynamic);
+    if (!g) throw new VesperError('FIELD_NOT_FOUND', `group_by_field ${String(groupField)} not found in schema`);
     const groupable = [DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.VarChar];
     if (!groupable.includes(g.data_type)) {
       throw new VesperError('PARAMETER_INVALID', `group_by_field ${g.name} of type ${dataTypeName(g.data_type)} is not supported; use Bool, Int8-Int64 or VarChar`);
     }
     if (radius !== undefined) throw new VesperError('PARAMETER_INVALID', 'range search cannot be combined with group_by_field');
-    out.groupBy = { field: g, size: optInt(r.group_size, 'group_size', 1, 1024) ?? 1, strict: r.strict_group_size === true };
+    out.groupBy = { field: g, size: optInt(groupSize, 'group_size', 1, 1024) ?? 1, strict: strictGroup === true };
   }
   return out;
 }

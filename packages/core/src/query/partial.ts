@@ -12,7 +12,8 @@
  */
 import type { MetricType } from '../schema/types.ts';
 import type { PkValue } from '../segments/segment.ts';
-import type { GroupBy, PartialHit, PartialRow, PartialSearch } from './read-plan.ts';
+import type { GroupBy, OrderBy, PartialHit, PartialRow, PartialSearch } from './read-plan.ts';
+import { compareOrder } from './order-by.ts';
 import { keyOf } from './top-k.ts';
 import { comparePk } from './query-executor.ts';
 
@@ -70,8 +71,11 @@ export function mergeQuery(parts: readonly (readonly PartialRow[])[], offset: nu
   return mergeQueryPartials(parts, offset, limit).map((r) => r.row);
 }
 
-/** mergeQuery keeping keys and timestamps (for a further merge, e.g. across shards). */
-export function mergeQueryPartials(parts: readonly (readonly PartialRow[])[], offset: number, limit: number | undefined): PartialRow[] {
+/**
+ * mergeQuery keeping keys and timestamps (for a further merge, e.g. across shards); with
+ * `orderBy`, ordered by the rows' order values, ties by key.
+ */
+export function mergeQueryPartials(parts: readonly (readonly PartialRow[])[], offset: number, limit: number | undefined, orderBy?: readonly OrderBy[]): PartialRow[] {
   const byKey = new Map<PkValue, PartialRow>();
   for (const p of parts) {
     for (const r of p) {
@@ -80,6 +84,7 @@ export function mergeQueryPartials(parts: readonly (readonly PartialRow[])[], of
     }
   }
   const keys = [...byKey.keys()].sort(comparePk);
+  if (orderBy) keys.sort((a, b) => compareOrder(orderBy, byKey.get(a)!.order ?? [], byKey.get(b)!.order ?? []) || comparePk(a, b));
   const end = limit === undefined ? keys.length : offset + limit;
   return keys.slice(offset, end).map((k) => byKey.get(k)!);
 }

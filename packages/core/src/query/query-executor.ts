@@ -9,12 +9,16 @@ import { allowedRows, type RowFilter } from './search-executor.ts';
 import { materializeRow, type OutputPlan } from './output.ts';
 import type { PartialRow } from './read-plan.ts';
 import { checkOutputSize } from './output-limit.ts';
+import { compareOrder, orderValues } from './order-by.ts';
+import type { OrderBy } from './read-plan.ts';
 
 export interface QuerySpec {
   readonly filter?: RowFilter;
   readonly limit?: number;
   readonly offset: number;
   readonly output: OutputPlan;
+  /** Ordered by these keys (ties by primary key) instead of by primary key. */
+  readonly orderBy?: readonly OrderBy[];
 }
 
 interface Located {
@@ -68,6 +72,7 @@ export function queryRows(segments: readonly Segment[], ts: bigint, spec: QueryS
 /** Like queryRows, but the first offset + limit rows with their keys and write timestamps (offset not applied). */
 export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec: QuerySpec): PartialRow[] {
   const found = collect(segments, ts, spec.filter);
+  if (spec.orderBy) return orderedPartialRows(found, spec, spec.orderBy);
   const keys = [...found.keys()].sort(comparePk);
   const end = spec.limit === undefined ? keys.length : spec.offset + spec.limit;
   checkOutputSize('query', Math.min(end, keys.length), spec.output);
@@ -106,4 +111,13 @@ function visibleAt(seg: Segment, row: number, ts: bigint): boolean {
 /** Primary keys of the rows matching a filter at a snapshot, ascending. */
 export function queryKeys(segments: readonly Segment[], ts: bigint, filter: RowFilter | undefined): PkValue[] {
   return [...collect(segments, ts, filter).keys()].sort(comparePk);
+}
+
+/** An ordered query's partial: its first offset + limit rows by the order keys, each carrying its order values. */
+function orderedPartialRows(found: Map<PkValue, Located>, spec: QuerySpec, orderBy: readonly OrderBy[]): PartialRow[] {
+  const rows = [...found].map(([pk, at]) => ({ pk, at, order: orderValues(orderBy, at.seg, at.row) }));
+  rows.sort((a, b) => compareOrder(orderBy, a.order, b.order) || comparePk(a.pk, b.pk));
+  const end = spec.limit === undefined ? rows.length : spec.offset + spec.limit;
+  checkOutputSize('query', Math.min(end, rows.length), spec.output);
+  return rows.slice(0, end).map(({ pk, at, order }) => ({ pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row), order }));
 }

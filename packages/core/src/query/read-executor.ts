@@ -20,10 +20,11 @@ import { valueAt } from '../schema/column-ops.ts';
 import { materializeRow } from './output.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
 import { countRows, queryKeys, queryPartialRows, type QuerySpec } from './query-executor.ts';
-import { makeReranker, type Fused } from './rerank.ts';
+import { makeReranker, roundScore, type Fused } from './rerank.ts';
 import { searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
-import { queryVectors, rowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
+import { unexpired } from './ttl.ts';
+import { planSegments, queryVectors, rowFilter, type GroupBy, type RowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
 
 /** Partial answers of the holders behind a host, for the read it was made for (timestamp bound). */
 export interface PartialReader {
@@ -103,7 +104,9 @@ function searchSpec(p: SearchPlan): SearchSpec {
  */
 export function readSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): PartialSearch {
   const g = plan.groupBy?.field.name;
-  return searchSegments(segments, ts, searchSpec(plan)).map((list) =>
+  const spec = searchSpec(plan);
+  const live = plan.ttlMs === undefined ? spec : { ...spec, filter: unexpired(plan.ttlMs, ts, spec.filter) };
+  return searchSegments(planSegments(segments, plan), ts, live as SearchSpec).map((list) =>
     list.map((h) => {
       const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(plan.output, h.segment, h.row) };
       if (g === undefined) return hit;
@@ -116,14 +119,20 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
 export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan): PartialRow[] {
   const spec: { -readonly [K in keyof QuerySpec]: QuerySpec[K] } = { offset: plan.offset, output: plan.output };
-  const filter = rowFilter(plan.filter);
+  const filter = liveFilter(plan, ts);
   if (filter) spec.filter = filter;
   if (plan.limit !== undefined) spec.limit = plan.limit;
-  return queryPartialRows(segments, ts, spec);
+  if (plan.orderBy) spec.orderBy = plan.orderBy;
+  return queryPartialRows(planSegments(segments, plan), ts, spec);
 }
 
 export function readCount(segments: readonly Segment[], ts: bigint, plan: CountPlan): number {
-  return countRows(segments, ts, rowFilter(plan.filter));
+  return countRows(planSegments(segments, plan), ts, liveFilter(plan, ts));
+}
+
+/** A plan's filter at ts, with the collection's TTL applied. */
+function liveFilter(plan: QueryPlan | CountPlan, ts: bigint): RowFilter | undefined {
+  return unexpired(plan.ttlMs, ts, rowFilter(plan.filter));
 }
 
 /** Primary keys of the rows a filter matches (a delete by filter), ascending. */
@@ -134,15 +143,15 @@ export function readKeys(segments: readonly Segment[], ts: bigint, filter: Filte
 /** Merges search partials: `final` applies the offset (the top level); below it, offset + limit from 0. */
 export function mergeSearchPlan(plan: SearchPlan, parts: readonly PartialSearch[], final: boolean): PartialHit[][] {
   const groupBy = plan.groupBy ? { groupBy: plan.groupBy } : {};
-  if (final) return mergeSearch(parts, { metric: plan.metric, limit: plan.limit, offset: plan.offset, ...groupBy });
+  if (final) return roundHits(mergeSearch(parts, { metric: plan.metric, limit: plan.limit, offset: plan.offset, ...groupBy }), plan.roundDecimal);
   return mergeSearch(parts, { metric: plan.metric, limit: plan.offset + plan.limit, offset: 0, ...groupBy, groups: Infinity });
 }
 
 export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly PartialRow[])[], final: boolean): PartialRow[] {
-  // one holder's answer (readQuery) is already its first offset + limit rows, keys unique and ascending
-  if (parts.length === 1) return final ? parts[0]!.slice(plan.offset, plan.limit === undefined ? undefined : plan.offset + plan.limit) : parts[0]!.slice();
-  if (final) return mergeQueryPartials(parts, plan.offset, plan.limit);
-  return mergeQueryPartials(parts, 0, plan.limit === undefined ? undefined : plan.offset + plan.limit);
+  // one holder's answer (readQuery) is already its first offset + limit rows in the answer's order
+  if (parts.length === 1 && !plan.orderBy) return final ? parts[0]!.slice(plan.offset, plan.limit === undefined ? undefined : plan.offset + plan.limit) : parts[0]!.slice();
+  if (final) return mergeQueryPartials(parts, plan.offset, plan.limit, plan.orderBy);
+  return mergeQueryPartials(parts, 0, plan.limit === undefined ? undefined : plan.offset + plan.limit, plan.orderBy);
 }
 
 /**
@@ -152,7 +161,7 @@ export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly Partia
 export function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): PartialHit[][] | Promise<PartialHit[][]> {
   const mine = readSearch(host.segments, ts, plan);
   // one holder's answer is already its top offset + limit, keys unique
-  if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy) ? mergeSearchPlan(plan, [mine], true) : mine;
+  if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy || plan.roundDecimal !== undefined) ? mergeSearchPlan(plan, [mine], true) : mine;
   return host.remote.search(plan).then((theirs) => mergeSearchPlan(plan, [mine, ...theirs], final));
 }
 
@@ -176,5 +185,30 @@ export async function executeHybrid(plan: HybridPlan, search: (sub: SearchPlan, 
   const rerank = makeReranker(plan.rerank, plan.subs.map((s) => s.metric));
   const perSub: PartialHit[][][] = [];
   for (let i = 0; i < plan.subs.length; i++) perSub.push(await search(plan.subs[i]!, i));
-  return Array.from({ length: plan.nq }, (_, q) => rerank(perSub.map((lists) => lists[q] ?? [])).slice(plan.offset, plan.offset + plan.limit));
+  return Array.from({ length: plan.nq }, (_, q) => {
+    const fused = rerank(perSub.map((lists) => lists[q] ?? []));
+    const page = plan.groupBy ? groupFused(fused, plan.groupBy, plan.offset, plan.limit) : fused.slice(plan.offset, plan.offset + plan.limit);
+    return plan.roundDecimal === undefined ? page : page.map((f) => ({ ...f, score: roundScore(f.score, plan.roundDecimal!) }));
+  });
+}
+
+/**
+ * A grouping hybrid search's page: the fused hits (best first) in groups of the group field's
+ * value, each group ranked by its best hit and holding up to group_size hits; `strict` drops a
+ * group with fewer; offset and limit count groups.
+ */
+function groupFused(fused: readonly Fused[], g: GroupBy, offset: number, limit: number): Fused[] {
+  const groups = new Map<unknown, Fused[]>();
+  for (const f of fused) {
+    const b = groups.get(f.hit.group);
+    if (b === undefined) groups.set(f.hit.group, [f]);
+    else if (b.length < g.size) b.push(f);
+  }
+  const kept = [...groups.values()].filter((b) => !g.strict || b.length >= g.size);
+  return kept.slice(offset, offset + limit).flat();
+}
+
+function roundHits(hits: PartialHit[][], decimals: number | undefined): PartialHit[][] {
+  if (decimals === undefined) return hits;
+  return hits.map((list) => list.map((h) => ({ ...h, distance: roundScore(h.distance, decimals) })));
 }

@@ -32,6 +32,13 @@ export interface Reranker {
 /** A checked filter expression, or the primary keys of a get (`ids`). */
 export type FilterPlan = CheckedFilter | { readonly keys: readonly PkValue[] };
 
+/** One `order_by_fields` key of a query: ascending unless `desc`; where nulls go. */
+export interface OrderBy {
+  readonly field: string;
+  readonly desc: boolean;
+  readonly nullsFirst: boolean;
+}
+
 export interface GroupBy {
   readonly field: FieldSchema;
   readonly size: number;
@@ -60,6 +67,12 @@ export interface SearchPlan {
   /** Partitions read; undefined = all. */
   readonly partitionIds?: readonly number[];
   readonly level: ConsistencyLevel;
+  /** `ignore_growing`: read sealed segments only. */
+  readonly ignoreGrowing?: boolean;
+  /** The collection's TTL in ms: rows older than the read timestamp minus this are invisible (query/ttl.ts). */
+  readonly ttlMs?: number;
+  /** `round_decimal` 0..6: final scores rounded to that many decimals (absent = unrounded). */
+  readonly roundDecimal?: number;
 }
 
 export interface QueryPlan {
@@ -70,6 +83,10 @@ export interface QueryPlan {
   readonly offset: number;
   readonly partitionIds?: readonly number[];
   readonly level: ConsistencyLevel;
+  readonly ignoreGrowing?: boolean;
+  readonly ttlMs?: number;
+  /** `order_by_fields`: rows in this order (ties by primary key) instead of by primary key. */
+  readonly orderBy?: readonly OrderBy[];
 }
 
 /** `output_fields: ["count(*)"]`: distinct live keys matching the filter. */
@@ -78,6 +95,8 @@ export interface CountPlan {
   readonly filter?: FilterPlan;
   readonly partitionIds?: readonly number[];
   readonly level: ConsistencyLevel;
+  readonly ignoreGrowing?: boolean;
+  readonly ttlMs?: number;
 }
 
 export interface HybridPlan {
@@ -89,6 +108,9 @@ export interface HybridPlan {
   readonly offset: number;
   readonly nq: number;
   readonly level: ConsistencyLevel;
+  /** Grouping of the fused hits (every sub-search is grouped by the same field). */
+  readonly groupBy?: GroupBy;
+  readonly roundDecimal?: number;
   /** Full-text sub-searches, by position (entry point only: resolved there with BM25 statistics, proxy/prepared.ts). */
   readonly texts?: readonly unknown[];
 }
@@ -114,6 +136,8 @@ export interface PartialRow {
   /** Write timestamp of the row (the newest wins when two holders return a key). */
   readonly ts: bigint;
   readonly row: Record<string, unknown>;
+  /** The `order_by_fields` values of the row, in order (ordered queries only). */
+  readonly order?: readonly unknown[];
 }
 
 /** What a search needs of a filter (expr's CompiledFilter satisfies it). */
@@ -170,6 +194,11 @@ export function queryVectors(p: SearchPlan): QueryVector[] {
   const out: QueryVector[] = [];
   for (let i = 0; i < p.nq; i++) out.push(q.subarray(i * d, (i + 1) * d));
   return out;
+}
+
+/** The segments a plan reads among a host's: sealed ones only under `ignore_growing`. */
+export function planSegments(segments: readonly Segment[], plan: { readonly ignoreGrowing?: boolean }): readonly Segment[] {
+  return plan.ignoreGrowing === true ? segments.filter((s) => s.sealed) : segments;
 }
 
 /** Partition ids as a set for `SegmentManager.segments` (undefined = all). */

@@ -21,6 +21,15 @@ export function normalizeDistance(metric: MetricType, d: number): number {
   return 1 - (2 * Math.atan(d)) / Math.PI;
 }
 
+/**
+ * `round_decimal`: a final score rounded half up to `decimals` places, as Milvus's reduce does
+ * (floor(x·10^d + 0.5) / 10^d).
+ */
+export function roundScore(score: number, decimals: number): number {
+  const m = 10 ** decimals;
+  return Math.floor(score * m + 0.5) / m;
+}
+
 export interface Fused {
   readonly score: number;
   readonly hit: PartialHit;

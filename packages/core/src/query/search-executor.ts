@@ -79,8 +79,11 @@ function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, w
   if (live === 0) return;
   // Rows repeating a key are dropped by the reduce, so fetch that many more.
   const base = want + seg.duplicateRows;
-  const k = spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
-  const index = seg.sealed ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
+  // strict_group_size: every allowed row is a candidate, scanned exactly, so each group fills
+  // to group_size whenever the segment has that many of its rows
+  const strict = spec.groupBy?.strict === true;
+  const k = spec.groupBy ? (strict ? live : Math.min(live, Math.max(base * spec.groupBy.size * 8, 256))) : Math.min(live, base);
+  const index = seg.sealed && !strict ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
   const range = spec.radius !== undefined || spec.rangeFilter !== undefined ? { radius: spec.radius, rangeFilter: spec.rangeFilter } : undefined;
   if (spec.field.data_type === DataType.SparseFloatVector) {
     const opts = { allow, ...range, ...(spec.bm25 ? { bm25: spec.bm25 } : {}) };

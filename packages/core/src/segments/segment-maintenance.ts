@@ -20,6 +20,8 @@ import { encodeDeltaLog } from './delta-log.ts';
 import { SealedSegment } from './sealed-segment.ts';
 import { loadColumns } from './segment-loader.ts';
 import { estimatedRowBytes } from './row-bytes.ts';
+import { expiredRows, expiryFloor, ttlMsOf } from './expiry.ts';
+import { composeTs } from '../catalog/tso.ts';
 import type { SegmentManager, ShardState } from './segment-manager.ts';
 import type { Segment } from './segment.ts';
 
@@ -242,6 +244,9 @@ async function compactShard(m: SegmentManager, shard: number): Promise<Compactio
   const result = { merged: 0, produced: 0, purgedRows: 0 };
   const byPartition = new Map<number, SealedSegment[]>();
   const existing = new Set(m.info.partitions.map((x) => x.id));
+  // rows past the collection's TTL at this moment are purged like deleted ones
+  const ttlMs = ttlMsOf(m.info.properties);
+  const floor = ttlMs === undefined ? 0n : expiryFloor(composeTs(m.clock()), ttlMs);
   for (const seg of m.sealed) {
     if (seg.shard !== shard) continue;
     if (!existing.has(seg.partitionId)) {
@@ -251,14 +256,14 @@ async function compactShard(m: SegmentManager, shard: number): Promise<Compactio
     }
     const small = seg.liveCount < p.compactBelowRows;
     const dirty = seg.rowCount > 0 && seg.deletedCount / seg.rowCount > p.compactDeletedRatio;
-    if (small || dirty) byPartition.set(seg.partitionId, [...(byPartition.get(seg.partitionId) ?? []), seg]);
+    if (small || dirty || expiredRows(seg, floor) > 0) byPartition.set(seg.partitionId, [...(byPartition.get(seg.partitionId) ?? []), seg]);
   }
   const pk = primaryField(m.info.schema);
   for (const [partitionId, candidates] of byPartition) {
     const droppedPartition = partitionId < 0;
     for (const group of droppedPartition ? [candidates] : compactionGroups(m, candidates)) {
-      const worthIt = droppedPartition || group.length >= 2 || group.some((g) => g.deletedCount > 0);
-      if (worthIt) await compactGroup(m, shard, partitionId, group, droppedPartition, pk, result);
+      const worthIt = droppedPartition || group.length >= 2 || group.some((g) => g.deletedCount > 0 || expiredRows(g, floor) > 0);
+      if (worthIt) await compactGroup(m, shard, partitionId, group, droppedPartition, pk, result, floor);
     }
   }
   return result;
@@ -298,8 +303,9 @@ async function compactGroup(
   droppedPartition: boolean,
   pk: FieldSchema,
   result: { merged: number; produced: number; purgedRows: number },
+  floor: bigint,
 ): Promise<void> {
-  const live = group.map((g) => (droppedPartition ? [] : g.liveRows()));
+  const live = group.map((g) => (droppedPartition ? [] : g.liveRows().filter((r) => g.rowTimestamp(r) >= floor)));
   const rows = live.reduce((a, l) => a + l.length, 0);
   const written: string[] = [];
   try {

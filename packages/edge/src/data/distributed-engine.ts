@@ -184,6 +184,7 @@ export class DistributedEngine implements Engine {
 
   private async insert(req: Req, upsert: boolean) {
     const what = upsert ? 'upsert' : 'insert';
+    if (req['partial_update'] !== undefined && req['partial_update'] !== false) throw new VesperError('PARAMETER_INVALID', 'partial_update is not supported by the edge endpoint yet: upsert whole rows');
     const rows = req['data'] ?? req['fields_data'];
     if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
     const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length });
@@ -343,6 +344,8 @@ export class DistributedEngine implements Engine {
   }
 
   private async query(req: Req) {
+    // the embedded query iterator's pinned snapshot: each shard leader has its own clock here
+    if (req['snapshot_ts'] !== undefined) throw new VesperError('PARAMETER_INVALID', 'snapshot_ts is not supported by the edge endpoint: page with a filter on the primary key');
     const b = await this.beginRead(req);
     const plan = prepareQuery(b.info, req);
     const t = this.target(b.info);
@@ -431,7 +434,8 @@ export class DistributedEngine implements Engine {
   private async release(method: string, req: Req) {
     const out = await this.coordinator.call(this.db, method, req);
     const { info } = await this.begin(req);
-    await this.eachShard(info, (l, t, s) => l.close(t, s, false));
+    // releasing some partitions keeps the collection loaded (reads skip them): leaders stay open
+    if (!info.loaded) await this.eachShard(info, (l, t, s) => l.close(t, s, false));
     return out;
   }
 

@@ -92,6 +92,8 @@ export function createCollectionRequest(body: Body): Record<string, unknown> {
     num_partitions: params.int('partitionsNum'),
     consistency_level: params.str('consistencyLevel'),
     index_params: indexParams?.map(indexParam),
+    // Milvus's REST `params.ttlSeconds` is the collection.ttl.seconds property (checked by the engine)
+    properties: params.get('ttlSeconds') === undefined ? undefined : { 'collection.ttl.seconds': String(params.get('ttlSeconds')) },
   });
   if (schema !== undefined) {
     const fields = schema.list('fields');

@@ -100,7 +100,7 @@ export const collectionRoutes: RestRoutes = {
     return { data: { rowCount: Number(res.data.row_count) } };
   },
   'collections/get_load_state': async (call) => {
-    const res = (await call.engine.call('getLoadState', collection(call))) as { state: string; progress: string };
+    const res = (await call.engine.call('getLoadState', { ...collection(call), ...defined({ partition_names: call.body.strings('partitionNames') }) })) as { state: string; progress: string };
     return { data: res.state === 'LoadStateLoaded' ? { loadState: res.state, loadProgress: Number(res.progress) } : { loadState: res.state } };
   },
   'collections/create': async (call) => {

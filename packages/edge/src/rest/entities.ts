@@ -40,6 +40,8 @@ function withSession(data: unknown, ts: string | undefined): RestReply {
 }
 
 async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestReply> {
+  // the embedded engines merge partial updates; the edge's write path does not yet
+  if (call.body.get('partialUpdate') === true) throw new VesperError('PARAMETER_INVALID', 'partialUpdate is not supported by the edge endpoint yet: upsert whole rows');
   const req = defined({ collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName'), data: rows(call) });
   let res: { IDs: unknown; insert_cnt: string; upsert_cnt: string; timestamp?: string };
   try {
@@ -93,6 +95,10 @@ async function queryRows(call: RestCall): Promise<RestReply> {
     partition_names: call.body.strings('partitionNames'),
     consistency_level: call.body.str('consistencyLevel'),
     session_ts: call.sessionTs,
+    // checked by the engine: ordering (Milvus 2.6), sealed-only reads; aggregation is refused there
+    order_by_fields: call.body.get('orderByFields'),
+    group_by_fields: call.body.get('groupByFields'),
+    ignore_growing: call.body.get('ignoreGrowing'),
   });
   if (fields.some((f) => f.trim().toLowerCase() === 'count(*)')) {
     const res = (await call.engine.call('query', { ...common, output_fields: fields })) as { data: Record<string, unknown>[] };

@@ -179,6 +179,9 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
   const name = b.need('collectionName');
   const subs = b.list('search');
   if (subs === undefined || subs.length === 0) throw missing('search');
+  if (b.get('functionScore') !== undefined) {
+    throw new VesperError('PARAMETER_INVALID', 'functionScore (decay / model rerank functions) is not supported: rerank with {strategy: rrf | weighted}');
+  }
   const rerank = b.obj('rerank');
   if (rerank === undefined) throw missing('rerank');
   return withDescription(call, name, async (info) => {
@@ -213,6 +216,9 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
       partition_names: b.strings('partitionNames'),
       consistency_level: b.str('consistencyLevel'),
       session_ts: call.sessionTs,
+      group_by_field: b.str('groupingField'),
+      group_size: b.int('groupSize'),
+      strict_group_size: b.bool('strictGroupSize'),
     });
     return answered(call, info, (await call.engine.call('hybridSearch', req)) as SearchAnswer);
   });

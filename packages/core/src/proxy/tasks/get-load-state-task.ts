@@ -1,6 +1,7 @@
-/** GetLoadState / GetLoadingProgress. */
+/** GetLoadState / GetLoadingProgress, of the collection or of the named partitions. */
 import { Task, SUCCESS, type Status } from '../task.ts';
 import type { LoadRequest } from './load-collection-task.ts';
+import { partitionIds } from '../request-utils.ts';
 
 export interface LoadStateResponse {
   status: Status;
@@ -15,7 +16,11 @@ export class GetLoadStateTask extends Task<LoadRequest, LoadStateResponse> {
   private loaded = false;
 
   async execute(): Promise<void> {
-    this.loaded = this.ctx.collection(this.req).loaded;
+    const info = this.ctx.collection(this.req);
+    // with partition names: loaded when the collection is and none of them is released (an unknown name is 200)
+    const ids = partitionIds(info, this.req.partition_names);
+    const released = new Set(info.releasedPartitions ?? []);
+    this.loaded = info.loaded && (ids === undefined || [...ids].every((id) => !released.has(id)));
   }
 
   postExecute(): LoadStateResponse {

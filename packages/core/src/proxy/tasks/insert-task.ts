@@ -12,6 +12,7 @@ import type { CollectionInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderIds } from '../render.ts';
 import { functionOutputs } from '../../functions/bm25-function.ts';
+import { completedRows } from '../partial-update.ts';
 import { routeBatch, targetPartition, type RoutedBatch } from '../write-routing.ts';
 
 export interface InsertRequest {
@@ -22,6 +23,8 @@ export interface InsertRequest {
   data?: readonly object[];
   /** The SDK's older name for data. */
   fields_data?: readonly object[];
+  /** Upsert only (Milvus 2.6): fields a row leaves out keep their stored values (proxy/partial-update.ts). */
+  partial_update?: boolean;
 }
 
 export interface MutationResult {
@@ -51,10 +54,14 @@ export class InsertTask extends Task<InsertRequest, MutationResult> {
 
   override async preExecute(): Promise<void> {
     this.info = this.ctx.collection(this.req);
-    const rows = this.req.data ?? this.req.fields_data;
+    let rows = this.req.data ?? this.req.fields_data;
     if (!Array.isArray(rows) || rows.length === 0) {
       throw new VesperError('INVALID_INSERT_DATA', `${this.name.toLowerCase()} data is empty: pass data as a non-empty array of rows`);
     }
+    const partial = this.req.partial_update;
+    if (partial !== undefined && typeof partial !== 'boolean') throw new VesperError('PARAMETER_INVALID', `partial_update must be true or false, got ${JSON.stringify(partial)}`);
+    if (partial === true && !this.upsert) throw new VesperError('PARAMETER_INVALID', 'partial_update applies to upsert only');
+    if (partial === true) rows = await completedRows(this.ctx, this.info, rows as readonly Row[]);
     const partitionId = targetPartition(this.info, this.req.partition_name);
     const pk = primaryField(this.info.schema);
     let autoIds: (bigint | string)[] | undefined;

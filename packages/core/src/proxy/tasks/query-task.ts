@@ -12,7 +12,7 @@ import { executeCount, executeQuery } from '../../query/read-executor.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
 import type { FilterRequest } from '../filter.ts';
-import { readTimestamp, readTimestampNow } from '../request-utils.ts';
+import { pinnedTimestamp, readTimestamp, readTimestampNow } from '../request-utils.ts';
 import type { SegmentManager } from '../../segments/segment-manager.ts';
 import { prepareQuery } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
@@ -28,6 +28,20 @@ export interface QueryRequest extends FilterRequest {
   session_ts?: string;
   /** Get: primary keys to fetch. */
   ids?: unknown;
+  /** Read sealed segments only (also accepted inside `params`). */
+  ignore_growing?: boolean;
+  /** Milvus 2.6 ordering: `"f:asc"`, `["f:desc", ...]`, `[{field, order}]`, `":nulls_first"` / `":nulls_last"`. */
+  order_by_fields?: unknown;
+  order_by?: unknown;
+  /** Query parameters as the SDK sends them (`ignore_growing`, `order_by_fields` are read from here). */
+  params?: Record<string, unknown>;
+  /** Milvus 2.6 query aggregation: refused (1100). */
+  group_by_fields?: unknown;
+  /**
+   * Read exactly at this earlier timestamp (a `session_ts` this database answered), instead of
+   * the consistency level's: what the query iterator uses so every batch reads one snapshot.
+   */
+  snapshot_ts?: string;
 }
 
 export interface QueryResponse {
@@ -53,14 +67,15 @@ export class QueryTask extends Task<QueryRequest, QueryResponse> {
   /** Synchronous when the collection is open and the consistency level waits for nothing. */
   execute(): Promise<void> | void {
     const mgr = this.ctx.dataNow(this.info);
-    const ts = mgr === undefined ? undefined : readTimestampNow(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    const ts = mgr === undefined || this.req.snapshot_ts !== undefined ? undefined : readTimestampNow(this.ctx, mgr, this.plan.level, this.req.session_ts);
     if (mgr === undefined || ts === undefined) return this.executeWaiting();
     return this.run(mgr, ts);
   }
 
   private async executeWaiting(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
-    await this.run(mgr, await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts));
+    const ts = this.req.snapshot_ts !== undefined ? await pinnedTimestamp(this.ctx, mgr, this.req.snapshot_ts) : await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    await this.run(mgr, ts);
   }
 
   private run(mgr: SegmentManager, ts: bigint): Promise<void> | void {

@@ -21,12 +21,13 @@ export class ShowPartitionsTask extends Task<ShowPartitionsRequest, ShowPartitio
   readonly name = 'ShowPartitions';
   readonly queue = 'dql' as const;
   private parts: readonly PartitionInfo[] = [];
-  private loaded = false;
+  private loaded = (_id: number): boolean => false;
 
   async execute(): Promise<void> {
     const info = this.ctx.collection(this.req);
     this.parts = info.partitions;
-    this.loaded = info.loaded;
+    const released = new Set(info.releasedPartitions ?? []);
+    this.loaded = (id) => info.loaded && !released.has(id);
   }
 
   postExecute(): ShowPartitionsResponse {
@@ -37,7 +38,7 @@ export class ShowPartitionsTask extends Task<ShowPartitionsRequest, ShowPartitio
       partitionIDs: p.map((x) => String(x.id)),
       created_timestamps: p.map((x) => x.createdTs),
       created_utc_timestamps: p.map((x) => String(physicalMs(BigInt(x.createdTs)))),
-      data: p.map((x) => ({ name: x.name, id: String(x.id), timestamp: x.createdTs, loadedPercentage: this.loaded ? '100' : '0' })),
+      data: p.map((x) => ({ name: x.name, id: String(x.id), timestamp: x.createdTs, loadedPercentage: this.loaded(x.id) ? '100' : '0' })),
     };
   }
 }

@@ -1,0 +1,120 @@
+/**
+ * Milvus's read options beyond the search itself, checked at the entry point: the ones Vesper
+ * honours (`ignore_growing`, `round_decimal`, `order_by_fields` on query) are parsed into plan
+ * fields, and the ones it does not implement are refused here by name (code 1100), never
+ * accepted and dropped (invariant 5). The Node SDK sends them at the top level of the request
+ * or inside `params` / `search_params`; REST v2 inside `searchParams`.
+ */
+import { VesperError } from '../errors/index.ts';
+import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
+import type { CollectionSchema } from '../schema/types.ts';
+import type { OrderBy } from '../query/read-plan.ts';
+
+/** A boolean option as Milvus parses it (`true`/`false`, or their strings). */
+export function boolOption(value: unknown, what: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+  throw new VesperError('PARAMETER_INVALID', `${what} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * `round_decimal`: -1 (off, the default) or the number of decimals scores are rounded to, 0..6
+ * (Milvus's message and range). Undefined means off.
+ */
+export function roundDecimalOption(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || (n !== -1 && (n < 0 || n > 6))) {
+    throw new VesperError('PARAMETER_INVALID', `round_decimal [${String(value)}] is invalid, should be -1 or an integer in range [0, 6]`);
+  }
+  return n === -1 ? undefined : n;
+}
+
+/**
+ * An option read from the request's top level or from its params (the SDK's `search_params` /
+ * `params`); it is removed from `params` so it never reaches an index as a search parameter.
+ */
+export function takeOption(top: Readonly<Record<string, unknown>>, params: Record<string, unknown> | undefined, ...keys: string[]): unknown {
+  let out: unknown;
+  for (const k of keys) {
+    if (top[k] !== undefined && out === undefined) out = top[k];
+    if (params && k in params) {
+      if (out === undefined) out = params[k];
+      delete params[k];
+    }
+  }
+  return out;
+}
+
+/** A rerank a plain search would have to apply: refused (search answers by distance only). */
+export function refuseSearchRerank(rerank: unknown): void {
+  if (rerank === undefined || rerank === null) return;
+  throw new VesperError('PARAMETER_INVALID', `rerank is not supported on search (${rerankName(rerank)}): use hybrid_search with rrf or weighted`);
+}
+
+/** What a rerank object names: a strategy, or a Milvus 2.6 function (`params.reranker`). */
+export function rerankName(rerank: unknown): string {
+  if (rerank === null || typeof rerank !== 'object') return JSON.stringify(rerank) ?? String(rerank);
+  const r = rerank as Record<string, unknown>;
+  if (typeof r['strategy'] === 'string') return r['strategy'];
+  const fns = Array.isArray(r['functions']) ? (r['functions'] as unknown[]) : [r];
+  const names = fns.map((f) => {
+    const p = f !== null && typeof f === 'object' ? ((f as Record<string, unknown>)['params'] as Record<string, unknown> | undefined) : undefined;
+    return typeof p?.['reranker'] === 'string' ? `${p['reranker']} reranker function` : 'rerank function';
+  });
+  return names.join(', ');
+}
+
+/**
+ * A hybrid search's rerank as a Milvus 2.6 function (`{type: 'Rerank', params: {reranker}}` or
+ * `{functions: [...]}`): refused by name — decay and model rerankers are not implemented.
+ * A `{strategy, params}` object is left to the reranker's own checks.
+ */
+export function refuseRerankFunction(rerank: unknown): void {
+  if (rerank === null || typeof rerank !== 'object' || typeof (rerank as Record<string, unknown>)['strategy'] === 'string') return;
+  throw new VesperError('PARAMETER_INVALID', `${rerankName(rerank)} is not supported: Vesper's hybrid search reranks with rrf or weighted ({strategy, params})`);
+}
+
+const SORTABLE = new Set<DataType>([DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.Float, DataType.Double, DataType.VarChar]);
+
+/**
+ * `order_by_fields` of a query (Milvus 2.6): `"f"`, `"f:asc"`, `"f:desc"`, optionally
+ * `":nulls_first"` / `":nulls_last"` (default: nulls last ascending, first descending), as a
+ * comma-separated string or a list of such strings or `{field, order}` objects.
+ */
+export function parseOrderBy(schema: CollectionSchema, value: unknown): OrderBy[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  let items: unknown[];
+  if (typeof value === 'string') items = value.split(',');
+  else if (Array.isArray(value)) items = value;
+  else throw new VesperError('PARAMETER_INVALID', `order_by_fields must be a list of "field[:asc|desc]", got ${JSON.stringify(value)?.slice(0, 80)}`);
+  if (items.length === 0) return undefined;
+  return items.map((item) => {
+    let spec: string;
+    if (typeof item === 'string') spec = item;
+    else if (item !== null && typeof item === 'object' && typeof (item as Record<string, unknown>)['field'] === 'string') {
+      const o = item as { field: string; order?: unknown };
+      spec = `${o.field}:${typeof o.order === 'string' ? o.order : 'asc'}`;
+    } else throw new VesperError('PARAMETER_INVALID', `invalid order_by_fields item ${JSON.stringify(item)?.slice(0, 80)}`);
+    const [name = '', dir = 'asc', nulls, ...rest] = spec.trim().split(':').map((s) => s.trim());
+    const field = schema.fields.find((f) => f.name === name && !f.is_dynamic);
+    if (!field) throw new VesperError('PARAMETER_INVALID', `order by field ${JSON.stringify(name)} does not exist in the collection`);
+    if (!SORTABLE.has(field.data_type)) {
+      const what = isVectorType(field.data_type) ? 'a vector field' : `of type ${dataTypeName(field.data_type)}`;
+      throw new VesperError('PARAMETER_INVALID', `order by field ${name} is ${what}, which is not sortable`);
+    }
+    const d = dir.toLowerCase() || 'asc';
+    if (!['asc', 'desc', 'ascending', 'descending'].includes(d) || rest.length > 0) {
+      throw new VesperError('PARAMETER_INVALID', `invalid order direction ${JSON.stringify(dir)} for ${name}: use asc or desc`);
+    }
+    const desc = d.startsWith('desc');
+    let nullsFirst = desc;
+    if (nulls !== undefined) {
+      const n = nulls.toLowerCase();
+      if (n !== 'nulls_first' && n !== 'nulls_last') throw new VesperError('PARAMETER_INVALID', `invalid null ordering ${JSON.stringify(nulls)} for ${name}: use nulls_first or nulls_last`);
+      nullsFirst = n === 'nulls_first';
+    }
+    return { field: name, desc, nullsFirst };
+  });
+}
