@@ -21,7 +21,7 @@ import { materializeRow } from './output.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
 import { countRows, queryKeys, queryPartialRows } from './query-executor.ts';
 import { makeReranker, type Fused } from './rerank.ts';
-import { searchSegments, type SearchSpec } from './search-executor.ts';
+import { prepareSegments, searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
 import { queryVectors, rowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
 
@@ -115,6 +115,15 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
   );
 }
 
+/**
+ * Reads what indexes that read by range (IVF_PQ) need for `readSearch(segments, ts, plan)`;
+ * call `readSearch` with the same segments before the returned release. Undefined when none
+ * of them reads by range (the read stays synchronous).
+ */
+export function prepareSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): Promise<() => void> | undefined {
+  return prepareSegments(segments, ts, searchSpec(plan));
+}
+
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
 export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan): PartialRow[] {
   const filter = rowFilter(plan.filter);
@@ -144,7 +153,23 @@ export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly Partia
 
 /** One level of a search: its own segments and its holders' partials, merged. */
 export async function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): Promise<PartialHit[][]> {
-  const mine = readSearch(host.segments, ts, plan);
+  const prepared = prepareSearch(host.segments, ts, plan);
+  let mine: PartialSearch;
+  if (prepared === undefined) mine = readSearch(host.segments, ts, plan);
+  else {
+    // holders start at once, as they would without range reads here
+    const theirs = host.remote?.search(plan);
+    const release = await prepared.catch(async (e: unknown) => {
+      await theirs?.catch(() => undefined);
+      throw e;
+    });
+    try {
+      mine = readSearch(host.segments, ts, plan);
+    } finally {
+      release();
+    }
+    if (theirs !== undefined) return mergeSearchPlan(plan, [mine, ...(await theirs)], final);
+  }
   // one holder's answer is already its top offset + limit, keys unique
   if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy) ? mergeSearchPlan(plan, [mine], true) : mine;
   return mergeSearchPlan(plan, [mine, ...(await host.remote.search(plan))], final);
