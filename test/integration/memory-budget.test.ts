@@ -10,24 +10,11 @@ import { openDatabase, type NodeDatabase } from '@vesper/core/node';
 import { clustered, recall } from '../indexes/fixtures.ts';
 import { bruteForce } from '../indexes/oracle.ts';
 import { cleanup, tempDir } from '../fixtures/open.ts';
+import { BUDGET, DIM, K, N, NQ, SEAL_POLICY, fillBudgetCollection, searchBudgetCollection } from '../fixtures/budget-collection.ts';
 
 afterAll(cleanup);
 
 const seed = testSeed(process.env.VESPER_SEED);
-const N = 40_000;
-const DIM = 64;
-const NQ = 20;
-const K = 10;
-const BUDGET = 2 * 2 ** 20;
-
-async function waitIndexed(db: NodeDatabase): Promise<void> {
-  for (let i = 0; i < 3000; i++) {
-    const d = (await db.describeIndex({ collection_name: 'big' })).index_descriptions[0]!;
-    if (d.state === 'Finished' && Number(d.pending_index_rows) === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('index build did not finish');
-}
 
 describe(`memoryBudget in Node (seed ${seed})`, () => {
   it('a collection 4x its budget reopens and searches at recall@10 >= 0.95 with the cache under the budget', async () => {
@@ -36,36 +23,14 @@ describe(`memoryBudget in Node (seed ${seed})`, () => {
     const base = data.subarray(0, N * DIM);
     const queries = data.slice(N * DIM);
     const dir = await tempDir();
-    let db = await openDatabase({ path: dir, memoryBudget: BUDGET, sealPolicy: { maxRows: 20_000, maxBytes: 1 << 30, maxAgeMs: 1 << 30, compactBelowRows: 0, compactDeletedRatio: 1 } });
-    await db.createCollection({
-      collection_name: 'big',
-      fields: [
-        { name: 'id', data_type: 'Int64', is_primary_key: true },
-        { name: 'vec', data_type: 'FloatVector', dim: DIM },
-      ] as never,
-    });
-    await db.createIndex({ collection_name: 'big', field_name: 'vec', index_type: 'IVF_PQ', metric_type: 'L2', params: { nlist: 128, m: 16, nbits: 8 } });
-    await db.loadCollection({ collection_name: 'big' });
-    for (let s = 0; s < N; s += 5000) {
-      const rows = Array.from({ length: 5000 }, (_, i) => ({ id: s + i, vec: Array.from(base.subarray((s + i) * DIM, (s + i + 1) * DIM)) }));
-      await db.insert({ collection_name: 'big', data: rows });
-    }
-    await db.flush({ collection_names: ['big'] });
-    await waitIndexed(db);
+    let db: NodeDatabase = await openDatabase({ path: dir, memoryBudget: BUDGET, sealPolicy: SEAL_POLICY });
+    await fillBudgetCollection(db, base, seed);
     await db.close();
 
     db = await openDatabase({ path: dir, memoryBudget: BUDGET });
     await db.loadCollection({ collection_name: 'big' });
     const truth = bruteForce('L2', base, N, DIM, queries, NQ, K);
-    const got = new Int32Array(NQ * K).fill(-1);
-    for (let q = 0; q < NQ; q++) {
-      const res = await db.search({
-        collection_name: 'big', data: [Array.from(queries.subarray(q * DIM, (q + 1) * DIM))], limit: K,
-        params: { nprobe: 16, refine_k: 4 }, consistency_level: 'Strong',
-      });
-      (res.results as { id: string }[][])[0]!.forEach((h, j) => (got[q * K + j] = Number(h.id)));
-      expect(db.stats().blockCache.residentBytes).toBeLessThanOrEqual(BUDGET);
-    }
+    const got = await searchBudgetCollection(db, queries);
     const r = recall(got, truth.rows, NQ, K);
     const s = db.stats().blockCache;
     console.log(`memory-budget recall@10=${r.toFixed(3)} cache=${JSON.stringify(s)} bytesRead/query=${Math.round(s.bytesRead / NQ)}`);

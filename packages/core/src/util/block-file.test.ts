@@ -1,11 +1,11 @@
 /** Checksummed block reads through the block cache: byte-exact ranges, corruption detected, the ceiling held. */
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../adapters/memory-object-store.ts';
-import { Random } from '../util/random.ts';
+import { Random, testSeed } from './random.ts';
 import { BlockCache } from './block-cache.ts';
 import { BlockReader, blockChecksums, objectRange } from './block-file.ts';
 
-const SEED = Number(process.env['VESPER_SEED'] ?? 1717);
+const SEED = testSeed(process.env.VESPER_SEED);
 
 async function fixture(size: number, blockSize: number, lead = 100): Promise<{ store: MemoryObjectStore; bytes: Uint8Array; checksums: Uint32Array }> {
   const rnd = new Random(SEED);
