@@ -7,15 +7,23 @@
  * FLAT scan GB/s vs a plain JS scan; IVF_SQ8 bytes vs float. Flags: --quick (small sets
  * only), --no-pglite, --pglite-all (also the 100k×384 set), --no-orama, --n=<rows for the generated
  * sets>, --generated-only (skip the real sets), --hnsw-only (hnswlib-node, Vesper HNSW and
- * HNSW_SQ only, for repeated same-run comparisons), --dims=128,384 (which generated sets). hnswlib-wasm is web-only (it refuses to load in Node): it is tried and reported as failed.
+ * HNSW_SQ only, for repeated same-run comparisons), --dims=128,384 (which generated sets), --no-disk (skip
+ * IVF_PQ read by range from a file with a block cache of 1/8 of the vectors, reported with bytes read per query). hnswlib-wasm is web-only (it refuses to load in Node): it is tried and reported as failed.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType } from '../../packages/core/src/schema/data-type.ts';
 import type { MetricType } from '../../packages/core/src/schema/types.ts';
 import type { FloatVectorColumn } from '../../packages/core/src/schema/columns.ts';
 import { loadKernelsNode } from '../../packages/core/src/node/kernels.ts';
-import { getIndexFactory, type VectorIndex } from '../../packages/core/src/index/index.ts';
+import { getIndexFactory, openIvfPq, type VectorIndex } from '../../packages/core/src/index/index.ts';
+import { defaultM } from '../../packages/core/src/index/ivf-pq-index.ts';
+import { FsObjectStore } from '../../packages/core/src/node/fs-object-store.ts';
+import { BlockCache } from '../../packages/core/src/util/block-cache.ts';
+import { objectRange } from '../../packages/core/src/util/block-file.ts';
 import { readFvecs, recall } from '../../test/indexes/fixtures.ts';
 import { EFS, K, NPROBES, REPS, TARGETS, fmt, generated, hnswlibNode, ratio, sweep, withTruth, type Dataset, type Row, type Searcher } from '../lib/ann.ts';
 
@@ -46,6 +54,60 @@ async function vesper(d: Dataset, type: string, params: Record<string, unknown>,
   const r = await sweep(d, s, knob === 'nprobe' ? NPROBES : EFS);
   idx.dispose?.();
   return { system: `Vesper ${type}`, config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
+}
+
+/**
+ * IVF_PQ read by range (issue 17): built, written to a file (FsObjectStore in a temp dir),
+ * opened by range with a block cache of 1/8 of the float vectors' bytes; each search awaits
+ * its re-rank reads. Records bytes read per query and the cache's resident bytes in `notes`.
+ */
+async function vesperDisk(d: Dataset, notes: string[]): Promise<Row> {
+  const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
+  const params = { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)), m: defaultM(d.dim), nbits: 8 };
+  const t0 = performance.now();
+  const built = await getIndexFactory('IVF_PQ').build(col, d.metric, params);
+  const buildRate = d.n / ((performance.now() - t0) / 1000);
+  const dir = await mkdtemp(join(tmpdir(), 'vesper-bench-pq-'));
+  try {
+    const store = await FsObjectStore.open(dir);
+    await store.put('index', built.serialize());
+    built.dispose?.();
+    const budget = Math.floor((d.n * d.dim * 4) / 8);
+    const cache = new BlockCache(budget);
+    const idx = await openIvfPq(objectRange(store, 'index'), cache);
+    let p: Record<string, unknown> = {};
+    let searches = 0;
+    let read0 = 0;
+    const perKnob: string[] = [];
+    const s: Searcher = {
+      search: async (q, qi) => {
+        searches++;
+        const one = q.subarray(qi * d.dim, (qi + 1) * d.dim);
+        const release = await idx.prepareSearch(one, 1, K, { params: p });
+        try {
+          return idx.search(one, 1, K, { params: p }).rows;
+        } finally {
+          release();
+        }
+      },
+      setEf: (v) => {
+        if (searches > 0) perKnob.push(`${String(p['nprobe'])}:${fmt((cache.stats().bytesRead - read0) / searches)}`);
+        searches = 0;
+        read0 = cache.stats().bytesRead;
+        p = { nprobe: v, refine_k: 4 };
+      },
+      bytes: idx.bytesUsed(),
+    };
+    const r = await sweep(d, s, NPROBES);
+    if (searches > 0) perKnob.push(`${String(p['nprobe'])}:${fmt((cache.stats().bytesRead - read0) / searches)}`);
+    const st = cache.stats();
+    notes.push(`IVF_PQ (disk, ${JSON.stringify(params)}, refine_k 4): block cache ${fmt(budget)} B (1/8 of the float vectors), resident ${fmt(st.residentBytes)} B at the end; ` +
+      `hot parts in memory ${fmt(idx.bytesUsed())} B (${(idx.bytesUsed() / d.n).toFixed(1)} B/vector); bytes read by range per query by nprobe (nprobe:bytes, cache warm after the first pass): ${perKnob.join(' ')}.`);
+    idx.dispose();
+    return { system: 'Vesper IVF_PQ (disk)', config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 interface HnswWasm { initIndex(n: number, m: number, efc: number, seed: number): void; addPoint(p: Float32Array, l: number, r: boolean): void; setEfSearch(ef: number): void; searchKnn(q: Float32Array, k: number, f: undefined): { neighbors: number[] } }
@@ -243,6 +305,8 @@ export default async function run(argv: string[]): Promise<string> {
     if (!argv.includes('--no-orama') && d.n <= 10_000) await tryRun('orama', () => orama(d));
     await tryRun('Vesper IVF_FLAT', () => vesper(d, 'IVF_FLAT', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
     await tryRun('Vesper IVF_SQ8', () => vesper(d, 'IVF_SQ8', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
+    const diskNotes: string[] = [];
+    if (!argv.includes('--no-disk')) await tryRun('Vesper IVF_PQ (disk)', () => vesperDisk(d, diskNotes));
     const ref = rows.find((r) => r.system === 'hnswlib-node' && r.config.includes('"M":16'));
     out.push(`### ${d.name} (${d.metric}, ${d.nq} queries)`, '');
     out.push('| system | params | build vec/s | ×node | B/vec | QPS@0.90 | QPS@0.95 | ×node | QPS@0.99 |', '|---|---|---|---|---|---|---|---|---|');
@@ -261,6 +325,7 @@ export default async function run(argv: string[]): Promise<string> {
     );
     const sq8 = rows.find((r) => r.system === 'Vesper IVF_SQ8');
     if (sq8) out.push(`IVF_SQ8: ${fmt(sq8.bytesPerVec)} B/vector = ${(sq8.bytesPerVec / (d.dim * 4)).toFixed(3)}× the float32 vector (${d.dim * 4} B).`);
+    out.push(...diskNotes);
     out.push('');
   }
   out.push('<details><summary>sweeps (knob:recall@QPS)</summary>', '', ...sweeps, '', '</details>', '');

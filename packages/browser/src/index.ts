@@ -9,7 +9,7 @@ import { VesperClient, bundledKernelsUrl, initKernels, kernelsReady, type Kernel
 
 export { VesperClient, VesperError, DataType } from '@vesper/core';
 export { openDatabase, BrowserDatabase, MAX_QUERY_WORKERS, type OpenDatabaseOptions, type CallOptions } from './open-database.ts';
-export type { QueryWorkerStats, ReaderStats } from '@vesper/worker';
+export type { DatabaseStats, QueryWorkerStats, ReaderStats } from '@vesper/worker';
 export { TabTransport, type TabTransportOptions } from './tab-transport.ts';
 export { IdbRequestLog } from './idb-request-log.ts';
 export { chunkedInsert, waitForIndex, type RowProgress, type IndexProgress } from './progress.ts';

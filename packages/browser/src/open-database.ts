@@ -11,8 +11,8 @@
  * @vesper/worker's reader-pool.ts) that hold the sealed segments and search them in
  * parallel; the engine worker stays the only writer and merges their partial results.
  */
-import { VesperClient, VesperError, bundledKernelsUrl, type KernelSource, type Transport } from '@vesper/core';
-import { QUERY_WORKER_STATS, WorkerTransport, type CloneableEngineOptions, type QueryWorkerStats, type WorkerLike } from '@vesper/worker';
+import { VesperClient, VesperError, bundledKernelsUrl, checkBudget, type KernelSource, type Transport } from '@vesper/core';
+import { DATABASE_STATS, QUERY_WORKER_STATS, WorkerTransport, type CloneableEngineOptions, type DatabaseStats, type QueryWorkerStats, type WorkerLike } from '@vesper/worker';
 import { opfsSupported } from './opfs-object-store.ts';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
@@ -48,6 +48,13 @@ export interface OpenDatabaseOptions {
    * storage they could share and always runs without them.
    */
   readonly queryWorkers?: number;
+  /**
+   * Bytes the database may keep of what disk-resident indexes (IVF_PQ) read by range: a hard
+   * ceiling on its block caches, split evenly between the engine worker and each query worker.
+   * Default: each worker has its own cache of DEFAULT_MEMORY_BUDGET (256 MiB). Hot index parts
+   * (centroids, compressed codes) and the insert logs' other columns are not part of it.
+   */
+  readonly memoryBudget?: number;
 }
 
 /** The most query workers a database starts. */
@@ -127,6 +134,15 @@ export class BrowserDatabase extends VesperClient {
     return this.engineLink.call(QUERY_WORKER_STATS, {}) as Promise<QueryWorkerStats>;
   }
 
+  /**
+   * The memory budget and the block caches of the engine worker and each query worker
+   * (resident bytes, hits, misses, bytes read by range); in a follower tab, the leader's.
+   * @throws SERVICE_UNAVAILABLE when the database is closed.
+   */
+  stats(): Promise<DatabaseStats> {
+    return this.engineLink.call(DATABASE_STATS, {}) as Promise<DatabaseStats>;
+  }
+
   /** Origin storage usage and quota (`navigator.storage.estimate()`), and persistence. */
   storageStats(): Promise<StorageStats> {
     return storageStats();
@@ -170,7 +186,10 @@ async function startEngine(url: string, options: OpenDatabaseOptions): Promise<W
   const transport = new WorkerTransport(options.worker?.() ?? startEngineWorker(url), { transferVectors: options.transferVectors ?? false });
   try {
     const kernels = new URL(String(options.kernels ?? bundledKernelsUrl()), globalThis.location.href).href;
-    await transport.open({ url, queryWorkers, kernels, ...(options.engine === undefined ? {} : { engine: options.engine }) });
+    await transport.open({
+      url, queryWorkers, kernels, ...(options.engine === undefined ? {} : { engine: options.engine }),
+      ...(options.memoryBudget === undefined ? {} : { memoryBudget: options.memoryBudget }),
+    });
   } catch (err) {
     transport.terminate();
     throw err;
@@ -239,6 +258,7 @@ function canShare(): boolean {
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<BrowserDatabase> {
   const { scheme } = parseDatabaseUrl(url); // reject a bad URL or option before starting a worker
   queryWorkerCount(url, options.queryWorkers);
+  if (options.memoryBudget !== undefined) checkBudget(options.memoryBudget);
   checkEnvironment(scheme, options);
   const shared = scheme !== 'memory' && (options.multiTab ?? true) && canShare();
   const engine: Engine = shared ? await TabTransport.open({ url, startEngine: () => startEngine(url, options) }) : await startEngine(url, options);

@@ -10,7 +10,7 @@
  * it reads it back from R2 (docs/capacity.md, "Query node memory").
  */
 import { DurableObject } from 'cloudflare:workers';
-import { getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
+import { BlockCache, budgetedIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import {
   SealedReplica,
   bm25StatsShare,
@@ -35,13 +35,24 @@ import { R2ObjectStore } from './adapters/r2-object-store.ts';
 import type { Env } from './bindings.ts';
 import { asResult, type RpcResult } from './rpc.ts';
 
+/**
+ * Bytes of R2 blocks a QueryNode isolate keeps for disk-resident indexes (IVF_PQ re-rank
+ * vectors): one cache per isolate, well inside its 128 MB (the process-wide default is 256 MiB).
+ */
+export const QUERY_NODE_BLOCK_CACHE_BYTES = 16 * 2 ** 20;
+let isolateIndexes: ReturnType<typeof budgetedIndexFactory> | undefined;
+function queryNodeIndexes(): ReturnType<typeof budgetedIndexFactory> {
+  isolateIndexes ??= budgetedIndexFactory(new BlockCache(QUERY_NODE_BLOCK_CACHE_BYTES));
+  return isolateIndexes;
+}
+
 export class QueryNode extends DurableObject<Env> {
   private replica: SealedReplica | undefined;
 
   private async synced(db: string, schema: CollectionSchema, a: ReplicaAssignment): Promise<SealedReplica> {
     if (!kernelsReady()) await initKernels(kernelsModule);
     // a node's memory is its segments: a vector column whose index is open stays in R2
-    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: getIndexFactory, dropIndexedVectors: true };
+    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: queryNodeIndexes(), dropIndexedVectors: true };
     this.replica ??= new SealedReplica(src);
     this.replica.setSource(src);
     await this.replica.sync(a);

@@ -9,7 +9,7 @@
  * library's own throw serialization, which keeps only name/message/stack and would lose the
  * code, kind and retriable flag.
  */
-import type { SealPolicy, VesperError } from '@vesper/core';
+import type { BlockCacheStats, SealPolicy, VesperError } from '@vesper/core';
 import type { CallMeta } from './call-meta.ts';
 
 export interface EngineConfig {
@@ -24,6 +24,24 @@ export interface EngineConfig {
    * none, the engine searches everything itself.
    */
   readonly queryWorkers?: number;
+  /**
+   * Bytes of block cache (disk-resident indexes' range reads) for the whole database, split
+   * evenly between the engine worker and each query worker; absent: the default cache.
+   */
+  readonly memoryBudget?: number;
+}
+
+/** The method name `handle` answers with the DatabaseStats of the engine and its query workers. */
+export const DATABASE_STATS = '$databaseStats';
+
+/** What `BrowserDatabase.stats()` answers. */
+export interface DatabaseStats {
+  /** The database's memoryBudget (undefined: none was set; each worker uses the default cache). */
+  readonly memoryBudget: number | undefined;
+  /** The engine worker's block cache. */
+  readonly blockCache: BlockCacheStats;
+  /** Each query worker's block cache; null while it is not running. */
+  readonly queryWorkers: readonly (BlockCacheStats | null)[];
 }
 
 /** The method name `handle` answers with the query workers' QueryWorkerStats (not a ProxyNode method). */

@@ -11,7 +11,7 @@
  * `resend: true`, and the pool sends the call again in full. Everything here is plain
  * structured-clonable data (bigint timestamps and Int64 values included).
  */
-import type { VesperErrorJSON } from '@vesper/core';
+import type { BlockCacheStats, VesperErrorJSON } from '@vesper/core';
 import type { CollectionInfo, ReplicaAssignment } from '@vesper/core/distributed';
 
 export const READER_TAG = 'vesper-reader/1';
@@ -27,6 +27,8 @@ export interface ReaderConfig {
    * the reader's end however it ends (terminated, crashed, closed itself).
    */
   readonly lifeLock?: string;
+  /** This query worker's share of the database's memoryBudget (its block cache's bytes). */
+  readonly memoryBudget?: number;
 }
 
 export interface InfoRef {
@@ -68,6 +70,8 @@ export interface ReaderStats {
   readonly rows: number;
   /** Calls answered since the worker started. */
   readonly calls: number;
+  /** The worker's block cache (disk-resident indexes' range reads). */
+  readonly blockCache?: BlockCacheStats;
 }
 
 function tagged(value: unknown): value is { tag: unknown; id: unknown } {

@@ -13,7 +13,7 @@
  * as a VesperError, never a hang; a reader whose last sync failed or that lacks what a call
  * names answers `resend` (reader-protocol.ts) instead of reading a state nobody asked for.
  */
-import { VesperError, getIndexFactory, initKernels, kernelsReady, type ObjectStore } from '@vesper/core';
+import { BlockCache, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, type ObjectStore, type VectorIndexFactory } from '@vesper/core';
 import {
   SealedReplica,
   bm25StatsShare,
@@ -61,7 +61,10 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
   const held = new Map<number, Held>();
   let calls = 0;
 
-  const source = (info: CollectionInfo) => ({ objects: objects!, schema: info.schema, indexFactory: getIndexFactory });
+  // a worker given a share of the memory budget reads disk-resident indexes through its own cache
+  let cache: BlockCache | undefined;
+  let indexFactory: (indexType: string) => VectorIndexFactory = getIndexFactory;
+  const source = (info: CollectionInfo) => ({ objects: objects!, schema: info.schema, indexFactory });
 
   /** Runs fn after earlier calls about the collection, with its state brought to (infoRef, shareRef). */
   const withShare = <T>(id: number, infoRef: InfoRef, shareRef: ShareRef, fn: (h: Held, info: CollectionInfo) => T): Promise<T | typeof RESEND> => {
@@ -99,6 +102,11 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
     async open(args) {
       const config = args[0] as ReaderConfig;
       if (objects !== undefined) throw new VesperError('PARAMETER_INVALID', 'this query worker is already open');
+      if (config.memoryBudget !== undefined) {
+        checkBudget(config.memoryBudget);
+        cache = new BlockCache(config.memoryBudget);
+        indexFactory = budgetedIndexFactory(cache);
+      }
       if (config.lifeLock !== undefined) await holdForLife(config.lifeLock);
       const kernels = config.kernels !== undefined && !kernelsReady() ? initKernels(config.kernels) : undefined;
       const [, store] = await Promise.all([kernels, options.openObjects(config.url)]);
@@ -130,7 +138,7 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
         segments += h.replica.ids().length;
         rows += h.replica.rowCount;
       }
-      return { collections: held.size, segments, rows, calls };
+      return { collections: held.size, segments, rows, calls, blockCache: (cache ?? defaultBlockCache()).stats() };
     },
   };
 

@@ -16,9 +16,9 @@
  * by that many query workers (reader-pool.ts); the engine stays the only writer, and
  * `handle(QUERY_WORKER_STATS)` answers what they hold. Closing the engine ends them.
  */
-import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady, type EngineOptions, type StorageSet } from '@vesper/core';
+import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, type EngineOptions, type StorageSet } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
-import { QUERY_WORKER_STATS, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
+import { DATABASE_STATS, QUERY_WORKER_STATS, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
 import { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
 import { unpackRowsRequest } from './row-packing.ts';
 import { WIRE_TAG, isWireRequest, type MessagePortLike, type WireRequest, type WireResponse } from './wire.ts';
@@ -56,6 +56,9 @@ export function createEngineApi(options: ServeOptions): EngineApi {
   let proxy: ProxyNode | undefined;
   let readers: WorkerReaderPool | undefined;
   let requests: RequestLog | undefined;
+  /** The database's memoryBudget and the engine worker's share of it as a block cache. */
+  let budget: number | undefined;
+  let cache: BlockCache | undefined;
   let opening: Promise<void> | undefined;
   let writes: Promise<unknown> = Promise.resolve();
   const cancelled = new Set<string>();
@@ -94,9 +97,15 @@ export function createEngineApi(options: ServeOptions): EngineApi {
           }
           let pool: WorkerReaderPool | undefined;
           try {
-            pool = startReaders(options, config);
+            if (config.memoryBudget !== undefined) checkBudget(config.memoryBudget);
+            // the budget is split evenly: the engine worker and each query worker get one share
+            const share = config.memoryBudget === undefined ? undefined : Math.floor(config.memoryBudget / (1 + readerCount(options, config)));
+            cache = share === undefined ? undefined : new BlockCache(share);
+            budget = config.memoryBudget;
+            pool = startReaders(options, config, share);
             if (pool !== undefined) storage = { ...storage, objects: pool.fence(storage.objects) };
-            proxy = await ProxyNode.open(storage, { indexFactory: getIndexFactory, ...options.engine, ...config.engine, ...(pool ? { readers: pool } : {}) });
+            const indexFactory = cache === undefined ? getIndexFactory : budgetedIndexFactory(cache);
+            proxy = await ProxyNode.open(storage, { indexFactory, ...options.engine, ...config.engine, ...(pool ? { readers: pool } : {}) });
             readers = pool;
             requests = storage.requests;
           } catch (err) {
@@ -117,6 +126,13 @@ export function createEngineApi(options: ServeOptions): EngineApi {
         const request = unpackRowsRequest(packed);
         if (proxy === undefined) throw new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
         if (method === QUERY_WORKER_STATS) return await (readers?.stats() ?? NO_QUERY_WORKERS);
+        if (method === DATABASE_STATS) {
+          const workers = await (readers?.stats() ?? NO_QUERY_WORKERS);
+          const stats: DatabaseStats = {
+            memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), queryWorkers: workers.perWorker.map((w) => w?.blockCache ?? null),
+          };
+          return stats;
+        }
         if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
         if (requests !== undefined && meta.requestId !== undefined && WRITE_METHODS.has(method)) {
           return await loggedWrite(requests, proxy, method, request, { ...meta, requestId: meta.requestId });
@@ -154,14 +170,19 @@ export function createEngineApi(options: ServeOptions): EngineApi {
 }
 
 /** The query workers the config asks for, started in the background (none for 0 or without a spawner). */
-function startReaders(options: ServeOptions, config: EngineConfig): WorkerReaderPool | undefined {
-  const n = config.queryWorkers ?? 0;
-  if (options.spawnQueryWorker === undefined || n === 0) return undefined;
+/** Query workers the engine starts for config. */
+function readerCount(options: ServeOptions, config: EngineConfig): number {
+  return options.spawnQueryWorker === undefined ? 0 : config.queryWorkers ?? 0;
+}
+
+function startReaders(options: ServeOptions, config: EngineConfig, memoryBudget: number | undefined): WorkerReaderPool | undefined {
+  const n = readerCount(options, config);
+  if (n === 0) return undefined;
   const report = options.engine?.onBackgroundError ?? ((err: unknown) => console.warn('[vesper] query workers:', err));
   const pool = new WorkerReaderPool({
     workers: n,
     spawn: (i) => options.spawnQueryWorker!(i),
-    reader: { url: config.url, ...(config.kernels === undefined ? {} : { kernels: config.kernels }) },
+    reader: { url: config.url, ...(config.kernels === undefined ? {} : { kernels: config.kernels }), ...(memoryBudget === undefined ? {} : { memoryBudget }) },
     onError: report,
   });
   pool.start();

@@ -16,7 +16,8 @@ export const FLAG_NORMALIZED = 1; // COSINE: stored vectors are unit length
 export const FLAG_HNSW_INTERLEAVED = 2; // HNSW level 0: vectors beside adjacency lists
 export const FLAG_SQ8_PER_DIM = 4; // IVF_SQ8: per-dimension min/scale codebook
 export const FLAG_HNSW_SQ8 = 8; // HNSW_SQ level 0: SQ8 codes beside adjacency lists, f32 vectors apart
-export const KNOWN_FLAGS = FLAG_NORMALIZED | FLAG_HNSW_INTERLEAVED | FLAG_SQ8_PER_DIM | FLAG_HNSW_SQ8;
+export const FLAG_BLOCK_RERANK = 16; // IVF_PQ: full-precision vectors in checksummed blocks, read by range
+export const KNOWN_FLAGS = FLAG_NORMALIZED | FLAG_HNSW_INTERLEAVED | FLAG_SQ8_PER_DIM | FLAG_HNSW_SQ8 | FLAG_BLOCK_RERANK;
 
 export interface IndexHeader {
   readonly indexType: string;

@@ -1,6 +1,6 @@
 /**
  * The registry of vector index types by Milvus name (knowhere's IndexFactory): FLAT, HNSW,
- * HNSW_SQ, IVF_FLAT, IVF_SQ8, BIN_FLAT, AUTOINDEX; `openIndex` opens any serialized index by the type
+ * HNSW_SQ, IVF_FLAT, IVF_SQ8, IVF_PQ (disk-resident), BIN_FLAT, AUTOINDEX; `openIndex` opens any serialized index by the type
  * recorded in its header.
  */
 import { VesperError } from '../errors/index.ts';
@@ -10,12 +10,39 @@ import { hnswFactory } from './hnsw-index.ts';
 import { hnswSqFactory } from './hnsw-sq-index.ts';
 import { ivfFlatFactory, ivfSq8Factory } from './ivf-index.ts';
 import { binFlatFactory } from './bin-flat-index.ts';
+import { ivfPqFactory } from './ivf-pq-index.ts';
 import { makeAutoIndexFactory } from './auto-index.ts';
 import { peekIndexType } from './index-format.ts';
+import { BlockCache } from '../util/block-cache.ts';
+import type { RangeSource } from '../util/block-file.ts';
 
 const factories = new Map<string, VectorIndexFactory>();
-for (const f of [flatFactory, hnswFactory, hnswSqFactory, ivfFlatFactory, ivfSq8Factory, binFlatFactory]) factories.set(f.indexType, f);
+for (const f of [flatFactory, hnswFactory, hnswSqFactory, ivfFlatFactory, ivfSq8Factory, ivfPqFactory(), binFlatFactory]) factories.set(f.indexType, f);
 factories.set('AUTOINDEX', makeAutoIndexFactory(openIndex));
+
+/**
+ * Block cache of the disk-resident indexes opened through `getIndexFactory` (a database opened
+ * without a `memoryBudget`): one per process, DEFAULT_MEMORY_BUDGET bytes.
+ */
+export const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
+let defaultCache: BlockCache | undefined;
+export function defaultBlockCache(): BlockCache {
+  defaultCache ??= new BlockCache(DEFAULT_MEMORY_BUDGET);
+  return defaultCache;
+}
+factories.set('IVF_PQ', { ...ivfPqFactory(), openRange: (source: RangeSource) => ivfPqFactory(defaultBlockCache()).openRange(source) });
+
+/**
+ * The registry for a database with its own block cache (`memoryBudget`): disk-resident
+ * indexes (IVF_PQ) read their blocks through `cache`; every other type is `getIndexFactory`'s.
+ */
+export function budgetedIndexFactory(cache: BlockCache): (indexType: string) => VectorIndexFactory {
+  const pq = ivfPqFactory(cache);
+  return (indexType: string) => {
+    const f = getIndexFactory(indexType);
+    return f.indexType === 'IVF_PQ' ? pq : f;
+  };
+}
 
 /** Index types this build supports, in Milvus spelling. */
 export const SUPPORTED_INDEX_TYPES: readonly string[] = [...factories.keys()];

@@ -103,12 +103,7 @@ export class IvfIndex extends IndexBase {
       rt.release(cp);
     }
     checkAbort(opts, type);
-    const offsets = new Int32Array(nlist + 1);
-    for (let i = 0; i < n; i++) offsets[assign[i]! + 1]!++;
-    for (let l = 0; l < nlist; l++) offsets[l + 1]! += offsets[l]!;
-    const fill = offsets.slice(0, nlist);
-    const ids = new Int32Array(n);
-    for (let i = 0; i < n; i++) ids[fill[assign[i]!]!++] = i;
+    const { offsets, ids } = invertedLists(assign, n, nlist);
     let parts: IvfParts;
     if (type === 'IVF_FLAT') {
       const vecs = new Float32Array(n * dim);
@@ -279,6 +274,17 @@ export class IvfIndex extends IndexBase {
     this.heap.free();
     this.work.free();
   }
+}
+
+/** Posting lists of a list assignment: offsets (nlist + 1) and slot -> row ids, rows in order within a list. */
+export function invertedLists(assign: Int32Array, n: number, nlist: number): { offsets: Int32Array; ids: Int32Array } {
+  const offsets = new Int32Array(nlist + 1);
+  for (let i = 0; i < n; i++) offsets[assign[i]! + 1]!++;
+  for (let l = 0; l < nlist; l++) offsets[l + 1]! += offsets[l]!;
+  const fill = offsets.slice(0, nlist);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[fill[assign[i]!]!++] = i;
+  return { offsets, ids };
 }
 
 /** Indexes of the nprobe smallest distances. */

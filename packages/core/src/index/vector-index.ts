@@ -10,6 +10,7 @@
 import type { Bitset } from '../util/bitset.ts';
 import type { MetricType } from '../schema/types.ts';
 import type { VectorColumn } from '../schema/columns.ts';
+import type { RangeSource } from '../util/block-file.ts';
 
 /** Queries for one search: nq rows of the field's element type, row-major. */
 export type QueryVectors = Float32Array | Uint8Array | Int8Array | Uint16Array;
@@ -39,6 +40,12 @@ export interface VectorIndex {
   /** Number of rows the index covers. */
   readonly count: number;
   search(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): TopK;
+  /**
+   * Indexes that read part of their data by range (IVF_PQ's re-rank vectors): reads what
+   * `search` with the same arguments needs and holds it until the returned release is called.
+   * Callers await it, then call `search` synchronously. Absent: `search` never reads.
+   */
+  prepareSearch?(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): Promise<() => void>;
   /** Serialized form (versioned; docs/format/) that `open` reads back without rebuilding. */
   serialize(): Uint8Array;
   /** Bytes of memory this index holds (vectors, graph, codebooks). */
@@ -71,6 +78,12 @@ export interface VectorIndexFactory {
     opts?: IndexBuildOptions,
   ): Promise<VectorIndex>;
   open(bytes: Uint8Array): VectorIndex | Promise<VectorIndex>;
+  /**
+   * Opens an index file by range (reading only its hot sections; the rest is read by searches
+   * through the database's block cache). Present for disk-resident types; segment loading uses
+   * it instead of reading the whole file.
+   */
+  openRange?(source: RangeSource): Promise<VectorIndex>;
 }
 
 /** Larger-is-better metrics: IP and COSINE. */

@@ -7,4 +7,4 @@ export { FsMetaStore, type FsMetaStoreOptions } from './fs-meta-store.ts';
 export { FsWal } from './fs-wal.ts';
 export { openFsStorage, type FsStorage, type FsStorageOptions } from './fs-storage.ts';
 export { KERNELS_WASM_PATH, loadKernelsNode } from './kernels.ts';
-export { openDatabase, type NodeOpenOptions } from './open-database.ts';
+export { openDatabase, DEFAULT_MEMORY_BUDGET, type NodeOpenOptions, type NodeDatabase, type DatabaseStats } from './open-database.ts';

@@ -11,7 +11,7 @@ import type { PkValue } from '../segments/segment.ts';
 import type { OutputPlan } from '../query/output.ts';
 import type { PartialRow, PartialSearch } from '../query/partial.ts';
 import { partitionSet, type CountPlan, type FilterPlan, type QueryPlan, type SearchPlan } from '../query/read-plan.ts';
-import { readCount, readKeys, readQuery, readSearch, type ReaderPool } from '../query/read-executor.ts';
+import { prepareSearch, readCount, readKeys, readQuery, readSearch, type ReaderPool } from '../query/read-executor.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './text-search.ts';
 
@@ -19,8 +19,17 @@ import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './t
  * A reader's answer for its share (the replica synced to it), read at the writer's `ts`.
  * Every reader — in this thread, a query worker, a QueryNode DO — answers through these.
  */
-export function searchShare(replica: SealedReplica, plan: SearchPlan, ts: bigint): Promise<PartialSearch> {
-  return replica.answer(fieldNames(plan.output), () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
+export async function searchShare(replica: SealedReplica, plan: SearchPlan, ts: bigint): Promise<PartialSearch> {
+  // indexes that read by range (IVF_PQ) read first; the search itself is synchronous
+  const segments = replica.segments(partitionSet(plan.partitionIds));
+  const prepared = prepareSearch(segments, ts, plan);
+  if (prepared === undefined) return replica.answer(fieldNames(plan.output), () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
+  const release = await prepared;
+  try {
+    return await replica.answer(fieldNames(plan.output), () => readSearch(segments, ts, plan));
+  } finally {
+    release();
+  }
 }
 
 export function queryShare(replica: SealedReplica, plan: QueryPlan, ts: bigint): Promise<PartialRow[]> {

@@ -21,7 +21,7 @@ import { materializeRow } from './output.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
 import { countRows, queryKeys, queryPartialRows, type QuerySpec } from './query-executor.ts';
 import { makeReranker, roundScore, type Fused } from './rerank.ts';
-import { searchSegments, type SearchSpec } from './search-executor.ts';
+import { prepareSegments, searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
 import { unexpired } from './ttl.ts';
 import { planSegments, queryVectors, rowFilter, type GroupBy, type RowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
@@ -104,9 +104,7 @@ function searchSpec(p: SearchPlan): SearchSpec {
  */
 export function readSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): PartialSearch {
   const g = plan.groupBy?.field.name;
-  const spec = searchSpec(plan);
-  const live = plan.ttlMs === undefined ? spec : { ...spec, filter: unexpired(plan.ttlMs, ts, spec.filter) };
-  return searchSegments(planSegments(segments, plan), ts, live as SearchSpec).map((list) =>
+  return searchSegments(planSegments(segments, plan), ts, liveSpec(plan, ts)).map((list) =>
     list.map((h) => {
       const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(plan.output, h.segment, h.row) };
       if (g === undefined) return hit;
@@ -114,6 +112,21 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
       return { ...hit, group: col ? valueAt(col, h.row) : null };
     }),
   );
+}
+
+/**
+ * Reads what indexes that read by range (IVF_PQ) need for `readSearch(segments, ts, plan)`;
+ * call `readSearch` with the same segments before the returned release. Undefined when none
+ * of them reads by range (the read stays synchronous).
+ */
+export function prepareSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): Promise<() => void> | undefined {
+  return prepareSegments(planSegments(segments, plan), ts, liveSpec(plan, ts));
+}
+
+/** The plan's segment search spec at ts, with the collection's TTL applied. */
+function liveSpec(plan: SearchPlan, ts: bigint): SearchSpec {
+  const spec = searchSpec(plan);
+  return plan.ttlMs === undefined ? spec : ({ ...spec, filter: unexpired(plan.ttlMs, ts, spec.filter) } as SearchSpec);
 }
 
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
@@ -156,10 +169,34 @@ export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly Partia
 
 /**
  * One level of a search: its own segments and its holders' partials, merged. A level with no
- * holders behind it answers synchronously (no promise hop in-process).
+ * holders behind it and no index reading by range answers synchronously (no promise hop
+ * in-process).
  */
 export function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): PartialHit[][] | Promise<PartialHit[][]> {
+  const prepared = prepareSearch(host.segments, ts, plan);
+  if (prepared !== undefined) return executeRangedSearch(plan, ts, host, final, prepared);
   const mine = readSearch(host.segments, ts, plan);
+  return mergeMine(plan, mine, host, final);
+}
+
+/** executeSearch where some index reads by range: its reads first (holders start at once), then the search. */
+async function executeRangedSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean, prepared: Promise<() => void>): Promise<PartialHit[][]> {
+  const theirs = host.remote?.search(plan);
+  const release = await prepared.catch(async (e: unknown) => {
+    await theirs?.catch(() => undefined);
+    throw e;
+  });
+  let mine: PartialSearch;
+  try {
+    mine = readSearch(host.segments, ts, plan);
+  } finally {
+    release();
+  }
+  if (theirs !== undefined) return mergeSearchPlan(plan, [mine, ...(await theirs)], final);
+  return mergeMine(plan, mine, host, final);
+}
+
+function mergeMine(plan: SearchPlan, mine: PartialSearch, host: ReadHost, final: boolean): PartialHit[][] | Promise<PartialHit[][]> {
   // one holder's answer is already its top offset + limit, keys unique
   if (host.remote === undefined) return final && (plan.offset > 0 || plan.groupBy || plan.roundDecimal !== undefined) ? mergeSearchPlan(plan, [mine], true) : mine;
   return host.remote.search(plan).then((theirs) => mergeSearchPlan(plan, [mine, ...theirs], final));

@@ -8,7 +8,7 @@ import type { Bitset } from '../util/bitset.ts';
 import type { SparseVector } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
-import type { QueryVectors } from '../index/vector-index.ts';
+import type { IndexSearchParams, QueryVectors } from '../index/vector-index.ts';
 import { MAX_INDEX_TOPK } from '../index/index-common.ts';
 import type { Segment } from '../segments/segment.ts';
 import type { SealedSegment } from '../segments/sealed-segment.ts';
@@ -52,13 +52,67 @@ export function allowedRows(seg: Segment, ts: bigint, filter: RowFilter | undefi
   return filter ? filter.evaluate(seg, visible).and(visible) : visible;
 }
 
+/** Hits one segment contributes per query (rows repeating a key are dropped by the reduce, so fetch that many more). */
+function segmentK(seg: Segment, spec: SearchSpec, live: number): number {
+  const base = spec.offset + spec.limit + seg.duplicateRows;
+  // strict_group_size: every allowed row is a candidate, scanned exactly, so each group fills
+  // to group_size whenever the segment has that many of its rows
+  if (spec.groupBy?.strict === true) return live;
+  return spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
+}
+
+function indexOpts(spec: SearchSpec, allow: Bitset): IndexSearchParams {
+  return {
+    allow,
+    params: spec.params,
+    ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
+    ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
+  };
+}
+
+/**
+ * The asynchronous half of a search over indexes that read by range (IVF_PQ): for each sealed
+ * segment whose index has `prepareSearch`, reads what `searchSegments` with the same arguments
+ * will need. Call `searchSegments` before the returned release. Undefined (no promise, so the
+ * caller need not yield) when no segment's index reads by range.
+ */
+export function prepareSegments(segments: readonly Segment[], ts: bigint, spec: SearchSpec): Promise<() => void> | undefined {
+  const packed = spec.packed;
+  // strict grouping scans exactly, without the index
+  if (packed === undefined || spec.groupBy?.strict === true) return undefined;
+  const ranged = segments.filter((seg) => seg.sealed && (seg as SealedSegment).indexes.get(spec.field.name)?.prepareSearch !== undefined);
+  // nothing reads by range: the caller stays synchronous (no yield between its snapshot and its read)
+  return ranged.length === 0 ? undefined : prepareRanged(ranged as SealedSegment[], ts, spec, packed);
+}
+
+async function prepareRanged(segments: readonly SealedSegment[], ts: bigint, spec: SearchSpec, packed: QueryVectors): Promise<() => void> {
+  const releases: (() => void)[] = [];
+  const release = (): void => {
+    for (const r of releases.splice(0)) r();
+  };
+  const settled = await Promise.allSettled(segments.map(async (seg) => {
+    const index = seg.indexes.get(spec.field.name);
+    if (index?.prepareSearch === undefined) return;
+    const allow = allowedRows(seg, ts, spec.filter);
+    const live = allow.count();
+    if (live === 0) return;
+    releases.push(await index.prepareSearch(packed, spec.queries.length, Math.min(segmentK(seg, spec, live), MAX_INDEX_TOPK), indexOpts(spec, allow)));
+  }));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    release();
+    throw failed.reason;
+  }
+  return release;
+}
+
 /** Per query: the final hits (offset applied), best first; grouped results come group by group. */
 export function searchSegments(segments: readonly Segment[], ts: bigint, spec: SearchSpec): SegmentHit[][] {
   const nq = spec.queries.length;
   const want = spec.offset + spec.limit;
   const perQuery: SegmentHit[][][] = [];
   for (let q = 0; q < nq; q++) perQuery.push([]);
-  for (let si = 0; si < segments.length; si++) searchSegment(segments[si]!, si, ts, spec, want, perQuery);
+  for (let si = 0; si < segments.length; si++) searchSegment(segments[si]!, si, ts, spec, perQuery);
   return perQuery.map((lists) => {
     if (!spec.groupBy) return (reduceTopK(lists, want, spec.metric) as SegmentHit[]).slice(spec.offset);
     const groups = groupHits(reduceTopK(lists, Infinity, spec.metric) as SegmentHit[], spec.groupBy, spec.groups ?? want);
@@ -71,19 +125,14 @@ function hitOf(seg: Segment, si: number, row: number, distance: number): Segment
 }
 
 /** One segment's candidates per query, appended to perQuery. */
-function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, want: number, perQuery: SegmentHit[][][]): void {
+function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, perQuery: SegmentHit[][][]): void {
   const nq = perQuery.length;
   // no allow-list when every row is allowed: nothing to build, count or hand to an index per search
   const allow = spec.filter === undefined && seg.allVisible(ts) ? undefined : allowedRows(seg, ts, spec.filter);
   const live = allow === undefined ? seg.rowCount : allow.count();
   if (live === 0) return;
-  // Rows repeating a key are dropped by the reduce, so fetch that many more.
-  const base = want + seg.duplicateRows;
-  // strict_group_size: every allowed row is a candidate, scanned exactly, so each group fills
-  // to group_size whenever the segment has that many of its rows
-  const strict = spec.groupBy?.strict === true;
-  const k = spec.groupBy ? (strict ? live : Math.min(live, Math.max(base * spec.groupBy.size * 8, 256))) : Math.min(live, base);
-  const index = seg.sealed && !strict ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
+  const k = segmentK(seg, spec, live);
+  const index = seg.sealed && spec.groupBy?.strict !== true ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
   const range = spec.radius !== undefined || spec.rangeFilter !== undefined ? { radius: spec.radius, rangeFilter: spec.rangeFilter } : undefined;
   if (spec.field.data_type === DataType.SparseFloatVector) {
     const opts = { allow, ...range, ...(spec.bm25 ? { bm25: spec.bm25 } : {}) };

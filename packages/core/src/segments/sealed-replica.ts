@@ -67,11 +67,16 @@ export class SealedReplica {
   private readonly held = new Map<number, SealedSegment>();
   private readonly queue = new KeyedQueue();
 
-  constructor(private src: SegmentSource) {}
+  private src: SegmentSource;
+
+  /** A replica reads dropped columns back for the answers that output them (`answer`), so it drops range-read indexes' vector columns. */
+  constructor(src: SegmentSource) {
+    this.src = { ...src, dropRangeIndexedVectors: true };
+  }
 
   /** Replaces the schema/index factory used for later loads (after an index or schema change). */
   setSource(src: SegmentSource): void {
-    this.src = src;
+    this.src = { ...src, dropRangeIndexedVectors: true };
   }
 
   /** Makes the held set equal to the assignment (see the header). Calls are serialized. */

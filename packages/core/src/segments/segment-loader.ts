@@ -12,6 +12,7 @@ import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
+import { objectRange } from '../util/block-file.ts';
 import { SealedSegment } from './sealed-segment.ts';
 import { decodeDeltaLog } from './delta-log.ts';
 
@@ -28,11 +29,19 @@ export interface SegmentSource {
    * outputs it (`SealedReplica.answer`).
    */
   readonly dropIndexedVectors?: boolean | undefined;
+  /**
+   * A holder that reads dropped columns back when an answer outputs them (SealedReplica): the
+   * vector column of a field whose index reads its vectors by range (IVF_PQ) is not kept — the
+   * index file holds the vectors searches need.
+   */
+  readonly dropRangeIndexedVectors?: boolean | undefined;
 }
 
-/** Drops the vector columns of a segment that have an open index (see `dropIndexedVectors`). */
+/** Drops the vector columns of a segment that have an open index (see `dropIndexedVectors`, `dropRangeIndexedVectors`). */
 export function dropIndexedVectors(src: SegmentSource, seg: SealedSegment): void {
-  if (src.dropIndexedVectors && !seg.hollow) seg.dropColumns([...seg.indexes.keys()], src.schema.fields);
+  if (seg.hollow) return;
+  const drop = [...seg.indexes].filter(([, idx]) => src.dropIndexedVectors || (src.dropRangeIndexedVectors && idx.prepareSearch !== undefined));
+  if (drop.length > 0) seg.dropColumns(drop.map(([f]) => f), src.schema.fields);
 }
 
 /** Reads dropped columns back from the insert log for the named fields. */
@@ -126,14 +135,29 @@ export async function applyDeltaLogs(src: SegmentSource, seg: SealedSegment, del
 
 type IndexRecords = SegmentRecord['indexes'];
 
+/** The factory of a vector index type that opens by range (IVF_PQ), if that is how it opens. */
+function rangeFactory(src: SegmentSource, indexType: string): VectorIndexFactory | undefined {
+  if (isScalarIndexType(indexType)) return undefined;
+  const f = src.indexFactory?.(indexType);
+  return f?.openRange !== undefined ? f : undefined;
+}
+
+/** Whole index files, except those opened by range (their hot parts are read at open). */
 function fetchIndexFiles(src: SegmentSource, records: IndexRecords): Promise<(Uint8Array | undefined)[]> {
-  return Promise.all(records.map((idx) => src.objects.get(idx.key)));
+  return Promise.all(records.map((idx) => (rangeFactory(src, idx.indexType) ? undefined : src.objects.get(idx.key))));
 }
 
 /** Opens fetched index files (files[i] is records[i]'s, undefined when missing) onto a segment. */
 async function openIndexes(src: SegmentSource, seg: SealedSegment, records: IndexRecords, files: readonly (Uint8Array | undefined)[]): Promise<void> {
   for (let i = 0; i < records.length; i++) {
     const idx = records[i]!;
+    const ranged = rangeFactory(src, idx.indexType);
+    if (ranged) {
+      // a file gone missing is searched exactly, as for the other index types
+      if ((await src.objects.head(idx.key)) === undefined) continue;
+      seg.indexes.set(idx.field, await ranged.openRange!(objectRange(src.objects, idx.key)));
+      continue;
+    }
     const data = files[i];
     if (!data) continue;
     if (isScalarIndexType(idx.indexType)) seg.scalarIndexes.set(idx.field, openScalarIndex(data));

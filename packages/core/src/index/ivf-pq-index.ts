@@ -1,0 +1,640 @@
+/**
+ * IVF_PQ, disk-resident (Milvus/knowhere IVF_PQ with a full-precision refine): `nlist` coarse
+ * centroids from seeded k-means; each row's residual to its centroid is product-quantized into
+ * `m` sub-vectors of `nbits`-bit codes. Centroids, codebooks and the codes stay in memory (the
+ * hot part: m bytes a row); the float32 rows, grouped by list, stay in the file and are read by
+ * range in checksummed blocks (util/block-file.ts) through the database's block cache, only
+ * to re-rank the best `k × refine_k` candidates of the code scan.
+ *
+ * Search has two phases because the re-rank reads are asynchronous: `prepareSearch` scans the
+ * codes, fetches the blocks the candidates live in and holds them; the synchronous `search`
+ * (same arguments) then re-ranks from those blocks. A filter keeping few rows re-ranks every
+ * survivor (exact over them), like the other indexes' exact fallback.
+ *
+ * Internal distances are smaller-is-closer (index-common.ts); COSINE rows are normalized.
+ */
+import { VesperError } from '../errors/index.ts';
+import type { Bitset } from '../util/bitset.ts';
+import { crc32 } from '../util/crc32.ts';
+import type { MetricType } from '../schema/types.ts';
+import { DataType } from '../schema/data-type.ts';
+import type { VectorColumn } from '../schema/columns.ts';
+import { getKernels } from '../kernels/loader.ts';
+import type { BlockCache } from '../util/block-cache.ts';
+import { BlockReader, blockChecksums, memoryRange, type RangeSource } from '../util/block-file.ts';
+import type { IndexBuildOptions, IndexSearchParams, QueryVectors, TopK, VectorIndex, VectorIndexFactory } from './vector-index.ts';
+import {
+  FLOAT_METRICS, checkAbort, checkDim, checkMetric, checkQueries, columnToFloat, emptyTopK, intParam, rangeBounds, toFloat, toMilvus,
+} from './index-common.ts';
+import { EXACT_FILTER_RATIO, countBelow } from './index-base.ts';
+import { assignAll, kmeans } from './kmeans.ts';
+import { invertedLists } from './ivf-index.ts';
+import { FLAG_BLOCK_RERANK, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, writeIndexFile, type IndexHeader } from './index-format.ts';
+
+export const IVF_PQ_DEFAULTS = { nlist: 128, nprobe: 8, nbits: 8, seed: 42, refine_k: 4 } as const;
+
+/** Target bytes of one block of the vectors region (rounded to whole rows when a row fits). */
+const BLOCK_TARGET = 4096;
+
+/** Sections held in memory, each checked against a CRC-32 in the header on open. */
+const HOT_SECTIONS = ['centroids', 'codebooks', 'offsets', 'ids', 'codes', 'vector_crcs'] as const;
+
+/** The default m: a divisor of dim giving sub-vectors of 4 (else 2, else 1) dimensions. */
+export function defaultM(dim: number): number {
+  return dim % 4 === 0 ? dim / 4 : dim % 2 === 0 ? dim / 2 : dim;
+}
+
+interface PqParams {
+  readonly nlist: number;
+  readonly m: number;
+  readonly nbits: number;
+  readonly seed: number;
+}
+
+function parseParams(params: Readonly<Record<string, unknown>>, dim: number): PqParams {
+  const m = intParam(params, 'm', defaultM(dim), 1, dim);
+  if (dim % m !== 0) throw new VesperError('PARAMETER_INVALID', `param 'm' (${m}) must divide dim (${dim}) for IVF_PQ`, { param: 'm' });
+  return {
+    nlist: intParam(params, 'nlist', IVF_PQ_DEFAULTS.nlist, 1, 65536),
+    m,
+    nbits: intParam(params, 'nbits', IVF_PQ_DEFAULTS.nbits, 1, 8),
+    seed: intParam(params, 'seed', IVF_PQ_DEFAULTS.seed, 0, 0xffffffff),
+  };
+}
+
+/** refine_k (Milvus's re-rank magnification): a number ≥ 1, candidates = ceil(k × refine_k). */
+function refineK(params: Readonly<Record<string, unknown>>): number {
+  const raw = params['refine_k'];
+  if (raw === undefined || raw === null || raw === '') return IVF_PQ_DEFAULTS.refine_k;
+  const v = typeof raw === 'string' ? Number(raw) : raw;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 1024) {
+    throw new VesperError('PARAMETER_INVALID', `param 'refine_k' (${JSON.stringify(raw)}) should be a number in range [1, 1024]`, { param: 'refine_k' });
+  }
+  return v;
+}
+
+interface Parts extends PqParams {
+  readonly centroids: Float32Array; // nlist × dim
+  readonly codebooks: Float32Array; // m × ksub × dsub
+  readonly offsets: Int32Array; // nlist + 1
+  readonly ids: Int32Array; // slot -> row
+  readonly codes: Uint8Array; // count × m, slot order
+}
+
+/** One query's phase-one answer: prepared float query and the slots to re-rank. */
+interface Planned {
+  readonly q: Float32Array;
+  readonly slots: Int32Array;
+}
+
+export class IvfPqIndex implements VectorIndex {
+  readonly indexType = 'IVF_PQ';
+  private readonly parts: Parts;
+  private readonly ksub: number;
+  private readonly dsub: number;
+  private readonly pos: Int32Array;
+  private readonly rowBytes: number;
+  /** Blocks held for prepared searches, with how many preparations hold each. */
+  private readonly pinned = new Map<number, { bytes: Uint8Array; refs: number }>();
+  private disposed = false;
+
+  constructor(
+    readonly metricType: MetricType,
+    readonly dim: number,
+    readonly count: number,
+    private readonly elementType: DataType,
+    parts: Parts,
+    private readonly vectors: BlockReader,
+    /** The whole file, for an index built here (its vectors are read from these bytes). */
+    private readonly file?: Uint8Array,
+  ) {
+    this.parts = parts;
+    this.ksub = 1 << parts.nbits;
+    this.dsub = dim / parts.m;
+    this.rowBytes = dim * 4;
+    this.pos = new Int32Array(count);
+    for (let s = 0; s < count; s++) this.pos[parts.ids[s]!] = s;
+  }
+
+  get nlist(): number {
+    return this.parts.nlist;
+  }
+
+  /** Bytes this index reads by range so far (its share of the cache's bytesRead). */
+  get bytesRead(): number {
+    return this.vectors.bytesRead;
+  }
+
+  // ---------------------------------------------------------------- build
+
+  static async build(data: Float32Array, n: number, dim: number, metric: MetricType, elementType: DataType, p: PqParams, opts?: IndexBuildOptions): Promise<IvfPqIndex> {
+    const rt = getKernels();
+    const nlist = Math.max(1, Math.min(p.nlist, n));
+    const ksub = 1 << p.nbits;
+    const dsub = dim / p.m;
+    let rows = data.subarray(0, n * dim);
+    if (metric === 'COSINE') {
+      rows = rows.slice();
+      for (let i = 0; i < n; i++) normalize(rows.subarray(i * dim, (i + 1) * dim));
+    }
+    const centroids = n === 0 ? new Float32Array(0) : await kmeans(rt, rows, n, dim, nlist, { seed: p.seed, progress: { from: 0, to: 0.4 } }, opts, 'IVF_PQ');
+    const assign = n === 0 ? new Int32Array(0) : await nearest(rt, rows, n, centroids, nlist, dim, opts);
+    checkAbort(opts, 'IVF_PQ');
+    const { offsets, ids } = invertedLists(assign, n, nlist);
+    // residuals in slot order, then one codebook per sub-space trained on them
+    const resid = new Float32Array(n * dim);
+    for (let s = 0; s < n; s++) {
+      const r = ids[s]!;
+      const c = assign[r]! * dim;
+      for (let d = 0; d < dim; d++) resid[s * dim + d] = rows[r * dim + d]! - centroids[c + d]!;
+    }
+    const codebooks = new Float32Array(p.m * ksub * dsub);
+    const codes = new Uint8Array(n * p.m);
+    const sub = new Float32Array(n * dsub);
+    for (let j = 0; j < p.m; j++) {
+      for (let s = 0; s < n; s++) sub.set(resid.subarray(s * dim + j * dsub, s * dim + (j + 1) * dsub), s * dsub);
+      if (n === 0) break;
+      const from = 0.4 + (0.55 * j) / p.m;
+      const cb = await kmeans(rt, sub, n, dsub, ksub, { seed: p.seed + j + 1, maxPointsPerCentroid: 64, progress: { from, to: from + 0.4 / p.m } }, opts, 'IVF_PQ');
+      codebooks.set(cb, j * ksub * dsub);
+      const a = await nearest(rt, sub, n, cb, ksub, dsub, opts);
+      for (let s = 0; s < n; s++) codes[s * p.m + j] = a[s]!;
+      opts?.onProgress?.(0.4 + (0.55 * (j + 1)) / p.m);
+    }
+    const vecs = new Float32Array(n * dim);
+    for (let s = 0; s < n; s++) vecs.set(rows.subarray(ids[s]! * dim, (ids[s]! + 1) * dim), s * dim);
+    checkAbort(opts, 'IVF_PQ');
+    const parts: Parts = { ...p, nlist, centroids, codebooks, offsets, ids, codes };
+    const file = serializeParts(metric, dim, n, elementType, parts, bytesOf(vecs));
+    opts?.onProgress?.(1);
+    return openIvfPqSync(file);
+  }
+
+  // ---------------------------------------------------------------- search
+
+  private checkParams(params: Readonly<Record<string, unknown>>): { nprobe: number; refine: number } {
+    return { nprobe: Math.min(intParam(params, 'nprobe', IVF_PQ_DEFAULTS.nprobe, 1, 65536), this.nlist), refine: refineK(params) };
+  }
+
+  private prepareQuery(queries: QueryVectors, qi: number): Float32Array {
+    const src = queries.subarray(qi * this.dim, (qi + 1) * this.dim) as QueryVectors;
+    const q = Float32Array.from(toFloat(src, queries instanceof Float32Array ? DataType.FloatVector : this.elementType, this.dim));
+    if (this.metricType === 'COSINE') normalize(q);
+    return q;
+  }
+
+  /** Phase one: per query the slots to re-rank (code scan over the probed lists, or every allowed row). */
+  private plan(queries: QueryVectors, nq: number, k: number, opts: IndexSearchParams | undefined): Planned[] | undefined {
+    if (this.disposed) throw new VesperError('INTERNAL', 'IVF_PQ index used after dispose()');
+    checkQueries(queries, nq, this.dim, k);
+    const { nprobe, refine } = this.checkParams(opts?.params ?? {});
+    rangeBounds(this.metricType, opts);
+    const n = this.count;
+    if (n === 0 || nq === 0) return undefined;
+    const allow = opts?.allow;
+    const allowed = allow === undefined ? n : countBelow(allow, n);
+    if (allowed === 0) return undefined;
+    const ranged = opts?.radius !== undefined;
+    // a selective filter: every survivor is re-ranked (exact over the survivors)
+    let exact: Int32Array | undefined;
+    if (allow !== undefined && allowed <= Math.max(n * EXACT_FILTER_RATIO, 4 * k)) {
+      exact = new Int32Array(allowed);
+      let j = 0;
+      allow.forEach((r) => {
+        if (r < n) exact![j++] = this.pos[r]!;
+      });
+      exact.sort();
+    }
+    const want = Math.min(allowed, Math.max(k, Math.ceil(k * refine) * (ranged ? 4 : 1)));
+    const out: Planned[] = [];
+    for (let qi = 0; qi < nq; qi++) {
+      const q = this.prepareQuery(queries, qi);
+      out.push({ q, slots: exact ?? this.scan(q, nprobe, want, allow) });
+    }
+    return out;
+  }
+
+  /** The `want` best slots by code distance among the nprobe nearest lists (ascending slot order). */
+  private scan(q: Float32Array, nprobe: number, want: number, allow: Bitset | undefined): Int32Array {
+    const { centroids, codebooks, offsets, codes, ids, m } = this.parts;
+    const { dim, ksub, dsub } = this;
+    const nlist = this.nlist;
+    const cd = new Float32Array(nlist);
+    for (let l = 0; l < nlist; l++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = q[d]! - centroids[l * dim + d]!;
+        s += x * x;
+      }
+      cd[l] = s;
+    }
+    const probes = Array.from({ length: nlist }, (_, i) => i).sort((a, b) => cd[a]! - cd[b]! || a - b).slice(0, nprobe);
+    const l2 = this.metricType === 'L2';
+    const table = new Float32Array(m * ksub);
+    if (!l2) fillIpTable(table, q, codebooks, m, ksub, dsub);
+    const heap = new TopHeap(want);
+    const resid = new Float32Array(dim);
+    for (const l of probes) {
+      let base = 0;
+      if (l2) {
+        for (let d = 0; d < dim; d++) resid[d] = q[d]! - centroids[l * dim + d]!;
+        fillL2Table(table, resid, codebooks, m, ksub, dsub);
+      } else {
+        for (let d = 0; d < dim; d++) base -= q[d]! * centroids[l * dim + d]!;
+      }
+      for (let s = offsets[l]!, e = offsets[l + 1]!; s < e; s++) {
+        if (allow !== undefined && !allow.get(ids[s]!)) continue;
+        let dist = base;
+        const c = s * m;
+        for (let j = 0; j < m; j++) dist += table[j * ksub + codes[c + j]!]!;
+        heap.push(dist, s);
+      }
+    }
+    return heap.slots().sort();
+  }
+
+  /** Blocks the planned slots live in. */
+  private blocksOf(plan: readonly Planned[]): Set<number> {
+    const need = new Set<number>();
+    for (const p of plan) {
+      for (const s of p.slots) {
+        const [b0, b1] = this.vectors.blocksOf(s * this.rowBytes, this.rowBytes);
+        for (let b = b0; b <= b1; b++) need.add(b);
+      }
+    }
+    return need;
+  }
+
+  /**
+   * Phase two of a search by range: scans the codes and reads the blocks the candidates live
+   * in, holding them until the returned release is called; `search` with the same arguments in
+   * between reads nothing.
+   */
+  async prepareSearch(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): Promise<() => void> {
+    const plan = this.plan(queries, nq, k, opts);
+    if (plan === undefined || this.file !== undefined) return () => undefined;
+    const got = await this.vectors.blocks(this.blocksOf(plan));
+    for (const [b, bytes] of got) {
+      const p = this.pinned.get(b);
+      if (p) p.refs++;
+      else this.pinned.set(b, { bytes, refs: 1 });
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const b of got.keys()) {
+        const p = this.pinned.get(b)!;
+        if (--p.refs === 0) this.pinned.delete(b);
+      }
+    };
+  }
+
+  search(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): TopK {
+    const result = emptyTopK(nq, k);
+    const plan = this.plan(queries, nq, k, opts);
+    if (plan === undefined) return result;
+    const bounds = rangeBounds(this.metricType, opts) ?? { lo: -Infinity, hi: Infinity };
+    const row = new Float32Array(this.dim);
+    const rowU8 = new Uint8Array(row.buffer);
+    const block = (b: number): Uint8Array => {
+      const bytes = this.pinned.get(b)?.bytes ?? this.vectors.cached(b);
+      if (bytes === undefined) {
+        throw new VesperError('INTERNAL', `IVF_PQ searched without prepareSearch: block ${b} of its vectors is not in memory`);
+      }
+      return bytes;
+    };
+    const ip = this.metricType !== 'L2';
+    for (let qi = 0; qi < plan.length; qi++) {
+      const { q, slots } = plan[qi]!;
+      const heap = new TopHeap(k);
+      for (const s of slots) {
+        this.readRow(s, rowU8, block);
+        let d = 0;
+        if (ip) for (let i = 0; i < this.dim; i++) d -= q[i]! * row[i]!;
+        else {
+          for (let i = 0; i < this.dim; i++) {
+            const x = q[i]! - row[i]!;
+            d += x * x;
+          }
+        }
+        if (d >= bounds.lo && d < bounds.hi) heap.push(d, this.parts.ids[s]!);
+      }
+      const hits = heap.sorted();
+      hits.forEach(([d, r], j) => {
+        result.rows[qi * k + j] = r;
+        result.distances[qi * k + j] = toMilvus(this.metricType, d);
+      });
+    }
+    return result;
+  }
+
+  private readRow(slot: number, out: Uint8Array, block: (b: number) => Uint8Array): void {
+    const off = slot * this.rowBytes;
+    if (this.file !== undefined) {
+      out.set(this.file.subarray(this.vectors.region.offset + off, this.vectors.region.offset + off + this.rowBytes));
+      return;
+    }
+    const bs = this.vectors.region.blockSize;
+    for (let at = off; at < off + this.rowBytes;) {
+      const b = Math.floor(at / bs);
+      const bytes = block(b);
+      const end = Math.min(off + this.rowBytes, b * bs + bytes.byteLength);
+      out.set(bytes.subarray(at - b * bs, end - b * bs), at - off);
+      at = end;
+    }
+  }
+
+  // ---------------------------------------------------------------- bytes
+
+  serialize(): Uint8Array {
+    if (this.file === undefined) {
+      throw new VesperError('INTERNAL', 'an IVF_PQ index opened by range is not re-serialized: its file is already stored');
+    }
+    return this.file;
+  }
+
+  /** Memory held: the hot sections (and, for an index built here, its file). Cached blocks are the cache's. */
+  bytesUsed(): number {
+    const p = this.parts;
+    return p.centroids.byteLength + p.codebooks.byteLength + p.offsets.byteLength + p.ids.byteLength + p.codes.byteLength
+      + this.pos.byteLength + this.vectors.region.checksums.byteLength + (this.file?.byteLength ?? 0);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pinned.clear();
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function normalize(v: Float32Array): void {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let i = 0; i < v.length; i++) v[i]! *= inv;
+}
+
+async function nearest(rt: ReturnType<typeof getKernels>, rows: Float32Array, n: number, cents: Float32Array, nc: number, dim: number, opts?: IndexBuildOptions): Promise<Int32Array> {
+  const xs = rt.alloc(n * dim * 4);
+  const cp = rt.alloc(Math.max(4, cents.byteLength));
+  try {
+    rt.f32().set(rows.subarray(0, n * dim), xs >>> 2);
+    rt.f32().set(cents, cp >>> 2);
+    return await assignAll(rt, xs, n, cp, nc, dim, opts, 'IVF_PQ');
+  } finally {
+    rt.release(xs);
+    rt.release(cp);
+  }
+}
+
+/** L2 table: ||r_j − codeword||² per sub-space j and code. */
+function fillL2Table(table: Float32Array, r: Float32Array, cb: Float32Array, m: number, ksub: number, dsub: number): void {
+  for (let j = 0; j < m; j++) {
+    for (let c = 0; c < ksub; c++) {
+      const o = (j * ksub + c) * dsub;
+      let s = 0;
+      for (let d = 0; d < dsub; d++) {
+        const x = r[j * dsub + d]! - cb[o + d]!;
+        s += x * x;
+      }
+      table[j * ksub + c] = s;
+    }
+  }
+}
+
+/** IP table: −q_j · codeword (internal distances are smaller-is-closer). */
+function fillIpTable(table: Float32Array, q: Float32Array, cb: Float32Array, m: number, ksub: number, dsub: number): void {
+  for (let j = 0; j < m; j++) {
+    for (let c = 0; c < ksub; c++) {
+      const o = (j * ksub + c) * dsub;
+      let s = 0;
+      for (let d = 0; d < dsub; d++) s += q[j * dsub + d]! * cb[o + d]!;
+      table[j * ksub + c] = -s;
+    }
+  }
+}
+
+/** A bounded max-heap keeping the `cap` smallest (distance, id) pairs; ties keep the smaller id. */
+class TopHeap {
+  private readonly d: Float64Array;
+  private readonly id: Int32Array;
+  private size = 0;
+  constructor(private readonly cap: number) {
+    this.d = new Float64Array(cap);
+    this.id = new Int32Array(cap);
+  }
+  private worse(i: number, j: number): boolean {
+    return this.d[i]! > this.d[j]! || (this.d[i] === this.d[j] && this.id[i]! > this.id[j]!);
+  }
+  private swap(i: number, j: number): void {
+    const d = this.d[i]!;
+    this.d[i] = this.d[j]!;
+    this.d[j] = d;
+    const x = this.id[i]!;
+    this.id[i] = this.id[j]!;
+    this.id[j] = x;
+  }
+  push(dist: number, id: number): void {
+    if (this.cap === 0) return;
+    if (this.size < this.cap) {
+      let i = this.size++;
+      this.d[i] = dist;
+      this.id[i] = id;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!this.worse(i, p)) break;
+        this.swap(i, p);
+        i = p;
+      }
+      return;
+    }
+    if (dist > this.d[0]! || (dist === this.d[0] && id > this.id[0]!)) return;
+    this.d[0] = dist;
+    this.id[0] = id;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let w = i;
+      if (l < this.size && this.worse(l, w)) w = l;
+      if (r < this.size && this.worse(r, w)) w = r;
+      if (w === i) break;
+      this.swap(i, w);
+      i = w;
+    }
+  }
+  slots(): Int32Array {
+    return this.id.slice(0, this.size);
+  }
+  sorted(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.size; i++) out.push([this.d[i]!, this.id[i]!]);
+    return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  }
+}
+
+// ---------------------------------------------------------------- format
+
+function blockSizeFor(dim: number): number {
+  const row = dim * 4;
+  return row >= BLOCK_TARGET ? row : Math.floor(BLOCK_TARGET / row) * row;
+}
+
+function flagsFor(metric: string): number {
+  return FLAG_BLOCK_RERANK | (metric === 'COSINE' ? FLAG_NORMALIZED : 0);
+}
+
+function serializeParts(metric: MetricType, dim: number, count: number, elementType: DataType, p: Parts, vectors: Uint8Array): Uint8Array {
+  const blockSize = blockSizeFor(dim);
+  const sections: Record<string, Uint8Array> = {
+    centroids: bytesOf(p.centroids), codebooks: bytesOf(p.codebooks), offsets: bytesOf(p.offsets), ids: bytesOf(p.ids), codes: p.codes,
+    vector_crcs: bytesOf(blockChecksums(vectors, blockSize)),
+  };
+  const checksums: Record<string, number> = {};
+  for (const name of HOT_SECTIONS) checksums[name] = crc32(sections[name]!);
+  const header: IndexHeader = {
+    indexType: 'IVF_PQ', metricType: metric, dim, count, elementType,
+    params: { nlist: p.nlist, m: p.m, nbits: p.nbits, seed: p.seed }, blockSize, checksums,
+  };
+  return writeIndexFile(header, flagsFor(metric), { ...sections, vectors });
+}
+
+interface SectionEntry {
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Reads the preamble and header by range; returns the parsed file and its section table. */
+async function readHead(source: RangeSource): Promise<{ header: IndexHeader; flags: number; sections: Map<string, SectionEntry> }> {
+  const pre = await source.getRange(0, 16);
+  if (pre === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
+  if (pre.byteLength < 16) throw new VesperError('FORMAT_CORRUPT', `vector index file too short (${pre.byteLength} bytes)`);
+  const hlen = new DataView(pre.buffer, pre.byteOffset, 16).getUint32(12, true);
+  const head = await source.getRange(0, 16 + hlen);
+  if (head === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
+  const f = readIndexFile(head, 'IVF_PQ');
+  const table = f.header['sections'] as unknown;
+  const sections = new Map<string, SectionEntry>();
+  for (const s of table as SectionEntry[]) {
+    if (typeof s?.name !== 'string' || !Number.isSafeInteger(s.offset) || !Number.isSafeInteger(s.length) || s.offset < 0 || s.length < 0) {
+      throw new VesperError('FORMAT_CORRUPT', 'IVF_PQ index file: bad section table entry');
+    }
+    sections.set(s.name, s);
+  }
+  return { header: f.header, flags: f.flags, sections };
+}
+
+/** Checks the header and hot sections, and builds the index over `source`. */
+function assemble(
+  source: RangeSource, header: IndexHeader, flags: number, sections: Map<string, SectionEntry>, hot: Map<string, Uint8Array>, cache: BlockCache | undefined,
+  file: Uint8Array | undefined,
+): IvfPqIndex {
+  const h = header;
+  expectFlags(flags, flagsFor(h.metricType), 'IVF_PQ', h.metricType);
+  if (!FLOAT_METRICS.includes(h.metricType as MetricType)) throw new VesperError('FORMAT_CORRUPT', `IVF_PQ index file: metric ${h.metricType}`);
+  const { dim, count } = h;
+  const { nlist, m, nbits, seed } = h.params as Record<string, number>;
+  const int = (v: unknown, lo: number, hi: number): boolean => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+  if (!int(nlist, 1, 65536) || !int(m, 1, dim) || dim % m! !== 0 || !int(nbits, 1, 8) || !int(seed, 0, 0xffffffff) || !int(h['blockSize'], 64, 2 ** 30)) {
+    throw new VesperError('FORMAT_CORRUPT', 'IVF_PQ index file: params nlist, m, nbits, seed or blockSize out of range');
+  }
+  const blockSize = h['blockSize'] as number;
+  const sums = (h['checksums'] ?? {}) as Record<string, unknown>;
+  const ksub = 1 << nbits!;
+  const expect: Record<string, number> = {
+    centroids: nlist! * dim * 4, codebooks: m! * ksub * (dim / m!) * 4, offsets: (nlist! + 1) * 4, ids: count * 4, codes: count * m!,
+    vector_crcs: Math.ceil((count * dim * 4) / blockSize) * 4,
+  };
+  for (const name of HOT_SECTIONS) {
+    const b = hot.get(name)!;
+    if (b.byteLength !== expect[name]) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' holds ${b.byteLength} bytes, expected ${expect[name]}`);
+    if (crc32(b) !== sums[name]) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' fails its checksum`);
+  }
+  const vec = sections.get('vectors');
+  if (vec === undefined || vec.length !== count * dim * 4) throw new VesperError('FORMAT_CORRUPT', "IVF_PQ index file: section 'vectors' is missing or the wrong size");
+  const copy = <T>(name: string, make: (buf: ArrayBuffer) => T): T => make(hot.get(name)!.slice().buffer);
+  const parts: Parts = {
+    nlist: nlist!, m: m!, nbits: nbits!, seed: seed!,
+    centroids: copy('centroids', (b) => new Float32Array(b)),
+    codebooks: copy('codebooks', (b) => new Float32Array(b)),
+    offsets: copy('offsets', (b) => new Int32Array(b)),
+    ids: copy('ids', (b) => new Int32Array(b)),
+    codes: hot.get('codes')!.slice(),
+  };
+  checkLists(parts.offsets, parts.ids, count);
+  const checksums = copy('vector_crcs', (b) => new Uint32Array(b));
+  const reader = new BlockReader(source, { offset: vec.offset, length: vec.length, blockSize, checksums }, cache);
+  if (file !== undefined && vec.offset + vec.length > file.byteLength) throw new VesperError('FORMAT_CORRUPT', "vector index section 'vectors' is truncated");
+  return new IvfPqIndex(h.metricType as MetricType, dim, count, h.elementType as DataType, parts, reader, file);
+}
+
+/**
+ * Opens an IVF_PQ file by range: reads the header and the hot sections, leaves the vectors in
+ * the file (read in blocks through `cache` as searches need them).
+ */
+export async function openIvfPq(source: RangeSource, cache?: BlockCache): Promise<IvfPqIndex> {
+  const { header, flags, sections } = await readHead(source);
+  const hot = new Map<string, Uint8Array>();
+  await Promise.all(HOT_SECTIONS.map(async (name) => {
+    const s = sections.get(name);
+    if (s === undefined) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' is missing`);
+    const b = await source.getRange(s.offset, s.length);
+    if (b === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
+    hot.set(name, b);
+  }));
+  return assemble(source, header, flags, sections, hot, cache, undefined);
+}
+
+/** Opens an IVF_PQ file held in memory (its vectors are read from these bytes). */
+export function openIvfPqSync(bytes: Uint8Array): IvfPqIndex {
+  const f = readIndexFile(bytes, 'IVF_PQ');
+  const sections = new Map<string, SectionEntry>();
+  for (const s of f.header['sections'] as SectionEntry[]) sections.set(s.name, s);
+  const hot = new Map<string, Uint8Array>(HOT_SECTIONS.map((name) => [name, f.section(name)]));
+  f.section('vectors');
+  return assemble(memoryRange(bytes), f.header, f.flags, sections, hot, undefined, bytes);
+}
+
+function checkLists(offsets: Int32Array, ids: Int32Array, count: number): void {
+  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== count) {
+    throw new VesperError('FORMAT_CORRUPT', `IVF_PQ index file: posting lists span ${offsets[0]}..${offsets[offsets.length - 1]}, expected 0..${count}`);
+  }
+  for (let l = 1; l < offsets.length; l++) {
+    if (offsets[l]! < offsets[l - 1]!) throw new VesperError('FORMAT_CORRUPT', `IVF_PQ index file: posting list ${l - 1} has a negative length`);
+  }
+  const seen = new Uint8Array(count);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id < 0 || id >= count || seen[id] === 1) throw new VesperError('FORMAT_CORRUPT', `IVF_PQ index file: posting entry ${i} names row ${id} of ${count} (or twice)`);
+    seen[id] = 1;
+  }
+}
+
+/** A factory whose indexes read their vectors through `cache` (the database's block cache). */
+export function ivfPqFactory(cache?: BlockCache): VectorIndexFactory & { openRange(source: RangeSource): Promise<VectorIndex> } {
+  return {
+    indexType: 'IVF_PQ',
+    metrics: FLOAT_METRICS,
+    validateParams(params: Readonly<Record<string, unknown>>, metric: MetricType): void {
+      checkMetric('IVF_PQ', metric, FLOAT_METRICS);
+      intParam(params, 'nlist', IVF_PQ_DEFAULTS.nlist, 1, 65536);
+      intParam(params, 'nbits', IVF_PQ_DEFAULTS.nbits, 1, 8);
+      intParam(params, 'seed', IVF_PQ_DEFAULTS.seed, 0, 0xffffffff);
+      intParam(params, 'm', 1, 1, 32768);
+    },
+    async build(vectors: VectorColumn, metric: MetricType, params: Readonly<Record<string, unknown>>, opts?: IndexBuildOptions): Promise<VectorIndex> {
+      this.validateParams(params, metric);
+      const data = columnToFloat(vectors, 'IVF_PQ');
+      const dim = 'dim' in vectors ? vectors.dim : 0;
+      checkDim(dim, 'IVF_PQ');
+      const p = parseParams(params, dim);
+      checkAbort(opts, 'IVF_PQ');
+      return IvfPqIndex.build(data, vectors.length, dim, metric, vectors.type, p, opts);
+    },
+    open: (bytes: Uint8Array) => openIvfPqSync(bytes),
+    openRange: (source: RangeSource) => openIvfPq(source, cache),
+  };
+}
+
