@@ -62,13 +62,19 @@ const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
   }
 };
 
+/** A fresh store with one collection whose rows `ids` are flushed into a sealed segment. */
+async function flushedCollection(ids: number[]) {
+  const storage = createMemoryStorage();
+  const tso = await Tso.open(storage.meta);
+  const m = await open(storage, tso);
+  await insert(m, ids);
+  await flush(m);
+  return { storage, tso, m };
+}
+
 describe('manifest feature flags', () => {
   it('an unknown reader flag keeps the collection from opening: FORMAT_UNSUPPORTED', async () => {
-    const storage = createMemoryStorage();
-    const tso = await Tso.open(storage.meta);
-    const m = await open(storage, tso);
-    await insert(m, [1, 2, 3]);
-    await flush(m);
+    const { storage, tso, m } = await flushedCollection([1, 2, 3]);
     await commitNewer(storage, { readerFlags: 0x10 });
     expect(await codeOf(open(storage, tso))).toBe('FORMAT_UNSUPPORTED');
     // the already-open manager does not move to a manifest it cannot read
@@ -96,11 +102,7 @@ describe('manifest feature flags', () => {
   });
 
   it('garbage collection reads manifests through the format check and deletes nothing it cannot read', async () => {
-    const storage = createMemoryStorage();
-    const tso = await Tso.open(storage.meta);
-    const m = await open(storage, tso);
-    await insert(m, [1, 2, 3]);
-    await flush(m);
+    const { storage, m } = await flushedCollection([1, 2, 3]);
     // a newer writer commits a manifest naming a file kind this build has never heard of
     await storage.objects.put(`c${info.id}/s999/future.bin`, new Uint8Array([1, 2, 3]));
     await commitNewer(storage, { readerFlags: 0x1, futureFiles: [`c${info.id}/s999/future.bin`] } as Partial<Manifest>);

@@ -1,0 +1,116 @@
+/**
+ * The arithmetic of IVF_PQ (ivf-pq-index.ts): row normalization, nearest-centroid assignment
+ * through the k-means kernel, per-query distance tables over the PQ codebooks (L2 residual and
+ * inner product), and a bounded max-heap of candidates. TypeScript for now; a WASM kernel with
+ * these functions as its twin is the next step.
+ */
+import type { getKernels } from '../kernels/loader.ts';
+import type { IndexBuildOptions } from './vector-index.ts';
+import { assignAll } from './kmeans.ts';
+
+export function normalize(v: Float32Array): void {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let i = 0; i < v.length; i++) v[i]! *= inv;
+}
+
+export async function nearest(rt: ReturnType<typeof getKernels>, rows: Float32Array, n: number, cents: Float32Array, nc: number, dim: number, opts?: IndexBuildOptions): Promise<Int32Array> {
+  const xs = rt.alloc(n * dim * 4);
+  const cp = rt.alloc(Math.max(4, cents.byteLength));
+  try {
+    rt.f32().set(rows.subarray(0, n * dim), xs >>> 2);
+    rt.f32().set(cents, cp >>> 2);
+    return await assignAll(rt, xs, n, cp, nc, dim, opts, 'IVF_PQ');
+  } finally {
+    rt.release(xs);
+    rt.release(cp);
+  }
+}
+
+/** L2 table: ||r_j − codeword||² per sub-space j and code. */
+export function fillL2Table(table: Float32Array, r: Float32Array, cb: Float32Array, m: number, ksub: number, dsub: number): void {
+  for (let j = 0; j < m; j++) {
+    for (let c = 0; c < ksub; c++) {
+      const o = (j * ksub + c) * dsub;
+      let s = 0;
+      for (let d = 0; d < dsub; d++) {
+        const x = r[j * dsub + d]! - cb[o + d]!;
+        s += x * x;
+      }
+      table[j * ksub + c] = s;
+    }
+  }
+}
+
+/** IP table: −q_j · codeword (internal distances are smaller-is-closer). */
+export function fillIpTable(table: Float32Array, q: Float32Array, cb: Float32Array, m: number, ksub: number, dsub: number): void {
+  for (let j = 0; j < m; j++) {
+    for (let c = 0; c < ksub; c++) {
+      const o = (j * ksub + c) * dsub;
+      let s = 0;
+      for (let d = 0; d < dsub; d++) s += q[j * dsub + d]! * cb[o + d]!;
+      table[j * ksub + c] = -s;
+    }
+  }
+}
+
+/** A bounded max-heap keeping the `cap` smallest (distance, id) pairs; ties keep the smaller id. */
+export class TopHeap {
+  private readonly d: Float64Array;
+  private readonly id: Int32Array;
+  private size = 0;
+  constructor(private readonly cap: number) {
+    this.d = new Float64Array(cap);
+    this.id = new Int32Array(cap);
+  }
+  private worse(i: number, j: number): boolean {
+    return this.d[i]! > this.d[j]! || (this.d[i] === this.d[j] && this.id[i]! > this.id[j]!);
+  }
+  private swap(i: number, j: number): void {
+    const d = this.d[i]!;
+    this.d[i] = this.d[j]!;
+    this.d[j] = d;
+    const x = this.id[i]!;
+    this.id[i] = this.id[j]!;
+    this.id[j] = x;
+  }
+  push(dist: number, id: number): void {
+    if (this.cap === 0) return;
+    if (this.size < this.cap) {
+      let i = this.size++;
+      this.d[i] = dist;
+      this.id[i] = id;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!this.worse(i, p)) break;
+        this.swap(i, p);
+        i = p;
+      }
+      return;
+    }
+    if (dist > this.d[0]! || (dist === this.d[0] && id > this.id[0]!)) return;
+    this.d[0] = dist;
+    this.id[0] = id;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let w = i;
+      if (l < this.size && this.worse(l, w)) w = l;
+      if (r < this.size && this.worse(r, w)) w = r;
+      if (w === i) break;
+      this.swap(i, w);
+      i = w;
+    }
+  }
+  slots(): Int32Array {
+    return this.id.slice(0, this.size);
+  }
+  sorted(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.size; i++) out.push([this.d[i]!, this.id[i]!]);
+    return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  }
+}
+
+// ---------------------------------------------------------------- format
