@@ -5,10 +5,7 @@
  */
 /// <reference types="@cloudflare/vitest-pool-workers/types" />
 import type * as EdgeMain from '../../packages/edge/src/index.ts';
-import type { CatalogCoordinator } from '../../packages/edge/src/catalog-coordinator.ts';
-import type { AccessControl } from '../../packages/edge/src/access/access-control.ts';
-import type { ShardLeader } from '../../packages/edge/src/shard-leader.ts';
-import type { QueryNode } from '../../packages/edge/src/query-node.ts';
+import type { AccessControlRpc, CatalogCoordinatorRpc, QueryNodeRpc, ShardLeaderRpc } from '../../packages/edge/src/do-contracts.ts';
 
 declare global {
   namespace Cloudflare {
@@ -18,10 +15,10 @@ declare global {
       /** "true": local development, the default root password is allowed. */
       readonly VESPER_LOCAL_DEV: string;
       /** wrangler.toml's bindings (packages/edge/src/env.ts). */
-      readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
-      readonly ACCESS: DurableObjectNamespace<AccessControl>;
-      readonly SHARD_LEADER: DurableObjectNamespace<ShardLeader>;
-      readonly QUERY_NODE: DurableObjectNamespace<QueryNode>;
+      readonly CATALOG: DurableObjectNamespace<CatalogCoordinatorRpc>;
+      readonly ACCESS: DurableObjectNamespace<AccessControlRpc>;
+      readonly SHARD_LEADER: DurableObjectNamespace<ShardLeaderRpc>;
+      readonly QUERY_NODE: DurableObjectNamespace<QueryNodeRpc>;
       /** Small sizes from test/workerd/vitest.config.ts, so tests see many segments and query nodes. */
       readonly VESPER_SEGMENT_MAX_ROWS: string;
       readonly VESPER_QUERY_NODE_MAX_BYTES: string;

@@ -3,20 +3,17 @@
  * AccessControl Durable Object namespaces, the R2 bucket for segment, index and manifest files, the root password
  * secret and the limit vars (limits.ts).
  */
-import type { AccessControl } from './access/access-control.ts';
-import type { CatalogCoordinator } from './catalog-coordinator.ts';
-import type { QueryNode } from './query-node.ts';
-import type { ShardLeader } from './shard-leader.ts';
+import type { AccessControlRpc, CatalogCoordinatorRpc, QueryNodeRpc, ShardLeaderRpc } from './do-contracts.ts';
 
 export interface Env {
   /** One CatalogCoordinator per database, addressed by `idFromName(dbName)`. */
-  readonly CATALOG: DurableObjectNamespace<CatalogCoordinator>;
+  readonly CATALOG: DurableObjectNamespace<CatalogCoordinatorRpc>;
   /** One ShardLeader per (database, collection, shard): `idFromName("<db>/c<id>/s<shard>")`. */
-  readonly SHARD_LEADER: DurableObjectNamespace<ShardLeader>;
+  readonly SHARD_LEADER: DurableObjectNamespace<ShardLeaderRpc>;
   /** Query nodes of a shard: `idFromName("<db>/c<id>/s<shard>/q<k>")`. */
-  readonly QUERY_NODE: DurableObjectNamespace<QueryNode>;
+  readonly QUERY_NODE: DurableObjectNamespace<QueryNodeRpc>;
   /** Users, roles and grants: one AccessControl DO, `idFromName("rbac")`. */
-  readonly ACCESS: DurableObjectNamespace<AccessControl>;
+  readonly ACCESS: DurableObjectNamespace<AccessControlRpc>;
   /** Segment files, delete logs, index files and manifests, under `db/<dbName>/`; import files anywhere. */
   readonly BUCKET: R2Bucket;
   /** The root user's password (`wrangler secret put ROOT_PASSWORD`); "Milvus" when unset. */

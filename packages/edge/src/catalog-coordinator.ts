@@ -27,30 +27,14 @@ import type { Env } from './bindings.ts';
 import { ImportJobs } from './import/import-jobs.ts';
 import { RateLimiter, rateFor, type RequestKind } from './limits.ts';
 import { asResult, unwrap, type RpcResult } from './rpc.ts';
-import type { Begun } from './data/types.ts';
+import type { BeginOptions, Begun, CallOptions } from './data/types.ts';
+import type { CatalogCoordinatorRpc } from './do-contracts.ts';
 import { DistributedEngine } from './data/distributed-engine.ts';
 
 const DEFAULT_DB = 'default';
 const PROPS_TTL_MS = 5_000;
 
-export interface CallOptions {
-  /** Charge one request of this kind to the database's rate limit. */
-  readonly kind?: RequestKind;
-  /** Epoch ms after which the request's caller has given up. */
-  readonly deadline?: number;
-}
-
-/** What `begin` is asked for besides the collection. */
-export interface BeginOptions extends CallOptions {
-  /** A read: compute its consistency level (from this raw value) and guarantee timestamp. */
-  readonly read?: boolean;
-  readonly consistencyLevel?: unknown;
-  readonly sessionTs?: string;
-  /** Reserve this many auto ids, if the collection's primary key is autoID. */
-  readonly autoIds?: number;
-}
-
-export class CatalogCoordinator extends DurableObject<Env> {
+export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoordinatorRpc {
   private engine: Promise<ProxyNode> | undefined;
   private readonly limiter = new RateLimiter();
   private props: { values: Record<string, string>; at: number } | undefined;

@@ -11,7 +11,7 @@
 import { VesperError } from '@vesper/core';
 import { AccessClient } from './access/access-client.ts';
 import type { Env } from './bindings.ts';
-import type { CallOptions } from './catalog-coordinator.ts';
+import type { CallOptions } from './data/types.ts';
 import { DEFAULT_MAX_BODY_BYTES, kindOf, timeoutMs } from './limits.ts';
 import { reach, type Engine } from './rpc.ts';
 import { DistributedEngine } from './data/distributed-engine.ts';
@@ -23,6 +23,7 @@ export { ShardLeader } from './shard-leader.ts';
 export { QueryNode } from './query-node.ts';
 export { AccessControl } from './access/access-control.ts';
 export type { Env } from './bindings.ts';
+export type { AccessControlRpc, CatalogCoordinatorRpc, QueryNodeRpc, ShardLeaderRpc } from './do-contracts.ts';
 
 /**
  * The engine of one database. `first` options (the rate-limit charge) go with the first

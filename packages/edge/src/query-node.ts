@@ -34,6 +34,7 @@ import kernelsModule from '@vesper/core/kernels.wasm';
 import { R2ObjectStore } from './adapters/r2-object-store.ts';
 import type { Env } from './bindings.ts';
 import { asResult, type RpcResult } from './rpc.ts';
+import type { QueryNodeRpc } from './do-contracts.ts';
 
 /**
  * Bytes of R2 blocks a QueryNode isolate keeps for disk-resident indexes (IVF_PQ re-rank
@@ -46,7 +47,7 @@ function queryNodeIndexes(): ReturnType<typeof budgetedIndexFactory> {
   return isolateIndexes;
 }
 
-export class QueryNode extends DurableObject<Env> {
+export class QueryNode extends DurableObject<Env> implements QueryNodeRpc {
   private replica: SealedReplica | undefined;
 
   private async synced(db: string, schema: CollectionSchema, a: ReplicaAssignment): Promise<SealedReplica> {

@@ -55,7 +55,7 @@ import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
 import { asResult, reach, type RpcResult } from './rpc.ts';
 import { queryNodeName, type ReadAt, type ShardStats, type Target, type WriteOp, type WriteResult } from './data/types.ts';
-import type { QueryNode } from './query-node.ts';
+import type { QueryNodeRpc, ShardLeaderRpc } from './do-contracts.ts';
 
 /** Default bytes of sealed data one QueryNode serves (its isolate has 128 MB). */
 export const QUERY_NODE_MAX_BYTES = 48 * 1024 * 1024;
@@ -73,7 +73,7 @@ const GC_KEEP_MANIFESTS = 2;
 /** Growing bytes at which a shard leader seals. */
 export const LEADER_SEAL_BYTES = 24 * 1024 * 1024;
 
-export class ShardLeader extends DurableObject<Env> {
+export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   private mgr: Promise<SegmentManager> | undefined;
   private opened: { db: string; collectionId: number; shard: number } | undefined;
   private lastTs = 0n;
@@ -235,7 +235,7 @@ export class ShardLeader extends DurableObject<Env> {
   }
 
   /** Runs fn on each query node's share (retrying a node that was reset once); releases nodes no longer used. */
-  private async fanOut<T>(t: Target, shard: number, shares: ReplicaAssignment[], fn: (node: DurableObjectStub<QueryNode>, share: ReplicaAssignment) => Promise<unknown>): Promise<T[]> {
+  private async fanOut<T>(t: Target, shard: number, shares: ReplicaAssignment[], fn: (node: DurableObjectStub<QueryNodeRpc>, share: ReplicaAssignment) => Promise<unknown>): Promise<T[]> {
     const ns = this.env.QUERY_NODE;
     const stub = (k: number) => ns.get(ns.idFromName(queryNodeName(t.db, t.info.id, shard, k)));
     for (let k = shares.length; k < this.usedNodes; k++) void stub(k).release().catch(() => undefined);

@@ -10,7 +10,7 @@
 import { VesperError } from '@vesper/core';
 import type { Env } from '../bindings.ts';
 import { unwrap } from '../rpc.ts';
-import type { AccessOp } from './access-control.ts';
+import type { AccessOp } from './access-ops.ts';
 import { digest, sameString, verifyPassword } from './passwords.ts';
 import { authorize, ROOT_USER, type PolicySnapshot, type Principal } from './policy.ts';
 import type { Need } from './privileges.ts';

@@ -14,20 +14,8 @@ import { VesperError } from '@vesper/core';
 import type { Env } from '../bindings.ts';
 import { asResult, type RpcResult } from '../rpc.ts';
 import { BUILTIN_ROLES, ROOT_USER, type Grant, type PolicySnapshot } from './policy.ts';
-import type { PasswordHash } from './passwords.ts';
-
-export type AccessOp =
-  | { readonly op: 'createUser'; readonly user: string; readonly password: PasswordHash }
-  | { readonly op: 'updatePassword'; readonly user: string; readonly password: PasswordHash }
-  | { readonly op: 'dropUser'; readonly user: string }
-  | { readonly op: 'grantRole'; readonly user: string; readonly role: string }
-  | { readonly op: 'revokeRole'; readonly user: string; readonly role: string }
-  | { readonly op: 'createRole'; readonly role: string }
-  | { readonly op: 'dropRole'; readonly role: string }
-  | { readonly op: 'grantPrivilege'; readonly grant: Grant }
-  | { readonly op: 'revokePrivilege'; readonly grant: Grant }
-  | { readonly op: 'createApiKey'; readonly user: string; readonly id: string; readonly hash: string }
-  | { readonly op: 'dropApiKey'; readonly id: string };
+import type { AccessOp } from './access-ops.ts';
+import type { AccessControlRpc } from '../do-contracts.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rbac_users (name TEXT PRIMARY KEY, salt TEXT NOT NULL, hash TEXT NOT NULL, iterations INTEGER NOT NULL);
@@ -40,7 +28,7 @@ CREATE TABLE IF NOT EXISTS rbac_api_keys (id TEXT PRIMARY KEY, user TEXT NOT NUL
 
 const invalid = (message: string): VesperError => new VesperError('PARAMETER_INVALID', message);
 
-export class AccessControl extends DurableObject<Env> {
+export class AccessControl extends DurableObject<Env> implements AccessControlRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);

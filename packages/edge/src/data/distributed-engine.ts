@@ -54,10 +54,9 @@ import {
   type SearchPlan,
 } from '@vesper/core/distributed';
 import type { Env } from '../bindings.ts';
-import type { BeginOptions } from '../catalog-coordinator.ts';
 import type { Engine } from '../rpc.ts';
 import { reach } from '../rpc.ts';
-import { leaderName, type Begun, type ReadAt, type ShardStats, type Target, type WriteResult } from './types.ts';
+import { leaderName, type BeginOptions, type Begun, type ReadAt, type ShardStats, type Target, type WriteResult } from './types.ts';
 
 /** What the engine needs of the coordinator: its ProxyNode calls and `begin` (errors thrown). */
 export interface CoordinatorApi {

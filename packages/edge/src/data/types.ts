@@ -5,6 +5,7 @@
  */
 import type { CollectionInfo, FilterPlan, PkValue, RowBatch } from '@vesper/core/distributed';
 import type { ConsistencyLevel } from '@vesper/core';
+import type { RequestKind } from '../limits.ts';
 
 /** A collection's place: its database and catalog entry. */
 export interface Target {
@@ -63,4 +64,21 @@ export function leaderName(db: string, collectionId: number, shard: number): str
 
 export function queryNodeName(db: string, collectionId: number, shard: number, k: number): string {
   return `${db}/c${collectionId}/s${shard}/q${k}`;
+}
+
+export interface CallOptions {
+  /** Charge one request of this kind to the database's rate limit. */
+  readonly kind?: RequestKind;
+  /** Epoch ms after which the request's caller has given up. */
+  readonly deadline?: number;
+}
+
+/** What `begin` is asked for besides the collection. */
+export interface BeginOptions extends CallOptions {
+  /** A read: compute its consistency level (from this raw value) and guarantee timestamp. */
+  readonly read?: boolean;
+  readonly consistencyLevel?: unknown;
+  readonly sessionTs?: string;
+  /** Reserve this many auto ids, if the collection's primary key is autoID. */
+  readonly autoIds?: number;
 }
