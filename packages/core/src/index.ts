@@ -4,7 +4,8 @@
  */
 export { VesperClient, type OpenOptions } from './client/vesper-client.ts';
 export { LocalTransport, type Transport } from './client/transport.ts';
-export { ProxyNode, PROXY_METHODS } from './proxy/proxy-node.ts';
+export { ProxyNode } from './proxy/proxy-node.ts';
+export { PROXY_METHODS, isEngineMethod, type EngineMethod, type EngineRequest, type EngineResponse } from './proxy/engine-api.ts';
 export type { EngineOptions } from './proxy/proxy-context.ts';
 export { SUCCESS, type Status } from './proxy/task.ts';
 export * from './errors/index.ts';

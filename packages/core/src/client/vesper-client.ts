@@ -48,6 +48,7 @@ import type { HybridSearchRequest } from '../proxy/tasks/hybrid-search-task.ts';
 import type { QueryRequest, QueryResponse } from '../proxy/tasks/query-task.ts';
 import { queryIterator, type QueryIteratorRequest } from './query-iterator.ts';
 import { LocalTransport, type Transport } from './transport.ts';
+import type { EngineMethod, EngineRequest, EngineResponse } from '../proxy/engine-api.ts';
 
 export interface OpenOptions extends EngineOptions {
   /** `'memory://'` or an adapter set (Node files: `openFsStorage` from `@vesper/core/node`). */
@@ -80,16 +81,17 @@ export class VesperClient {
   }
 
   /** The transport's promise itself (no async frame of its own); a synchronous throw becomes a rejection. */
-  private call<T>(method: string, req: unknown): Promise<T> {
+  private call<M extends EngineMethod>(method: M, req: EngineRequest<M>): Promise<EngineResponse<M>> {
     try {
-      return this.transport.call(method, req) as Promise<T>;
+      // the transport is a wire: what comes back is what the engine's task answered for M
+      return this.transport.call(method, req) as Promise<EngineResponse<M>>;
     } catch (e) {
       return Promise.reject(e as Error);
     }
   }
 
-  private async write(method: string, req: unknown): Promise<MutationResult> {
-    const res = await this.call<MutationResult>(method, req);
+  private async write(method: 'insert' | 'upsert' | 'delete', req: EngineRequest<'insert' | 'upsert' | 'delete'>): Promise<MutationResult> {
+    const res: MutationResult = await this.call(method, req as never);
     const ts = BigInt(res.timestamp);
     if (ts > this.sessionTs) {
       this.sessionTs = ts;
@@ -299,7 +301,7 @@ export class VesperClient {
     return this.call('get', this.session(req));
   }
   async count(req: Req<Omit<QueryRequest, 'output_fields'>>): Promise<{ status: Status; data: number }> {
-    const res = await this.call<QueryResponse>('query', this.session({ ...req, output_fields: ['count(*)'] }));
+    const res = await this.call('query', this.session({ ...req, output_fields: ['count(*)'] }));
     return { status: res.status, data: Number(res.data[0]?.['count(*)'] ?? 0) };
   }
 
