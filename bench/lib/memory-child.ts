@@ -7,7 +7,8 @@
  *
  *   memory-child <mode> <n> <dim> <seed> <dir>
  *
- * modes: `baseline` (node + tsx only), `hnswlib-build` (build, then write `<dir>/hnswlib.bin`),
+ * modes: `baseline` (node + tsx only), `vesper-empty` (Vesper's modules and an empty
+ * memory:// database: the engine's fixed cost), `hnswlib-build` (build, then write `<dir>/hnswlib.bin`),
  * `hnswlib-open` (read that file back), `vesper-memory` (VesperClient on memory://),
  * `vesper-build` (openDatabase on `<dir>/vesper`), `vesper-open` (reopen that directory).
  * Runs with --expose-gc.
@@ -129,9 +130,14 @@ async function main(): Promise<void> {
   else if (mode === 'vesper-memory') search = await vesper('memory');
   else if (mode === 'vesper-build') search = await vesper('build');
   else if (mode === 'vesper-open') search = await vesper('open');
+  else if (mode === 'vesper-empty') {
+    const { openDatabase } = await import('../../packages/core/src/node/open-database.ts');
+    const db = await openDatabase();
+    search = async () => (await db.listCollections()).data.length;
+  }
   else if (mode !== 'baseline') throw new Error(`unknown mode ${mode}`);
   const hits = await search();
-  if (mode !== 'baseline' && hits !== NQ * K) throw new Error(`${mode}: ${hits} hits for ${NQ} queries of ${K}`);
+  if (mode !== 'baseline' && mode !== 'vesper-empty' && hits !== NQ * K) throw new Error(`${mode}: ${hits} hits for ${NQ} queries of ${K}`);
   await settle();
   const m = process.memoryUsage();
   const { rss, peak } = rssNow();

@@ -38,6 +38,7 @@ const MB = (b: number): string => (b / 2 ** 20).toFixed(0);
 
 const SYSTEMS: readonly (readonly [mode: string, label: string])[] = [
   ['baseline', 'node + tsx, nothing loaded'],
+  ['vesper-empty', 'Vesper modules + an empty memory:// database'],
   ['hnswlib-build', 'hnswlib-node, built in process'],
   ['hnswlib-open', 'hnswlib-node, read from its file'],
   ['vesper-memory', 'Vesper, VesperClient on memory://, built'],
@@ -67,7 +68,7 @@ export default async function memory(argv: string[]): Promise<string> {
       out.push('| process | RSS MB | peak RSS MB | RSS − baseline MB | JS heap MB | array buffers MB | WASM MB | × hnswlib-node (same kind) |', '|---|---:|---:|---:|---:|---:|---:|---:|');
       for (const [label, m] of rows) {
         const ref = m.mode.endsWith('open') ? refOpen : refBuilt;
-        const x = m.mode === 'baseline' || m.mode.startsWith('hnswlib') ? '—' : `${(m.rss / ref).toFixed(2)}× (net ${((m.rss - base) / (ref - base)).toFixed(2)}×)`;
+        const x = m.mode === 'baseline' || m.mode === 'vesper-empty' || m.mode.startsWith('hnswlib') ? '—' : `${(m.rss / ref).toFixed(2)}× (net ${((m.rss - base) / (ref - base)).toFixed(2)}×)`;
         out.push(`| ${label} | ${MB(m.rss)} | ${MB(m.peak)} | ${MB(m.rss - base)} | ${MB(m.heapUsed)} | ${MB(m.arrayBuffers)} | ${MB(m.wasm)} | ${x} |`);
       }
       out.push('', '"same kind": built rows are compared with hnswlib-node built in process, reopened ones with hnswlib-node read from its file; "net" subtracts the baseline process from both.', '');
