@@ -172,7 +172,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     await loadTestKernels();
     const tso = await Tso.open(createMemoryStorage().meta);
     // COSINE rows are normalized in the index, so the column is not served by it
-    const cosine = { ...info, indexes: info.indexes.map((i) => (i.fieldName === 'v' ? { ...i, metricType: 'COSINE' } : i)) };
+    const cosine: typeof info = { ...info, indexes: info.indexes.map((i) => (i.fieldName === 'v' ? { ...i, metricType: 'COSINE' as const } : i)) };
     const m = await manager(tso, true, cosine);
     const rng = new Random(seed);
     const rows = Array.from({ length: 40 }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: i, tag: 'a' }));

@@ -65,7 +65,7 @@ async function manager(storage: StorageSet, tso: Tso): Promise<SegmentManager> {
   return m;
 }
 
-interface Row { id: number; v: number[]; w: number[]; c: number[]; n: number }
+type Row = { id: number; v: number[]; w: number[]; c: number[]; n: number };
 
 function l2(a: readonly number[], b: readonly number[]): number {
   let s = 0;
