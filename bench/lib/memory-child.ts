@@ -10,8 +10,10 @@
  * modes: `baseline` (node + tsx only), `vesper-empty` (Vesper's modules and an empty
  * memory:// database: the engine's fixed cost), `hnswlib-build` (build, then write `<dir>/hnswlib.bin`),
  * `hnswlib-open` (read that file back), `vesper-memory` (VesperClient on memory://),
- * `vesper-build` (openDatabase on `<dir>/vesper`), `vesper-open` (reopen that directory).
- * Runs with --expose-gc.
+ * `vesper-build` (openDatabase on `<dir>/vesper`), `vesper-open` (reopen that directory),
+ * `budget-build` (IVF_PQ in `<dir>/budget`) and `budget-open` (that directory reopened with a
+ * `memoryBudget` of 1/8 of the vectors' bytes; also reports the block cache's bytes read per
+ * query from `db.stats()`). Runs with --expose-gc.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,12 +126,62 @@ async function vesper(storage: 'memory' | 'build' | 'open'): Promise<() => Promi
   };
 }
 
+/** The budgeted collection's block cache after the searches (budget modes only). */
+let cacheStats: (() => { bytesRead: number; residentBytes: number; capacity: number }) | undefined;
+
+/** IVF_PQ in a directory: built (no budget), or reopened under a budget of 1/8 of the vectors. */
+async function budgeted(open: boolean): Promise<() => Promise<number>> {
+  const { openDatabase } = await import('../../packages/core/src/node/open-database.ts');
+  const { DataType } = await import('../../packages/core/src/schema/data-type.ts');
+  const budget = Math.floor((n * dim * 4) / 8);
+  const db = await openDatabase({ path: join(dir!, 'budget'), ...(open ? { memoryBudget: budget } : {}) });
+  let queries: Float32Array[];
+  {
+    let all: Float32Array | undefined = await data();
+    queries = Array.from({ length: NQ }, (_, i) => all!.slice((n + i) * dim, (n + i + 1) * dim));
+    if (!open) {
+      await db.createCollection({
+        collection_name: 'pq',
+        fields: [
+          { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+          { name: 'vector', data_type: DataType.FloatVector, dim },
+        ],
+        index_params: [{ field_name: 'vector', index_type: 'IVF_PQ', metric_type: 'L2', params: { nlist: Math.max(16, Math.round(Math.sqrt(n) * 2)), m: dim / 8, nbits: 8 } }],
+      });
+      for (let s = 0; s < n; s += 2000) {
+        const rows = [];
+        for (let i = s; i < Math.min(n, s + 2000); i++) rows.push({ id: i, vector: all.subarray(i * dim, (i + 1) * dim) });
+        await db.insert({ collection_name: 'pq', data: rows });
+      }
+      await db.flush({ collection_names: ['pq'] });
+      for (;;) {
+        const idx = (await db.describeIndex({ collection_name: 'pq' })).index_descriptions[0]!;
+        if (Number(idx.indexed_rows) >= n && Number(idx.pending_index_rows) === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } else {
+      await db.loadCollection({ collection_name: 'pq' });
+      cacheStats = () => db.stats().blockCache;
+    }
+    all = undefined;
+  }
+  return async () => {
+    let hits = 0;
+    for (const q of queries) {
+      const r = await db.search({ collection_name: 'pq', data: q, limit: K, params: { nprobe: 16, refine_k: 4 }, consistency_level: 'Eventually' });
+      hits += r.results.length;
+    }
+    return hits;
+  };
+}
+
 async function main(): Promise<void> {
   let search: () => number | Promise<number> = () => 0;
   if (mode === 'hnswlib-build' || mode === 'hnswlib-open') search = await hnswlib(mode === 'hnswlib-build');
   else if (mode === 'vesper-memory') search = await vesper('memory');
   else if (mode === 'vesper-build') search = await vesper('build');
   else if (mode === 'vesper-open') search = await vesper('open');
+  else if (mode === 'budget-build' || mode === 'budget-open') search = await budgeted(mode === 'budget-open');
   else if (mode === 'vesper-empty') {
     const { openDatabase } = await import('../../packages/core/src/node/open-database.ts');
     const db = await openDatabase();
@@ -141,8 +193,9 @@ async function main(): Promise<void> {
   await settle();
   const m = process.memoryUsage();
   const { rss, peak } = rssNow();
-  const wasm = mode.startsWith('vesper') ? (await import('../../packages/core/src/kernels/loader.ts')).getKernels().memoryBytes : 0;
-  console.log(JSON.stringify({ mode, rss, peak, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, wasm }));
+  const cache = cacheStats?.();
+  const wasm = mode.startsWith('vesper') || mode.startsWith('budget') ? (await import('../../packages/core/src/kernels/loader.ts')).getKernels().memoryBytes : 0;
+  console.log(JSON.stringify({ mode, rss, peak, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, wasm, ...(cache ? { bytesReadPerQuery: cache.bytesRead / NQ, cacheResident: cache.residentBytes, budget: cache.capacity } : {}) }));
   process.exit(0);
 }
 

@@ -7,7 +7,13 @@
  * RSS is separate; the dataset is dropped and collected before measuring. Ratios are to
  * hnswlib-node in the same run. Target: Vesper ≤ 1.3× hnswlib-node.
  *
- * Flags: --memory-sets=100000x128,100000x384 (default: 100000x128), --memory-quick (20000x128).
+ * With --memory-budget, also a file-backed IVF_PQ collection reopened with `memoryBudget` = 1/8
+ * of its vectors' bytes: RSS, the block cache's resident bytes and bytes read by range per query
+ * (`db.stats()`, 20 queries at nprobe 16, refine_k 4, cold cache). IVF_PQ builds slowly (PQ
+ * training in TypeScript): use --memory-budget-n to size that set separately.
+ *
+ * Flags: --memory-sets=100000x128,100000x384 (default: 100000x128), --memory-quick (20000x128),
+ * --memory-budget, --memory-budget-n=<rows> (default: the set's rows).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,7 +23,10 @@ import { fileURLToPath } from 'node:url';
 
 const child = fileURLToPath(new URL('../lib/memory-child.ts', import.meta.url));
 
-interface Measure { mode: string; rss: number; peak: number; heapUsed: number; external: number; arrayBuffers: number; wasm: number }
+interface Measure {
+  mode: string; rss: number; peak: number; heapUsed: number; external: number; arrayBuffers: number; wasm: number;
+  bytesReadPerQuery?: number; cacheResident?: number; budget?: number;
+}
 
 function log(msg: string): void {
   console.error(`[bench:memory] ${msg}`);
@@ -46,6 +55,23 @@ const SYSTEMS: readonly (readonly [mode: string, label: string])[] = [
   ['vesper-open', 'Vesper, the directory reopened cold'],
 ];
 
+/** The budgeted IVF_PQ rows (--memory-budget): built without a budget, reopened under one. */
+async function budgetRows(argv: string[], setN: number, dim: number, seed: number, dir: string, base: number): Promise<string[]> {
+  const n = Number(argv.find((a) => a.startsWith('--memory-budget-n='))?.slice('--memory-budget-n='.length) ?? setN);
+  log(`${n}x${dim} budget-build`);
+  const built = await measure('budget-build', n, dim, seed, dir);
+  log(`${n}x${dim} budget-open`);
+  const open = await measure('budget-open', n, dim, seed, dir);
+  const kb = (b: number | undefined): string => (b === undefined ? '—' : Math.round(b / 1024).toLocaleString('en-US'));
+  return [
+    `#### IVF_PQ on a directory, ${n.toLocaleString('en-US')}×${dim}, reopened with memoryBudget = ${kb(open.budget)} KiB (1/8 of the vectors)`, '',
+    '| process | RSS MB | RSS − baseline MB | WASM MB | cache resident KiB | bytes read by range per query KiB |', '|---|---:|---:|---:|---:|---:|',
+    `| built (no budget) | ${MB(built.rss)} | ${MB(built.rss - base)} | ${MB(built.wasm)} | — | — |`,
+    `| reopened cold under the budget | ${MB(open.rss)} | ${MB(open.rss - base)} | ${MB(open.wasm)} | ${kb(open.cacheResident)} | ${kb(open.bytesReadPerQuery)} |`,
+    '',
+  ];
+}
+
 export default async function memory(argv: string[]): Promise<string> {
   const setsArg = argv.find((a) => a.startsWith('--memory-sets='))?.slice('--memory-sets='.length);
   const sets = (argv.includes('--memory-quick') ? '20000x128' : setsArg ?? '100000x128').split(',').map((s) => s.split('x').map(Number) as [number, number]);
@@ -72,6 +98,7 @@ export default async function memory(argv: string[]): Promise<string> {
         out.push(`| ${label} | ${MB(m.rss)} | ${MB(m.peak)} | ${MB(m.rss - base)} | ${MB(m.heapUsed)} | ${MB(m.arrayBuffers)} | ${MB(m.wasm)} | ${x} |`);
       }
       out.push('', '"same kind": built rows are compared with hnswlib-node built in process, reopened ones with hnswlib-node read from its file; "net" subtracts the baseline process from both.', '');
+      if (argv.includes('--memory-budget')) out.push(...(await budgetRows(argv, n, dim, seed, dir, base)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
