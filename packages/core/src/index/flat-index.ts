@@ -96,6 +96,18 @@ export class FlatIndex extends IndexBase {
     return this.rt.f32().slice(this.dataPtr >>> 2, (this.dataPtr >>> 2) + this.count * this.dim);
   }
 
+  /** Rows are held as built, except COSINE (normalized) and half-precision fields (converted). */
+  copyVectors(rows: ArrayLike<number>, out: Float32Array): boolean {
+    if (this.metricType === 'COSINE' || this.elementType !== DataType.FloatVector || this.disposed) return false;
+    const f32 = this.rt.f32();
+    const base = this.dataPtr >>> 2;
+    for (let i = 0; i < rows.length; i++) {
+      const at = base + rows[i]! * this.dim;
+      out.set(f32.subarray(at, at + this.dim), i * this.dim);
+    }
+    return true;
+  }
+
   serialize(): Uint8Array {
     const header = {
       indexType: 'FLAT', metricType: this.metricType, dim: this.dim, count: this.count, elementType: this.elementType, params: {},

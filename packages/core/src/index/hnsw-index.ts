@@ -11,7 +11,7 @@
  * search over the survivors (index-base.ts).
  */
 import type { MetricType } from '../schema/types.ts';
-import type { DataType } from '../schema/data-type.ts';
+import { DataType } from '../schema/data-type.ts';
 import { Random } from '../util/random.ts';
 import { getKernels } from '../kernels/loader.ts';
 import type { WasmArena } from '../kernels/wasm-arena.ts';
@@ -211,6 +211,19 @@ export class HnswIndex extends IndexBase {
     const base = this.b.level0 + (1 + 2 * this.params.M) * 4;
     const size = this.rt.k.scanSelF32(metric, qPtr, base, this.stride0, this.dim, selPtr, nsel, heap, kk, 0);
     return drainHeap(this.rt, heap, size, out.rowsPtr, out.distsPtr);
+  }
+
+  /** Level-0 records hold each row's vector as built, except COSINE (normalized) and half-precision fields (converted). */
+  copyVectors(rows: ArrayLike<number>, out: Float32Array): boolean {
+    if (this.metricType === 'COSINE' || this.elementType !== DataType.FloatVector || this.disposed) return false;
+    const f32 = this.rt.f32();
+    const vec = (this.b.level0 + (1 + 2 * this.params.M) * 4) >>> 2;
+    const stride = this.stride0 >>> 2;
+    for (let i = 0; i < rows.length; i++) {
+      const at = vec + rows[i]! * stride;
+      out.set(f32.subarray(at, at + this.dim), i * this.dim);
+    }
+    return true;
   }
 
   serialize(): Uint8Array {

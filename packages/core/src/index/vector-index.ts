@@ -46,6 +46,14 @@ export interface VectorIndex {
    * Callers await it, then call `search` synchronously. Absent: `search` never reads.
    */
   prepareSearch?(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): Promise<() => void>;
+  /**
+   * Indexes that keep every row's vector exactly as it was built from (FLAT and HNSW over a
+   * FloatVector field with L2 or IP — COSINE rows are normalized, quantized indexes keep codes):
+   * copies the listed rows' vectors into `out` (rows.length × dim floats, in order) and returns
+   * true; returns false, copying nothing, when this index does not hold them. A sealed segment
+   * then serves the field's vectors from the index instead of keeping its own copy.
+   */
+  copyVectors?(rows: ArrayLike<number>, out: Float32Array): boolean;
   /** Serialized form (versioned; docs/format/) that `open` reads back without rebuilding. */
   serialize(): Uint8Array;
   /** Bytes of memory this index holds (vectors, graph, codebooks). */

@@ -86,6 +86,9 @@ function resolveOutput(schema: CollectionSchema, requested: readonly string[] | 
 
 /** Converts a cell to its output form (half-precision vectors become numbers). */
 export function outputValue(f: FieldSchema, cols: ColumnSet, row: number): unknown {
+  // a vector its index serves: read this row only (column() would copy the whole field)
+  const served = f.data_type === DataType.FloatVector ? cols.vectorValue?.(f.name, row) : undefined;
+  if (served !== undefined) return served;
   const col = cols.column(f.name);
   if (!col) return null;
   const v = valueAt(col, row);

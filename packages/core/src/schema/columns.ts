@@ -85,6 +85,11 @@ export interface ColumnSet {
   column(name: string): Column | undefined;
   /** A scalar index over a field, when the segment has one; the filter compiler uses it for eq/in/range/prefix leaves. */
   scalarIndex?(field: string): ScalarIndex | undefined;
+  /**
+   * One row's vector of a field whose column the set does not hold because its index serves it
+   * (segments/sealed-segment.ts), as `valueAt` returns it; undefined for any other field.
+   */
+  vectorValue?(field: string, row: number): number[] | undefined;
 }
 
 export function isNull(col: Column, row: number): boolean {

@@ -51,7 +51,7 @@ const info = testCollection(schema, {
   ],
 });
 
-async function manager(tso: Tso, hollow: boolean): Promise<SegmentManager> {
+async function manager(tso: Tso, hollow: boolean, collection = info): Promise<SegmentManager> {
   const storage = createMemoryStorage();
   const m = await SegmentManager.open(
     {
@@ -62,7 +62,7 @@ async function manager(tso: Tso, hollow: boolean): Promise<SegmentManager> {
       policy: { maxRows: 40, maxBytes: 1 << 30, maxAgeMs: 1e9, compactBelowRows: 30, compactDeletedRatio: 0.2 },
       hollowSealed: hollow,
     },
-    info,
+    collection,
   );
   attachMaintenance(m);
   return m;
@@ -159,15 +159,39 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     expect(hollow.sealed.length, `seed ${seed}`).toBeGreaterThan(2);
     // compaction ran over hollow segments (read back from their insert logs)
     expect(hollow.manifest.segments.some((r) => r.level > 0), `seed ${seed}`).toBe(true);
-    // read-back columns last one request: the next sync drops them again
-    expect(lean.segments().some((s) => s.columns().has('v') && s.indexes.has('v')), `seed ${seed}`).toBe(true);
-    await lean.sync(writerAssignment(hollow));
-    expect(lean.segments().some((s) => s.dropped.has('v')), `seed ${seed}`).toBe(true);
-    expect(lean.segments().every((s) => !s.indexes.has('v') || !s.columns().has('v')), `seed ${seed}`).toBe(true);
+    // an L2 HNSW index holds the vectors as inserted: it serves them, nothing is read back
+    expect(lean.segments().some((s) => s.indexes.has('v')), `seed ${seed}`).toBe(true);
+    expect(lean.segments().every((s) => !s.indexes.has('v') || (s.isServed('v') && !s.columns().has('v') && !s.dropped.has('v'))), `seed ${seed}`).toBe(true);
     replica.close();
     lean.close();
     await whole.close(false);
     await hollow.close(false);
+  });
+
+  it('a lean reader reads a COSINE-indexed vector column back for one request', async () => {
+    await loadTestKernels();
+    const tso = await Tso.open(createMemoryStorage().meta);
+    // COSINE rows are normalized in the index, so the column is not served by it
+    const cosine: typeof info = { ...info, indexes: info.indexes.map((i) => (i.fieldName === 'v' ? { ...i, metricType: 'COSINE' as const } : i)) };
+    const m = await manager(tso, true, cosine);
+    const rng = new Random(seed);
+    const rows = Array.from({ length: 40 }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: i, tag: 'a' }));
+    const batch = rowsToBatch(schema, rows);
+    await m.write(0, (ts) => ({ type: 'insert', collectionId: cosine.id, partitionId: 100, ts, upsert: false, batch }), 100);
+    await m.idle();
+    const lean = new SealedReplica({ ...m.source, keysOnly: false, dropIndexedVectors: true });
+    await lean.sync(writerAssignment(m));
+    const [seg] = lean.segments();
+    expect([seg!.indexes.has('v'), seg!.isServed('v'), seg!.dropped.has('v')], `seed ${seed}`).toEqual([true, false, true]);
+    const pq = prepareQuery(cosine, { filter: 'n < 5', output_fields: ['v'] }) as QueryPlan;
+    const got = await lean.answer(['v'], () => readQuery(lean.segments(), tso.current(), pq));
+    expect(got.map((r) => r.row['v']), `seed ${seed}`).toEqual(rows.slice(0, 5).map((r) => r.v));
+    // read-back columns last one request: the next sync drops them again
+    expect(seg!.columns().has('v'), `seed ${seed}`).toBe(true);
+    await lean.sync(writerAssignment(m));
+    expect([seg!.columns().has('v'), seg!.dropped.has('v')], `seed ${seed}`).toEqual([false, true]);
+    lean.close();
+    await m.close(false);
   });
 
   it('a lean reader reads a vector column back when its index is dropped', async () => {

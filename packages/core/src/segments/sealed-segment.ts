@@ -8,12 +8,20 @@
  * keys, row and delete timestamps, and the manifest record. Its other columns and its indexes
  * stay in the object store; readers (SealedReplica) serve it, and maintenance reads its columns
  * from the insert log when it needs them (segment-maintenance.ts).
+ *
+ * One copy of the vectors: a vector field whose index holds every row's vector exactly as
+ * built (`VectorIndex.copyVectors`: FLAT, HNSW over FloatVector with L2/IP) is *served* by the
+ * index — the segment drops its column and reads output vectors for the returned rows from the
+ * index (`vectorValue`). `column()` of a served field builds a full copy from the index for the
+ * rare whole-column reader (compaction, strict group-by's exact scan), never kept. Detaching
+ * the index (`detachIndex`) puts the column back first.
  */
-import type { Column } from '../schema/columns.ts';
+import type { Column, FloatVectorColumn } from '../schema/columns.ts';
+import { DataType } from '../schema/data-type.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import type { ScalarIndex } from '../expr/index.ts';
 import type { FieldSchema } from '../schema/types.ts';
-import { concatColumns } from '../schema/column-ops.ts';
+import { concatColumns, takeRows } from '../schema/column-ops.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { Segment } from './segment.ts';
 
@@ -60,8 +68,79 @@ export class SealedSegment extends Segment {
     return SealedSegment.fromGrowing(record, new Map([[pk.name, concatColumns([src.column(pk.name)!], pk)]]), pk.name, src, true);
   }
 
+  /** Vector fields whose column is not held: their index copies vectors out (see the header). */
+  private readonly served = new Map<string, VectorIndex>();
+
   override column(name: string): Column | undefined {
-    return this.cols.get(name);
+    const col = this.cols.get(name);
+    if (col !== undefined) return col;
+    const idx = this.served.get(name);
+    if (idx === undefined) return undefined;
+    const all = new Int32Array(this.rowCount);
+    for (let i = 0; i < all.length; i++) all[i] = i;
+    return this.servedRows(idx, all);
+  }
+
+  /** One row's vector of a served field, as `valueAt` would return it; undefined when the field is not served. */
+  vectorValue(name: string, row: number): number[] | undefined {
+    const idx = this.served.get(name);
+    if (idx === undefined) return undefined;
+    const out = new Float32Array(idx.dim);
+    idx.copyVectors!([row], out);
+    return Array.from(out);
+  }
+
+  /** The listed rows of a field (compaction): from the index for a served field, without a whole-column copy. */
+  takeRows(field: FieldSchema, rows: ArrayLike<number>): Column {
+    const idx = this.served.get(field.name);
+    return idx === undefined ? takeRows(this.cols.get(field.name)!, rows, field) : this.servedRows(idx, rows);
+  }
+
+  /** Whether the named vector field is served by its index (its column is not held). */
+  isServed(name: string): boolean {
+    return this.served.has(name);
+  }
+
+  private servedRows(idx: VectorIndex, rows: ArrayLike<number>): FloatVectorColumn {
+    const data = new Float32Array(rows.length * idx.dim);
+    idx.copyVectors!(rows, data);
+    return { type: DataType.FloatVector, length: rows.length, dim: idx.dim, data };
+  }
+
+  /**
+   * Lets every open vector index that holds its rows' vectors exactly serve its field, dropping
+   * the segment's column (the insert log's bytes are released as in `dropColumns`). Nullable
+   * columns are kept (the index has no nulls). `fields` are the schema's fields.
+   */
+  serveVectorsFromIndexes(fields: readonly FieldSchema[]): void {
+    if (this.hollow) return;
+    const serve: string[] = [];
+    for (const [name, idx] of this.indexes) {
+      const col = this.cols.get(name);
+      if (col === undefined || col.type !== DataType.FloatVector || col.valid !== undefined || idx.count !== this.rowCount) continue;
+      if (idx.copyVectors?.([], new Float32Array(0)) !== true) continue;
+      this.served.set(name, idx);
+      serve.push(name);
+    }
+    if (serve.length > 0) this.release(serve, fields);
+  }
+
+  /** Attaches a built index to its field and lets it serve the field's vectors when it can. */
+  attachIndex(field: string, idx: VectorIndex, fields: readonly FieldSchema[]): void {
+    this.indexes.set(field, idx);
+    this.serveVectorsFromIndexes(fields);
+  }
+
+  /** Disposes a field's vector index; a column it served is copied back out of it first. */
+  detachIndex(field: string): void {
+    const idx = this.indexes.get(field);
+    if (idx === undefined) return;
+    if (this.served.get(field) === idx) {
+      this.cols.set(field, this.column(field)!);
+      this.served.delete(field);
+    }
+    idx.dispose?.();
+    this.indexes.delete(field);
   }
 
   scalarIndex(field: string): ScalarIndex | undefined {
@@ -88,10 +167,13 @@ export class SealedSegment extends Segment {
   dropColumns(names: readonly string[], fields: readonly FieldSchema[]): void {
     const drop = names.filter((n) => this.cols.has(n));
     if (drop.length === 0) return;
-    for (const name of drop) {
-      this.cols.delete(name);
-      this.dropped.add(name);
-    }
+    for (const name of drop) this.dropped.add(name);
+    this.release(drop, fields);
+  }
+
+  /** Forgets the named columns and copies the kept ones out of the insert log's bytes (once). */
+  private release(names: readonly string[], fields: readonly FieldSchema[]): void {
+    for (const name of names) this.cols.delete(name);
     if (this.copied) return;
     this.copied = true;
     for (const f of fields) {

@@ -76,6 +76,7 @@ export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord):
   if (src.keysOnly) seg = SealedSegment.hollowOf(rec, seg, pk);
   for (const delta of deltas) for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
   if (!src.keysOnly) await openIndexes(src, seg, rec.indexes, indexFiles);
+  seg.serveVectorsFromIndexes(src.schema.fields);
   dropIndexedVectors(src, seg);
   return seg;
 }
@@ -187,14 +188,10 @@ export async function refreshSegment(src: SegmentSource, seg: SealedSegment, rec
   }
   await loadIndexes(src, seg, rec.indexes.filter((i) => !seg.indexes.has(i.field) && !seg.scalarIndexes.has(i.field)));
   seg.record = rec;
+  seg.serveVectorsFromIndexes(src.schema.fields);
   if (!dropUnlisted) return;
   const listed = new Set(rec.indexes.map((i) => i.field));
-  for (const [field, idx] of seg.indexes) {
-    if (!listed.has(field)) {
-      idx.dispose?.();
-      seg.indexes.delete(field);
-    }
-  }
+  for (const field of [...seg.indexes.keys()]) if (!listed.has(field)) seg.detachIndex(field);
   for (const field of seg.scalarIndexes.keys()) if (!listed.has(field)) seg.scalarIndexes.delete(field);
   // a column dropped for an index that is gone is searched exactly again: read it back
   await restoreColumns(src, seg, [...seg.dropped].filter((f) => !seg.indexes.has(f)));

@@ -178,7 +178,7 @@ async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, s
       // readers open the file; the writer only records it
       index.dispose?.();
       attach = () => undefined;
-    } else attach = () => seg.indexes.set(idx.fieldName, index);
+    } else attach = () => seg.attachIndex(idx.fieldName, index, m.info.schema.fields);
   }
   const key = keys.indexFile(m.info.id, seg.id, idx.fieldName, idx.indexId);
   try {
@@ -209,8 +209,7 @@ async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, s
 export async function dropIndexFiles(m: SegmentManager, fieldName: string): Promise<void> {
   await m.commit((cur) => ({ ...cur, segments: cur.segments.map((r) => ({ ...r, indexes: r.indexes.filter((x) => x.field !== fieldName) })) }));
   for (const seg of m.sealed) {
-    seg.indexes.get(fieldName)?.dispose?.();
-    seg.indexes.delete(fieldName);
+    seg.detachIndex(fieldName);
     seg.scalarIndexes.delete(fieldName);
     seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
   }
@@ -319,8 +318,10 @@ async function compactGroup(
       for (let i = 0; i < group.length; i++) {
         const g = group[i]!;
         if (live[i]!.length === 0) continue;
-        const cols = g.hollow ? await loadColumns(m.source, g.record, fields.map((f) => f.name)) : g.columns();
-        for (const f of fields) parts.get(f.name)!.push(takeRows(cols.get(f.name)!, live[i]!, f));
+        if (g.hollow) {
+          const cols = await loadColumns(m.source, g.record, fields.map((f) => f.name));
+          for (const f of fields) parts.get(f.name)!.push(takeRows(cols.get(f.name)!, live[i]!, f));
+        } else for (const f of fields) parts.get(f.name)!.push(g.takeRows(f, live[i]!));
       }
       const cols = new Map<string, Column>();
       for (const f of fields) cols.set(f.name, concatColumns(parts.get(f.name)!, f));
