@@ -28,7 +28,8 @@ import { objectRange } from '../../packages/core/src/util/block-file.ts';
 import { readFvecs, recall } from '../../test/indexes/fixtures.ts';
 import { EFS, K, NPROBES, REPS, TARGETS, fmt, generated, hnswlibNode, ratio, sweep, withTruth, type Dataset, type Row, type Searcher } from '../lib/ann.ts';
 
-const datasetsDir = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
+// VESPER_DATASETS: the datasets folder when the checkout is not beside ../shared (a git worktree)
+const datasetsDir = process.env['VESPER_DATASETS'] ?? fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
 
 function log(msg: string): void {
   console.error(`[bench:vectors] ${msg}`);
