@@ -21,7 +21,7 @@ import type { MetricType } from '../../packages/core/src/schema/types.ts';
 import type { FloatVectorColumn } from '../../packages/core/src/schema/columns.ts';
 import { loadKernelsNode } from '../../packages/core/src/node/kernels.ts';
 import { getIndexFactory, openIvfPq, type VectorIndex } from '../../packages/core/src/index/index.ts';
-import { defaultM } from '../../packages/core/src/index/ivf-pq-index.ts';
+import { defaultM, openIvfPqSync } from '../../packages/core/src/index/ivf-pq-index.ts';
 import { FsObjectStore } from '../../packages/core/src/node/fs-object-store.ts';
 import { BlockCache } from '../../packages/core/src/util/block-cache.ts';
 import { objectRange } from '../../packages/core/src/util/block-file.ts';
@@ -42,11 +42,12 @@ function loadReal(name: string, baseFile: string, queryFile: string, metric: Met
   return withTruth({ name, n: b.n, dim: b.dim, metric, base: b.data, queries: q.data, nq: q.n, truth: new Int32Array(0) });
 }
 
-async function vesper(d: Dataset, type: string, params: Record<string, unknown>, knob: string): Promise<Row> {
+async function vesper(d: Dataset, type: string, params: Record<string, unknown>, knob: string, label = type, reopen?: (built: VectorIndex) => VectorIndex): Promise<Row> {
   const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
   const t0 = performance.now();
-  const idx: VectorIndex = await getIndexFactory(type).build(col, d.metric, params);
+  const built: VectorIndex = await getIndexFactory(type).build(col, d.metric, params);
   const buildRate = d.n / ((performance.now() - t0) / 1000);
+  const idx = reopen?.(built) ?? built;
   let p: Record<string, unknown> = {};
   const s: Searcher = {
     search: (q, qi) => idx.search(q.subarray(qi * d.dim, (qi + 1) * d.dim), 1, K, { params: p }).rows,
@@ -55,7 +56,8 @@ async function vesper(d: Dataset, type: string, params: Record<string, unknown>,
   };
   const r = await sweep(d, s, knob === 'nprobe' ? NPROBES : EFS);
   idx.dispose?.();
-  return { system: `Vesper ${type}`, config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
+  if (idx !== built) built.dispose?.();
+  return { system: `Vesper ${label}`, config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
 }
 
 /**
@@ -308,6 +310,10 @@ export default async function run(argv: string[]): Promise<string> {
     await tryRun('Vesper IVF_FLAT', () => vesper(d, 'IVF_FLAT', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
     await tryRun('Vesper IVF_SQ8', () => vesper(d, 'IVF_SQ8', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
     const diskNotes: string[] = [];
+    // IVF_PQ with its file in memory (no range reads): the arithmetic alone, WASM kernels vs their TypeScript twins
+    const pqParams = { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)), m: defaultM(d.dim), nbits: 8 };
+    await tryRun('Vesper IVF_PQ (in memory)', () => vesper(d, 'IVF_PQ', pqParams, 'nprobe', 'IVF_PQ (in memory)'));
+    await tryRun('Vesper IVF_PQ (in memory, TS scan)', () => vesper(d, 'IVF_PQ', pqParams, 'nprobe', 'IVF_PQ (in memory, TS scan)', (b) => openIvfPqSync(b.serialize(), { kernel: 'ts' })));
     if (!argv.includes('--no-disk')) {
       await tryRun('Vesper IVF_PQ (disk)', () => vesperDisk(d, diskNotes));
       // the same index scanned by the TypeScript twins of its kernels: what the kernels buy
