@@ -14,7 +14,6 @@
  * Internal distances are smaller-is-closer (index-common.ts); COSINE rows are normalized.
  */
 import { VesperError } from '../errors/index.ts';
-import type { Bitset } from '../util/bitset.ts';
 import { crc32 } from '../util/crc32.ts';
 import type { MetricType } from '../schema/types.ts';
 import { DataType } from '../schema/data-type.ts';

@@ -52,9 +52,7 @@ function allowed(allow: usize, row: i32): bool {
   return ((load<u32>(allow + ((<usize>(row >>> 5)) << 2)) >>> (<u32>row & 31)) & 1) != 0;
 }
 
-/** bias + Σ_j table[j*kp + code_j] for one row of m codes. */
-// @ts-ignore: decorator
-@inline
+/** bias + Σ_j table[j*kp + code_j] for one row of m codes (small: -O3 inlines it). */
 function adc(table: usize, kp: i32, c: usize, m: i32, bias: f32): f32 {
   const tstride = (<usize>kp) << 2;
   let t = table;
