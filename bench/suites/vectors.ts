@@ -8,7 +8,8 @@
  * only), --no-pglite, --pglite-all (also the 100k×384 set), --no-orama, --n=<rows for the generated
  * sets>, --generated-only (skip the real sets), --hnsw-only (hnswlib-node, Vesper HNSW and
  * HNSW_SQ only, for repeated same-run comparisons), --dims=128,384 (which generated sets), --no-disk (skip
- * IVF_PQ read by range from a file with a block cache of 1/8 of the vectors, reported with bytes read per query). hnswlib-wasm is web-only (it refuses to load in Node): it is tried and reported as failed.
+ * IVF_PQ read by range from a file with a block cache of 1/8 of the vectors, reported with bytes read per query, once with its WASM
+ * kernels and once with their TypeScript twins). hnswlib-wasm is web-only (it refuses to load in Node): it is tried and reported as failed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,14 +21,15 @@ import type { MetricType } from '../../packages/core/src/schema/types.ts';
 import type { FloatVectorColumn } from '../../packages/core/src/schema/columns.ts';
 import { loadKernelsNode } from '../../packages/core/src/node/kernels.ts';
 import { getIndexFactory, openIvfPq, type VectorIndex } from '../../packages/core/src/index/index.ts';
-import { defaultM } from '../../packages/core/src/index/ivf-pq-index.ts';
+import { defaultM, openIvfPqSync } from '../../packages/core/src/index/ivf-pq-index.ts';
 import { FsObjectStore } from '../../packages/core/src/node/fs-object-store.ts';
 import { BlockCache } from '../../packages/core/src/util/block-cache.ts';
 import { objectRange } from '../../packages/core/src/util/block-file.ts';
 import { readFvecs, recall } from '../../test/indexes/fixtures.ts';
 import { EFS, K, NPROBES, REPS, TARGETS, fmt, generated, hnswlibNode, ratio, sweep, withTruth, type Dataset, type Row, type Searcher } from '../lib/ann.ts';
 
-const datasetsDir = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
+// VESPER_DATASETS: the datasets folder when the checkout is not beside ../shared (a git worktree)
+const datasetsDir = process.env['VESPER_DATASETS'] ?? fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
 
 function log(msg: string): void {
   console.error(`[bench:vectors] ${msg}`);
@@ -40,11 +42,12 @@ function loadReal(name: string, baseFile: string, queryFile: string, metric: Met
   return withTruth({ name, n: b.n, dim: b.dim, metric, base: b.data, queries: q.data, nq: q.n, truth: new Int32Array(0) });
 }
 
-async function vesper(d: Dataset, type: string, params: Record<string, unknown>, knob: string): Promise<Row> {
+async function vesper(d: Dataset, type: string, params: Record<string, unknown>, knob: string, label = type, reopen?: (built: VectorIndex) => VectorIndex): Promise<Row> {
   const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
   const t0 = performance.now();
-  const idx: VectorIndex = await getIndexFactory(type).build(col, d.metric, params);
+  const built: VectorIndex = await getIndexFactory(type).build(col, d.metric, params);
   const buildRate = d.n / ((performance.now() - t0) / 1000);
+  const idx = reopen?.(built) ?? built;
   let p: Record<string, unknown> = {};
   const s: Searcher = {
     search: (q, qi) => idx.search(q.subarray(qi * d.dim, (qi + 1) * d.dim), 1, K, { params: p }).rows,
@@ -53,7 +56,8 @@ async function vesper(d: Dataset, type: string, params: Record<string, unknown>,
   };
   const r = await sweep(d, s, knob === 'nprobe' ? NPROBES : EFS);
   idx.dispose?.();
-  return { system: `Vesper ${type}`, config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
+  if (idx !== built) built.dispose?.();
+  return { system: `Vesper ${label}`, config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
 }
 
 /**
@@ -61,7 +65,7 @@ async function vesper(d: Dataset, type: string, params: Record<string, unknown>,
  * opened by range with a block cache of 1/8 of the float vectors' bytes; each search awaits
  * its re-rank reads. Records bytes read per query and the cache's resident bytes in `notes`.
  */
-async function vesperDisk(d: Dataset, notes: string[]): Promise<Row> {
+async function vesperDisk(d: Dataset, notes: string[], kernel: 'wasm' | 'ts' = 'wasm'): Promise<Row> {
   const col: FloatVectorColumn = { type: DataType.FloatVector, length: d.n, dim: d.dim, data: d.base };
   const params = { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)), m: defaultM(d.dim), nbits: 8 };
   const t0 = performance.now();
@@ -74,7 +78,7 @@ async function vesperDisk(d: Dataset, notes: string[]): Promise<Row> {
     built.dispose?.();
     const budget = Math.floor((d.n * d.dim * 4) / 8);
     const cache = new BlockCache(budget);
-    const idx = await openIvfPq(objectRange(store, 'index'), cache);
+    const idx = await openIvfPq(objectRange(store, 'index'), cache, { kernel });
     let p: Record<string, unknown> = {};
     let searches = 0;
     let read0 = 0;
@@ -101,10 +105,10 @@ async function vesperDisk(d: Dataset, notes: string[]): Promise<Row> {
     const r = await sweep(d, s, NPROBES);
     if (searches > 0) perKnob.push(`${String(p['nprobe'])}:${fmt((cache.stats().bytesRead - read0) / searches)}`);
     const st = cache.stats();
-    notes.push(`IVF_PQ (disk, ${JSON.stringify(params)}, refine_k 4): block cache ${fmt(budget)} B (1/8 of the float vectors), resident ${fmt(st.residentBytes)} B at the end; ` +
+    notes.push(`IVF_PQ (disk${kernel === 'ts' ? ', TypeScript scan' : ''}, ${JSON.stringify(params)}, refine_k 4): block cache ${fmt(budget)} B (1/8 of the float vectors), resident ${fmt(st.residentBytes)} B at the end; ` +
       `hot parts in memory ${fmt(idx.bytesUsed())} B (${(idx.bytesUsed() / d.n).toFixed(1)} B/vector); bytes read by range per query by nprobe (nprobe:bytes, cache warm after the first pass): ${perKnob.join(' ')}.`);
     idx.dispose();
-    return { system: 'Vesper IVF_PQ (disk)', config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
+    return { system: kernel === 'ts' ? 'Vesper IVF_PQ (disk, TS scan)' : 'Vesper IVF_PQ (disk)', config: JSON.stringify(params), buildRate, bytesPerVec: s.bytes / d.n, ...r };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -306,7 +310,15 @@ export default async function run(argv: string[]): Promise<string> {
     await tryRun('Vesper IVF_FLAT', () => vesper(d, 'IVF_FLAT', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
     await tryRun('Vesper IVF_SQ8', () => vesper(d, 'IVF_SQ8', { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)) }, 'nprobe'));
     const diskNotes: string[] = [];
-    if (!argv.includes('--no-disk')) await tryRun('Vesper IVF_PQ (disk)', () => vesperDisk(d, diskNotes));
+    // IVF_PQ with its file in memory (no range reads): the arithmetic alone, WASM kernels vs their TypeScript twins
+    const pqParams = { nlist: Math.max(16, Math.round(Math.sqrt(d.n) * 2)), m: defaultM(d.dim), nbits: 8 };
+    await tryRun('Vesper IVF_PQ (in memory)', () => vesper(d, 'IVF_PQ', pqParams, 'nprobe', 'IVF_PQ (in memory)'));
+    await tryRun('Vesper IVF_PQ (in memory, TS scan)', () => vesper(d, 'IVF_PQ', pqParams, 'nprobe', 'IVF_PQ (in memory, TS scan)', (b) => openIvfPqSync(b.serialize(), { kernel: 'ts' })));
+    if (!argv.includes('--no-disk')) {
+      await tryRun('Vesper IVF_PQ (disk)', () => vesperDisk(d, diskNotes));
+      // the same index scanned by the TypeScript twins of its kernels: what the kernels buy
+      await tryRun('Vesper IVF_PQ (disk, TS scan)', () => vesperDisk(d, diskNotes, 'ts'));
+    }
     const ref = rows.find((r) => r.system === 'hnswlib-node' && r.config.includes('"M":16'));
     out.push(`### ${d.name} (${d.metric}, ${d.nq} queries)`, '');
     out.push('| system | params | build vec/s | ×node | B/vec | QPS@0.90 | QPS@0.95 | ×node | QPS@0.99 |', '|---|---|---|---|---|---|---|---|---|');

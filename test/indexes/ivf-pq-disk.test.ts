@@ -14,7 +14,7 @@ import { MemoryObjectStore } from '../../packages/core/src/adapters/memory-objec
 import { BlockCache } from '../../packages/core/src/util/block-cache.ts';
 import { objectRange } from '../../packages/core/src/util/block-file.ts';
 import { getIndexFactory, openIndex } from '../../packages/core/src/index/index.ts';
-import { ivfPqFactory, openIvfPq, type IvfPqIndex } from '../../packages/core/src/index/ivf-pq-index.ts';
+import { ivfPqFactory, openIvfPq, openIvfPqSync, type IvfPqIndex } from '../../packages/core/src/index/ivf-pq-index.ts';
 import type { IndexSearchParams } from '../../packages/core/src/index/vector-index.ts';
 import { bruteForce } from './oracle.ts';
 import { clustered, randomAllow, recall } from './fixtures.ts';
@@ -88,6 +88,30 @@ describe(`IVF_PQ by range vs brute force (seed ${seed})`, () => {
       expect(Array.from(whole.search(queries, NQ, K, { params: SEARCH }).rows)).toEqual(Array.from((await search(idx, queries, NQ, K, { params: SEARCH })).rows));
     });
   }
+
+  it('the WASM scan answers as its TypeScript twin path (every metric, nbits 4 and 8, filtered)', async () => {
+    for (const metric of ['L2', 'IP', 'COSINE'] as MetricType[]) {
+      for (const nbits of [4, 8]) {
+        const built = await getIndexFactory('IVF_PQ').build(column, metric, { ...BUILD, nbits });
+        const bytes = built.serialize();
+        const wasm = openIvfPqSync(bytes);
+        const ts = openIvfPqSync(bytes, { kernel: 'ts' });
+        const allow = randomAllow(seed + nbits, N, 0.5);
+        for (const opts of [{ params: SEARCH }, { params: SEARCH, allow }]) {
+          const a = wasm.search(queries, NQ, K, opts);
+          const b = ts.search(queries, NQ, K, opts);
+          // the re-rank is exact and shared: the candidate sets match up to f32 rounding of near-ties
+          let same = 0;
+          for (let qi = 0; qi < NQ; qi++) {
+            const want = new Set(Array.from(b.rows.subarray(qi * K, (qi + 1) * K)));
+            for (const r of a.rows.subarray(qi * K, (qi + 1) * K)) if (want.has(r)) same++;
+          }
+          expect(same / (NQ * K), `${metric} nbits=${nbits} filtered=${opts !== undefined && 'allow' in opts} seed=${seed}`).toBeGreaterThanOrEqual(0.99);
+        }
+        for (const i of [built, wasm, ts]) i.dispose?.();
+      }
+    }
+  });
 
   it('search without prepareSearch on a cold index is a coded error, not a partial answer', async () => {
     const built = await getIndexFactory('IVF_PQ').build(column, 'L2', BUILD);

@@ -287,8 +287,8 @@ export function invertedLists(assign: Int32Array, n: number, nlist: number): { o
   return { offsets, ids };
 }
 
-/** Indexes of the nprobe smallest distances. */
-function nearestLists(d: Float32Array, nprobe: number): number[] {
+/** The `nprobe` lists with the smallest centroid distance (ties: the lower list number). */
+export function nearestLists(d: Float32Array, nprobe: number): number[] {
   if (nprobe >= d.length) return Array.from({ length: d.length }, (_, i) => i);
   const sorted = d.slice().sort();
   const thresh = sorted[nprobe - 1]!;

@@ -14,7 +14,6 @@
  * Internal distances are smaller-is-closer (index-common.ts); COSINE rows are normalized.
  */
 import { VesperError } from '../errors/index.ts';
-import type { Bitset } from '../util/bitset.ts';
 import { crc32 } from '../util/crc32.ts';
 import type { MetricType } from '../schema/types.ts';
 import { DataType } from '../schema/data-type.ts';
@@ -28,7 +27,8 @@ import {
 } from './index-common.ts';
 import { EXACT_FILTER_RATIO, countBelow } from './index-base.ts';
 import { kmeans } from './kmeans.ts';
-import { TopHeap, fillIpTable, fillL2Table, nearest, normalize } from './pq-math.ts';
+import { TopHeap, nearest, normalize } from './pq-math.ts';
+import { PqScanner, type PqHotParts, type PqScanKernel } from './pq-scan.ts';
 import { invertedLists } from './ivf-index.ts';
 import { FLAG_BLOCK_RERANK, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, writeIndexFile, type IndexHeader } from './index-format.ts';
 
@@ -74,13 +74,7 @@ function refineK(params: Readonly<Record<string, unknown>>): number {
   return v;
 }
 
-interface Parts extends PqParams {
-  readonly centroids: Float32Array; // nlist × dim
-  readonly codebooks: Float32Array; // m × ksub × dsub
-  readonly offsets: Int32Array; // nlist + 1
-  readonly ids: Int32Array; // slot -> row
-  readonly codes: Uint8Array; // count × m, slot order
-}
+type Parts = PqParams & PqHotParts;
 
 /** One query's phase-one answer: prepared float query and the slots to re-rank. */
 interface Planned {
@@ -88,15 +82,32 @@ interface Planned {
   readonly slots: Int32Array;
 }
 
+/** A plan made by `prepareSearch`, reused by `search` with the same arguments. */
+interface HeldPlan {
+  readonly queries: QueryVectors;
+  readonly nq: number;
+  readonly k: number;
+  readonly key: string;
+  readonly allow: Uint32Array | undefined;
+  readonly plan: Planned[] | undefined;
+}
+
+/** How an IVF_PQ index is opened (`kernel: 'ts'` scans with the TypeScript twins: tests, bench). */
+export interface IvfPqOpenOptions {
+  readonly kernel?: PqScanKernel;
+}
+
 export class IvfPqIndex implements VectorIndex {
   readonly indexType = 'IVF_PQ';
-  private readonly parts: Parts;
-  private readonly ksub: number;
-  private readonly dsub: number;
+  private readonly params: PqParams;
+  private readonly offsets: Int32Array;
+  private readonly ids: Int32Array;
+  private readonly scanner: PqScanner;
   private readonly pos: Int32Array;
   private readonly rowBytes: number;
   /** Blocks held for prepared searches, with how many preparations hold each. */
   private readonly pinned = new Map<number, { bytes: Uint8Array; refs: number }>();
+  private readonly held: HeldPlan[] = [];
   private disposed = false;
 
   constructor(
@@ -108,17 +119,19 @@ export class IvfPqIndex implements VectorIndex {
     private readonly vectors: BlockReader,
     /** The whole file, for an index built here (its vectors are read from these bytes). */
     private readonly file?: Uint8Array,
+    kernel: PqScanKernel = 'wasm',
   ) {
-    this.parts = parts;
-    this.ksub = 1 << parts.nbits;
-    this.dsub = dim / parts.m;
+    this.params = { nlist: parts.nlist, m: parts.m, nbits: parts.nbits, seed: parts.seed };
+    this.offsets = parts.offsets;
+    this.ids = parts.ids;
+    this.scanner = new PqScanner(parts, dim, count, metricType, kernel);
     this.rowBytes = dim * 4;
     this.pos = new Int32Array(count);
     for (let s = 0; s < count; s++) this.pos[parts.ids[s]!] = s;
   }
 
   get nlist(): number {
-    return this.parts.nlist;
+    return this.params.nlist;
   }
 
   /** Bytes this index reads by range so far (its share of the cache's bytesRead). */
@@ -207,51 +220,17 @@ export class IvfPqIndex implements VectorIndex {
       exact.sort();
     }
     const want = Math.min(allowed, Math.max(k, Math.ceil(k * refine) * (ranged ? 4 : 1)));
-    const out: Planned[] = [];
-    for (let qi = 0; qi < nq; qi++) {
-      const q = this.prepareQuery(queries, qi);
-      out.push({ q, slots: exact ?? this.scan(q, nprobe, want, allow) });
-    }
-    return out;
+    const qs = Array.from({ length: nq }, (_, qi) => this.prepareQuery(queries, qi));
+    const slots = exact === undefined ? this.scanner.scan(qs, nprobe, want, allow) : undefined;
+    return qs.map((q, qi) => ({ q, slots: exact ?? slots![qi]! }));
   }
 
-  /** The `want` best slots by code distance among the nprobe nearest lists (ascending slot order). */
-  private scan(q: Float32Array, nprobe: number, want: number, allow: Bitset | undefined): Int32Array {
-    const { centroids, codebooks, offsets, codes, ids, m } = this.parts;
-    const { dim, ksub, dsub } = this;
-    const nlist = this.nlist;
-    const cd = new Float32Array(nlist);
-    for (let l = 0; l < nlist; l++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) {
-        const x = q[d]! - centroids[l * dim + d]!;
-        s += x * x;
-      }
-      cd[l] = s;
-    }
-    const probes = Array.from({ length: nlist }, (_, i) => i).sort((a, b) => cd[a]! - cd[b]! || a - b).slice(0, nprobe);
-    const l2 = this.metricType === 'L2';
-    const table = new Float32Array(m * ksub);
-    if (!l2) fillIpTable(table, q, codebooks, m, ksub, dsub);
-    const heap = new TopHeap(want);
-    const resid = new Float32Array(dim);
-    for (const l of probes) {
-      let base = 0;
-      if (l2) {
-        for (let d = 0; d < dim; d++) resid[d] = q[d]! - centroids[l * dim + d]!;
-        fillL2Table(table, resid, codebooks, m, ksub, dsub);
-      } else {
-        for (let d = 0; d < dim; d++) base -= q[d]! * centroids[l * dim + d]!;
-      }
-      for (let s = offsets[l]!, e = offsets[l + 1]!; s < e; s++) {
-        if (allow !== undefined && !allow.get(ids[s]!)) continue;
-        let dist = base;
-        const c = s * m;
-        for (let j = 0; j < m; j++) dist += table[j * ksub + codes[c + j]!]!;
-        heap.push(dist, s);
-      }
-    }
-    return heap.slots().sort();
+  /** The plan `prepareSearch` made for these arguments, if one is held; else a new one. */
+  private planFor(queries: QueryVectors, nq: number, k: number, opts: IndexSearchParams | undefined): Planned[] | undefined {
+    const key = planKey(opts);
+    const words = opts?.allow?.words;
+    const h = this.held.find((p) => p.queries === queries && p.nq === nq && p.k === k && p.key === key && sameWords(p.allow, words));
+    return h !== undefined ? h.plan : this.plan(queries, nq, k, opts);
   }
 
   /** Blocks the planned slots live in. */
@@ -275,6 +254,9 @@ export class IvfPqIndex implements VectorIndex {
     const plan = this.plan(queries, nq, k, opts);
     if (plan === undefined || this.file !== undefined) return () => undefined;
     const got = await this.vectors.blocks(this.blocksOf(plan));
+    // the scan is not repeated by `search`: it finds this plan (same queries object, k, params, filter)
+    const held: HeldPlan = { queries, nq, k, key: planKey(opts), allow: opts?.allow?.words.slice(), plan };
+    this.held.push(held);
     for (const [b, bytes] of got) {
       const p = this.pinned.get(b);
       if (p) p.refs++;
@@ -284,6 +266,8 @@ export class IvfPqIndex implements VectorIndex {
     return () => {
       if (released) return;
       released = true;
+      const at = this.held.indexOf(held);
+      if (at >= 0) this.held.splice(at, 1);
       for (const b of got.keys()) {
         const p = this.pinned.get(b)!;
         if (--p.refs === 0) this.pinned.delete(b);
@@ -293,7 +277,7 @@ export class IvfPqIndex implements VectorIndex {
 
   search(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): TopK {
     const result = emptyTopK(nq, k);
-    const plan = this.plan(queries, nq, k, opts);
+    const plan = this.planFor(queries, nq, k, opts);
     if (plan === undefined) return result;
     const bounds = rangeBounds(this.metricType, opts) ?? { lo: -Infinity, hi: Infinity };
     const row = new Float32Array(this.dim);
@@ -319,7 +303,7 @@ export class IvfPqIndex implements VectorIndex {
             d += x * x;
           }
         }
-        if (d >= bounds.lo && d < bounds.hi) heap.push(d, this.parts.ids[s]!);
+        if (d >= bounds.lo && d < bounds.hi) heap.push(d, this.ids[s]!);
       }
       const hits = heap.sorted();
       hits.forEach(([d, r], j) => {
@@ -357,15 +341,28 @@ export class IvfPqIndex implements VectorIndex {
 
   /** Memory held: the hot sections (and, for an index built here, its file). Cached blocks are the cache's. */
   bytesUsed(): number {
-    const p = this.parts;
-    return p.centroids.byteLength + p.codebooks.byteLength + p.offsets.byteLength + p.ids.byteLength + p.codes.byteLength
+    return this.scanner.bytesUsed + this.offsets.byteLength + this.ids.byteLength
       + this.pos.byteLength + this.vectors.region.checksums.byteLength + (this.file?.byteLength ?? 0);
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     this.pinned.clear();
+    this.held.length = 0;
+    this.scanner.dispose();
   }
+}
+
+function planKey(opts: IndexSearchParams | undefined): string {
+  return JSON.stringify([opts?.params ?? {}, opts?.radius, opts?.rangeFilter]);
+}
+
+function sameWords(a: Uint32Array | undefined, b: Uint32Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function blockSizeFor(dim: number): number {
@@ -421,7 +418,7 @@ async function readHead(source: RangeSource): Promise<{ header: IndexHeader; fla
 /** Checks the header and hot sections, and builds the index over `source`. */
 function assemble(
   source: RangeSource, header: IndexHeader, flags: number, sections: Map<string, SectionEntry>, hot: Map<string, Uint8Array>, cache: BlockCache | undefined,
-  file: Uint8Array | undefined,
+  file: Uint8Array | undefined, opts: IvfPqOpenOptions | undefined,
 ): IvfPqIndex {
   const h = header;
   expectFlags(flags, flagsFor(h.metricType), 'IVF_PQ', h.metricType);
@@ -459,14 +456,14 @@ function assemble(
   const checksums = copy('vector_crcs', (b) => new Uint32Array(b));
   const reader = new BlockReader(source, { offset: vec.offset, length: vec.length, blockSize, checksums }, cache);
   if (file !== undefined && vec.offset + vec.length > file.byteLength) throw new VesperError('FORMAT_CORRUPT', "vector index section 'vectors' is truncated");
-  return new IvfPqIndex(h.metricType as MetricType, dim, count, h.elementType as DataType, parts, reader, file);
+  return new IvfPqIndex(h.metricType as MetricType, dim, count, h.elementType as DataType, parts, reader, file, opts?.kernel);
 }
 
 /**
  * Opens an IVF_PQ file by range: reads the header and the hot sections, leaves the vectors in
  * the file (read in blocks through `cache` as searches need them).
  */
-export async function openIvfPq(source: RangeSource, cache?: BlockCache): Promise<IvfPqIndex> {
+export async function openIvfPq(source: RangeSource, cache?: BlockCache, opts?: IvfPqOpenOptions): Promise<IvfPqIndex> {
   const { header, flags, sections } = await readHead(source);
   const hot = new Map<string, Uint8Array>();
   await Promise.all(HOT_SECTIONS.map(async (name) => {
@@ -476,17 +473,17 @@ export async function openIvfPq(source: RangeSource, cache?: BlockCache): Promis
     if (b === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
     hot.set(name, b);
   }));
-  return assemble(source, header, flags, sections, hot, cache, undefined);
+  return assemble(source, header, flags, sections, hot, cache, undefined, opts);
 }
 
 /** Opens an IVF_PQ file held in memory (its vectors are read from these bytes). */
-export function openIvfPqSync(bytes: Uint8Array): IvfPqIndex {
+export function openIvfPqSync(bytes: Uint8Array, opts?: IvfPqOpenOptions): IvfPqIndex {
   const f = readIndexFile(bytes, 'IVF_PQ');
   const sections = new Map<string, SectionEntry>();
   for (const s of f.header['sections'] as SectionEntry[]) sections.set(s.name, s);
   const hot = new Map<string, Uint8Array>(HOT_SECTIONS.map((name) => [name, f.section(name)]));
   f.section('vectors');
-  return assemble(memoryRange(bytes), f.header, f.flags, sections, hot, undefined, bytes);
+  return assemble(memoryRange(bytes), f.header, f.flags, sections, hot, undefined, bytes, opts);
 }
 
 function checkLists(offsets: Int32Array, ids: Int32Array, count: number): void {

@@ -1,8 +1,9 @@
 /**
- * The arithmetic of IVF_PQ (ivf-pq-index.ts): row normalization, nearest-centroid assignment
- * through the k-means kernel, per-query distance tables over the PQ codebooks (L2 residual and
- * inner product), and a bounded max-heap of candidates. TypeScript for now; a WASM kernel with
- * these functions as its twin is the next step.
+ * The arithmetic of IVF_PQ around its kernels (ivf-pq-index.ts, pq-scan.ts): row
+ * normalization, nearest-centroid assignment through the k-means kernel,
+ * and a bounded max-heap of candidates (the re-rank, and the
+ * scan's TypeScript path). The distance table and the ADC scan themselves are WASM kernels
+ * (kernels/assembly/pq.ts) with scalar twins in kernels/scalar.ts.
  */
 import type { getKernels } from '../kernels/loader.ts';
 import type { IndexBuildOptions } from './vector-index.ts';
@@ -25,33 +26,6 @@ export async function nearest(rt: ReturnType<typeof getKernels>, rows: Float32Ar
   } finally {
     rt.release(xs);
     rt.release(cp);
-  }
-}
-
-/** L2 table: ||r_j − codeword||² per sub-space j and code. */
-export function fillL2Table(table: Float32Array, r: Float32Array, cb: Float32Array, m: number, ksub: number, dsub: number): void {
-  for (let j = 0; j < m; j++) {
-    for (let c = 0; c < ksub; c++) {
-      const o = (j * ksub + c) * dsub;
-      let s = 0;
-      for (let d = 0; d < dsub; d++) {
-        const x = r[j * dsub + d]! - cb[o + d]!;
-        s += x * x;
-      }
-      table[j * ksub + c] = s;
-    }
-  }
-}
-
-/** IP table: −q_j · codeword (internal distances are smaller-is-closer). */
-export function fillIpTable(table: Float32Array, q: Float32Array, cb: Float32Array, m: number, ksub: number, dsub: number): void {
-  for (let j = 0; j < m; j++) {
-    for (let c = 0; c < ksub; c++) {
-      const o = (j * ksub + c) * dsub;
-      let s = 0;
-      for (let d = 0; d < dsub; d++) s += q[j * dsub + d]! * cb[o + d]!;
-      table[j * ksub + c] = -s;
-    }
   }
 }
 

@@ -8,6 +8,7 @@ import { Random, testSeed } from '../util/random.ts';
 import type { WasmArena } from './wasm-arena.ts';
 import { loadTestKernels } from './test-kernels.ts';
 import * as ref from './scalar.ts';
+import { transposeCodebooks } from './pq-codebooks.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
 let rt: WasmArena;
@@ -189,6 +190,80 @@ describe(`kernels vs scalar twins (seed ${seed})`, () => {
         }
         for (const p of [pr, pq, heaps, sizes, allowPtr]) rt.release(p);
       }
+    }
+  });
+
+  it('PQ distance table and ADC top-k scan equal their scalar twins', () => {
+    const r = new Random(seed + 5);
+    // (dim, m, nbits): dsub 1..8 and odd, ksub 2 (padded to 4), 16, 256, m not a multiple of 4
+    const shapes: [number, number, number][] = [[8, 8, 8], [16, 4, 8], [12, 3, 4], [30, 10, 8], [7, 7, 1], [64, 16, 8], [128, 32, 8], [40, 5, 2], [96, 24, 6]];
+    for (const [dim, m, nbits] of shapes) {
+      const ksub = 1 << nbits;
+      const kp = Math.ceil(ksub / 4) * 4;
+      const dsub = dim / m;
+      const n = 257;
+      const cb = randF32(r, m * ksub * dsub);
+      const q = randF32(r, dim);
+      const cent = randF32(r, dim);
+      const codes = new Uint8Array(n * m).map(() => r.int(ksub));
+      const ids = Int32Array.from({ length: n }, (_, i) => (i * 7) % n); // a permutation: slot -> row
+      const cbt = transposeCodebooks(cb, m, ksub, dsub, kp);
+      const pcb = rt.alloc(cbt.byteLength);
+      const pq = rt.alloc(dim * 4);
+      const pc = rt.alloc(dim * 4);
+      const pt = rt.alloc(m * kp * 4);
+      const pcodes = rt.alloc(n * m);
+      const pids = rt.alloc(n * 4);
+      const k = 9;
+      const heap = rt.alloc((k + 1) * 8);
+      const allowPtr = rt.alloc(Math.ceil(n / 32) * 4);
+      rt.write(pcb, cbt);
+      rt.write(pq, q);
+      rt.write(pc, cent);
+      rt.write(pcodes, codes);
+      rt.write(pids, ids);
+      for (let w = 0; w < Math.ceil(n / 32); w++) rt.u32()[allowPtr / 4 + w] = 0x5ad3c96b;
+      const keep = (row: number): boolean => ((0x5ad3c96b >>> (row & 31)) & 1) === 1;
+      for (const metric of [0, 1]) {
+        for (const withCent of metric === 0 ? [false, true] : [false]) {
+          const want = ref.pqTableRef(metric, q, withCent ? cent : undefined, cb, m, ksub, dsub);
+          rt.k.pqTable(metric, pq, withCent ? pc : 0, pcb, m, kp, dsub, pt);
+          const got = rt.f32().slice(pt / 4, pt / 4 + m * kp);
+          for (let j = 0; j < m; j++) {
+            for (let c = 0; c < ksub; c++) {
+              // the scale of the terms that can cancel: q·codeword (IP), (|q| + |cent| + |codeword|)² (L2 of a residual)
+              let scale = 0;
+              for (let d = 0; d < dsub; d++) {
+                const i = j * dsub + d;
+                const w = Math.abs(cb[(j * ksub + c) * dsub + d]!);
+                scale += metric === 0 ? (Math.abs(q[i]!) + (withCent ? Math.abs(cent[i]!) : 0) + w) ** 2 : Math.abs(q[i]!) * w;
+              }
+              close(got[j * kp + c]!, want[j * ksub + c]!, scale, `pqTable metric=${metric} dim=${dim} m=${m} nbits=${nbits} j=${j} c=${c}`);
+            }
+          }
+          for (const filtered of [false, true]) {
+            const bias = metric === 0 ? 0 : -0.25;
+            // two calls over [0, 100) and [100, n): the heap carries over like a scan of two posting lists
+            let size = rt.k.pqScan(pt, m, kp, pcodes, 0, 100, pids, filtered ? allowPtr : 0, bias, heap, k, 0);
+            size = rt.k.pqScan(pt, m, kp, pcodes, 100, n - 100, pids, filtered ? allowPtr : 0, bias, heap, k, size);
+            const all: [number, number][] = [];
+            for (let s = 0; s < n; s++) if (!filtered || keep(ids[s]!)) all.push([ref.pqAdcRef(want, m, ksub, codes, s, bias), s]);
+            all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+            expect(size, `pqScan size dim=${dim} m=${m} filtered=${filtered}`).toBe(Math.min(k, all.length));
+            rt.k.maxDrainSorted(heap, size);
+            const spread = Math.abs(all[all.length - 1]![0]) + Math.abs(all[0]![0]);
+            for (let i = 0; i < size; i++) {
+              const d = rt.f32()[heap / 4 + 2 * i]!;
+              const slot = rt.i32()[heap / 4 + 2 * i + 1]!;
+              close(d, all[i]![0], spread, `pqScan metric=${metric} dim=${dim} m=${m} nbits=${nbits} filtered=${filtered} i=${i}`);
+              // the slot's own twin distance equals the kernel's (a near-tie may swap two slots)
+              close(d, ref.pqAdcRef(want, m, ksub, codes, slot, bias), spread, `pqScan slot ${slot} dim=${dim}`);
+              if (filtered) expect(keep(ids[slot]!), `pqScan returned a filtered-out row (slot ${slot})`).toBe(true);
+            }
+          }
+        }
+      }
+      for (const p of [pcb, pq, pc, pt, pcodes, pids, heap, allowPtr]) rt.release(p);
     }
   });
 

@@ -131,3 +131,36 @@ export function topkF32Ref(
   }
   return out;
 }
+
+/**
+ * Twin of pqTable: the m×ksub distance table of product quantization, codebooks in their
+ * file layout (sub-space j, codeword c at cb[(j*ksub + c)*dsub]). metric 0 = squared L2 of
+ * (q − cent) against each codeword (no cent: q itself), else −q_j·codeword.
+ */
+export function pqTableRef(
+  metric: number, q: Float32Array, cent: Float32Array | undefined, cb: Float32Array, m: number, ksub: number, dsub: number,
+): Float32Array {
+  const table = new Float32Array(m * ksub);
+  for (let j = 0; j < m; j++) {
+    for (let c = 0; c < ksub; c++) {
+      const o = (j * ksub + c) * dsub;
+      let s = 0;
+      for (let d = 0; d < dsub; d++) {
+        const i = j * dsub + d;
+        if (metric === 0) {
+          const x = q[i]! - (cent === undefined ? 0 : cent[i]!) - cb[o + d]!;
+          s += x * x;
+        } else s -= q[i]! * cb[o + d]!;
+      }
+      table[j * ksub + c] = s;
+    }
+  }
+  return table;
+}
+
+/** Twin of one ADC distance (pqScan): bias + Σ_j table[j*ksub + codes[slot*m + j]]. */
+export function pqAdcRef(table: Float32Array, m: number, ksub: number, codes: Uint8Array, slot: number, bias: number): number {
+  let s = bias;
+  for (let j = 0; j < m; j++) s += table[j * ksub + codes[slot * m + j]!]!;
+  return s;
+}

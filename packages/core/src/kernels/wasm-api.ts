@@ -80,4 +80,9 @@ export interface KernelExports {
   hnswInsert(ctx: Ptr, node: number): void;
   hnswSearch(ctx: Ptr, q: Ptr, k: number, ef: number, allow: Ptr, outRows: Ptr, outDists: Ptr): number;
   hnswSearchSq8(ctx: Ptr, q: Ptr, k: number, ef: number, refine: number, allow: Ptr, outRows: Ptr, outDists: Ptr): number;
+  pqTable(metric: number, q: Ptr, cent: Ptr, cbt: Ptr, m: number, kp: number, dsub: number, table: Ptr): void;
+  pqScan(
+    table: Ptr, m: number, kp: number, codes: Ptr, start: number, count: number, ids: Ptr, allow: Ptr, bias: number,
+    heap: Ptr, k: number, size: number,
+  ): number;
 }

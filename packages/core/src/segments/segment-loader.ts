@@ -148,28 +148,69 @@ function fetchIndexFiles(src: SegmentSource, records: IndexRecords): Promise<(Ui
   return Promise.all(records.map((idx) => (rangeFactory(src, idx.indexType) ? undefined : src.objects.get(idx.key))));
 }
 
-/** Opens fetched index files (files[i] is records[i]'s, undefined when missing) onto a segment. */
+/**
+ * An index file the manifest names is gone: acknowledged state is damaged (files are written
+ * before the manifest that names them), so the segment does not open — never a quiet exact
+ * search, as Milvus fails a segment load whose index files are missing.
+ */
+function missingIndexFile(seg: SealedSegment, idx: IndexRecords[number], cause?: unknown): VesperError {
+  return new VesperError(
+    'IO_KEY_NOT_FOUND',
+    `segment ${seg.id}: index file ${idx.key} (${idx.indexType} on field '${idx.field}') named by the manifest is missing (evicted or deleted); ` +
+      'drop and recreate the index to rebuild it',
+    { segment: seg.id, key: idx.key, field: idx.field },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Opens fetched index files (files[i] is records[i]'s, undefined when missing) onto a segment.
+ * @throws IO_KEY_NOT_FOUND when a file the record names is missing.
+ */
 async function openIndexes(src: SegmentSource, seg: SealedSegment, records: IndexRecords, files: readonly (Uint8Array | undefined)[]): Promise<void> {
+  const opened: string[] = [];
+  try {
+    await openEach(src, seg, records, files, opened);
+  } catch (e) {
+    // the segment does not open: release the WASM memory of what this call did open
+    for (const f of opened) {
+      seg.indexes.get(f)?.dispose?.();
+      seg.indexes.delete(f);
+    }
+    throw e;
+  }
+}
+
+async function openEach(src: SegmentSource, seg: SealedSegment, records: IndexRecords, files: readonly (Uint8Array | undefined)[], opened: string[]): Promise<void> {
   for (let i = 0; i < records.length; i++) {
     const idx = records[i]!;
     const ranged = rangeFactory(src, idx.indexType);
     if (ranged) {
-      // a file gone missing is searched exactly, as for the other index types
-      if ((await src.objects.head(idx.key)) === undefined) continue;
-      seg.indexes.set(idx.field, await ranged.openRange!(objectRange(src.objects, idx.key)));
+      try {
+        seg.indexes.set(idx.field, await ranged.openRange!(objectRange(src.objects, idx.key)));
+        opened.push(idx.field);
+      } catch (e) {
+        throw e instanceof VesperError && e.error === 'IO_KEY_NOT_FOUND' ? missingIndexFile(seg, idx, e) : e;
+      }
       continue;
     }
     const data = files[i];
-    if (!data) continue;
+    if (!data) throw missingIndexFile(seg, idx);
     if (isScalarIndexType(idx.indexType)) seg.scalarIndexes.set(idx.field, openScalarIndex(data));
     else {
       const factory = src.indexFactory?.(idx.indexType);
-      if (factory) seg.indexes.set(idx.field, await factory.open(data));
+      if (factory) {
+        seg.indexes.set(idx.field, await factory.open(data));
+        opened.push(idx.field);
+      }
     }
   }
 }
 
-/** Opens index files onto a segment. A missing file is not fatal: the field is searched exactly. */
+/**
+ * Opens index files onto a segment.
+ * @throws IO_KEY_NOT_FOUND when a file the records name is missing (see `missingIndexFile`).
+ */
 export async function loadIndexes(src: SegmentSource, seg: SealedSegment, records: IndexRecords): Promise<void> {
   await openIndexes(src, seg, records, await fetchIndexFiles(src, records));
 }

@@ -12,10 +12,11 @@ import { DataType } from '../schema/data-type.ts';
 import type { Column } from '../schema/columns.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import { arrowToColumn, arrowTypeOf, columnToArrow } from './arrow-columns.ts';
+import { TRAILER_FEATURE, checkTrailer, joinWithTrailer } from './batch-trailer.ts';
 
 export const BATCH_FORMAT_VERSION = 1;
 /** Feature flags this reader understands. */
-const KNOWN_FEATURES = new Set<string>([]);
+const KNOWN_FEATURES = new Set<string>([TRAILER_FEATURE]);
 
 export type BatchKind = 'insert' | 'delete' | 'wal-insert';
 
@@ -39,16 +40,19 @@ export interface EncodedParts {
   readonly byteLength: number;
 }
 
-/** Encodes columns (named by their fields) into an Arrow IPC file. */
+/**
+ * Encodes columns (named by their fields) into an Arrow IPC file followed by its checksum
+ * trailer (batch-trailer.ts; feature flag `crc32-trailer`): an insert log or a delete log.
+ */
 export function encodeBatch(
-  kind: BatchKind,
+  kind: Exclude<BatchKind, 'wal-insert'>,
   fields: readonly FieldSchema[],
   columns: ReadonlyMap<string, Column>,
   rowCount: number,
   meta: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const { parts, byteLength } = encodeBatchParts(kind, fields, columns, rowCount, meta);
-  return joinParts(parts, byteLength, 0);
+  const { parts, byteLength } = encodeBatchParts(kind, fields, columns, rowCount, meta, [TRAILER_FEATURE]);
+  return joinWithTrailer(parts, byteLength);
 }
 
 /** Copies parts into a new array of `prefix + byteLength` bytes, from offset `prefix` on. */
@@ -63,8 +67,9 @@ export function joinParts(parts: readonly Uint8Array[], byteLength: number, pref
 }
 
 /**
- * encodeBatch without the final join: the same bytes as the parts in order, so a caller that
- * frames the file (a WAL record) copies each byte once.
+ * The Arrow IPC file alone, as the parts the writer produced (no join, no trailer), so a
+ * caller that frames and checks the file itself (a WAL record) copies each byte once.
+ * `features` go to `vesper.features`.
  */
 export function encodeBatchParts(
   kind: BatchKind,
@@ -72,6 +77,7 @@ export function encodeBatchParts(
   columns: ReadonlyMap<string, Column>,
   rowCount: number,
   meta: Readonly<Record<string, string>> = {},
+  features: readonly string[] = [],
 ): EncodedParts {
   const arrowFields: Field[] = [];
   const children = [];
@@ -87,7 +93,7 @@ export function encodeBatchParts(
     new Map([
       ['vesper.kind', kind],
       ['vesper.version', String(BATCH_FORMAT_VERSION)],
-      ['vesper.features', ''],
+      ['vesper.features', features.join(',')],
       ...Object.entries(meta),
     ]),
   );
@@ -106,12 +112,15 @@ export function encodeBatchParts(
  * Decodes a file written by encodeBatch. `fields` says how to read each column back. Numeric
  * and vector columns are views of `bytes` (a sealed segment's 150 MB of vectors are not
  * copied again): the caller hands over `bytes` and does not write to them afterwards.
- * @throws FORMAT_UNSUPPORTED (newer version or unknown feature), FORMAT_CORRUPT (unreadable).
+ * A file with a checksum trailer is checked before the Arrow reader sees a byte of it.
+ * @throws FORMAT_UNSUPPORTED (newer version or unknown feature), FORMAT_CORRUPT (unreadable,
+ *   checksum mismatch, or a file whose metadata promises a trailer that is not there).
  */
 export function decodeBatch(bytes: Uint8Array, fields: readonly FieldSchema[], expectKind?: BatchKind): BatchFile {
+  const { arrow, sealed } = checkTrailer(bytes, `${expectKind ?? 'batch'} file`);
   let table: Table;
   try {
-    table = tableFromIPC(bytes);
+    table = tableFromIPC(arrow);
   } catch (e) {
     throw new VesperError('FORMAT_CORRUPT', `not a readable Arrow IPC file: ${(e as Error).message}`);
   }
@@ -123,9 +132,11 @@ export function decodeBatch(bytes: Uint8Array, fields: readonly FieldSchema[], e
   if (version > BATCH_FORMAT_VERSION) {
     throw new VesperError('FORMAT_UNSUPPORTED', `${kind} file version ${version} is newer than this reader (${BATCH_FORMAT_VERSION}); upgrade Vesper`);
   }
-  for (const flag of (meta.get('vesper.features') ?? '').split(',').filter(Boolean)) {
+  const features = (meta.get('vesper.features') ?? '').split(',').filter(Boolean);
+  for (const flag of features) {
     if (!KNOWN_FEATURES.has(flag)) throw new VesperError('FORMAT_UNSUPPORTED', `${kind} file needs feature ${flag}, unknown to this reader`);
   }
+  if (features.includes(TRAILER_FEATURE) && !sealed) throw new VesperError('FORMAT_CORRUPT', `${kind} file lost its checksum trailer (torn)`);
   const columns = new Map<string, Column>();
   for (const f of fields) {
     const vec = table.getChild(f.name);

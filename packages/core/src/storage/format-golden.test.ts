@@ -23,7 +23,7 @@ import { getIndexFactory, openIndex } from '../index/index.ts';
 import { INDEX_MAGIC, readIndexFile } from '../index/index-format.ts';
 import { buildScalarIndex, openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
 import type { Column } from '../schema/columns.ts';
-import { decodeBatch, encodeBatch } from './batch-file.ts';
+import { decodeBatch, encodeBatch, encodeBatchParts, joinParts } from './batch-file.ts';
 import { keys } from './keys.ts';
 import { ManifestStore, parseManifest, type Manifest } from './manifest.ts';
 
@@ -70,11 +70,23 @@ describe('persisted bytes are unchanged', () => {
   it('an insert log encodes to the golden bytes and decodes back', () => {
     const batch = rowsToBatch(goldenSchema, goldenRows(40));
     const bytes = encodeBatch('insert', goldenSchema.fields, batch.columns, batch.count, { 'vesper.segment': '7' });
-    expect({ length: bytes.length, crc: crc32(bytes).toString(16) }).toEqual({ length: 7658, crc: '58f820a7' });
-    const back = decodeBatch(bytes, goldenSchema.fields, 'insert');
-    for (const f of goldenSchema.fields) {
-      for (let r = 0; r < batch.count; r++) {
-        expect(valueAt(back.columns.get(f.name)!, r), `${f.name}[${r}]`).toEqual(valueAt(batch.columns.get(f.name)!, r));
+    expect({ length: bytes.length, crc: crc32(bytes).toString(16) }).toEqual({ length: 7690, crc: '6b7992b2' });
+    // the documented trailer: u64 Arrow length, u32 CRC-32 of the Arrow bytes then the flags word, u32 flags, "VSPRSUM1"
+    const t = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 24, 24);
+    expect(t.getBigUint64(0, true)).toBe(BigInt(bytes.length - 24));
+    expect(t.getUint32(8, true)).toBe(crc32(bytes.subarray(bytes.length - 12, bytes.length - 8), crc32(bytes.subarray(0, bytes.length - 24))));
+    expect(t.getUint32(12, true)).toBe(0);
+    expect(new TextDecoder().decode(bytes.subarray(bytes.length - 8))).toBe('VSPRSUM1');
+    // an insert log written before the trailer (no feature flag, ends with Arrow's magic): the old golden bytes, still read
+    const old = encodeBatchParts('insert', goldenSchema.fields, batch.columns, batch.count, { 'vesper.segment': '7' });
+    const oldBytes = joinParts(old.parts, old.byteLength, 0);
+    expect({ length: oldBytes.length, crc: crc32(oldBytes).toString(16) }).toEqual({ length: 7658, crc: '58f820a7' });
+    for (const file of [bytes, oldBytes]) {
+      const back = decodeBatch(file, goldenSchema.fields, 'insert');
+      for (const f of goldenSchema.fields) {
+        for (let r = 0; r < batch.count; r++) {
+          expect(valueAt(back.columns.get(f.name)!, r), `${f.name}[${r}]`).toEqual(valueAt(batch.columns.get(f.name)!, r));
+        }
       }
     }
   });
@@ -166,7 +178,7 @@ describe('delete logs and manifests', () => {
     ];
     const pk = goldenSchema.fields[0]!;
     const bytes = encodeDeltaLog(pk, deletes, 40);
-    expect(golden(bytes)).toEqual({ length: 786, crc: 'cdda6220' });
+    expect(golden(bytes)).toEqual({ length: 818, crc: 'ed8409c4' });
     expect(decodeDeltaLog(pk, bytes)).toEqual(deletes);
     const vpk = normalizeSchema({ collection_name: 'v', fields: [
       { name: 'key', data_type: DataType.VarChar, max_length: 16, is_primary_key: true },
@@ -174,7 +186,7 @@ describe('delete logs and manifests', () => {
     ] }).fields[0]!;
     const sdel = [{ pk: 'a', ts: 7n }, { pk: 'héllo', ts: 8n }, { pk: '', ts: 9n }];
     const sBytes = encodeDeltaLog(vpk, sdel, 41);
-    expect(golden(sBytes)).toEqual({ length: 786, crc: 'eca9d57a' });
+    expect(golden(sBytes)).toEqual({ length: 826, crc: 'cf5972fa' });
     expect(decodeDeltaLog(vpk, sBytes)).toEqual(sdel);
   });
 

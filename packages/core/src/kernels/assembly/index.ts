@@ -11,6 +11,7 @@ export {
   assignNearest,
 } from './scan';
 export { hnswInsert, hnswSearch, hnswSearchSq8 } from './hnsw';
+export { pqTable, pqScan } from './pq';
 
 /** First byte of linear memory the JS arena may use. */
 export function heapBase(): usize {
