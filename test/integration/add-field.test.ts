@@ -145,6 +145,7 @@ describe(`addCollectionField (seed ${seed})`, () => {
     expect((await rejectsWithCode(add({ name: 'x', data_type: 'FloatVector', dim: 4, nullable: true }), 1100)).message).toContain('vector field');
     expect((await rejectsWithCode(add({ name: 'tag', data_type: 'VarChar', max_length: 4, nullable: true }), 1100)).message).toContain('duplicated field name tag');
     await rejectsWithCode(add({ name: 'x', data_type: 'VarChar', nullable: true }), 105);
+    expect((await rejectsWithCode(add({ name: 'x', data_type: 'Int64', nullable: true, mmap_enabled: true }), 1100)).message).toContain('mmap_enabled');
     await rejectsWithCode(db.addCollectionField({ collection_name: 'nope', field: { name: 'x', data_type: 'Int64', nullable: true } }), 100);
     const d = await db.describeCollection({ collection_name: C });
     expect((d.schema as { fields: unknown[] }).fields).toHaveLength(3);
