@@ -97,10 +97,12 @@ describe(`issue 11: REST and access hardening (seed ${seed})`, () => {
     const m = 'Bearer mallory:mallory-pass';
     // her own collection's alias works
     expect(await ok('aliases/describe', { aliasName: 'al_pub' }, m)).toMatchObject({ collectionName: 'pub' });
-    // the secret one does not, whatever collectionName she sends
-    expect(await code(post('aliases/describe', { aliasName: 'al_secret', collectionName: 'pub' }, m))).toBe(1401);
+    // the secret one does not; a collectionName these endpoints do not read is refused (1100) before anything
+    expect(await code(post('aliases/describe', { aliasName: 'al_secret' }, m))).toBe(1401);
+    expect(await code(post('aliases/describe', { aliasName: 'al_secret', collectionName: 'pub' }, m))).toBe(1100);
     expect(await code(post('aliases/alter', { aliasName: 'al_secret', collectionName: 'pub' }, m))).toBe(1401);
-    expect(await code(post('aliases/drop', { aliasName: 'al_secret', collectionName: 'pub' }, m))).toBe(1401);
+    expect(await code(post('aliases/drop', { aliasName: 'al_secret' }, m))).toBe(1401);
+    expect(await code(post('aliases/drop', { aliasName: 'al_secret', collectionName: 'pub' }, m))).toBe(1100);
     expect(await ok('aliases/describe', { aliasName: 'al_secret' })).toMatchObject({ collectionName: 'secret' });
     // re-pointing her alias at the secret collection needs a grant there too
     expect(await code(post('aliases/alter', { aliasName: 'al_pub', collectionName: 'secret' }, m))).toBe(1401);
@@ -108,11 +110,13 @@ describe(`issue 11: REST and access hardening (seed ${seed})`, () => {
     expect(await code(post('collections/describe', { collectionName: 'al_secret' }, m))).toBe(1401);
     // import job of secret
     const job = (await ok('jobs/import/create', { collectionName: 'secret', files: [['no/such/file.json']] })) as { jobId: string };
-    expect(await code(post('jobs/import/get_progress', { jobId: job.jobId, collectionName: 'pub' }, m))).toBe(1401);
+    expect(await code(post('jobs/import/get_progress', { jobId: job.jobId }, m))).toBe(1401);
+    expect(await code(post('jobs/import/get_progress', { jobId: job.jobId, collectionName: 'pub' }, m))).toBe(1100);
     expect(await ok('jobs/import/get_progress', { jobId: job.jobId })).toMatchObject({ collectionName: 'secret' });
     // compaction job of secret
     const comp = (await ok('collections/compact', { collectionName: 'secret' })) as { compactionID: number };
-    expect(await code(post('collections/get_compaction_state', { jobID: comp.compactionID, collectionName: 'pub' }, m))).toBe(1401);
+    expect(await code(post('collections/get_compaction_state', { jobID: comp.compactionID }, m))).toBe(1401);
+    expect(await code(post('collections/get_compaction_state', { jobID: comp.compactionID, collectionName: 'pub' }, m))).toBe(1100);
     const mine = (await ok('collections/compact', { collectionName: 'pub' }, m)) as { compactionID: number };
     expect(await ok('collections/get_compaction_state', { jobID: mine.compactionID }, m)).toMatchObject({ compactionID: mine.compactionID });
   });
@@ -140,9 +144,10 @@ describe(`issue 11: REST and access hardening (seed ${seed})`, () => {
     for (const path of ['collections/list', 'aliases/list', 'users/list', 'roles/list', 'databases/list']) expect(await code(send(path, 'null')), path).toBe(0);
     expect(await code(send('collections/has', 'null'))).toBe(1802);
     expect(await code(send('users/create_api_key', 'null'))).toBe(1802);
-    // a misspelled required key is a missing one; unknown optional keys are ignored
-    expect(await code(post('collections/has', { colectionName: 'bodies' }))).toBe(1802);
-    expect(await code(post('collections/has', { collectionName: 'bodies', somethingElse: 1 }))).toBe(0);
+    // a misspelled or unknown key is refused by name (Milvus drops it; Vesper ignores nothing)
+    expect(await code(post('collections/has', { colectionName: 'bodies' }))).toBe(1100);
+    expect(await code(post('collections/has', { collectionName: 'bodies', somethingElse: 1 }))).toBe(1100);
+    expect(await code(post('collections/has', {}))).toBe(1802);
   });
 
   it('7: a timed-out request leaves the following requests answered in Milvus JSON', async () => {

@@ -20,7 +20,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 
 describe('Session consistency over REST', () => {
   it('answers a write timestamp and honours it on Session reads', async () => {
-    await post('collections/create', { collectionName: 'sess', dimension: 2, consistencyLevel: 'Session' });
+    await post('collections/create', { collectionName: 'sess', dimension: 2, params: { consistencyLevel: 'Session' } });
     const ins = await post('entities/insert', { collectionName: 'sess', data: [{ id: 1, vector: [1, 0] }] });
     expect(ins.json['code']).toBe(0);
     expect(ins.session).toMatch(/^[0-9]+$/);

@@ -171,7 +171,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
 
   /** Takes a newer catalog entry (indexes created or dropped, partitions, properties). */
   private adopt(m: SegmentManager, info: CollectionInfo): void {
-    m.info = info;
+    m.setInfo(info);
     const sig = signature(info);
     if (sig === this.indexSig) return;
     this.indexSig = sig;

@@ -56,6 +56,8 @@ export interface CollectionInfo {
    * Absent or empty: every partition of a loaded collection is loaded (a new one too).
    */
   readonly releasedPartitions?: readonly number[];
+  /** How many times the schema changed since create (addCollectionField); absent: never. */
+  readonly schemaVersion?: number;
 }
 
 export const DEFAULT_DATABASE = 'default';

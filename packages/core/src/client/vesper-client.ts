@@ -24,6 +24,7 @@ import type { DescribeCollectionRequest } from '../proxy/tasks/describe-collecti
 import type { ShowCollectionsRequest, CollectionEntry } from '../proxy/tasks/show-collections-task.ts';
 import type { RenameCollectionRequest } from '../proxy/tasks/rename-collection-task.ts';
 import type { AlterCollectionRequest } from '../proxy/tasks/alter-collection-task.ts';
+import type { AddCollectionFieldRequest } from '../proxy/tasks/add-collection-field-task.ts';
 import type { GetStatisticsRequest, StatisticsResponse } from '../proxy/tasks/get-collection-statistics-task.ts';
 import type { PartitionRequest } from '../proxy/tasks/create-partition-task.ts';
 import type { ShowPartitionsRequest, ShowPartitionsResponse } from '../proxy/tasks/show-partitions-task.ts';
@@ -140,6 +141,15 @@ export class VesperClient {
   /** Removes collection properties by key. */
   dropCollectionProperties(req: Req<Omit<AlterCollectionRequest, 'properties'>> & { delete_keys: string[] }): Promise<Status> {
     return this.call('alterCollectionProperties', req);
+  }
+  /**
+   * Adds a nullable scalar field to an existing collection (Milvus 2.6): rows written before
+   * read its `default_value`, else null; new rows may carry it. Persisted with the catalog.
+   * @throws PARAMETER_INVALID (1100) when the field is not nullable, is a primary or partition key, auto_id or a vector
+   * @throws COLLECTION_NOT_FOUND (100)
+   */
+  addCollectionField(req: Req<AddCollectionFieldRequest>): Promise<Status> {
+    return this.call('addCollectionField', req);
   }
   getCollectionStatistics(req: Req<GetStatisticsRequest>): Promise<StatisticsResponse> {
     return this.call('getCollectionStatistics', req);

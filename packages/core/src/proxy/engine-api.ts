@@ -14,6 +14,7 @@ import { DescribeCollectionTask } from './tasks/describe-collection-task.ts';
 import { ShowCollectionsTask } from './tasks/show-collections-task.ts';
 import { RenameCollectionTask } from './tasks/rename-collection-task.ts';
 import { AlterCollectionTask } from './tasks/alter-collection-task.ts';
+import { AddCollectionFieldTask } from './tasks/add-collection-field-task.ts';
 import { AlterIndexTask } from './tasks/alter-index-task.ts';
 import { GetStatisticsTask } from './tasks/get-collection-statistics-task.ts';
 import { CreatePartitionTask } from './tasks/create-partition-task.ts';
@@ -60,6 +61,7 @@ export const ENGINE_TASKS = {
   renameCollection: RenameCollectionTask,
   alterCollection: AlterCollectionTask,
   alterCollectionProperties: AlterCollectionTask,
+  addCollectionField: AddCollectionFieldTask,
   getCollectionStatistics: GetStatisticsTask,
   getPartitionStatistics: GetStatisticsTask,
   createPartition: CreatePartitionTask,

@@ -72,7 +72,7 @@ export class ProxyContext {
   /** The collection's SegmentManager when it is open already (a read then needs no promise hop), else undefined. */
   dataNow(info: CollectionInfo): SegmentManager | undefined {
     const mgr = this.open.get(info.id);
-    if (mgr !== undefined) mgr.info = this.catalog.collectionById(info.id) ?? info;
+    if (mgr !== undefined) mgr.setInfo(this.catalog.collectionById(info.id) ?? info);
     return mgr;
   }
 
@@ -105,7 +105,7 @@ export class ProxyContext {
       this.managers.set(info.id, m);
     }
     return m.then((mgr) => {
-      mgr.info = this.catalog.collectionById(info.id) ?? info;
+      mgr.setInfo(this.catalog.collectionById(info.id) ?? info);
       return mgr;
     });
   }

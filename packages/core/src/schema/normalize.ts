@@ -73,7 +73,8 @@ function quickSetupFields(input: SchemaInput): FieldInput[] {
   return [pk, { name: input.vector_field_name ?? 'vector', data_type: DataType.FloatVector, dim }];
 }
 
-function normalizeField(f: FieldInput, fieldID: number): FieldSchema {
+/** One field in the engine's form (not yet validated against the rest of its schema). */
+export function normalizeField(f: FieldInput, fieldID: number): FieldSchema {
   check(f !== null && typeof f === 'object', `field definitions must be objects, got ${JSON.stringify(f)}`);
   check(typeof f.name === 'string', `field name must be a string, got ${JSON.stringify(f.name)}`);
   const tp = f.type_params ?? {};

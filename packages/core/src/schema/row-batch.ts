@@ -393,6 +393,16 @@ export function rowsToBatch(schema: CollectionSchema, rows: readonly Row[], opts
   return { count: n, columns };
 }
 
+/**
+ * The column of a field that data written before the field existed lacks (`added_later`):
+ * the field's default value in each of `n` rows, else null.
+ */
+export function absentColumn(field: FieldSchema, n: number): Column {
+  const acc = new FieldAccumulator(field, n);
+  for (let r = 0; r < n; r++) acc.set(r, undefined);
+  return acc.column();
+}
+
 /** Primary key values of a batch in row order (bigint for Int64, string for VarChar). */
 export function primaryKeysOf(batch: RowBatch, pkField: FieldSchema): (bigint | string)[] {
   const col = batch.columns.get(pkField.name)!;

@@ -38,6 +38,12 @@ export interface FieldSchema {
   readonly analyzer_params?: Readonly<Record<string, unknown>>;
   /** Written by a function (BM25 output), never by the user. */
   readonly is_function_output?: boolean;
+  /**
+   * Added by addCollectionField after the collection was created: files and WAL records
+   * written before lack its column, which reads as the default value (else null) in every
+   * row (`absentColumn`). Absent for fields the collection was created with.
+   */
+  readonly added_later?: boolean;
 }
 
 /** Milvus's FunctionType names; only BM25 runs in Vesper. */

@@ -5,8 +5,8 @@
  */
 import { ColumnBuilder } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
-import type { RowBatch } from '../schema/row-batch.ts';
-import { primaryField, type CollectionSchema } from '../schema/types.ts';
+import { absentColumn, type RowBatch } from '../schema/row-batch.ts';
+import { primaryField, type CollectionSchema, type FieldSchema } from '../schema/types.ts';
 import { Segment } from './segment.ts';
 
 export class GrowingSegment extends Segment {
@@ -32,11 +32,20 @@ export class GrowingSegment extends Segment {
   append(batch: RowBatch, ts: bigint): void {
     const from = this.n;
     for (const [name, b] of this.builders) {
-      const col = batch.columns.get(name);
+      // a batch converted before addCollectionField committed lacks the added field
+      const col = batch.columns.get(name) ?? (b.field.added_later === true ? absentColumn(b.field, batch.count) : undefined);
       if (!col) throw new Error(`batch lacks column ${name}`);
       b.append(col);
     }
     this.addRows(ts, from, batch.count);
+  }
+
+  /** A field added to the collection (addCollectionField): the rows so far read its default, else null. */
+  addField(field: FieldSchema): void {
+    if (this.builders.has(field.name)) return;
+    const b = new ColumnBuilder(field, Math.max(1024, this.n));
+    if (this.n > 0) b.append(absentColumn(field, this.n));
+    this.builders.set(field.name, b);
   }
 
   column(name: string): Column | undefined {

@@ -98,6 +98,8 @@ export class SealedReplica {
         if (!have) this.held.set(rec.id, await loadSealedSegment(this.src, rec));
         else if (have.record !== rec && !sameRecord(have.record, rec)) await refreshSegment(this.src, have, rec, true);
       }
+      // fields added since a held segment was loaded (addCollectionField) read as absent
+      for (const seg of this.held.values()) seg.fillAddedFields(this.src.schema.fields);
       for (const [id, dels] of a.pending) {
         const seg = this.held.get(id);
         if (seg) for (const d of dels) seg.applyDelete(d.pk, d.ts, false);

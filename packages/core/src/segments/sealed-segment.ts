@@ -21,7 +21,12 @@ import { DataType } from '../schema/data-type.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import type { ScalarIndex } from '../expr/index.ts';
 import type { FieldSchema } from '../schema/types.ts';
+<<<<<<< HEAD
 import { concatColumns, takeRows } from '../schema/column-ops.ts';
+=======
+import { concatColumns } from '../schema/column-ops.ts';
+import { absentColumn } from '../schema/row-batch.ts';
+>>>>>>> rest-params-18
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { Segment } from './segment.ts';
 
@@ -179,6 +184,17 @@ export class SealedSegment extends Segment {
     for (const f of fields) {
       const col = this.cols.get(f.name);
       if (col) this.cols.set(f.name, concatColumns([col], f));
+    }
+  }
+
+  /**
+   * Gives the fields added to the collection after this segment was written (`added_later`)
+   * their column: the default value, else null, in every row. Hollow segments hold keys only.
+   */
+  fillAddedFields(fields: readonly FieldSchema[]): void {
+    if (this.hollow) return;
+    for (const f of fields) {
+      if (f.added_later === true && !this.cols.has(f.name) && !this.dropped.has(f.name)) this.cols.set(f.name, absentColumn(f, this.rowCount));
     }
   }
 

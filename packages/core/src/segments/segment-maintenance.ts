@@ -112,6 +112,8 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
       const g = s.growing.get(rec.partitionId)!;
       const sealed = m.deps.hollowSealed ? SealedSegment.hollowOf(rec, g, pk) : SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g);
       sealed.pendingDeletes = [];
+      // a field added while the file was written (addCollectionField) reads as absent here too
+      sealed.fillAddedFields(m.info.schema.fields);
       s.growing.delete(rec.partitionId);
       m.sealed.push(sealed);
       fresh.push(sealed);
@@ -350,6 +352,7 @@ async function compactGroup(
     }
     const gone = new Set(group.map((g) => g.id));
     await m.commit((cur) => ({ ...cur, segments: [...cur.segments.filter((r) => !gone.has(r.id)), ...(record ? [record] : [])] }));
+    fresh?.fillAddedFields(m.info.schema.fields);
     m.sealed = [...m.sealed.filter((x) => !gone.has(x.id)), ...(fresh ? [fresh] : [])];
     for (const g of group) for (const idx of g.indexes.values()) idx.dispose?.();
     result.merged += group.length;

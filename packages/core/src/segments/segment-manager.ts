@@ -132,6 +132,21 @@ export class SegmentManager {
     }
   }
 
+  /**
+   * Takes a newer catalog entry. Fields added since (addCollectionField, `added_later`) get
+   * their column in the growing segments (rows so far read the default, else null) and in the
+   * sealed segments held in memory; synchronous, so no write sees half of it.
+   */
+  setInfo(info: CollectionInfo): void {
+    const before = this.info.schema;
+    this.info = info;
+    if (info.schema === before) return;
+    const added = info.schema.fields.filter((f) => f.added_later === true);
+    if (added.length === 0) return;
+    for (const s of this.shards) for (const g of s.growing.values()) for (const f of added) g.addField(f);
+    for (const seg of this.sealed) seg.fillAddedFields(added);
+  }
+
   /** The owned shards, in index order. */
   ownedShardStates(): ShardState[] {
     return this.shards.filter((s) => this.owned.has(s.index));

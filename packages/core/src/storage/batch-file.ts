@@ -11,6 +11,7 @@ import { VesperError } from '../errors/index.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { Column } from '../schema/columns.ts';
 import type { FieldSchema } from '../schema/types.ts';
+import { absentColumn } from '../schema/row-batch.ts';
 import { arrowToColumn, arrowTypeOf, columnToArrow } from './arrow-columns.ts';
 import { TRAILER_FEATURE, checkTrailer, joinWithTrailer } from './batch-trailer.ts';
 
@@ -82,7 +83,8 @@ export function encodeBatchParts(
   const arrowFields: Field[] = [];
   const children = [];
   for (const f of fields) {
-    const col = columns.get(f.name);
+    // a batch converted just before addCollectionField committed lacks the new field's column
+    const col = columns.get(f.name) ?? (f.added_later === true ? absentColumn(f, rowCount) : undefined);
     if (!col) throw new VesperError('INTERNAL', `encode ${kind}: column ${f.name} missing`);
     if (col.length !== rowCount) throw new VesperError('INTERNAL', `encode ${kind}: column ${f.name} has ${col.length} rows, expected ${rowCount}`);
     arrowFields.push(new Field(f.name, arrowTypeOf(f), f.nullable, new Map([['vesper.type', String(f.data_type)]])));
@@ -140,6 +142,11 @@ export function decodeBatch(bytes: Uint8Array, fields: readonly FieldSchema[], e
   const columns = new Map<string, Column>();
   for (const f of fields) {
     const vec = table.getChild(f.name);
+    if (!vec && f.added_later === true) {
+      // written before addCollectionField: every row reads the field's default, else null
+      columns.set(f.name, absentColumn(f, table.numRows));
+      continue;
+    }
     if (!vec) throw new VesperError('FORMAT_CORRUPT', `${kind} file lacks column ${f.name}`);
     columns.set(f.name, arrowToColumn(vec, f));
   }

@@ -126,6 +126,9 @@ const ENDPOINT_PRIVILEGES: ReadonlyMap<string, NeedSpec> = new Map(Object.entrie
   // is a database-level DDL here, like creating the collection.
   'collections/alter_properties': ['CreateCollection'],
   'collections/drop_properties': ['CreateCollection'],
+  // a schema change, gated like the other collection DDL above
+  'collections/fields/add': ['CreateCollection'],
+  'collections/fields/alter_properties': ['CreateCollection'],
   'entities/insert': ['Insert', 'collection'],
   'entities/upsert': ['Upsert', 'collection'],
   'entities/delete': ['Delete', 'collection'],

@@ -67,7 +67,7 @@ export interface CoordinatorApi {
 type Req = Record<string, unknown>;
 
 /** DDL after which the collection's leaders take the new catalog entry. */
-const REFRESH_AFTER = new Set(['createIndex', 'dropIndex', 'alterCollection', 'alterCollectionProperties', 'createPartition', 'dropPartition', 'loadCollection', 'loadPartitions', 'renameCollection']);
+const REFRESH_AFTER = new Set(['createIndex', 'dropIndex', 'alterCollection', 'alterCollectionProperties', 'addCollectionField', 'createPartition', 'dropPartition', 'loadCollection', 'loadPartitions', 'renameCollection']);
 
 export class DistributedEngine implements Engine {
   private readonly coordinator: CoordinatorApi;
@@ -175,7 +175,8 @@ export class DistributedEngine implements Engine {
       consistencyLevel: req['consistency_level'],
       ...(typeof req['session_ts'] === 'string' ? { sessionTs: req['session_ts'] } : {}),
     }).then((b) => {
-      this.lastRead = String(b.info.id);
+      // the schema version too: an added field makes the REST layer's cached description stale
+      this.lastRead = b.info.schemaVersion ? `${b.info.id}.${b.info.schemaVersion}` : String(b.info.id);
       if (!b.info.loaded) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${b.info.name}]`);
       return b;
     });

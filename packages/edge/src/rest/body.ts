@@ -1,7 +1,8 @@
 /**
  * Reading Milvus REST v2 request bodies the way Milvus's HTTP server binds them: keys match
- * case-insensitively (the SDK sends `autoId`, the server's key is `autoID`), unknown keys are
- * ignored, a missing required parameter is 1802 and a value of the wrong JSON type is 1801.
+ * case-insensitively (the SDK sends `autoId`, the server's key is `autoID`), a missing
+ * required parameter is 1802 and a value of the wrong JSON type is 1801. Unknown keys, which
+ * Milvus's server drops, are refused with 1100 (request-shape.ts).
  */
 import { VesperError } from '@vesper/core';
 

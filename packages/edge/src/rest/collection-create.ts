@@ -2,9 +2,44 @@
  * collections/create: Milvus REST v2's create body → the engine's createCollection request.
  * Quick setup (`dimension`: pk `id`, FloatVector `vector`, dynamic field, AUTOINDEX, loaded at
  * once) or a custom `schema` (indexed and loaded only when `indexParams` are given). The SDK
- * always adds metricType/primaryFieldName/vectorFieldName; they are ignored with a schema.
+ * always adds metricType/primaryFieldName/vectorFieldName; they are documented no-ops with a
+ * schema, while quick-setup-only keys (`dimension`, `idType`, `autoID`) beside a schema are 1100.
+ *
+ * Every nested object is checked against its shape (request-shape.ts): `params` takes
+ * shardsNum, partitionsNum, consistencyLevel, ttlSeconds, partitionKeyIsolation,
+ * max_length/enableDynamicField (quick setup), and Milvus property keys (any key with a dot,
+ * e.g. `mmap.enabled`, `collection.ttl.seconds`), which become collection properties shown
+ * by describe; any other key is 1100 naming it.
  */
 import { DataType, VesperError } from '@vesper/core';
+import { Body, defined, missing, wrongType } from './body.ts';
+import { checkKeys } from './request-shape.ts';
+
+const FIELD_KEYS = [
+  'fieldName',
+  'name',
+  'dataType',
+  'elementDataType',
+  'elementType',
+  'defaultValue',
+  'elementTypeParams',
+  'typeParams',
+  'isPrimary',
+  'isPrimaryKey',
+  'autoID',
+  'isPartitionKey',
+  'isClusteringKey',
+  'nullable',
+  'description',
+];
+const TYPE_PARAM_KEYS = ['dim', 'max_length', 'maxLength', 'max_capacity', 'maxCapacity', 'enable_analyzer', 'enableAnalyzer', 'enable_match', 'enableMatch', 'analyzer_params', 'analyzerParams'];
+const FUNCTION_KEYS = ['name', 'description', 'type', 'inputFieldNames', 'input_field_names', 'outputFieldNames', 'output_field_names', 'params'];
+const INDEX_PARAM_KEYS = ['fieldName', 'indexName', 'metricType', 'indexType', 'params'];
+const SCHEMA_KEYS = ['autoID', 'enableDynamicField', 'enabledDynamicField', 'fields', 'functions'];
+const PARAMS_KEYS = ['shardsNum', 'partitionsNum', 'consistencyLevel', 'ttlSeconds', 'partitionKeyIsolation'];
+const QUICK_PARAMS_KEYS = [...PARAMS_KEYS, 'max_length', 'maxLength', 'enableDynamicField'];
+/** Quick-setup keys that a custom schema would leave unread. */
+const QUICK_ONLY = ['dimension', 'idType', 'autoID'];
 
 /**
  * A `dataType` / `elementDataType` as Milvus's REST server reads it: schema.proto's names,
@@ -17,10 +52,14 @@ function restDataType(value: unknown, field: string, what: string): unknown {
   }
   return value;
 }
-import { Body, defined, missing, wrongType } from './body.ts';
 
-function field(raw: unknown, autoId: boolean | undefined): Record<string, unknown> {
-  const f = Body.of(raw, 'schema.fields[]');
+/**
+ * One field of a REST schema in the engine's shape (collections/create, collections/fields/add).
+ * @throws PARAMETER_INVALID (1100) on a key outside the field's shape
+ */
+export function field(raw: unknown, autoId: boolean | undefined, where = 'schema.fields[]'): Record<string, unknown> {
+  const f = Body.of(raw, where);
+  checkKeys(f, FIELD_KEYS, where);
   const name = f.need('fieldName', 'name');
   const rawType = f.get('dataType');
   if (rawType === undefined) throw missing(`dataType of field ${name}`);
@@ -32,6 +71,7 @@ function field(raw: unknown, autoId: boolean | undefined): Record<string, unknow
     throw new VesperError('PARAMETER_INVALID', `convert defaultValue fail: field ${name} of type ${dataType} cannot have a default value`);
   }
   const tp = f.obj('elementTypeParams') ?? f.obj('typeParams');
+  if (tp !== undefined) checkKeys(tp, TYPE_PARAM_KEYS, `elementTypeParams of field ${name}`);
   const primary = f.bool('isPrimary') ?? f.bool('isPrimaryKey') ?? false;
   return defined({
     name,
@@ -56,6 +96,7 @@ function field(raw: unknown, autoId: boolean | undefined): Record<string, unknow
 /** A schema function (`{name, type: "BM25", inputFieldNames, outputFieldNames, params}`) in the engine's shape. */
 function schemaFunction(raw: unknown): Record<string, unknown> {
   const f = Body.of(raw, 'schema.functions[]');
+  checkKeys(f, FUNCTION_KEYS, 'schema.functions[]');
   return defined({
     name: f.get('name'),
     description: f.get('description'),
@@ -68,6 +109,7 @@ function schemaFunction(raw: unknown): Record<string, unknown> {
 
 export function indexParam(raw: unknown): Record<string, unknown> {
   const p = Body.of(raw, 'indexParams[]');
+  checkKeys(p, INDEX_PARAM_KEYS, 'indexParams[]');
   const params = p.get('params');
   if (params !== undefined && (typeof params !== 'object' || Array.isArray(params))) throw wrongType('indexParams[].params', 'an object', params);
   const extra = Body.of(params ?? {});
@@ -78,6 +120,25 @@ export function indexParam(raw: unknown): Record<string, unknown> {
     index_type: p.str('indexType') ?? extra.str('index_type', 'indexType'),
     params: params === undefined ? undefined : Object.fromEntries(Object.entries(extra.raw).filter(([k]) => !/^(index_?type|metric_?type)$/i.test(k))),
   });
+}
+
+/**
+ * `params` of collections/create → collection properties: Milvus property keys (with a dot)
+ * as given, `ttlSeconds` and `partitionKeyIsolation` under their property names. Values are
+ * checked by the engine (TTL, mmap).
+ */
+function paramProperties(params: Body, quick: boolean): Record<string, string> | undefined {
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params.raw)) {
+    if (k.includes('.')) props[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  const known = quick ? QUICK_PARAMS_KEYS : PARAMS_KEYS;
+  checkKeys(new Body(Object.fromEntries(Object.entries(params.raw).filter(([k]) => !k.includes('.')))), known, quick ? 'params' : 'params (with a schema)');
+  const ttl = params.get('ttlSeconds');
+  if (ttl !== undefined) props['collection.ttl.seconds'] = String(ttl);
+  const isolation = params.get('partitionKeyIsolation');
+  if (isolation !== undefined) props['partitionkey.isolation'] = String(isolation);
+  return Object.keys(props).length === 0 ? undefined : props;
 }
 
 export function createCollectionRequest(body: Body): Record<string, unknown> {
@@ -92,10 +153,13 @@ export function createCollectionRequest(body: Body): Record<string, unknown> {
     num_partitions: params.int('partitionsNum'),
     consistency_level: params.str('consistencyLevel'),
     index_params: indexParams?.map(indexParam),
-    // Milvus's REST `params.ttlSeconds` is the collection.ttl.seconds property (checked by the engine)
-    properties: params.get('ttlSeconds') === undefined ? undefined : { 'collection.ttl.seconds': String(params.get('ttlSeconds')) },
+    properties: paramProperties(params, schema === undefined),
   });
   if (schema !== undefined) {
+    checkKeys(schema, SCHEMA_KEYS, 'schema');
+    for (const k of QUICK_ONLY) {
+      if (body.get(k) !== undefined) throw new VesperError('PARAMETER_INVALID', `${k} applies to quick setup only and would be ignored beside a schema: set it in schema (autoID) or drop it`);
+    }
     const fields = schema.list('fields');
     if (fields === undefined || fields.length === 0) throw missing('schema.fields');
     const autoId = schema.bool('autoID');
@@ -112,6 +176,10 @@ export function createCollectionRequest(body: Body): Record<string, unknown> {
   if (idType !== undefined && !/^(int64|varchar)$/i.test(idType)) {
     throw new VesperError('PARAMETER_INVALID', `idType must be Int64 or VarChar, got ${idType}`);
   }
+  const maxLength = params.int('max_length') ?? params.int('maxLength');
+  if (maxLength !== undefined && !/^varchar$/i.test(idType ?? '')) {
+    throw new VesperError('PARAMETER_INVALID', `params.max_length applies to a VarChar primary key (idType VarChar) and would be ignored with idType ${idType ?? 'Int64'}`);
+  }
   const metric = body.str('metricType') ?? 'COSINE';
   const vectorField = body.str('vectorFieldName') ?? 'vector';
   return defined({
@@ -122,8 +190,8 @@ export function createCollectionRequest(body: Body): Record<string, unknown> {
     auto_id: body.bool('autoID'),
     primary_field_name: body.str('primaryFieldName'),
     vector_field_name: vectorField,
-    max_length: params.int('max_length') ?? params.int('maxLength'),
-    enable_dynamic_field: body.bool('enableDynamicField') ?? body.bool('enabledDynamicField') ?? true,
+    max_length: maxLength,
+    enable_dynamic_field: body.bool('enableDynamicField') ?? body.bool('enabledDynamicField') ?? params.bool('enableDynamicField') ?? true,
     // Quick setup always gets an AUTOINDEX on its vector with the requested metric.
     index_params: indexParams?.map(indexParam) ?? [{ field_name: vectorField, index_type: 'AUTOINDEX', metric_type: metric }],
   });

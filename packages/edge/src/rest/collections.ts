@@ -1,11 +1,13 @@
 /**
  * `collections/*` (Milvus REST v2 handler_v2.go's collection group) on ProxyNode methods:
  * list, has, describe, get_stats, get_load_state, create, drop, load, release, refresh_load,
- * rename, flush, compact, get_compaction_state, alter_properties, drop_properties.
+ * rename, flush, compact, get_compaction_state, alter_properties, drop_properties, and
+ * `collections/fields/add` (a nullable scalar field, Milvus 2.6); `collections/fields/alter_properties`
+ * is refused by name (1100) until field properties are implemented.
  */
 import { VesperError } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
-import { createCollectionRequest } from './collection-create.ts';
+import { createCollectionRequest, field } from './collection-create.ts';
 import { describe, type EngineDescription, type EngineField } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 
@@ -163,6 +165,16 @@ export const collectionRoutes: RestRoutes = {
     if (props === undefined) throw missing('properties');
     await call.engine.call('alterCollectionProperties', { ...collection(call), properties: Body.of(props, 'properties').raw });
     return EMPTY;
+  },
+  'collections/fields/add': async (call) => {
+    const schema = call.body.get('schema');
+    if (schema === undefined) throw missing('schema');
+    await call.engine.call('addCollectionField', { ...collection(call), field: field(schema, undefined, 'schema') });
+    return EMPTY;
+  },
+  'collections/fields/alter_properties': async (call) => {
+    call.body.need('collectionName');
+    throw new VesperError('PARAMETER_INVALID', `collections/fields/alter_properties is not supported by Vesper yet: field ${JSON.stringify(call.body.str('fieldName') ?? '')} keeps its properties (max_length, mmap.enabled); recreate the collection to change them`);
   },
   'collections/drop_properties': async (call) => {
     const keys = call.body.strings('propertyKeys') ?? call.body.strings('deleteKeys');

@@ -8,7 +8,8 @@
  * (read-your-writes) — Milvus's SDKs keep that timestamp client-side, REST has no field for it.
  *
  * Order for each call: body size (1102) → UTF-8 JSON object (1801; `null` only where every
- * parameter is optional, else 1802) → database name → privilege (403, 1401;
+ * parameter is optional, else 1802) → every key known to the endpoint (1100 naming it,
+ * rest/request-shape.ts) → database name → privilege (403, 1401;
  * rest/request-guard.ts) → handler, all within the request's deadline (408, 10001). The
  * rate limit (1807) is taken in the database's DO on the request's first engine call.
  * The body is read to its end before any answer leaves, a timed-out one included: an answer
@@ -22,6 +23,7 @@ import { bodyLimitOf, readBody, withTimeout } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
 import { Body, missing } from './body.ts';
 import { RequestGuard } from './request-guard.ts';
+import { checkRequestKeys } from './request-shape.ts';
 import { aliasRoutes, databaseRoutes } from './aliases-databases.ts';
 import { collectionRoutes } from './collections.ts';
 import { entityRoutes } from './entities.ts';
@@ -194,6 +196,7 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
   try {
     const reply = await withTimeout(ctx.timeoutMs, route, async () => {
       const b = await body;
+      checkRequestKeys(route, b);
       const dbName = b.str('dbName') || request.headers.get('DB-Name') || 'default';
       const isDatabaseCall = route.startsWith('databases/');
       if (!isDatabaseCall && !DB_NAME.test(dbName)) throw new VesperError('DATABASE_NOT_FOUND', `database not found[database=${dbName}]`);

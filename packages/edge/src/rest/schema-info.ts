@@ -48,6 +48,8 @@ export interface EngineDescription {
   readonly consistency_level: string;
   readonly properties: { key: string; value: string }[];
   readonly loaded: boolean;
+  /** Schema changes since create (addCollectionField); absent while none. */
+  readonly schema_version?: number;
   readonly created_utc_timestamp: string;
 }
 

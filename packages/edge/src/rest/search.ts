@@ -12,6 +12,12 @@ import { filterOf, planError } from './entities.ts';
 import { isVectorField, renderRows, type SchemaInfo } from './schema-info.ts';
 import { withDescription, type DescribedRead } from './description-cache.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
+import { checkKeys } from './request-shape.ts';
+
+/** A hybrid sub-search's keys (`params` is the SDK's name for `searchParams`). */
+const SUB_SEARCH_KEYS = ['data', 'annsField', 'limit', 'offset', 'filter', 'exprParams', 'searchParams', 'params'];
+const RERANK_KEYS = ['strategy', 'params'];
+const RERANK_PARAM_KEYS = ['k', 'weights'];
 
 type Hit = Record<string, unknown> & { id: unknown; score: number };
 type SearchAnswer = { results: Hit[] | Hit[][] };
@@ -170,7 +176,9 @@ async function search(call: RestCall): Promise<RestReply> {
 
 /** The rerank object as the engine takes it (case-insensitive keys, `params` optional). */
 function reranker(b: Body): Record<string, unknown> {
+  checkKeys(b, RERANK_KEYS, 'rerank');
   const params = b.obj('params');
+  if (params !== undefined) checkKeys(params, RERANK_PARAM_KEYS, 'rerank.params');
   return defined({ strategy: b.need('strategy').toLowerCase(), params: params ? defined({ k: params.get('k'), weights: params.list('weights') }) : undefined });
 }
 
@@ -187,6 +195,7 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
   return withDescription(call, name, async (info) => {
     const search = subs.map((raw) => {
       const s = Body.of(raw, 'search[]');
+      checkKeys(s, SUB_SEARCH_KEYS, 'search[]');
       const data = s.get('data');
       if (data === undefined) throw missing('search[].data');
       const limit = s.int('limit');

@@ -28,6 +28,8 @@ export function describeCollection(info: CollectionInfo, dbName: string, aliases
     start_positions: [],
     functions: renderFunctions(info.schema),
     loaded: info.loaded,
+    // schema changes since create (addCollectionField); absent while there were none
+    ...(info.schemaVersion ? { schema_version: info.schemaVersion } : {}),
   };
 }
 

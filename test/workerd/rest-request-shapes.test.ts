@@ -1,0 +1,49 @@
+/**
+ * REST v2 request shapes inside workerd: REQUEST_KEYS (rest/request-shape.ts) names exactly
+ * the routes the router answers, so a new endpoint cannot skip the unknown-key check; and
+ * collections/fields/add end to end in the Workers pool (CatalogCoordinator + ShardLeader DOs
+ * + R2): rows flushed before the add read the default, new rows carry the field. The full
+ * table of routes × unknown keys runs against wrangler in test/edge/rest-request-shapes.test.ts.
+ */
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { ROUTES } from '../../packages/edge/src/rest/router.ts';
+import { REQUEST_KEYS } from '../../packages/edge/src/rest/request-shape.ts';
+
+async function post(path: string, body: unknown): Promise<{ code: number; message?: string; data?: unknown }> {
+  const res = await exports.default.fetch(`http://vesper.test/v2/vectordb/${path}`, {
+    method: 'POST',
+    headers: { ContentType: 'application/json', Authorization: 'Bearer root:Milvus' },
+    body: JSON.stringify(body),
+  });
+  return (await res.json()) as { code: number; message?: string; data?: unknown };
+}
+
+async function ok<T>(path: string, body: unknown): Promise<T> {
+  const r = await post(path, body);
+  expect(r.code, `${path}: ${r.message}`).toBe(0);
+  return r.data as T;
+}
+
+describe('REST request shapes in workerd', () => {
+  it('every route has a shape, and every shape a route', () => {
+    expect(Object.keys(ROUTES).filter((r) => REQUEST_KEYS[r] === undefined)).toEqual([]);
+    expect(Object.keys(REQUEST_KEYS).filter((r) => ROUTES[r] === undefined)).toEqual([]);
+  });
+
+  it('refuses an unknown key before anything runs', async () => {
+    const r = await post('collections/create', { collectionName: 'w_shape', dimension: 2, replicaNumber: 1 });
+    expect([r.code, r.message]).toEqual([1100, expect.stringContaining('replicaNumber')]);
+    expect(await ok<string[]>('collections/list', {})).not.toContain('w_shape');
+  });
+
+  it('collections/fields/add: flushed rows read the default, new rows carry the field', async () => {
+    await ok('collections/create', { collectionName: 'w_add', dimension: 2 });
+    await ok('entities/insert', { collectionName: 'w_add', data: [0, 1, 2, 3].map((id) => ({ id, vector: [id, 1] })) });
+    await ok('collections/flush', { collectionName: 'w_add' });
+    await ok('collections/fields/add', { collectionName: 'w_add', schema: { fieldName: 'rank', dataType: 'Int16', nullable: true, defaultValue: 5 } });
+    await ok('entities/insert', { collectionName: 'w_add', data: [{ id: 9, vector: [0, 0], rank: 1 }] });
+    const rows = await ok<{ id: string; rank: number }[]>('entities/query', { collectionName: 'w_add', filter: 'rank >= 0', outputFields: ['rank'], consistencyLevel: 'Strong' });
+    expect(rows.map((r) => [Number(r.id), r.rank]).sort((a, b) => a[0]! - b[0]!)).toEqual([[0, 5], [1, 5], [2, 5], [3, 5], [9, 1]]);
+  });
+});
