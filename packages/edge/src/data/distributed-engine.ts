@@ -23,6 +23,10 @@ import {
   mergeQueryPlan,
   mergeSearchPlan,
   functionOutputs,
+  bucketOf,
+  mergeStoredRows,
+  partialKeys,
+  storedRowsPlan,
   parseIds,
   partitionIds,
   prepareHybrid,
@@ -184,9 +188,12 @@ export class DistributedEngine implements Engine {
 
   private async insert(req: Req, upsert: boolean) {
     const what = upsert ? 'upsert' : 'insert';
-    if (req['partial_update'] !== undefined && req['partial_update'] !== false) throw new VesperError('PARAMETER_INVALID', 'partial_update is not supported by the edge endpoint yet: upsert whole rows');
+    const partial = req['partial_update'];
+    if (partial !== undefined && typeof partial !== 'boolean') throw new VesperError('PARAMETER_INVALID', `partial_update must be true or false, got ${JSON.stringify(partial)}`);
+    if (partial === true && !upsert) throw new VesperError('PARAMETER_INVALID', 'partial_update applies to upsert only');
     const rows = req['data'] ?? req['fields_data'];
     if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
+    if (partial === true) return this.partialUpsert(req, rows as Row[]);
     const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length });
     const partitionId = targetPartition(info, req['partition_name']);
     const pk = primaryField(info.schema);
@@ -216,18 +223,51 @@ export class DistributedEngine implements Engine {
         ),
       )));
     }
-    const n = String(pks.length);
-    return {
-      status: SUCCESS,
-      succ_index: pks.map((_, i) => i),
-      err_index: [],
-      IDs: renderIds(info.schema, pks),
-      acknowledged: false,
-      insert_cnt: upsert ? '0' : n,
-      delete_cnt: '0',
-      upsert_cnt: upsert ? n : '0',
-      timestamp: maxTs(results.map((r) => r.ts)).toString(),
-    };
+    return mutationResult(info, pks, upsert, results);
+  }
+
+  /**
+   * Upsert with partial_update: the rows are completed with what is stored now and checked
+   * whole here (a bad row, or a new key without its required fields, rejects the batch before
+   * anything is written); each shard's leader then merges its rows again under its write gate,
+   * at a fresh timestamp, so concurrent writes to a key are never lost.
+   */
+  private async partialUpsert(req: Req, rows: Row[]) {
+    const { info, guarantee, level } = await this.begin(req, { read: true, consistencyLevel: 'Strong' });
+    const partitionId = targetPartition(info, req['partition_name']);
+    const pk = primaryField(info.schema);
+    const keys = partialKeys(info, rows);
+    const plan = storedRowsPlan(info, keys);
+    const t = this.target(info);
+    const at: ReadAt = { level, guarantee };
+    const found = await Promise.all(
+      [...routeKeys(info, parseIds(info.schema, keys)).keys()].map((s) =>
+        this.reach<{ rows: PartialRow[]; nodeCalls: number }>(`shard ${s} of ${info.name}`, () => this.leader(info, s).query(t, s, plan, at)),
+      ),
+    );
+    for (const f of found) this.calls += f.nodeCalls;
+    const outputs = await functionOutputs(info.schema);
+    const merged = mergeStoredRows(info, rows, keys, mergeQueryPlan(plan, found.map((f) => f.rows), true));
+    const pks = primaryKeysOf(rowsToBatch(info.schema, merged, { allowAutoIdInput: true, ...(outputs ? { functionOutputs: outputs } : {}) }), pk);
+    const byShard = new Map<number, Row[]>();
+    pks.forEach((key, i) => {
+      const s = bucketOf(key, info.shardsNum);
+      const list = byShard.get(s);
+      if (list) list.push(rows[i]!);
+      else byShard.set(s, [rows[i]!]);
+    });
+    // shards in parallel, each shard's parts in order (a key the batch repeats keeps its last row)
+    const perShard = await settleAll(
+      [...byShard].map(async ([s, list]) => {
+        const out: WriteResult[] = [];
+        for (const [from, to] of rowChunks(list, WRITE_CHUNK_BYTES)) {
+          out.push(await this.reach<WriteResult>(`shard ${s} of ${info.name}`, () => this.leader(info, s).write(t, s, { kind: 'partialUpsert', partitionId, rows: list.slice(from, to) })));
+        }
+        return out;
+      }),
+    );
+    const results = perShard.flat();
+    return mutationResult(info, pks, true, results);
   }
 
   private async delete(req: Req) {
@@ -496,6 +536,21 @@ async function settleAll<T>(parts: readonly Promise<T>[]): Promise<T[]> {
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+function mutationResult(info: CollectionInfo, pks: readonly PkValue[], upsert: boolean, results: readonly WriteResult[]) {
+  const n = String(pks.length);
+  return {
+    status: SUCCESS,
+    succ_index: pks.map((_, i) => i),
+    err_index: [],
+    IDs: renderIds(info.schema, pks),
+    acknowledged: false,
+    insert_cnt: upsert ? '0' : n,
+    delete_cnt: '0',
+    upsert_cnt: upsert ? n : '0',
+    timestamp: maxTs(results.map((r) => r.ts)).toString(),
+  };
 }
 
 function maxTs(list: readonly bigint[]): bigint {
