@@ -308,7 +308,7 @@ export class ShardLeader extends DurableObject<Env> {
   search(t: Target, shard: number, plan: SearchPlan, at: ReadAt): Promise<RpcResult<{ ts: bigint; hits: PartialSearch; nodeCalls: number }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
-        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const ts = await readTs(m, at);
         const host = this.host(t, shard, m, plan.partitionIds, ts);
         return { ts, hits: await executeSearch(plan, ts, host, false), nodeCalls: host.nodeCalls };
       }),
@@ -319,7 +319,7 @@ export class ShardLeader extends DurableObject<Env> {
   bm25Stats(t: Target, shard: number, request: Bm25StatsRequest, at: ReadAt): Promise<RpcResult<{ ts: bigint; stats: Bm25Stats }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
-        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const ts = await readTs(m, at);
         const shares = this.placement(m, writerAssignment(m));
         const mine = statsShare(growingOf(m, undefined), ts, request);
         const theirs = await this.fanOut<Bm25Stats>(t, shard, shares, (node, share) => node.bm25Stats(t.db, t.info.schema, share, request, ts));
@@ -331,7 +331,7 @@ export class ShardLeader extends DurableObject<Env> {
   query(t: Target, shard: number, plan: QueryPlan | CountPlan, at: ReadAt): Promise<RpcResult<{ ts: bigint; rows: PartialRow[]; count: number; nodeCalls: number }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
-        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const ts = await readTs(m, at);
         const host = this.host(t, shard, m, plan.partitionIds, ts);
         if (plan.kind === 'count') return { ts, rows: [], count: await executeCount(plan, ts, host), nodeCalls: host.nodeCalls };
         return { ts, rows: await executeQuery(plan, ts, host, false), count: 0, nodeCalls: host.nodeCalls };
@@ -427,6 +427,17 @@ export class ShardLeader extends DurableObject<Env> {
       this.opened = undefined;
     }
   }
+}
+
+/**
+ * The snapshot a read runs at: its consistency level's, or exactly the pinned one — once every
+ * write up to it is applied here, and only while compaction has not purged rows it could see.
+ */
+async function readTs(m: SegmentManager, at: ReadAt): Promise<bigint> {
+  if (at.pinned === undefined) return snapshotTs(m, at.level, at.guarantee);
+  m.snapshotFloor.check(at.pinned);
+  await m.waitApplied(at.pinned);
+  return at.pinned;
 }
 
 /** A numeric Worker var; `fallback` when it is unset, empty, not a number or below `min`. */

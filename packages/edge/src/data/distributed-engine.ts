@@ -384,12 +384,13 @@ export class DistributedEngine implements Engine {
   }
 
   private async query(req: Req) {
-    // the embedded query iterator's pinned snapshot: each shard leader has its own clock here
-    if (req['snapshot_ts'] !== undefined) throw new VesperError('PARAMETER_INVALID', 'snapshot_ts is not supported by the edge endpoint: page with a filter on the primary key');
-    const b = await this.beginRead(req);
+    // a pinned snapshot (the query iterator's later pages): every shard reads exactly there
+    const pinned = req['snapshot_ts'] !== undefined ? snapshotOf(req['snapshot_ts']) : undefined;
+    const b = await this.beginRead(pinned === undefined ? req : { ...req, consistency_level: 'Strong' });
+    if (pinned !== undefined && pinned > b.guarantee) throw snapshotError(req['snapshot_ts']);
     const plan = prepareQuery(b.info, req);
     const t = this.target(b.info);
-    const at: ReadAt = { level: b.level, guarantee: b.guarantee };
+    const at: ReadAt = pinned === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: 0n, pinned };
     // A get by keys only asks the shards that can hold them.
     const keys = filterKeys(plan.filter);
     const shards = keys ? [...routeKeys(b.info, [...keys]).keys()] : this.shards(b.info);
@@ -536,6 +537,16 @@ async function settleAll<T>(parts: readonly Promise<T>[]): Promise<T[]> {
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** A `snapshot_ts` as a timestamp (checked against the oracle once the read has begun). */
+function snapshotOf(value: unknown): bigint {
+  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value) || BigInt(value) === 0n) throw snapshotError(value);
+  return BigInt(value);
+}
+
+function snapshotError(value: unknown): VesperError {
+  return new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${JSON.stringify(String(value).slice(0, 40))}`);
 }
 
 function mutationResult(info: CollectionInfo, pks: readonly PkValue[], upsert: boolean, results: readonly WriteResult[]) {

@@ -33,7 +33,7 @@ export interface WriteResult {
 export interface ReadAt {
   readonly level: ConsistencyLevel;
   readonly guarantee: bigint;
-  /** Read exactly at this snapshot (a hybrid search's later sub-searches). */
+  /** Read exactly at this snapshot (a hybrid search's later sub-searches, a query iterator's later pages). */
   readonly pinned?: bigint;
 }
 
