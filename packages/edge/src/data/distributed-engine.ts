@@ -325,9 +325,12 @@ export class DistributedEngine implements Engine {
   }
 
   private async search(req: Req) {
-    const b = await this.beginRead(req);
+    // a pinned snapshot (the search iterator's later pages): every shard reads exactly there
+    const pinned = req['snapshot_ts'] !== undefined ? snapshotOf(req['snapshot_ts']) : undefined;
+    const b = await this.beginRead(pinned === undefined ? req : { ...req, consistency_level: 'Strong' });
+    if (pinned !== undefined && pinned > b.guarantee) throw snapshotError(req['snapshot_ts']);
     const text = await textSearch(b.info, req);
-    let at = (_s: number): ReadAt => ({ level: b.level, guarantee: b.guarantee });
+    let at = (_s: number): ReadAt => (pinned === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: 0n, pinned });
     // prepared once, here: leaders and query nodes receive the plan (a text search is planned
     // again once its first round has the collection's BM25 statistics)
     let plan = prepareSearch(b.info, text ? probeRequest(req, text) : req);
