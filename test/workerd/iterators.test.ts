@@ -4,6 +4,7 @@
  * (`snapshot_ts` pinned on every leader) — inserts and deletes made while iterating do not
  * show; a snapshot older than a compaction that purged rows is refused with 1100, as are
  * malformed and future ones. Oracle: the rows as they stood when the iterator began.
+ * `searchIterator` runs the shared scenario (test/read/search-iterator-scenario.ts) the same way.
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { DataType, VesperClient } from '@vesper/core';
 import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
 import { randomVector, workerdSeed } from './seeded.ts';
+import { searchIteratorScenario } from '../read/search-iterator-scenario.ts';
 
 const seed = workerdSeed();
 const DIM = 4;
@@ -78,5 +80,11 @@ describe(`edge queryIterator at one snapshot (seed ${seed})`, () => {
     let left = 0;
     for await (const batch of await db.queryIterator({ collection_name: 'qit_gc', batchSize: 64, consistency_level: 'Strong' })) left += batch.length;
     expect(left).toBe(160);
+  });
+});
+
+describe(`edge searchIterator (seed ${seed})`, () => {
+  it('pages in distance order equal exhaustive exact search, at one snapshot across shard leaders', async () => {
+    expect(await searchIteratorScenario(edgeClient(), seed, 'sit_edge', { rows: 600 })).toEqual([]);
   });
 });
