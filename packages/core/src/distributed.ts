@@ -35,6 +35,7 @@ export { requestFilter, filterPlan, parseIds, type FilterRequest } from './proxy
 export { guaranteeTs, snapshotTs, parseConsistency, partitionIds } from './proxy/request-utils.ts';
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
 export { renderIds, renderRow } from './proxy/render.ts';
+export { partialKeys, storedRowsPlan, mergeStoredRows } from './proxy/partial-update.ts';
 export { rowsToBatch, primaryKeysOf, type RowBatch, type Row } from './schema/row-batch.ts';
 export { functionOutputs } from './functions/bm25-function.ts';
 export { primaryField } from './schema/types.ts';

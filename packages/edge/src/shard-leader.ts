@@ -28,6 +28,12 @@ import {
   executeSearch,
   existingKeys,
   filterKeys,
+  functionOutputs,
+  mergeStoredRows,
+  partialKeys,
+  routeBatch,
+  rowsToBatch,
+  storedRowsPlan,
   estimatedRowBytes,
   partitionSet,
   readKeys,
@@ -47,6 +53,7 @@ import {
   type QueryPlan,
   type ReadHost,
   type ReplicaAssignment,
+  type Row,
   type SearchPlan,
   type Segment,
 } from '@vesper/core/distributed';
@@ -56,6 +63,7 @@ import type { Env } from './bindings.ts';
 import { asResult, reach, type RpcResult } from './rpc.ts';
 import { queryNodeName, type ReadAt, type ShardStats, type Target, type WriteOp, type WriteResult } from './data/types.ts';
 import type { QueryNodeRpc, ShardLeaderRpc } from './do-contracts.ts';
+import { WriteGate } from './data/write-gate.ts';
 
 /** Default bytes of sealed data one QueryNode serves (its isolate has 128 MB). */
 export const QUERY_NODE_MAX_BYTES = 48 * 1024 * 1024;
@@ -85,6 +93,8 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   private drained: (() => void) | undefined;
   /** Set while a close runs: calls arriving then wait and open the shard afresh. */
   private closing: Promise<void> | undefined;
+  /** Writes share it; a partial update (read, merge, write) holds it alone. */
+  private readonly gate = new WriteGate();
 
   private coordinator(db: string) {
     return this.env.CATALOG.get(this.env.CATALOG.idFromName(db));
@@ -192,37 +202,61 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   }
 
   write(t: Target, shard: number, op: WriteOp): Promise<RpcResult<WriteResult>> {
-    return asResult(() =>
-      this.use(t, shard, async (m) => {
-        const c = t.info.id;
-        if (op.kind === 'insert') {
-          const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), op.partitionId);
-          return { ts };
-        }
-        let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
-        const parts = op.partitionId >= 0 ? new Set([op.partitionId]) : undefined;
-        const keys = op.kind === 'deleteWhere' ? filterKeys(op.filter) : undefined;
-        if (keys) pks = keys;
-        if (op.kind === 'delete' || keys) {
-          // Milvus counts the rows a delete removed: keep the keys that exist (the leader holds
-          // every key of its shard, growing and hollow sealed) so a missing key counts 0.
-          const at = await m.deps.tso.next();
-          await m.waitApplied(at);
-          pks = existingKeys(m.segments(parts), at, pks);
-        } else if (op.kind === 'deleteWhere') {
-          // the rows are found where they are held: growing here, sealed on the query nodes
-          const at = await m.deps.tso.next();
-          await m.waitApplied(at);
-          const growing = growingOf(m, parts);
-          const shares = this.placement(m, writerAssignment(m));
-          const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info.schema, share, op.filter, at, op.partitionId));
-          pks = [...new Set([...readKeys(growing, at, op.filter), ...theirs.flat()])];
-        }
-        if (pks.length === 0) return { ts: this.lastTs, pks };
-        const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
-        return { ts, pks };
-      }),
-    );
+    return asResult(() => this.use(t, shard, (m) => this.gate.run(op.kind === 'partialUpsert', () => this.writeNow(t, shard, m, op))));
+  }
+
+  private async writeNow(t: Target, shard: number, m: SegmentManager, op: WriteOp): Promise<WriteResult> {
+    const c = t.info.id;
+    if (op.kind === 'partialUpsert') return this.partialUpsert(t, shard, m, op.rows, op.partitionId);
+    if (op.kind === 'insert') {
+      const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), op.partitionId);
+      return { ts };
+    }
+    let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
+    const parts = op.partitionId >= 0 ? new Set([op.partitionId]) : undefined;
+    const keys = op.kind === 'deleteWhere' ? filterKeys(op.filter) : undefined;
+    if (keys) pks = keys;
+    if (op.kind === 'delete' || keys) {
+      // Milvus counts the rows a delete removed: keep the keys that exist (the leader holds
+      // every key of its shard, growing and hollow sealed) so a missing key counts 0.
+      const at = await m.deps.tso.next();
+      await m.waitApplied(at);
+      pks = existingKeys(m.segments(parts), at, pks);
+    } else if (op.kind === 'deleteWhere') {
+      // the rows are found where they are held: growing here, sealed on the query nodes
+      const at = await m.deps.tso.next();
+      await m.waitApplied(at);
+      const growing = growingOf(m, parts);
+      const shares = this.placement(m, writerAssignment(m));
+      const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info.schema, share, op.filter, at, op.partitionId));
+      pks = [...new Set([...readKeys(growing, at, op.filter), ...theirs.flat()])];
+    }
+    if (pks.length === 0) return { ts: this.lastTs, pks };
+    const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
+    return { ts, pks };
+  }
+
+  /**
+   * A partial update's part for this shard, holding the write gate alone: the stored rows are
+   * read at a fresh timestamp (growing here, sealed on the query nodes), merged, converted and
+   * written as an upsert — no other write to the shard lands in between.
+   * @throws INVALID_INSERT_DATA (1804) when a key was deleted since the proxy's check and its row is not whole
+   */
+  private async partialUpsert(t: Target, shard: number, m: SegmentManager, rows: readonly Row[], partitionId: number | undefined): Promise<WriteResult> {
+    const keys = partialKeys(t.info, rows);
+    const plan = storedRowsPlan(t.info, keys);
+    const at = await m.deps.tso.next();
+    await m.waitApplied(at);
+    const found = await executeQuery(plan, at, this.host(t, shard, m, plan.partitionIds, at), true);
+    const outputs = await functionOutputs(t.info.schema);
+    const batch = rowsToBatch(t.info.schema, mergeStoredRows(t.info, rows, keys, found), { allowAutoIdInput: true, ...(outputs ? { functionOutputs: outputs } : {}) });
+    let ts = 0n;
+    for (const part of routeBatch(t.info, batch, partitionId)) {
+      if (part.shard !== shard) throw new VesperError('INTERNAL', `a partial update row of shard ${part.shard} reached shard ${shard}`);
+      const at = await m.write(shard, (ts) => ({ type: 'insert', collectionId: t.info.id, partitionId: part.partitionId, ts, upsert: true, batch: part.batch }), part.partitionId);
+      if (at > ts) ts = at;
+    }
+    return { ts };
   }
 
   /** The shard's sealed segments split over its query nodes (none while nothing is sealed). */
@@ -274,7 +308,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   search(t: Target, shard: number, plan: SearchPlan, at: ReadAt): Promise<RpcResult<{ ts: bigint; hits: PartialSearch; nodeCalls: number }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
-        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const ts = await readTs(m, at);
         const host = this.host(t, shard, m, plan.partitionIds, ts);
         return { ts, hits: await executeSearch(plan, ts, host, false), nodeCalls: host.nodeCalls };
       }),
@@ -285,7 +319,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   bm25Stats(t: Target, shard: number, request: Bm25StatsRequest, at: ReadAt): Promise<RpcResult<{ ts: bigint; stats: Bm25Stats }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
-        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const ts = await readTs(m, at);
         const shares = this.placement(m, writerAssignment(m));
         const mine = statsShare(growingOf(m, undefined), ts, request);
         const theirs = await this.fanOut<Bm25Stats>(t, shard, shares, (node, share) => node.bm25Stats(t.db, t.info.schema, share, request, ts));
@@ -297,7 +331,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   query(t: Target, shard: number, plan: QueryPlan | CountPlan, at: ReadAt): Promise<RpcResult<{ ts: bigint; rows: PartialRow[]; count: number; nodeCalls: number }>> {
     return asResult(() =>
       this.use(t, shard, async (m) => {
-        const ts = at.pinned ?? (await snapshotTs(m, at.level, at.guarantee));
+        const ts = await readTs(m, at);
         const host = this.host(t, shard, m, plan.partitionIds, ts);
         if (plan.kind === 'count') return { ts, rows: [], count: await executeCount(plan, ts, host), nodeCalls: host.nodeCalls };
         return { ts, rows: await executeQuery(plan, ts, host, false), count: 0, nodeCalls: host.nodeCalls };
@@ -393,6 +427,17 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
       this.opened = undefined;
     }
   }
+}
+
+/**
+ * The snapshot a read runs at: its consistency level's, or exactly the pinned one — once every
+ * write up to it is applied here, and only while compaction has not purged rows it could see.
+ */
+async function readTs(m: SegmentManager, at: ReadAt): Promise<bigint> {
+  if (at.pinned === undefined) return snapshotTs(m, at.level, at.guarantee);
+  m.snapshotFloor.check(at.pinned);
+  await m.waitApplied(at.pinned);
+  return at.pinned;
 }
 
 /** A numeric Worker var; `fallback` when it is unset, empty, not a number or below `min`. */

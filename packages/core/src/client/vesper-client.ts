@@ -44,10 +44,12 @@ import type { AlterIndexRequest } from '../proxy/tasks/alter-index-task.ts';
 import type { ListIndexesRequest } from '../proxy/tasks/list-indexes-task.ts';
 import type { InsertRequest, MutationResult } from '../proxy/tasks/insert-task.ts';
 import type { DeleteRequest } from '../proxy/tasks/delete-task.ts';
-import type { SearchRequest, SearchResponse } from '../proxy/tasks/search-task.ts';
+import type { SearchRequest, SearchResponse, SearchRow } from '../proxy/tasks/search-task.ts';
+import type { MetricType } from '../schema/types.ts';
 import type { HybridSearchRequest } from '../proxy/tasks/hybrid-search-task.ts';
 import type { QueryRequest, QueryResponse } from '../proxy/tasks/query-task.ts';
 import { queryIterator, type QueryIteratorRequest } from './query-iterator.ts';
+import { searchIterator, type SearchIteratorRequest } from './search-iterator.ts';
 import { LocalTransport, type Transport } from './transport.ts';
 import type { EngineMethod, EngineRequest, EngineResponse } from '../proxy/engine-api.ts';
 
@@ -306,6 +308,29 @@ export class VesperClient {
       return { pk: pk.name, int64: pk.data_type === 'Int64' };
     };
     return queryIterator(req, describe, (r) => this.query(r));
+  }
+  /**
+   * The Milvus SDK's search iterator: `for await (const page of await client.searchIterator({...}))`,
+   * the hits of one query vector in distance order, `batchSize` at a time, up to `limit`, all at
+   * one snapshot; `params.radius`/`range_filter` bound it.
+   * @throws PARAMETER_INVALID (1100) for a bad batchSize or limit, several query vectors, or an option it does not do (named)
+   */
+  async searchIterator(req: Req<SearchIteratorRequest>): Promise<AsyncIterable<SearchRow[]>> {
+    const target = async () => {
+      const db = req.db_name !== undefined ? { db_name: req.db_name } : {};
+      const d = await this.describeCollection({ collection_name: req.collection_name, ...db });
+      const fields = (d['schema'] as { fields: { name: string; is_primary_key: boolean; data_type: string }[] }).fields;
+      const pk = fields.find((f) => f.is_primary_key)!;
+      const given = req.metric_type ?? req.params?.['metric_type'];
+      let metric = typeof given === 'string' && given !== '' ? given : undefined;
+      if (metric === undefined) {
+        const idx = await this.describeIndex({ collection_name: req.collection_name, ...db, ...(req.anns_field !== undefined ? { field_name: req.anns_field } : {}) });
+        metric = idx.index_descriptions.find((i) => i.metric_type !== '')?.metric_type;
+      }
+      if (metric === undefined) throw new VesperError('PARAMETER_MISSING', `searchIterator needs the metric of ${req.collection_name}'s vector field: pass metric_type`);
+      return { pk: pk.name, int64: pk.data_type === 'Int64', metric: metric.toUpperCase() as MetricType };
+    };
+    return searchIterator(req, target, (r) => this.search(r));
   }
   get(req: Req<QueryRequest> & { ids: unknown }): Promise<QueryResponse> {
     return this.call('get', this.session(req));

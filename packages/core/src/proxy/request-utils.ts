@@ -93,7 +93,7 @@ export function readTimestampNow(ctx: ProxyContext, mgr: SegmentManager, level: 
 
 /**
  * A read pinned at an earlier timestamp this database issued (`snapshot_ts`): waits until it
- * is applied and reads exactly there. @throws PARAMETER_INVALID for a malformed or future one
+ * is applied and reads exactly there. @throws PARAMETER_INVALID for a malformed or future one, or one older than the collection's snapshot floor
  */
 export async function pinnedTimestamp(ctx: ProxyContext, mgr: SegmentManager, value: unknown): Promise<bigint> {
   let ts: bigint;
@@ -105,6 +105,7 @@ export async function pinnedTimestamp(ctx: ProxyContext, mgr: SegmentManager, va
   if (typeof value !== 'string' || ts <= 0n || ts > ctx.tso.current()) {
     throw new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${JSON.stringify(String(value).slice(0, 40))}`);
   }
+  mgr.snapshotFloor.check(ts);
   await mgr.waitApplied(ts);
   return ts;
 }

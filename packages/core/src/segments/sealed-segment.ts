@@ -21,12 +21,8 @@ import { DataType } from '../schema/data-type.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import type { ScalarIndex } from '../expr/index.ts';
 import type { FieldSchema } from '../schema/types.ts';
-<<<<<<< HEAD
 import { concatColumns, takeRows } from '../schema/column-ops.ts';
-=======
-import { concatColumns } from '../schema/column-ops.ts';
 import { absentColumn } from '../schema/row-batch.ts';
->>>>>>> rest-params-18
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { Segment } from './segment.ts';
 

@@ -235,6 +235,8 @@ export async function compact(m: SegmentManager): Promise<CompactionResult> {
     total.merged += r.merged;
     total.produced += r.produced;
     total.purgedRows += r.purgedRows;
+    // a read pinned before now could need the purged rows (snapshot-floor.ts)
+    if (r.purgedRows > 0) m.snapshotFloor.raise(m.deps.tso.current());
   }
   return total;
 }

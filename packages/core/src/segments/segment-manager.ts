@@ -34,6 +34,7 @@ import { isScalarIndexType, loadSealedSegment, loadSealedSegments, refreshSegmen
 import type { PkValue, Segment } from './segment.ts';
 import { keyBatch } from './pk-index.ts';
 import { DEFAULT_SEAL_POLICY, shouldSeal, type SealPolicy } from './seal-policy.ts';
+import { SnapshotFloor } from './snapshot-floor.ts';
 
 export interface SegmentManagerDeps {
   readonly storage: StorageSet;
@@ -97,6 +98,8 @@ export class SegmentManager {
   manifest: Manifest;
   readonly manifests: ManifestStore;
   readonly locks = new KeyedQueue();
+  /** Pinned reads older than this are refused (compaction purged rows they could see). */
+  readonly snapshotFloor = new SnapshotFloor();
   readonly policy: SealPolicy;
   readonly clock: () => number;
   /** Background work (flushes, index builds, compactions) in flight. */
@@ -161,6 +164,7 @@ export class SegmentManager {
     const manifest = await new ManifestStore(deps.storage.objects).latest(info.id);
     const m = new SegmentManager(deps, info, manifest);
     await m.loadSealed();
+    if (m.sealed.some((x) => x.record.level > 0)) m.snapshotFloor.raise(deps.tso.current());
     for (const s of m.ownedShardStates()) await m.replay(s);
     return m;
   }
@@ -196,6 +200,8 @@ export class SegmentManager {
         if (!this.keeps(rec)) continue;
         const have = byId.get(rec.id);
         if (!have) {
+          // compacted elsewhere: when is not recorded, so snapshots before now are refused
+          if (rec.level > 0) this.snapshotFloor.raise(this.deps.tso.current());
           next.push(await this.loadSegment(rec));
           continue;
         }

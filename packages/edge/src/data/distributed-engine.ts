@@ -23,6 +23,10 @@ import {
   mergeQueryPlan,
   mergeSearchPlan,
   functionOutputs,
+  bucketOf,
+  mergeStoredRows,
+  partialKeys,
+  storedRowsPlan,
   parseIds,
   partitionIds,
   prepareHybrid,
@@ -184,9 +188,12 @@ export class DistributedEngine implements Engine {
 
   private async insert(req: Req, upsert: boolean) {
     const what = upsert ? 'upsert' : 'insert';
-    if (req['partial_update'] !== undefined && req['partial_update'] !== false) throw new VesperError('PARAMETER_INVALID', 'partial_update is not supported by the edge endpoint yet: upsert whole rows');
+    const partial = req['partial_update'];
+    if (partial !== undefined && typeof partial !== 'boolean') throw new VesperError('PARAMETER_INVALID', `partial_update must be true or false, got ${JSON.stringify(partial)}`);
+    if (partial === true && !upsert) throw new VesperError('PARAMETER_INVALID', 'partial_update applies to upsert only');
     const rows = req['data'] ?? req['fields_data'];
     if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
+    if (partial === true) return this.partialUpsert(req, rows as Row[]);
     const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length });
     const partitionId = targetPartition(info, req['partition_name']);
     const pk = primaryField(info.schema);
@@ -216,18 +223,51 @@ export class DistributedEngine implements Engine {
         ),
       )));
     }
-    const n = String(pks.length);
-    return {
-      status: SUCCESS,
-      succ_index: pks.map((_, i) => i),
-      err_index: [],
-      IDs: renderIds(info.schema, pks),
-      acknowledged: false,
-      insert_cnt: upsert ? '0' : n,
-      delete_cnt: '0',
-      upsert_cnt: upsert ? n : '0',
-      timestamp: maxTs(results.map((r) => r.ts)).toString(),
-    };
+    return mutationResult(info, pks, upsert, results);
+  }
+
+  /**
+   * Upsert with partial_update: the rows are completed with what is stored now and checked
+   * whole here (a bad row, or a new key without its required fields, rejects the batch before
+   * anything is written); each shard's leader then merges its rows again under its write gate,
+   * at a fresh timestamp, so concurrent writes to a key are never lost.
+   */
+  private async partialUpsert(req: Req, rows: Row[]) {
+    const { info, guarantee, level } = await this.begin(req, { read: true, consistencyLevel: 'Strong' });
+    const partitionId = targetPartition(info, req['partition_name']);
+    const pk = primaryField(info.schema);
+    const keys = partialKeys(info, rows);
+    const plan = storedRowsPlan(info, keys);
+    const t = this.target(info);
+    const at: ReadAt = { level, guarantee };
+    const found = await Promise.all(
+      [...routeKeys(info, parseIds(info.schema, keys)).keys()].map((s) =>
+        this.reach<{ rows: PartialRow[]; nodeCalls: number }>(`shard ${s} of ${info.name}`, () => this.leader(info, s).query(t, s, plan, at)),
+      ),
+    );
+    for (const f of found) this.calls += f.nodeCalls;
+    const outputs = await functionOutputs(info.schema);
+    const merged = mergeStoredRows(info, rows, keys, mergeQueryPlan(plan, found.map((f) => f.rows), true));
+    const pks = primaryKeysOf(rowsToBatch(info.schema, merged, { allowAutoIdInput: true, ...(outputs ? { functionOutputs: outputs } : {}) }), pk);
+    const byShard = new Map<number, Row[]>();
+    pks.forEach((key, i) => {
+      const s = bucketOf(key, info.shardsNum);
+      const list = byShard.get(s);
+      if (list) list.push(rows[i]!);
+      else byShard.set(s, [rows[i]!]);
+    });
+    // shards in parallel, each shard's parts in order (a key the batch repeats keeps its last row)
+    const perShard = await settleAll(
+      [...byShard].map(async ([s, list]) => {
+        const out: WriteResult[] = [];
+        for (const [from, to] of rowChunks(list, WRITE_CHUNK_BYTES)) {
+          out.push(await this.reach<WriteResult>(`shard ${s} of ${info.name}`, () => this.leader(info, s).write(t, s, { kind: 'partialUpsert', partitionId, rows: list.slice(from, to) })));
+        }
+        return out;
+      }),
+    );
+    const results = perShard.flat();
+    return mutationResult(info, pks, true, results);
   }
 
   private async delete(req: Req) {
@@ -285,9 +325,12 @@ export class DistributedEngine implements Engine {
   }
 
   private async search(req: Req) {
-    const b = await this.beginRead(req);
+    // a pinned snapshot (the search iterator's later pages): every shard reads exactly there
+    const pinned = req['snapshot_ts'] !== undefined ? snapshotOf(req['snapshot_ts']) : undefined;
+    const b = await this.beginRead(pinned === undefined ? req : { ...req, consistency_level: 'Strong' });
+    if (pinned !== undefined && pinned > b.guarantee) throw snapshotError(req['snapshot_ts']);
     const text = await textSearch(b.info, req);
-    let at = (_s: number): ReadAt => ({ level: b.level, guarantee: b.guarantee });
+    let at = (_s: number): ReadAt => (pinned === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: 0n, pinned });
     // prepared once, here: leaders and query nodes receive the plan (a text search is planned
     // again once its first round has the collection's BM25 statistics)
     let plan = prepareSearch(b.info, text ? probeRequest(req, text) : req);
@@ -344,12 +387,13 @@ export class DistributedEngine implements Engine {
   }
 
   private async query(req: Req) {
-    // the embedded query iterator's pinned snapshot: each shard leader has its own clock here
-    if (req['snapshot_ts'] !== undefined) throw new VesperError('PARAMETER_INVALID', 'snapshot_ts is not supported by the edge endpoint: page with a filter on the primary key');
-    const b = await this.beginRead(req);
+    // a pinned snapshot (the query iterator's later pages): every shard reads exactly there
+    const pinned = req['snapshot_ts'] !== undefined ? snapshotOf(req['snapshot_ts']) : undefined;
+    const b = await this.beginRead(pinned === undefined ? req : { ...req, consistency_level: 'Strong' });
+    if (pinned !== undefined && pinned > b.guarantee) throw snapshotError(req['snapshot_ts']);
     const plan = prepareQuery(b.info, req);
     const t = this.target(b.info);
-    const at: ReadAt = { level: b.level, guarantee: b.guarantee };
+    const at: ReadAt = pinned === undefined ? { level: b.level, guarantee: b.guarantee } : { level: b.level, guarantee: 0n, pinned };
     // A get by keys only asks the shards that can hold them.
     const keys = filterKeys(plan.filter);
     const shards = keys ? [...routeKeys(b.info, [...keys]).keys()] : this.shards(b.info);
@@ -496,6 +540,31 @@ async function settleAll<T>(parts: readonly Promise<T>[]): Promise<T[]> {
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** A `snapshot_ts` as a timestamp (checked against the oracle once the read has begun). */
+function snapshotOf(value: unknown): bigint {
+  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value) || BigInt(value) === 0n) throw snapshotError(value);
+  return BigInt(value);
+}
+
+function snapshotError(value: unknown): VesperError {
+  return new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${JSON.stringify(String(value).slice(0, 40))}`);
+}
+
+function mutationResult(info: CollectionInfo, pks: readonly PkValue[], upsert: boolean, results: readonly WriteResult[]) {
+  const n = String(pks.length);
+  return {
+    status: SUCCESS,
+    succ_index: pks.map((_, i) => i),
+    err_index: [],
+    IDs: renderIds(info.schema, pks),
+    acknowledged: false,
+    insert_cnt: upsert ? '0' : n,
+    delete_cnt: '0',
+    upsert_cnt: upsert ? n : '0',
+    timestamp: maxTs(results.map((r) => r.ts)).toString(),
+  };
 }
 
 function maxTs(list: readonly bigint[]): bigint {

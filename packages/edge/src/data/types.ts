@@ -3,7 +3,7 @@
  * QueryNodes. Everything is plain structured-clonable data: bigint timestamps and keys,
  * typed arrays inside RowBatch columns.
  */
-import type { CollectionInfo, FilterPlan, PkValue, RowBatch } from '@vesper/core/distributed';
+import type { CollectionInfo, FilterPlan, PkValue, Row, RowBatch } from '@vesper/core/distributed';
 import type { ConsistencyLevel } from '@vesper/core';
 import type { RequestKind } from '../limits.ts';
 
@@ -13,9 +13,14 @@ export interface Target {
   readonly info: CollectionInfo;
 }
 
-/** A shard leader's write: one routed insert batch, or deletes by key or by filter. */
+/**
+ * A shard leader's write: one routed insert batch, deletes by key or by filter, or a partial
+ * update's rows as given (checked by the proxy against the stored rows; the leader merges them
+ * again under its write gate, then converts and routes them to partitions itself).
+ */
 export type WriteOp =
   | { readonly kind: 'insert'; readonly upsert: boolean; readonly partitionId: number; readonly batch: RowBatch }
+  | { readonly kind: 'partialUpsert'; readonly partitionId: number | undefined; readonly rows: readonly Row[] }
   | { readonly kind: 'delete'; readonly partitionId: number; readonly pks: readonly PkValue[] }
   | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly filter: FilterPlan };
 
@@ -29,7 +34,7 @@ export interface WriteResult {
 export interface ReadAt {
   readonly level: ConsistencyLevel;
   readonly guarantee: bigint;
-  /** Read exactly at this snapshot (a hybrid search's later sub-searches). */
+  /** Read exactly at this snapshot (a hybrid search's later sub-searches, a query iterator's later pages). */
   readonly pinned?: bigint;
 }
 

@@ -40,9 +40,9 @@ function withSession(data: unknown, ts: string | undefined): RestReply {
 }
 
 async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestReply> {
-  // the embedded engines merge partial updates; the edge's write path does not yet
-  if (call.body.get('partialUpdate') === true) throw new VesperError('PARAMETER_INVALID', 'partialUpdate is not supported by the edge endpoint yet: upsert whole rows');
-  const req = defined({ collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName'), data: rows(call) });
+  // Milvus 2.6: upsert with partialUpdate keeps the stored values of the fields a row leaves out
+  const partial = method === 'upsert' ? call.body.bool('partialUpdate') : undefined;
+  const req = defined({ collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName'), data: rows(call), partial_update: partial });
   let res: { IDs: unknown; insert_cnt: string; upsert_cnt: string; timestamp?: string };
   try {
     res = (await call.engine.call(method, req)) as typeof res;

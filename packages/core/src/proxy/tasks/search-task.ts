@@ -14,7 +14,7 @@ import { executeSearch } from '../../query/read-executor.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 import { renderRow } from '../render.ts';
 import type { FilterRequest } from '../filter.ts';
-import { readTimestamp, readTimestampNow } from '../request-utils.ts';
+import { pinnedTimestamp, readTimestamp, readTimestampNow } from '../request-utils.ts';
 import type { SearchRequestFields } from '../search-request.ts';
 import { prepareSearch } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
@@ -31,6 +31,8 @@ export interface SearchRequest extends SearchRequestFields, FilterRequest {
   consistency_level?: ConsistencyLevel | number;
   /** Session consistency: the caller's last write timestamp. */
   session_ts?: string;
+  /** Read exactly at this earlier timestamp (a `session_ts` this database answered): a search iterator's later pages. */
+  snapshot_ts?: string;
 }
 
 export type SearchRow = Record<string, unknown> & { id: unknown; score: number };
@@ -68,7 +70,7 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   /** Synchronous when the collection is open and the consistency level waits for nothing. */
   execute(): Promise<void> | void {
     const mgr = this.text === undefined ? this.ctx.dataNow(this.info) : undefined;
-    const ts = mgr === undefined ? undefined : readTimestampNow(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    const ts = mgr === undefined || this.req.snapshot_ts !== undefined ? undefined : readTimestampNow(this.ctx, mgr, this.plan.level, this.req.session_ts);
     if (mgr === undefined || ts === undefined) return this.executeWaiting();
     this.ts = ts;
     const hits = executeSearch(this.plan, ts, localHost(this.ctx, mgr, this.info, this.plan.partitionIds, ts), true);
@@ -78,7 +80,7 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
 
   private async executeWaiting(): Promise<void> {
     const mgr = await this.ctx.data(this.info);
-    this.ts = await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts);
+    this.ts = this.req.snapshot_ts !== undefined ? await pinnedTimestamp(this.ctx, mgr, this.req.snapshot_ts) : await readTimestamp(this.ctx, mgr, this.plan.level, this.req.session_ts);
     // a text search is planned again once the collection's BM25 statistics at ts are known
     if (this.text) this.plan = prepareSearch(this.info, resolvedRequest(this.req, this.text, await bm25StatsShares(this.ctx, mgr, this.info, this.text.stats, this.ts)));
     this.hits = await executeSearch(this.plan, this.ts, localHost(this.ctx, mgr, this.info, this.plan.partitionIds, this.ts), true);
