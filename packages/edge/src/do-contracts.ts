@@ -18,6 +18,8 @@ import type {
   QueryPlan,
   ReplicaAssignment,
   SearchPlan,
+  ShardFeed,
+  ShardPosition,
 } from '@vesper/core/distributed';
 import type { CollectionSchema } from '@vesper/core';
 import type { AccessOp } from './access/access-ops.ts';
@@ -45,6 +47,8 @@ export interface ShardLeaderRpc extends Rpc.DurableObjectBranded {
   compact(t: Target, shard: number): Promise<RpcResult<{ merged: number; deleted: number }>>;
   stats(t: Target, shard: number, partitionIds?: number[]): Promise<RpcResult<ShardStats>>;
   refresh(t: Target, shard: number): Promise<RpcResult<null>>;
+  /** The shard as a local replica copies it: sealed records, pending deletes, the WAL tail after `from`. */
+  replicaFeed(t: Target, shard: number, from: ShardPosition | undefined, tail: boolean): Promise<RpcResult<ShardFeed>>;
   close(t: Target, shard: number, purge: boolean): Promise<RpcResult<null>>;
 }
 

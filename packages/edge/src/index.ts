@@ -16,6 +16,7 @@ import { DEFAULT_MAX_BODY_BYTES, kindOf, timeoutMs } from './limits.ts';
 import { reach, type Engine } from './rpc.ts';
 import { DistributedEngine } from './data/distributed-engine.ts';
 import type { Principal } from './access/policy.ts';
+import { handleReplica, isReplicaPath } from './replica/replica-routes.ts';
 import { corsPreflight, discardBody, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
 
 export { CatalogCoordinator } from './catalog-coordinator.ts';
@@ -60,6 +61,7 @@ async function answer(request: Request, env: Env): Promise<Response> {
   const startedAt = Date.now();
   const url = new URL(request.url);
   if (request.method === 'GET' && url.pathname === '/health') return json({ ok: true, engine: 'vesper' });
+  if (isReplicaPath(url.pathname)) return handleReplica(request, env, url);
   const route = routeOf(url.pathname);
   if (route === undefined) {
     await discardBody(request);

@@ -56,6 +56,9 @@ import {
   type Row,
   type SearchPlan,
   type Segment,
+  type ShardFeed,
+  type ShardPosition,
+  shardFeed,
 } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
@@ -337,6 +340,16 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
         return { ts, rows: await executeQuery(plan, ts, host, false), count: 0, nodeCalls: host.nodeCalls };
       }),
     );
+  }
+
+  /**
+   * The shard as a local replica copies it (replica/replica-routes.ts): under the shard's write
+   * lock — no write or flush half-way — a fresh timestamp, the sealed records and pending
+   * deletes, and the WAL tail after the manifest checkpoint (after `from.afterLsn` when the
+   * replica already holds the tail up to there). `tail: false` leaves the tail out (describe).
+   */
+  replicaFeed(t: Target, shard: number, from: ShardPosition | undefined, tail: boolean): Promise<RpcResult<ShardFeed>> {
+    return asResult(() => this.use(t, shard, (m) => m.locks.run([`shard:${shard}`], () => shardFeed(m, shard, from, tail))));
   }
 
   flush(t: Target, shard: number): Promise<RpcResult<number[]>> {

@@ -1,0 +1,76 @@
+/**
+ * A Node replica (`openDatabase({ path, replicaOf })` from `@vesper/core/node`) of a collection
+ * on a real local endpoint (wrangler's workerd, test/edge/worker-harness.ts), over HTTP with
+ * Node's fetch into a directory: it answers count / query / search as the endpoint does, follows
+ * a write after `sync()`, and keeps answering from its directory once the endpoint is stopped
+ * (`replicaStatus().online` false) — also when opened again.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../packages/core/src/node/open-database.ts';
+import { Random, testSeed } from '../../packages/core/src/util/random.ts';
+import { startVesperWorker, type RunningWorker } from './worker-harness.ts';
+
+const seed = testSeed();
+const rng = new Random(seed);
+const DIM = 4;
+const AUTH = { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' };
+let worker: RunningWorker | undefined;
+let dir = '';
+
+async function rest(path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${worker!.endpoint}/v2/vectordb/${path}`, { method: 'POST', headers: AUTH, body: JSON.stringify(body) });
+  const reply = (await res.json()) as { code: number; message?: string; data?: unknown };
+  expect(reply.code, `${path}: ${reply.message}`).toBe(0);
+  return reply.data;
+}
+
+const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ id: from + i, vector: Array.from({ length: DIM }, () => rng.next() * 2 - 1), n: rng.int(10) }));
+
+beforeAll(async () => {
+  worker = await startVesperWorker();
+  dir = await mkdtemp(join(tmpdir(), 'vesper-replica-'));
+  await rest('collections/create', { collectionName: 'docs', dimension: DIM });
+  await rest('entities/insert', { collectionName: 'docs', data: rows(0, 300) });
+  await rest('collections/flush', { collectionName: 'docs' });
+  await rest('entities/insert', { collectionName: 'docs', data: rows(300, 340) });
+  await rest('entities/delete', { collectionName: 'docs', filter: 'id in [1, 2, 305]' });
+}, 120_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe(`Node replica of a local endpoint (seed ${seed})`, () => {
+  it('answers like the endpoint, follows it, and works offline', async () => {
+    const replicaOf = { url: worker!.endpoint, token: 'root:Milvus', collections: ['docs'] };
+    const db = await openDatabase({ path: dir, replicaOf });
+    const strong = { collectionName: 'docs', consistencyLevel: 'Strong' };
+    const serverIds = async () => ((await rest('entities/query', { ...strong, filter: 'id >= 0', outputFields: ['id'], limit: 1000 })) as { id: number }[]).map((r) => Number(r.id)).sort((a, b) => a - b);
+    const localIds = async () => (await db.query({ collection_name: 'docs', filter: 'id >= 0', output_fields: ['id'], limit: 1000 })).data.map((r) => Number(r['id'])).sort((a, b) => a - b);
+    expect(await localIds()).toEqual(await serverIds());
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(337);
+    const q = Array.from({ length: DIM }, () => rng.next() * 2 - 1);
+    const server = (await rest('entities/search', { ...strong, data: [q], limit: 5, outputFields: ['id'] })) as { id: number }[];
+    const local = (await db.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat() as { id: unknown }[];
+    expect(local.map((r) => Number(r.id))).toEqual(server.map((r) => Number(r.id)));
+
+    await rest('entities/insert', { collectionName: 'docs', data: rows(340, 350) });
+    await db.sync();
+    expect(await localIds()).toEqual(await serverIds());
+    expect(db.replicaStatus()[0]).toMatchObject({ online: true, collection: 'docs' });
+
+    await worker!.dispose();
+    worker = undefined;
+    await expect(db.sync()).rejects.toMatchObject({ code: 2 });
+    expect(db.replicaStatus()[0]!.online).toBe(false);
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
+    await db.close();
+    const again = await openDatabase({ path: dir, replicaOf });
+    expect((await again.count({ collection_name: 'docs' })).data).toBe(347);
+    await again.close();
+  }, 120_000);
+});
