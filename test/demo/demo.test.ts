@@ -36,7 +36,7 @@ async function readmeShot(page: Page): Promise<void> {
   await page.selectOption('#heldout', '7');
   await page.fill('#topk', '5');
   await search(page);
-  await page.waitForSelector('#recall');
+  await page.waitForFunction(() => /recall@\d+ \d\.\d\d/.test(document.getElementById('recall')?.textContent ?? ''), undefined, { timeout: 60_000 });
   // page coordinates (a bounding box is relative to the scrolled viewport)
   const [top, bottom] = await page.evaluate(() => ['search', 'plot'].map((id) => document.getElementById(id)!.getBoundingClientRect()).map((r, i) => (i === 0 ? r.top : r.bottom) + window.scrollY));
   await page.screenshot({ path: `${shots}/readme.png`, fullPage: true, clip: { x: 0, y: top! - 8, width: 900, height: bottom! - top! + 16 } });
@@ -76,10 +76,10 @@ describe.skipIf(!demoAvailable)('the demo', () => {
     await page.fill('#search-param', '32');
     expect((await search(page))[0]).toBe(17);
     // nprobe = nlist probes every list: the answer is exact search's, with and without a filter
-    await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 1\.00/);
+    await expect.poll(() => page.locator('#recall').textContent(), { timeout: 60_000 }).toMatch(/recall@10 1\.00/);
     await page.fill('#filter', 'category == 3');
     await search(page);
-    await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 1\.00/);
+    await expect.poll(() => page.locator('#recall').textContent(), { timeout: 60_000 }).toMatch(/recall@10 1\.00/);
     await page.fill('#filter', '');
     await page.click('#sweep');
     console.log(`[demo] ${await waitStatus(page, /^sweep done/, 150_000)}`);
