@@ -126,6 +126,12 @@ describe.skipIf(!demoAvailable)('the demo at scale', () => {
     expect(resident).toBeLessThanOrEqual(BUDGET);
     const [, secs, rate] = /([\d.]+) s in all \(([\d,]+) rows\/s inserting\)/.exec(built)!;
     console.log(`[demo-scale] ${JSON.stringify({ rows: ROWS, dim: DIM, nlist: NLIST, budget: BUDGET, insertRowsPerS: Number(rate!.replace(/,/g, '')), insertAndBuildS: Number(secs), wallS, selfRecall: shown.trim(), sweep: points, exact: /exact search for the truth: ([\d.]+ ms)/.exec(done)?.[1], cache })}`);
+
+    // another budget from the page: the database reopens under it, the collection is still there
+    await page.evaluate(() => (document.getElementById('status')!.textContent = 'reopening (test)'));
+    await page.selectOption('#memory-budget', String(32 * MIB));
+    await waitStatus(page, /ready in/, 120_000);
+    await expect.poll(() => page.locator('#stat-cache').textContent(), { timeout: 30_000 }).toMatch(/^32\.0 MiB \(openDatabase memoryBudget\)/);
     expect(errors).toEqual([]);
     await context.close();
   });
