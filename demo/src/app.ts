@@ -4,10 +4,15 @@
  * and change it only through these functions, and listen for `changed` to redraw.
  */
 import type { Backend, CollectionInfo, Row } from './backend/backend.ts';
-import { exactTopK } from './data/exact.ts';
+import { exactTopK, StreamingTopK } from './data/exact.ts';
 
-/** Exact search fetches every row's vector; above this the page does not measure recall. */
+/**
+ * Up to this many rows, exact search fetches every row's vector in one query (the query window)
+ * and keeps them until a write; above it, each exact search scans the collection batch by batch
+ * (SCAN_BATCH rows at a time) and keeps only each query's k best.
+ */
 export const TRUTH_MAX_ROWS = 16_384;
+const SCAN_BATCH = { browser: 16_384, edge: 4_096 } as const;
 
 type Listener = () => void;
 
@@ -76,17 +81,45 @@ export class App {
     return p;
   }
 
-  /** The exact top-k ids for q among the rows matching filter. */
-  async exact(q: readonly number[], k: number, filter: string): Promise<unknown[]> {
+  /**
+   * The exact top-k ids of each query among the rows matching filter: from the cached rows of
+   * a small collection, else by one scan of the whole collection for all the queries at once
+   * (progress on the status line through onScan).
+   */
+  async exactMany(qs: readonly (readonly number[])[], k: number, filter: string, onScan?: (rows: number, total: number) => void): Promise<unknown[][]> {
+    const c = this.collection;
+    if (c === undefined) throw new Error('no collection selected');
+    const metric = c.index?.metric ?? 'COSINE';
+    if (c.rows <= TRUTH_MAX_ROWS) {
+      const t = await this.truthRows(filter);
+      return qs.map((q) => exactTopK(metric, q, t.vectors, k).map((i) => t.ids[i]));
+    }
+    const top = new StreamingTopK(metric, qs, k);
+    for await (const batch of this.backend.scan(c.name, { filter, outputFields: [c.pk, c.vectorField], batchSize: SCAN_BATCH[this.backend.kind] })) {
+      top.add(batch.map((r) => r[c.pk]), batch.map((r) => r[c.vectorField] as ArrayLike<number>));
+      onScan?.(top.seen, c.rows);
+    }
+    return top.result();
+  }
+
+  /** Up to n rows' vectors spread over the collection's first query window (sweep queries). */
+  async sampleVectors(n: number): Promise<number[][]> {
     const c = this.collection!;
-    const t = await this.truthRows(filter);
-    return exactTopK(c.index?.metric ?? 'COSINE', q, t.vectors, k).map((i) => t.ids[i]);
+    const limit = Math.min(TRUTH_MAX_ROWS, Math.max(c.rows, 1));
+    const res = await this.backend.query(c.name, { filter: '', offset: 0, limit, outputFields: [c.vectorField], consistency: 'Strong' });
+    const step = Math.max(1, Math.floor(res.value.length / n));
+    return res.value.filter((_, i) => i % step === 0).slice(0, n).map((r) => Array.from(r[c.vectorField] as ArrayLike<number>));
   }
 }
 
-/** The search parameter an index type takes, and the values a sweep tries. */
-export function searchParamOf(indexType: string | undefined): { name: 'ef' | 'nprobe'; sweep: number[] } | undefined {
-  if (indexType === 'HNSW' || indexType === 'HNSW_SQ') return { name: 'ef', sweep: [10, 16, 24, 40, 64, 128] };
-  if (indexType === 'IVF_FLAT' || indexType === 'IVF_SQ8') return { name: 'nprobe', sweep: [1, 2, 4, 8, 16, 32] };
+/**
+ * The search parameter an index type takes, and the values a sweep tries. IVF_PQ also takes
+ * `refine_k` (how many times k candidates of the code scan are re-ranked with the full-precision
+ * vectors it reads by range): held at the value chosen in the search panel during a sweep.
+ */
+export function searchParamOf(indexType: string | undefined): { name: 'ef' | 'nprobe'; sweep: number[]; refine: boolean } | undefined {
+  if (indexType === 'HNSW' || indexType === 'HNSW_SQ') return { name: 'ef', sweep: [10, 16, 24, 40, 64, 128], refine: false };
+  if (indexType === 'IVF_FLAT' || indexType === 'IVF_SQ8') return { name: 'nprobe', sweep: [1, 2, 4, 8, 16, 32], refine: false };
+  if (indexType === 'IVF_PQ') return { name: 'nprobe', sweep: [1, 2, 4, 8, 16, 32, 64], refine: true };
   return undefined;
 }

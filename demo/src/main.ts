@@ -5,7 +5,8 @@
  * first visit in the browser loads the 900 arXiv papers and builds an HNSW index; a reload
  * reopens them and shows how long that took (cold open).
  *
- * URL parameters (used by the tests, handy for links): `?backend=edge&endpoint=http://…&token=…`.
+ * URL parameters (used by the tests, handy for links): `?backend=edge&endpoint=http://…&token=…`,
+ * `?memoryBudget=<bytes>` (the browser database's block-cache budget; also kept in localStorage).
  */
 import './style.css';
 import { App } from './app.ts';
@@ -15,7 +16,7 @@ import { EdgeBackend } from './backend/edge-backend.ts';
 import { PAPERS_COLLECTION } from './data/arxiv.ts';
 import { wireCollectionsPanel } from './ui/collections-panel.ts';
 import { loadPaperCollection, wireDataPanel } from './ui/data-panel.ts';
-import { $, busy, int, ms, status } from './ui/dom.ts';
+import { $, busy, bytes, int, ms, status } from './ui/dom.ts';
 import { renderStats, wireMeasurePanel, type ColdOpen } from './ui/measure-panel.ts';
 import { wireRowsPanel } from './ui/rows-panel.ts';
 import { wireSearchPanel } from './ui/search-panel.ts';
@@ -24,13 +25,29 @@ const DB_URL = 'opfs://vesper-demo';
 const params = new URLSearchParams(location.search);
 let cold: ColdOpen | undefined;
 
+const BUDGET_KEY = 'vesper-demo-memory-budget';
+
+/** The chosen memory budget in bytes, or undefined for the engine's default. */
+function memoryBudget(): number | undefined {
+  const v = $<HTMLSelectElement>('memory-budget').value;
+  return v === '' ? undefined : Number(v);
+}
+
+/** Sets the budget select from the URL or localStorage (adding an option for a value it lacks). */
+function initBudget(): void {
+  const select = $<HTMLSelectElement>('memory-budget');
+  const want = params.get('memoryBudget') ?? localStorage.getItem(BUDGET_KEY) ?? '';
+  if (want !== '' && ![...select.options].some((o) => o.value === want)) select.add(new Option(`${bytes(Number(want))} (from the URL)`, want));
+  select.value = want;
+}
+
 async function openBackend(kind: string): Promise<Backend> {
   if (kind === 'edge') {
     const edge = new EdgeBackend($<HTMLInputElement>('edge-url').value.replace(/\/+$/, ''), $<HTMLInputElement>('edge-token').value);
     await edge.ping();
     return edge;
   }
-  return BrowserBackend.open(DB_URL);
+  return BrowserBackend.open(DB_URL, memoryBudget());
 }
 
 /** Opens the chosen backend, selects the papers (loading them on a first browser visit). */
@@ -38,6 +55,8 @@ async function start(app: App | undefined, kind: string): Promise<App> {
   const t0 = performance.now();
   const first = app === undefined;
   status(kind === 'edge' ? `connecting to ${$<HTMLInputElement>('edge-url').value}…` : `opening ${DB_URL}…`);
+  // reopening the browser database (a new memory budget): this tab lets go of it first
+  if (app !== undefined && kind === 'browser' && app.backend.kind === 'browser') await app.backend.close();
   const backend = await openBackend(kind);
   if (app === undefined) app = new App(backend);
   else {
@@ -70,16 +89,23 @@ async function main(): Promise<void> {
   if (params.get('token')) $<HTMLInputElement>('edge-token').value = params.get('token')!;
   document.querySelector<HTMLInputElement>(`input[name=backend][value=${kind === 'edge' ? 'edge' : 'browser'}]`)!.checked = true;
   $('edge-settings').hidden = kind !== 'edge';
+  $('budget-label').hidden = kind === 'edge';
   // the switch answers at once, even while the first backend is still opening
   const switcher: { to?: (k: string) => Promise<void> } = {};
   const switchTo = (k: string): Promise<void> => (switcher.to ? switcher.to(k) : Promise.resolve(status('still opening the first database; try again in a moment')));
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) {
     radio.addEventListener('change', () => {
       $('edge-settings').hidden = chosenKind() !== 'edge';
+      $('budget-label').hidden = chosenKind() === 'edge';
       // the edge needs its URL and token first: Connect switches; choosing the browser switches now
       if (switcher.to && chosenKind() === 'browser') void busy(undefined, () => switchTo('browser'));
     });
   }
+  initBudget();
+  $('memory-budget').addEventListener('change', () => {
+    localStorage.setItem(BUDGET_KEY, $<HTMLSelectElement>('memory-budget').value);
+    if (switcher.to && chosenKind() === 'browser') void busy(undefined, () => switchTo('browser'));
+  });
   const connect = $<HTMLButtonElement>('edge-connect');
   connect.addEventListener('click', () => void busy(connect, () => switchTo('edge')));
 

@@ -5,7 +5,7 @@
  */
 import { Field, FixedSizeList, Float32, Int32, Table, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { exactTopK, recall, score } from '../../demo/src/data/exact.ts';
+import { exactTopK, recall, score, StreamingTopK } from '../../demo/src/data/exact.ts';
 import { plainTitle } from '../../demo/src/data/latex.ts';
 import { prng, syntheticBatches } from '../../demo/src/data/synthetic.ts';
 import { inferSchema, parseUserFile } from '../../demo/src/data/user-file.ts';
@@ -87,5 +87,23 @@ describe('exact search oracle', () => {
       expect(exactTopK(metric, q, vectors, 10)).toEqual(naive);
     }
     expect(recall([1, 2, 3], [3, 4, 1, 5])).toBe(0.5);
+  });
+
+  it('agrees with exactTopK when the rows stream in batches of any size, ties included', () => {
+    const seed = Number(process.env['VESPER_SEED'] ?? 23456);
+    console.log(`streaming exact search: seed ${seed}`);
+    const rand = prng(seed);
+    // few distinct values: many equal scores, so the tie order (first seen wins) is exercised
+    const vectors = Array.from({ length: 500 }, () => Array.from({ length: 8 }, () => Math.floor(rand() * 3) - 1));
+    const ids = vectors.map((_, i) => 1000 + i);
+    const queries = Array.from({ length: 5 }, () => Array.from({ length: 8 }, () => rand() * 2 - 1));
+    for (const metric of ['COSINE', 'IP', 'L2']) {
+      for (const batch of [1, 7, 128, 500]) {
+        const top = new StreamingTopK(metric, queries, 10);
+        for (let at = 0; at < vectors.length; at += batch) top.add(ids.slice(at, at + batch), vectors.slice(at, at + batch));
+        expect(top.seen).toBe(500);
+        expect(top.result()).toEqual(queries.map((q) => exactTopK(metric, q, vectors, 10).map((i) => ids[i])));
+      }
+    }
   });
 });

@@ -100,7 +100,7 @@ export async function exerciseSearchAndWrites(page: Page): Promise<void> {
   expect(byExample).toHaveLength(10);
   expect(byExample[0]).toBe(rowId);
   expect(await page.locator('#results li details').count()).toBe(10); // abstracts, collapsed
-  await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 \d\.\d\d against exact search/);
+  await expect.poll(() => page.locator('#recall').textContent(), { timeout: 60_000 }).toMatch(/recall@10 \d\.\d\d against exact search/);
   await checkTextSearch(page, 'graph neural networks');
 
   // a filter: every hit satisfies it, and the hits are the exact top-10 among the rows it keeps

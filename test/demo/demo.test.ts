@@ -8,50 +8,26 @@
  * git-ignored test/demo/screenshots/) and runs axe-core. No console errors are allowed.
  * Without /usr/bin/chromium the file is skipped with a printed reason.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
-import { preview, type PreviewServer } from 'vite';
+import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVesperWorker, type RunningWorker } from '../edge/worker-harness.ts';
 import { checkAccessibility, dropCurrent, exerciseSearchAndWrites, loadUserFile, search, waitStatus } from './demo-page.ts';
+import { demoAvailable, openPage as open, shots, startDemo, type RunningDemo } from './demo-server.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const shots = `${root}test/demo/screenshots`;
-const hasChromium = existsSync(CHROMIUM);
-const hasBuild = existsSync(`${root}dist/demo/index.html`);
-if (!hasChromium) console.warn(`[test:demo] skipped: ${CHROMIUM} is absent`);
-if (!hasBuild) console.warn('[test:demo] skipped: no dist/demo — run `npm run test:demo`, which builds the demo first');
-
-let server: PreviewServer;
+let demo: RunningDemo;
 let url: string;
-let browser: Browser;
 
 beforeAll(async () => {
-  if (!hasChromium || !hasBuild) return;
-  mkdirSync(shots, { recursive: true });
-  server = await preview({ configFile: `${root}vite.config.ts`, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
-  url = server.resolvedUrls!.local[0]!;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+  if (!demoAvailable) return;
+  demo = await startDemo();
+  url = demo.url;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await demo?.close();
 });
 
-/** A page that records console errors and uncaught exceptions. */
-async function openPage(context: BrowserContext, path: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${url}${path}`);
-  return { page, errors };
-}
+const openPage = (context: Parameters<typeof open>[0], path: string): ReturnType<typeof open> => open(context, `${url}${path}`);
 
 /** The README's picture (docs/demo.png is a copy): a held-out paper's top 5 and the sweep plot. */
 async function readmeShot(page: Page): Promise<void> {
@@ -60,7 +36,7 @@ async function readmeShot(page: Page): Promise<void> {
   await page.selectOption('#heldout', '7');
   await page.fill('#topk', '5');
   await search(page);
-  await page.waitForSelector('#recall');
+  await page.waitForFunction(() => /recall@\d+ \d\.\d\d/.test(document.getElementById('recall')?.textContent ?? ''), undefined, { timeout: 60_000 });
   // page coordinates (a bounding box is relative to the scrolled viewport)
   const [top, bottom] = await page.evaluate(() => ['search', 'plot'].map((id) => document.getElementById(id)!.getBoundingClientRect()).map((r, i) => (i === 0 ? r.top : r.bottom) + window.scrollY));
   await page.screenshot({ path: `${shots}/readme.png`, fullPage: true, clip: { x: 0, y: top! - 8, width: 900, height: bottom! - top! + 16 } });
@@ -77,9 +53,9 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
+describe.skipIf(!demoAvailable)('the demo', () => {
   it('in this browser: loads the papers, searches, sweeps, writes, survives a reload, and hands over between tabs', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const { page, errors } = await openPage(context, '');
     await waitStatus(page, /^papers: 900 rows on this browser/, 150_000);
     expect(await page.locator('#table tbody tr').count()).toBe(10);
@@ -100,10 +76,10 @@ describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
     await page.fill('#search-param', '32');
     expect((await search(page))[0]).toBe(17);
     // nprobe = nlist probes every list: the answer is exact search's, with and without a filter
-    await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 1\.00/);
+    await expect.poll(() => page.locator('#recall').textContent(), { timeout: 60_000 }).toMatch(/recall@10 1\.00/);
     await page.fill('#filter', 'category == 3');
     await search(page);
-    await expect.poll(() => page.locator('#recall').textContent()).toMatch(/recall@10 1\.00/);
+    await expect.poll(() => page.locator('#recall').textContent(), { timeout: 60_000 }).toMatch(/recall@10 1\.00/);
     await page.fill('#filter', '');
     await page.click('#sweep');
     console.log(`[demo] ${await waitStatus(page, /^sweep done/, 150_000)}`);
@@ -142,7 +118,7 @@ describe.skipIf(!hasChromium || !hasBuild)('the demo', () => {
     });
 
     it('loads the papers over REST v2 and runs the same flow', async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
       const query = `?backend=edge&endpoint=${encodeURIComponent(edge.endpoint)}&token=root:Milvus`;
       const { page, errors } = await openPage(context, query);
       await waitStatus(page, /^connected to edge endpoint .* no collections yet/, 60_000);

@@ -102,6 +102,11 @@ export interface Backend {
   flushAndIndex(name: string, onProgress?: (indexed: number, total: number) => void): Promise<void>;
   count(name: string, consistency?: Consistency): Promise<number>;
   query(name: string, opts: { filter: string; offset: number; limit: number; outputFields: readonly string[]; consistency?: Consistency }): Promise<Timed<Row[]>>;
+  /**
+   * Every row matching filter, in primary-key order, `batchSize` rows at a time (each batch
+   * continues after the last key): past the 16,384-row window one query may return.
+   */
+  scan(name: string, opts: { filter: string; outputFields: readonly string[]; batchSize: number }): AsyncIterable<Row[]>;
   get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]>;
   search(name: string, opts: SearchOptions): Promise<Timed<Hit[]>>;
   close(): Promise<void>;

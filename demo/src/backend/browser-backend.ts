@@ -2,8 +2,10 @@
  * "This browser": the engine in a worker (`@vesper/browser` openDatabase('opfs://…')), data in
  * OPFS and IndexedDB, shared by this origin's tabs (one leads and runs the engine). The page
  * measures each call's latency itself: nothing crosses a network, so there is no server time.
+ * An optional memory budget bounds what disk-resident indexes (IVF_PQ) keep of what they read
+ * by range; `cacheStats()` sums the block caches `db.stats()` reports.
  */
-import { DataType, openDatabase, waitForIndex, type BrowserDatabase, type QueryWorkerStats, type StorageStats } from '@vesper/browser';
+import { DataType, openDatabase, waitForIndex, type BrowserDatabase, type DatabaseStats, type QueryWorkerStats, type StorageStats } from '@vesper/browser';
 import kernels from '@vesper/core/kernels.wasm?url';
 import { toBackendError, type Backend, type CollectionInfo, type CollectionSpec, type Consistency, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
 import { collectionInfo, toFieldSpec } from './describe.ts';
@@ -19,6 +21,29 @@ const TYPES: Record<string, DataType> = {
   SparseFloatVector: DataType.SparseFloatVector,
 };
 
+/** The block caches of the engine worker and the running query workers, summed (db.stats()). */
+export interface CacheStats {
+  /** The database's memoryBudget in bytes; undefined: none set (each worker has the default cache). */
+  readonly memoryBudget: number | undefined;
+  /** How many caches are summed (the engine worker's and each running query worker's). */
+  readonly caches: number;
+  readonly capacity: number;
+  readonly residentBytes: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly bytesRead: number;
+  readonly evictions: number;
+}
+
+export function sumCaches(s: DatabaseStats): CacheStats {
+  const all = [s.blockCache, ...s.queryWorkers.filter((c) => c !== null)];
+  const sum = (k: 'capacity' | 'residentBytes' | 'hits' | 'misses' | 'bytesRead' | 'evictions'): number => all.reduce((n, c) => n + c[k], 0);
+  return {
+    memoryBudget: s.memoryBudget, caches: all.length, capacity: sum('capacity'), residentBytes: sum('residentBytes'),
+    hits: sum('hits'), misses: sum('misses'), bytesRead: sum('bytesRead'), evictions: sum('evictions'),
+  };
+}
+
 async function guarded<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -31,8 +56,9 @@ export class BrowserBackend implements Backend {
   readonly kind = 'browser' as const;
   private constructor(readonly db: BrowserDatabase) {}
 
-  static async open(url: string): Promise<BrowserBackend> {
-    return new BrowserBackend(await guarded(() => openDatabase(url, { kernels })));
+  /** Opens url; memoryBudget (bytes) bounds the block caches of disk-resident indexes (undefined: the default). */
+  static async open(url: string, memoryBudget?: number): Promise<BrowserBackend> {
+    return new BrowserBackend(await guarded(() => openDatabase(url, { kernels, ...(memoryBudget === undefined ? {} : { memoryBudget }) })));
   }
 
   get label(): string {
@@ -45,6 +71,10 @@ export class BrowserBackend implements Backend {
 
   workerStats(): Promise<QueryWorkerStats> {
     return this.db.queryWorkerStats();
+  }
+
+  async cacheStats(): Promise<CacheStats> {
+    return sumCaches(await this.db.stats());
   }
 
   storage(): Promise<StorageStats> {
@@ -141,6 +171,16 @@ export class BrowserBackend implements Backend {
       const res = await this.db.query({ collection_name: name, filter: o.filter, offset: o.offset, limit: o.limit, output_fields: [...o.outputFields], consistency_level: o.consistency ?? 'Strong' });
       return { value: res.data, clientMs: performance.now() - t0, serverMs: undefined };
     });
+  }
+
+  /** The Milvus SDK's query iterator (`db.queryIterator`): every batch reads one snapshot. */
+  async *scan(name: string, o: { filter: string; outputFields: readonly string[]; batchSize: number }): AsyncIterable<Row[]> {
+    try {
+      const it = await this.db.queryIterator({ collection_name: name, filter: o.filter, output_fields: [...o.outputFields], batchSize: o.batchSize, consistency_level: 'Strong' });
+      for await (const batch of it) yield batch;
+    } catch (err) {
+      throw toBackendError(err);
+    }
   }
 
   get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]> {

@@ -174,6 +174,28 @@ export class EdgeBackend implements Backend {
     return this.timedCall<Row[]>('entities/query', { collectionName: name, filter: o.filter, offset: o.offset, limit: o.limit, outputFields: o.outputFields, consistencyLevel: o.consistency ?? 'Strong' });
   }
 
+  /**
+   * Pages with `pk > last` added to the filter (a query answers in primary-key order). REST v2
+   * has no iterator, so each page reads its own snapshot: a write during the scan may show.
+   */
+  async *scan(name: string, o: { filter: string; outputFields: readonly string[]; batchSize: number }): AsyncIterable<Row[]> {
+    const info = await this.describe(name);
+    const pk = info.pk;
+    // an Int64 key may come back as a string (lossless JSON): it is still compared as a number
+    const quoted = info.fields.find((f) => f.primary)?.type === 'VarChar';
+    const fields = o.outputFields.includes(pk) ? o.outputFields : [...o.outputFields, pk];
+    let last: unknown;
+    for (;;) {
+      const after = last === undefined ? '' : `${pk} > ${quoted ? JSON.stringify(last) : String(last)}`;
+      const filter = [o.filter.trim() && `(${o.filter.trim()})`, after].filter((f) => f !== '').join(' and ');
+      const rows = await this.call<Row[]>('entities/query', { collectionName: name, filter, limit: o.batchSize, outputFields: fields, consistencyLevel: 'Strong' });
+      if (rows.length === 0) return;
+      last = rows[rows.length - 1]![pk];
+      yield rows;
+      if (rows.length < o.batchSize) return;
+    }
+  }
+
   async get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]> {
     return this.call<Row[]>('entities/get', { collectionName: name, id: ids, outputFields, consistencyLevel: 'Strong' });
   }

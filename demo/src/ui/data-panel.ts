@@ -10,20 +10,39 @@ import { syntheticBatches } from '../data/synthetic.ts';
 import { parseUserFile, type ParsedFile } from '../data/user-file.ts';
 import { $, busy, bytes, el, int, status } from './dom.ts';
 
-const BUILD_PARAM: Record<string, { name: string; value: number } | undefined> = {
-  HNSW: { name: 'M', value: 16 },
-  HNSW_SQ: { name: 'M', value: 16 },
-  IVF_FLAT: { name: 'nlist', value: 32 },
-  IVF_SQ8: { name: 'nlist', value: 32 },
+interface BuildParam {
+  readonly name: string;
+  /** The value offered; undefined: left blank, the engine's default applies (said in the placeholder). */
+  readonly value: number | undefined;
+  readonly placeholder?: string;
+}
+
+const BUILD_PARAMS: Record<string, readonly BuildParam[]> = {
+  HNSW: [{ name: 'M', value: 16 }],
+  HNSW_SQ: [{ name: 'M', value: 16 }],
+  IVF_FLAT: [{ name: 'nlist', value: 32 }],
+  IVF_SQ8: [{ name: 'nlist', value: 32 }],
+  IVF_PQ: [{ name: 'nlist', value: 32 }, { name: 'm', value: undefined, placeholder: 'dim/4' }],
+};
+
+/** One line on what the chosen index keeps where (shown under the choice). */
+const INDEX_NOTES: Record<string, string> = {
+  IVF_PQ: 'IVF_PQ is disk-resident: centroids and m-byte codes per row stay in memory; the full-precision vectors stay in the index file and are read by range, through a block cache bounded by the memory budget, to re-rank refine_k × k candidates.',
 };
 
 /** The index chosen in the panel for new collections. */
 export function chosenIndex(): IndexSpec {
   const indexType = $<HTMLSelectElement>('index-type').value;
   const metric = $<HTMLSelectElement>('metric').value;
-  const p = BUILD_PARAM[indexType];
-  const value = Number($<HTMLInputElement>('build-param').value);
-  const params: Record<string, number> = p === undefined ? {} : { [p.name]: Number.isFinite(value) && value > 0 ? value : p.value };
+  const params: Record<string, number> = {};
+  for (const p of BUILD_PARAMS[indexType] ?? []) {
+    // (the first visit loads the papers before the panel draws its inputs: the offered values)
+    const raw = document.querySelector<HTMLInputElement>(`#build-${p.name}`)?.value.trim() ?? '';
+    // blank: the offered value, or the engine's default; a value the engine refuses is sent
+    // as typed, and its coded error names the parameter
+    if (raw !== '') params[p.name] = Number(raw);
+    else if (p.value !== undefined) params[p.name] = p.value;
+  }
   if (indexType === 'HNSW' || indexType === 'HNSW_SQ') params['efConstruction'] = 100;
   return { indexType, metric, params };
 }
@@ -79,13 +98,11 @@ function preview(app: App, parsed: ParsedFile): void {
 export function wireDataPanel(app: App): void {
   const type = $<HTMLSelectElement>('index-type');
   const sync = (): void => {
-    const p = BUILD_PARAM[type.value];
-    const label = $('build-param-label');
-    label.hidden = p === undefined;
-    if (p) {
-      label.firstChild!.textContent = `${p.name} `;
-      $<HTMLInputElement>('build-param').value = String(p.value);
-    }
+    const ps = BUILD_PARAMS[type.value] ?? [];
+    $('build-params').replaceChildren(
+      ...ps.map((p) => el('label', {}, `${p.name} `, el('input', { id: `build-${p.name}`, type: 'number', min: '1', value: p.value === undefined ? '' : String(p.value), ...(p.placeholder ? { placeholder: p.placeholder } : {}) }))),
+    );
+    $('index-note').textContent = `New collections below use this index and metric.${INDEX_NOTES[type.value] ? ` ${INDEX_NOTES[type.value]}` : ''}`;
   };
   type.addEventListener('change', sync);
   sync();
@@ -94,9 +111,10 @@ export function wireDataPanel(app: App): void {
   // what the vectors weigh: the engine worker holds them, and each query worker a copy of its share
   const size = (): void => {
     const raw = Number($<HTMLSelectElement>('synth-rows').value) * Number($<HTMLSelectElement>('synth-dim').value) * 4;
-    $('synth-size').textContent = `${bytes(raw)} of float32 vectors (held in memory twice in the browser: engine and query workers)`;
+    const pq = $<HTMLSelectElement>('index-type').value === 'IVF_PQ';
+    $('synth-size').textContent = `${bytes(raw)} of float32 vectors (in the browser the engine worker holds them${pq ? '; the query workers keep only IVF_PQ codes and read vectors by range' : ', and the query workers a second copy'})`;
   };
-  for (const id of ['synth-rows', 'synth-dim']) $(id).addEventListener('change', size);
+  for (const id of ['synth-rows', 'synth-dim', 'index-type']) $(id).addEventListener('change', size);
   size();
   const synth = $<HTMLButtonElement>('synth-go');
   synth.addEventListener('click', () =>

@@ -1,14 +1,16 @@
 /**
- * The Measure panel: a sweep of ef (HNSW) or nprobe (IVF) plotting recall@10 against exact
- * search vs median latency per query, and the readouts — cold open after a reload, storage used
- * and whether it is persistent, query-worker stats, and this tab's multi-tab role.
+ * The Measure panel: a sweep of ef (HNSW) or nprobe (IVF, IVF_PQ at the chosen refine_k)
+ * plotting recall@10 against exact search vs median latency per query, and the readouts — cold
+ * open after a reload, storage used and whether it is persistent, query-worker stats, the
+ * memory budget and block caches (db.stats()), and this tab's multi-tab role.
  */
 import { searchParamOf, type App } from '../app.ts';
 import type { Backend } from '../backend/backend.ts';
-import { BrowserBackend } from '../backend/browser-backend.ts';
+import { BrowserBackend, type CacheStats } from '../backend/browser-backend.ts';
 import { loadPapers, PAPERS_COLLECTION } from '../data/arxiv.ts';
 import { recall } from '../data/exact.ts';
 import { renderPlot, type PlotPoint } from './plot.ts';
+import { MEASURED, refineK } from './search-panel.ts';
 import { $, busy, bytes, el, int, ms, status } from './dom.ts';
 
 const SWEEP_QUERIES = 50;
@@ -17,9 +19,7 @@ const SWEEP_QUERIES = 50;
 async function sweepQueries(app: App): Promise<number[][]> {
   const c = app.collection!;
   if (c.name === PAPERS_COLLECTION && c.dim === 384) return (await loadPapers()).query.slice(0, SWEEP_QUERIES).map((p) => Array.from(p.vector));
-  const t = await app.truthRows('');
-  const step = Math.max(1, Math.floor(t.vectors.length / SWEEP_QUERIES));
-  return t.vectors.filter((_, i) => i % step === 0).slice(0, SWEEP_QUERIES);
+  return app.sampleVectors(SWEEP_QUERIES);
 }
 
 export async function sweep(app: App): Promise<PlotPoint[]> {
@@ -28,16 +28,20 @@ export async function sweep(app: App): Promise<PlotPoint[]> {
   const sp = searchParamOf(c.index?.indexType);
   const queries = await sweepQueries(app);
   status(`sweep: exact search for ${queries.length} queries…`);
-  const truths = await Promise.all(queries.map((q) => app.exact(q, 10, '')));
+  const t0 = performance.now();
+  const truths = await app.exactMany(queries, 10, '', (n, total) => status(`sweep: exact search for ${queries.length} queries, ${int(n)} / ${int(total)} rows scanned…`));
+  const exactMs = performance.now() - t0;
   const settings = sp ? sp.sweep.filter((v) => sp.name !== 'nprobe' || v <= Number(c.index?.params['nlist'] ?? 128)) : [0];
+  const fixed: Record<string, number> = sp?.refine ? { refine_k: refineK() } : {};
+  const paramsAt = (v: number): Record<string, number> | undefined => (sp ? { [sp.name]: v, ...fixed } : undefined);
   // one unmeasured pass first: the first searches also pay for JIT warm-up and cold caches
-  for (const q of queries) await app.backend.search(c.name, { vector: q, annsField: c.vectorField, limit: 10, ...(sp ? { params: { [sp.name]: settings[0]! } } : {}), outputFields: [] });
+  for (const q of queries) await app.backend.search(c.name, { vector: q, annsField: c.vectorField, limit: 10, ...(sp ? { params: paramsAt(settings[0]!) } : {}), outputFields: [] });
   const points: PlotPoint[] = [];
   for (const v of settings) {
     const times: number[] = [];
     let sum = 0;
     for (const [i, q] of queries.entries()) {
-      const res = await app.backend.search(c.name, { vector: q, annsField: c.vectorField, limit: 10, ...(sp ? { params: { [sp.name]: v } } : {}), outputFields: [] });
+      const res = await app.backend.search(c.name, { vector: q, annsField: c.vectorField, limit: 10, ...(sp ? { params: paramsAt(v) } : {}), outputFields: [] });
       times.push(res.clientMs);
       sum += recall(res.value.map((h) => h.id), truths[i]!);
     }
@@ -45,9 +49,9 @@ export async function sweep(app: App): Promise<PlotPoint[]> {
     times.sort((a, b) => a - b);
     points.push({ label: sp ? `${sp.name}=${v}` : (c.index?.indexType ?? 'exact'), latencyMs: times[times.length >> 1]!, recall: sum / queries.length });
     status(`sweep: ${points.length} / ${settings.length} settings`);
-    renderPlot($('plot'), points, `${c.name} (${c.index?.indexType ?? 'no index'}, ${int(c.rows)} rows) on ${app.backend.label}: ${queries.length} queries per point${sp ? '' : '; this index has no search parameter to sweep'}`);
+    renderPlot($('plot'), points, `${c.name} (${c.index?.indexType ?? 'no index'}, ${int(c.rows)} rows) on ${app.backend.label}: ${queries.length} queries per point${sp?.refine ? `, refine_k=${fixed['refine_k']}` : ''}${sp ? '' : '; this index has no search parameter to sweep'}`);
   }
-  status(`sweep done: ${points.map((p) => `${p.label} recall ${p.recall.toFixed(3)} in ${ms(p.latencyMs)}`).join('; ')}`);
+  status(`sweep done: ${points.map((p) => `${p.label} recall ${p.recall.toFixed(3)} in ${ms(p.latencyMs)}`).join('; ')} (exact search for the truth: ${ms(exactMs)})`);
   return points;
 }
 
@@ -66,6 +70,12 @@ function tabLine(b: Backend): string {
   return 'This tab runs its own engine (no other tab shares it).';
 }
 
+/** db.stats() in one line: the budget in force and what the block caches hold and have read. */
+function cacheLine(s: CacheStats): string {
+  const budget = s.memoryBudget === undefined ? `default: ${bytes(s.capacity)} over ${s.caches} block caches (no memoryBudget set)` : `${bytes(s.memoryBudget)} (openDatabase memoryBudget), split over ${s.caches} block caches (engine worker and query workers)`;
+  return `${budget}; resident ${bytes(s.residentBytes)}; ${int(s.hits)} hits, ${int(s.misses)} misses, ${int(s.evictions)} evictions; ${bytes(s.bytesRead)} read by range (db.stats())`;
+}
+
 export async function renderStats(app: App, cold: ColdOpen | undefined): Promise<void> {
   const b = app.backend;
   const items: [string, string, string][] = [];
@@ -80,7 +90,15 @@ export async function renderStats(app: App, cold: ColdOpen | undefined): Promise
     } catch (err) {
       items.push(['workers', 'Query workers', `unavailable: ${(err as Error).message}`]);
     }
-  } else items.push(['storage', 'Storage', 'on the endpoint (local Durable Objects and R2 under npm start)']);
+    try {
+      items.push(['cache', 'Memory budget', cacheLine(await b.cacheStats())]);
+    } catch (err) {
+      items.push(['cache', 'Memory budget', `unavailable: ${(err as Error).message}`]);
+    }
+  } else {
+    items.push(['storage', 'Storage', 'on the endpoint (local Durable Objects and R2 under npm start)']);
+    items.push(['cache', 'Memory budget', 'on the endpoint: each QueryNode isolate keeps one 16 MiB block cache for what IVF_PQ reads from R2 by range']);
+  }
   items.push(['role', 'Tabs', tabLine(b)]);
   $('stats').replaceChildren(...items.flatMap(([id, k, v]) => [el('dt', { text: k }), el('dd', { id: `stat-${id}`, text: v })]));
   $('tabs').textContent = tabLine(b);
@@ -89,7 +107,7 @@ export async function renderStats(app: App, cold: ColdOpen | undefined): Promise
 
 export function wireMeasurePanel(app: App, cold: () => ColdOpen | undefined): void {
   const btn = $<HTMLButtonElement>('sweep');
-  btn.addEventListener('click', () => void busy(btn, async () => void (await sweep(app))));
+  btn.addEventListener('click', () => void busy(btn, async () => void (await sweep(app), document.dispatchEvent(new Event(MEASURED)))));
   const persist = $<HTMLButtonElement>('persist');
   persist.addEventListener('click', () =>
     void busy(persist, async () => {
@@ -98,6 +116,7 @@ export function wireMeasurePanel(app: App, cold: () => ColdOpen | undefined): vo
     }),
   );
   app.onChange(() => void renderStats(app, cold()).catch(() => undefined));
+  document.addEventListener(MEASURED, () => void renderStats(app, cold()).catch(() => undefined));
   // The multi-tab role changes when the leader tab closes: keep the line live.
   setInterval(() => {
     const line = tabLine(app.backend);

@@ -6,10 +6,11 @@
  */
 import { searchParamOf, type App } from '../app.ts';
 import type { Consistency, Hit } from '../backend/backend.ts';
+import { BrowserBackend } from '../backend/browser-backend.ts';
 import { loadPapers, PAPERS_COLLECTION } from '../data/arxiv.ts';
 import { recall } from '../data/exact.ts';
 import { plainTitle } from '../data/latex.ts';
-import { $, busy, el, ms, status } from './dom.ts';
+import { $, busy, bytes, el, int, ms, status } from './dom.ts';
 
 /** Shows a filter error, marking the column Milvus's message names (`line 1:<col>`). */
 function showFilterError(filter: string, message: string): void {
@@ -48,6 +49,15 @@ export async function queryVector(app: App): Promise<{ vector: number[]; what: s
   return { vector: Array.from(row[c.vectorField] as ArrayLike<number>), what: `row ${raw}` };
 }
 
+/** Fired on document after a search or a sweep: the Measure panel reads db.stats() again. */
+export const MEASURED = 'vesper-demo-measured';
+
+/** IVF_PQ's refine_k as typed (a number ≥ 1; the engine refuses others with a coded error). */
+export function refineK(): number {
+  const raw = $<HTMLInputElement>('refine-k').value.trim();
+  return raw === '' ? 4 : Number(raw);
+}
+
 function outputFields(): string[] {
   return [...document.querySelectorAll<HTMLInputElement>('#output-fields input:checked')].map((i) => i.value);
 }
@@ -83,7 +93,8 @@ export async function runSearch(app: App): Promise<void> {
   const filter = $<HTMLInputElement>('filter').value.trim();
   const limit = Number($<HTMLInputElement>('topk').value) || 10;
   const sp = searchParamOf(c.index?.indexType);
-  const params = sp ? { [sp.name]: Math.max(Number($<HTMLInputElement>('search-param').value) || 1, sp.name === 'ef' ? limit : 1) } : undefined;
+  const params = sp ? { [sp.name]: Math.max(Number($<HTMLInputElement>('search-param').value) || 1, sp.name === 'ef' ? limit : 1), ...(sp.refine ? { refine_k: refineK() } : {}) } : undefined;
+  const before = app.backend instanceof BrowserBackend && sp?.refine ? await app.backend.cacheStats() : undefined;
   const consistency = $<HTMLSelectElement>('consistency').value as Consistency;
   let res;
   try {
@@ -96,14 +107,22 @@ export async function runSearch(app: App): Promise<void> {
   renderHits(app, res.value);
   const meta = $('search-meta');
   meta.textContent = `${res.value.length} hits for ${what}${filter ? ` where ${filter}` : ''}${params ? ` (${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? `, network included; ${serverLine(res.serverMs)}` : ''})`;
+  if (before !== undefined && app.backend instanceof BrowserBackend) {
+    // what the disk-resident index read for this search (outside the timed call)
+    const after = await app.backend.cacheStats();
+    meta.append(el('span', { id: 'search-reads', text: ` · read ${bytes(after.bytesRead - before.bytesRead)} by range, ${int(after.hits - before.hits)} block-cache hits, ${int(after.misses - before.misses)} misses` }));
+  }
   status(`search: ${res.value.length} hits in ${ms(res.clientMs)}`);
+  document.dispatchEvent(new Event(MEASURED));
+  const k = Math.min(10, limit);
+  const span = el('span', { id: 'recall', text: ` · recall@${k}: exact search…` });
+  meta.append(span);
   try {
-    const k = Math.min(10, limit);
-    const truth = await app.exact(vector, k, filter);
-    const r = recall(res.value.slice(0, k).map((h) => h.id), truth);
-    meta.append(el('span', { id: 'recall', text: ` · recall@${k} ${r.toFixed(2)} against exact search` }));
+    const [truth] = await app.exactMany([vector], k, filter, (n, total) => (span.textContent = ` · recall@${k}: exact search, ${int(n)} / ${int(total)} rows scanned…`));
+    const r = recall(res.value.slice(0, k).map((h) => h.id), truth!);
+    span.textContent = ` · recall@${k} ${r.toFixed(2)} against exact search`;
   } catch (err) {
-    meta.append(el('span', { id: 'recall', text: ` · recall not measured: ${(err as Error).message}` }));
+    span.textContent = ` · recall not measured: ${(err as Error).message}`;
   }
 }
 
@@ -141,7 +160,7 @@ export function wireSearchPanel(app: App): void {
   void loadPapers().then((p) => $<HTMLSelectElement>('heldout').replaceChildren(...p.query.map((q, i) => new Option(q.title, String(i)))), () => undefined);
   const go = $<HTMLButtonElement>('search-go');
   go.addEventListener('click', () => void busy(go, () => runSearch(app)));
-  for (const id of ['filter', 'example-id', 'topk', 'search-param', 'text-query']) {
+  for (const id of ['filter', 'example-id', 'topk', 'search-param', 'refine-k', 'text-query']) {
     $(id).addEventListener('keydown', (ev) => {
       if ((ev as KeyboardEvent).key === 'Enter') void busy(go, () => runSearch(app));
     });
@@ -151,7 +170,12 @@ export function wireSearchPanel(app: App): void {
     const sp = searchParamOf(c?.index?.indexType);
     const label = $('search-param-label');
     label.hidden = sp === undefined;
-    if (sp) label.firstChild!.textContent = `${sp.name} `;
+    if (sp && label.firstChild!.textContent !== `${sp.name} `) {
+      // another parameter: start from its usual value, not the other one's
+      label.firstChild!.textContent = `${sp.name} `;
+      $<HTMLInputElement>('search-param').value = sp.name === 'ef' ? '64' : '8';
+    }
+    $('refine-label').hidden = sp?.refine !== true;
     const paperMode = c?.name === PAPERS_COLLECTION;
     ($('query-mode').querySelector('option[value=heldout]') as HTMLOptionElement).disabled = !paperMode;
     ($('query-mode').querySelector('option[value=text]') as HTMLOptionElement).disabled = c?.textSearchField === undefined;
