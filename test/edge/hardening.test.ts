@@ -201,7 +201,7 @@ describe(`issue 11: REST and access hardening (seed ${seed})`, () => {
     const ts = w.headers.get('Vesper-Session-Ts');
     expect(ts).toMatch(/^[0-9]+$/);
     const read = (header: string) => post('entities/query', { collectionName: 'sessions', filter: 'id >= 0', outputFields: ['id'], consistencyLevel: 'Session' }, ROOT, { 'Vesper-Session-Ts': header });
-    expect((await read(ts!)).json).toMatchObject({ code: 0, data: [{ id: '1' }] });
+    expect((await read(ts!)).json).toMatchObject({ code: 0, data: [{ id: 1 }] });
     const future = ((BigInt(Date.now()) + 365n * 86_400_000n) << 18n).toString();
     expect(await code(read(future))).toBe(1100);
     expect(await code(read('18446744073709551615'))).toBe(1100);

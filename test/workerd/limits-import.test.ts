@@ -81,7 +81,7 @@ describe('import jobs', () => {
     )) as Record<string, unknown>;
     expect(done).toMatchObject({ jobId, collectionName: 'imp', state: 'Completed', progress: 100, totalRows: n, importedRows: n, reason: '' });
     const count = await ok('entities/query', { collectionName: 'imp', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
-    expect(count).toEqual([{ 'count(*)': String(n) }]);
+    expect(count).toEqual([{ 'count(*)': n }]);
     const list = (await ok('jobs/import/list', { collectionName: 'imp' })) as { records: { jobId: string; state: string }[] };
     expect(list.records).toContainEqual({ jobId, collectionName: 'imp', state: 'Completed', progress: 100 });
   });
@@ -96,7 +96,7 @@ describe('import jobs', () => {
     const done = (await waitFor(() => ok('jobs/import/get_progress', { jobId }), (p) => ['Completed', 'Failed'].includes((p as { state: string }).state))) as Record<string, unknown>;
     expect(done).toMatchObject({ state: 'Completed', importedRows: n });
     const got = await ok('entities/get', { collectionName: 'imp_arrow', id: [7], outputFields: ['*'] });
-    expect(got).toEqual([{ id: '7', vector: [6, -6], tag: 'a6' }]);
+    expect(got).toEqual([{ id: 7, vector: [6, -6], tag: 'a6' }]);
   });
 
   it('fails a job with a reason for a missing file, and refuses unknown collections', async () => {
@@ -150,7 +150,7 @@ describe('import jobs', () => {
       expect(job.totalRows).toBe(0);
     });
     const count = await ok('entities/query', { collectionName: 'imp_grown', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
-    expect(count).toEqual([{ 'count(*)': '0' }]);
+    expect(count).toEqual([{ 'count(*)': 0 }]);
   }, 60_000);
 
   it('fails a job whose JSON file is not UTF-8, importing nothing', async () => {
@@ -164,6 +164,6 @@ describe('import jobs', () => {
     expect(p.state).toBe('Failed');
     expect(p.reason).toContain('not valid UTF-8');
     const count = await ok('entities/query', { collectionName: 'imp_utf8', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
-    expect(count).toEqual([{ 'count(*)': '0' }]);
+    expect(count).toEqual([{ 'count(*)': 0 }]);
   });
 });

@@ -36,7 +36,7 @@ describe('Int64 default values over REST', () => {
     expect(create).toEqual({ code: 0, data: {} });
     expect((await post('entities/insert', { collectionName: 'dv_int64', data: [{ id: 1, v: [0, 1] }, { id: 2, wc: 7, v: [1, 0] }] }))['code']).toBe(0);
     const rows = await post('entities/query', { collectionName: 'dv_int64', filter: 'id > 0', outputFields: ['wc'], consistencyLevel: 'Strong' });
-    expect(rows).toEqual({ code: 0, data: [{ id: '1', wc: '1000' }, { id: '2', wc: '7' }] });
+    expect(rows).toEqual({ code: 0, data: [{ id: 1, wc: 1000 }, { id: 2, wc: 7 }] });
   });
 });
 
@@ -73,7 +73,7 @@ describe('search by primary keys (ids)', () => {
     const { ids } = await collection('by_ids_int', 'Int64');
     const query = [ids[5]!, ids[40]!, ids[17]!];
     const got = await post('entities/get', { collectionName: 'by_ids_int', id: query, outputFields: ['vec'], consistencyLevel: 'Strong' });
-    const vecById = new Map((got['data'] as { pk: string; vec: number[] }[]).map((r) => [r.pk, r.vec]));
+    const vecById = new Map((got['data'] as { pk: number; vec: number[] }[]).map((r) => [String(r.pk), r.vec]));
     const oracle = await post('entities/search', { collectionName: 'by_ids_int', data: query.map((id) => vecById.get(String(id))), limit: 5, outputFields: ['tag'], filter: 'tag != 3', consistencyLevel: 'Strong' });
     expect(oracle['code']).toBe(0);
     for (const asIds of [query, query.map(String)]) {

@@ -91,7 +91,7 @@ describe(`read pipeline in workerd (seed ${seed})`, () => {
     await post('entities/insert', { collectionName: 'cached', data: [{ id: 7, vector: [0, 0, 1] }] });
     const again = await search([0, 0, 1]);
     expect(again.json.code, JSON.stringify(again.json)).toBe(0);
-    expect(again.json.data.map((h) => h.id)).toEqual(['7']);
+    expect(again.json.data.map((h) => h.id)).toEqual([7]);
     const wrong = await search([1, 0, 0, 0]);
     expect(wrong.json.code).toBe(1801);
   });

@@ -37,12 +37,12 @@ describe('REST v2 in workerd', () => {
     const rows = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, vector: [i, i * 0.5, -i, 1], tag: i % 2 === 0 ? 'even' : 'odd' }));
     const ins = await post('entities/insert', { collectionName: 'smoke', data: rows });
     expect(ins.json).toMatchObject({ code: 0, data: { insertCount: 20 } });
-    expect((ins.json['data'] as { insertIds: unknown[] }).insertIds[0]).toBe('1');
+    expect((ins.json['data'] as { insertIds: unknown[] }).insertIds[0]).toBe(1);
     const count = await post('entities/query', { collectionName: 'smoke', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
-    expect(count.json).toEqual({ code: 0, data: [{ 'count(*)': '20' }] });
+    expect(count.json).toEqual({ code: 0, data: [{ 'count(*)': 20 }] });
     const hit = await post('entities/search', { collectionName: 'smoke', data: [rows[7]!.vector], limit: 3, outputFields: ['tag'], consistencyLevel: 'Strong' });
     expect(hit.json['code']).toBe(0);
-    expect((hit.json['data'] as Record<string, unknown>[])[0]).toEqual({ id: '8', tag: 'odd', distance: 0 });
+    expect((hit.json['data'] as Record<string, unknown>[])[0]).toEqual({ id: 8, tag: 'odd', distance: 0 });
     expect(hit.json['topks']).toEqual([3]);
   });
 
@@ -79,6 +79,6 @@ describe('REST v2 in workerd', () => {
     await post('collections/create', { collectionName: 'smoke2', dimension: 4 });
     expect((await post('entities/insert', { collectionName: 'smoke2', data: [{ id: 1, vector: [1, 2] }] })).json['code']).toBe(1804);
     const count = await post('entities/query', { collectionName: 'smoke2', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
-    expect(count.json).toEqual({ code: 0, data: [{ 'count(*)': '0' }] });
+    expect(count.json).toEqual({ code: 0, data: [{ 'count(*)': 0 }] });
   });
 });

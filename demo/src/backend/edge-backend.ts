@@ -59,7 +59,8 @@ export class EdgeBackend implements Backend {
     try {
       res = await fetch(`${this.endpoint}/v2/vectordb/${route}`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json', ...(this.sessionTs ? { [SESSION_HEADER]: this.sessionTs } : {}) },
+        // Int64 as strings (exact in JavaScript), as the official SDK asks by default
+        headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json', 'Accept-Type-Allow-Int64': 'false', ...(this.sessionTs ? { [SESSION_HEADER]: this.sessionTs } : {}) },
         body: JSON.stringify(body),
       });
     } catch (err) {

@@ -23,6 +23,7 @@ import { bodyLimitOf, readBody, withTimeout } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
 import { Body, missing } from './body.ts';
 import { RequestGuard } from './request-guard.ts';
+import { parseRequestJson, stringifyResponse } from './json-codec.ts';
 import { checkRequestKeys } from './request-shape.ts';
 import { aliasRoutes, databaseRoutes } from './aliases-databases.ts';
 import { collectionRoutes } from './collections.ts';
@@ -78,7 +79,7 @@ export function serverTiming(startedAt: number): string {
 }
 
 export function json(body: unknown, status = 200, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS, ...extra } });
+  return new Response(stringifyResponse(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS, ...extra } });
 }
 
 /**
@@ -93,6 +94,17 @@ function sessionTsOf(request: Request): string | undefined {
     throw new VesperError('PARAMETER_INVALID', `header ${SESSION_TS_HEADER} must be the decimal timestamp a write answered, got ${JSON.stringify(raw.slice(0, 40))}`);
   }
   return raw;
+}
+
+/**
+ * `Accept-Type-Allow-Int64`: whether Int64 values go out as JSON numbers (exact digits) or as
+ * decimal strings. As in Milvus, a header that is absent or not a boolean (Go's ParseBool
+ * spellings) takes the server default, which is numbers (`proxy.http.acceptTypeAllowInt64`).
+ */
+function allowInt64Of(request: Request): boolean {
+  const raw = request.headers.get('Accept-Type-Allow-Int64')?.trim() ?? '';
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
+  return true;
 }
 
 /** Milvus's error envelope for a VesperError (HTTP 200 unless the code has its own status). */
@@ -135,8 +147,9 @@ async function parseBody(request: Request, route: string, maxBytes: number): Pro
   if (text.trim() === '') throw notJson('the request body is empty: send a JSON object ({} when there are no parameters)');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseRequestJson(text);
   } catch (e) {
+    if (e instanceof VesperError) throw e;
     throw notJson(`the request body is not valid JSON: ${(e as Error).message}`);
   }
   if (value === null) {
@@ -208,7 +221,7 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
         ...(sessionTs !== undefined ? { sessionTs } : {}),
         body: b,
         dbName,
-        allowInt64: (request.headers.get('Accept-Type-Allow-Int64') ?? '').toLowerCase() === 'true',
+        allowInt64: allowInt64Of(request),
         engine,
         engineFor: (db) => {
           if (!DB_NAME.test(db)) throw new VesperError('DATABASE_INVALID_NAME', `invalid database name ${JSON.stringify(db)}: use letters, digits and underscores, starting with a letter or underscore`);

@@ -85,9 +85,11 @@ export function schemaInfo(desc: EngineDescription): SchemaInfo {
 
 /** An Int64 value as the REST API renders it. */
 export function int64(v: unknown, allow: boolean): unknown {
-  if (typeof v === 'string' && allow && /^-?\d+$/.test(v)) return Number(v);
-  if ((typeof v === 'number' || typeof v === 'bigint') && !allow) return v.toString();
-  return v;
+  if (!allow) return typeof v === 'number' || typeof v === 'bigint' ? v.toString() : v;
+  // numbers: exact digits (a bigint is written as its digits by the response encoder)
+  const b = typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : v;
+  if (typeof b !== 'bigint') return b;
+  return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
 }
 
 /** Rows with their Int64 fields rendered per the request's Int64 preference. */

@@ -12,7 +12,7 @@ export interface RestCall {
   readonly body: Body;
   /** The database the request names (`dbName` in the body, else header `DB-Name`, else "default"). */
   readonly dbName: string;
-  /** Header `Accept-Type-Allow-Int64: true`: Int64 values as JSON numbers instead of strings. */
+  /** Int64 values as JSON numbers (exact digits; the default, as Milvus's) or, with `Accept-Type-Allow-Int64: false`, as strings. */
   readonly allowInt64: boolean;
   /** The engine of `dbName`. */
   readonly engine: Engine;
