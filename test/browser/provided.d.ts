@@ -7,3 +7,12 @@ declare module 'vitest' {
     vesperSeed: string;
   }
 }
+
+declare module 'vitest/internal/browser' {
+  interface BrowserCommands {
+    /** Starts (once) a local Vesper endpoint in the host; answers its origin (vesper-endpoint.ts). */
+    startVesperEndpoint(): Promise<string>;
+    /** Stops it. */
+    stopVesperEndpoint(): Promise<void>;
+  }
+}

@@ -9,7 +9,9 @@
  * - offline: sync fails with SERVICE_UNAVAILABLE, reads go on, status says offline; a replica
  *   reopened from its storage answers without the server;
  * - RBAC: no privilege → 403/1401; a Search grant on the collection is enough; the file
- *   endpoint serves only keys a current manifest names, with Range and ETag/If-None-Match.
+ *   endpoint serves only keys a current manifest names, with Range and ETag/If-None-Match;
+ * - CORS for a browser replica on another origin: preflight allows Authorization, Range and
+ *   If-None-Match; answers expose ETag, Vesper-Crc32, Content-Range, Content-Length.
  */
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -162,6 +164,20 @@ describe(`local replica in workerd (seed ${seed})`, () => {
     const bytes = new Uint8Array(await whole.arrayBuffer());
     expect(bytes.length).toBe(file.size);
     expect(whole.headers.get('ETag')).toBe(file.etag);
+    // a browser replica reads these cross-origin (its page's origin is not the Worker's)
+    expect(whole.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect((whole.headers.get('Access-Control-Expose-Headers') ?? '').split(',').map((h) => h.trim())).toEqual(expect.arrayContaining(['ETag', 'Vesper-Crc32', 'Content-Range', 'Content-Length']));
+    for (const action of ['describe', 'feed', `file?collectionName=${name}&key=${encodeURIComponent(file.key)}`]) {
+      const pre = await exports.default.fetch(`${ORIGIN}/v2/vesper/replica/${action}`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'http://page.test', 'Access-Control-Request-Method': action.startsWith('file') ? 'GET' : 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, range, if-none-match' },
+      });
+      expect(pre.status, action).toBe(204);
+      expect(pre.headers.get('Access-Control-Allow-Origin'), action).toBe('*');
+      expect(pre.headers.get('Access-Control-Allow-Methods'), action).toContain(action.startsWith('file') ? 'GET' : 'POST');
+      const allowed = (pre.headers.get('Access-Control-Allow-Headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+      expect(allowed, action).toEqual(expect.arrayContaining(['authorization', 'content-type', 'range', 'if-none-match']));
+    }
     const part = await exports.default.fetch(url(file.key), { headers: { ...ROOT, Range: 'bytes=10-29' } });
     expect(part.status).toBe(206);
     expect(part.headers.get('Content-Range')).toBe(`bytes 10-29/${file.size}`);

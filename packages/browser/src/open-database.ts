@@ -10,14 +10,18 @@
  * Parallel search: the engine worker starts `queryWorkers` query workers (nested workers,
  * @vesper/worker's reader-pool.ts) that hold the sealed segments and search them in
  * parallel; the engine worker stays the only writer and merges their partial results.
+ *
+ * Local replica: with `replicaOf`, the worker holds a read-only copy of server collections
+ * instead of a database (open-replica.ts), and the page gets a BrowserReplica.
  */
-import { VesperClient, VesperError, bundledKernelsUrl, checkBudget, type KernelSource, type Transport } from '@vesper/core';
+import { VesperClient, VesperError, bundledKernelsUrl, checkBudget, type KernelSource, type ReplicaOf, type ReplicaStatus, type Transport } from '@vesper/core';
 import { DATABASE_STATS, QUERY_WORKER_STATS, WorkerTransport, type CloneableEngineOptions, type DatabaseStats, type QueryWorkerStats, type WorkerLike } from '@vesper/worker';
 import { opfsSupported } from './opfs-object-store.ts';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
 import { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
 import { TabTransport } from './tab-transport.ts';
+import { checkReplicaOptions, openReplicaLink, type ReplicaLink, type ReplicaOpenOptions } from './open-replica.ts';
 
 export interface OpenDatabaseOptions {
   /**
@@ -163,6 +167,34 @@ export class BrowserDatabase extends VesperClient {
   }
 }
 
+/**
+ * A replica in a web page: the BrowserDatabase reads (search, query, get, count, describe),
+ * answered in the engine worker from local storage, plus sync and status. Writes reject with
+ * UNIMPLEMENTED (10) "replica-write".
+ */
+export class BrowserReplica extends BrowserDatabase {
+  private readonly link: ReplicaLink;
+
+  /** @internal use openDatabase(url, { replicaOf }) */
+  constructor(link: ReplicaLink, url: string, persisted: boolean) {
+    super(link, url, persisted);
+    this.link = link;
+  }
+
+  /**
+   * Brings every replicated collection up to the server now.
+   * @throws SERVICE_UNAVAILABLE when the server is unreachable (local reads go on) or the database is closed.
+   */
+  sync(): Promise<void> {
+    return this.link.worker.sync();
+  }
+
+  /** Per collection: read timestamp, lag, bytes held, last sync, online (asynchronous here: it lives in the worker). */
+  replicaStatus(): Promise<ReplicaStatus[]> {
+    return this.link.worker.replicaStatus();
+  }
+}
+
 /** Starts the engine worker (a module worker bundlers can follow). */
 function startEngineWorker(url: string): Worker {
   return new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: `vesper ${url}` });
@@ -181,14 +213,16 @@ export function queryWorkerCount(url: string, requested: number | undefined): nu
   return requested ?? Math.min(MAX_QUERY_WORKERS, Math.max(1, (cores || 2) - 1));
 }
 
-async function startEngine(url: string, options: OpenDatabaseOptions): Promise<WorkerTransport> {
-  const queryWorkers = queryWorkerCount(url, options.queryWorkers);
+async function startEngine(url: string, options: OpenDatabaseOptions, replicaOf?: ReplicaOf): Promise<WorkerTransport> {
+  // a replica reads in the engine worker alone (its sealed files are not a database's to share)
+  const queryWorkers = replicaOf === undefined ? queryWorkerCount(url, options.queryWorkers) : 0;
   const transport = new WorkerTransport(options.worker?.() ?? startEngineWorker(url), { transferVectors: options.transferVectors ?? false });
   try {
     const kernels = new URL(String(options.kernels ?? bundledKernelsUrl()), globalThis.location.href).href;
     await transport.open({
       url, queryWorkers, kernels, ...(options.engine === undefined ? {} : { engine: options.engine }),
       ...(options.memoryBudget === undefined ? {} : { memoryBudget: options.memoryBudget }),
+      ...(replicaOf === undefined ? {} : { replicaOf }),
     });
   } catch (err) {
     transport.terminate();
@@ -252,11 +286,27 @@ function canShare(): boolean {
 /**
  * Opens (creating on first use) the database at url: 'opfs://name', 'idb://name' or
  * 'memory://'. Persistent databases are shared by the origin's tabs (see multiTab).
- * @throws PARAMETER_INVALID for a bad URL or queryWorkers; IO_FAILED / RESOURCE_EXHAUSTED when storage refuses;
- *   SERVICE_UNAVAILABLE when the worker cannot start; SERVICE_NOT_READY when kernels.wasm cannot be loaded.
+ * With `replicaOf`, a local read-only replica of server collections kept at url, synced with
+ * the worker's fetch (the server must answer CORS, as the Vesper Worker does); one tab opens it.
+ * @throws PARAMETER_INVALID for a bad URL or queryWorkers, an option that does not apply to a replica;
+ *   IO_FAILED / RESOURCE_EXHAUSTED when storage refuses; SERVICE_UNAVAILABLE when the worker cannot start,
+ *   another tab has the replica open, or a replica has no local state and its server is unreachable;
+ *   SERVICE_NOT_READY when kernels.wasm cannot be loaded.
  */
-export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<BrowserDatabase> {
+export async function openDatabase(url: string, options: ReplicaOpenOptions): Promise<BrowserReplica>;
+export async function openDatabase(url: string, options?: OpenDatabaseOptions): Promise<BrowserDatabase>;
+export async function openDatabase(url: string, options: OpenDatabaseOptions | ReplicaOpenOptions = {}): Promise<BrowserDatabase> {
   const { scheme } = parseDatabaseUrl(url); // reject a bad URL or option before starting a worker
+  if ('replicaOf' in options && options.replicaOf !== undefined) {
+    checkReplicaOptions(options);
+    if (options.memoryBudget !== undefined) checkBudget(options.memoryBudget);
+    checkEnvironment(scheme, { ...options, multiTab: false });
+    const { replicaOf } = options;
+    const link = await openReplicaLink(url, () => startEngine(url, options, replicaOf));
+    const persisted = options.persist === true ? await requestPersistence() : (await storageStats()).persisted;
+    return new BrowserReplica(link, url, persisted);
+  }
+  options = options as OpenDatabaseOptions;
   queryWorkerCount(url, options.queryWorkers);
   if (options.memoryBudget !== undefined) checkBudget(options.memoryBudget);
   checkEnvironment(scheme, options);

@@ -9,7 +9,7 @@
  * library's own throw serialization, which keeps only name/message/stack and would lose the
  * code, kind and retriable flag.
  */
-import type { BlockCacheStats, SealPolicy, VesperError } from '@vesper/core';
+import type { BlockCacheStats, ReplicaOf, ReplicaStatus, SealPolicy, VesperError } from '@vesper/core';
 import type { CallMeta } from './call-meta.ts';
 
 export interface EngineConfig {
@@ -29,6 +29,13 @@ export interface EngineConfig {
    * evenly between the engine worker and each query worker; absent: the default cache.
    */
   readonly memoryBudget?: number;
+  /**
+   * Open a local read-only replica of these server collections instead of a database
+   * (core open-replica.ts): the worker keeps it in the storage `url` names, reaches the
+   * server with its own `fetch`, and answers reads through `handle` like the engine does.
+   * No query workers: `queryWorkers` is ignored.
+   */
+  readonly replicaOf?: ReplicaOf;
 }
 
 /** The method name `handle` answers with the DatabaseStats of the engine and its query workers. */
@@ -65,6 +72,13 @@ export interface EngineApi {
   cancel(callId: string): Promise<void>;
   /** Closes the engine and its storage; resolves undefined or the VesperError. */
   close(): Promise<VesperError | undefined>;
+  /**
+   * A replica: brings every collection up to the server now; resolves undefined or the
+   * VesperError (SERVICE_UNAVAILABLE offline; PARAMETER_INVALID when the worker serves a database, not a replica).
+   */
+  sync(): Promise<VesperError | undefined>;
+  /** A replica: per collection, its ReplicaStatus; or the VesperError (not a replica, not open). */
+  replicaStatus(): Promise<readonly ReplicaStatus[] | VesperError>;
 }
 
 /**

@@ -15,8 +15,13 @@
  * With `spawnQueryWorker` and `queryWorkers > 0` in the config, sealed segments are searched
  * by that many query workers (reader-pool.ts); the engine stays the only writer, and
  * `handle(QUERY_WORKER_STATS)` answers what they hold. Closing the engine ends them.
+ *
+ * With `replicaOf` in the config the worker holds a local replica instead of a ProxyNode
+ * (core openReplicaEngine, over the same storage, syncing with the worker's `fetch`):
+ * `handle` answers reads from it and refuses writes with its coded error, and the `sync` and
+ * `replicaStatus` operations reach it. A database worker answers those two with PARAMETER_INVALID.
  */
-import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, type EngineOptions, type StorageSet } from '@vesper/core';
+import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, openReplicaEngine, type EngineOptions, type FetchFn, type ReplicaEngine, type StorageSet } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
 import { DATABASE_STATS, QUERY_WORKER_STATS, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
 import { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
@@ -37,6 +42,8 @@ export interface ServeOptions {
    * storage. Without it the engine searches everything itself, whatever the config asks.
    */
   spawnQueryWorker?(index: number): WorkerLike;
+  /** How a replica reaches its server; default: the worker's global `fetch`. */
+  readonly fetch?: FetchFn;
 }
 
 const NO_QUERY_WORKERS: QueryWorkerStats = { workers: 0, enabled: false, reads: 0, ended: 0, retried: 0, perWorker: [] };
@@ -54,6 +61,7 @@ function cancelledError(callId: string): VesperError {
 /** The engine API served by a worker, before it is exposed (exported for in-page tests). */
 export function createEngineApi(options: ServeOptions): EngineApi {
   let proxy: ProxyNode | undefined;
+  let replica: ReplicaEngine | undefined;
   let readers: WorkerReaderPool | undefined;
   let requests: RequestLog | undefined;
   /** The database's memoryBudget and the engine worker's share of it as a block cache. */
@@ -83,7 +91,7 @@ export function createEngineApi(options: ServeOptions): EngineApi {
   return {
     async open(config: EngineConfig): Promise<VesperError | undefined> {
       try {
-        if (proxy !== undefined || opening !== undefined) throw new VesperError('PARAMETER_INVALID', 'this worker already serves a database');
+        if (proxy !== undefined || replica !== undefined || opening !== undefined) throw new VesperError('PARAMETER_INVALID', 'this worker already serves a database');
         opening = (async () => {
           // compiling the kernels and opening storage overlap (both sit on a cold open's path)
           const kernels = config.kernels !== undefined && !kernelsReady() ? initKernels(config.kernels) : undefined;
@@ -102,9 +110,18 @@ export function createEngineApi(options: ServeOptions): EngineApi {
             const share = config.memoryBudget === undefined ? undefined : Math.floor(config.memoryBudget / (1 + readerCount(options, config)));
             cache = share === undefined ? undefined : new BlockCache(share);
             budget = config.memoryBudget;
+            const indexFactory = cache === undefined ? getIndexFactory : budgetedIndexFactory(cache);
+            if (config.replicaOf !== undefined) {
+              // the replica closes the storage when it fails to open, and so does the catch below: once is enough
+              const inner = storage;
+              let shut: Promise<void> | undefined;
+              storage = { ...inner, close: () => (shut ??= inner.close?.() ?? Promise.resolve()) };
+              const fetchFn = options.fetch ?? (globalThis.fetch.bind(globalThis) as unknown as FetchFn);
+              replica = await openReplicaEngine({ replicaOf: config.replicaOf, storage, fetch: fetchFn, indexFactory });
+              return;
+            }
             pool = startReaders(options, config, share);
             if (pool !== undefined) storage = { ...storage, objects: pool.fence(storage.objects) };
-            const indexFactory = cache === undefined ? getIndexFactory : budgetedIndexFactory(cache);
             proxy = await ProxyNode.open(storage, { indexFactory, ...options.engine, ...config.engine, ...(pool ? { readers: pool } : {}) });
             readers = pool;
             requests = storage.requests;
@@ -124,6 +141,12 @@ export function createEngineApi(options: ServeOptions): EngineApi {
     async handle(method: string, packed: unknown, meta: CallMeta = {}): Promise<unknown> {
       try {
         const request = unpackRowsRequest(packed);
+        if (replica !== undefined) {
+          if (method === QUERY_WORKER_STATS) return NO_QUERY_WORKERS;
+          if (method === DATABASE_STATS) return { memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), queryWorkers: [] } satisfies DatabaseStats;
+          if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
+          return await replica.call(method, request);
+        }
         if (proxy === undefined) throw new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
         if (method === QUERY_WORKER_STATS) return await (readers?.stats() ?? NO_QUERY_WORKERS);
         if (method === DATABASE_STATS) {
@@ -152,12 +175,15 @@ export function createEngineApi(options: ServeOptions): EngineApi {
     async close(): Promise<VesperError | undefined> {
       try {
         const p = proxy;
+        const r = replica;
         const pool = readers;
         proxy = undefined;
+        replica = undefined;
         readers = undefined;
         try {
           await writes;
           await p?.close();
+          await r?.close();
         } finally {
           pool?.close();
         }
@@ -166,7 +192,28 @@ export function createEngineApi(options: ServeOptions): EngineApi {
         return VesperError.wrap(err);
       }
     },
+    async sync(): Promise<VesperError | undefined> {
+      try {
+        await replicaOrThrow(replica).sync();
+        return undefined;
+      } catch (err) {
+        return VesperError.wrap(err);
+      }
+    },
+    async replicaStatus() {
+      try {
+        return replicaOrThrow(replica).replicaStatus();
+      } catch (err) {
+        return VesperError.wrap(err);
+      }
+    },
   };
+}
+
+/** @throws PARAMETER_INVALID when the worker does not serve a replica */
+function replicaOrThrow(replica: ReplicaEngine | undefined): ReplicaEngine {
+  if (replica === undefined) throw new VesperError('PARAMETER_INVALID', 'sync and replicaStatus need a replica: open the database with replicaOf');
+  return replica;
 }
 
 /** The query workers the config asks for, started in the background (none for 0 or without a spawner). */
@@ -198,6 +245,8 @@ async function answer(api: EngineApi, req: WireRequest): Promise<WireResponse> {
       : req.op === 'open' ? await api.open(a as EngineConfig)
       : req.op === 'cancel' ? await api.cancel(a as string)
       : req.op === 'close' ? await api.close()
+      : req.op === 'sync' ? await api.sync()
+      : req.op === 'replicaStatus' ? await api.replicaStatus()
       : new VesperError('PARAMETER_INVALID', `unknown engine operation ${JSON.stringify(req.op)}`);
     return value instanceof VesperError ? { tag: WIRE_TAG, id: req.id, error: value.toJSON() } : { tag: WIRE_TAG, id: req.id, value };
   } catch (err) {

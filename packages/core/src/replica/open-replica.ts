@@ -8,6 +8,7 @@
 import { VesperError } from '../errors/index.ts';
 import type { StorageSet } from '../adapters/storage-set.ts';
 import { VesperClient } from '../client/vesper-client.ts';
+import type { Transport } from '../client/transport.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { CollectionReplica, type ReplicaStatus } from './collection-replica.ts';
 import { ReplicaReads } from './replica-reads.ts';
@@ -44,10 +45,23 @@ export interface ReplicaDatabase extends VesperClient {
 }
 
 /**
+ * A replica without its client: the Transport that answers reads locally, plus sync, status
+ * and close. `openReplica` wraps it in a VesperClient; the browser's engine worker serves it
+ * over its wire protocol instead (the page holds the client, the worker the replica).
+ */
+export interface ReplicaEngine extends Transport {
+  /** Brings every replicated collection up to the server now. @throws SERVICE_UNAVAILABLE offline */
+  sync(): Promise<void>;
+  replicaStatus(): ReplicaStatus[];
+  /** Stops polling, closes the replicas and the storage. */
+  close(): Promise<void>;
+}
+
+/**
  * @throws PARAMETER_INVALID for a bad `replicaOf`; SERVICE_UNAVAILABLE when a collection has
  * no local state yet and the server is unreachable.
  */
-export async function openReplica(opts: OpenReplicaOptions): Promise<ReplicaDatabase> {
+export async function openReplicaEngine(opts: OpenReplicaOptions): Promise<ReplicaEngine> {
   const r = checkReplicaOf(opts.replicaOf);
   const transport = opts.transport ?? (opts.fetch ? new HttpReplicaTransport({ url: r.url, token: r.token, fetch: opts.fetch }) : undefined);
   if (!transport) throw new VesperError('PARAMETER_INVALID', 'replicaOf needs a fetch function (the runtime passes its own)');
@@ -77,16 +91,27 @@ export async function openReplica(opts: OpenReplicaOptions): Promise<ReplicaData
   };
   poll();
   const reads = new ReplicaReads(replicas, r.url);
-  const client = new VesperClient({
+  return {
     call: (method, request) => reads.call(method, request),
+    sync: syncAll,
+    replicaStatus: () => [...replicas.values()].map((x) => x.status()),
     close: async () => {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
       for (const x of replicas.values()) x.close();
       await opts.storage.close?.();
     },
-  });
-  return Object.assign(client, { sync: syncAll, replicaStatus: () => [...replicas.values()].map((x) => x.status()) });
+  };
+}
+
+/**
+ * @throws PARAMETER_INVALID for a bad `replicaOf`; SERVICE_UNAVAILABLE when a collection has
+ * no local state yet and the server is unreachable.
+ */
+export async function openReplica(opts: OpenReplicaOptions): Promise<ReplicaDatabase> {
+  const engine = await openReplicaEngine(opts);
+  const client = new VesperClient({ call: (method, request) => engine.call(method, request), close: () => engine.close() });
+  return Object.assign(client, { sync: () => engine.sync(), replicaStatus: () => engine.replicaStatus() });
 }
 
 /** @throws PARAMETER_INVALID naming the bad or unknown key */

@@ -19,13 +19,19 @@ import { allowed, authorize, type Principal } from '../access/policy.ts';
 import type { Env } from '../bindings.ts';
 import { reach } from '../rpc.ts';
 import { leaderName } from '../data/types.ts';
-import { CORS_HEADERS, corsPreflight, discardBody, errorResponse } from '../rest/router.ts';
+import { CORS_HEADERS, discardBody, errorResponse } from '../rest/router.ts';
 
 /** Manifests (newest first) whose files `file` serves: GC keeps the files of the newest two. */
 const SERVED_MANIFESTS = 4;
 const MAX_BODY = 1024 * 1024;
 const KEY = /^c(\d+)\/s\d+\/[A-Za-z0-9._-]+$/;
+/**
+ * CORS: a browser replica syncs from a page on another origin (its engine worker's fetch).
+ * Answers expose what the client checks (ETag, Vesper-Crc32, the lengths); a preflight also
+ * allows the file endpoint's conditional and range request headers.
+ */
 const HEADERS = { ...CORS_HEADERS, 'Access-Control-Expose-Headers': 'ETag, Content-Range, Content-Length, Vesper-Crc32' };
+const PREFLIGHT = { ...HEADERS, 'Access-Control-Allow-Headers': `${CORS_HEADERS['Access-Control-Allow-Headers']}, Range, If-None-Match` };
 
 export function isReplicaPath(pathname: string): boolean {
   return pathname.startsWith(REPLICA_API_PREFIX);
@@ -33,7 +39,7 @@ export function isReplicaPath(pathname: string): boolean {
 
 /** Answers one replica request (errors in Milvus's envelope, with their HTTP status). */
 export async function handleReplica(request: Request, env: Env, url: URL): Promise<Response> {
-  if (request.method === 'OPTIONS') return corsPreflight();
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: PREFLIGHT });
   const action = url.pathname.slice(REPLICA_API_PREFIX.length).replace(/\/+$/, '');
   try {
     const who = await new AccessClient(env).authenticate(request);

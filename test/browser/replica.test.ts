@@ -1,0 +1,116 @@
+/**
+ * A browser replica (`openDatabase('opfs://…', { replicaOf })`) of a collection on a real local
+ * endpoint (wrangler's workerd, started in the host by the `startVesperEndpoint` command): the
+ * page writes over REST, cross-origin (the Worker's CORS), and the replica in the engine worker
+ * copies the collection into OPFS + IndexedDB with the worker's fetch. It answers count / query
+ * / search as the endpoint does (Strong), follows writes (its poller, and `sync()`), refuses writes with
+ * UNIMPLEMENTED "replica-write", refuses options that do not apply and a second open of the
+ * same URL, and — the endpoint stopped — keeps answering from its storage with `online: false`,
+ * also when opened again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import kernelsUrl from '@vesper/core/kernels.wasm?url';
+import { openDatabase, type BrowserReplica } from '../../packages/browser/src/index.ts';
+import { Random } from '../../packages/core/src/util/random.ts';
+import { browserSeed, freshName, removeOpfsDir } from './browser-helpers.ts';
+
+const seed = browserSeed();
+const rng = new Random(seed);
+const DIM = 4;
+const AUTH = { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' };
+const name = freshName('replica');
+const url = `opfs://${name}`;
+let endpoint = '';
+
+async function rest(path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${endpoint}/v2/vectordb/${path}`, { method: 'POST', headers: AUTH, body: JSON.stringify(body) });
+  const reply = (await res.json()) as { code: number; message?: string; data?: unknown };
+  expect(reply.code, `${path}: ${reply.message} (seed ${seed})`).toBe(0);
+  return reply.data;
+}
+
+const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ id: from + i, vector: Array.from({ length: DIM }, () => rng.next() * 2 - 1), n: rng.int(10) }));
+const strong = { collectionName: 'docs', consistencyLevel: 'Strong' };
+const serverIds = async () => ((await rest('entities/query', { ...strong, filter: 'id >= 0', outputFields: ['id'], limit: 1000 })) as { id: number }[]).map((r) => Number(r.id)).sort((a, b) => a - b);
+const localIds = async (db: BrowserReplica) => (await db.query({ collection_name: 'docs', filter: 'id >= 0', output_fields: ['id'], limit: 1000 })).data.map((r) => Number(r['id'])).sort((a, b) => a - b);
+
+/** Files below an OPFS directory ("a/b"), recursively. */
+async function opfsFiles(path: string): Promise<number> {
+  let dir = await navigator.storage.getDirectory();
+  for (const p of path.split('/')) dir = await dir.getDirectoryHandle(p);
+  const count = async (d: FileSystemDirectoryHandle): Promise<number> => {
+    let n = 0;
+    for await (const h of (d as unknown as { values(): AsyncIterable<FileSystemHandle> }).values()) n += h.kind === 'file' ? 1 : await count(h as FileSystemDirectoryHandle);
+    return n;
+  };
+  return count(dir);
+}
+
+beforeAll(async () => {
+  console.log(`browser replica seed ${seed}`);
+  endpoint = await commands.startVesperEndpoint();
+  await rest('collections/create', { collectionName: 'docs', dimension: DIM });
+  await rest('entities/insert', { collectionName: 'docs', data: rows(0, 300) });
+  await rest('collections/flush', { collectionName: 'docs' });
+  await rest('entities/insert', { collectionName: 'docs', data: rows(300, 340) });
+  await rest('entities/delete', { collectionName: 'docs', filter: 'id in [1, 2, 305]' });
+}, 240_000);
+
+afterAll(async () => {
+  await commands.stopVesperEndpoint();
+  await removeOpfsDir(`vesper/${name}`);
+  indexedDB.deleteDatabase(`vesper-opfs/${name}`);
+});
+
+describe(`browser replica of a local endpoint (seed ${seed})`, () => {
+  it('refuses options that do not apply to a replica, naming them', async () => {
+    const replicaOf = { url: endpoint, token: 'root:Milvus', collections: ['docs'] };
+    await expect(openDatabase(url, { replicaOf, queryWorkers: 2, engine: {} } as never)).rejects.toMatchObject({ code: 1100, message: expect.stringContaining('queryWorkers, engine') });
+    await expect(openDatabase(url, { replicaOf: { ...replicaOf, pollMs: 5 } } as never)).rejects.toMatchObject({ code: 1100, message: expect.stringContaining('pollMs') });
+  });
+
+  it('answers like the endpoint in the engine worker, follows it, refuses writes, and works offline from OPFS', async () => {
+    const replicaOf = { url: endpoint, token: 'root:Milvus', collections: ['docs'], pollIntervalMs: 200 };
+    const db = await openDatabase(url, { kernels: kernelsUrl, replicaOf });
+    // the copy is in this origin's OPFS (the engine worker's storage), not in memory
+    expect(await opfsFiles(`vesper/${name}`)).toBeGreaterThan(0);
+    expect(await localIds(db), `seed ${seed}`).toEqual(await serverIds());
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(337);
+    const q = Array.from({ length: DIM }, () => rng.next() * 2 - 1);
+    const server = (await rest('entities/search', { ...strong, data: [q], limit: 5, outputFields: ['id'] })) as { id: number }[];
+    const local = (await db.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat() as { id: unknown }[];
+    expect(local.map((r) => Number(r.id)), `seed ${seed}`).toEqual(server.map((r) => Number(r.id)));
+
+    // a second open of the same storage while this one holds it
+    await expect(openDatabase(url, { kernels: kernelsUrl, replicaOf })).rejects.toMatchObject({ code: 2, message: expect.stringContaining('one tab at a time') });
+
+    // the worker's poller follows the server on its own
+    await rest('entities/insert', { collectionName: 'docs', data: rows(340, 345) });
+    await expect.poll(async () => (await db.count({ collection_name: 'docs' })).data, { timeout: 20_000, interval: 100 }).toBe(342);
+    await rest('entities/insert', { collectionName: 'docs', data: rows(345, 350) });
+    await db.sync();
+    expect(await localIds(db), `seed ${seed}`).toEqual(await serverIds());
+    const status = (await db.replicaStatus())[0]!;
+    expect(status).toMatchObject({ online: true, collection: 'docs' });
+    expect(status.bytes).toBeGreaterThan(0);
+
+    await expect(db.insert({ collection_name: 'docs', data: rows(350, 351) })).rejects.toMatchObject({ code: 10, message: expect.stringContaining('replica-write') });
+    await expect(db.delete({ collection_name: 'docs', filter: 'id in [7]' })).rejects.toMatchObject({ code: 10 });
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
+
+    await commands.stopVesperEndpoint();
+    await expect(db.sync()).rejects.toMatchObject({ code: 2 });
+    expect((await db.replicaStatus())[0]!.online).toBe(false);
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
+    const offline = (await db.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat().map((r) => Number((r as { id: unknown }).id));
+    await db.close();
+
+    const again = await openDatabase(url, { kernels: kernelsUrl, replicaOf });
+    expect((await again.count({ collection_name: 'docs' })).data).toBe(347);
+    expect((await again.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat().map((r) => Number((r as { id: unknown }).id))).toEqual(offline);
+    await expect(again.sync()).rejects.toMatchObject({ code: 2 });
+    expect((await again.replicaStatus())[0]).toMatchObject({ online: false, collection: 'docs' });
+    await again.close();
+  }, 120_000);
+});
