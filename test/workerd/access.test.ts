@@ -49,6 +49,31 @@ describe('RBAC in workerd', () => {
     expect(await post('users/describe', { userName: 'root' }, as('alice', 'alice-pass2'))).toMatchObject({ status: 403, json: { code: 1401 } });
   });
 
+  it('keeps user and role descriptions (Milvus 2.6), beside data in describe', async () => {
+    await ok('users/create', { userName: 'cleo', password: 'cleo-pass', description: 'data team' });
+    expect((await post('users/describe', { userName: 'cleo' })).json).toEqual({ code: 0, data: [], description: 'data team' });
+    await ok('users/update_password', { userName: 'cleo', password: 'cleo-pass', newPassword: 'cleo-pass2', description: 'ml team' });
+    expect((await post('users/describe', { userName: 'cleo' })).json).toMatchObject({ description: 'ml team' });
+    // a password change without a description keeps it
+    await ok('users/update_password', { userName: 'cleo', password: 'cleo-pass2', newPassword: 'cleo-pass3' });
+    expect((await post('users/describe', { userName: 'cleo' })).json).toMatchObject({ description: 'ml team' });
+    await ok('roles/create', { roleName: 'readers', description: 'read only' });
+    await ok('roles/grant_privilege', { roleName: 'readers', objectType: 'Global', objectName: '*', privilege: 'DescribeCollection' });
+    expect((await post('roles/describe', { roleName: 'readers' })).json).toMatchObject({ code: 0, description: 'read only', data: [expect.objectContaining({ privilege: 'DescribeCollection' })] });
+    expect((await post('roles/create', { roleName: 'long', description: 'x'.repeat(1025) })).json.code).toBe(1100);
+    expect((await post('roles/describe', { roleName: 'long' })).json.code).toBe(1100);
+    // dropped and created again: the old description is gone
+    await ok('roles/revoke_privilege', { roleName: 'readers', objectType: 'Global', objectName: '*', privilege: 'DescribeCollection' });
+    await ok('roles/drop', { roleName: 'readers' });
+    await ok('roles/create', { roleName: 'readers' });
+    expect((await post('roles/describe', { roleName: 'readers' })).json).toMatchObject({ description: '' });
+    await ok('users/drop', { userName: 'cleo' });
+    await ok('users/create', { userName: 'cleo', password: 'cleo-pass' });
+    expect((await post('users/describe', { userName: 'cleo' })).json).toMatchObject({ description: '' });
+    await ok('roles/drop', { roleName: 'readers' });
+    await ok('users/drop', { userName: 'cleo' });
+  });
+
   it('grants per database and collection; admin holds everything', async () => {
     await ok('databases/create', { dbName: 'db1' });
     await ok('databases/create', { dbName: 'db2' });
@@ -111,7 +136,7 @@ describe('RBAC in workerd', () => {
 
   it('decides scopes, groups and wildcards like Milvus', () => {
     const g = (t: string, n: string, db: string, p: string) => makeGrant('r', t, n, db, p, 'root');
-    const policy = (...grants: ReturnType<typeof g>[]): PolicySnapshot => ({ users: [{ name: 'u', salt: '', hash: '', iterations: 1, roles: ['r'] }], roles: ['r'], grants, apiKeys: [] });
+    const policy = (...grants: ReturnType<typeof g>[]): PolicySnapshot => ({ users: [{ name: 'u', salt: '', hash: '', iterations: 1, roles: ['r'], description: '' }], roles: ['r'], roleDescriptions: [], grants, apiKeys: [] });
     const u = { name: 'u', superuser: false };
     const search = (db: string, c: string) => ({ privilege: 'Search', level: 'Collection' as const, db, collection: c });
     expect(allowed(policy(g('Global', '*', 'db1', '*')), u, search('db1', 'x'))).toBe(true);

@@ -29,6 +29,8 @@ export interface UserRecord {
   readonly hash: string;
   readonly iterations: number;
   readonly roles: readonly string[];
+  /** What the user was created (or last updated) with; empty when none. */
+  readonly description: string;
 }
 
 /** An issued API key: only its SHA-256 is stored. */
@@ -43,6 +45,8 @@ export interface PolicySnapshot {
   readonly apiKeys: readonly ApiKeyRecord[];
   /** Custom roles (built-ins are implicit). */
   readonly roles: readonly string[];
+  /** Descriptions of custom roles that have one. */
+  readonly roleDescriptions: readonly { readonly role: string; readonly description: string }[];
   readonly grants: readonly Grant[];
 }
 

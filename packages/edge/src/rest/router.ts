@@ -238,7 +238,7 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
     const calls = engine?.doCalls?.();
     if (calls !== undefined) extra[DO_CALLS_HEADER] = String(calls);
     extra[SERVER_TIMING_HEADER] = serverTiming(startedAt);
-    return json(reply.topks !== undefined ? { code: 0, data: reply.data, topks: reply.topks } : { code: 0, data: reply.data }, 200, extra);
+    return json({ code: 0, data: reply.data, ...(reply.topks !== undefined ? { topks: reply.topks } : {}), ...(reply.description !== undefined ? { description: reply.description } : {}) }, 200, extra);
   } catch (e) {
     await body.catch(() => undefined);
     await discardBody(request);

@@ -38,6 +38,8 @@ export interface RestCall {
 export interface RestReply {
   readonly data: unknown;
   readonly topks?: number[];
+  /** users/describe, roles/describe: the user's or role's description, beside `data` (as Milvus answers it). */
+  readonly description?: string;
   /** A write's timestamp, answered in header `Vesper-Session-Ts`. */
   readonly sessionTs?: string;
 }

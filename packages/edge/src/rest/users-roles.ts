@@ -1,8 +1,9 @@
 /**
  * `users/*` and `roles/*` (Milvus REST v2, handler_v2's user and role handlers): bodies
- * `{userName, password, newPassword, roleName, objectType, objectName, privilege}`; `data` is
+ * `{userName, password, newPassword, roleName, objectType, objectName, privilege, description}`; `data` is
  * `[names]` for list and users/describe (the user's roles), `[{objectType, objectName,
- * privilege, dbName, grantor}]` for roles/describe, `{}` otherwise. The privilege each one
+ * privilege, dbName, grantor}]` for roles/describe (both describes add `description` beside
+ * `data`), `{}` otherwise. The privilege each one
  * needs is checked before the handler runs (access/privileges.ts), except self-service:
  * every user may describe themself, change their own password (with the old one) and
  * issue or drop their own API keys (users/create_api_key, users/drop_api_key: Vesper's own).
@@ -17,6 +18,13 @@ const EMPTY: RestReply = { data: {} };
 
 const userName = (call: RestCall): string => checkName('user', call.body.need('userName'));
 const roleName = (call: RestCall): string => checkName('role', call.body.need('roleName'));
+
+/** The optional `description` of users/create, users/update_password and roles/create (Milvus 2.6). */
+function descriptionOf(call: RestCall): string | undefined {
+  const d = call.body.str('description');
+  if (d !== undefined && d.length > 1024) throw new VesperError('PARAMETER_INVALID', `description is ${d.length} characters, more than 1024`);
+  return d;
+}
 
 async function selfOr(call: RestCall, user: string, privilege: string): Promise<void> {
   if (user === call.principal.name) return;
@@ -35,10 +43,10 @@ export const userRoutes: RestRoutes = {
   'users/describe': async (call) => {
     const user = userName(call);
     await selfOr(call, user, 'SelectUser');
-    if (user === ROOT_USER) return { data: [] };
+    if (user === ROOT_USER) return { data: [], description: '' };
     const rec = (await call.access.policy()).users.find((u) => u.name === user);
     if (rec === undefined) throw new VesperError('PARAMETER_INVALID', `user not found[user=${user}]`);
-    return { data: [...rec.roles] };
+    return { data: [...rec.roles], description: rec.description };
   },
   'users/create': async (call) => {
     const user = userName(call);
@@ -46,7 +54,8 @@ export const userRoutes: RestRoutes = {
     if (user === ROOT_USER) throw new VesperError('PARAMETER_INVALID', 'user already exists[user=root]');
     // `Bearer vsk_...` is read as an API key at login: such a user could never sign in
     if (user.startsWith(API_KEY_PREFIX)) throw new VesperError('PARAMETER_INVALID', `invalid user name ${JSON.stringify(user)}: the prefix ${API_KEY_PREFIX} is reserved for API keys`);
-    await call.access.mutate({ op: 'createUser', user, password: await hashPassword(password) });
+    const description = descriptionOf(call);
+    await call.access.mutate({ op: 'createUser', user, password: await hashPassword(password), ...(description === undefined ? {} : { description }) });
     return EMPTY;
   },
   'users/update_password': async (call) => {
@@ -61,7 +70,8 @@ export const userRoutes: RestRoutes = {
     if (!privileged && !(await call.access.checkPassword(user, oldPassword))) {
       throw new VesperError('PARAMETER_INVALID', `old password not correct for user ${user}`);
     }
-    await call.access.mutate({ op: 'updatePassword', user, password: await hashPassword(newPassword) });
+    const description = descriptionOf(call);
+    await call.access.mutate({ op: 'updatePassword', user, password: await hashPassword(newPassword), ...(description === undefined ? {} : { description }) });
     return EMPTY;
   },
   'users/drop': async (call) => {
@@ -110,10 +120,12 @@ export const roleRoutes: RestRoutes = {
     if (!BUILTIN_ROLES.includes(role) && !policy.roles.includes(role)) throw new VesperError('PARAMETER_INVALID', `role not found[role=${role}]`);
     // Milvus describes the grants of the request's database; `*` grants apply there too.
     const grants = policy.grants.filter((g) => g.role === role && (g.dbName === call.dbName || g.dbName === '*'));
-    return { data: grants.map((g) => ({ objectType: g.objectType, objectName: g.objectName, privilege: g.privilege, dbName: g.dbName, grantor: g.grantor })) };
+    const description = policy.roleDescriptions.find((d) => d.role === role)?.description ?? '';
+    return { data: grants.map((g) => ({ objectType: g.objectType, objectName: g.objectName, privilege: g.privilege, dbName: g.dbName, grantor: g.grantor })), description };
   },
   'roles/create': async (call) => {
-    await call.access.mutate({ op: 'createRole', role: roleName(call) });
+    const description = descriptionOf(call);
+    await call.access.mutate({ op: 'createRole', role: roleName(call), ...(description === undefined ? {} : { description }) });
     return EMPTY;
   },
   'roles/drop': async (call) => {
