@@ -52,6 +52,24 @@ describe('Int64 fidelity over REST v2', () => {
     expect(count).toContain('"count(*)":2');
   });
 
+  it('renders Array<Int64> elements like Int64 fields; a VarChar key named by a number is found', async () => {
+    const create = await raw('collections/create', JSON.stringify({
+      collectionName: 'arr64',
+      schema: { fields: [
+        { fieldName: 'k', dataType: 'VarChar', isPrimary: true, elementTypeParams: { max_length: '32' } },
+        { fieldName: 'ai', dataType: 'Array', elementDataType: 'Int64', elementTypeParams: { max_capacity: '4' } },
+        { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+      ] },
+      indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2' }],
+    }));
+    expect(codeOf(create)).toBe(0);
+    expect(codeOf(await raw('entities/insert', `{"collectionName":"arr64","data":[{"k":"1000000","ai":[1,${BIG}],"v":[0.1,0.2]}]}`))).toBe(0);
+    const got = await raw('entities/get', '{"collectionName":"arr64","id":[1000000],"outputFields":["ai"],"consistencyLevel":"Strong"}');
+    expect(got).toContain(`"ai":[1,${BIG}]`);
+    const asStrings = await raw('entities/get', '{"collectionName":"arr64","id":["1000000"],"outputFields":["ai"],"consistencyLevel":"Strong"}', { 'Accept-Type-Allow-Int64': 'false' });
+    expect(asStrings).toContain(`"ai":["1","${BIG}"]`);
+  });
+
   it('refuses integers beyond 64 bits and overflowing Int64 values, changing nothing', async () => {
     await raw('collections/create', JSON.stringify({ collectionName: 'i64b', dimension: 2 }));
     const tooBig = await raw('entities/insert', '{"collectionName":"i64b","data":[{"id":1,"vector":[0.1,0.2],"j":18446744073709551616}]}');

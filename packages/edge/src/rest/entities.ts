@@ -111,20 +111,26 @@ async function queryRows(call: RestCall): Promise<RestReply> {
   });
 }
 
+function varcharIds(id: unknown): unknown {
+  const one = (x: unknown): unknown => (typeof x === 'number' && Number.isSafeInteger(x)) || typeof x === 'bigint' ? String(x) : x;
+  return Array.isArray(id) ? id.map(one) : one(id);
+}
+
 async function get(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
   const id = call.body.get('id');
   if (id === undefined) throw missing('id');
-  const req = defined({
+  const base = {
     collection_name: name,
-    ids: id,
     output_fields: outputFields(call),
     partition_names: call.body.strings('partitionNames'),
     consistency_level: call.body.str('consistencyLevel'),
     session_ts: call.sessionTs,
-  });
+  };
   return withDescription(call, name, async (info) => {
-    const res = (await call.engine.call('get', req)) as { data: Record<string, unknown>[] };
+    // a VarChar primary key named by a JSON number is its decimal text, as Milvus's REST reads it
+    const ids = !info.pkIsInt64 ? varcharIds(id) : id;
+    const res = (await call.engine.call('get', defined({ ...base, ids }))) as { data: Record<string, unknown>[] };
     return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
   });
 }

@@ -58,6 +58,8 @@ export interface SchemaInfo {
   readonly pkIsInt64: boolean;
   readonly fields: readonly EngineField[];
   readonly int64Fields: ReadonlySet<string>;
+  /** Array fields whose elements are Int64 (rendered element by element, like Int64 fields). */
+  readonly int64ArrayFields: ReadonlySet<string>;
   readonly dynamic: boolean;
 }
 
@@ -79,6 +81,7 @@ export function schemaInfo(desc: EngineDescription): SchemaInfo {
     pkIsInt64: pk.data_type === 'Int64',
     fields,
     int64Fields: new Set(fields.filter((f) => f.data_type === 'Int64').map((f) => f.name)),
+    int64ArrayFields: new Set(fields.filter((f) => f.data_type === 'Array' && f.element_type === 'Int64').map((f) => f.name)),
     dynamic: desc.schema.enable_dynamic_field,
   };
 }
@@ -97,6 +100,10 @@ export function renderRows(rows: readonly Record<string, unknown>[], info: Schem
   return rows.map((row) => {
     const out: Record<string, unknown> = { ...row };
     for (const f of info.int64Fields) if (Object.hasOwn(out, f)) out[f] = int64(out[f], allow);
+    for (const f of info.int64ArrayFields) {
+      const v = out[f];
+      if (Object.hasOwn(out, f) && Array.isArray(v)) out[f] = v.map((x) => int64(x, allow));
+    }
     return out;
   });
 }
