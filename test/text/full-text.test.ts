@@ -154,6 +154,9 @@ describe('BM25 rules and codes', () => {
     await rejectsWithCode(mk({ inverted_index_algo: 'NOPE' }), 1100);
     await rejectsWithCode(mk({ bm25_avgdl: 100 }), 1100);
     expect((await db.listCollections()).data.map((c) => c.name).filter((n) => n.startsWith('bad_'))).toEqual([]);
+    // knowhere's bounds are [0, 3] for k1 and [0, 1] for b, both ends included
+    await mk({ bm25_k1: 0.5, bm25_b: 0 });
+    await db.dropCollection({ collection_name: 'bad_bm25_k1' });
   });
 
   it('bad functions and analyzer options are refused at create (1100), and nothing is created', async () => {

@@ -26,6 +26,25 @@ async function ok<T>(path: string, body: unknown): Promise<T> {
 }
 
 describe('REST request shapes in workerd', () => {
+  it('reads booleans written as text with Go ParseBool spellings; other text is 1801', async () => {
+    for (const [i, flag] of (['False', '0', 'f'] as const).entries()) {
+      const name = `w_bool_${i}`;
+      await ok('collections/create', { collectionName: name, schema: { enableDynamicField: flag, fields: [
+        { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+        { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+      ] } });
+      const d = await ok<{ enableDynamicField: boolean }>('collections/describe', { collectionName: name });
+      expect(d.enableDynamicField, flag).toBe(false);
+    }
+    await ok('collections/create', { collectionName: 'w_bool_t', schema: { enableDynamicField: 'TRUE', fields: [
+      { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+      { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+    ] } });
+    expect((await ok<{ enableDynamicField: boolean }>('collections/describe', { collectionName: 'w_bool_t' })).enableDynamicField).toBe(true);
+    const bad = await post('collections/create', { collectionName: 'w_bool_bad', schema: { enableDynamicField: 'yes', fields: [{ fieldName: 'id', dataType: 'Int64', isPrimary: true }] } });
+    expect(bad.code).toBe(1801);
+  });
+
   it('every route has a shape, and every shape a route', () => {
     expect(Object.keys(ROUTES).filter((r) => REQUEST_KEYS[r] === undefined)).toEqual([]);
     expect(Object.keys(REQUEST_KEYS).filter((r) => ROUTES[r] === undefined)).toEqual([]);

@@ -53,7 +53,7 @@ const SPARSE_ALGORITHMS = ['TAAT_NAIVE', 'DAAT_WAND', 'DAAT_MAXSCORE'];
 /**
  * Milvus's sparse index params: inverted_index_algo (every algorithm gives the exact top k;
  * Vesper runs term-at-a-time for all), drop_ratio_build 0 only (Vesper drops no values), and
- * for BM25 bm25_k1 in [1.2, 3] and bm25_b in [0, 1]. Anything else is refused by name.
+ * for BM25 bm25_k1 in [0, 3] and bm25_b in [0, 1] (knowhere's ranges). Anything else is refused by name.
  */
 function validateSparseIndex(field: FieldSchema, indexType: string, metric: MetricType, params: Record<string, unknown>): void {
   if (!(SPARSE_INDEX_TYPES as readonly string[]).includes(indexType)) {
@@ -70,7 +70,7 @@ function validateSparseIndex(field: FieldSchema, indexType: string, metric: Metr
       if (!SPARSE_ALGORITHMS.includes(String(params[k]))) throw new VesperError('PARAMETER_INVALID', `inverted_index_algo must be one of ${SPARSE_ALGORITHMS.join(', ')}, got ${JSON.stringify(params[k])}`);
     } else if (k === 'drop_ratio_build') {
       if (params[k] !== 0) throw new VesperError('PARAMETER_INVALID', `drop_ratio_build ${JSON.stringify(params[k])} is not supported: Vesper keeps every value (use 0)`, { param: k });
-    } else if (metric === 'BM25' && k === 'bm25_k1') num(k, 1.2, 3);
+    } else if (metric === 'BM25' && k === 'bm25_k1') num(k, 0, 3);
     else if (metric === 'BM25' && k === 'bm25_b') num(k, 0, 1);
     else throw new VesperError('PARAMETER_INVALID', `index param ${k} is not supported for ${indexType} with metric ${metric}`, { param: k });
   }

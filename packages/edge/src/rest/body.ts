@@ -6,6 +6,9 @@
  */
 import { VesperError } from '@vesper/core';
 
+const TRUE_TEXT: ReadonlySet<string> = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE_TEXT: ReadonlySet<string> = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
 export class Body {
   private readonly byKey = new Map<string, unknown>();
 
@@ -60,7 +63,9 @@ export class Body {
     const v = this.get(name);
     if (v === undefined) return undefined;
     if (typeof v === 'boolean') return v;
-    if (v === 'true' || v === 'false') return v === 'true';
+    // a boolean written as text: Go's strconv.ParseBool spellings, as Milvus's server reads them
+    if (typeof v === 'string' && TRUE_TEXT.has(v)) return true;
+    if (typeof v === 'string' && FALSE_TEXT.has(v)) return false;
     throw wrongType(name, 'a boolean', v);
   }
 
