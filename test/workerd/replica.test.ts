@@ -71,9 +71,9 @@ async function compare(name: string, db: ReplicaDatabase, rng: Random): Promise<
   expect((await db.get({ ...local, ids, output_fields: ['id', 'n', 'tag'] })).data, `get (seed ${seed})`).toEqual(sg.data);
 }
 
-async function replicaOf(name: string, storage: StorageSet, fetch: FetchFn = selfFetch, token = 'root:Milvus'): Promise<ReplicaDatabase> {
+async function replicaOf(name: string, storage: StorageSet, fetch: FetchFn = selfFetch, token = 'root:Milvus', boundedStalenessMs?: number): Promise<ReplicaDatabase> {
   if (!kernelsReady()) await initKernels(kernelsModule);
-  return openReplica({ replicaOf: { url: ORIGIN, token, collections: [name] }, storage, fetch, indexFactory: getIndexFactory });
+  return openReplica({ replicaOf: { url: ORIGIN, token, collections: [name], ...(boundedStalenessMs === undefined ? {} : { boundedStalenessMs }) }, storage, fetch, indexFactory: getIndexFactory });
 }
 
 async function post(action: string, body: unknown, headers: Record<string, string> = ROOT) {
@@ -118,7 +118,30 @@ describe(`local replica in workerd (seed ${seed})`, () => {
 
     // writes on a replica are refused by name
     await expect(db.insert({ collection_name: name, data: rows(rng, 900, 901) })).rejects.toMatchObject({ code: 10 });
-    await expect(db.search({ collection_name: name, data: [randomVector(rng, DIM)], limit: 3, consistency_level: 'Strong' })).rejects.toMatchObject({ code: 10 });
+    await expect(db.search({ collection_name: name, data: [randomVector(rng, DIM)], limit: 3, snapshot_ts: '1' } as never)).rejects.toMatchObject({ code: 10 });
+
+    // consistency: Eventually answers the local state; Strong, and Session after a server write, catch up first
+    const held = (await db.count({ collection_name: name })).data;
+    await server.call('insert', { collection_name: name, data: rows(rng, 800, 805) });
+    expect((await db.count({ collection_name: name, consistency_level: 'Eventually' })).data).toBe(held);
+    expect((await db.count({ collection_name: name, consistency_level: 'Strong' })).data).toBe(held + 5);
+    await server.call('insert', { collection_name: name, data: rows(rng, 805, 808) });
+    // Session: this client wrote nothing through the replica (writes go to the server), so it reads the local state
+    expect((await db.count({ collection_name: name, consistency_level: 'Session' })).data).toBe(held + 5);
+    expect((await db.count({ collection_name: name, consistency_level: 'Strong' })).data).toBe(held + 8);
+    await server.call('delete', { collection_name: name, filter: 'id in [800, 801]' });
+    expect((await db.count({ collection_name: name, consistency_level: 'Strong' })).data).toBe(held + 6);
+    // Bounded: within the window the local state answers; past it, the read syncs first
+    const bounded = await replicaOf(name, createMemoryStorage(), selfFetch, 'root:Milvus', 0);
+    const lazy = await replicaOf(name, createMemoryStorage(), selfFetch, 'root:Milvus', 3_600_000);
+    await server.call('insert', { collection_name: name, data: rows(rng, 810, 812) });
+    expect((await bounded.count({ collection_name: name, consistency_level: 'Bounded' })).data).toBe(held + 8);
+    expect((await lazy.count({ collection_name: name, consistency_level: 'Bounded' })).data).toBe(held + 6);
+    await bounded.close();
+    await lazy.close();
+    await expect(replicaOf(name, createMemoryStorage(), selfFetch, 'root:Milvus', -1)).rejects.toMatchObject({ code: 1100 });
+    await db.sync();
+    await compare(name, db, rng); // the Strong read synced: the local state is the server's
 
     // offline: the endpoint is gone; sync fails retriably, reads go on
     const offline: FetchFn = () => Promise.reject(new Error('connection refused'));
@@ -130,6 +153,8 @@ describe(`local replica in workerd (seed ${seed})`, () => {
     expect(VesperError.is(err, 'SERVICE_UNAVAILABLE')).toBe(true);
     expect(reopened.replicaStatus()[0]).toMatchObject({ online: false, lastError: { code: 2 } });
     expect((await reopened.count({ collection_name: name })).data).toBe(before.data.length);
+    // a read that needs the server says so, with how far behind the copy is
+    await expect(reopened.count({ collection_name: name, consistency_level: 'Strong' })).rejects.toMatchObject({ code: 2, message: expect.stringContaining('ms behind the server') });
     await reopened.close();
   });
 

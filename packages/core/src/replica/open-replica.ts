@@ -24,6 +24,8 @@ export interface ReplicaOf {
   readonly collections: readonly string[];
   /** Sync every this many ms (0 or absent: only when `sync()` is called). */
   readonly pollIntervalMs?: number;
+  /** A Bounded read syncs first when the last sync is older than this (ms; default 5,000, Milvus's). */
+  readonly boundedStalenessMs?: number;
 }
 
 export interface OpenReplicaOptions {
@@ -90,7 +92,7 @@ export async function openReplicaEngine(opts: OpenReplicaOptions): Promise<Repli
     }, r.pollIntervalMs);
   };
   poll();
-  const reads = new ReplicaReads(replicas, r.url);
+  const reads = new ReplicaReads(replicas, r.url, r.boundedStalenessMs);
   return {
     call: (method, request) => reads.call(method, request),
     sync: syncAll,
@@ -116,7 +118,7 @@ export async function openReplica(opts: OpenReplicaOptions): Promise<ReplicaData
 
 /** @throws PARAMETER_INVALID naming the bad or unknown key */
 export function checkReplicaOf(v: ReplicaOf): ReplicaOf {
-  const known = ['url', 'token', 'db', 'collections', 'pollIntervalMs'];
+  const known = ['url', 'token', 'db', 'collections', 'pollIntervalMs', 'boundedStalenessMs'];
   const extra = Object.keys(v ?? {}).filter((k) => !known.includes(k));
   if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `replicaOf: unknown option ${extra.join(', ')} (known: ${known.join(', ')})`);
   if (typeof v.url !== 'string' || !/^https?:\/\//.test(v.url)) throw new VesperError('PARAMETER_INVALID', `replicaOf.url must be the server's http(s) origin, got ${JSON.stringify(v.url)}`);
@@ -125,6 +127,9 @@ export function checkReplicaOf(v: ReplicaOf): ReplicaOf {
   }
   if (v.pollIntervalMs !== undefined && !(Number.isFinite(v.pollIntervalMs) && v.pollIntervalMs >= 0)) {
     throw new VesperError('PARAMETER_INVALID', `replicaOf.pollIntervalMs must be a non-negative number of ms, got ${String(v.pollIntervalMs)}`);
+  }
+  if (v.boundedStalenessMs !== undefined && !(Number.isFinite(v.boundedStalenessMs) && v.boundedStalenessMs >= 0)) {
+    throw new VesperError('PARAMETER_INVALID', `replicaOf.boundedStalenessMs must be a non-negative number of ms, got ${String(v.boundedStalenessMs)}`);
   }
   return v;
 }

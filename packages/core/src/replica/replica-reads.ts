@@ -7,8 +7,19 @@
  * Refused, by name (nothing is silently ignored):
  * - writes (`insert`, `upsert`, `delete`, DDL, flush, ...): UNIMPLEMENTED (10) "replica-write" —
  *   write to the server; forwarding and the offline queue are a later slice;
- * - consistency levels other than Eventually, a session timestamp from a write, `snapshot_ts`:
- *   UNIMPLEMENTED (10) — a replica reads at its synced timestamp (`replicaStatus().ts`).
+ * - `snapshot_ts` and `guarantee_timestamp`: UNIMPLEMENTED (10) — a replica reads at its synced
+ *   timestamp (`replicaStatus().ts`).
+ *
+ * Consistency levels, Milvus's meaning over a copy that lags (a sync brings the copy to a fresh
+ * server timestamp, so a read after it sees every write the server acknowledged before it):
+ * - Eventually (the default): the local state as it is;
+ * - Bounded: the local state when the last sync is within `boundedStalenessMs`, else a sync first;
+ * - Session with a write's `session_ts`: the local state once it has reached that timestamp,
+ *   else a sync first (writes through a replica are refused, so a session's writes were made on
+ *   the server);
+ * - Strong: a sync first.
+ * A sync that cannot reach the server fails the read with SERVICE_UNAVAILABLE (2) saying how far
+ * behind the copy is: local reads that need the server never answer stale.
  */
 import { VesperError } from '../errors/index.ts';
 import type { Transport } from '../client/transport.ts';
@@ -33,13 +44,15 @@ export class ReplicaReads implements Transport {
   constructor(
     private readonly replicas: ReadonlyMap<string, CollectionReplica>,
     private readonly endpoint: string,
+    /** Bounded consistency's staleness window (ms). */
+    private readonly boundedStalenessMs = DEFAULT_BOUNDED_STALENESS_MS,
   ) {}
 
   async call(method: string, request: unknown): Promise<unknown> {
     const req = (request ?? {}) as Req;
     if (READS.has(method)) {
       const replica = this.replicaOf(req);
-      checkReadOptions(req, replica.name);
+      await this.catchUp(replica, checkReadOptions(req, replica.name));
       return replica.read((view) => (method === 'search' ? search(view, req) : query(view, req)));
     }
     if (INFO.has(method)) return this.info(method, req);
@@ -47,6 +60,23 @@ export class ReplicaReads implements Transport {
       'UNIMPLEMENTED',
       `replica-write: ${method} is not available on a local replica (reads only: search, query, get, count, describeCollection); send it to the server ${this.endpoint} — forwarding writes from a replica is not implemented yet`,
     );
+  }
+
+  /** Brings the replica up to the server first when the read's consistency needs it. */
+  private async catchUp(replica: CollectionReplica, need: ReadNeed): Promise<void> {
+    const status = replica.status();
+    const stale =
+      need.level === 'Strong' ||
+      (need.level === 'Bounded' && status.lagMs > this.boundedStalenessMs) ||
+      (need.sessionTs !== undefined && replica.ts < need.sessionTs);
+    if (!stale) return;
+    try {
+      await replica.sync();
+    } catch (e) {
+      const err = VesperError.wrap(e);
+      const behind = Number.isFinite(status.lagMs) ? `${Math.round(status.lagMs)} ms behind the server` : 'not synced yet';
+      throw new VesperError('SERVICE_UNAVAILABLE', `a ${need.level} read of the local replica of ${replica.name} needs the server, which could not be reached: the replica is ${behind} (read with consistency_level Eventually to answer from it); ${err.message}`);
+    }
   }
 
   private replicaOf(req: Req): CollectionReplica {
@@ -74,23 +104,35 @@ export class ReplicaReads implements Transport {
   }
 }
 
+/** Milvus's default staleness window for Bounded reads (`common.gracefulTime`, 5 s). */
+export const DEFAULT_BOUNDED_STALENESS_MS = 5_000;
+
+interface ReadNeed {
+  readonly level: 'Strong' | 'Bounded' | 'Session' | 'Eventually';
+  /** A write's timestamp the read must see (Session). */
+  readonly sessionTs?: bigint;
+}
+
 /**
- * The read options a replica answers or refuses by name.
- * @throws UNIMPLEMENTED (10) for a consistency level other than Eventually, a session timestamp, snapshot_ts
+ * The read options a replica answers or refuses by name, and what the read needs.
+ * @throws UNIMPLEMENTED (10) for snapshot_ts or guarantee_timestamp; PARAMETER_INVALID for a bad level or session_ts
  */
-function checkReadOptions(req: Req, name: string): void {
-  const raw = req['consistency_level'];
-  if (raw !== undefined && raw !== null && raw !== '') {
-    const level = parseConsistency(raw, 'Eventually');
-    if (level !== 'Eventually') {
-      throw new VesperError('UNIMPLEMENTED', `consistency_level ${level} is not implemented on a local replica of ${name}: it reads at its synced timestamp (Eventually); call sync() first, or ask the server`);
-    }
-  }
-  const session = req['session_ts'];
-  if (session !== undefined && session !== '0' && session !== '') {
-    throw new VesperError('UNIMPLEMENTED', `session_ts on a local replica of ${name}: Session consistency is not implemented on replicas yet`);
-  }
+function checkReadOptions(req: Req, name: string): ReadNeed {
   if (req['snapshot_ts'] !== undefined) throw new VesperError('UNIMPLEMENTED', `snapshot_ts on a local replica of ${name}: reads run at the replica's synced timestamp`);
+  const guarantee = req['guarantee_timestamp'];
+  if (guarantee !== undefined && guarantee !== null && guarantee !== 0 && guarantee !== '0' && guarantee !== '') {
+    throw new VesperError('UNIMPLEMENTED', `guarantee_timestamp on a local replica of ${name}: use consistency_level (Strong, Bounded, Session, Eventually)`);
+  }
+  const raw = req['consistency_level'];
+  const given = raw !== undefined && raw !== null && raw !== '' ? parseConsistency(raw, 'Eventually') : 'Eventually';
+  if (given === 'Customized') throw new VesperError('UNIMPLEMENTED', `consistency_level Customized on a local replica of ${name}: use Strong, Bounded, Session or Eventually`);
+  const level = given as ReadNeed['level'];
+  const session = req['session_ts'];
+  if (session === undefined || session === null || session === '' || session === '0' || session === 0) return { level };
+  if (!(typeof session === 'string' && /^[0-9]{1,20}$/.test(session)) && typeof session !== 'bigint') {
+    throw new VesperError('PARAMETER_INVALID', `session_ts must be the decimal timestamp a write answered, got ${JSON.stringify(String(session)).slice(0, 40)}`);
+  }
+  return { level, sessionTs: BigInt(session) };
 }
 
 function host(view: ReplicaView, partitionIds: readonly number[] | undefined): ReadHost {
