@@ -3,7 +3,7 @@
  * (`{ok:false, error: VesperErrorJSON}`) and are rebuilt with VesperError.fromJSON on the
  * caller's side: DO RPC's default error serialization keeps neither the code nor the kind.
  */
-import { VesperError, type VesperErrorJSON } from '@vesper/core';
+import { VesperError, type EngineMethod, type EngineResponse, type VesperErrorJSON } from '@vesper/core';
 
 export type RpcResult<T = unknown> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: VesperErrorJSON };
 
@@ -30,6 +30,16 @@ export interface Engine {
   doCalls?(): number;
   /** The id of the collection this engine's last read began on (undefined: unknown). */
   readCollectionId?(): string | undefined;
+}
+
+/**
+ * One ProxyNode method through an Engine, its response typed from the task that answers it
+ * (core's engine-api.ts): the REST layer reads responses through these types instead of
+ * re-declaring them. Requests stay loosely typed: REST builds them from bodies and the engine
+ * checks them.
+ */
+export async function engineCall<M extends EngineMethod>(engine: Engine, method: M, request: Record<string, unknown>): Promise<EngineResponse<M>> {
+  return (await engine.call(method, request)) as EngineResponse<M>;
 }
 
 /**

@@ -8,6 +8,7 @@ import { defined, missing } from './body.ts';
 import { int64, renderIds, renderRows } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { withDescription } from './description-cache.ts';
+import { engineCall } from '../rpc.ts';
 
 function rows(call: RestCall): unknown[] {
   const data = call.body.get('data');
@@ -101,12 +102,12 @@ async function queryRows(call: RestCall): Promise<RestReply> {
     ignore_growing: call.body.get('ignoreGrowing'),
   });
   if (fields.some((f) => f.trim().toLowerCase() === 'count(*)')) {
-    const res = (await call.engine.call('query', { ...common, output_fields: fields })) as { data: Record<string, unknown>[] };
+    const res = await engineCall(call.engine, 'query', { ...common, output_fields: fields });
     return { data: res.data.map((r) => ({ 'count(*)': int64(r['count(*)'], call.allowInt64) })) };
   }
   const req = { ...common, output_fields: fields, limit: call.body.int('limit') ?? 100, offset: call.body.int('offset') };
   return withDescription(call, name, async (info) => {
-    const res = (await call.engine.call('query', defined(req))) as { data: Record<string, unknown>[] };
+    const res = await engineCall(call.engine, 'query', defined(req));
     return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
   });
 }
@@ -130,7 +131,7 @@ async function get(call: RestCall): Promise<RestReply> {
   return withDescription(call, name, async (info) => {
     // a VarChar primary key named by a JSON number is its decimal text, as Milvus's REST reads it
     const ids = !info.pkIsInt64 ? varcharIds(id) : id;
-    const res = (await call.engine.call('get', defined({ ...base, ids }))) as { data: Record<string, unknown>[] };
+    const res = await engineCall(call.engine, 'get', defined({ ...base, ids }));
     return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
   });
 }
@@ -139,7 +140,7 @@ async function remove(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
   const f = filterOf(call);
   if (typeof f['filter'] !== 'string' || f['filter'].trim() === '') throw missing('filter');
-  const res = (await call.engine.call('delete', defined({ collection_name: name, partition_name: call.body.str('partitionName'), ...f }))) as { delete_cnt: string; timestamp?: string };
+  const res = await engineCall(call.engine, 'delete', defined({ collection_name: name, partition_name: call.body.str('partitionName'), ...f }));
   return withSession({ deleteCount: Number(res.delete_cnt) }, res.timestamp);
 }
 

@@ -7,6 +7,7 @@ import { Body, defined, missing } from './body.ts';
 import { indexParam } from './collection-create.ts';
 import { indexDescriptions } from './collections.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
+import { engineCall } from '../rpc.ts';
 
 const EMPTY: RestReply = { data: {} };
 
@@ -23,15 +24,15 @@ function partitionNames(call: RestCall): Record<string, unknown> {
 
 export const partitionRoutes: RestRoutes = {
   'partitions/list': async (call) => {
-    const res = (await call.engine.call('showPartitions', { collection_name: call.body.need('collectionName') })) as { partition_names: string[] };
+    const res = await engineCall(call.engine, 'showPartitions', { collection_name: call.body.need('collectionName') });
     return { data: res.partition_names };
   },
   'partitions/has': async (call) => {
-    const res = (await call.engine.call('hasPartition', partition(call))) as { value: boolean };
+    const res = await engineCall(call.engine, 'hasPartition', partition(call));
     return { data: { has: res.value } };
   },
   'partitions/get_stats': async (call) => {
-    const res = (await call.engine.call('getPartitionStatistics', partition(call))) as { data: { row_count: string } };
+    const res = await engineCall(call.engine, 'getPartitionStatistics', partition(call));
     return { data: { rowCount: Number(res.data.row_count) } };
   },
   'partitions/create': async (call) => {
@@ -63,7 +64,7 @@ export const indexRoutes: RestRoutes = {
     return EMPTY;
   },
   'indexes/list': async (call) => {
-    const res = (await call.engine.call('listIndexes', { collection_name: call.body.need('collectionName') })) as { indexes: string[] };
+    const res = await engineCall(call.engine, 'listIndexes', { collection_name: call.body.need('collectionName') });
     return { data: res.indexes };
   },
   'indexes/describe': async (call) => {

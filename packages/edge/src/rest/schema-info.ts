@@ -70,6 +70,7 @@ export function isVectorField(f: EngineField): boolean {
 }
 
 export async function describe(engine: Engine, collectionName: string): Promise<EngineDescription> {
+  // the describe task answers the SDK's loosely typed shape; EngineDescription names what REST reads
   return (await engine.call('describeCollection', { collection_name: collectionName })) as EngineDescription;
 }
 

@@ -13,6 +13,7 @@ import { isVectorField, renderRows, type SchemaInfo } from './schema-info.ts';
 import { withDescription, type DescribedRead } from './description-cache.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { checkKeys } from './request-shape.ts';
+import { engineCall } from '../rpc.ts';
 
 /** A hybrid sub-search's keys (`params` is the SDK's name for `searchParams`). */
 const SUB_SEARCH_KEYS = ['data', 'annsField', 'limit', 'offset', 'filter', 'exprParams', 'searchParams', 'params'];
@@ -170,7 +171,7 @@ async function search(call: RestCall): Promise<RestReply> {
       strict_group_size: b.bool('strictGroupSize'),
       ...searchParams(b.obj('searchParams')),
     });
-    return answered(call, info, (await call.engine.call('search', req)) as SearchAnswer);
+    return answered(call, info, await engineCall(call.engine, 'search', req));
   });
 }
 
@@ -229,7 +230,7 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
       group_size: b.int('groupSize'),
       strict_group_size: b.bool('strictGroupSize'),
     });
-    return answered(call, info, (await call.engine.call('hybridSearch', req)) as SearchAnswer);
+    return answered(call, info, await engineCall(call.engine, 'hybridSearch', req));
   });
 }
 
@@ -248,9 +249,7 @@ async function runAnalyzer(call: RestCall): Promise<RestReply> {
   if (text === undefined) throw missing('text');
   const withDetail = b.bool('withDetail') === true;
   const withHash = b.bool('withHash') === true;
-  const res = (await call.engine.call('runAnalyzer', defined({ text, analyzer_params: b.get('analyzerParams'), with_detail: withDetail, with_hash: withHash }))) as {
-    results: { tokens: (string | { token: string; start_offset: number; end_offset: number; position: number; position_length: number; hash?: number })[] }[];
-  };
+  const res = await engineCall(call.engine, 'runAnalyzer', defined({ text, analyzer_params: b.get('analyzerParams'), with_detail: withDetail, with_hash: withHash }));
   const results = res.results.map((r) => ({
     tokens: r.tokens.map((t) => {
       if (typeof t === 'string') return { token: t };
