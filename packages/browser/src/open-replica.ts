@@ -16,7 +16,7 @@
 import { VesperError, checkReplicaOf, type ReplicaOf, type Transport } from '@vesper/core';
 import type { WorkerTransport } from '@vesper/worker';
 // types only: open-database.ts imports this module (BrowserReplica lives there)
-import type { OpenDatabaseOptions } from './open-database.ts';
+import type { OpenDatabaseOptions } from './open-options.ts';
 
 /** The openDatabase options a replica takes; the others (engine, queryWorkers, multiTab) do not apply. */
 export interface ReplicaOpenOptions extends Pick<OpenDatabaseOptions, 'kernels' | 'persist' | 'transferVectors' | 'worker' | 'memoryBudget'> {
