@@ -150,13 +150,18 @@ describe('BM25 rules and codes', () => {
       } as never);
     await rejectsWithCode(mk({ bm25_k1: 5 }), 1100);
     await rejectsWithCode(mk({ bm25_b: -1 }), 1100);
-    await rejectsWithCode(mk({ drop_ratio_build: 0.2 }), 1100);
+    await rejectsWithCode(mk({ drop_ratio_build: 1 }), 1100);
     await rejectsWithCode(mk({ inverted_index_algo: 'NOPE' }), 1100);
     await rejectsWithCode(mk({ bm25_avgdl: 100 }), 1100);
     expect((await db.listCollections()).data.map((c) => c.name).filter((n) => n.startsWith('bad_'))).toEqual([]);
     // knowhere's bounds are [0, 3] for k1 and [0, 1] for b, both ends included
     await mk({ bm25_k1: 0.5, bm25_b: 0 });
     await db.dropCollection({ collection_name: 'bad_bm25_k1' });
+    // drop_ratio_build is deprecated in knowhere and changes nothing: accepted in [0, 1), shown by describe
+    await mk({ drop_ratio_build: 0.2 });
+    const idx = await db.describeIndex({ collection_name: 'bad_drop_ratio_build', field_name: 's' });
+    expect(JSON.stringify(idx.index_descriptions[0]!.params)).toContain('drop_ratio_build');
+    await db.dropCollection({ collection_name: 'bad_drop_ratio_build' });
   });
 
   it('bad functions and analyzer options are refused at create (1100), and nothing is created', async () => {

@@ -26,6 +26,27 @@ async function ok<T>(path: string, body: unknown): Promise<T> {
 }
 
 describe('REST request shapes in workerd', () => {
+  it('reads byte vectors written as base64 (BinaryVector, Float16Vector), as Milvus does', async () => {
+    await ok('collections/create', { collectionName: 'w_b64', schema: { fields: [
+      { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+      { fieldName: 'bv', dataType: 'BinaryVector', elementTypeParams: { dim: 16 } },
+      { fieldName: 'hv', dataType: 'Float16Vector', elementTypeParams: { dim: 2 } },
+    ] }, indexParams: [
+      { fieldName: 'bv', indexName: 'bv', metricType: 'HAMMING', indexType: 'BIN_FLAT' },
+      { fieldName: 'hv', indexName: 'hv', metricType: 'L2', indexType: 'FLAT' },
+    ] });
+    // 0x01 0xff; half floats 1.0 (0x3c00) and -2.0 (0xc000), little-endian
+    const hv = btoa(String.fromCharCode(0x00, 0x3c, 0x00, 0xc0));
+    await ok('entities/insert', { collectionName: 'w_b64', data: [{ id: 1, bv: 'Af8=', hv }, { id: 2, bv: [2, 0], hv: [0.5, 0.5] }] });
+    const rows = await ok<{ id: number; bv: number[]; hv: number[] }[]>('entities/query', { collectionName: 'w_b64', filter: 'id >= 1', outputFields: ['bv', 'hv'], consistencyLevel: 'Strong' });
+    const one = rows.find((r) => Number(r.id) === 1)!;
+    expect(one.bv).toEqual([1, 255]);
+    expect(one.hv).toEqual([1, -2]);
+    // text that is not base64 is a coded refusal, and nothing is written
+    expect((await post('entities/insert', { collectionName: 'w_b64', data: [{ id: 3, bv: '***', hv: [0, 0] }] })).code).toBe(1804);
+    expect(await ok('entities/query', { collectionName: 'w_b64', outputFields: ['count(*)'], consistencyLevel: 'Strong' })).toEqual([{ 'count(*)': 2 }]);
+  });
+
   it('reads booleans written as text with Go ParseBool spellings; other text is 1801', async () => {
     for (const [i, flag] of (['False', '0', 'f'] as const).entries()) {
       const name = `w_bool_${i}`;

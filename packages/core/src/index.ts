@@ -20,6 +20,7 @@ export { DEFAULT_SEAL_POLICY, type SealPolicy } from './segments/seal-policy.ts'
 export { checkExprLength, compileFilter, EXPR_LIMITS, type CompiledFilter } from './expr/index.ts';
 export { getIndexFactory, exactSearch, budgetedIndexFactory, defaultBlockCache, DEFAULT_MEMORY_BUDGET, type VectorIndex, type VectorIndexFactory, type TopK } from './index/index.ts';
 export { BlockCache, checkBudget, type BlockCacheStats } from './util/block-cache.ts';
+export { fromFloat16Bits, fromBFloat16Bits } from './util/float16.ts';
 export { createAnalyzer, runAnalyzer, termHash, type Analyzer, type RunAnalyzerRequest, type AnalyzerResult, type AnalyzerTokenDetail, type Token } from './text/index.ts';
 export { warmAnalyzers } from './text/analyzer-cache.ts';
 export { initKernels, kernelsReady, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';

@@ -52,7 +52,8 @@ const SPARSE_ALGORITHMS = ['TAAT_NAIVE', 'DAAT_WAND', 'DAAT_MAXSCORE'];
 
 /**
  * Milvus's sparse index params: inverted_index_algo (every algorithm gives the exact top k;
- * Vesper runs term-at-a-time for all), drop_ratio_build 0 only (Vesper drops no values), and
+ * Vesper runs term-at-a-time for all), drop_ratio_build in [0, 1) (a no-op, as in knowhere
+ * where it is deprecated: no value is dropped), and
  * for BM25 bm25_k1 in [0, 3] and bm25_b in [0, 1] (knowhere's ranges). Anything else is refused by name.
  */
 function validateSparseIndex(field: FieldSchema, indexType: string, metric: MetricType, params: Record<string, unknown>): void {
@@ -69,7 +70,10 @@ function validateSparseIndex(field: FieldSchema, indexType: string, metric: Metr
     if (k === 'inverted_index_algo') {
       if (!SPARSE_ALGORITHMS.includes(String(params[k]))) throw new VesperError('PARAMETER_INVALID', `inverted_index_algo must be one of ${SPARSE_ALGORITHMS.join(', ')}, got ${JSON.stringify(params[k])}`);
     } else if (k === 'drop_ratio_build') {
-      if (params[k] !== 0) throw new VesperError('PARAMETER_INVALID', `drop_ratio_build ${JSON.stringify(params[k])} is not supported: Vesper keeps every value (use 0)`, { param: k });
+      // deprecated in Milvus's knowhere, where it changes nothing: accepted in its range, kept in
+      // the index params (describe shows it), and documented as a no-op
+      const v = params[k];
+      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_build' (${JSON.stringify(v)}) should be in range [0, 1)`, { param: k });
     } else if (metric === 'BM25' && k === 'bm25_k1') num(k, 0, 3);
     else if (metric === 'BM25' && k === 'bm25_b') num(k, 0, 1);
     else throw new VesperError('PARAMETER_INVALID', `index param ${k} is not supported for ${indexType} with metric ${metric}`, { param: k });

@@ -5,7 +5,8 @@
  */
 import { VesperError, checkExprLength } from '@vesper/core';
 import { defined, missing } from './body.ts';
-import { int64, renderIds, renderRows } from './schema-info.ts';
+import { describe, int64, renderIds, renderRows, schemaInfo } from './schema-info.ts';
+import { decodeByteVectors } from './vector-bytes.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { withDescription } from './description-cache.ts';
 import { engineCall } from '../rpc.ts';
@@ -43,12 +44,22 @@ function withSession(data: unknown, ts: string | undefined): RestReply {
 async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestReply> {
   // Milvus 2.6: upsert with partialUpdate keeps the stored values of the fields a row leaves out
   const partial = method === 'upsert' ? call.body.bool('partialUpdate') : undefined;
-  const req = defined({ collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName'), data: rows(call), partial_update: partial });
+  const name = call.body.need('collectionName');
+  const given = rows(call);
+  const req = defined({ collection_name: name, partition_name: call.body.str('partitionName'), data: given, partial_update: partial });
   let res: { IDs: unknown; insert_cnt: string; upsert_cnt: string; timestamp?: string };
   try {
     res = (await call.engine.call(method, req)) as typeof res;
   } catch (e) {
-    throw insertDataError(e);
+    // a refused write changed nothing: when rows carry byte vectors as base64 text (Milvus's REST
+    // form), decode them against a fresh description and write once more
+    const decoded = VesperError.is(e, 'INVALID_INSERT_DATA') ? decodeByteVectors(given, schemaInfo(await describe(call.engine, name))) : undefined;
+    if (decoded === undefined) throw insertDataError(e);
+    try {
+      res = (await call.engine.call(method, { ...req, data: decoded })) as typeof res;
+    } catch (again) {
+      throw insertDataError(again);
+    }
   }
   const ids = renderIds(res.IDs, call.allowInt64);
   const data = method === 'insert' ? { insertCount: Number(res.insert_cnt), insertIds: ids } : { upsertCount: Number(res.upsert_cnt), upsertIds: ids };
