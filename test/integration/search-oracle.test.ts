@@ -172,6 +172,16 @@ describe(`search vs brute force (seed ${seed})`, () => {
     expectSame(res.results as never, oracle('IP', (r) => dist(r.id), { limit: 10 }), dist, `sparse seed ${seed}`);
   });
 
+  it('drop_ratio_search leaves the smallest query values out (knowhere\'s meaning)', async () => {
+    const q = { 1: 0.5, 7: 0.25, 13: 1, 30: 0.75 };
+    // ratio 0.5 of 4 values: the two smallest (7: 0.25, 1: 0.5) are dropped
+    const pruned = { 13: 1, 30: 0.75 };
+    const dist = (id: number): number => sdist(pruned, data[id]!.s);
+    const res = await db.search({ ...strong, anns_field: 's', data: q, limit: 10, metric_type: 'IP', params: { drop_ratio_search: 0.5 } } as never);
+    expectSame(res.results as never, oracle('IP', (r) => dist(r.id), { limit: 10 }), dist, `sparse drop seed ${seed}`);
+    await expect(db.search({ ...strong, anns_field: 's', data: q, limit: 10, params: { drop_ratio_search: 1 } } as never)).rejects.toMatchObject({ code: 1100 });
+  });
+
   it('the same answers after everything is flushed and sealed', async () => {
     const q = Array.from({ length: DIM }, () => Math.fround(rng.gaussian()));
     const before = await db.search({ ...strong, anns_field: 'v', data: q, limit: 25, metric_type: 'L2', filter: 'n >= 50' });

@@ -130,7 +130,7 @@ describe('BM25 rules and codes', () => {
     await rejectsWithCode(db.search({ collection_name: 'docs', anns_field: 'sparse', data: ['vector'], limit: 3, bm25: { k1: 1, b: 1, avgdl: 1 } } as never), 1100);
     await rejectsWithCode(db.createIndex({ collection_name: 'docs', field_name: 'sparse', index_name: 'other', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'IP' }), 1100);
     await rejectsWithCode(db.search({ collection_name: 'docs', anns_field: 'sparse', data: ['  '], limit: 3 } as never), 1100);
-    await rejectsWithCode(db.search({ collection_name: 'docs', anns_field: 'sparse', data: ['vector'], limit: 3, params: { drop_ratio_search: 0.2 } } as never), 1100);
+    await rejectsWithCode(db.search({ collection_name: 'docs', anns_field: 'sparse', data: ['vector'], limit: 3, params: { drop_ratio_search: 1.5 } } as never), 1100);
     await rejectsWithCode(db.search({ collection_name: 'docs', anns_field: 'sparse', data: ['vector'], limit: 3, params: { ef: 10 } } as never), 1100);
     const ok = await db.search({ collection_name: 'docs', anns_field: 'sparse', data: ['vector'], limit: 3, params: { drop_ratio_search: 0 }, consistency_level: 'Strong' } as never);
     expect((ok.results as unknown[]).length).toBe(1);

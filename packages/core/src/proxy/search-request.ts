@@ -11,6 +11,7 @@ import type { QueryVector } from '../query/exact-search.ts';
 import type { GroupBy } from '../query/read-plan.ts';
 import { isSimilarityMetric } from '../index/vector-index.ts';
 import type { Bm25Params } from '../query/sparse-search.ts';
+import type { SparseVector } from '../schema/columns.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { fieldMetric, fieldMetrics } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
@@ -159,18 +160,37 @@ function checkBm25(field: FieldSchema, p: unknown): Bm25Params | undefined {
 }
 
 /**
- * Sparse searches are exact (every query value is used): `drop_ratio_search` may only be 0, and
- * any other search param is refused by name rather than ignored.
+ * The sparse search params: `drop_ratio_search` (knowhere's: the share of the query's smallest
+ * values left out of the search, in [0, 1); answered as the ratio) — any other param is refused
+ * by name rather than ignored.
  */
-function checkSparseSearchParams(field: FieldSchema, params: Record<string, unknown>): void {
+function checkSparseSearchParams(field: FieldSchema, params: Record<string, unknown>): number {
+  let ratio = 0;
   for (const [k, v] of Object.entries(params)) {
     if (k === 'metric_type' || k === 'radius' || k === 'range_filter') continue;
     if (k === 'drop_ratio_search') {
-      if (Number(v) === 0) continue;
-      throw new VesperError('PARAMETER_INVALID', `drop_ratio_search ${JSON.stringify(v)} is not supported on ${field.name}: Vesper's sparse search keeps every query value (use 0)`);
+      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+      if (typeof n !== 'number' || !(n >= 0 && n < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_search' (${JSON.stringify(v)}) should be in range [0, 1)`);
+      ratio = n;
+      continue;
     }
     throw new VesperError('PARAMETER_INVALID', `search param ${k} is not supported for sparse vector field ${field.name}`);
   }
+  return ratio;
+}
+
+/**
+ * A sparse query without its smallest values: the floor(ratio × n) entries of least magnitude
+ * (ties: the later dimension goes first) are left out; the rest keep their order.
+ */
+export function dropSmallest(v: SparseVector, ratio: number): SparseVector {
+  const n = v.indices.length;
+  const drop = Math.floor(n * ratio);
+  if (drop === 0) return v;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(v.values[a]!) - Math.abs(v.values[b]!) || v.indices[b]! - v.indices[a]!);
+  const gone = new Set(order.slice(0, drop));
+  const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !gone.has(i));
+  return { indices: Uint32Array.from(keep, (i) => v.indices[i]!), values: Float32Array.from(keep, (i) => v.values[i]!) };
 }
 
 /**
@@ -192,7 +212,9 @@ function searchParams(r: SearchRequestFields): Record<string, unknown> {
 
 export function parseSearch(info: CollectionInfo, r: SearchRequestFields): ParsedSearch {
   const field = chooseVectorField(info, r.anns_field);
-  const { vectors, single } = parseQueryVectors(field, r.data ?? r.vectors ?? r.vector);
+  const parsed = parseQueryVectors(field, r.data ?? r.vectors ?? r.vector);
+  const single = parsed.single;
+  let vectors = parsed.vectors;
   const limit = optInt(r.limit ?? r.topk, 'limit (topk)', 1, MAX_TOPK) ?? 10;
   const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
   if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `topk + offset should be in range [1, ${MAX_TOPK}], but got ${limit + offset}`);
@@ -217,7 +239,10 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   if (index?.metricType && index.metricType !== metric) {
     throw new VesperError('PARAMETER_INVALID', `metric type not match: invalid parameter[expected=${index.metricType}][actual=${metric}]`);
   }
-  if (field.data_type === DataType.SparseFloatVector) checkSparseSearchParams(field, params);
+  if (field.data_type === DataType.SparseFloatVector) {
+    const ratio = checkSparseSearchParams(field, params);
+    if (ratio > 0) vectors = vectors.map((v) => dropSmallest(v as SparseVector, ratio));
+  }
   const radius = numberParam(params, 'radius');
   const rangeFilter = numberParam(params, 'range_filter');
   if (rangeFilter !== undefined && radius === undefined) throw new VesperError('PARAMETER_INVALID', 'range_filter needs radius');
