@@ -26,6 +26,18 @@ async function ok<T>(path: string, body: unknown): Promise<T> {
 }
 
 describe('REST request shapes in workerd', () => {
+  it('reads the older names older clients send: primaryField, vectorField, expr, vector', async () => {
+    await ok('collections/create', { collectionName: 'w_old', dimension: 2, metricType: 'L2', primaryField: 'pk', vectorField: 'emb', params: { consistencyLevel: 'Strong' } });
+    const d = await ok<{ fields: { name: string; primaryKey?: boolean }[] }>('collections/describe', { collectionName: 'w_old' });
+    expect(d.fields.map((f) => f.name)).toEqual(['pk', 'emb']);
+    await ok('entities/insert', { collectionName: 'w_old', data: [{ pk: 1, emb: [0, 1] }, { pk: 2, emb: [1, 0] }] });
+    expect(await ok('entities/query', { collectionName: 'w_old', expr: 'pk == 2', outputFields: ['pk'] })).toEqual([{ pk: 2 }]);
+    expect((await post('entities/query', { collectionName: 'w_old', expr: 'pk == 2', filter: 'pk == 1' })).code).toBe(1100);
+    const hits = await ok<{ pk: number }[]>('entities/search', { collectionName: 'w_old', vector: [1, 0], limit: 1 });
+    expect(hits.map((h) => h.pk)).toEqual([2]);
+    expect((await post('entities/search', { collectionName: 'w_old', vector: [1, 0], data: [[1, 0]], limit: 1 })).code).toBe(1100);
+  });
+
   it('reads byte vectors written as base64 (BinaryVector, Float16Vector), as Milvus does', async () => {
     await ok('collections/create', { collectionName: 'w_b64', schema: { fields: [
       { fieldName: 'id', dataType: 'Int64', isPrimary: true },

@@ -69,6 +69,18 @@ export class Body {
     throw wrongType(name, 'a boolean', v);
   }
 
+  /**
+   * A string parameter that older Milvus clients send under another name (`expr` for `filter`,
+   * `primaryField` for `primaryFieldName`): either name is read; both with different values is
+   * 1100 naming them.
+   */
+  strAlias(name: string, alias: string): string | undefined {
+    const a = this.str(name);
+    const b = this.str(alias);
+    if (a !== undefined && b !== undefined && a !== b) throw new VesperError('PARAMETER_INVALID', `${name} and ${alias} name the same parameter with different values`);
+    return a ?? b;
+  }
+
   obj(name: string): Body | undefined {
     const v = this.get(name);
     return v === undefined ? undefined : Body.of(v, name);

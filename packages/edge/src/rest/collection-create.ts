@@ -181,14 +181,14 @@ export function createCollectionRequest(body: Body): Record<string, unknown> {
     throw new VesperError('PARAMETER_INVALID', `params.max_length applies to a VarChar primary key (idType VarChar) and would be ignored with idType ${idType ?? 'Int64'}`);
   }
   const metric = body.str('metricType') ?? 'COSINE';
-  const vectorField = body.str('vectorFieldName') ?? 'vector';
+  const vectorField = body.strAlias('vectorFieldName', 'vectorField') ?? 'vector';
   return defined({
     ...common,
     dimension,
     metric_type: metric,
     id_type: idType,
     auto_id: body.bool('autoID'),
-    primary_field_name: body.str('primaryFieldName'),
+    primary_field_name: body.strAlias('primaryFieldName', 'primaryField'),
     vector_field_name: vectorField,
     max_length: maxLength,
     enable_dynamic_field: body.bool('enableDynamicField') ?? body.bool('enabledDynamicField') ?? params.bool('enableDynamicField') ?? true,

@@ -77,7 +77,7 @@ export function planError(e: unknown): unknown {
 
 /** The filter and its template values (`exprParams`). */
 export function filterOf(call: RestCall): Record<string, unknown> {
-  const filter = call.body.str('filter');
+  const filter = call.body.strAlias('filter', 'expr');
   // The cheapest cost check first: an over-long filter is refused before any RPC or lexing.
   if (filter !== undefined) checkExprLength(filter);
   const params = call.body.get('exprParams');

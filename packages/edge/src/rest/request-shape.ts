@@ -17,7 +17,8 @@ const PARTITION = ['collectionName', 'partitionName'];
 const PARTITIONS = ['collectionName', 'partitionNames'];
 const INDEX = ['collectionName', 'indexName'];
 const DROP_PROPERTIES = ['propertyKeys', 'deleteKeys'];
-const FILTER = ['filter', 'exprParams'];
+/** `expr` is the older name of `filter` (read as it). */
+const FILTER = ['filter', 'expr', 'exprParams'];
 const READ = ['partitionNames', 'consistencyLevel', 'outputFields'];
 const GROUPING = ['groupingField', 'groupSize', 'strictGroupSize'];
 
@@ -36,7 +37,9 @@ export const REQUEST_KEYS: Readonly<Record<string, readonly string[]>> = {
     'idType',
     'autoID',
     'primaryFieldName',
+    'primaryField',
     'vectorFieldName',
+    'vectorField',
     'enableDynamicField',
     'enabledDynamicField',
     'schema',
@@ -60,7 +63,7 @@ export const REQUEST_KEYS: Readonly<Record<string, readonly string[]>> = {
   'entities/delete': ['collectionName', 'partitionName', ...FILTER],
   'entities/get': ['collectionName', 'id', ...READ],
   'entities/query': ['collectionName', ...FILTER, ...READ, 'limit', 'offset', 'orderByFields', 'groupByFields', 'ignoreGrowing'],
-  'entities/search': ['collectionName', 'data', 'ids', 'annsField', ...FILTER, ...READ, 'limit', 'offset', 'searchParams', ...GROUPING],
+  'entities/search': ['collectionName', 'data', 'vector', 'ids', 'annsField', ...FILTER, ...READ, 'limit', 'offset', 'searchParams', ...GROUPING],
   // functionScore is refused by the handler with its own message
   'entities/hybrid_search': ['collectionName', 'search', 'rerank', 'functionScore', ...READ, 'limit', 'offset', ...GROUPING],
   // collectionName, fieldName, analyzerNames are refused by the handler with their own message

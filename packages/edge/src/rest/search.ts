@@ -145,12 +145,16 @@ async function search(call: RestCall): Promise<RestReply> {
   const b = call.body;
   const name = b.need('collectionName');
   const ids = b.get('ids');
-  if (ids !== undefined && b.get('data') !== undefined) {
+  // `vector` is the older name of `data` (one vector), read as it
+  if (b.get('data') !== undefined && b.get('vector') !== undefined) throw new VesperError('PARAMETER_INVALID', 'data and vector name the same parameter: send one');
+  const old = b.get('vector');
+  const given = b.get('data') ?? (Array.isArray(old) && old.every((x) => typeof x === 'number') ? [old] : old);
+  if (ids !== undefined && given !== undefined) {
     throw new VesperError('PARAMETER_INVALID', 'ids and data are mutually exclusive: search by primary keys or by vectors, not both');
   }
-  if (ids === undefined && b.get('data') === undefined) throw missing('data');
+  if (ids === undefined && given === undefined) throw missing('data');
   return withDescription(call, name, async (info) => {
-    const data = ids !== undefined ? await vectorsOfIds(call, info, name, ids) : b.get('data');
+    const data = ids !== undefined ? await vectorsOfIds(call, info, name, ids) : given;
     const annsField = checkVectors(info, b.str('annsField'), data);
     const limit = b.int('limit') ?? 100;
     const offset = b.int('offset');
