@@ -156,7 +156,7 @@ function validateMaxLength(name: string, maxLength: number | undefined): void {
 export function normalizeDefaultValue(field: FieldSchema, value: unknown): unknown {
   const t = field.data_type;
   const bad = (): VesperError =>
-    illegal(`default value ${JSON.stringify(value)} does not match the type ${dataTypeName(t)} of field ${field.name}`);
+    illegal(`invalid default value ${JSON.stringify(value)}: it does not match the type ${dataTypeName(t)} of field ${field.name}`);
   if (t === DataType.Bool) {
     if (typeof value !== 'boolean') throw bad();
     return value;
