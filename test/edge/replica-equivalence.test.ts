@@ -13,21 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../packages/core/src/node/open-database.ts';
 import { Random, testSeed } from '../../packages/core/src/util/random.ts';
 import { startVesperWorker, type RunningWorker } from './worker-harness.ts';
+import { restOk } from './rest-call.ts';
 
 const seed = testSeed();
 const rng = new Random(seed);
 const DIM = 4;
 const STEPS = 24;
-const AUTH = { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' };
 let worker: RunningWorker | undefined;
 let dir = '';
 
-async function rest(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${worker!.endpoint}/v2/vectordb/${path}`, { method: 'POST', headers: AUTH, body: JSON.stringify(body) });
-  const reply = (await res.json()) as { code: number; message?: string; data?: unknown };
-  expect(reply.code, `${path}: ${reply.message} (seed ${seed})`).toBe(0);
-  return reply.data;
-}
+const rest = (path: string, body: unknown): Promise<unknown> => restOk(worker!.endpoint, path, body, `seed ${seed}`);
 
 const vector = (): number[] => Array.from({ length: DIM }, () => Math.round((rng.next() * 2 - 1) * 1000) / 1000);
 const row = (id: number) => ({ id, vector: vector(), n: rng.int(10), tag: `t${rng.int(5)}` });

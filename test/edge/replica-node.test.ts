@@ -12,20 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../packages/core/src/node/open-database.ts';
 import { Random, testSeed } from '../../packages/core/src/util/random.ts';
 import { startVesperWorker, type RunningWorker } from './worker-harness.ts';
+import { restOk } from './rest-call.ts';
 
 const seed = testSeed();
 const rng = new Random(seed);
 const DIM = 4;
-const AUTH = { Authorization: 'Bearer root:Milvus', 'Content-Type': 'application/json' };
 let worker: RunningWorker | undefined;
 let dir = '';
 
-async function rest(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${worker!.endpoint}/v2/vectordb/${path}`, { method: 'POST', headers: AUTH, body: JSON.stringify(body) });
-  const reply = (await res.json()) as { code: number; message?: string; data?: unknown };
-  expect(reply.code, `${path}: ${reply.message}`).toBe(0);
-  return reply.data;
-}
+const rest = (path: string, body: unknown): Promise<unknown> => restOk(worker!.endpoint, path, body);
 
 const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ id: from + i, vector: Array.from({ length: DIM }, () => rng.next() * 2 - 1), n: rng.int(10) }));
 

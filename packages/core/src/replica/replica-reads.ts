@@ -64,12 +64,12 @@ export class ReplicaReads implements Transport {
 
   /** Brings the replica up to the server first when the read's consistency needs it. */
   private async catchUp(replica: CollectionReplica, need: ReadNeed): Promise<void> {
-    const status = replica.status();
     const stale =
       need.level === 'Strong' ||
-      (need.level === 'Bounded' && status.lagMs > this.boundedStalenessMs) ||
+      (need.level === 'Bounded' && replica.status().lagMs > this.boundedStalenessMs) ||
       (need.sessionTs !== undefined && replica.ts < need.sessionTs);
     if (!stale) return;
+    const status = replica.status();
     try {
       await replica.sync();
     } catch (e) {

@@ -9,6 +9,11 @@ import { VesperError } from '@vesper/core';
 const TRUE_TEXT: ReadonlySet<string> = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE_TEXT: ReadonlySet<string> = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
+/** A boolean written as text, read as Go's strconv.ParseBool reads it (Milvus's server); undefined when it is none. */
+export function parseBoolText(text: string): boolean | undefined {
+  return TRUE_TEXT.has(text) ? true : FALSE_TEXT.has(text) ? false : undefined;
+}
+
 export class Body {
   private readonly byKey = new Map<string, unknown>();
 
@@ -64,8 +69,8 @@ export class Body {
     if (v === undefined) return undefined;
     if (typeof v === 'boolean') return v;
     // a boolean written as text: Go's strconv.ParseBool spellings, as Milvus's server reads them
-    if (typeof v === 'string' && TRUE_TEXT.has(v)) return true;
-    if (typeof v === 'string' && FALSE_TEXT.has(v)) return false;
+    const b = typeof v === 'string' ? parseBoolText(v) : undefined;
+    if (b !== undefined) return b;
     throw wrongType(name, 'a boolean', v);
   }
 

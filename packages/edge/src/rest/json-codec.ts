@@ -44,6 +44,12 @@ export function parseRequestJson(text: string): unknown {
 
 /** JSON text of a reply; a `bigint` anywhere is written as its exact decimal digits. */
 export function stringifyResponse(body: unknown): string {
+  try {
+    // the common reply holds no bigint: no replacer call per value
+    return JSON.stringify(body);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
   let marker: string | undefined;
   const text = JSON.stringify(body, (_k, v: unknown) => {
     if (typeof v !== 'bigint') return v;

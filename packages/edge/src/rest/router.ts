@@ -21,7 +21,7 @@ import type { AccessClient } from '../access/access-client.ts';
 import type { Principal } from '../access/policy.ts';
 import { bodyLimitOf, readBody, withTimeout } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
-import { Body, missing } from './body.ts';
+import { Body, missing, parseBoolText } from './body.ts';
 import { RequestGuard } from './request-guard.ts';
 import { parseRequestJson, stringifyResponse } from './json-codec.ts';
 import { checkRequestKeys } from './request-shape.ts';
@@ -102,9 +102,7 @@ function sessionTsOf(request: Request): string | undefined {
  * spellings) takes the server default, which is numbers (`proxy.http.acceptTypeAllowInt64`).
  */
 function allowInt64Of(request: Request): boolean {
-  const raw = request.headers.get('Accept-Type-Allow-Int64')?.trim() ?? '';
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
-  return true;
+  return parseBoolText(request.headers.get('Accept-Type-Allow-Int64')?.trim() ?? '') ?? true;
 }
 
 /** Milvus's error envelope for a VesperError (HTTP 200 unless the code has its own status). */
