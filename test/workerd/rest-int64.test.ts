@@ -80,4 +80,23 @@ describe('Int64 fidelity over REST v2', () => {
     const count = await raw('entities/query', '{"collectionName":"i64b","outputFields":["count(*)"],"consistencyLevel":"Strong"}');
     expect(count).toContain('"count(*)":0');
   });
+
+  it('a long integer where a string or an object belongs is a coded format error, never code 5', async () => {
+    await raw('collections/create', JSON.stringify({ collectionName: 'i64c', dimension: 2 }));
+    // each reply quotes the offending value; quoting a bigint must not fail while reporting
+    const cases: [string, string][] = [
+      ['collections/drop_properties', `{"collectionName":"i64c","propertyKeys":[${BIG}]}`],
+      ['entities/insert', `{"collectionName":"i64c","data":[${BIG}]}`],
+      ['entities/search', `{"collectionName":"i64c","data":[[${BIG},"x"]]}`],
+      ['collections/describe', `{"collectionName":${BIG}}`],
+    ];
+    for (const [path, body] of cases) {
+      const text = await raw(path, body);
+      const code = codeOf(text);
+      expect(code, `${path}: ${text}`).not.toBe(5);
+      expect(code, `${path}: ${text}`).not.toBe(0);
+    }
+    const count = await raw('entities/query', '{"collectionName":"i64c","outputFields":["count(*)"],"consistencyLevel":"Strong"}');
+    expect(count).toContain('"count(*)":0');
+  });
 });

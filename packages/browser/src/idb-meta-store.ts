@@ -8,7 +8,7 @@
  * check aborts the transaction, so nothing is applied. Calls resolve only after the
  * transaction's `done` (strict durability), so a resolved write survives a crash.
  */
-import { checkMetaKey, VesperError, type MetaOp, type MetaRecord, type MetaStore } from '@vesper/core';
+import { checkMetaKey, VesperError, type MetaOp, type MetaRecord, type MetaStore, showValue } from '@vesper/core';
 import { DURABLE, openVesperIdb, type VesperIdb } from './idb-schema.ts';
 import { checkExpectedVersion, guard, versionConflict } from './storage-errors.ts';
 
@@ -73,7 +73,7 @@ export class IdbMetaStore implements MetaStore {
       checkMetaKey(op.key);
       checkExpectedVersion(op.key, op.expectedVersion);
       if (op.type === 'put' && typeof op.value !== 'string') {
-        throw new VesperError('PARAMETER_INVALID', `meta value for ${JSON.stringify(op.key)} must be a string, got ${typeof op.value}`);
+        throw new VesperError('PARAMETER_INVALID', `meta value for ${showValue(op.key)} must be a string, got ${typeof op.value}`);
       }
     }
     const result = new Map<string, number>();

@@ -11,7 +11,7 @@
  * files an idb:// database holds, or the reverse. Query workers open only the object store,
  * read-only (`openReadOnlyObjects`), through the same choice of backend as the writer.
  */
-import { VesperError, createMemoryStorage, type ObjectStore, type StorageSet } from '@vesper/core';
+import { VesperError, createMemoryStorage, type ObjectStore, type StorageSet, showValue } from '@vesper/core';
 import type { RequestLog } from '@vesper/worker';
 import { IdbMetaStore } from './idb-meta-store.ts';
 import { IdbObjectStore } from './idb-object-store.ts';
@@ -36,7 +36,7 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   if (url === 'memory://') return { scheme: 'memory', name: '' };
   const m = typeof url === 'string' ? /^(opfs|idb):\/\/(.*)$/.exec(url) : null;
   if (m === null) {
-    throw new VesperError('PARAMETER_INVALID', `database URL must be 'opfs://name', 'idb://name' or 'memory://', got ${JSON.stringify(url)}`);
+    throw new VesperError('PARAMETER_INVALID', `database URL must be 'opfs://name', 'idb://name' or 'memory://', got ${showValue(url)}`);
   }
   checkDatabaseName(m[2]!);
   return { scheme: m[1] as StorageScheme, name: m[2]! };

@@ -13,6 +13,7 @@ export { DataType, dataTypeName, parseDataType, isVectorType } from './schema/da
 export type { CollectionSchema, FieldSchema, FunctionSchema, MetricType, ConsistencyLevel } from './schema/types.ts';
 export type { Column, ColumnSet, SparseVector, JsonValue } from './schema/columns.ts';
 export { Bitset } from './util/bitset.ts';
+export { showValue } from './util/show-value.ts';
 export { Random, testSeed } from './util/random.ts';
 export { arrowIpcRows } from './storage/import-rows.ts';
 export * from './adapters/index.ts';

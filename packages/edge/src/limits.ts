@@ -19,7 +19,7 @@
  * under the RPC limit (varchar and JSON fields are bounded far below it by the schema). Note
  * Cloudflare's own request-body limit of the plan (100 MB on Free/Pro) also applies in front.
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 
 export type RequestKind = 'dml' | 'dql' | 'ddl';
 
@@ -102,7 +102,7 @@ export function timeoutMs(request: Request, fallbackSeconds: string | undefined)
   const s = Number(raw);
   if (!(s > 0)) {
     if (header === null) return DEFAULT_TIMEOUT_S * 1000;
-    throw new VesperError('INCORRECT_PARAMETER_FORMAT', `Request-Timeout must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+    throw new VesperError('INCORRECT_PARAMETER_FORMAT', `Request-Timeout must be a positive number of seconds, got ${showValue(raw)}`);
   }
   return Math.min(s, MAX_TIMEOUT_S) * 1000;
 }

@@ -13,7 +13,7 @@
  * as a VesperError, never a hang; a reader whose last sync failed or that lacks what a call
  * names answers `resend` (reader-protocol.ts) instead of reading a state nobody asked for.
  */
-import { BlockCache, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, type ObjectStore, type VectorIndexFactory } from '@vesper/core';
+import { BlockCache, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, type ObjectStore, type VectorIndexFactory, showValue } from '@vesper/core';
 import {
   SealedReplica,
   bm25StatsShare,
@@ -146,7 +146,7 @@ export function createReader(options: ServeReaderOptions): (req: ReaderRequest) 
     calls++;
     try {
       const op = Object.prototype.hasOwnProperty.call(ops, req.op) ? ops[req.op] : undefined;
-      if (op === undefined) throw new VesperError('PARAMETER_INVALID', `unknown query worker operation ${JSON.stringify(req.op)}`);
+      if (op === undefined) throw new VesperError('PARAMETER_INVALID', `unknown query worker operation ${showValue(req.op)}`);
       const value = await op(req.args);
       return value === RESEND ? { tag: READER_TAG, id: req.id, resend: true } : { tag: READER_TAG, id: req.id, value };
     } catch (err) {

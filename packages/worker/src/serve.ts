@@ -21,7 +21,7 @@
  * `handle` answers reads from it and refuses writes with its coded error, and the `sync` and
  * `replicaStatus` operations reach it. A database worker answers those two with PARAMETER_INVALID.
  */
-import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, openReplicaEngine, type EngineOptions, type FetchFn, type ReplicaEngine, type StorageSet } from '@vesper/core';
+import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, openReplicaEngine, type EngineOptions, type FetchFn, type ReplicaEngine, type StorageSet, showValue } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
 import { DATABASE_STATS, QUERY_WORKER_STATS, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
 import { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
@@ -247,7 +247,7 @@ async function answer(api: EngineApi, req: WireRequest): Promise<WireResponse> {
       : req.op === 'close' ? await api.close()
       : req.op === 'sync' ? await api.sync()
       : req.op === 'replicaStatus' ? await api.replicaStatus()
-      : new VesperError('PARAMETER_INVALID', `unknown engine operation ${JSON.stringify(req.op)}`);
+      : new VesperError('PARAMETER_INVALID', `unknown engine operation ${showValue(req.op)}`);
     return value instanceof VesperError ? { tag: WIRE_TAG, id: req.id, error: value.toJSON() } : { tag: WIRE_TAG, id: req.id, value };
   } catch (err) {
     return { tag: WIRE_TAG, id: req.id, error: VesperError.wrap(err).toJSON() };

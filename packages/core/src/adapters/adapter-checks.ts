@@ -9,6 +9,7 @@
  * surrogates (they have no UTF-8 form), at most 1024 UTF-16 code units.
  */
 import { VesperError } from '../errors/index.ts';
+import { showValue } from '../util/show-value.ts';
 
 export const MAX_OBJECT_KEY_LENGTH = 1024;
 
@@ -17,7 +18,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** @throws PARAMETER_INVALID unless key is a valid object key (see the header). */
 export function checkObjectKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new VesperError('PARAMETER_INVALID', `object key must be a non-empty string, got ${JSON.stringify(key)}`);
+    throw new VesperError('PARAMETER_INVALID', `object key must be a non-empty string, got ${showValue(key)}`);
   }
   if (key.length > MAX_OBJECT_KEY_LENGTH) {
     throw new VesperError('PARAMETER_INVALID', `object key is ${key.length} characters long; the limit is ${MAX_OBJECT_KEY_LENGTH}`);
@@ -36,7 +37,7 @@ export function checkObjectKey(key: string): void {
 /** @throws PARAMETER_INVALID unless key is a non-empty, well-formed string. */
 export function checkMetaKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new VesperError('PARAMETER_INVALID', `meta key must be a non-empty string, got ${JSON.stringify(key)}`);
+    throw new VesperError('PARAMETER_INVALID', `meta key must be a non-empty string, got ${showValue(key)}`);
   }
   checkWellFormed('meta key', key);
 }
@@ -44,21 +45,21 @@ export function checkMetaKey(key: string): void {
 /** @throws PARAMETER_INVALID unless value is a string. */
 export function checkMetaValue(key: string, value: string): void {
   if (typeof value !== 'string') {
-    throw new VesperError('PARAMETER_INVALID', `meta value for ${JSON.stringify(key)} must be a string, got ${typeof value}`);
+    throw new VesperError('PARAMETER_INVALID', `meta value for ${showValue(key)} must be a string, got ${typeof value}`);
   }
 }
 
 /** @throws PARAMETER_INVALID unless v is undefined or a non-negative safe integer. */
 export function checkExpectedVersion(key: string, v: number | undefined): void {
   if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
-    throw new VesperError('PARAMETER_INVALID', `expectedVersion for ${JSON.stringify(key)} must be an integer >= 0, got ${v}`);
+    throw new VesperError('PARAMETER_INVALID', `expectedVersion for ${showValue(key)} must be an integer >= 0, got ${v}`);
   }
 }
 
 /** @throws PARAMETER_INVALID unless channel is a valid WAL channel name (same rules as a meta key). */
 export function checkChannel(channel: string): void {
   if (typeof channel !== 'string' || channel.length === 0 || channel.length > 255) {
-    throw new VesperError('PARAMETER_INVALID', `WAL channel must be a string of 1..255 characters, got ${JSON.stringify(channel)}`);
+    throw new VesperError('PARAMETER_INVALID', `WAL channel must be a string of 1..255 characters, got ${showValue(channel)}`);
   }
   checkWellFormed('WAL channel', channel);
 }
@@ -74,7 +75,7 @@ export function checkCount(what: string, n: number): void {
 export function versionConflict(key: string, expected: number, actual: number): VesperError {
   const want = expected === 0 ? 'absent' : `at version ${expected}`;
   const have = actual === 0 ? 'absent' : `at version ${actual}`;
-  return new VesperError('COMMIT_CONFLICT', `meta key ${JSON.stringify(key)} expected ${want} but is ${have}`, {
+  return new VesperError('COMMIT_CONFLICT', `meta key ${showValue(key)} expected ${want} but is ${have}`, {
     key,
     expectedVersion: expected,
     actualVersion: actual,
@@ -83,12 +84,12 @@ export function versionConflict(key: string, expected: number, actual: number): 
 
 /** The COMMIT_CONFLICT a create-only put answers with. */
 export function objectExists(key: string): VesperError {
-  return new VesperError('COMMIT_CONFLICT', `object ${JSON.stringify(key)} already exists (create-only put)`, { key });
+  return new VesperError('COMMIT_CONFLICT', `object ${showValue(key)} already exists (create-only put)`, { key });
 }
 
 function checkWellFormed(what: string, s: string): void {
   if (LONE_SURROGATE.test(s)) {
-    throw new VesperError('PARAMETER_INVALID', `${what} ${JSON.stringify(s)} contains a lone UTF-16 surrogate`);
+    throw new VesperError('PARAMETER_INVALID', `${what} ${showValue(s)} contains a lone UTF-16 surrogate`);
   }
 }
 

@@ -9,6 +9,7 @@
 import { VesperError } from '../errors/index.ts';
 import { checkCount, checkObjectKey, compareKeys, copyBytes, objectExists } from './adapter-checks.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+import { showValue } from '../util/show-value.ts';
 
 export class MemoryObjectStore implements ObjectStore {
   private readonly objects = new Map<string, Uint8Array>();
@@ -67,6 +68,6 @@ export class MemoryObjectStore implements ObjectStore {
 /** @throws PARAMETER_INVALID unless bytes is a Uint8Array. */
 export function checkBytes(key: string, bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) {
-    throw new VesperError('PARAMETER_INVALID', `object ${JSON.stringify(key)}: bytes must be a Uint8Array`);
+    throw new VesperError('PARAMETER_INVALID', `object ${showValue(key)}: bytes must be a Uint8Array`);
   }
 }

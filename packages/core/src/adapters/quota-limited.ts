@@ -16,6 +16,7 @@ import { VesperError } from '../errors/index.ts';
 import { interceptStorage, type StorageCall } from './intercept-storage.ts';
 import type { MetaOp } from './meta-store.ts';
 import type { StorageSet } from './storage-set.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface QuotaOptions {
   /** Bytes that may be written through the wrapper (default: unlimited). */
@@ -62,7 +63,7 @@ export class QuotaLimitedStorage implements StorageSet {
     const growth = this.growth(call);
     if (growth > 0 && this.used + growth > this.quotaBytes) {
       this.refused++;
-      throw this.error(`${call.adapter}.${call.method}(${call.keys.map((k) => JSON.stringify(k)).join(', ')})`, this.used, this.quotaBytes);
+      throw this.error(`${call.adapter}.${call.method}(${call.keys.map((k) => showValue(k)).join(', ')})`, this.used, this.quotaBytes);
     }
     const result = await run();
     this.account(call, result);

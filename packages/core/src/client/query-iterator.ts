@@ -8,6 +8,7 @@
 import { VesperError } from '../errors/index.ts';
 import type { QueryRequest, QueryResponse } from '../proxy/tasks/query-task.ts';
 import { REQUEST_LIMITS } from '../proxy/request-limits.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface QueryIteratorRequest extends Omit<QueryRequest, 'ids' | 'offset' | 'limit' | 'snapshot_ts'> {
   /** Rows per batch, 1..16384. */
@@ -26,8 +27,8 @@ export function queryIterator(
 ): AsyncIterable<Record<string, unknown>[]> {
   const { batchSize, limit, expr, ...rest } = req;
   const max = REQUEST_LIMITS.maxQueryResultWindow;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > max) throw new VesperError('PARAMETER_INVALID', `batchSize should be an integer in range [1, ${max}], got ${JSON.stringify(batchSize)}`);
-  if (limit !== undefined && limit !== -1 && !(Number.isInteger(limit) && limit >= 0)) throw new VesperError('PARAMETER_INVALID', `limit of a query iterator should be -1 or a non-negative integer, got ${JSON.stringify(limit)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > max) throw new VesperError('PARAMETER_INVALID', `batchSize should be an integer in range [1, ${max}], got ${showValue(batchSize)}`);
+  if (limit !== undefined && limit !== -1 && !(Number.isInteger(limit) && limit >= 0)) throw new VesperError('PARAMETER_INVALID', `limit of a query iterator should be -1 or a non-negative integer, got ${showValue(limit)}`);
   const fields = rest.output_fields;
   if (fields?.some((f) => f.trim().toLowerCase() === 'count(*)')) throw new VesperError('PARAMETER_INVALID', 'count(*) cannot be iterated: use count()');
   const given: unknown = rest.filter ?? expr ?? '';

@@ -13,6 +13,7 @@ import { isSimilarityMetric } from '../index/vector-index.ts';
 import type { MetricType } from '../schema/types.ts';
 import type { SearchRequest, SearchResponse, SearchRow } from '../proxy/tasks/search-task.ts';
 import { REQUEST_LIMITS } from '../proxy/request-limits.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface SearchIteratorRequest extends Omit<SearchRequest, 'limit' | 'topk' | 'offset' | 'search_params' | 'params' | 'snapshot_ts'> {
   /** Hits per page, 1..16384. */
@@ -35,8 +36,8 @@ const SEEN = 'vesper_iterator_seen';
 /** Refuses what a search iterator does not do, by name (1100). */
 function check(req: SearchIteratorRequest): void {
   const max = REQUEST_LIMITS.maxTopK;
-  if (!Number.isInteger(req.batchSize) || req.batchSize < 1 || req.batchSize > max) throw new VesperError('PARAMETER_INVALID', `batchSize should be an integer in range [1, ${max}], got ${JSON.stringify(req.batchSize)}`);
-  if (req.limit !== undefined && req.limit !== -1 && !(Number.isInteger(req.limit) && req.limit >= 0)) throw new VesperError('PARAMETER_INVALID', `limit of a search iterator should be -1 or a non-negative integer, got ${JSON.stringify(req.limit)}`);
+  if (!Number.isInteger(req.batchSize) || req.batchSize < 1 || req.batchSize > max) throw new VesperError('PARAMETER_INVALID', `batchSize should be an integer in range [1, ${max}], got ${showValue(req.batchSize)}`);
+  if (req.limit !== undefined && req.limit !== -1 && !(Number.isInteger(req.limit) && req.limit >= 0)) throw new VesperError('PARAMETER_INVALID', `limit of a search iterator should be -1 or a non-negative integer, got ${showValue(req.limit)}`);
   const raw = req as unknown as Record<string, unknown>;
   for (const k of ['offset', 'topk', 'search_params', 'group_by_field', 'group_size', 'strict_group_size', 'snapshot_ts']) {
     if (raw[k] !== undefined) throw new VesperError('PARAMETER_INVALID', `${k} is not supported by searchIterator`);

@@ -10,6 +10,7 @@
 import { VesperError } from '../errors/index.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { FieldSchema, FunctionSchema } from '../schema/types.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface FunctionInput {
   name?: unknown;
@@ -29,12 +30,12 @@ const bad = (msg: string): VesperError => new VesperError('PARAMETER_INVALID', m
 function typeName(type: unknown): string {
   if (typeof type === 'number' && Object.hasOwn(TYPE_NAMES, String(type))) return TYPE_NAMES[String(type)]!;
   if (typeof type === 'string') return /^bm25$/i.test(type) ? 'BM25' : type;
-  throw bad(`function type must be a name or FunctionType value, got ${JSON.stringify(type)}`);
+  throw bad(`function type must be a name or FunctionType value, got ${showValue(type)}`);
 }
 
 function names(v: unknown, what: string, fn: string): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-    throw bad(`function ${fn}: ${what} must be a list of field names, got ${JSON.stringify(v)}`);
+    throw bad(`function ${fn}: ${what} must be a list of field names, got ${showValue(v)}`);
   }
   return v as string[];
 }
@@ -49,13 +50,13 @@ export function normalizeFunctions(
   fields: readonly FieldSchema[],
 ): { functions: FunctionSchema[]; fields: FieldSchema[] } {
   if (input === undefined || input === null) return { functions: [], fields: [...fields] };
-  if (!Array.isArray(input)) throw bad(`functions must be a list, got ${JSON.stringify(input)}`);
+  if (!Array.isArray(input)) throw bad(`functions must be a list, got ${showValue(input)}`);
   const byName = new Map(fields.map((f) => [f.name, f]));
   const seen = new Set<string>();
   const outputs = new Set<string>();
   const functions: FunctionSchema[] = [];
   for (const raw of input as unknown[]) {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad(`a function must be an object, got ${JSON.stringify(raw)}`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad(`a function must be an object, got ${showValue(raw)}`);
     const f = raw as FunctionInput;
     for (const k of Object.keys(f)) {
       if (!['name', 'description', 'type', 'input_field_names', 'output_field_names', 'params'].includes(k)) {

@@ -26,6 +26,7 @@ import {
 import { FLAG_HNSW_SQ8, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, sectionLength, writeIndexFile } from './index-format.ts';
 import { checkGraph } from './graph-check.ts';
 import { HNSW_CTX as F, HNSW_DEFAULTS, HnswIndex, parseHnswParams, type HnswParams } from './hnsw-index.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface HnswSqParams extends HnswParams {
   readonly refine: boolean;
@@ -35,7 +36,7 @@ function strParam(params: Readonly<Record<string, unknown>>, name: string, def: 
   const raw = params[name];
   const v = raw === undefined || raw === null || raw === '' ? def : String(raw).toUpperCase();
   if (!allowed.includes(v)) {
-    throw new VesperError('PARAMETER_INVALID', `param '${name}' (${JSON.stringify(raw)}) should be one of [${allowed.join(' ')}]`, { param: name });
+    throw new VesperError('PARAMETER_INVALID', `param '${name}' (${showValue(raw)}) should be one of [${allowed.join(' ')}]`, { param: name });
   }
   return v;
 }
@@ -45,7 +46,7 @@ function boolParam(params: Readonly<Record<string, unknown>>, name: string, def:
   if (raw === undefined || raw === null || raw === '') return def;
   if (raw === true || raw === 'true' || raw === 1 || raw === '1') return true;
   if (raw === false || raw === 'false' || raw === 0 || raw === '0') return false;
-  throw new VesperError('PARAMETER_INVALID', `param '${name}' (${JSON.stringify(raw)}) should be true or false`, { param: name });
+  throw new VesperError('PARAMETER_INVALID', `param '${name}' (${showValue(raw)}) should be true or false`, { param: name });
 }
 
 export function parseHnswSqParams(params: Readonly<Record<string, unknown>>): HnswSqParams {
@@ -61,7 +62,7 @@ function refineK(params: Readonly<Record<string, unknown>>): number | undefined 
   if (raw === undefined || raw === null || raw === '') return undefined;
   const v = typeof raw === 'string' ? Number(raw) : raw;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 1024) {
-    throw new VesperError('PARAMETER_INVALID', `param 'refine_k' (${JSON.stringify(raw)}) should be a number in [1, 1024]`, { param: 'refine_k' });
+    throw new VesperError('PARAMETER_INVALID', `param 'refine_k' (${showValue(raw)}) should be a number in [1, 1024]`, { param: 'refine_k' });
   }
   return v;
 }

@@ -14,6 +14,7 @@ import type { WasmArena } from '../kernels/wasm-arena.ts';
 import { fromFloat16Bits } from '../util/float16.ts';
 import type { IndexBuildOptions, IndexSearchParams, QueryVectors, TopK, VectorIndex, VectorIndexFactory } from './vector-index.ts';
 import { isSimilarityMetric } from './vector-index.ts';
+import { showValue } from '../util/show-value.ts';
 
 export const FLOAT_METRICS: readonly MetricType[] = ['L2', 'IP', 'COSINE'];
 export const BINARY_METRICS: readonly MetricType[] = ['HAMMING', 'JACCARD'];
@@ -49,7 +50,7 @@ export function intParam(
   if (raw === undefined || raw === null || raw === '') return def;
   const v = typeof raw === 'string' ? Number(raw) : raw;
   if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new VesperError('PARAMETER_INVALID', `param '${name}' (${JSON.stringify(raw)}) should be an integer`, { param: name });
+    throw new VesperError('PARAMETER_INVALID', `param '${name}' (${showValue(raw)}) should be an integer`, { param: name });
   }
   if (v < min || v > max) {
     throw new VesperError('PARAMETER_INVALID', `param '${name}' (${v}) should be in range [${min}, ${max}]`, { param: name, value: v });

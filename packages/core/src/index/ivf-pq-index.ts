@@ -31,6 +31,7 @@ import { TopHeap, nearest, normalize } from './pq-math.ts';
 import { PqScanner, type PqHotParts, type PqScanKernel } from './pq-scan.ts';
 import { invertedLists } from './ivf-index.ts';
 import { FLAG_BLOCK_RERANK, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, writeIndexFile, type IndexHeader } from './index-format.ts';
+import { showValue } from '../util/show-value.ts';
 
 export const IVF_PQ_DEFAULTS = { nlist: 128, nprobe: 8, nbits: 8, seed: 42, refine_k: 4 } as const;
 
@@ -69,7 +70,7 @@ function refineK(params: Readonly<Record<string, unknown>>): number {
   if (raw === undefined || raw === null || raw === '') return IVF_PQ_DEFAULTS.refine_k;
   const v = typeof raw === 'string' ? Number(raw) : raw;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 1024) {
-    throw new VesperError('PARAMETER_INVALID', `param 'refine_k' (${JSON.stringify(raw)}) should be a number in range [1, 1024]`, { param: 'refine_k' });
+    throw new VesperError('PARAMETER_INVALID', `param 'refine_k' (${showValue(raw)}) should be a number in range [1, 1024]`, { param: 'refine_k' });
   }
   return v;
 }

@@ -19,6 +19,7 @@ import { checkCount, checkObjectKey, compareKeys, objectExists } from '../adapte
 import { checkBytes } from '../adapters/memory-object-store.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../adapters/object-store.ts';
 import { MAX_NAME_BYTES, decodeName, encodeName, errno, fsyncDir, ioError, isTempName, writeTemp } from './fs-util.ts';
+import { showValue } from '../util/show-value.ts';
 
 const SUFFIX = '.obj';
 
@@ -55,7 +56,7 @@ export class FsObjectStore implements ObjectStore {
       } catch (err) {
         if (errno(err) === 'EEXIST' && opts?.ifAbsent === true) throw objectExists(key);
         if (errno(err) === 'ENOENT' && attempt < 5) continue;
-        throw ioError(`writing object ${JSON.stringify(key)} to`, path, err);
+        throw ioError(`writing object ${showValue(key)} to`, path, err);
       }
     }
   }
@@ -66,7 +67,7 @@ export class FsObjectStore implements ObjectStore {
       return plain(await readFile(path));
     } catch (err) {
       if (errno(err) === 'ENOENT') return undefined;
-      throw ioError(`reading object ${JSON.stringify(key)} from`, path, err);
+      throw ioError(`reading object ${showValue(key)} from`, path, err);
     }
   }
 
@@ -92,7 +93,7 @@ export class FsObjectStore implements ObjectStore {
       }
     } catch (err) {
       if (errno(err) === 'ENOENT') return undefined;
-      throw ioError(`reading a range of object ${JSON.stringify(key)} from`, path, err);
+      throw ioError(`reading a range of object ${showValue(key)} from`, path, err);
     }
   }
 
@@ -102,7 +103,7 @@ export class FsObjectStore implements ObjectStore {
       return { key, size: (await stat(path)).size };
     } catch (err) {
       if (errno(err) === 'ENOENT') return undefined;
-      throw ioError(`stat of object ${JSON.stringify(key)}`, path, err);
+      throw ioError(`stat of object ${showValue(key)}`, path, err);
     }
   }
 
@@ -127,7 +128,7 @@ export class FsObjectStore implements ObjectStore {
         await rm(path);
         dirs.add(dirname(path));
       } catch (err) {
-        if (errno(err) !== 'ENOENT') throw ioError(`deleting object ${JSON.stringify(keys[i])} at`, path, err);
+        if (errno(err) !== 'ENOENT') throw ioError(`deleting object ${showValue(keys[i])} at`, path, err);
       }
     }
     for (const dir of dirs) {

@@ -22,6 +22,7 @@ import { checkChannel, checkCount, compareKeys } from '../adapters/adapter-check
 import { checkBytes } from '../adapters/memory-object-store.ts';
 import { crc32 } from '../util/crc32.ts';
 import { SerialQueue, decodeName, encodeName, fsyncDir, ioError, isTempName, writeFileAtomic } from './fs-util.ts';
+import { showValue } from '../util/show-value.ts';
 
 const MAGIC = 0x4c415756; // "VWAL" read as a little-endian u32
 const VERSION = 1;
@@ -80,7 +81,7 @@ export class FsWal implements Wal {
         await ch.handle.sync();
       } catch (err) {
         await ch.handle.truncate(ch.size).catch(() => undefined); // no partial frame to append after
-        throw ioError(`appending to WAL channel ${JSON.stringify(channel)} in`, ch.path, err);
+        throw ioError(`appending to WAL channel ${showValue(channel)} in`, ch.path, err);
       }
       ch.frames.push({ first, count: payloads.length, offset: ch.size, size: frame.length });
       ch.size += frame.length;
@@ -130,7 +131,7 @@ export class FsWal implements Wal {
         await ch.handle.close();
         this.byName.set(channel, await loadChannel(ch.path));
       } catch (err) {
-        throw ioError(`truncating WAL channel ${JSON.stringify(channel)} at`, ch.path, err);
+        throw ioError(`truncating WAL channel ${showValue(channel)} at`, ch.path, err);
       }
     });
   }
@@ -158,7 +159,7 @@ export class FsWal implements Wal {
         await rm(ch.path, { force: true });
         await fsyncDir(this.dir);
       } catch (err) {
-        throw ioError(`dropping WAL channel ${JSON.stringify(channel)} at`, ch.path, err);
+        throw ioError(`dropping WAL channel ${showValue(channel)} at`, ch.path, err);
       }
     });
   }
@@ -173,7 +174,7 @@ export class FsWal implements Wal {
   private async create(channel: string): Promise<Channel> {
     const name = `${encodeName(channel)}${SUFFIX}`;
     if (name.length > 255) {
-      throw new VesperError('PARAMETER_INVALID', `WAL channel ${JSON.stringify(channel)} is too long for a file name once encoded`);
+      throw new VesperError('PARAMETER_INVALID', `WAL channel ${showValue(channel)} is too long for a file name once encoded`);
     }
     const path = join(this.dir, name);
     try {
@@ -182,7 +183,7 @@ export class FsWal implements Wal {
       this.byName.set(channel, ch);
       return ch;
     } catch (err) {
-      throw ioError(`creating WAL channel ${JSON.stringify(channel)} at`, path, err);
+      throw ioError(`creating WAL channel ${showValue(channel)} at`, path, err);
     }
   }
 }

@@ -9,6 +9,7 @@ import { toBigInt } from '../schema/row-batch.ts';
 import { DataType } from '../schema/data-type.ts';
 import { primaryField, type CollectionSchema } from '../schema/types.ts';
 import { filterKeys, rowFilter, type FilterPlan, type RowFilter } from '../query/read-plan.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface FilterRequest {
   filter?: unknown;
@@ -69,10 +70,10 @@ export function parseIds(schema: CollectionSchema, ids: unknown): (bigint | stri
   return list.map((v) => {
     if (pk.data_type === DataType.Int64) {
       const b = toBigInt(v);
-      if (b === undefined) throw new VesperError('PARAMETER_INVALID', `id ${JSON.stringify(v)} is not an Int64 primary key`);
+      if (b === undefined) throw new VesperError('PARAMETER_INVALID', `id ${showValue(v)} is not an Int64 primary key`);
       return b;
     }
-    if (typeof v !== 'string') throw new VesperError('PARAMETER_INVALID', `id ${JSON.stringify(v)} is not a VarChar primary key`);
+    if (typeof v !== 'string') throw new VesperError('PARAMETER_INVALID', `id ${showValue(v)} is not a VarChar primary key`);
     return v;
   });
 }

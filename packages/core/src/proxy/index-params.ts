@@ -9,6 +9,7 @@ import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { validateScalarIndex } from '../expr/index.ts';
+import { showValue } from '../util/show-value.ts';
 
 export const SCALAR_INDEX_TYPES = ['INVERTED', 'STL_SORT', 'TRIE', 'BITMAP'] as const;
 
@@ -63,17 +64,17 @@ function validateSparseIndex(field: FieldSchema, indexType: string, metric: Metr
   const num = (k: string, lo: number, hi: number): void => {
     const v = params[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
-      throw new VesperError('PARAMETER_INVALID', `param '${k}' (${JSON.stringify(v)}) should be in range [${lo}, ${hi}]`, { param: k });
+      throw new VesperError('PARAMETER_INVALID', `param '${k}' (${showValue(v)}) should be in range [${lo}, ${hi}]`, { param: k });
     }
   };
   for (const k of Object.keys(params)) {
     if (k === 'inverted_index_algo') {
-      if (!SPARSE_ALGORITHMS.includes(String(params[k]))) throw new VesperError('PARAMETER_INVALID', `inverted_index_algo must be one of ${SPARSE_ALGORITHMS.join(', ')}, got ${JSON.stringify(params[k])}`);
+      if (!SPARSE_ALGORITHMS.includes(String(params[k]))) throw new VesperError('PARAMETER_INVALID', `inverted_index_algo must be one of ${SPARSE_ALGORITHMS.join(', ')}, got ${showValue(params[k])}`);
     } else if (k === 'drop_ratio_build') {
       // deprecated in Milvus's knowhere, where it changes nothing: accepted in its range, kept in
       // the index params (describe shows it), and documented as a no-op
       const v = params[k];
-      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_build' (${JSON.stringify(v)}) should be in range [0, 1)`, { param: k });
+      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_build' (${showValue(v)}) should be in range [0, 1)`, { param: k });
     } else if (metric === 'BM25' && k === 'bm25_k1') num(k, 0, 3);
     else if (metric === 'BM25' && k === 'bm25_b') num(k, 0, 1);
     else throw new VesperError('PARAMETER_INVALID', `index param ${k} is not supported for ${indexType} with metric ${metric}`, { param: k });

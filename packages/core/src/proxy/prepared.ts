@@ -19,6 +19,7 @@ import { parseSearch, type SearchRequestFields } from './search-request.ts';
 import { ttlMsOf } from '../segments/expiry.ts';
 import { boolOption, parseOrderBy, refuseRerankFunction, roundDecimalOption, takeOption } from './read-options.ts';
 import { probeRequest, resolvedRequest, textSearch, type Bm25Stats, type TextSearch } from './text-search.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface SearchRequestBody extends SearchRequestFields, FilterRequest {
   output_fields?: string[];
@@ -137,7 +138,7 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   const filter = r.ids !== undefined && r.ids !== null ? { keys: parseIds(info.schema, r.ids) } : filterPlan(info.schema, r);
   const fields: unknown = r.output_fields ?? [];
   // the request may come from JSON: anything but a list of names is a coded error, not a crash
-  if (!Array.isArray(fields)) throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${JSON.stringify(fields)?.slice(0, 80)}`);
+  if (!Array.isArray(fields)) throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${showValue(fields)?.slice(0, 80)}`);
   const count = fields.some((f) => typeof f === 'string' && f.trim().toLowerCase() === 'count(*)');
   if (count && fields.length > 1) throw new VesperError('PARAMETER_INVALID', 'count entities with pagination or other output fields is not allowed');
   const window = REQUEST_LIMITS.maxQueryResultWindow;
@@ -179,7 +180,7 @@ export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest
   refuseRerankFunction(r.rerank);
   const roundDecimal = roundDecimalOption(r.round_decimal);
   const scorer = r.rank_group_scorer;
-  if (scorer !== undefined && scorer !== 'max') throw new VesperError('PARAMETER_INVALID', `rank_group_scorer ${JSON.stringify(scorer)} is not supported: groups rank by their best hit (max)`);
+  if (scorer !== undefined && scorer !== 'max') throw new VesperError('PARAMETER_INVALID', `rank_group_scorer ${showValue(scorer)} is not supported: groups rank by their best hit (max)`);
   const grouping = r.group_by_field ? { group_by_field: r.group_by_field, group_size: r.group_size, strict_group_size: r.strict_group_size } : {};
   const subs: SearchPlan[] = [];
   const texts: (HybridText | undefined)[] = [];

@@ -8,6 +8,7 @@
  */
 import { VesperError } from '../errors/index.ts';
 import { TTL_KEY } from '../segments/expiry.ts';
+import { showValue } from '../util/show-value.ts';
 
 export { TTL_KEY };
 export const MMAP_KEY = 'mmap.enabled';
@@ -17,7 +18,7 @@ const INDEX_KEYS: ReadonlySet<string> = new Set([MMAP_KEY]);
 
 function checkMmap(value: string, where: string): void {
   if (!/^(true|false)$/i.test(value.trim())) {
-    throw new VesperError('PARAMETER_INVALID', `invalid ${MMAP_KEY} value ${JSON.stringify(value)} for ${where}: use true or false`);
+    throw new VesperError('PARAMETER_INVALID', `invalid ${MMAP_KEY} value ${showValue(value)} for ${where}: use true or false`);
   }
 }
 
@@ -25,7 +26,7 @@ function checkMmap(value: string, where: string): void {
 export function checkCollectionProperties(props: Readonly<Record<string, string>>, collection: string): void {
   const ttl = props[TTL_KEY];
   if (ttl !== undefined && (!/^\d+$/.test(ttl.trim()) || !Number.isSafeInteger(Number(ttl)))) {
-    throw new VesperError('PARAMETER_INVALID', `collection TTL is not a valid positive integer: ${TTL_KEY}=${JSON.stringify(ttl)} for collection ${collection}`);
+    throw new VesperError('PARAMETER_INVALID', `collection TTL is not a valid positive integer: ${TTL_KEY}=${showValue(ttl)} for collection ${collection}`);
   }
   const mmap = props[MMAP_KEY];
   if (mmap !== undefined) checkMmap(mmap, `collection ${collection}`);
@@ -35,7 +36,7 @@ export function checkCollectionProperties(props: Readonly<Record<string, string>
 export function checkIndexProperties(keys: readonly string[], values: Readonly<Record<string, string>> | undefined, index: string): void {
   for (const k of keys) {
     if (!INDEX_KEYS.has(k)) {
-      throw new VesperError('PARAMETER_INVALID', `${JSON.stringify(k)} is not an alterable index property of index ${index}: alterable keys are [${[...INDEX_KEYS].join(', ')}]`);
+      throw new VesperError('PARAMETER_INVALID', `${showValue(k)} is not an alterable index property of index ${index}: alterable keys are [${[...INDEX_KEYS].join(', ')}]`);
     }
   }
   const mmap = values?.[MMAP_KEY];

@@ -16,6 +16,7 @@ import { SegmentManager, purgeCollection } from '../segments/segment-manager.ts'
 import { attachMaintenance, scheduleIndexBuilds } from '../segments/segment-maintenance.ts';
 import type { SealPolicy } from '../segments/seal-policy.ts';
 import type { ReaderPool } from '../query/read-executor.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface EngineOptions {
   readonly sealPolicy?: SealPolicy;
@@ -56,7 +57,7 @@ export class ProxyContext {
   dbName(req: { db_name?: unknown }): string {
     const db = req.db_name;
     if (db === undefined || db === null || db === '') return DEFAULT_DATABASE;
-    if (typeof db !== 'string') throw new VesperError('PARAMETER_INVALID', `db_name must be a string, got ${JSON.stringify(db)}`);
+    if (typeof db !== 'string') throw new VesperError('PARAMETER_INVALID', `db_name must be a string, got ${showValue(db)}`);
     return db;
   }
 

@@ -9,13 +9,14 @@ import { VesperError } from '../errors/index.ts';
 import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
 import type { CollectionSchema } from '../schema/types.ts';
 import type { OrderBy } from '../query/read-plan.ts';
+import { showValue } from '../util/show-value.ts';
 
 /** A boolean option as Milvus parses it (`true`/`false`, or their strings). */
 export function boolOption(value: unknown, what: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
-  throw new VesperError('PARAMETER_INVALID', `${what} must be true or false, got ${JSON.stringify(value)}`);
+  throw new VesperError('PARAMETER_INVALID', `${what} must be true or false, got ${showValue(value)}`);
 }
 
 /**
@@ -88,7 +89,7 @@ export function parseOrderBy(schema: CollectionSchema, value: unknown): OrderBy[
   let items: unknown[];
   if (typeof value === 'string') items = value.split(',');
   else if (Array.isArray(value)) items = value;
-  else throw new VesperError('PARAMETER_INVALID', `order_by_fields must be a list of "field[:asc|desc]", got ${JSON.stringify(value)?.slice(0, 80)}`);
+  else throw new VesperError('PARAMETER_INVALID', `order_by_fields must be a list of "field[:asc|desc]", got ${showValue(value)?.slice(0, 80)}`);
   if (items.length === 0) return undefined;
   return items.map((item) => {
     let spec: string;
@@ -96,23 +97,23 @@ export function parseOrderBy(schema: CollectionSchema, value: unknown): OrderBy[
     else if (item !== null && typeof item === 'object' && typeof (item as Record<string, unknown>)['field'] === 'string') {
       const o = item as { field: string; order?: unknown };
       spec = `${o.field}:${typeof o.order === 'string' ? o.order : 'asc'}`;
-    } else throw new VesperError('PARAMETER_INVALID', `invalid order_by_fields item ${JSON.stringify(item)?.slice(0, 80)}`);
+    } else throw new VesperError('PARAMETER_INVALID', `invalid order_by_fields item ${showValue(item)?.slice(0, 80)}`);
     const [name = '', dir = 'asc', nulls, ...rest] = spec.trim().split(':').map((s) => s.trim());
     const field = schema.fields.find((f) => f.name === name && !f.is_dynamic);
-    if (!field) throw new VesperError('PARAMETER_INVALID', `order by field ${JSON.stringify(name)} does not exist in the collection`);
+    if (!field) throw new VesperError('PARAMETER_INVALID', `order by field ${showValue(name)} does not exist in the collection`);
     if (!SORTABLE.has(field.data_type)) {
       const what = isVectorType(field.data_type) ? 'a vector field' : `of type ${dataTypeName(field.data_type)}`;
       throw new VesperError('PARAMETER_INVALID', `order by field ${name} is ${what}, which is not sortable`);
     }
     const d = dir.toLowerCase() || 'asc';
     if (!['asc', 'desc', 'ascending', 'descending'].includes(d) || rest.length > 0) {
-      throw new VesperError('PARAMETER_INVALID', `invalid order direction ${JSON.stringify(dir)} for ${name}: use asc or desc`);
+      throw new VesperError('PARAMETER_INVALID', `invalid order direction ${showValue(dir)} for ${name}: use asc or desc`);
     }
     const desc = d.startsWith('desc');
     let nullsFirst = desc;
     if (nulls !== undefined) {
       const n = nulls.toLowerCase();
-      if (n !== 'nulls_first' && n !== 'nulls_last') throw new VesperError('PARAMETER_INVALID', `invalid null ordering ${JSON.stringify(nulls)} for ${name}: use nulls_first or nulls_last`);
+      if (n !== 'nulls_first' && n !== 'nulls_last') throw new VesperError('PARAMETER_INVALID', `invalid null ordering ${showValue(nulls)} for ${name}: use nulls_first or nulls_last`);
       nullsFirst = n === 'nulls_first';
     }
     return { field: name, desc, nullsFirst };

@@ -9,6 +9,7 @@ import { composeTs, physicalMs } from '../catalog/tso.ts';
 import type { SegmentManager } from '../segments/segment-manager.ts';
 import type { ProxyContext } from './proxy-context.ts';
 import { REQUEST_LIMITS } from './request-limits.ts';
+import { showValue } from '../util/show-value.ts';
 
 export const MAX_TOPK = REQUEST_LIMITS.maxTopK;
 
@@ -16,7 +17,7 @@ export function optInt(value: unknown, what: string, min: number, max: number): 
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new VesperError('PARAMETER_INVALID', `${what} should be an integer in range [${min}, ${max}], got ${JSON.stringify(value)}`);
+    throw new VesperError('PARAMETER_INVALID', `${what} should be an integer in range [${min}, ${max}], got ${showValue(value)}`);
   }
   return n;
 }
@@ -48,7 +49,7 @@ export function parseConsistency(value: unknown, fallback: ConsistencyLevel): Co
     if (level) return level;
   }
   if (typeof value === 'string' && (CONSISTENCY_LEVELS as readonly string[]).includes(value)) return value as ConsistencyLevel;
-  throw new VesperError('PARAMETER_INVALID', `invalid consistency level ${JSON.stringify(value)}: use Strong, Session, Bounded or Eventually`);
+  throw new VesperError('PARAMETER_INVALID', `invalid consistency level ${showValue(value)}: use Strong, Session, Bounded or Eventually`);
 }
 
 /**
@@ -103,7 +104,7 @@ export async function pinnedTimestamp(ctx: ProxyContext, mgr: SegmentManager, va
     ts = -1n;
   }
   if (typeof value !== 'string' || ts <= 0n || ts > ctx.tso.current()) {
-    throw new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${JSON.stringify(String(value).slice(0, 40))}`);
+    throw new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${showValue(String(value).slice(0, 40))}`);
   }
   mgr.snapshotFloor.check(ts);
   await mgr.waitApplied(ts);
@@ -120,7 +121,7 @@ export async function guaranteeTs(
   if (level === 'Strong') return tso.next();
   if (level === 'Session') {
     if (sessionTs !== undefined && sessionTs !== null && sessionTs !== '') {
-      const invalid = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `session_ts must be a timestamp a write of this database answered: ${JSON.stringify(String(sessionTs).slice(0, 40))} ${why}`);
+      const invalid = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `session_ts must be a timestamp a write of this database answered: ${showValue(String(sessionTs).slice(0, 40))} ${why}`);
       let ts: bigint;
       try {
         ts = BigInt(sessionTs as string);

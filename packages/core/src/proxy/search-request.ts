@@ -17,6 +17,7 @@ import { fieldMetric, fieldMetrics } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
 import { checkNq } from './request-limits.ts';
 import { boolOption, refuseSearchRerank, roundDecimalOption, takeOption } from './read-options.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface SearchRequestFields {
   anns_field?: string;
@@ -124,7 +125,7 @@ function numberParam(p: Record<string, unknown>, key: string): number | undefine
   const v = p[key];
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new VesperError('PARAMETER_INVALID', `search param ${key} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new VesperError('PARAMETER_INVALID', `search param ${key} must be a number, got ${showValue(v)}`);
   return n;
 }
 
@@ -170,7 +171,7 @@ function checkSparseSearchParams(field: FieldSchema, params: Record<string, unkn
     if (k === 'metric_type' || k === 'radius' || k === 'range_filter') continue;
     if (k === 'drop_ratio_search') {
       const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-      if (typeof n !== 'number' || !(n >= 0 && n < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_search' (${JSON.stringify(v)}) should be in range [0, 1)`);
+      if (typeof n !== 'number' || !(n >= 0 && n < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_search' (${showValue(v)}) should be in range [0, 1)`);
       ratio = n;
       continue;
     }

@@ -11,6 +11,7 @@ import { valueAt } from '../schema/column-ops.ts';
 import type { ColumnSet, JsonValue } from '../schema/columns.ts';
 import { DYNAMIC_FIELD, primaryField, type CollectionSchema, type FieldSchema } from '../schema/types.ts';
 import { fromBFloat16Bits, fromFloat16Bits } from '../util/float16.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface OutputPlan {
   readonly fields: readonly FieldSchema[];
@@ -62,10 +63,10 @@ function resolveOutput(schema: CollectionSchema, requested: readonly string[] | 
   const fields = new Map<string, FieldSchema>([[pk.name, pk]]);
   let keys: string[] | 'all' | undefined;
   if (requested !== undefined && requested !== null && !Array.isArray(requested)) {
-    throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${JSON.stringify(requested)?.slice(0, 80)}`);
+    throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${showValue(requested)?.slice(0, 80)}`);
   }
   for (const name of requested ?? []) {
-    if (typeof name !== 'string') throw new VesperError('PARAMETER_INVALID', `output field names must be strings, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string') throw new VesperError('PARAMETER_INVALID', `output field names must be strings, got ${showValue(name)}`);
     const trimmed = name.trim();
     if (trimmed === '*') {
       for (const f of user) fields.set(f.name, f);

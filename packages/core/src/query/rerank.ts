@@ -10,6 +10,7 @@
 import { VesperError } from '../errors/index.ts';
 import type { MetricType } from '../schema/types.ts';
 import type { PartialHit, Reranker } from './read-plan.ts';
+import { showValue } from '../util/show-value.ts';
 
 export type { Reranker };
 
@@ -62,9 +63,9 @@ export function makeReranker(rr: Reranker, metrics: readonly MetricType[]): (lis
   if (strategy === 'weighted') {
     const w = rr.params?.weights;
     if (!Array.isArray(w) || w.length !== metrics.length || w.some((x) => typeof x !== 'number' || !(x >= 0 && x <= 1))) {
-      throw new VesperError('PARAMETER_INVALID', `weighted rerank needs one weight in [0, 1] per sub-search (${metrics.length}), got ${JSON.stringify(w)}`);
+      throw new VesperError('PARAMETER_INVALID', `weighted rerank needs one weight in [0, 1] per sub-search (${metrics.length}), got ${showValue(w)}`);
     }
     return fuse((i, _rank, h) => w[i]! * normalizeDistance(metrics[i]!, h.distance));
   }
-  throw new VesperError('PARAMETER_INVALID', `unknown rerank strategy ${JSON.stringify(rr.strategy)}: use rrf or weighted`);
+  throw new VesperError('PARAMETER_INVALID', `unknown rerank strategy ${showValue(rr.strategy)}: use rrf or weighted`);
 }

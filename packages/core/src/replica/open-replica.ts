@@ -13,6 +13,7 @@ import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { CollectionReplica, type ReplicaStatus } from './collection-replica.ts';
 import { ReplicaReads } from './replica-reads.ts';
 import { HttpReplicaTransport, type FetchFn, type ReplicaTransport } from './replica-transport.ts';
+import { showValue } from '../util/show-value.ts';
 
 export interface ReplicaOf {
   /** The server's origin (the Worker's URL). */
@@ -121,7 +122,7 @@ export function checkReplicaOf(v: ReplicaOf): ReplicaOf {
   const known = ['url', 'token', 'db', 'collections', 'pollIntervalMs', 'boundedStalenessMs'];
   const extra = Object.keys(v ?? {}).filter((k) => !known.includes(k));
   if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `replicaOf: unknown option ${extra.join(', ')} (known: ${known.join(', ')})`);
-  if (typeof v.url !== 'string' || !/^https?:\/\//.test(v.url)) throw new VesperError('PARAMETER_INVALID', `replicaOf.url must be the server's http(s) origin, got ${JSON.stringify(v.url)}`);
+  if (typeof v.url !== 'string' || !/^https?:\/\//.test(v.url)) throw new VesperError('PARAMETER_INVALID', `replicaOf.url must be the server's http(s) origin, got ${showValue(v.url)}`);
   if (!Array.isArray(v.collections) || v.collections.length === 0 || !v.collections.every((c) => typeof c === 'string' && c !== '')) {
     throw new VesperError('PARAMETER_INVALID', 'replicaOf.collections must name at least one collection');
   }

@@ -34,6 +34,7 @@ import { executeCount, executeQuery, executeSearch, type ReadHost } from '../que
 import { partitionSet } from '../query/read-plan.ts';
 import { parseConsistency } from '../proxy/request-utils.ts';
 import type { CollectionReplica, ReplicaView } from './collection-replica.ts';
+import { showValue } from '../util/show-value.ts';
 
 type Req = Record<string, unknown>;
 
@@ -130,7 +131,7 @@ function checkReadOptions(req: Req, name: string): ReadNeed {
   const session = req['session_ts'];
   if (session === undefined || session === null || session === '' || session === '0' || session === 0) return { level };
   if (!(typeof session === 'string' && /^[0-9]{1,20}$/.test(session)) && typeof session !== 'bigint') {
-    throw new VesperError('PARAMETER_INVALID', `session_ts must be the decimal timestamp a write answered, got ${JSON.stringify(String(session)).slice(0, 40)}`);
+    throw new VesperError('PARAMETER_INVALID', `session_ts must be the decimal timestamp a write answered, got ${showValue(String(session)).slice(0, 40)}`);
   }
   return { level, sessionTs: BigInt(session) };
 }

@@ -10,6 +10,7 @@ import { dataTypeName, isVectorType } from './data-type.ts';
 import { normalizeField, type FieldInput } from './normalize.ts';
 import type { CollectionSchema, FieldSchema } from './types.ts';
 import { LIMITS, validateSchema } from './validate.ts';
+import { showValue } from '../util/show-value.ts';
 
 const invalid = (message: string): VesperError => new VesperError('PARAMETER_INVALID', message);
 
@@ -26,8 +27,8 @@ const FIELD_KEYS: ReadonlySet<string> = new Set([
  * or PARAMETER_INVALID for what any field definition breaks (duplicate name, max_length, ...).
  */
 export function addFieldToSchema(schema: CollectionSchema, input: FieldInput): CollectionSchema {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalid(`field must be an object, got ${JSON.stringify(input)}`);
-  for (const k of Object.keys(input)) if (!FIELD_KEYS.has(k)) throw invalid(`unknown parameter ${JSON.stringify(k)} of the field to add: accepted are ${[...FIELD_KEYS].join(', ')}`);
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalid(`field must be an object, got ${showValue(input)}`);
+  for (const k of Object.keys(input)) if (!FIELD_KEYS.has(k)) throw invalid(`unknown parameter ${showValue(k)} of the field to add: accepted are ${[...FIELD_KEYS].join(', ')}`);
   const nextId = Math.max(...schema.fields.map((f) => f.fieldID)) + 1;
   const field: FieldSchema = { ...normalizeField(input, nextId), added_later: true };
   const name = field.name;

@@ -4,6 +4,7 @@
  * (`DataType.Int64` = 5 or the string 'Int64').
  */
 import { VesperError } from '../errors/index.ts';
+import { showValue } from '../util/show-value.ts';
 
 export enum DataType {
   None = 0,
@@ -38,7 +39,7 @@ export function parseDataType(value: unknown, what = 'data_type'): DataType {
     const t = byName.get(value.toLowerCase());
     if (t !== undefined && t !== DataType.None) return t;
   }
-  throw new VesperError('PARAMETER_INVALID', `${what}: unknown data type ${JSON.stringify(value)}`);
+  throw new VesperError('PARAMETER_INVALID', `${what}: unknown data type ${showValue(value)}`);
 }
 
 export function dataTypeName(t: DataType): string {

@@ -9,6 +9,7 @@ import { DataType, parseDataType } from './data-type.ts';
 import { DYNAMIC_FIELD, type CollectionSchema, type FieldSchema } from './types.ts';
 import { normalizeDefaultValue, validateSchema } from './validate.ts';
 import { normalizeFunctions } from '../functions/function-schema.ts';
+import { showValue } from '../util/show-value.ts';
 
 /** A field as the Milvus Node SDK describes it (snake_case; type params inline or nested). */
 export interface FieldInput {
@@ -54,7 +55,7 @@ function intParam(value: unknown, what: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'string' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n)) {
-    throw new VesperError('PARAMETER_INVALID', `${what} must be an integer, got ${JSON.stringify(value)}`);
+    throw new VesperError('PARAMETER_INVALID', `${what} must be an integer, got ${showValue(value)}`);
   }
   return n;
 }
@@ -106,7 +107,7 @@ function boolParam(value: unknown, what: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
-  throw new VesperError('PARAMETER_INVALID', `${what} must be true or false, got ${JSON.stringify(value)}`);
+  throw new VesperError('PARAMETER_INVALID', `${what} must be true or false, got ${showValue(value)}`);
 }
 
 /** enable_analyzer / enable_match / analyzer_params, given top-level or in type_params (JSON string). */
@@ -123,7 +124,7 @@ function textOptions(f: FieldInput, tp: Record<string, unknown>): Partial<FieldS
     }
   }
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
-    throw new VesperError('PARAMETER_INVALID', `field ${f.name}: analyzer_params must be an object, got ${JSON.stringify(params)}`);
+    throw new VesperError('PARAMETER_INVALID', `field ${f.name}: analyzer_params must be an object, got ${showValue(params)}`);
   }
   return {
     ...(analyzer !== undefined ? { enable_analyzer: analyzer } : {}),

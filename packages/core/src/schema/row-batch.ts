@@ -11,6 +11,7 @@ import { toBFloat16Bits, toFloat16Bits } from '../util/float16.ts';
 import { DataType, INT_RANGE, dataTypeName, isIntegerType } from './data-type.ts';
 import type { Column, JsonValue, SparseVector } from './columns.ts';
 import { DYNAMIC_FIELD, type CollectionSchema, type FieldSchema } from './types.ts';
+import { showValue } from '../util/show-value.ts';
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -52,7 +53,7 @@ export function toBigInt(v: unknown): bigint | undefined {
 function checkScalar(t: DataType, v: unknown, f: FieldSchema, row: number, field: string): unknown {
   switch (t) {
     case DataType.Bool:
-      if (typeof v !== 'boolean') throw bad(row, field, `expected a boolean, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'boolean') throw bad(row, field, `expected a boolean, got ${showValue(v)}`);
       return v;
     case DataType.Int8:
     case DataType.Int16:
@@ -66,13 +67,13 @@ function checkScalar(t: DataType, v: unknown, f: FieldSchema, row: number, field
     }
     case DataType.Float:
     case DataType.Double: {
-      if (typeof v !== 'number') throw bad(row, field, `expected a number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number') throw bad(row, field, `expected a number, got ${showValue(v)}`);
       if (!Number.isFinite(v)) throw bad(row, field, `value ${v} is NaN or Infinity`);
       if (t === DataType.Float && Math.abs(v) > FLOAT32_MAX) throw bad(row, field, `value ${v} overflows Float`);
       return v;
     }
     case DataType.VarChar: {
-      if (typeof v !== 'string') throw bad(row, field, `expected a string, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string') throw bad(row, field, `expected a string, got ${showValue(v)}`);
       const max = f.max_length ?? 65535;
       // a UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no counting
       if (v.length * 3 > max) {
@@ -221,7 +222,7 @@ class FieldAccumulator {
     if (t === DataType.SparseFloatVector) list[row] = parseSparse(v, row, name);
     else if (t === DataType.JSON) list[row] = checkJson(v, row, name);
     else if (t === DataType.Array) {
-      if (!Array.isArray(v)) throw bad(row, name, `expected an array, got ${JSON.stringify(v)}`);
+      if (!Array.isArray(v)) throw bad(row, name, `expected an array, got ${showValue(v)}`);
       const cap = f.max_capacity ?? 0;
       if (v.length > cap) throw bad(row, name, `array length ${v.length} exceeds max_capacity ${cap}`);
       list[row] = v.map((x) => checkScalar(f.element_type!, x, f, row, name));

@@ -9,6 +9,7 @@ import { VesperError } from '../errors/index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
 import type { MetricType } from '../schema/types.ts';
 import { keys } from './keys.ts';
+import { showValue } from '../util/show-value.ts';
 
 export const MANIFEST_FORMAT = 1;
 /**
@@ -133,7 +134,7 @@ export function checkWritable(m: Manifest, where: string): void {
 function flagsOf(v: unknown, name: string, where: string): number {
   if (v === undefined) return 0;
   if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffffffff) {
-    throw new VesperError('FORMAT_CORRUPT', `manifest ${where} has ${name} ${JSON.stringify(v)}, not a u32 bit set`);
+    throw new VesperError('FORMAT_CORRUPT', `manifest ${where} has ${name} ${showValue(v)}, not a u32 bit set`);
   }
   return (v as number) >>> 0;
 }

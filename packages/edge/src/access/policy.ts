@@ -5,7 +5,7 @@
  * user implicitly holds `public` (empty until something is granted to it).
  * Pure functions: the AccessControl DO stores the policy, the Worker decides with a cached copy.
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 import { objectTypeOf, privilegeIncludes, privilegeLevel, PRIVILEGE_GROUPS, ALL_PRIVILEGES, type Need, type ObjectType } from './privileges.ts';
 
 export const ROOT_USER = 'root';
@@ -61,7 +61,7 @@ const NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 /** Milvus's user/role name rule. @throws PARAMETER_INVALID (1100) */
 export function checkName(kind: 'user' | 'role', name: string): string {
   if (!NAME.test(name)) {
-    throw new VesperError('PARAMETER_INVALID', `invalid ${kind} name ${JSON.stringify(name)}: start with a letter, then letters, digits or underscores, at most 32 characters`);
+    throw new VesperError('PARAMETER_INVALID', `invalid ${kind} name ${showValue(name)}: start with a letter, then letters, digits or underscores, at most 32 characters`);
   }
   return name;
 }
@@ -119,7 +119,7 @@ export function seesDatabase(policy: PolicySnapshot, who: Principal, db: string)
  */
 export function makeGrant(role: string, objectTypeName: string, objectName: string, dbName: string, privilege: string, grantor: string): Grant {
   const objectType = objectTypeOf(objectTypeName);
-  if (objectType === undefined) throw new VesperError('PARAMETER_INVALID', `invalid objectType ${JSON.stringify(objectTypeName)}: use Global, Database or Collection`);
+  if (objectType === undefined) throw new VesperError('PARAMETER_INVALID', `invalid objectType ${showValue(objectTypeName)}: use Global, Database or Collection`);
   const known = ALL_PRIVILEGES.has(privilege) || PRIVILEGE_GROUPS.has(privilege) || privilegeLevel(privilege) !== undefined;
   if (!known) throw new VesperError('PARAMETER_INVALID', `not found the privilege name[${privilege}]: use a Milvus privilege (e.g. Search, Insert, CreateCollection), a built-in group or *`);
   const level = privilegeLevel(privilege) ?? (privilege.startsWith('Collection') ? 'Collection' : privilege.startsWith('Database') ? 'Database' : privilege.startsWith('Cluster') ? 'Cluster' : undefined);

@@ -19,6 +19,7 @@ import {
   type MetaOp,
   type MetaRecord,
   type MetaStore,
+  showValue,
 } from '@vesper/core';
 
 interface MetaRow extends Record<string, SqlStorageValue> {
@@ -79,7 +80,7 @@ export class DoSqlMetaStore implements MetaStore {
   private apply(ops: readonly MetaOp[]): Map<string, MetaRecord | undefined> {
     for (const op of ops) {
       if (op.type === 'put' && typeof op.value === 'string' && op.value.length * 3 > MAX_VALUE_BYTES && new TextEncoder().encode(op.value).length > MAX_VALUE_BYTES) {
-        throw new VesperError('PARAMETER_TOO_LARGE', `meta value for ${JSON.stringify(op.key)} exceeds ${MAX_VALUE_BYTES} bytes (a Durable Object SQLite row holds at most 2 MB)`);
+        throw new VesperError('PARAMETER_TOO_LARGE', `meta value for ${showValue(op.key)} exceeds ${MAX_VALUE_BYTES} bytes (a Durable Object SQLite row holds at most 2 MB)`);
       }
     }
     return this.storage.transactionSync(() => {

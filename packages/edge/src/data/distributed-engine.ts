@@ -14,7 +14,7 @@
  * charge, and for reads the consistency level and guarantee timestamp (Strong waits on
  * every leader until the writes before it are applied).
  */
-import { DataType, SUCCESS, VesperError, warmAnalyzers } from '@vesper/core';
+import { DataType, SUCCESS, VesperError, warmAnalyzers, showValue } from '@vesper/core';
 import {
   executeHybrid,
   filterKeys,
@@ -189,7 +189,7 @@ export class DistributedEngine implements Engine {
   private async insert(req: Req, upsert: boolean) {
     const what = upsert ? 'upsert' : 'insert';
     const partial = req['partial_update'];
-    if (partial !== undefined && typeof partial !== 'boolean') throw new VesperError('PARAMETER_INVALID', `partial_update must be true or false, got ${JSON.stringify(partial)}`);
+    if (partial !== undefined && typeof partial !== 'boolean') throw new VesperError('PARAMETER_INVALID', `partial_update must be true or false, got ${showValue(partial)}`);
     if (partial === true && !upsert) throw new VesperError('PARAMETER_INVALID', 'partial_update applies to upsert only');
     const rows = req['data'] ?? req['fields_data'];
     if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
@@ -549,7 +549,7 @@ function snapshotOf(value: unknown): bigint {
 }
 
 function snapshotError(value: unknown): VesperError {
-  return new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${JSON.stringify(String(value).slice(0, 40))}`);
+  return new VesperError('PARAMETER_INVALID', `snapshot_ts must be a timestamp this database answered (session_ts of an earlier read), got ${showValue(String(value).slice(0, 40))}`);
 }
 
 function mutationResult(info: CollectionInfo, pks: readonly PkValue[], upsert: boolean, results: readonly WriteResult[]) {

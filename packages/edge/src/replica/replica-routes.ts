@@ -12,7 +12,7 @@
  * Authorized like REST reads: the caller needs Query or Search on the collection (1401, 403).
  * Bodies are JSON with bigints and bytes tagged (core replica-wire.ts).
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 import { crc32, fromWire, parseManifest, recordKeys, toWire, REPLICA_API_PREFIX, type CollectionInfo, type ReplicaFeed, type ShardFeed, type ShardPosition } from '@vesper/core/distributed';
 import { AccessClient } from '../access/access-client.ts';
 import { allowed, authorize, type Principal } from '../access/policy.ts';
@@ -78,7 +78,7 @@ interface Named {
 /** The database and collection a request names; unknown keys are refused by name. */
 function named(get: (k: string) => unknown, keys: readonly string[], allowedKeys: readonly string[]): Named {
   const extra = keys.filter((k) => !allowedKeys.includes(k));
-  if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `replica request: unknown parameter ${extra.map((k) => JSON.stringify(k)).join(', ')} (known: ${allowedKeys.join(', ')})`);
+  if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `replica request: unknown parameter ${extra.map((k) => showValue(k)).join(', ')} (known: ${allowedKeys.join(', ')})`);
   const db = get('dbName') ?? 'default';
   const collection = get('collectionName');
   if (typeof db !== 'string' || db === '') throw new VesperError('PARAMETER_INVALID', 'dbName must be a non-empty string');
@@ -108,7 +108,7 @@ function positions(v: unknown): Map<number, ShardPosition> {
   for (const p of v as unknown[]) {
     const o = p as Partial<ShardPosition> | null;
     if (o === null || typeof o !== 'object' || ![o.shard, o.checkpoint, o.afterLsn].every((x) => Number.isSafeInteger(x) && (x as number) >= 0)) {
-      throw new VesperError('PARAMETER_INVALID', `shards: ${JSON.stringify(p)} is not {shard, checkpoint, afterLsn} of non-negative integers`);
+      throw new VesperError('PARAMETER_INVALID', `shards: ${showValue(p)} is not {shard, checkpoint, afterLsn} of non-negative integers`);
     }
     out.set(o.shard!, { shard: o.shard!, checkpoint: o.checkpoint!, afterLsn: o.afterLsn! });
   }
@@ -162,7 +162,7 @@ async function serveFile(request: Request, env: Env, url: URL, who: Principal): 
   await authorizeRead(env, who, n);
   const key = url.searchParams.get('key') ?? '';
   const m = KEY.exec(key);
-  if (!m) throw new VesperError('PARAMETER_INVALID', `key ${JSON.stringify(key.slice(0, 200))} is not a segment file key (c<collection>/s<segment>/<file>)`);
+  if (!m) throw new VesperError('PARAMETER_INVALID', `key ${showValue(key.slice(0, 200))} is not a segment file key (c<collection>/s<segment>/<file>)`);
   const info = await catalogEntry(env, n);
   if (Number(m[1]) !== info.id || !(await servedKeys(env, n.db, info.id)).has(key)) {
     throw new VesperError('IO_KEY_NOT_FOUND', `${key} is not a file of a current manifest of ${n.collection}: describe the collection again`);
@@ -185,13 +185,13 @@ async function serveFile(request: Request, env: Env, url: URL, who: Principal): 
 function parseRange(h: string | null, size: number): { offset: number; length: number } | undefined {
   if (h === null || h.trim() === '') return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(h.trim());
-  if (!m || (m[1] === '' && m[2] === '')) throw new VesperError('PARAMETER_INVALID', `Range ${JSON.stringify(h)}: send one range, bytes=<first>-<last>`);
+  if (!m || (m[1] === '' && m[2] === '')) throw new VesperError('PARAMETER_INVALID', `Range ${showValue(h)}: send one range, bytes=<first>-<last>`);
   if (m[1] === '') {
     const n = Math.min(Number(m[2]), size);
     return { offset: size - n, length: n };
   }
   const first = Number(m[1]);
   const last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (first >= size || last < first) throw new VesperError('PARAMETER_INVALID', `Range ${JSON.stringify(h)} is outside the file's ${size} bytes`);
+  if (first >= size || last < first) throw new VesperError('PARAMETER_INVALID', `Range ${showValue(h)} is outside the file's ${size} bytes`);
   return { offset: first, length: last - first + 1 };
 }

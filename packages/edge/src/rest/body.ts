@@ -4,7 +4,7 @@
  * required parameter is 1802 and a value of the wrong JSON type is 1801. Unknown keys, which
  * Milvus's server drops, are refused with 1100 (request-shape.ts).
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 
 const TRUE_TEXT: ReadonlySet<string> = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE_TEXT: ReadonlySet<string> = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
@@ -24,7 +24,7 @@ export class Body {
   /** A body from any JSON value (1801 unless it is an object). */
   static of(value: unknown, what = 'request body'): Body {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new VesperError('INCORRECT_PARAMETER_FORMAT', `${what} must be a JSON object, got ${JSON.stringify(value)}`);
+      throw new VesperError('INCORRECT_PARAMETER_FORMAT', `${what} must be a JSON object, got ${showValue(value)}`);
     }
     return new Body(value as Record<string, unknown>);
   }
@@ -111,7 +111,7 @@ export function missing(name: string): VesperError {
 }
 
 export function wrongType(name: string, want: string, got: unknown): VesperError {
-  return new VesperError('INCORRECT_PARAMETER_FORMAT', `the parameter ${name} should be ${want}, got ${JSON.stringify(got)}`);
+  return new VesperError('INCORRECT_PARAMETER_FORMAT', `the parameter ${name} should be ${want}, got ${showValue(got)}`);
 }
 
 /** A plain object made of the defined entries only (engine requests reject nothing extra, but stay tidy). */

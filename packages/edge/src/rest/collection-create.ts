@@ -11,7 +11,7 @@
  * e.g. `mmap.enabled`, `collection.ttl.seconds`), which become collection properties shown
  * by describe; any other key is 1100 naming it.
  */
-import { DataType, VesperError } from '@vesper/core';
+import { DataType, VesperError, showValue } from '@vesper/core';
 import { Body, defined, missing, wrongType } from './body.ts';
 import { checkKeys } from './request-shape.ts';
 
@@ -48,7 +48,7 @@ const QUICK_ONLY = ['dimension', 'idType', 'autoID'];
 function restDataType(value: unknown, field: string, what: string): unknown {
   if (typeof value !== 'string') return value;
   if (value === 'None' || typeof DataType[value as keyof typeof DataType] !== 'number') {
-    throw new VesperError('PARAMETER_INVALID', `invalid ${what} ${JSON.stringify(value)} of field ${field}: data type names are case-sensitive, e.g. Int64, VarChar, FloatVector`);
+    throw new VesperError('PARAMETER_INVALID', `invalid ${what} ${showValue(value)} of field ${field}: data type names are case-sensitive, e.g. Int64, VarChar, FloatVector`);
   }
   return value;
 }

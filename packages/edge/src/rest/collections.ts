@@ -5,7 +5,7 @@
  * `collections/fields/add` (a nullable scalar field, Milvus 2.6); `collections/fields/alter_properties`
  * is refused by name (1100) until field properties are implemented.
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { createCollectionRequest, field } from './collection-create.ts';
 import { describe, type EngineDescription, type EngineField } from './schema-info.ts';
@@ -175,7 +175,7 @@ export const collectionRoutes: RestRoutes = {
   },
   'collections/fields/alter_properties': async (call) => {
     call.body.need('collectionName');
-    throw new VesperError('PARAMETER_INVALID', `collections/fields/alter_properties is not supported by Vesper yet: field ${JSON.stringify(call.body.str('fieldName') ?? '')} keeps its properties (max_length, mmap.enabled); recreate the collection to change them`);
+    throw new VesperError('PARAMETER_INVALID', `collections/fields/alter_properties is not supported by Vesper yet: field ${showValue(call.body.str('fieldName') ?? '')} keeps its properties (max_length, mmap.enabled); recreate the collection to change them`);
   },
   'collections/drop_properties': async (call) => {
     const keys = call.body.strings('propertyKeys') ?? call.body.strings('deleteKeys');

@@ -3,7 +3,7 @@
  * (incl. `count(*)`). Search and hybrid search live in search.ts. Int64 values are rendered
  * as strings unless the request allows Int64 numbers.
  */
-import { VesperError, checkExprLength } from '@vesper/core';
+import { VesperError, checkExprLength, showValue } from '@vesper/core';
 import { defined, missing } from './body.ts';
 import { describe, int64, renderIds, renderRows, schemaInfo } from './schema-info.ts';
 import { decodeByteVectors } from './vector-bytes.ts';
@@ -19,7 +19,7 @@ function rows(call: RestCall): unknown[] {
   if (list.length === 0) throw new VesperError('INVALID_INSERT_DATA', 'invalid insert data: data is empty; pass an array of rows');
   for (const r of list) {
     if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      throw new VesperError('INVALID_INSERT_DATA', `invalid insert data: every row must be a JSON object, got ${JSON.stringify(r)}`);
+      throw new VesperError('INVALID_INSERT_DATA', `invalid insert data: every row must be a JSON object, got ${showValue(r)}`);
     }
   }
   return list;

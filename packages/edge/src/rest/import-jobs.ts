@@ -5,7 +5,7 @@
  * importedRows, fileSize, completeTime, reason, details}`. The jobs run in the database's DO
  * (import/import-jobs.ts); keys name objects in the Worker's R2 bucket.
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 import { progressOf, type ImportJob } from '../import/import-jobs.ts';
 import { missing } from './body.ts';
 import type { RestCall, RestRoutes } from './types.ts';
@@ -17,7 +17,7 @@ function files(call: RestCall): string[] {
   for (const group of list) {
     const keys = Array.isArray(group) ? group : [group];
     for (const k of keys) {
-      if (typeof k !== 'string' || k === '') throw new VesperError('INCORRECT_PARAMETER_FORMAT', `files must be a list of lists of object keys, got ${JSON.stringify(group)}`);
+      if (typeof k !== 'string' || k === '') throw new VesperError('INCORRECT_PARAMETER_FORMAT', `files must be a list of lists of object keys, got ${showValue(group)}`);
       out.push(k);
     }
   }

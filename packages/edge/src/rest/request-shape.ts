@@ -9,7 +9,7 @@
  * `searchParams`, hybrid `search[]` and `rerank`) are checked by their handlers with `checkKeys`.
  * A route added to ROUTES needs an entry here (test/edge/rest-request-shapes.test.ts checks it).
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 import type { Body } from './body.ts';
 
 const COLLECTION = ['collectionName'];
@@ -133,7 +133,7 @@ export function checkKeys(body: Body, allowed: readonly string[], where: string)
   for (const k of Object.keys(body.raw)) {
     if (set.has(k.toLowerCase())) continue;
     const accepted = allowed.length === 0 ? 'it takes no parameters' : `accepted: ${allowed.join(', ')}`;
-    throw new VesperError('PARAMETER_INVALID', `unknown parameter ${JSON.stringify(k)} in ${where} (Vesper refuses what it would otherwise ignore; ${accepted})`);
+    throw new VesperError('PARAMETER_INVALID', `unknown parameter ${showValue(k)} in ${where} (Vesper refuses what it would otherwise ignore; ${accepted})`);
   }
 }
 

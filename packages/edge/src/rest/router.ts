@@ -16,7 +16,7 @@
  * sent while the client is still uploading leaves the connection in a state where the next
  * request on it fails outside the Worker (non-JSON 503 in local workerd).
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 import type { AccessClient } from '../access/access-client.ts';
 import type { Principal } from '../access/policy.ts';
 import { bodyLimitOf, readBody, withTimeout } from '../limits.ts';
@@ -91,7 +91,7 @@ function sessionTsOf(request: Request): string | undefined {
   const raw = request.headers.get(SESSION_TS_HEADER)?.trim();
   if (raw === undefined || raw === '') return undefined;
   if (!/^[0-9]{1,19}$/.test(raw) || BigInt(raw) >= 1n << 63n) {
-    throw new VesperError('PARAMETER_INVALID', `header ${SESSION_TS_HEADER} must be the decimal timestamp a write answered, got ${JSON.stringify(raw.slice(0, 40))}`);
+    throw new VesperError('PARAMETER_INVALID', `header ${SESSION_TS_HEADER} must be the decimal timestamp a write answered, got ${showValue(raw.slice(0, 40))}`);
   }
   return raw;
 }
@@ -222,7 +222,7 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
         allowInt64: allowInt64Of(request),
         engine,
         engineFor: (db) => {
-          if (!DB_NAME.test(db)) throw new VesperError('DATABASE_INVALID_NAME', `invalid database name ${JSON.stringify(db)}: use letters, digits and underscores, starting with a letter or underscore`);
+          if (!DB_NAME.test(db)) throw new VesperError('DATABASE_INVALID_NAME', `invalid database name ${showValue(db)}: use letters, digits and underscores, starting with a letter or underscore`);
           return ctx.engineFor(db);
         },
         principal: ctx.principal,

@@ -6,7 +6,7 @@
  * query's part. Hybrid search is one engine call (ProxyNode `hybridSearch`): the sub-searches
  * read one snapshot and are fused there with RRF or weighted reranking.
  */
-import { REQUEST_LIMITS, VesperError, checkExprLength } from '@vesper/core';
+import { REQUEST_LIMITS, VesperError, checkExprLength, showValue } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { filterOf, planError } from './entities.ts';
 import { isVectorField, renderRows, type SchemaInfo } from './schema-info.ts';
@@ -36,7 +36,7 @@ function checkVectors(info: SchemaInfo, annsField: string | undefined, data: unk
     const dim = Number(field.dim ?? field.type_params.find((p) => p.key === 'dim')?.value);
     for (const v of data) {
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-        throw new VesperError('INCORRECT_PARAMETER_FORMAT', `search data must be arrays of numbers, got ${JSON.stringify(v).slice(0, 100)}`);
+        throw new VesperError('INCORRECT_PARAMETER_FORMAT', `search data must be arrays of numbers, got ${showValue(v).slice(0, 100)}`);
       }
       if (v.length !== dim) {
         throw new VesperError('INCORRECT_PARAMETER_FORMAT', `fail to deal the float vector: the dimension of the search vector is ${v.length}, the field ${field.name} has dim ${dim}`);
@@ -82,7 +82,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 /** One id of `ids` as the primary key's engine value (decimal string for Int64). @throws 1100 */
 function pkValue(id: unknown, info: SchemaInfo): string {
-  const bad = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `invalid id ${JSON.stringify(id)} in ids: ${why}`);
+  const bad = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `invalid id ${showValue(id)} in ids: ${why}`);
   if (info.pkIsInt64) {
     let text: string;
     if (typeof id === 'number' && Number.isInteger(id)) text = String(id);

@@ -8,7 +8,7 @@
  * every user may describe themself, change their own password (with the old one) and
  * issue or drop their own API keys (users/create_api_key, users/drop_api_key: Vesper's own).
  */
-import { VesperError } from '@vesper/core';
+import { VesperError, showValue } from '@vesper/core';
 import { API_KEY_PREFIX } from '../access/access-client.ts';
 import { digest, hashPassword } from '../access/passwords.ts';
 import { ADMIN_ROLE, BUILTIN_ROLES, checkName, checkPassword, makeGrant, ROOT_USER } from '../access/policy.ts';
@@ -53,7 +53,7 @@ export const userRoutes: RestRoutes = {
     const password = checkPassword(call.body.need('password'));
     if (user === ROOT_USER) throw new VesperError('PARAMETER_INVALID', 'user already exists[user=root]');
     // `Bearer vsk_...` is read as an API key at login: such a user could never sign in
-    if (user.startsWith(API_KEY_PREFIX)) throw new VesperError('PARAMETER_INVALID', `invalid user name ${JSON.stringify(user)}: the prefix ${API_KEY_PREFIX} is reserved for API keys`);
+    if (user.startsWith(API_KEY_PREFIX)) throw new VesperError('PARAMETER_INVALID', `invalid user name ${showValue(user)}: the prefix ${API_KEY_PREFIX} is reserved for API keys`);
     const description = descriptionOf(call);
     await call.access.mutate({ op: 'createUser', user, password: await hashPassword(password), ...(description === undefined ? {} : { description }) });
     return EMPTY;

@@ -12,6 +12,7 @@ import { VesperError } from '../../errors/index.ts';
 import { DataType, dataTypeName, isFloatType, isIntegerType } from '../../schema/data-type.ts';
 import type { FieldSchema } from '../../schema/types.ts';
 import type { Bitset } from '../../util/bitset.ts';
+import { showValue } from '../../util/show-value.ts';
 
 export type ScalarIndexType = 'INVERTED' | 'STL_SORT' | 'TRIE' | 'BITMAP';
 export const SCALAR_INDEX_TYPES: readonly ScalarIndexType[] = ['INVERTED', 'STL_SORT', 'TRIE', 'BITMAP'];
@@ -59,7 +60,7 @@ function scalarOk(type: ScalarIndexType, t: DataType): boolean {
  */
 export function validateScalarIndex(type: string, field: FieldSchema): asserts type is ScalarIndexType {
   if (!(SCALAR_INDEX_TYPES as readonly string[]).includes(type)) {
-    throw new VesperError('PARAMETER_INVALID', `invalid scalar index type ${JSON.stringify(type)} for field ${field.name}: want one of ${SCALAR_INDEX_TYPES.join(', ')}`);
+    throw new VesperError('PARAMETER_INVALID', `invalid scalar index type ${showValue(type)} for field ${field.name}: want one of ${SCALAR_INDEX_TYPES.join(', ')}`);
   }
   const t = type as ScalarIndexType;
   const dt = field.data_type;

@@ -14,6 +14,7 @@ import { renderIds } from '../render.ts';
 import { functionOutputs } from '../../functions/bm25-function.ts';
 import { completedRows } from '../partial-update.ts';
 import { routeBatch, targetPartition, type RoutedBatch } from '../write-routing.ts';
+import { showValue } from '../../util/show-value.ts';
 
 export interface InsertRequest {
   db_name?: string;
@@ -59,7 +60,7 @@ export class InsertTask extends Task<InsertRequest, MutationResult> {
       throw new VesperError('INVALID_INSERT_DATA', `${this.name.toLowerCase()} data is empty: pass data as a non-empty array of rows`);
     }
     const partial = this.req.partial_update;
-    if (partial !== undefined && typeof partial !== 'boolean') throw new VesperError('PARAMETER_INVALID', `partial_update must be true or false, got ${JSON.stringify(partial)}`);
+    if (partial !== undefined && typeof partial !== 'boolean') throw new VesperError('PARAMETER_INVALID', `partial_update must be true or false, got ${showValue(partial)}`);
     if (partial === true && !this.upsert) throw new VesperError('PARAMETER_INVALID', 'partial_update applies to upsert only');
     if (partial === true) rows = await completedRows(this.ctx, this.info, rows as readonly Row[]);
     const partitionId = targetPartition(this.info, this.req.partition_name);
