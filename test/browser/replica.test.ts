@@ -3,10 +3,12 @@
  * endpoint (wrangler's workerd, started in the host by the `startVesperEndpoint` command): the
  * page writes over REST, cross-origin (the Worker's CORS), and the replica in the engine worker
  * copies the collection into OPFS + IndexedDB with the worker's fetch. It answers count / query
- * / search as the endpoint does (Strong), follows writes (its poller, and `sync()`), refuses writes with
- * UNIMPLEMENTED "replica-write", refuses options that do not apply and a second open of the
- * same URL, and — the endpoint stopped — keeps answering from its storage with `online: false`,
- * also when opened again.
+ * / search as the endpoint does (Strong), follows writes (its poller, and `sync()`), forwards
+ * its own writes to the endpoint (and refuses other server operations with UNIMPLEMENTED
+ * "replica-write"), refuses options that do not apply and a second open of the same URL, and —
+ * the endpoint stopped — keeps answering from its storage with `online: false`, queues a write
+ * in IndexedDB that survives a reopen, also when opened again. (That a queued write lands
+ * exactly once when the server is back is tested in workerd: test/workerd/replica-writes.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
@@ -70,7 +72,7 @@ describe(`browser replica of a local endpoint (seed ${seed})`, () => {
     await expect(openDatabase(url, { replicaOf: { ...replicaOf, pollMs: 5 } } as never)).rejects.toMatchObject({ code: 1100, message: expect.stringContaining('pollMs') });
   });
 
-  it('answers like the endpoint in the engine worker, follows it, refuses writes, and works offline from OPFS', async () => {
+  it('answers like the endpoint in the engine worker, follows it, forwards writes, and works offline from OPFS with a durable write queue', async () => {
     const replicaOf = { url: endpoint, token: 'root:Milvus', collections: ['docs'], pollIntervalMs: 200 };
     const db = await openDatabase(url, { kernels: kernelsUrl, replicaOf });
     // the copy is in this origin's OPFS (the engine worker's storage), not in memory
@@ -95,19 +97,31 @@ describe(`browser replica of a local endpoint (seed ${seed})`, () => {
     expect(status).toMatchObject({ online: true, collection: 'docs' });
     expect(status.bytes).toBeGreaterThan(0);
 
-    await expect(db.insert({ collection_name: 'docs', data: rows(350, 351) })).rejects.toMatchObject({ code: 10, message: expect.stringContaining('replica-write') });
-    await expect(db.delete({ collection_name: 'docs', filter: 'id in [7]' })).rejects.toMatchObject({ code: 10 });
-    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
+    // writes go to the endpoint (exactly once per request id); the replica shows them after a sync
+    const wrote = await db.insert({ collection_name: 'docs', data: rows(350, 352) });
+    expect(Number(wrote.insert_cnt)).toBe(2);
+    await db.delete({ collection_name: 'docs', filter: 'id in [7]' });
+    expect(await serverIds()).toContain(351);
+    expect((await db.count({ collection_name: 'docs', consistency_level: 'Session' })).data).toBe(348);
+    expect(await localIds(db), `seed ${seed}`).toEqual(await serverIds());
+    await expect(db.flush({ collection_names: ['docs'] })).rejects.toMatchObject({ code: 10, message: expect.stringContaining('replica-write') });
 
     await commands.stopVesperEndpoint();
     await expect(db.sync()).rejects.toMatchObject({ code: 2 });
     expect((await db.replicaStatus())[0]!.online).toBe(false);
-    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(348);
+    // offline: a write is queued in IndexedDB (acknowledged: false), never shown by reads
+    const queued = (await db.insert({ collection_name: 'docs', data: rows(352, 353) })) as unknown as { queued?: boolean; acknowledged: boolean };
+    expect(queued).toMatchObject({ queued: true, acknowledged: false });
+    expect((await db.replicaStatus())[0]!.pendingWrites).toBe(1);
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(348);
     const offline = (await db.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat().map((r) => Number((r as { id: unknown }).id));
     await db.close();
 
     const again = await openDatabase(url, { kernels: kernelsUrl, replicaOf });
-    expect((await again.count({ collection_name: 'docs' })).data).toBe(347);
+    // the queued write survived the reopen, waiting for the server
+    expect((await again.replicaStatus())[0]!.pendingWrites).toBe(1);
+    expect((await again.count({ collection_name: 'docs' })).data).toBe(348);
     expect((await again.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat().map((r) => Number((r as { id: unknown }).id))).toEqual(offline);
     await expect(again.sync()).rejects.toMatchObject({ code: 2 });
     expect((await again.replicaStatus())[0]).toMatchObject({ online: false, collection: 'docs' });

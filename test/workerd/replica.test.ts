@@ -6,6 +6,7 @@
  * - the replica answers search / query / count / get as the server does (Strong) at the same state;
  * - writes, deletes, upserts, flush and compaction on the server, then `sync()`: equal again,
  *   the manifest versions moved and files the server compacted away are gone locally;
+ * - flush on a replica is refused by name (writes are forwarded: replica-writes.test.ts);
  * - offline: sync fails with SERVICE_UNAVAILABLE, reads go on, status says offline; a replica
  *   reopened from its storage answers without the server;
  * - RBAC: no privilege → 403/1401; a Search grant on the collection is enough; the file
@@ -116,8 +117,8 @@ describe(`local replica in workerd (seed ${seed})`, () => {
     const local = (await storage.objects.list('c')).map((o) => o.key);
     expect(local.filter((k) => !named.has(k))).toEqual([]);
 
-    // writes on a replica are refused by name
-    await expect(db.insert({ collection_name: name, data: rows(rng, 900, 901) })).rejects.toMatchObject({ code: 10 });
+    // server operations other than insert/upsert/delete are refused by name (replica-writes.test.ts forwards those)
+    await expect(db.flush({ collection_names: [name] })).rejects.toMatchObject({ code: 10 });
     await expect(db.search({ collection_name: name, data: [randomVector(rng, DIM)], limit: 3, snapshot_ts: '1' } as never)).rejects.toMatchObject({ code: 10 });
 
     // consistency: Eventually answers the local state; Strong, and Session after a server write, catch up first

@@ -10,7 +10,7 @@ import { VesperClient, bundledKernelsUrl, initKernels, kernelsReady, type Kernel
 export { VesperClient, VesperError, DataType } from '@vesper/core';
 export { openDatabase, BrowserDatabase, BrowserReplica, MAX_QUERY_WORKERS, type OpenDatabaseOptions, type CallOptions } from './open-database.ts';
 export type { ReplicaOpenOptions } from './open-replica.ts';
-export type { ReplicaOf, ReplicaStatus } from '@vesper/core';
+export type { RejectedWrite, ReplicaOf, ReplicaStatus } from '@vesper/core';
 export type { DatabaseStats, QueryWorkerStats, ReaderStats } from '@vesper/worker';
 export { TabTransport, type TabTransportOptions } from './tab-transport.ts';
 export { IdbRequestLog } from './idb-request-log.ts';

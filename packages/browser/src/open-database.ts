@@ -14,7 +14,7 @@
  * Local replica: with `replicaOf`, the worker holds a read-only copy of server collections
  * instead of a database (open-replica.ts), and the page gets a BrowserReplica.
  */
-import { VesperClient, VesperError, bundledKernelsUrl, checkBudget, type KernelSource, type ReplicaOf, type ReplicaStatus, type Transport } from '@vesper/core';
+import { VesperClient, VesperError, bundledKernelsUrl, checkBudget, type KernelSource, type RejectedWrite, type ReplicaOf, type ReplicaStatus, type Transport } from '@vesper/core';
 import { DATABASE_STATS, QUERY_WORKER_STATS, WorkerTransport, type DatabaseStats, type QueryWorkerStats } from '@vesper/worker';
 import { opfsSupported } from './opfs-object-store.ts';
 import { parseDatabaseUrl } from './open-storage.ts';
@@ -134,11 +134,16 @@ export class BrowserDatabase extends VesperClient {
 
 /**
  * A replica in a web page: the BrowserDatabase reads (search, query, get, count, describe),
- * answered in the engine worker from local storage, plus sync and status. Writes reject with
+ * answered in the engine worker from local storage; insert, upsert and delete forwarded to the
+ * server (queued in IndexedDB while it is unreachable, sent in order and exactly once); sync,
+ * status, and the queued writes the server refused. Other server operations reject with
  * UNIMPLEMENTED (10) "replica-write".
  */
 export class BrowserReplica extends BrowserDatabase {
   private readonly link: ReplicaLink;
+  private readonly rejectedListeners = new Set<(w: RejectedWrite) => void>();
+  private readonly reported = new Set<string>();
+  private watch: ReturnType<typeof setInterval> | undefined;
 
   /** @internal use openDatabase(url, { replicaOf }) */
   constructor(link: ReplicaLink, url: string, persisted: boolean) {
@@ -150,15 +155,59 @@ export class BrowserReplica extends BrowserDatabase {
    * Brings every replicated collection up to the server now.
    * @throws SERVICE_UNAVAILABLE when the server is unreachable (local reads go on) or the database is closed.
    */
-  sync(): Promise<void> {
-    return this.link.worker.sync();
+  async sync(): Promise<void> {
+    try {
+      await this.link.worker.sync();
+    } finally {
+      if (this.rejectedListeners.size > 0) await this.reportRejected().catch(() => undefined);
+    }
   }
 
-  /** Per collection: read timestamp, lag, bytes held, last sync, online (asynchronous here: it lives in the worker). */
+  /** Per collection: read timestamp, lag, bytes held, last sync, online, writes not yet acknowledged (asynchronous here: it lives in the worker). */
   replicaStatus(): Promise<ReplicaStatus[]> {
     return this.link.worker.replicaStatus();
   }
+
+  /** Queued writes the server refused (the most recent 100, oldest first). */
+  rejectedWrites(): Promise<RejectedWrite[]> {
+    return this.link.worker.rejectedWrites();
+  }
+
+  /**
+   * Calls `listener` with each queued write the server refuses (checked after every `sync()`
+   * and once a second while a listener is registered: the outbox lives in the engine worker).
+   * @returns the unsubscribe function
+   */
+  onWriteRejected(listener: (w: RejectedWrite) => void): () => void {
+    this.rejectedListeners.add(listener);
+    this.watch ??= setInterval(() => void this.reportRejected().catch(() => undefined), REJECTED_POLL_MS);
+    return () => {
+      this.rejectedListeners.delete(listener);
+      if (this.rejectedListeners.size === 0 && this.watch !== undefined) {
+        clearInterval(this.watch);
+        this.watch = undefined;
+      }
+    };
+  }
+
+  override async close(): Promise<void> {
+    if (this.watch !== undefined) clearInterval(this.watch);
+    this.watch = undefined;
+    this.rejectedListeners.clear();
+    await super.close();
+  }
+
+  private async reportRejected(): Promise<void> {
+    for (const w of await this.rejectedWrites()) {
+      if (this.reported.has(w.request_id)) continue;
+      this.reported.add(w.request_id);
+      for (const l of this.rejectedListeners) l(w);
+    }
+  }
 }
+
+/** How often a page with an onWriteRejected listener asks the engine worker for refused writes. */
+const REJECTED_POLL_MS = 1000;
 
 /** Starts the engine worker (a module worker bundlers can follow). */
 function startEngineWorker(url: string): Worker {

@@ -26,6 +26,7 @@ export { createAnalyzer, runAnalyzer, termHash, type Analyzer, type RunAnalyzerR
 export { warmAnalyzers } from './text/analyzer-cache.ts';
 export { initKernels, kernelsReady, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';
 export { REQUEST_LIMITS } from './proxy/request-limits.ts';
-export { openReplica, openReplicaEngine, checkReplicaOf, type ReplicaOf, type OpenReplicaOptions, type ReplicaDatabase, type ReplicaEngine } from './replica/open-replica.ts';
+export { openReplica, openReplicaEngine, checkReplicaOf, type ReplicaOf, type OpenReplicaOptions, type ReplicaDatabase, type ReplicaEngine, type ReplicaControl } from './replica/open-replica.ts';
+export type { RejectedWrite } from './replica/write-outbox.ts';
 export { CollectionReplica, type ReplicaStatus, type CollectionReplicaOptions } from './replica/collection-replica.ts';
 export { HttpReplicaTransport, type ReplicaTransport, type FetchFn, type FetchedFile } from './replica/replica-transport.ts';

@@ -22,7 +22,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import { guaranteeTs, parseConsistency, primaryField } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
-import { createEdgeStorage } from './adapters/index.ts';
+import { TAG_RETAIN_MS, createEdgeStorage } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
 import { ImportJobs } from './import/import-jobs.ts';
 import { RateLimiter, rateFor, type RequestKind } from './limits.ts';
@@ -76,11 +76,40 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
       const guarantee = options.read ? await guaranteeTs(node.ctx.tso, level, options.sessionTs, node.ctx.options.boundedStalenessMs) : 0n;
       const out: Begun = { info, guarantee, level };
       if (options.autoIds !== undefined && options.autoIds > 0 && primaryField(info.schema).autoID === true) {
+        const again = options.requestId === undefined ? undefined : this.reservedIds(options.requestId, options.autoIds);
+        if (again !== undefined) return { ...out, autoIdStart: again };
         const [first] = await node.ctx.autoIds.allocRange(options.autoIds);
+        if (options.requestId !== undefined) this.reserveIds(options.requestId, options.autoIds, first);
         return { ...out, autoIdStart: first };
       }
       return out;
     });
+  }
+
+  /**
+   * Auto ids reserved for a write with a request id, so its retry writes the same rows (the
+   * shard leaders answer the retry from their record of it). Kept as long as the leaders keep
+   * theirs (TAG_RETAIN_MS); a retry with another row count is a different write.
+   */
+  private reservedIds(requestId: string, n: number): number | undefined {
+    this.ensureReservations();
+    const row = this.ctx.storage.sql.exec<{ first: number; n: number }>('SELECT first, n FROM vesper_request_ids WHERE request_id = ?', requestId).toArray()[0];
+    return row !== undefined && row.n === n ? row.first : undefined;
+  }
+
+  private reserveIds(requestId: string, n: number, first: number): void {
+    this.ensureReservations();
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO vesper_request_ids (request_id, first, n, at) VALUES (?, ?, ?, ?)', requestId, first, n, Date.now());
+  }
+
+  private reservationsReady = false;
+
+  private ensureReservations(): void {
+    if (this.reservationsReady) return;
+    const sql = this.ctx.storage.sql;
+    sql.exec('CREATE TABLE IF NOT EXISTS vesper_request_ids (request_id TEXT PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL)');
+    sql.exec('DELETE FROM vesper_request_ids WHERE at < ?', Date.now() - TAG_RETAIN_MS);
+    this.reservationsReady = true;
   }
 
   /** The next timestamp of the database's oracle (shard leaders stamp writes with it). */

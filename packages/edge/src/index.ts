@@ -11,10 +11,8 @@
 import { VesperError } from '@vesper/core';
 import { AccessClient } from './access/access-client.ts';
 import type { Env } from './bindings.ts';
-import type { CallOptions } from './data/types.ts';
 import { DEFAULT_MAX_BODY_BYTES, kindOf, timeoutMs } from './limits.ts';
-import { reach, type Engine } from './rpc.ts';
-import { DistributedEngine } from './data/distributed-engine.ts';
+import { databaseEngine } from './data/database-engine.ts';
 import type { Principal } from './access/policy.ts';
 import { handleReplica, isReplicaPath } from './replica/replica-routes.ts';
 import { corsPreflight, discardBody, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
@@ -26,23 +24,7 @@ export { AccessControl } from './access/access-control.ts';
 export type { Env } from './bindings.ts';
 export type { AccessControlRpc, CatalogCoordinatorRpc, QueryNodeRpc, ShardLeaderRpc } from './do-contracts.ts';
 
-/**
- * The engine of one database. `first` options (the rate-limit charge) go with the first
- * coordinator call only; `always` (the deadline) with every call.
- */
-export function databaseEngine(env: Env, dbName: string, first: CallOptions = {}, always: CallOptions = {}): Engine {
-  const stub = env.CATALOG.get(env.CATALOG.idFromName(dbName));
-  let pending: CallOptions | undefined = first;
-  const options = (): CallOptions => {
-    const o = { ...always, ...pending };
-    pending = undefined;
-    return o;
-  };
-  return new DistributedEngine(env, dbName, {
-    call: (db, method, request) => reach(`database ${db} during ${method}`, () => stub.call(db, method, request, options())),
-    begin: (db, collection, opts) => reach(`database ${db}`, () => stub.begin(db, collection, { ...options(), ...opts })),
-  });
-}
+export { databaseEngine };
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

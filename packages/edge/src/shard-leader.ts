@@ -59,6 +59,9 @@ import {
   type ShardFeed,
   type ShardPosition,
   shardFeed,
+  fromWire,
+  toWire,
+  type WalRecord,
 } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
@@ -210,10 +213,15 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
 
   private async writeNow(t: Target, shard: number, m: SegmentManager, op: WriteOp): Promise<WriteResult> {
     const c = t.info.id;
-    if (op.kind === 'partialUpsert') return this.partialUpsert(t, shard, m, op.rows, op.partitionId);
+    const key = op.requestKey;
+    if (key !== undefined) {
+      // a retry of a write this shard already made answers what the first attempt answered
+      const done = taggingWal(m).tag(key);
+      if (done !== undefined) return fromWire(done) as WriteResult;
+    }
+    if (op.kind === 'partialUpsert') return this.partialUpsert(t, shard, m, op.rows, op.partitionId, key);
     if (op.kind === 'insert') {
-      const ts = await m.write(shard, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), op.partitionId);
-      return { ts };
+      return this.writeOnce(m, shard, key, (ts) => ({ type: 'insert', collectionId: c, partitionId: op.partitionId, ts, upsert: op.upsert, batch: op.batch }), (ts) => ({ ts }), op.partitionId);
     }
     let pks: readonly PkValue[] = op.kind === 'delete' ? op.pks : [];
     const parts = op.partitionId >= 0 ? new Set([op.partitionId]) : undefined;
@@ -235,8 +243,33 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
       pks = [...new Set([...readKeys(growing, at, op.filter), ...theirs.flat()])];
     }
     if (pks.length === 0) return { ts: this.lastTs, pks };
-    const ts = await m.write(shard, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }));
-    return { ts, pks };
+    return this.writeOnce(m, shard, key, (ts) => ({ type: 'delete', collectionId: c, partitionId: op.partitionId, ts, pks: [...pks] }), (ts) => ({ ts, pks }));
+  }
+
+  /**
+   * One WAL write; with a request key, recorded as applied in the append's own transaction
+   * (DoSqlWal tags), so a retry finds it exactly when the write is durable. The check is made
+   * again under the shard's write lock: two attempts racing each other write once.
+   */
+  private async writeOnce(m: SegmentManager, shard: number, key: string | undefined, build: (ts: bigint) => WalRecord, result: (ts: bigint) => WriteResult, partitionId?: number): Promise<WriteResult> {
+    if (key === undefined) return result(await m.write(shard, build, partitionId));
+    const wal = taggingWal(m);
+    try {
+      const ts = await m.write(
+        shard,
+        (ts) => {
+          const earlier = wal.tag(key);
+          if (earlier !== undefined) throw new AlreadyApplied(earlier);
+          return build(ts);
+        },
+        partitionId,
+        (ts) => wal.tagNextAppend(key, toWire(result(ts))),
+      );
+      return result(ts);
+    } catch (e) {
+      if (e instanceof AlreadyApplied) return fromWire(e.result) as WriteResult;
+      throw e;
+    }
   }
 
   /**
@@ -245,7 +278,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
    * written as an upsert — no other write to the shard lands in between.
    * @throws INVALID_INSERT_DATA (1804) when a key was deleted since the proxy's check and its row is not whole
    */
-  private async partialUpsert(t: Target, shard: number, m: SegmentManager, rows: readonly Row[], partitionId: number | undefined): Promise<WriteResult> {
+  private async partialUpsert(t: Target, shard: number, m: SegmentManager, rows: readonly Row[], partitionId: number | undefined, key: string | undefined): Promise<WriteResult> {
     const keys = partialKeys(t.info, rows);
     const plan = storedRowsPlan(t.info, keys);
     const at = await m.deps.tso.next();
@@ -254,9 +287,12 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
     const outputs = await functionOutputs(t.info.schema);
     const batch = rowsToBatch(t.info.schema, mergeStoredRows(t.info, rows, keys, found), { allowAutoIdInput: true, ...(outputs ? { functionOutputs: outputs } : {}) });
     let ts = 0n;
-    for (const part of routeBatch(t.info, batch, partitionId)) {
+    const parts = routeBatch(t.info, batch, partitionId);
+    for (const [i, part] of parts.entries()) {
       if (part.shard !== shard) throw new VesperError('INTERNAL', `a partial update row of shard ${part.shard} reached shard ${shard}`);
-      const at = await m.write(shard, (ts) => ({ type: 'insert', collectionId: t.info.id, partitionId: part.partitionId, ts, upsert: true, batch: part.batch }), part.partitionId);
+      // an upsert is idempotent in state: only the last part records the request as applied
+      const tag = i === parts.length - 1 ? key : undefined;
+      const at = (await this.writeOnce(m, shard, tag, (ts) => ({ type: 'insert', collectionId: t.info.id, partitionId: part.partitionId, ts, upsert: true, batch: part.batch }), (ts) => ({ ts }), part.partitionId)).ts;
       if (at > ts) ts = at;
     }
     return { ts };
@@ -467,4 +503,18 @@ function growingOf(m: SegmentManager, partitionIds: ReadonlySet<number> | undefi
 
 function signature(info: CollectionInfo): string {
   return info.indexes.map((i) => `${i.indexId}:${i.fieldName}`).join(',');
+}
+
+/** Thrown from a write's record builder when its request key is already applied (never leaves writeOnce). */
+class AlreadyApplied extends Error {
+  constructor(readonly result: string) {
+    super('already applied');
+  }
+}
+
+/** The DO SQLite WAL of a manager this leader opened (the only kind it opens). */
+function taggingWal(m: SegmentManager): DoSqlWal {
+  const wal = m.deps.storage.wal;
+  if (!(wal instanceof DoSqlWal)) throw new VesperError('INTERNAL', 'a shard leader writes through its DO SQLite WAL');
+  return wal;
 }

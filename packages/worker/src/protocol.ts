@@ -9,7 +9,7 @@
  * library's own throw serialization, which keeps only name/message/stack and would lose the
  * code, kind and retriable flag.
  */
-import type { BlockCacheStats, ReplicaOf, ReplicaStatus, SealPolicy, VesperError } from '@vesper/core';
+import type { BlockCacheStats, RejectedWrite, ReplicaOf, ReplicaStatus, SealPolicy, VesperError } from '@vesper/core';
 import type { CallMeta } from './call-meta.ts';
 
 export interface EngineConfig {
@@ -79,6 +79,8 @@ export interface EngineApi {
   sync(): Promise<VesperError | undefined>;
   /** A replica: per collection, its ReplicaStatus; or the VesperError (not a replica, not open). */
   replicaStatus(): Promise<readonly ReplicaStatus[] | VesperError>;
+  /** A replica: queued writes the server refused (most recent 100); or the VesperError. */
+  rejectedWrites(): Promise<readonly RejectedWrite[] | VesperError>;
 }
 
 /**

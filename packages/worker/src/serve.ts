@@ -207,12 +207,19 @@ export function createEngineApi(options: ServeOptions): EngineApi {
         return VesperError.wrap(err);
       }
     },
+    async rejectedWrites() {
+      try {
+        return replicaOrThrow(replica).rejectedWrites();
+      } catch (err) {
+        return VesperError.wrap(err);
+      }
+    },
   };
 }
 
 /** @throws PARAMETER_INVALID when the worker does not serve a replica */
 function replicaOrThrow(replica: ReplicaEngine | undefined): ReplicaEngine {
-  if (replica === undefined) throw new VesperError('PARAMETER_INVALID', 'sync and replicaStatus need a replica: open the database with replicaOf');
+  if (replica === undefined) throw new VesperError('PARAMETER_INVALID', 'sync, replicaStatus and rejectedWrites need a replica: open the database with replicaOf');
   return replica;
 }
 
@@ -247,6 +254,7 @@ async function answer(api: EngineApi, req: WireRequest): Promise<WireResponse> {
       : req.op === 'close' ? await api.close()
       : req.op === 'sync' ? await api.sync()
       : req.op === 'replicaStatus' ? await api.replicaStatus()
+      : req.op === 'rejectedWrites' ? await api.rejectedWrites()
       : new VesperError('PARAMETER_INVALID', `unknown engine operation ${showValue(req.op)}`);
     return value instanceof VesperError ? { tag: WIRE_TAG, id: req.id, error: value.toJSON() } : { tag: WIRE_TAG, id: req.id, value };
   } catch (err) {

@@ -13,7 +13,7 @@
  * A call whose AbortSignal fires rejects at once with CANCELLED and is cancelled in the
  * worker (not started if still queued; its result dropped if running).
  */
-import { VesperError, type ReplicaStatus, type Transport } from '@vesper/core';
+import { VesperError, type RejectedWrite, type ReplicaStatus, type Transport } from '@vesper/core';
 import { randomId, splitCallMeta, type CallMeta } from './call-meta.ts';
 import type { EngineConfig } from './protocol.ts';
 import { packRowsRequest } from './row-packing.ts';
@@ -127,6 +127,13 @@ export class WorkerTransport implements Transport {
     const out = await this.track(() => this.send('replicaStatus', []));
     if (out instanceof VesperError) throw out;
     return out as ReplicaStatus[];
+  }
+
+  /** A replica's queued writes the server refused (EngineApi.rejectedWrites). */
+  async rejectedWrites(): Promise<RejectedWrite[]> {
+    const out = await this.track(() => this.send('rejectedWrites', []));
+    if (out instanceof VesperError) throw out;
+    return out as RejectedWrite[];
   }
 
   /** Cancels a call by its call id (see EngineApi.cancel). */

@@ -56,7 +56,7 @@ export function refuseSearchRerank(rerank: unknown): void {
 
 /** What a rerank object names: a strategy, or a Milvus 2.6 function (`params.reranker`). */
 export function rerankName(rerank: unknown): string {
-  if (rerank === null || typeof rerank !== 'object') return JSON.stringify(rerank) ?? String(rerank);
+  if (rerank === null || typeof rerank !== 'object') return showValue(rerank) ?? String(rerank);
   const r = rerank as Record<string, unknown>;
   if (typeof r['strategy'] === 'string') return r['strategy'];
   const fns = Array.isArray(r['functions']) ? (r['functions'] as unknown[]) : [r];

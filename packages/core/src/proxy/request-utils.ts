@@ -150,6 +150,11 @@ export async function snapshotTs(mgr: SegmentManager, level: ConsistencyLevel, g
 /** Property values as Milvus stores them: strings (non-strings as JSON text). */
 export function stringProps(p: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p ?? {})) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(p ?? {})) out[k] = typeof v === 'string' ? v : jsonText(v);
   return out;
+}
+
+/** JSON text of a value, a bigint anywhere written as its digits (a property `ttl.seconds: 2^63-1`). */
+export function jsonText(v: unknown): string {
+  return typeof v === 'bigint' ? v.toString() : (JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v));
 }

@@ -22,6 +22,7 @@ import { analyzerFor } from '../text/analyzer-cache.ts';
 import { BM25_DEFAULTS, addStats, averageLength, bm25Query, emptyStats, segmentBm25Stats, type Bm25Params, type Bm25Stats, type Bm25StatsRequest } from '../query/sparse-search.ts';
 import { checkNq } from './request-limits.ts';
 import { chooseVectorField, type SearchRequestFields } from './search-request.ts';
+import { showValue } from '../util/show-value.ts';
 
 export type { Bm25Stats } from '../query/sparse-search.ts';
 
@@ -69,7 +70,7 @@ export async function textSearch(info: CollectionInfo, req: SearchRequestFields)
   if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== 'string')) {
     throw new VesperError(
       'PARAMETER_INVALID',
-      `field ${field.name} is the output of BM25 function ${fn.name}: search it with query texts (data: ['...']), got ${JSON.stringify(data)?.slice(0, 80)}`,
+      `field ${field.name} is the output of BM25 function ${fn.name}: search it with query texts (data: ['...']), got ${showValue(data)?.slice(0, 80)}`,
     );
   }
   if ((texts as string[]).some((t) => t.trim() === '')) throw new VesperError('PARAMETER_INVALID', `search on ${field.name}: a query text is empty`);

@@ -61,6 +61,8 @@ export interface ReplicaStatus {
   readonly lastError?: { readonly code: number; readonly message: string };
   /** Manifest version per shard. */
   readonly manifestVersions: readonly number[];
+  /** Writes to this collection made through the replica and not yet acknowledged by the server. */
+  readonly pendingWrites: number;
 }
 
 /** A shard as the state record keeps it: the feed's sealed half, and the tail as blob keys. */
@@ -266,7 +268,7 @@ export class CollectionReplica {
     for (const k of gone) await this.opts.meta.delete(etagKey(k));
   }
 
-  status(): ReplicaStatus {
+  status(): Omit<ReplicaStatus, 'pendingWrites'> {
     const s = this.state;
     return {
       collection: this.name,

@@ -12,6 +12,7 @@ import type { Transport } from '../client/transport.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { CollectionReplica, type ReplicaStatus } from './collection-replica.ts';
 import { ReplicaReads } from './replica-reads.ts';
+import { WriteOutbox, type RejectedWrite } from './write-outbox.ts';
 import { HttpReplicaTransport, type FetchFn, type ReplicaTransport } from './replica-transport.ts';
 import { showValue } from '../util/show-value.ts';
 
@@ -27,6 +28,12 @@ export interface ReplicaOf {
   readonly pollIntervalMs?: number;
   /** A Bounded read syncs first when the last sync is older than this (ms; default 5,000, Milvus's). */
   readonly boundedStalenessMs?: number;
+  /**
+   * A write made while the server is unreachable: `'queue'` (default) keeps it durably and
+   * sends it, in order and exactly once, when the server answers again; `'reject'` fails it
+   * with SERVICE_UNAVAILABLE.
+   */
+  readonly offlineWrites?: 'queue' | 'reject';
 }
 
 export interface OpenReplicaOptions {
@@ -39,23 +46,27 @@ export interface OpenReplicaOptions {
   readonly indexFactory?: (indexType: string) => VectorIndexFactory;
 }
 
-/** A replica database: the Milvus-shaped client (reads), plus sync and status. */
-export interface ReplicaDatabase extends VesperClient {
-  /** Brings every replicated collection up to the server now. @throws SERVICE_UNAVAILABLE offline */
+/** What a replica adds to a client: sync, status, and the fate of queued writes. */
+export interface ReplicaControl {
+  /** Sends queued writes, then brings every replicated collection up to the server. @throws SERVICE_UNAVAILABLE offline */
   sync(): Promise<void>;
-  /** Per collection: read timestamp, lag, bytes, last sync, online. */
+  /** Per collection: read timestamp, lag, bytes, last sync, online, writes not yet acknowledged. */
   replicaStatus(): ReplicaStatus[];
+  /** Queued writes the server refused (the most recent 100, oldest first). */
+  rejectedWrites(): RejectedWrite[];
+  /** Calls `listener` with each queued write the server refuses; returns the unsubscribe function. */
+  onWriteRejected(listener: (w: RejectedWrite) => void): () => void;
 }
+
+/** A replica database: the Milvus-shaped client (reads here, writes forwarded), plus sync and status. */
+export interface ReplicaDatabase extends VesperClient, ReplicaControl {}
 
 /**
  * A replica without its client: the Transport that answers reads locally, plus sync, status
  * and close. `openReplica` wraps it in a VesperClient; the browser's engine worker serves it
  * over its wire protocol instead (the page holds the client, the worker the replica).
  */
-export interface ReplicaEngine extends Transport {
-  /** Brings every replicated collection up to the server now. @throws SERVICE_UNAVAILABLE offline */
-  sync(): Promise<void>;
-  replicaStatus(): ReplicaStatus[];
+export interface ReplicaEngine extends Transport, ReplicaControl {
   /** Stops polling, closes the replicas and the storage. */
   close(): Promise<void>;
 }
@@ -78,9 +89,12 @@ export async function openReplicaEngine(opts: OpenReplicaOptions): Promise<Repli
     await opts.storage.close?.();
     throw e;
   }
+  const outbox = await WriteOutbox.open(opts.storage.meta, (db, collection, method, request, id) => transport.write(db, collection, method, request, id), r.offlineWrites);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const syncAll = async () => {
+    // queued writes first, so the sync brings them back; an unreachable server fails the sync below
+    await outbox.drain();
     for (const x of replicas.values()) await x.sync();
   };
   const poll = () => {
@@ -93,11 +107,13 @@ export async function openReplicaEngine(opts: OpenReplicaOptions): Promise<Repli
     }, r.pollIntervalMs);
   };
   poll();
-  const reads = new ReplicaReads(replicas, r.url, r.boundedStalenessMs);
+  const reads = new ReplicaReads(replicas, r.url, r.boundedStalenessMs, outbox);
   return {
     call: (method, request) => reads.call(method, request),
     sync: syncAll,
-    replicaStatus: () => [...replicas.values()].map((x) => x.status()),
+    replicaStatus: () => [...replicas.values()].map((x) => ({ ...x.status(), pendingWrites: outbox.pending(x.name) })),
+    rejectedWrites: () => outbox.rejected(),
+    onWriteRejected: (listener) => outbox.onRejected(listener),
     close: async () => {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
@@ -114,12 +130,18 @@ export async function openReplicaEngine(opts: OpenReplicaOptions): Promise<Repli
 export async function openReplica(opts: OpenReplicaOptions): Promise<ReplicaDatabase> {
   const engine = await openReplicaEngine(opts);
   const client = new VesperClient({ call: (method, request) => engine.call(method, request), close: () => engine.close() });
-  return Object.assign(client, { sync: () => engine.sync(), replicaStatus: () => engine.replicaStatus() });
+  const control: ReplicaControl = {
+    sync: () => engine.sync(),
+    replicaStatus: () => engine.replicaStatus(),
+    rejectedWrites: () => engine.rejectedWrites(),
+    onWriteRejected: (listener) => engine.onWriteRejected(listener),
+  };
+  return Object.assign(client, control);
 }
 
 /** @throws PARAMETER_INVALID naming the bad or unknown key */
 export function checkReplicaOf(v: ReplicaOf): ReplicaOf {
-  const known = ['url', 'token', 'db', 'collections', 'pollIntervalMs', 'boundedStalenessMs'];
+  const known = ['url', 'token', 'db', 'collections', 'pollIntervalMs', 'boundedStalenessMs', 'offlineWrites'];
   const extra = Object.keys(v ?? {}).filter((k) => !known.includes(k));
   if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `replicaOf: unknown option ${extra.join(', ')} (known: ${known.join(', ')})`);
   if (typeof v.url !== 'string' || !/^https?:\/\//.test(v.url)) throw new VesperError('PARAMETER_INVALID', `replicaOf.url must be the server's http(s) origin, got ${showValue(v.url)}`);
@@ -131,6 +153,9 @@ export function checkReplicaOf(v: ReplicaOf): ReplicaOf {
   }
   if (v.boundedStalenessMs !== undefined && !(Number.isFinite(v.boundedStalenessMs) && v.boundedStalenessMs >= 0)) {
     throw new VesperError('PARAMETER_INVALID', `replicaOf.boundedStalenessMs must be a non-negative number of ms, got ${String(v.boundedStalenessMs)}`);
+  }
+  if (v.offlineWrites !== undefined && v.offlineWrites !== 'queue' && v.offlineWrites !== 'reject') {
+    throw new VesperError('PARAMETER_INVALID', `replicaOf.offlineWrites must be 'queue' or 'reject', got ${showValue(v.offlineWrites)}`);
   }
   return v;
 }

@@ -4,9 +4,13 @@
  * the tails' growing segments are read here, the sealed replica answers as the level's remote
  * reader, exactly as the writer and its query workers do elsewhere.
  *
+ * Writes: `insert`, `upsert` and `delete` go to the server through the WriteOutbox (durably
+ * queued, in order, exactly once per request id; write-outbox.ts); the replica shows them once
+ * a sync brings them back from the server, never before.
+ *
  * Refused, by name (nothing is silently ignored):
- * - writes (`insert`, `upsert`, `delete`, DDL, flush, ...): UNIMPLEMENTED (10) "replica-write" —
- *   write to the server; forwarding and the offline queue are a later slice;
+ * - DDL, flush, compaction and the other server operations: UNIMPLEMENTED (10) "replica-write" —
+ *   send them to the server;
  * - `snapshot_ts` and `guarantee_timestamp`: UNIMPLEMENTED (10) — a replica reads at its synced
  *   timestamp (`replicaStatus().ts`).
  *
@@ -14,9 +18,8 @@
  * server timestamp, so a read after it sees every write the server acknowledged before it):
  * - Eventually (the default): the local state as it is;
  * - Bounded: the local state when the last sync is within `boundedStalenessMs`, else a sync first;
- * - Session with a write's `session_ts`: the local state once it has reached that timestamp,
- *   else a sync first (writes through a replica are refused, so a session's writes were made on
- *   the server);
+ * - Session: the local state once it has reached the timestamp of the session's last write
+ *   through this replica (or the `session_ts` given), else a sync first;
  * - Strong: a sync first.
  * A sync that cannot reach the server fails the read with SERVICE_UNAVAILABLE (2) saying how far
  * behind the copy is: local reads that need the server never answer stale.
@@ -35,32 +38,52 @@ import { partitionSet } from '../query/read-plan.ts';
 import { parseConsistency } from '../proxy/request-utils.ts';
 import type { CollectionReplica, ReplicaView } from './collection-replica.ts';
 import { showValue } from '../util/show-value.ts';
+import type { ForwardedMethod, WriteOutbox } from './write-outbox.ts';
 
 type Req = Record<string, unknown>;
 
 const READS = new Set(['search', 'query', 'get']);
+const FORWARDED = new Set(['insert', 'upsert', 'delete']);
 const INFO = new Set(['describeCollection', 'hasCollection', 'listCollections', 'showCollections', 'getLoadState']);
 
 export class ReplicaReads implements Transport {
+  /** Per collection, the timestamp of this session's last write the server acknowledged. */
+  private readonly sessionWrites = new Map<string, bigint>();
+
   constructor(
     private readonly replicas: ReadonlyMap<string, CollectionReplica>,
     private readonly endpoint: string,
     /** Bounded consistency's staleness window (ms). */
     private readonly boundedStalenessMs = DEFAULT_BOUNDED_STALENESS_MS,
+    private readonly outbox?: WriteOutbox,
   ) {}
 
   async call(method: string, request: unknown): Promise<unknown> {
     const req = (request ?? {}) as Req;
     if (READS.has(method)) {
       const replica = this.replicaOf(req);
-      await this.catchUp(replica, checkReadOptions(req, replica.name));
+      await this.catchUp(replica, checkReadOptions(req, replica.name, this.sessionWrites.get(replica.name)));
       return replica.read((view) => (method === 'search' ? search(view, req) : query(view, req)));
     }
     if (INFO.has(method)) return this.info(method, req);
+    if (this.outbox && FORWARDED.has(method)) return this.forward(method as ForwardedMethod, req);
     throw new VesperError(
       'UNIMPLEMENTED',
-      `replica-write: ${method} is not available on a local replica (reads only: search, query, get, count, describeCollection); send it to the server ${this.endpoint} — forwarding writes from a replica is not implemented yet`,
+      `replica-write: ${method} is not available on a local replica (it reads, and forwards insert, upsert and delete); send it to the server ${this.endpoint}`,
     );
+  }
+
+  /** A write, forwarded through the outbox; a Session read after it waits for its timestamp. */
+  private async forward(method: ForwardedMethod, req: Req): Promise<unknown> {
+    const replica = this.replicaOf(req);
+    const { collection_name: _c, db_name: _d, ...rest } = req;
+    const answer = await this.outbox!.submit(replica.db, replica.name, method, rest);
+    const ts = (answer as { timestamp?: unknown }).timestamp;
+    if ((typeof ts === 'string' && /^[0-9]+$/.test(ts)) || typeof ts === 'bigint') {
+      const at = BigInt(ts);
+      if (at > (this.sessionWrites.get(replica.name) ?? 0n)) this.sessionWrites.set(replica.name, at);
+    }
+    return answer;
   }
 
   /** Brings the replica up to the server first when the read's consistency needs it. */
@@ -118,7 +141,7 @@ interface ReadNeed {
  * The read options a replica answers or refuses by name, and what the read needs.
  * @throws UNIMPLEMENTED (10) for snapshot_ts or guarantee_timestamp; PARAMETER_INVALID for a bad level or session_ts
  */
-function checkReadOptions(req: Req, name: string): ReadNeed {
+function checkReadOptions(req: Req, name: string, lastWrite: bigint | undefined): ReadNeed {
   if (req['snapshot_ts'] !== undefined) throw new VesperError('UNIMPLEMENTED', `snapshot_ts on a local replica of ${name}: reads run at the replica's synced timestamp`);
   const guarantee = req['guarantee_timestamp'];
   if (guarantee !== undefined && guarantee !== null && guarantee !== 0 && guarantee !== '0' && guarantee !== '') {
@@ -129,11 +152,14 @@ function checkReadOptions(req: Req, name: string): ReadNeed {
   if (given === 'Customized') throw new VesperError('UNIMPLEMENTED', `consistency_level Customized on a local replica of ${name}: use Strong, Bounded, Session or Eventually`);
   const level = given as ReadNeed['level'];
   const session = req['session_ts'];
-  if (session === undefined || session === null || session === '' || session === '0' || session === 0) return { level };
+  if (session === undefined || session === null || session === '' || session === '0' || session === 0) {
+    return level === 'Session' && lastWrite !== undefined ? { level, sessionTs: lastWrite } : { level };
+  }
   if (!(typeof session === 'string' && /^[0-9]{1,20}$/.test(session)) && typeof session !== 'bigint') {
     throw new VesperError('PARAMETER_INVALID', `session_ts must be the decimal timestamp a write answered, got ${showValue(String(session)).slice(0, 40)}`);
   }
-  return { level, sessionTs: BigInt(session) };
+  // as in Milvus, the session's timestamp binds Session reads only (the client sends it with every read)
+  return level === 'Session' ? { level, sessionTs: BigInt(session) } : { level };
 }
 
 function host(view: ReplicaView, partitionIds: readonly number[] | undefined): ReadHost {

@@ -5,6 +5,7 @@
 import { VesperError } from '../errors/index.ts';
 import { crc32 } from '../util/crc32.ts';
 import { fromWire, toWire, REPLICA_API_PREFIX, type ReplicaFeed, type ShardPosition } from './replica-wire.ts';
+import type { ForwardedMethod } from './write-outbox.ts';
 
 /** A file's bytes as served, with the server's ETag (checked against the CRC-32 it sent). */
 export interface FetchedFile {
@@ -19,6 +20,11 @@ export interface ReplicaTransport {
   feed(db: string, collection: string, positions: readonly ShardPosition[]): Promise<ReplicaFeed>;
   /** One file's bytes, verified (size, CRC-32). @throws IO_FAILED (retriable) on a damaged transfer */
   file(db: string, collection: string, key: string): Promise<FetchedFile>;
+  /**
+   * A forwarded write (exactly once per `requestId`); resolves with the server's answer.
+   * @throws the server's coded error; SERVICE_UNAVAILABLE (retriable) when it cannot be reached
+   */
+  write(db: string, collection: string, method: ForwardedMethod, request: Record<string, unknown>, requestId: string): Promise<unknown>;
 }
 
 export type FetchFn = (input: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<{
@@ -57,11 +63,22 @@ export class HttpReplicaTransport implements ReplicaTransport {
     }
   }
 
-  private async post(action: string, body: Record<string, unknown>): Promise<ReplicaFeed> {
+  private async post<T = ReplicaFeed>(action: string, body: Record<string, unknown>): Promise<T> {
     const res = await this.send(action, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: toWire(body) });
-    const reply = fromWire(await res.text()) as { code?: number; message?: string; data?: ReplicaFeed };
+    const text = await res.text();
+    let reply: { code?: number; message?: string; data?: T };
+    try {
+      reply = fromWire(text) as typeof reply;
+    } catch {
+      // a proxy's or platform's error page: not an answer of the endpoint, so worth retrying
+      throw new VesperError('SERVICE_UNAVAILABLE', `replica endpoint answered HTTP ${res.status} with no Vesper envelope`);
+    }
     if (reply.code !== 0 || reply.data === undefined) throw remoteError(reply, res.status);
     return reply.data;
+  }
+
+  write(db: string, collection: string, method: ForwardedMethod, request: Record<string, unknown>, requestId: string): Promise<unknown> {
+    return this.post<unknown>('write', { dbName: db, collectionName: collection, method, request, requestId });
   }
 
   describe(db: string, collection: string): Promise<ReplicaFeed> {

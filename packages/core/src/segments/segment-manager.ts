@@ -267,9 +267,11 @@ export class SegmentManager {
 
   /**
    * Writes one record to a shard: allocates its timestamp, appends it to the WAL, applies
-   * it, and resolves with the timestamp once it is durable and visible.
+   * it, and resolves with the timestamp once it is durable and visible. `beforeAppend` runs
+   * synchronously right before the WAL append, under the shard's write lock (the edge tags
+   * the append with the write's request key there).
    */
-  write(shard: number, build: (ts: bigint) => WalRecord, partitionId?: number): Promise<bigint> {
+  write(shard: number, build: (ts: bigint) => WalRecord, partitionId?: number, beforeAppend?: (ts: bigint) => void): Promise<bigint> {
     this.assertOpen();
     const s = this.shards[shard]!;
     if (!this.owned.has(shard)) return Promise.reject(new VesperError('PARAMETER_INVALID', `shard ${shard} of ${this.info.name} is not owned by this manager`));
@@ -282,6 +284,7 @@ export class SegmentManager {
       let settle!: () => void;
       s.inflight.set(ts, new Promise<void>((r) => (settle = r)));
       try {
+        beforeAppend?.(ts);
         const [lsn] = await this.deps.storage.wal.append(s.channel, [bytes]);
         this.apply(s, rec);
         s.lastLsn = lsn!;

@@ -9,11 +9,22 @@
  * An append assigns its LSNs and stores every chunk in one `transactionSync`: concurrent
  * appends get distinct increasing LSNs, readers never see half a batch, and the write is
  * durable before the DO's output gate lets any acknowledgement out.
+ *
+ * Idempotent writes: `tagNextAppend(key, value)` makes the next append also record `key →
+ * value` in `vesper_wal_tags`, inside the append's own transaction, so a write is recorded as
+ * applied exactly when its WAL entry is durable — never one without the other. `tag(key)`
+ * answers a recorded value (a shard leader keeps the write's result there, and answers a
+ * retry of the same request with it instead of writing twice). Tags older than TAG_RETAIN_MS
+ * are forgotten when the WAL opens (a retry comes within seconds or, from an offline replica,
+ * within a day).
  */
 import { checkBytes, checkChannel, checkCount, compareKeys, type Wal, type WalEntry } from '@vesper/core';
 
 /** Bytes per stored chunk: well under the 2 MB row limit. */
 export const WAL_CHUNK_BYTES = 1 << 20;
+
+/** How long an applied write's tag is kept. */
+export const TAG_RETAIN_MS = 7 * 24 * 60 * 60 * 1000;
 
 interface EntryRow extends Record<string, SqlStorageValue> {
   lsn: number;
@@ -23,15 +34,35 @@ interface EntryRow extends Record<string, SqlStorageValue> {
 
 export class DoSqlWal implements Wal {
   private readonly sql: SqlStorage;
+  /** The tag the next append records (set by the caller holding the channel's write lock). */
+  private nextTag: { readonly key: string; readonly value: string } | undefined;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS vesper_wal_channels (channel TEXT PRIMARY KEY, last_lsn INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS vesper_wal (channel TEXT NOT NULL, lsn INTEGER NOT NULL, chunk INTEGER NOT NULL, data BLOB,
-        PRIMARY KEY (channel, lsn, chunk))`);
+        PRIMARY KEY (channel, lsn, chunk));
+      CREATE TABLE IF NOT EXISTS vesper_wal_tags (key TEXT PRIMARY KEY, value TEXT NOT NULL, at INTEGER NOT NULL)`);
+    this.sql.exec('DELETE FROM vesper_wal_tags WHERE at < ?', Date.now() - TAG_RETAIN_MS);
+  }
+
+  /**
+   * The next append records `key → value` in its own transaction. The caller must hold the
+   * lock its appends run under, and call this synchronously before the append it tags.
+   */
+  tagNextAppend(key: string, value: string): void {
+    this.nextTag = { key, value };
+  }
+
+  /** The value recorded for `key` by a tagged append, if that append is durable. */
+  tag(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>('SELECT value FROM vesper_wal_tags WHERE key = ?', key).toArray()[0]?.value;
   }
 
   async append(channel: string, payloads: readonly Uint8Array[]): Promise<number[]> {
+    // taken first, so a tag never outlives the append it was set for (even a refused one)
+    const tag = this.nextTag;
+    this.nextTag = undefined;
     checkChannel(channel);
     payloads.forEach((p, i) => checkBytes(`${channel}[${i}]`, p));
     if (payloads.length === 0) return [];
@@ -49,6 +80,7 @@ export class DoSqlWal implements Wal {
         }
       }
       this.sql.exec('INSERT OR REPLACE INTO vesper_wal_channels (channel, last_lsn) VALUES (?, ?)', channel, lsn);
+      if (tag !== undefined) this.sql.exec('INSERT OR REPLACE INTO vesper_wal_tags (key, value, at) VALUES (?, ?, ?)', tag.key, tag.value, Date.now());
       return lsns;
     });
   }

@@ -8,7 +8,7 @@ import { DoSqlWal } from './do-sql-wal.ts';
 import { R2ObjectStore } from './r2-object-store.ts';
 
 export { DoSqlMetaStore } from './do-sql-meta-store.ts';
-export { DoSqlWal, WAL_CHUNK_BYTES } from './do-sql-wal.ts';
+export { DoSqlWal, TAG_RETAIN_MS, WAL_CHUNK_BYTES } from './do-sql-wal.ts';
 export { R2ObjectStore } from './r2-object-store.ts';
 
 /** The storage set of one Durable Object: its SQLite storage plus its prefix of the bucket. */

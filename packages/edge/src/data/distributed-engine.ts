@@ -194,7 +194,8 @@ export class DistributedEngine implements Engine {
     const rows = req['data'] ?? req['fields_data'];
     if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
     if (partial === true) return this.partialUpsert(req, rows as Row[]);
-    const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length });
+    const requestId = requestIdOf(req);
+    const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length, ...(requestId ? { requestId } : {}) });
     const partitionId = targetPartition(info, req['partition_name']);
     const pk = primaryField(info.schema);
     let autoIds: PkValue[] | undefined;
@@ -216,10 +217,12 @@ export class DistributedEngine implements Engine {
     // Each part stays under the DO RPC message limit (32 MiB). Parts go in order, so a key the
     // batch repeats keeps its last row across parts as routeBatch keeps it within one.
     const results: WriteResult[] = [];
-    for (const batch of chunks) {
+    for (const [i, batch] of chunks.entries()) {
       results.push(...(await settleAll(
-        routeBatch(info, batch, partitionId).map((r) =>
-          this.reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () => this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch })),
+        routeBatch(info, batch, partitionId).map((r, j) =>
+          this.reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () =>
+            this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch, ...keyed(requestId, `${i}.${j}`) }),
+          ),
         ),
       )));
     }
@@ -233,6 +236,7 @@ export class DistributedEngine implements Engine {
    * at a fresh timestamp, so concurrent writes to a key are never lost.
    */
   private async partialUpsert(req: Req, rows: Row[]) {
+    const requestId = requestIdOf(req);
     const { info, guarantee, level } = await this.begin(req, { read: true, consistencyLevel: 'Strong' });
     const partitionId = targetPartition(info, req['partition_name']);
     const pk = primaryField(info.schema);
@@ -260,8 +264,8 @@ export class DistributedEngine implements Engine {
     const perShard = await settleAll(
       [...byShard].map(async ([s, list]) => {
         const out: WriteResult[] = [];
-        for (const [from, to] of rowChunks(list, WRITE_CHUNK_BYTES)) {
-          out.push(await this.reach<WriteResult>(`shard ${s} of ${info.name}`, () => this.leader(info, s).write(t, s, { kind: 'partialUpsert', partitionId, rows: list.slice(from, to) })));
+        for (const [i, [from, to]] of rowChunks(list, WRITE_CHUNK_BYTES).entries()) {
+          out.push(await this.reach<WriteResult>(`shard ${s} of ${info.name}`, () => this.leader(info, s).write(t, s, { kind: 'partialUpsert', partitionId, rows: list.slice(from, to), ...keyed(requestId, `p${s}.${i}`) })));
         }
         return out;
       }),
@@ -271,6 +275,7 @@ export class DistributedEngine implements Engine {
   }
 
   private async delete(req: Req) {
+    const requestId = requestIdOf(req);
     const { info } = await this.begin(req);
     const partitionName = req['partition_name'];
     const partitionId = partitionName !== undefined && partitionName !== '' && partitionName !== null ? [...partitionIds(info, [partitionName])!][0]! : -1;
@@ -289,7 +294,7 @@ export class DistributedEngine implements Engine {
     const results = await settleAll(
       byShard.map(([shard, pks]) =>
         this.reach<WriteResult>(`shard ${shard} of ${info.name}`, () =>
-          this.leader(info, shard).write(t, shard, pks ? { kind: 'delete', partitionId, pks } : { kind: 'deleteWhere', partitionId, filter: deleteFilter! }),
+          this.leader(info, shard).write(t, shard, { ...(pks ? { kind: 'delete', partitionId, pks } : { kind: 'deleteWhere', partitionId, filter: deleteFilter! }), ...keyed(requestId, `d${shard}`) }),
         ),
       ),
     );
@@ -569,4 +574,19 @@ function mutationResult(info: CollectionInfo, pks: readonly PkValue[], upsert: b
 
 function maxTs(list: readonly bigint[]): bigint {
   return list.reduce((a, b) => (b > a ? b : a), 0n);
+}
+
+/** A write's request id (`request_id`): 1–128 letters, digits and `._:-`. @throws PARAMETER_INVALID */
+function requestIdOf(req: Req): string | undefined {
+  const id = req['request_id'];
+  if (id === undefined || id === null) return undefined;
+  if (typeof id !== 'string' || !REQUEST_ID.test(id)) throw new VesperError('PARAMETER_INVALID', `request_id must be 1 to 128 letters, digits or ._:- characters, got ${showValue(id)}`);
+  return id;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The shard write's idempotency key for one part of a request (none without a request id). */
+function keyed(requestId: string | undefined, part: string): { requestKey?: string } {
+  return requestId === undefined ? {} : { requestKey: `${requestId}/${part}` };
 }

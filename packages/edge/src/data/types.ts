@@ -18,11 +18,18 @@ export interface Target {
  * update's rows as given (checked by the proxy against the stored rows; the leader merges them
  * again under its write gate, then converts and routes them to partitions itself).
  */
-export type WriteOp =
+export type WriteOp = (
   | { readonly kind: 'insert'; readonly upsert: boolean; readonly partitionId: number; readonly batch: RowBatch }
   | { readonly kind: 'partialUpsert'; readonly partitionId: number | undefined; readonly rows: readonly Row[] }
   | { readonly kind: 'delete'; readonly partitionId: number; readonly pks: readonly PkValue[] }
-  | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly filter: FilterPlan };
+  | { readonly kind: 'deleteWhere'; readonly partitionId: number; readonly filter: FilterPlan }
+) & {
+  /**
+   * The write's idempotency key on this shard (`<request id>/<part>/<shard>`): the leader
+   * records it with the WAL append and answers a retry with the first attempt's result.
+   */
+  readonly requestKey?: string;
+};
 
 export interface WriteResult {
   readonly ts: bigint;
@@ -86,4 +93,6 @@ export interface BeginOptions extends CallOptions {
   readonly sessionTs?: string;
   /** Reserve this many auto ids, if the collection's primary key is autoID. */
   readonly autoIds?: number;
+  /** The write's request id: a retry with the same id gets the same auto ids. */
+  readonly requestId?: string;
 }

@@ -9,7 +9,12 @@
  * - `GET file?dbName=&collectionName=&key=`: a file's bytes from R2, only keys a recent
  *   manifest of that collection names; `Range` (206) and `ETag` / `If-None-Match` (304);
  *   header `Vesper-Crc32` is the CRC-32 of the bytes sent.
- * Authorized like REST reads: the caller needs Query or Search on the collection (1401, 403).
+ * - `POST write` `{dbName?, collectionName, method, request, requestId}`: a write a replica
+ *   forwards (`insert`, `upsert` or `delete`, the engine's request shape without the
+ *   collection), exactly once per `requestId`: each shard leader records the id with the
+ *   write's WAL append and answers a retry with the first attempt's result.
+ * Reads are authorized like REST reads: the caller needs Query or Search on the collection
+ * (1401, 403); a write needs the privilege of its method (Insert, Upsert, Delete).
  * Bodies are JSON with bigints and bytes tagged (core replica-wire.ts).
  */
 import { VesperError, showValue } from '@vesper/core';
@@ -20,10 +25,14 @@ import type { Env } from '../bindings.ts';
 import { reach } from '../rpc.ts';
 import { leaderName } from '../data/types.ts';
 import { CORS_HEADERS, discardBody, errorResponse } from '../rest/router.ts';
+import { databaseEngine } from '../data/database-engine.ts';
+import { timeoutMs } from '../limits.ts';
 
 /** Manifests (newest first) whose files `file` serves: GC keeps the files of the newest two. */
 const SERVED_MANIFESTS = 4;
 const MAX_BODY = 1024 * 1024;
+/** A forwarded write's body: the REST insert limit is the bound (DEFAULT_MAX_BODY_BYTES). */
+const MAX_WRITE_BODY = 64 * 1024 * 1024;
 const KEY = /^c(\d+)\/s\d+\/[A-Za-z0-9._-]+$/;
 /**
  * CORS: a browser replica syncs from a page on another origin (its engine worker's fetch).
@@ -44,12 +53,13 @@ export async function handleReplica(request: Request, env: Env, url: URL): Promi
   try {
     const who = await new AccessClient(env).authenticate(request);
     if (action === 'file' && request.method === 'GET') return await serveFile(request, env, url, who);
+    if (action === 'write' && request.method === 'POST') return wire(await forwardedWrite(env, who, await readJson(request, MAX_WRITE_BODY), request));
     if ((action === 'describe' || action === 'feed') && request.method === 'POST') {
       const body = await readJson(request);
       return wire(await collectionFeed(env, who, body, action === 'feed'));
     }
     await discardBody(request);
-    throw new VesperError('PARAMETER_INVALID', `no replica endpoint ${request.method} ${url.pathname}: use POST ${REPLICA_API_PREFIX}describe, POST ${REPLICA_API_PREFIX}feed or GET ${REPLICA_API_PREFIX}file`);
+    throw new VesperError('PARAMETER_INVALID', `no replica endpoint ${request.method} ${url.pathname}: use POST ${REPLICA_API_PREFIX}describe, POST ${REPLICA_API_PREFIX}feed, POST ${REPLICA_API_PREFIX}write or GET ${REPLICA_API_PREFIX}file`);
   } catch (e) {
     await discardBody(request);
     const err = VesperError.wrap(e);
@@ -62,9 +72,9 @@ function wire(data: unknown): Response {
   return new Response(toWire({ code: 0, data }), { headers: { 'content-type': 'application/json; charset=utf-8', ...HEADERS } });
 }
 
-async function readJson(request: Request): Promise<Record<string, unknown>> {
+async function readJson(request: Request, max = MAX_BODY): Promise<Record<string, unknown>> {
   const text = await request.text();
-  if (text.length > MAX_BODY) throw new VesperError('PARAMETER_TOO_LARGE', `replica request body is ${text.length} bytes, above ${MAX_BODY}`);
+  if (text.length > max) throw new VesperError('PARAMETER_TOO_LARGE', `replica request body is ${text.length} bytes, above ${max}`);
   const v = text.trim() === '' ? {} : fromWire(text);
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new VesperError('INCORRECT_PARAMETER_FORMAT', 'replica request body must be a JSON object');
   return v as Record<string, unknown>;
@@ -93,6 +103,27 @@ async function authorizeRead(env: Env, who: Principal, n: Named): Promise<void> 
   const need = (privilege: string) => ({ privilege, level: 'Collection' as const, db: n.db, collection: n.collection });
   if (allowed(policy, who, need('Query'))) return;
   authorize(policy, who, need('Search'));
+}
+
+const WRITE_PRIVILEGE: Readonly<Record<string, string>> = { insert: 'Insert', upsert: 'Upsert', delete: 'Delete' };
+/** Request keys a forwarded write may carry (the collection and database travel beside it). */
+const WRITE_KEYS = ['data', 'partition_name', 'partial_update', 'ids', 'filter', 'expr', 'expr_params', 'filter_params'];
+
+/** A replica's forwarded write, exactly once per request id. */
+async function forwardedWrite(env: Env, who: Principal, body: Record<string, unknown>, request: Request): Promise<unknown> {
+  const n = named((k) => body[k], Object.keys(body), ['dbName', 'collectionName', 'method', 'request', 'requestId']);
+  const method = body['method'];
+  const privilege = typeof method === 'string' && Object.hasOwn(WRITE_PRIVILEGE, method) ? WRITE_PRIVILEGE[method]! : undefined;
+  if (privilege === undefined) throw new VesperError('PARAMETER_INVALID', `a replica forwards insert, upsert or delete, got method ${showValue(method)}`);
+  const requestId = body['requestId'];
+  if (typeof requestId !== 'string') throw new VesperError('MISSING_REQUIRED_PARAMETERS', 'missing required parameters: requestId (a forwarded write is retried under the same id)');
+  const req = body['request'];
+  if (req === null || typeof req !== 'object' || Array.isArray(req)) throw new VesperError('PARAMETER_INVALID', 'request must be the write request object');
+  const extra = Object.keys(req).filter((k) => !WRITE_KEYS.includes(k));
+  if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `forwarded ${method as string}: unknown parameter ${extra.map((k) => showValue(k)).join(', ')} (known: ${WRITE_KEYS.join(', ')})`);
+  if (!who.superuser) authorize(await new AccessClient(env).policy(), who, { privilege, level: 'Collection', db: n.db, collection: n.collection });
+  const engine = databaseEngine(env, n.db, { kind: 'dml' }, { deadline: Date.now() + timeoutMs(request, env.VESPER_REQUEST_TIMEOUT_S) });
+  return engine.call(method as string, { ...(req as Record<string, unknown>), db_name: n.db, collection_name: n.collection, request_id: requestId });
 }
 
 async function catalogEntry(env: Env, n: Named): Promise<CollectionInfo> {

@@ -12,6 +12,7 @@
  * by describe; any other key is 1100 naming it.
  */
 import { DataType, VesperError, showValue } from '@vesper/core';
+import { jsonText } from '@vesper/core/distributed';
 import { Body, defined, missing, wrongType } from './body.ts';
 import { checkKeys } from './request-shape.ts';
 
@@ -130,7 +131,7 @@ export function indexParam(raw: unknown): Record<string, unknown> {
 function paramProperties(params: Body, quick: boolean): Record<string, string> | undefined {
   const props: Record<string, string> = {};
   for (const [k, v] of Object.entries(params.raw)) {
-    if (k.includes('.')) props[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    if (k.includes('.')) props[k] = typeof v === 'string' ? v : jsonText(v);
   }
   const known = quick ? QUICK_PARAMS_KEYS : PARAMS_KEYS;
   checkKeys(new Body(Object.fromEntries(Object.entries(params.raw).filter(([k]) => !k.includes('.')))), known, quick ? 'params' : 'params (with a schema)');
