@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import kernelsUrl from '@vesper/core/kernels.wasm?url';
-import { Random, VesperError, type VesperClient } from '@vesper/core';
+import { DataType, Random, VesperError, type VesperClient } from '@vesper/core';
 import { openDatabase, type BrowserDatabase } from '../../packages/browser/src/index.ts';
 import { allTypesFields, allTypesRows, vector } from '../fixtures/collections.ts';
 import { browserSeed, freshName } from './browser-helpers.ts';
@@ -106,6 +106,42 @@ describe(`browser database end to end (seed ${seed})`, () => {
     await db.close();
     await expect(db.listCollections()).rejects.toMatchObject({ error: 'SERVICE_UNAVAILABLE' });
     await expect(openDatabase('ftp://x')).rejects.toMatchObject({ error: 'PARAMETER_INVALID' });
+  });
+
+  it('builds BIN_IVF_FLAT in the worker (nlist "512" on small segments), searches exactly with every list probed, reopens', async () => {
+    const url = `opfs://${freshName('binivf')}`;
+    const rng = new Random(seed ^ 0xb1);
+    const protos = Array.from({ length: 6 }, () => Array.from({ length: 4 }, () => rng.int(256)));
+    const rows = Array.from({ length: 400 }, (_, id) => ({ id, b: rng.pick(protos).map((x) => x ^ (rng.int(256) & rng.int(256))) }));
+    const hamming = (a: number[], c: number[]): number => a.reduce((s, x, i) => s + (x ^ c[i]!).toString(2).replace(/0/g, '').length, 0);
+    let db: BrowserDatabase = await openDatabase(url, { kernels: kernelsUrl, engine });
+    await db.createCollection({ collection_name: 'bin', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'b', data_type: DataType.BinaryVector, dim: 32 },
+    ] });
+    await expect(db.createIndex({ collection_name: 'bin', field_name: 'b', index_type: 'BIN_IVF_FLAT', metric_type: 'L2', params: { nlist: '512' } })).rejects.toMatchObject({ code: 1100 });
+    await db.createIndex({ collection_name: 'bin', field_name: 'b', index_type: 'BIN_IVF_FLAT', metric_type: 'HAMMING', params: { nlist: '512' } });
+    await db.insert({ collection_name: 'bin', data: rows });
+    await db.flush({ collection_names: ['bin'] });
+    let d = (await db.describeIndex({ collection_name: 'bin' })).index_descriptions[0]!;
+    for (let i = 0; i < 500 && d.state !== 'Finished'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      d = (await db.describeIndex({ collection_name: 'bin' })).index_descriptions[0]!;
+    }
+    expect(d).toMatchObject({ index_type: 'BIN_IVF_FLAT', state: 'Finished', indexed_rows: '400' });
+    await db.loadCollection({ collection_name: 'bin' });
+    const q = Array.from({ length: 4 }, () => rng.int(256));
+    const exact = rows.map((r) => hamming(r.b, q)).sort((x, y) => x - y).slice(0, 10);
+    const search = async (): Promise<{ id: unknown; score: number }[]> =>
+      (await db.search({ collection_name: 'bin', anns_field: 'b', data: q, limit: 10, consistency_level: 'Strong', params: { nprobe: 65536 } } as never)).results as never;
+    const first = await search();
+    expect(first.map((h) => h.score), `seed ${seed}`).toEqual(exact);
+    for (const h of first) expect(hamming(rows[Number(h.id)]!.b, q)).toBe(h.score);
+    await db.close();
+    db = await openDatabase(url, { kernels: kernelsUrl, engine });
+    await db.loadCollection({ collection_name: 'bin' });
+    expect(await search(), `after reopen, seed ${seed}`).toEqual(first);
+    await db.close();
   });
 
   it('transfers Float32Array vectors zero-copy when asked', async () => {

@@ -52,6 +52,26 @@ export function randomBinary(seed: number, n: number, dim: number): Uint8Array {
   return out;
 }
 
+/**
+ * n packed binary vectors of dim bits around `clusters` random prototypes, each bit flipped
+ * with probability `flip` (the nearest neighbours of a row are mostly its prototype's rows).
+ */
+export function clusteredBinary(seed: number, n: number, dim: number, clusters: number, flip: number): Uint8Array {
+  const r = new Random(seed);
+  const nb = dim >>> 3;
+  const protos = Array.from({ length: clusters }, () => new Uint8Array(nb).map(() => r.int(256)));
+  const out = new Uint8Array(n * nb);
+  for (let i = 0; i < n; i++) {
+    const p = r.pick(protos);
+    for (let b = 0; b < nb; b++) {
+      let mask = 0;
+      for (let t = 0; t < 8; t++) if (r.next() < flip) mask |= 1 << t;
+      out[i * nb + b] = p[b]! ^ mask;
+    }
+  }
+  return out;
+}
+
 /** A bitset keeping about `ratio` of n rows. */
 export function randomAllow(seed: number, n: number, ratio: number): Bitset {
   const r = new Random(seed);

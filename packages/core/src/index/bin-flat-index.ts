@@ -1,7 +1,9 @@
 /**
  * BIN_FLAT: exact search over BinaryVector rows (Milvus BIN_FLAT) with HAMMING or JACCARD.
  * Rows are dim bits packed 8 per byte, stored row-major in one WASM block; a query is one
- * scanTopkBin call. Distances: HAMMING = differing bits, JACCARD = 1 - |a∧b|/|a∨b|.
+ * scanTopkBin call. Distances: HAMMING = differing bits, JACCARD = 1 - |a∧b|/|a∨b|. Ties
+ * go to the lower row (the kernel's heap is ordered by (distance, row)), so the top k is one
+ * well-defined set and BIN_IVF_FLAT probing every list returns exactly the same hits.
  */
 import { VesperError } from '../errors/index.ts';
 import type { MetricType } from '../schema/types.ts';
@@ -11,7 +13,9 @@ import { getKernels } from '../kernels/loader.ts';
 import type { WasmArena } from '../kernels/wasm-arena.ts';
 import type { IndexBuildOptions, QueryVectors, VectorIndex, VectorIndexFactory } from './vector-index.ts';
 import { IndexBase, type HitBuffers } from './index-base.ts';
-import { BINARY_METRICS, WasmBuffer, checkAbort, checkMetric, drainHeap } from './index-common.ts';
+import {
+  BINARY_METRICS, WasmBuffer, binaryMetricCode, checkAbort, checkBinaryDim, checkMetric, drainHeap, writeBinaryQuery,
+} from './index-common.ts';
 import { bytesOf, expectFlags, readIndexFile, sectionLength, writeIndexFile } from './index-format.ts';
 
 export class BinFlatIndex extends IndexBase {
@@ -29,7 +33,7 @@ export class BinFlatIndex extends IndexBase {
 
   static fromBytes(data: Uint8Array, count: number, dim: number, metric: MetricType): BinFlatIndex {
     checkMetric('BIN_FLAT', metric, BINARY_METRICS);
-    if (dim <= 0 || dim % 8 !== 0) throw new VesperError('PARAMETER_INVALID', `binary vector dim (${dim}) should be a positive multiple of 8`);
+    checkBinaryDim(dim);
     const rt = getKernels();
     const ptr = rt.alloc(count * (dim >>> 3));
     rt.u8().set(data.subarray(0, count * (dim >>> 3)), ptr);
@@ -54,19 +58,14 @@ export class BinFlatIndex extends IndexBase {
     return this.nbytes;
   }
   protected writeQuery(queries: QueryVectors, qi: number, qPtr: number): void {
-    if (!(queries instanceof Uint8Array)) throw new VesperError('PARAMETER_INVALID', 'BIN_FLAT queries must be packed bits (Uint8Array)');
-    this.rt.u8().set(queries.subarray(qi * this.nbytes, (qi + 1) * this.nbytes), qPtr);
+    writeBinaryQuery(this.rt, queries, qi, this.nbytes, qPtr, 'BIN_FLAT');
   }
   protected checkSearchParams(): void {}
 
-  private code(): number {
-    return this.metricType === 'HAMMING' ? 0 : 1;
-  }
-
   protected searchCore(qPtr: number, kk: number, _params: unknown, allowPtr: number, out: HitBuffers): number {
     const heap = this.heap.ensure((kk + 1) * 8);
-    const size = this.rt.k.scanTopkBin(this.code(), qPtr, this.dataPtr, this.nbytes, 0, this.count, allowPtr, heap, kk, 0);
-    return drainHeap(this.rt, heap, size, out.rowsPtr, out.distsPtr);
+    const size = this.rt.k.scanTopkBin(binaryMetricCode(this.metricType), qPtr, this.dataPtr, this.nbytes, 0, this.count, 0, allowPtr, heap, kk, 0);
+    return drainHeap(this.rt, heap, size, out.rowsPtr, out.distsPtr, undefined, true);
   }
 
   protected searchRows(qPtr: number, kk: number, selPtr: number, nsel: number, out: HitBuffers): number {
@@ -74,8 +73,9 @@ export class BinFlatIndex extends IndexBase {
     const heap = this.heap.ensure((kk + 1) * 8);
     const sel = this.rt.i32().slice(selPtr >>> 2, (selPtr >>> 2) + nsel);
     let size = 0;
-    for (const row of sel) size = this.rt.k.scanTopkBin(this.code(), qPtr, this.dataPtr, this.nbytes, row, 1, 0, heap, kk, size);
-    return drainHeap(this.rt, heap, size, out.rowsPtr, out.distsPtr);
+    const code = binaryMetricCode(this.metricType);
+    for (const row of sel) size = this.rt.k.scanTopkBin(code, qPtr, this.dataPtr, this.nbytes, row, 1, 0, 0, heap, kk, size);
+    return drainHeap(this.rt, heap, size, out.rowsPtr, out.distsPtr, undefined, true);
   }
 
   serialize(): Uint8Array {

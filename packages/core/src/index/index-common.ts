@@ -193,9 +193,15 @@ export function writeFloatQuery(
   if (normalize) rt.k.normalize(qPtr, dim);
 }
 
-/** Drains a max-heap of `size` entries at heapPtr into out (ascending). Returns size. */
-export function drainHeap(rt: WasmArena, heapPtr: number, size: number, rowsPtr: number, distsPtr: number, ids?: Int32Array): number {
-  rt.k.maxDrainSorted(heapPtr, size);
+/**
+ * Drains a max-heap of `size` entries at heapPtr into out (ascending). Returns size. `lex`: the
+ * heap is lexicographic by (distance, row) (the binary scans') and drains in that order.
+ */
+export function drainHeap(
+  rt: WasmArena, heapPtr: number, size: number, rowsPtr: number, distsPtr: number, ids?: Int32Array, lex = false,
+): number {
+  if (lex) rt.k.maxDrainSortedLex(heapPtr, size);
+  else rt.k.maxDrainSorted(heapPtr, size);
   const f32 = rt.f32();
   const i32 = rt.i32();
   const h = heapPtr >>> 2;
@@ -207,6 +213,24 @@ export function drainHeap(rt: WasmArena, heapPtr: number, size: number, rowsPtr:
     f32[d + i] = f32[h + 2 * i]!;
   }
   return size;
+}
+
+/** Writes packed binary query qi (nbytes bytes) at qPtr. @throws PARAMETER_INVALID for non-byte queries. */
+export function writeBinaryQuery(rt: WasmArena, queries: QueryVectors, qi: number, nbytes: number, qPtr: number, indexType: string): void {
+  if (!(queries instanceof Uint8Array)) throw new VesperError('PARAMETER_INVALID', `${indexType} queries must be packed bits (Uint8Array)`);
+  rt.u8().set(queries.subarray(qi * nbytes, (qi + 1) * nbytes), qPtr);
+}
+
+/** Kernel metric code for binary scans: 0 = HAMMING, 1 = JACCARD. */
+export function binaryMetricCode(metric: MetricType): number {
+  return metric === 'HAMMING' ? 0 : 1;
+}
+
+/** @throws PARAMETER_INVALID unless dim is a positive multiple of 8 (packed bits). */
+export function checkBinaryDim(dim: number): void {
+  if (!Number.isInteger(dim) || dim <= 0 || dim % 8 !== 0) {
+    throw new VesperError('PARAMETER_INVALID', `binary vector dim (${dim}) should be a positive multiple of 8`);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The registry of vector index types by Milvus name (knowhere's IndexFactory): FLAT, HNSW,
- * HNSW_SQ, IVF_FLAT, IVF_SQ8, IVF_PQ (disk-resident), BIN_FLAT, AUTOINDEX; `openIndex` opens any serialized index by the type
+ * HNSW_SQ, IVF_FLAT, IVF_SQ8, IVF_PQ (disk-resident), BIN_FLAT, BIN_IVF_FLAT, AUTOINDEX; `openIndex` opens any serialized index by the type
  * recorded in its header.
  */
 import { VesperError } from '../errors/index.ts';
@@ -10,6 +10,7 @@ import { hnswFactory } from './hnsw-index.ts';
 import { hnswSqFactory } from './hnsw-sq-index.ts';
 import { ivfFlatFactory, ivfSq8Factory } from './ivf-index.ts';
 import { binFlatFactory } from './bin-flat-index.ts';
+import { binIvfFlatFactory } from './bin-ivf-index.ts';
 import { ivfPqFactory } from './ivf-pq-index.ts';
 import { makeAutoIndexFactory } from './auto-index.ts';
 import { peekIndexType } from './index-format.ts';
@@ -17,7 +18,7 @@ import { BlockCache } from '../util/block-cache.ts';
 import type { RangeSource } from '../util/block-file.ts';
 
 const factories = new Map<string, VectorIndexFactory>();
-for (const f of [flatFactory, hnswFactory, hnswSqFactory, ivfFlatFactory, ivfSq8Factory, ivfPqFactory(), binFlatFactory]) factories.set(f.indexType, f);
+for (const f of [flatFactory, hnswFactory, hnswSqFactory, ivfFlatFactory, ivfSq8Factory, ivfPqFactory(), binFlatFactory, binIvfFlatFactory]) factories.set(f.indexType, f);
 factories.set('AUTOINDEX', makeAutoIndexFactory(openIndex));
 
 /**

@@ -10,6 +10,7 @@ export { HnswIndex, hnswFactory, HNSW_DEFAULTS, type HnswParams } from './hnsw-i
 export { HnswSqIndex, hnswSqFactory, type HnswSqParams } from './hnsw-sq-index.ts';
 export { IvfIndex, ivfFlatFactory, ivfSq8Factory, IVF_DEFAULTS } from './ivf-index.ts';
 export { BinFlatIndex, binFlatFactory } from './bin-flat-index.ts';
+export { BinIvfIndex, binIvfFlatFactory } from './bin-ivf-index.ts';
 export { IvfPqIndex, ivfPqFactory, openIvfPq, IVF_PQ_DEFAULTS } from './ivf-pq-index.ts';
 export { chooseAutoIndex, AUTO_FLAT_MAX_ROWS } from './auto-index.ts';
 export { EXACT_FILTER_RATIO } from './index-base.ts';

@@ -332,7 +332,7 @@ export const ivfFlatFactory = ivfFactory('IVF_FLAT');
 export const ivfSq8Factory = ivfFactory('IVF_SQ8');
 
 /** Posting lists must tile the rows: offsets rise from 0 to count, every id names a row. */
-function checkLists(offsets: Int32Array, ids: Int32Array, count: number): void {
+export function checkLists(offsets: Int32Array, ids: Int32Array, count: number): void {
   if (offsets[0] !== 0 || offsets[offsets.length - 1] !== count) {
     throw new VesperError('FORMAT_CORRUPT', `IVF index file: posting lists span ${offsets[0]}..${offsets[offsets.length - 1]}, expected 0..${count}`);
   }

@@ -19,16 +19,21 @@ export interface KMeansOptions {
 
 const CHUNK = 4096;
 
-/** Nearest-centroid assignment of n rows at xsPtr (WASM) into outIdx, chunked with yields. */
+/**
+ * Nearest-centroid assignment of n rows at xsPtr (WASM) into outIdx, chunked with yields.
+ * Float rows of `dim` floats by squared L2, or (`binary`) packed rows of `dim` bytes by HAMMING.
+ */
 export async function assignAll(
   rt: WasmArena, xsPtr: number, n: number, centsPtr: number, nc: number, dim: number, opts: IndexBuildOptions | undefined, what: string,
+  binary = false,
 ): Promise<Int32Array> {
   const out = new Int32Array(n);
   const buf = rt.alloc(CHUNK * 8);
   try {
     for (let s = 0; s < n; s += CHUNK) {
       const m = Math.min(CHUNK, n - s);
-      rt.k.assignNearest(xsPtr + s * dim * 4, m, centsPtr, nc, dim, buf, buf + CHUNK * 4);
+      if (binary) rt.k.assignNearestBin(xsPtr + s * dim, m, centsPtr, nc, dim, buf, buf + CHUNK * 4);
+      else rt.k.assignNearest(xsPtr + s * dim * 4, m, centsPtr, nc, dim, buf, buf + CHUNK * 4);
       out.set(rt.i32().subarray(buf >>> 2, (buf >>> 2) + m), s);
       if (s % (CHUNK * 8) === 0) {
         await yieldToEventLoop(opts);
@@ -46,17 +51,7 @@ export async function kmeans(
   rt: WasmArena, data: Float32Array, n: number, dim: number, nc: number, ko: KMeansOptions, opts: IndexBuildOptions | undefined, what: string,
 ): Promise<Float32Array> {
   const rnd = new Random(ko.seed);
-  const maxPts = nc * (ko.maxPointsPerCentroid ?? 256);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const m = Math.min(n, maxPts);
-  for (let i = 0; i < m; i++) {
-    const j = i + rnd.int(n - i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  const sample = new Float32Array(m * dim);
-  for (let i = 0; i < m; i++) sample.set(data.subarray(order[i]! * dim, order[i]! * dim + dim), i * dim);
-  const cents = new Float32Array(nc * dim);
-  for (let c = 0; c < nc; c++) cents.set(sample.subarray((c % m) * dim, (c % m) * dim + dim), c * dim);
+  const { sample, cents, m } = trainingSample(rnd, data, n, dim, nc, ko, (len) => new Float32Array(len));
   const iters = ko.iterations ?? 10;
   const xs = rt.alloc(sample.byteLength);
   const cp = rt.alloc(cents.byteLength);
@@ -94,4 +89,25 @@ export async function kmeans(
     rt.release(cp);
   }
   return cents;
+}
+
+/**
+ * The training sample of k-means — at most maxPointsPerCentroid (256) of the n rows (`width`
+ * elements each) per centroid, drawn without replacement — and the initial centroids: the
+ * first nc sampled rows (repeating when the sample is smaller).
+ */
+export function trainingSample<T extends Float32Array | Uint8Array>(
+  rnd: Random, data: T, n: number, width: number, nc: number, ko: KMeansOptions, alloc: (length: number) => T,
+): { sample: T; cents: T; m: number } {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const m = Math.min(n, nc * (ko.maxPointsPerCentroid ?? 256));
+  for (let i = 0; i < m; i++) {
+    const j = i + rnd.int(n - i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const sample = alloc(m * width);
+  for (let i = 0; i < m; i++) sample.set(data.subarray(order[i]! * width, order[i]! * width + width), i * width);
+  const cents = alloc(nc * width);
+  for (let c = 0; c < nc; c++) cents.set(sample.subarray((c % m) * width, (c % m) * width + width), c * width);
+  return { sample, cents, m };
 }

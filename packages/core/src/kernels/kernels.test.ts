@@ -200,6 +200,71 @@ describe(`kernels vs scalar twins (seed ${seed})`, () => {
     }
   });
 
+  it('binary top-k (any slot order, ids, allow) and HAMMING assignment equal their scalar twins', () => {
+    const r = new Random(seed + 6);
+    for (const nbytes of [1, 3, 8, 16, 17]) {
+      const n = 300;
+      // few distinct bytes: HAMMING distances tie a lot, which is what the (distance, row) order is for
+      const rows = new Uint8Array(n * nbytes).map(() => r.pick([0, 1, 3, 0x80, 0xff]));
+      const q = new Uint8Array(nbytes).map(() => r.int(256));
+      // slots hold the rows in a shuffled order; ids maps slot -> row
+      const ids = Int32Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = r.int(i + 1);
+        [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+      }
+      const slots = new Uint8Array(n * nbytes);
+      for (let s = 0; s < n; s++) slots.set(rows.subarray(ids[s]! * nbytes, ids[s]! * nbytes + nbytes), s * nbytes);
+      const k = 9;
+      const pRows = rt.alloc(rows.byteLength);
+      const pSlots = rt.alloc(slots.byteLength);
+      const pIds = rt.alloc(n * 4);
+      const pq = rt.alloc(nbytes);
+      const heap = rt.alloc(k * 8);
+      const allowPtr = rt.alloc(Math.ceil(n / 32) * 4);
+      rt.u8().set(rows, pRows);
+      rt.u8().set(slots, pSlots);
+      rt.i32().set(ids, pIds / 4);
+      rt.u8().set(q, pq);
+      for (let w = 0; w < Math.ceil(n / 32); w++) rt.u32()[allowPtr / 4 + w] = 0x9249b6db;
+      const keep = (i: number): boolean => ((0x9249b6db >>> (i & 31)) & 1) === 1;
+      const drained = (size: number): { rows: number[]; dists: number[] } => {
+        rt.k.maxDrainSortedLex(heap, size);
+        const h = rt.f32().subarray(heap / 4, heap / 4 + 2 * size);
+        const hi = rt.i32().subarray(heap / 4, heap / 4 + 2 * size);
+        return { rows: Array.from({ length: size }, (_, i) => hi[2 * i + 1]!), dists: Array.from({ length: size }, (_, i) => h[2 * i]!) };
+      };
+      for (const metric of [0, 1]) {
+        for (const filtered of [false, true]) {
+          const want = ref.topkBinRef(metric, q, rows, n, nbytes, k, filtered ? keep : undefined);
+          const allow = filtered ? allowPtr : 0;
+          const flat = drained(rt.k.scanTopkBin(metric, pq, pRows, nbytes, 0, n, 0, allow, heap, k, 0));
+          expect(flat, `flat nbytes=${nbytes} metric=${metric} filtered=${filtered} seed=${seed}`).toEqual(want);
+          // the shuffled slots, scanned in three pieces, give the same rows in the same order
+          let size = 0;
+          for (const [s, c] of [[200, 100], [0, 77], [77, 123]] as const) size = rt.k.scanTopkBin(metric, pq, pSlots, nbytes, s, c, pIds, allow, heap, k, size);
+          expect(drained(size), `slots nbytes=${nbytes} metric=${metric} filtered=${filtered} seed=${seed}`).toEqual(want);
+        }
+      }
+      // assignment: the first 7 rows as centroids, ties to the lower centroid
+      const nc = 7;
+      const outIdx = rt.alloc(n * 4);
+      const outDist = rt.alloc(n * 4);
+      rt.k.assignNearestBin(pRows, n, pRows, nc, nbytes, outIdx, outDist);
+      for (let i = 0; i < n; i++) {
+        const x = rows.subarray(i * nbytes, (i + 1) * nbytes);
+        let best = Infinity;
+        let bi = 0;
+        for (let c = 0; c < nc; c++) {
+          const d = ref.hammingRef(x, rows.subarray(c * nbytes, (c + 1) * nbytes));
+          if (d < best) [best, bi] = [d, c];
+        }
+        expect([rt.i32()[outIdx / 4 + i], rt.f32()[outDist / 4 + i]], `assign row ${i} nbytes=${nbytes} seed=${seed}`).toEqual([bi, best]);
+      }
+      for (const p of [pRows, pSlots, pIds, pq, heap, allowPtr, outIdx, outDist]) rt.release(p);
+    }
+  });
+
   it('PQ distance table and ADC top-k scan equal their scalar twins', () => {
     const r = new Random(seed + 5);
     // (dim, m, nbits): dsub 1..8 and odd, ksub 2 (padded to 4), 16, 256, m not a multiple of 4

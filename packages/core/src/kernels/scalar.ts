@@ -133,6 +133,24 @@ export function topkF32Ref(
 }
 
 /**
+ * Twin of scanTopkBin: the k rows (of n packed rows of nbytes, only those `allow` keeps) with
+ * the smallest (distance, row), metric 0 = HAMMING, else JACCARD (rounded to float32).
+ */
+export function topkBinRef(
+  metric: number, q: Uint8Array, rows: Uint8Array, n: number, nbytes: number, k: number, allow?: (row: number) => boolean,
+): { rows: number[]; dists: number[] } {
+  const all: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    if (allow !== undefined && !allow(i)) continue;
+    const r = rows.subarray(i * nbytes, (i + 1) * nbytes);
+    all.push([metric === 0 ? hammingRef(q, r) : Math.fround(jaccardRef(q, r)), i]);
+  }
+  all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const top = all.slice(0, k);
+  return { rows: top.map((e) => e[1]), dists: top.map((e) => e[0]) };
+}
+
+/**
  * Twin of pqTable: the m×ksub distance table of product quantization, codebooks in their
  * file layout (sub-space j, codeword c at cb[(j*ksub + c)*dsub]). metric 0 = squared L2 of
  * (q − cent) against each codeword (no cent: q itself), else −q_j·codeword.

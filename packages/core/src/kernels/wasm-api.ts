@@ -50,6 +50,8 @@ export interface KernelExports {
   sq8dot(qs: Ptr, codes: Ptr, dim: number): number;
   sq8l2i(qc: Ptr, codes: Ptr, dim: number): number;
   maxDrainSorted(heap: Ptr, size: number): number;
+  maxOfferLex(heap: Ptr, size: number, k: number, d: number, id: number): number;
+  maxDrainSortedLex(heap: Ptr, size: number): number;
   batchF32(metric: number, q: Ptr, base: Ptr, n: number, dim: number, out: Ptr): void;
   batchManyF32(metric: number, qs: Ptr, nq: number, base: Ptr, n: number, dim: number, out: Ptr): void;
   batchBin(metric: number, q: Ptr, base: Ptr, n: number, nbytes: number, out: Ptr): void;
@@ -66,8 +68,9 @@ export interface KernelExports {
   scanSelF32(
     metric: number, q: Ptr, base: Ptr, stride: number, dim: number, sel: Ptr, nsel: number, heap: Ptr, k: number, size: number,
   ): number;
+  /** Heap entries hold rows (ids ? ids[slot] : slot), ordered by (distance, row): drain with maxDrainSortedLex. */
   scanTopkBin(
-    metric: number, q: Ptr, base: Ptr, nbytes: number, start: number, count: number, allow: Ptr, heap: Ptr, k: number, size: number,
+    metric: number, q: Ptr, base: Ptr, nbytes: number, start: number, count: number, ids: Ptr, allow: Ptr, heap: Ptr, k: number, size: number,
   ): number;
   scanTopkSq8(
     metric: number, a: Ptr, b: Ptr, bias: number, codes: Ptr, dim: number, start: number, count: number,
@@ -77,6 +80,7 @@ export interface KernelExports {
     metric: number, a: Ptr, b: Ptr, bias: number, codes: Ptr, dim: number, sel: Ptr, nsel: number, heap: Ptr, k: number, size: number,
   ): number;
   assignNearest(xs: Ptr, nx: number, cents: Ptr, nc: number, dim: number, outIdx: Ptr, outDist: Ptr): void;
+  assignNearestBin(xs: Ptr, nx: number, cents: Ptr, nc: number, nbytes: number, outIdx: Ptr, outDist: Ptr): void;
   hnswInsert(ctx: Ptr, node: number): void;
   hnswSearch(ctx: Ptr, q: Ptr, k: number, ef: number, allow: Ptr, outRows: Ptr, outDists: Ptr): number;
   hnswSearchSq8(ctx: Ptr, q: Ptr, k: number, ef: number, refine: number, allow: Ptr, outRows: Ptr, outDists: Ptr): number;

@@ -233,11 +233,13 @@ describe('index files', () => {
     IVF_FLAT: { metric: 'IP', params: { nlist: 8, seed: 3 }, golden: { length: 21344, crc: '1ddf7592' } },
     IVF_SQ8: { metric: 'L2', params: { nlist: 8, seed: 3 }, golden: { length: 7152, crc: 'e2f37e3c' } },
     BIN_FLAT: { metric: 'HAMMING', params: {}, golden: { length: 2640, crc: '70fb020e' } },
+    BIN_IVF_FLAT: { metric: 'HAMMING', params: { nlist: 4, seed: 3 }, golden: { length: 4048, crc: '9ab4fe4' } },
   };
 
   const SECTIONS: Record<string, readonly string[]> = {
     FLAT: ['vectors'],
     BIN_FLAT: ['vectors'],
+    BIN_IVF_FLAT: ['centroids', 'offsets', 'ids', 'codes'],
     HNSW: ['level0', 'levels', 'upper'],
     HNSW_SQ: ['level0', 'levels', 'upper', 'vectors', 'vmin'],
     IVF_FLAT: ['centroids', 'offsets', 'ids', 'vectors'],
@@ -246,7 +248,7 @@ describe('index files', () => {
 
   for (const [type, g] of Object.entries(VECTOR_GOLDEN)) {
     it(`${type}: builds to the golden bytes in the documented container, and opens to the same answers`, async () => {
-      const binary = type === 'BIN_FLAT';
+      const binary = type.startsWith('BIN_');
       const column = binary
         ? { type: DataType.BinaryVector as const, length: N, dim: DIM * 4, data: bits }
         : { type: DataType.FloatVector as const, length: N, dim: DIM, data: floats };

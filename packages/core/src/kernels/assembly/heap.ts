@@ -149,3 +149,69 @@ export function maxDrainSorted(h: usize, size: i32): i32 {
   }
   return size;
 }
+
+/*
+ * Lexicographic max-heap: entries ordered by (distance, id), so among equal distances the
+ * larger id is "worse". A scan offering every candidate keeps exactly the k smallest
+ * (distance, id) pairs whatever order it visits them in (faiss's heaps break ties by id the
+ * same way). Binary scans use it: HAMMING distances are small integers and tie often.
+ */
+function lexGreater(d1: f32, id1: i32, d2: f32, id2: i32): bool {
+  return d1 > d2 || (d1 == d2 && id1 > id2);
+}
+
+function maxPushLex(h: usize, size: i32, d: f32, id: i32): i32 {
+  let i = size;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pp = h + ((<usize>p) << 3);
+    if (!lexGreater(d, id, load<f32>(pp), load<i32>(pp, 4))) break;
+    store<u64>(h + ((<usize>i) << 3), load<u64>(pp));
+    i = p;
+  }
+  const ip = h + ((<usize>i) << 3);
+  store<f32>(ip, d);
+  store<i32>(ip, id, 4);
+  return size + 1;
+}
+
+/** Sifts (d, id) down from the root of a lexicographic max-heap of `size` entries. */
+function siftDownLex(h: usize, size: i32, d: f32, id: i32): void {
+  let i = 0;
+  while (true) {
+    let c = 2 * i + 1;
+    if (c >= size) break;
+    let cp = h + ((<usize>c) << 3);
+    if (c + 1 < size) {
+      const rp = cp + 8;
+      if (lexGreater(load<f32>(rp), load<i32>(rp, 4), load<f32>(cp), load<i32>(cp, 4))) { c++; cp = rp; }
+    }
+    if (!lexGreater(load<f32>(cp), load<i32>(cp, 4), d, id)) break;
+    store<u64>(h + ((<usize>i) << 3), load<u64>(cp));
+    i = c;
+  }
+  const ip = h + ((<usize>i) << 3);
+  store<f32>(ip, d);
+  store<i32>(ip, id, 4);
+}
+
+/** Offers (d, id) to a lexicographic max-heap holding at most k entries. */
+export function maxOfferLex(h: usize, size: i32, k: i32, d: f32, id: i32): i32 {
+  if (size < k) return maxPushLex(h, size, d, id);
+  if (!lexGreater(load<f32>(h), load<i32>(h, 4), d, id)) return size;
+  siftDownLex(h, size, d, id);
+  return size;
+}
+
+/** Empties a lexicographic max-heap into ascending (distance, id) order in place. */
+export function maxDrainSortedLex(h: usize, size: i32): i32 {
+  let n = size;
+  while (n > 1) {
+    const top = load<u64>(h);
+    n--;
+    const last = h + ((<usize>n) << 3);
+    siftDownLex(h, n, load<f32>(last), load<i32>(last, 4));
+    store<u64>(last, top);
+  }
+  return size;
+}

@@ -5,10 +5,10 @@
  * (../wasm-arena.ts) from `heapBase()` upwards; this module never allocates.
  */
 export { l2sq, dot, cosine, normalize, hamming, jaccard, i8dot, i8l2, sq8l2, sq8dot, sq8l2i } from './distance';
-export { maxPush, maxPop, maxOffer, minPush, minPop, maxDrainSorted } from './heap';
+export { maxPush, maxPop, maxOffer, minPush, minPop, maxDrainSorted, maxOfferLex, maxDrainSortedLex } from './heap';
 export {
   batchF32, batchManyF32, batchBin, batchI8, batchSq8, scanTopkF32, scanTopkManyF32, scanSelF32, scanTopkBin, scanTopkSq8, scanSelSq8,
-  assignNearest,
+  assignNearest, assignNearestBin,
 } from './scan';
 export { hnswInsert, hnswSearch, hnswSearchSq8 } from './hnsw';
 export { pqTable, pqScan } from './pq';

@@ -9,7 +9,7 @@
  * Metric codes: float 0 = L2, 1 = IP, 2 = COSINE (batch only); binary 0 = HAMMING, 1 = JACCARD.
  */
 import { l2sq, dot, cosine, hamming, jaccard, i8dot, i8l2, sq8l2, sq8dot } from './distance';
-import { maxOffer } from './heap';
+import { maxOffer, maxOfferLex } from './heap';
 
 function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
@@ -95,18 +95,43 @@ export function scanSelF32(
   return size;
 }
 
+/**
+ * Binary top-k over slots [start, start+count) (slot s at base + s*nbytes). row = ids ? ids[s]
+ * : s is checked against `allow` and stored in the heap, which is lexicographic (heap.ts
+ * maxOfferLex): the result is the k smallest (distance, row) pairs in any visiting order, so
+ * an IVF scan of every list equals the flat scan. Metric 0 = HAMMING, 1 = JACCARD.
+ */
 export function scanTopkBin(
   metric: i32, q: usize, base: usize, nbytes: i32, start: i32, count: i32,
-  allow: usize, heap: usize, k: i32, size: i32,
+  ids: usize, allow: usize, heap: usize, k: i32, size: i32,
 ): i32 {
   const end = start + count;
   for (let s = start; s < end; s++) {
-    if (!allowed(allow, s)) continue;
+    const row = ids == 0 ? s : load<i32>(ids + ((<usize>s) << 2));
+    if (!allowed(allow, row)) continue;
     const r = base + <usize>s * <usize>nbytes;
     const d: f32 = metric == 0 ? <f32>hamming(q, r, nbytes) : jaccard(q, r, nbytes);
-    if (size < k || d < load<f32>(heap)) size = maxOffer(heap, size, k, d, s);
+    size = maxOfferLex(heap, size, k, d, row);
   }
   return size;
+}
+
+/**
+ * Nearest centroid by HAMMING for each of nx packed rows (binary k-means' assignment step):
+ * outIdx[i] (i32, ties: the lower centroid), outDist[i] (f32 bit count).
+ */
+export function assignNearestBin(xs: usize, nx: i32, cents: usize, nc: i32, nbytes: i32, outIdx: usize, outDist: usize): void {
+  for (let i: i32 = 0; i < nx; i++) {
+    const x = xs + <usize>i * <usize>nbytes;
+    let best: i32 = 0x7fffffff;
+    let bi: i32 = 0;
+    for (let c: i32 = 0; c < nc; c++) {
+      const d = hamming(x, cents + <usize>c * <usize>nbytes, nbytes);
+      if (d < best) { best = d; bi = c; }
+    }
+    store<i32>(outIdx + ((<usize>i) << 2), bi);
+    store<f32>(outDist + ((<usize>i) << 2), <f32>best);
+  }
 }
 
 /** SQ8 top-k over slots (see scanTopkF32); metric 0 = L2 (a = qp, b = w), 1 = IP (a = qs, bias = q·vmin). */
