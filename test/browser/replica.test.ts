@@ -5,7 +5,8 @@
  * copies the collection into OPFS + IndexedDB with the worker's fetch. It answers count / query
  * / search as the endpoint does (Strong), follows writes (its poller, and `sync()`), forwards
  * its own writes to the endpoint (and refuses other server operations with UNIMPLEMENTED
- * "replica-write"), refuses options that do not apply and a second open of the same URL, and —
+ * "replica-write"), refuses options that do not apply, shares the copy with a second open of the same URL (a
+ * follower: its calls run in the leader's worker; it leads when the first closes), and —
  * the endpoint stopped — keeps answering from its storage with `online: false`, queues a write
  * in IndexedDB that survives a reopen, also when opened again. (That a queued write lands
  * exactly once when the server is back is tested in workerd: test/workerd/replica-writes.test.ts.)
@@ -84,8 +85,11 @@ describe(`browser replica of a local endpoint (seed ${seed})`, () => {
     const local = (await db.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat() as { id: unknown }[];
     expect(local.map((r) => Number(r.id)), `seed ${seed}`).toEqual(server.map((r) => Number(r.id)));
 
-    // a second open of the same storage while this one holds it
-    await expect(openDatabase(url, { kernels: kernelsUrl, replicaOf })).rejects.toMatchObject({ code: 2, message: expect.stringContaining('one tab at a time') });
+    // a second open of the same URL (another tab, as far as locks and channels go) follows this
+    // one: its calls run in the leader's worker, on the same copy
+    const follower = await openDatabase(url, { kernels: kernelsUrl, replicaOf });
+    expect((await follower.count({ collection_name: 'docs' })).data).toBe(337);
+    expect((await follower.replicaStatus())[0]).toMatchObject({ collection: 'docs', online: true });
 
     // the worker's poller follows the server on its own
     await rest('entities/insert', { collectionName: 'docs', data: rows(340, 345) });
@@ -105,23 +109,31 @@ describe(`browser replica of a local endpoint (seed ${seed})`, () => {
     expect((await db.count({ collection_name: 'docs', consistency_level: 'Session' })).data).toBe(348);
     expect(await localIds(db), `seed ${seed}`).toEqual(await serverIds());
     await expect(db.flush({ collection_names: ['docs'] })).rejects.toMatchObject({ code: 10, message: expect.stringContaining('replica-write') });
+    // the follower tab writes through the leader's outbox and reads the same copy
+    await follower.delete({ collection_name: 'docs', filter: 'id in [8]' });
+    expect((await follower.count({ collection_name: 'docs', consistency_level: 'Strong' })).data).toBe(347);
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
 
     await commands.stopVesperEndpoint();
     await expect(db.sync()).rejects.toMatchObject({ code: 2 });
     expect((await db.replicaStatus())[0]!.online).toBe(false);
-    expect((await db.count({ collection_name: 'docs' })).data).toBe(348);
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
     // offline: a write is queued in IndexedDB (acknowledged: false), never shown by reads
     const queued = (await db.insert({ collection_name: 'docs', data: rows(352, 353) })) as unknown as { queued?: boolean; acknowledged: boolean };
     expect(queued).toMatchObject({ queued: true, acknowledged: false });
     expect((await db.replicaStatus())[0]!.pendingWrites).toBe(1);
-    expect((await db.count({ collection_name: 'docs' })).data).toBe(348);
+    expect((await db.count({ collection_name: 'docs' })).data).toBe(347);
     const offline = (await db.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat().map((r) => Number((r as { id: unknown }).id));
     await db.close();
+    // the follower takes over: it opens the copy (and the queued write) from storage and leads
+    expect((await follower.count({ collection_name: 'docs' })).data).toBe(347);
+    expect((await follower.replicaStatus())[0]!.pendingWrites).toBe(1);
+    await follower.close();
 
     const again = await openDatabase(url, { kernels: kernelsUrl, replicaOf });
     // the queued write survived the reopen, waiting for the server
     expect((await again.replicaStatus())[0]!.pendingWrites).toBe(1);
-    expect((await again.count({ collection_name: 'docs' })).data).toBe(348);
+    expect((await again.count({ collection_name: 'docs' })).data).toBe(347);
     expect((await again.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat().map((r) => Number((r as { id: unknown }).id))).toEqual(offline);
     await expect(again.sync()).rejects.toMatchObject({ code: 2 });
     expect((await again.replicaStatus())[0]).toMatchObject({ online: false, collection: 'docs' });

@@ -105,12 +105,19 @@ describe(`writes through a local replica (seed ${seed})`, () => {
     expect(JSON.parse(a).code).toBe(0);
     expect(b).toBe(a);
     expect(await serverCount(name, 'n >= 200')).toBe(3);
+    // a caller retrying with its own request_id (a lost answer) through the replica: once
+    const retry = { collection_name: name, data: rows(2, 300), request_id: `caller-${seed}` };
+    const r1 = await db.insert(retry);
+    const r2 = await db.insert(retry);
+    expect(r2.IDs).toEqual(r1.IDs);
+    expect(await serverCount(name, 'n >= 300')).toBe(2);
+    await expect(db.insert({ ...retry, request_id: 'no spaces allowed' })).rejects.toMatchObject({ code: 1100 });
 
     // delete and upsert go the same way
     const del = (await db.delete({ collection_name: name, filter: 'n >= 100 and n < 103' })) as unknown as { delete_cnt: string | number };
     expect(Number(del.delete_cnt)).toBe(3);
-    expect(await serverCount(name)).toBe(15);
-    expect((await db.count({ collection_name: name, consistency_level: 'Session' })).data).toBe(15);
+    expect(await serverCount(name)).toBe(17);
+    expect((await db.count({ collection_name: name, consistency_level: 'Session' })).data).toBe(17);
     await db.close();
   });
 

@@ -11,17 +11,17 @@
  * @vesper/worker's reader-pool.ts) that hold the sealed segments and search them in
  * parallel; the engine worker stays the only writer and merges their partial results.
  *
- * Local replica: with `replicaOf`, the worker holds a read-only copy of server collections
+ * Local replica: with `replicaOf`, the worker holds a copy of server collections (reads local, writes forwarded)
  * instead of a database (open-replica.ts), and the page gets a BrowserReplica.
  */
 import { VesperClient, VesperError, bundledKernelsUrl, checkBudget, type KernelSource, type RejectedWrite, type ReplicaOf, type ReplicaStatus, type Transport } from '@vesper/core';
-import { DATABASE_STATS, QUERY_WORKER_STATS, WorkerTransport, type DatabaseStats, type QueryWorkerStats } from '@vesper/worker';
+import { DATABASE_STATS, QUERY_WORKER_STATS, REJECTED_WRITES, REPLICA_STATUS, REPLICA_SYNC, WorkerTransport, type DatabaseStats, type QueryWorkerStats } from '@vesper/worker';
 import { opfsSupported } from './opfs-object-store.ts';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
 import { requestPersistence, storageStats, type StorageStats } from './storage-stats.ts';
 import { TabTransport } from './tab-transport.ts';
-import { checkReplicaOptions, openReplicaLink, type ReplicaLink, type ReplicaOpenOptions } from './open-replica.ts';
+import { checkReplicaOptions, type ReplicaOpenOptions } from './open-replica.ts';
 import type { OpenDatabaseOptions } from './open-options.ts';
 
 export type { OpenDatabaseOptions } from './open-options.ts';
@@ -140,24 +140,27 @@ export class BrowserDatabase extends VesperClient {
  * UNIMPLEMENTED (10) "replica-write".
  */
 export class BrowserReplica extends BrowserDatabase {
-  private readonly link: ReplicaLink;
   private readonly rejectedListeners = new Set<(w: RejectedWrite) => void>();
   private readonly reported = new Set<string>();
   private watch: ReturnType<typeof setInterval> | undefined;
 
   /** @internal use openDatabase(url, { replicaOf }) */
-  constructor(link: ReplicaLink, url: string, persisted: boolean) {
-    super(link, url, persisted);
-    this.link = link;
+  constructor(
+    private readonly replicaLink: Engine,
+    url: string,
+    persisted: boolean,
+  ) {
+    super(replicaLink, url, persisted);
   }
 
   /**
-   * Brings every replicated collection up to the server now.
+   * Sends queued writes, then brings every replicated collection up to the server (in the
+   * leader tab's engine worker).
    * @throws SERVICE_UNAVAILABLE when the server is unreachable (local reads go on) or the database is closed.
    */
   async sync(): Promise<void> {
     try {
-      await this.link.worker.sync();
+      await this.replicaLink.call(REPLICA_SYNC, {});
     } finally {
       if (this.rejectedListeners.size > 0) await this.reportRejected().catch(() => undefined);
     }
@@ -165,12 +168,12 @@ export class BrowserReplica extends BrowserDatabase {
 
   /** Per collection: read timestamp, lag, bytes held, last sync, online, writes not yet acknowledged (asynchronous here: it lives in the worker). */
   replicaStatus(): Promise<ReplicaStatus[]> {
-    return this.link.worker.replicaStatus();
+    return this.replicaLink.call(REPLICA_STATUS, {}) as Promise<ReplicaStatus[]>;
   }
 
   /** Queued writes the server refused (the most recent 100, oldest first). */
   rejectedWrites(): Promise<RejectedWrite[]> {
-    return this.link.worker.rejectedWrites();
+    return this.replicaLink.call(REJECTED_WRITES, {}) as Promise<RejectedWrite[]>;
   }
 
   /**
@@ -301,10 +304,10 @@ function canShare(): boolean {
  * Opens (creating on first use) the database at url: 'opfs://name', 'idb://name' or
  * 'memory://'. Persistent databases are shared by the origin's tabs (see multiTab).
  * With `replicaOf`, a local read-only replica of server collections kept at url, synced with
- * the worker's fetch (the server must answer CORS, as the Vesper Worker does); one tab opens it.
+ * the worker's fetch (the server must answer CORS, as the Vesper Worker does); tabs share it (one leads and syncs).
  * @throws PARAMETER_INVALID for a bad URL or queryWorkers, an option that does not apply to a replica;
  *   IO_FAILED / RESOURCE_EXHAUSTED when storage refuses; SERVICE_UNAVAILABLE when the worker cannot start,
- *   another tab has the replica open, or a replica has no local state and its server is unreachable;
+ *   a replica has no local state and its server is unreachable;
  *   SERVICE_NOT_READY when kernels.wasm cannot be loaded.
  */
 export async function openDatabase(url: string, options: ReplicaOpenOptions): Promise<BrowserReplica>;
@@ -314,11 +317,13 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions | R
   if ('replicaOf' in options && options.replicaOf !== undefined) {
     checkReplicaOptions(options);
     if (options.memoryBudget !== undefined) checkBudget(options.memoryBudget);
-    checkEnvironment(scheme, { ...options, multiTab: false });
-    const { replicaOf } = options;
-    const link = await openReplicaLink(url, () => startEngine(url, options, replicaOf));
+    checkEnvironment(scheme, options);
+    const { replicaOf, multiTab, ...engineOptions } = options;
+    const start = () => startEngine(url, engineOptions, replicaOf);
+    const shared = scheme !== 'memory' && (multiTab ?? true) && canShare();
+    const engine: Engine = shared ? await TabTransport.open({ url, startEngine: start }) : await start();
     const persisted = options.persist === true ? await requestPersistence() : (await storageStats()).persisted;
-    return new BrowserReplica(link, url, persisted);
+    return new BrowserReplica(engine, url, persisted);
   }
   options = options as OpenDatabaseOptions;
   queryWorkerCount(url, options.queryWorkers);

@@ -1,30 +1,30 @@
 /**
- * The browser's local replica: `openDatabase('opfs://docs', { replicaOf })` keeps a read-only
- * copy of server collections in this origin's storage and answers reads offline.
+ * The browser's local replica: `openDatabase('opfs://docs', { replicaOf })` keeps a copy of
+ * server collections in this origin's storage, answers reads offline and forwards writes.
  *
  * The replica lives in the engine worker, like a database: OPFS sync access handles exist only
  * in workers, and the worker already opens the storage a URL names (open-storage.ts). The page
  * sends `replicaOf` with the engine's open; the worker runs core's openReplicaEngine over its
- * storage set with its own `fetch`, answers reads through the same wire protocol (`handle`),
- * and `sync` / `replicaStatus` travel as their own operations (wire.ts), not as method names.
- * Writes are refused by core's ReplicaReads with UNIMPLEMENTED "replica-write", as in Node.
+ * storage set with its own `fetch` and answers calls through the same wire protocol
+ * (`handle`): reads, forwarded writes, and the replica's own methods (REPLICA_SYNC,
+ * REPLICA_STATUS, REJECTED_WRITES of @vesper/worker).
  *
- * One tab at a time: the tab holds the URL's Web Lock (the one tabs of a shared database
- * elect their leader with) for as long as the replica is open, and a second tab is refused
- * with SERVICE_UNAVAILABLE — sharing a replica between tabs is not built yet.
+ * Tabs share a replica as they share a database (tab-transport.ts): the tab holding the URL's
+ * Web Lock runs the engine worker — it alone syncs and writes the files — and the other tabs
+ * send their calls to it over a BroadcastChannel, so every tab reads the same copy; when the
+ * leader tab closes, the next one opens the copy from storage and leads.
  */
-import { VesperError, checkReplicaOf, type ReplicaOf, type Transport } from '@vesper/core';
-import type { WorkerTransport } from '@vesper/worker';
+import { VesperError, checkReplicaOf, type ReplicaOf } from '@vesper/core';
 // types only: open-database.ts imports this module (BrowserReplica lives there)
 import type { OpenDatabaseOptions } from './open-options.ts';
 
-/** The openDatabase options a replica takes; the others (engine, queryWorkers, multiTab) do not apply. */
-export interface ReplicaOpenOptions extends Pick<OpenDatabaseOptions, 'kernels' | 'persist' | 'transferVectors' | 'worker' | 'memoryBudget'> {
+/** The openDatabase options a replica takes; the others (engine, queryWorkers) do not apply. */
+export interface ReplicaOpenOptions extends Pick<OpenDatabaseOptions, 'kernels' | 'persist' | 'transferVectors' | 'worker' | 'memoryBudget' | 'multiTab'> {
   /** The server and the collections to copy (core ReplicaOf: url, token, db, collections, pollIntervalMs). */
   readonly replicaOf: ReplicaOf;
 }
 
-const REPLICA_OPTIONS: readonly string[] = ['replicaOf', 'kernels', 'persist', 'transferVectors', 'worker', 'memoryBudget'];
+const REPLICA_OPTIONS: readonly string[] = ['replicaOf', 'kernels', 'persist', 'transferVectors', 'worker', 'memoryBudget', 'multiTab'];
 
 /**
  * Checks a replica's options before a worker starts.
@@ -36,63 +36,4 @@ export function checkReplicaOptions(options: ReplicaOpenOptions): void {
     throw new VesperError('PARAMETER_INVALID', `openDatabase with replicaOf: option ${extra.join(', ')} does not apply to a replica (known: ${REPLICA_OPTIONS.join(', ')})`);
   }
   checkReplicaOf(options.replicaOf);
-}
-
-/** A replica's engine link: the worker transport, and the tab's lock released when it ends. */
-export class ReplicaLink implements Transport {
-  constructor(
-    readonly worker: WorkerTransport,
-    private readonly release: () => void,
-  ) {}
-
-  call(method: string, request: unknown): Promise<unknown> {
-    return this.worker.call(method, request);
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.worker.close();
-    } finally {
-      this.release();
-    }
-  }
-
-  terminate(): void {
-    this.worker.terminate();
-    this.release();
-  }
-}
-
-/**
- * Takes the URL's Web Lock for the replica's lifetime; resolves its release.
- * @throws SERVICE_UNAVAILABLE when another tab (or a database of this URL) holds it.
- */
-async function holdTabLock(url: string): Promise<() => void> {
-  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-  if (locks === undefined || url === 'memory://') return () => undefined;
-  return new Promise<() => void>((resolve, reject) => {
-    locks
-      .request(`vesper-leader:${url}`, { mode: 'exclusive', ifAvailable: true }, async (lock) => {
-        if (lock === null) {
-          reject(new VesperError('SERVICE_UNAVAILABLE', `${url} is open in another tab of this origin: a replica is opened by one tab at a time (sharing a replica between tabs is not implemented yet); close it there first`));
-          return;
-        }
-        await new Promise<void>((release) => resolve(release));
-      })
-      .catch((err: unknown) => reject(VesperError.wrap(err)));
-  });
-}
-
-/**
- * Starts the replica's engine worker under the tab's lock (options checked by openDatabase).
- * @throws SERVICE_UNAVAILABLE when another tab holds url, or a collection has no local state and the server is unreachable.
- */
-export async function openReplicaLink(url: string, start: () => Promise<WorkerTransport>): Promise<ReplicaLink> {
-  const release = await holdTabLock(url);
-  try {
-    return new ReplicaLink(await start(), release);
-  } catch (err) {
-    release();
-    throw err;
-  }
 }

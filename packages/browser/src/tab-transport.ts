@@ -9,14 +9,15 @@
  * Invariants:
  * - At most one engine writes a database: the lock is granted to one context at a time,
  *   and a leader starts its worker only inside the lock callback.
- * - No silent loss: a call forwarded to a leader that is gone rejects with a retriable
- *   SERVICE_UNAVAILABLE (details.request_id for writes) when the next leader announces or
- *   the leader says goodbye; a call queued with no leader waits for one (up to leaderWaitMs).
+ * - No silent loss: a write forwarded to a leader that is gone rejects with a retriable
+ *   SERVICE_UNAVAILABLE (details.request_id) when the next leader announces or the leader
+ *   says goodbye; a read is sent again to the next leader; a call queued with no leader
+ *   waits for one (up to leaderWaitMs).
  * - No double apply: writes carry a request id; retrying with `request_id` set to it asks
  *   the (new) leader to look it up in the durable request log before applying it.
  */
 import { VesperError, type Transport } from '@vesper/core';
-import { randomId, splitCallMeta, type CallMeta, type WorkerTransport } from '@vesper/worker';
+import { WRITE_METHODS, randomId, splitCallMeta, type CallMeta, type WorkerTransport } from '@vesper/worker';
 import type { TabMessage } from './tab-protocol.ts';
 
 export interface TabTransportOptions {
@@ -224,10 +225,19 @@ export class TabTransport implements Transport {
     p.reject(cancelledError());
   }
 
-  /** Rejects calls posted to a leader other than `keep`: it is gone, their fate unknown. */
+  /**
+   * Calls posted to a leader other than `keep`: it is gone. A write's fate is unknown, so it
+   * rejects (retriable, naming its request id); anything else changes nothing and waits for
+   * the next leader (the caller of this method sends it there).
+   */
   private failSent(keep: string | undefined): void {
     for (const [id, p] of this.pending) {
       if (p.sentTo === undefined || p.sentTo === keep) continue;
+      if (!WRITE_METHODS.has(p.method)) {
+        p.sentTo = undefined;
+        this.armLeaderWait(p);
+        continue;
+      }
       this.pending.delete(id);
       const err = new VesperError('SERVICE_UNAVAILABLE', `the leader tab of ${this.options.url} went away before answering ${p.method}; it may or may not have been applied — retry (with request_id for writes)`);
       p.reject(withRequestId(err, p.meta.requestId));

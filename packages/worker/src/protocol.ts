@@ -9,7 +9,7 @@
  * library's own throw serialization, which keeps only name/message/stack and would lose the
  * code, kind and retriable flag.
  */
-import type { BlockCacheStats, RejectedWrite, ReplicaOf, ReplicaStatus, SealPolicy, VesperError } from '@vesper/core';
+import type { BlockCacheStats, ReplicaOf, SealPolicy, VesperError } from '@vesper/core';
 import type { CallMeta } from './call-meta.ts';
 
 export interface EngineConfig {
@@ -40,6 +40,17 @@ export interface EngineConfig {
 
 /** The method name `handle` answers with the DatabaseStats of the engine and its query workers. */
 export const DATABASE_STATS = '$databaseStats';
+
+/**
+ * Method names `handle` answers for a replica (PARAMETER_INVALID for a database): they travel
+ * as calls, so a follower tab reaches the leader tab's replica like any other call.
+ * - REPLICA_SYNC: sends queued writes and brings every collection up to the server (undefined);
+ * - REPLICA_STATUS: ReplicaStatus per collection;
+ * - REJECTED_WRITES: the queued writes the server refused (RejectedWrite[]).
+ */
+export const REPLICA_SYNC = '$replicaSync';
+export const REPLICA_STATUS = '$replicaStatus';
+export const REJECTED_WRITES = '$rejectedWrites';
 
 /** What `BrowserDatabase.stats()` answers. */
 export interface DatabaseStats {
@@ -72,15 +83,6 @@ export interface EngineApi {
   cancel(callId: string): Promise<void>;
   /** Closes the engine and its storage; resolves undefined or the VesperError. */
   close(): Promise<VesperError | undefined>;
-  /**
-   * A replica: brings every collection up to the server now; resolves undefined or the
-   * VesperError (SERVICE_UNAVAILABLE offline; PARAMETER_INVALID when the worker serves a database, not a replica).
-   */
-  sync(): Promise<VesperError | undefined>;
-  /** A replica: per collection, its ReplicaStatus; or the VesperError (not a replica, not open). */
-  replicaStatus(): Promise<readonly ReplicaStatus[] | VesperError>;
-  /** A replica: queued writes the server refused (most recent 100); or the VesperError. */
-  rejectedWrites(): Promise<readonly RejectedWrite[] | VesperError>;
 }
 
 /**

@@ -18,12 +18,13 @@
  *
  * With `replicaOf` in the config the worker holds a local replica instead of a ProxyNode
  * (core openReplicaEngine, over the same storage, syncing with the worker's `fetch`):
- * `handle` answers reads from it and refuses writes with its coded error, and the `sync` and
- * `replicaStatus` operations reach it. A database worker answers those two with PARAMETER_INVALID.
+ * `handle` answers reads from it, forwards its writes to the server, and answers the
+ * REPLICA_SYNC / REPLICA_STATUS / REJECTED_WRITES methods (protocol.ts); a database worker
+ * answers those three with PARAMETER_INVALID.
  */
 import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, openReplicaEngine, type EngineOptions, type FetchFn, type ReplicaEngine, type StorageSet, showValue } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
-import { DATABASE_STATS, QUERY_WORKER_STATS, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
+import { DATABASE_STATS, QUERY_WORKER_STATS, REJECTED_WRITES, REPLICA_STATUS, REPLICA_SYNC, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
 import { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
 import { unpackRowsRequest } from './row-packing.ts';
 import { WIRE_TAG, isWireRequest, type MessagePortLike, type WireRequest, type WireResponse } from './wire.ts';
@@ -145,9 +146,15 @@ export function createEngineApi(options: ServeOptions): EngineApi {
           if (method === QUERY_WORKER_STATS) return NO_QUERY_WORKERS;
           if (method === DATABASE_STATS) return { memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), queryWorkers: [] } satisfies DatabaseStats;
           if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
-          return await replica.call(method, request);
+          if (method === REPLICA_SYNC) return await replica.sync();
+          if (method === REPLICA_STATUS) return replica.replicaStatus();
+          if (method === REJECTED_WRITES) return replica.rejectedWrites();
+          // a write's request id goes with it to the server, which applies it once
+          const withId = meta.requestId !== undefined && WRITE_METHODS.has(method) ? { ...(request as object), request_id: meta.requestId } : request;
+          return await replica.call(method, withId);
         }
         if (proxy === undefined) throw new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
+        if (REPLICA_METHODS.has(method)) throw new VesperError('PARAMETER_INVALID', `${method} needs a replica: open the database with replicaOf`);
         if (method === QUERY_WORKER_STATS) return await (readers?.stats() ?? NO_QUERY_WORKERS);
         if (method === DATABASE_STATS) {
           const workers = await (readers?.stats() ?? NO_QUERY_WORKERS);
@@ -192,36 +199,10 @@ export function createEngineApi(options: ServeOptions): EngineApi {
         return VesperError.wrap(err);
       }
     },
-    async sync(): Promise<VesperError | undefined> {
-      try {
-        await replicaOrThrow(replica).sync();
-        return undefined;
-      } catch (err) {
-        return VesperError.wrap(err);
-      }
-    },
-    async replicaStatus() {
-      try {
-        return replicaOrThrow(replica).replicaStatus();
-      } catch (err) {
-        return VesperError.wrap(err);
-      }
-    },
-    async rejectedWrites() {
-      try {
-        return replicaOrThrow(replica).rejectedWrites();
-      } catch (err) {
-        return VesperError.wrap(err);
-      }
-    },
   };
 }
 
-/** @throws PARAMETER_INVALID when the worker does not serve a replica */
-function replicaOrThrow(replica: ReplicaEngine | undefined): ReplicaEngine {
-  if (replica === undefined) throw new VesperError('PARAMETER_INVALID', 'sync, replicaStatus and rejectedWrites need a replica: open the database with replicaOf');
-  return replica;
-}
+const REPLICA_METHODS = new Set([REPLICA_SYNC, REPLICA_STATUS, REJECTED_WRITES]);
 
 /** The query workers the config asks for, started in the background (none for 0 or without a spawner). */
 /** Query workers the engine starts for config. */
@@ -252,9 +233,6 @@ async function answer(api: EngineApi, req: WireRequest): Promise<WireResponse> {
       : req.op === 'open' ? await api.open(a as EngineConfig)
       : req.op === 'cancel' ? await api.cancel(a as string)
       : req.op === 'close' ? await api.close()
-      : req.op === 'sync' ? await api.sync()
-      : req.op === 'replicaStatus' ? await api.replicaStatus()
-      : req.op === 'rejectedWrites' ? await api.rejectedWrites()
       : new VesperError('PARAMETER_INVALID', `unknown engine operation ${showValue(req.op)}`);
     return value instanceof VesperError ? { tag: WIRE_TAG, id: req.id, error: value.toJSON() } : { tag: WIRE_TAG, id: req.id, value };
   } catch (err) {

@@ -13,7 +13,7 @@ import type { VesperErrorJSON } from '@vesper/core';
 export const WIRE_TAG = 'vesper/1';
 
 /** The EngineApi operations (see protocol.ts). */
-export type WireOp = 'open' | 'handle' | 'cancel' | 'close' | 'sync' | 'replicaStatus' | 'rejectedWrites';
+export type WireOp = 'open' | 'handle' | 'cancel' | 'close';
 
 export interface WireRequest {
   readonly tag: typeof WIRE_TAG;

@@ -13,7 +13,7 @@
  * A call whose AbortSignal fires rejects at once with CANCELLED and is cancelled in the
  * worker (not started if still queued; its result dropped if running).
  */
-import { VesperError, type RejectedWrite, type ReplicaStatus, type Transport } from '@vesper/core';
+import { VesperError, type Transport } from '@vesper/core';
 import { randomId, splitCallMeta, type CallMeta } from './call-meta.ts';
 import type { EngineConfig } from './protocol.ts';
 import { packRowsRequest } from './row-packing.ts';
@@ -108,32 +108,6 @@ export class WorkerTransport implements Transport {
     const out = await this.track(() => this.send('handle', [method, body, wire], buffers), signal, callId, split.requestId);
     if (out instanceof VesperError) throw out;
     return out;
-  }
-
-  /**
-   * A replica's sync in the worker (EngineApi.sync).
-   * @throws SERVICE_UNAVAILABLE when the server is unreachable or the worker is gone; PARAMETER_INVALID when it serves no replica.
-   */
-  async sync(): Promise<void> {
-    const err = await this.track(() => this.send('sync', []));
-    if (err instanceof VesperError) throw err;
-  }
-
-  /**
-   * A replica's status per collection (EngineApi.replicaStatus).
-   * @throws PARAMETER_INVALID when the worker serves no replica; SERVICE_UNAVAILABLE when it is gone.
-   */
-  async replicaStatus(): Promise<ReplicaStatus[]> {
-    const out = await this.track(() => this.send('replicaStatus', []));
-    if (out instanceof VesperError) throw out;
-    return out as ReplicaStatus[];
-  }
-
-  /** A replica's queued writes the server refused (EngineApi.rejectedWrites). */
-  async rejectedWrites(): Promise<RejectedWrite[]> {
-    const out = await this.track(() => this.send('rejectedWrites', []));
-    if (out instanceof VesperError) throw out;
-    return out as RejectedWrite[];
   }
 
   /** Cancels a call by its call id (see EngineApi.cancel). */

@@ -2,7 +2,8 @@
  * WriteOutbox: the writes a local replica forwards to its server (`insert`, `upsert`,
  * `delete`), in the order they were made, each exactly once.
  *
- * Every write is first recorded durably in the replica's MetaStore (IndexedDB in the browser,
+ * Every write is first recorded durably (under the caller's `request_id` when it gives one: a
+ * retry of a write whose answer was lost, e.g. with the tab that forwarded it) in the replica's MetaStore (IndexedDB in the browser,
  * a file in Node) under a fresh request id, then the outbox is drained in order: each entry
  * goes to the server's `write` endpoint with its id; the server's shard leaders record the id
  * with the write's WAL append, so a retry after a lost answer (or a crash before the entry
@@ -24,6 +25,7 @@ import { VesperError } from '../errors/index.ts';
 import type { MetaStore } from '../adapters/meta-store.ts';
 import { SUCCESS } from '../proxy/task.ts';
 import { fromWire, toWire } from './replica-wire.ts';
+import { showValue } from '../util/show-value.ts';
 
 export type ForwardedMethod = 'insert' | 'upsert' | 'delete';
 
@@ -51,6 +53,8 @@ interface Entry {
 }
 
 const PREFIX = 'replica/outbox/';
+/** What the server takes as a request id. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Rejected writes kept for `rejected()` (the listeners see every one). */
 const KEEP_REJECTED = 100;
 
@@ -102,7 +106,12 @@ export class WriteOutbox {
    * @throws the server's coded error when it refuses this write; SERVICE_UNAVAILABLE offline with offlineWrites 'reject'
    */
   async submit(db: string, collection: string, method: ForwardedMethod, request: Record<string, unknown>): Promise<unknown> {
-    const entry: Entry = { id: newRequestId(), db, collection, method, request: plainRequest(request), at: Date.now() };
+    // the caller's own request id (a retry of a write whose answer was lost) is kept: the server applies it once
+    const { request_id: given, ...rest } = request;
+    if (given !== undefined && (typeof given !== 'string' || !REQUEST_ID.test(given))) {
+      throw new VesperError('PARAMETER_INVALID', `request_id must be 1 to 128 letters, digits or ._:- characters, got ${showValue(given)}`);
+    }
+    const entry: Entry = { id: given ?? newRequestId(), db, collection, method, request: plainRequest(rest), at: Date.now() };
     const key = PREFIX + String(this.next++).padStart(16, '0');
     await this.meta.put(key, toWire(entry));
     this.queue.push({ key, entry });
