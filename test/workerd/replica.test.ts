@@ -3,7 +3,7 @@
  * Worker, ShardLeader and QueryNode DOs and R2, and core's replica (CollectionReplica over a
  * memory store) following them through the Worker's own fetch. Test config: seals at 150
  * rows, so a collection has sealed segments in R2 and a growing tail in the leaders' WALs.
- * - the replica answers search / query / count / get as the server does (Strong) at the same state;
+ * - the replica answers search / hybrid search / query / count / get as the server does (Strong) at the same state;
  * - writes, deletes, upserts, flush and compaction on the server, then `sync()`: equal again,
  *   the manifest versions moved and files the server compacted away are gone locally;
  * - flush on a replica is refused by name (writes are forwarded: replica-writes.test.ts);
@@ -67,6 +67,19 @@ async function compare(name: string, db: ReplicaDatabase, rng: Random): Promise<
     expect(ss.results.flat()).toHaveLength(12);
     expect((await db.search({ ...local, ...s })).results, `search ${i} (seed ${seed})`).toEqual(ss.results);
   }
+  // hybrid: two sub-searches fused by RRF, with filters
+  const hy = {
+    search: [
+      { data: [randomVector(rng, DIM)], anns_field: 'v', limit: 15, filter: 'n < 12' },
+      { data: [randomVector(rng, DIM)], anns_field: 'v', limit: 15, filter: 'tag != "t2"' },
+    ],
+    rerank: { strategy: 'rrf', params: { k: 60 } },
+    limit: 10,
+    output_fields: ['n', 'tag'],
+  };
+  const sh = (await server.call('hybridSearch', { ...strong, ...hy })) as { results: unknown[] };
+  expect(sh.results.flat()).toHaveLength(10);
+  expect((await db.hybridSearch({ ...local, ...hy } as never)).results, `hybrid (seed ${seed})`).toEqual(sh.results);
   const ids = [0, 3, 7, 150, 410, 420, 470, 999];
   const sg = (await server.call('get', { ...strong, ids, output_fields: ['id', 'n', 'tag'] })) as { data: unknown[] };
   expect((await db.get({ ...local, ids, output_fields: ['id', 'n', 'tag'] })).data, `get (seed ${seed})`).toEqual(sg.data);

@@ -1,6 +1,7 @@
 /**
  * ReplicaReads: the Transport a VesperClient uses over local replicas — Milvus's request
  * shapes answered from the replicas' state through the read pipeline (query/read-executor.ts):
+ * search, hybridSearch, query, get and count —
  * the tails' growing segments are read here, the sealed replica answers as the level's remote
  * reader, exactly as the writer and its query workers do elsewhere.
  *
@@ -27,13 +28,14 @@
 import { VesperError } from '../errors/index.ts';
 import type { Transport } from '../client/transport.ts';
 import { SUCCESS } from '../proxy/task.ts';
-import { prepareQuery, prepareSearch } from '../proxy/prepared.ts';
+import { prepareHybrid, prepareQuery, prepareSearch, resolvedSub } from '../proxy/prepared.ts';
+import { hybridRows } from '../proxy/tasks/hybrid-search-task.ts';
 import { renderRow } from '../proxy/render.ts';
 import { searchRow } from '../proxy/tasks/search-task.ts';
 import { describeCollection } from '../proxy/tasks/describe-collection-task.ts';
 import { isTextSearch, probeRequest, resolvedRequest, statsShare, textSearch } from '../proxy/text-search.ts';
 import { countShare, queryShare, searchShare } from '../proxy/local-reader-pool.ts';
-import { executeCount, executeQuery, executeSearch, type ReadHost } from '../query/read-executor.ts';
+import { executeCount, executeHybrid, executeQuery, executeSearch, type ReadHost } from '../query/read-executor.ts';
 import { partitionSet } from '../query/read-plan.ts';
 import { parseConsistency } from '../proxy/request-utils.ts';
 import type { CollectionReplica, ReplicaView } from './collection-replica.ts';
@@ -42,7 +44,7 @@ import type { ForwardedMethod, WriteOutbox } from './write-outbox.ts';
 
 type Req = Record<string, unknown>;
 
-const READS = new Set(['search', 'query', 'get']);
+const READS = new Set(['search', 'query', 'get', 'hybridSearch']);
 const FORWARDED = new Set(['insert', 'upsert', 'delete']);
 const INFO = new Set(['describeCollection', 'hasCollection', 'listCollections', 'showCollections', 'getLoadState']);
 
@@ -63,7 +65,7 @@ export class ReplicaReads implements Transport {
     if (READS.has(method)) {
       const replica = this.replicaOf(req);
       await this.catchUp(replica, checkReadOptions(req, replica.name, this.sessionWrites.get(replica.name)));
-      return replica.read((view) => (method === 'search' ? search(view, req) : query(view, req)));
+      return replica.read((view) => (method === 'search' ? search(view, req) : method === 'hybridSearch' ? hybrid(view, req) : query(view, req)));
     }
     if (INFO.has(method)) return this.info(method, req);
     if (this.outbox && FORWARDED.has(method)) return this.forward(method as ForwardedMethod, req);
@@ -189,6 +191,17 @@ async function search(view: ReplicaView, req: Req): Promise<unknown> {
   const hits = await executeSearch(plan, ts, host(view, plan.partitionIds), true);
   const rows = hits.map((list) => list.map((h) => searchRow(info, h, h.distance)));
   return { status: SUCCESS, results: plan.single ? rows[0]! : rows, topks: rows.map((r) => r.length), recalls: [], session_ts: ts.toString(), collection_name: info.name };
+}
+
+/** Several searches fused by a reranker, all at the replica's timestamp (HybridSearchTask's shape). */
+async function hybrid(view: ReplicaView, req: Req): Promise<unknown> {
+  const { info, ts } = view;
+  const plan = await prepareHybrid(info, { ...req, consistency_level: undefined, session_ts: undefined } as Parameters<typeof prepareHybrid>[1]);
+  const h = host(view, plan.subs[0]!.partitionIds);
+  const all = [...view.growing(undefined), ...view.sealed.segments()];
+  const stats = async (r: Parameters<typeof statsShare>[2]) => statsShare(all, ts, r);
+  const rows = hybridRows(info, await executeHybrid(plan, async (_sub, i) => executeSearch(await resolvedSub(info, plan, i, stats), ts, h, true)));
+  return { status: SUCCESS, results: rows.length === 1 ? rows[0]! : rows, topks: rows.map((r) => r.length), recalls: [], session_ts: ts.toString(), collection_name: info.name };
 }
 
 async function query(view: ReplicaView, req: Req): Promise<unknown> {
