@@ -14,5 +14,7 @@ declare module 'vitest/internal/browser' {
     startVesperEndpoint(): Promise<string>;
     /** Stops it. */
     stopVesperEndpoint(): Promise<void>;
+    /** Starts the stopped endpoint again on the same port with the same state; its origin. */
+    restartVesperEndpoint(): Promise<string>;
   }
 }

@@ -8,8 +8,8 @@
  * "replica-write"), refuses options that do not apply, shares the copy with a second open of the same URL (a
  * follower: its calls run in the leader's worker; it leads when the first closes), and —
  * the endpoint stopped — keeps answering from its storage with `online: false`, queues a write
- * in IndexedDB that survives a reopen, also when opened again. (That a queued write lands
- * exactly once when the server is back is tested in workerd: test/workerd/replica-writes.test.ts.)
+ * in IndexedDB that survives a reopen, also when opened again — and when the endpoint restarts
+ * (same port, same state), the queued write lands exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
@@ -137,6 +137,15 @@ describe(`browser replica of a local endpoint (seed ${seed})`, () => {
     expect((await again.search({ collection_name: 'docs', data: [q], limit: 5 })).results.flat().map((r) => Number((r as { id: unknown }).id))).toEqual(offline);
     await expect(again.sync()).rejects.toMatchObject({ code: 2 });
     expect((await again.replicaStatus())[0]).toMatchObject({ online: false, collection: 'docs' });
+
+    // the endpoint is back (same port, same state): the queued write lands, exactly once
+    await commands.restartVesperEndpoint();
+    await again.sync();
+    expect((await again.replicaStatus())[0]).toMatchObject({ online: true, pendingWrites: 0 });
+    expect(await serverIds()).toContain(352);
+    expect((await serverIds()).length).toBe(348);
+    expect((await again.count({ collection_name: 'docs' })).data).toBe(348);
+    expect(await localIds(again), `seed ${seed}`).toEqual(await serverIds());
     await again.close();
   }, 120_000);
 });

@@ -6,14 +6,14 @@
  * The host's VESPER_SEED reaches the randomized suites through `inject('vesperSeed')` (ours)
  * and a `process.env.VESPER_SEED` define (core's portable unit suites, run here as a smoke).
  * Suites that need a server start a local Vesper endpoint through the browser commands
- * `startVesperEndpoint` / `stopVesperEndpoint` (vesper-endpoint.ts; started on first use only).
+ * `startVesperEndpoint` / `stopVesperEndpoint` / `restartVesperEndpoint` (vesper-endpoint.ts; started on first use only).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { startVesperEndpoint, stopVesperEndpoint } from './vesper-endpoint.ts';
+import { restartVesperEndpoint, startVesperEndpoint, stopVesperEndpoint } from './vesper-endpoint.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -72,7 +72,7 @@ export default defineConfig({
         },
       }),
       instances: [{ browser: 'chromium' }],
-      commands: { startVesperEndpoint, stopVesperEndpoint },
+      commands: { startVesperEndpoint, stopVesperEndpoint, restartVesperEndpoint },
     },
   },
 });

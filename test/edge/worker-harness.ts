@@ -39,7 +39,15 @@ interface DevEvent {
   readonly proxyData?: { readonly userWorkerUrl?: { readonly protocol: string; readonly hostname: string; readonly port: string } };
 }
 
-export async function startVesperWorker(): Promise<RunningWorker> {
+/** Where a Worker keeps its state and which port it takes (a restart reuses both). */
+export interface WorkerPlace {
+  /** wrangler's persist directory (default: none, state in memory for the process's life). */
+  readonly persistTo?: string;
+  /** The proxy's port (default: any free one). */
+  readonly port?: number;
+}
+
+export async function startVesperWorker(place: WorkerPlace = {}): Promise<RunningWorker> {
   process.env.WRANGLER_BUILD_CONDITIONS ??= WRANGLER_SOURCE_CONDITIONS;
   // unstable_startWorker is `new DevEnv().startWorker(...)`; built here to see its event bus:
   // the runtime's address (reloadComplete) and the errors it otherwise logs at debug level only
@@ -68,9 +76,9 @@ export async function startVesperWorker(): Promise<RunningWorker> {
     config: `${root}/wrangler.toml`,
     bindings: { VESPER_LOCAL_DEV: { type: 'plain_text', value: 'true' } },
     dev: {
-      server: { hostname: '127.0.0.1', port: 0 },
+      server: { hostname: '127.0.0.1', port: place.port ?? 0 },
       inspector: false,
-      persist: false,
+      persist: place.persistTo ?? false,
       watch: false,
       liveReload: false,
       remote: false,
