@@ -106,7 +106,8 @@ describe(`writes through a local replica (seed ${seed})`, () => {
     expect(b).toBe(a);
     expect(await serverCount(name, 'n >= 200')).toBe(3);
     // a caller retrying with its own request_id (a lost answer) through the replica: once
-    const retry = { collection_name: name, data: rows(2, 300), request_id: `caller-${seed}` };
+    // (request_id is not in core's InsertRequest type: the browser client's CallOptions carry it)
+    const retry = { collection_name: name, data: rows(2, 300), request_id: `caller-${seed}` } as Parameters<typeof db.insert>[0];
     const r1 = await db.insert(retry);
     const r2 = await db.insert(retry);
     expect(r2.IDs).toEqual(r1.IDs);

@@ -89,12 +89,15 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
   /**
    * Auto ids reserved for a write with a request id, so its retry writes the same rows (the
    * shard leaders answer the retry from their record of it). Kept as long as the leaders keep
-   * theirs (TAG_RETAIN_MS); a retry with another row count is a different write.
+   * theirs (TAG_RETAIN_MS); the same id with another row count is refused (a different write).
    */
   private reservedIds(requestId: string, n: number): number | undefined {
     this.ensureReservations();
     const row = this.ctx.storage.sql.exec<{ first: number; n: number }>('SELECT first, n FROM vesper_request_ids WHERE request_id = ?', requestId).toArray()[0];
-    return row !== undefined && row.n === n ? row.first : undefined;
+    if (row !== undefined && row.n !== n) {
+      throw new VesperError('PARAMETER_INVALID', `request_id ${requestId} was used by an insert of ${row.n} rows; a retry must resend the same rows (use a new request_id for a new write)`);
+    }
+    return row?.first;
   }
 
   private reserveIds(requestId: string, n: number, first: number): void {
