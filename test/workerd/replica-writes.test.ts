@@ -112,7 +112,7 @@ describe(`writes through a local replica (seed ${seed})`, () => {
     const r2 = await db.insert(retry);
     expect(r2.IDs).toEqual(r1.IDs);
     expect(await serverCount(name, 'n >= 300')).toBe(2);
-    await expect(db.insert({ ...retry, request_id: 'no spaces allowed' })).rejects.toMatchObject({ code: 1100 });
+    await expect(db.insert({ ...retry, request_id: 'no spaces allowed' } as typeof retry)).rejects.toMatchObject({ code: 1100 });
 
     // delete and upsert go the same way
     const del = (await db.delete({ collection_name: name, filter: 'n >= 100 and n < 103' })) as unknown as { delete_cnt: string | number };
