@@ -62,7 +62,7 @@ function intParam(value: unknown, what: string): number | undefined {
 
 function quickSetupFields(input: SchemaInput): FieldInput[] {
   const dim = input.dimension;
-  check(typeof dim === 'number' && Number.isInteger(dim), `dimension must be an integer, got ${JSON.stringify(dim)}`);
+  check(typeof dim === 'number' && Number.isInteger(dim), `dimension must be an integer, got ${showValue(dim)}`);
   const idType = input.id_type === undefined ? DataType.Int64 : parseDataType(input.id_type, 'id_type');
   const pk: FieldInput = {
     name: input.primary_field_name ?? 'id',
@@ -76,8 +76,8 @@ function quickSetupFields(input: SchemaInput): FieldInput[] {
 
 /** One field in the engine's form (not yet validated against the rest of its schema). */
 export function normalizeField(f: FieldInput, fieldID: number): FieldSchema {
-  check(f !== null && typeof f === 'object', `field definitions must be objects, got ${JSON.stringify(f)}`);
-  check(typeof f.name === 'string', `field name must be a string, got ${JSON.stringify(f.name)}`);
+  check(f !== null && typeof f === 'object', `field definitions must be objects, got ${showValue(f)}`);
+  check(typeof f.name === 'string', `field name must be a string, got ${showValue(f.name)}`);
   const tp = f.type_params ?? {};
   const dataType = parseDataType(f.data_type, `field ${f.name}: data_type`);
   const elementType =

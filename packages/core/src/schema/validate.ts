@@ -15,6 +15,7 @@ import {
   isVectorType,
 } from './data-type.ts';
 import { DYNAMIC_FIELD, type CollectionSchema, type FieldSchema } from './types.ts';
+import { showValue } from '../util/show-value.ts';
 
 export const LIMITS = {
   maxNameLength: 255,
@@ -156,7 +157,7 @@ function validateMaxLength(name: string, maxLength: number | undefined): void {
 export function normalizeDefaultValue(field: FieldSchema, value: unknown): unknown {
   const t = field.data_type;
   const bad = (): VesperError =>
-    illegal(`invalid default value ${JSON.stringify(value)}: it does not match the type ${dataTypeName(t)} of field ${field.name}`);
+    illegal(`invalid default value ${showValue(value)}: it does not match the type ${dataTypeName(t)} of field ${field.name}`);
   if (t === DataType.Bool) {
     if (typeof value !== 'boolean') throw bad();
     return value;
