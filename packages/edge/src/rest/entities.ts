@@ -5,7 +5,8 @@
  */
 import { VesperError, checkExprLength, showValue } from '@vesper/core';
 import { defined, missing } from './body.ts';
-import { describe, int64, renderIds, renderRows, schemaInfo } from './schema-info.ts';
+import { describe, int64, renderIds, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
+import { restRowValues } from './row-values.ts';
 import { decodeByteVectors } from './vector-bytes.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { withDescription } from './description-cache.ts';
@@ -51,9 +52,10 @@ async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestR
   try {
     res = (await call.engine.call(method, req)) as typeof res;
   } catch (e) {
-    // a refused write changed nothing: when rows carry byte vectors as base64 text (Milvus's REST
-    // form), decode them against a fresh description and write once more
-    const decoded = VesperError.is(e, 'INVALID_INSERT_DATA') ? decodeByteVectors(given, schemaInfo(await describe(call.engine, name))) : undefined;
+    // a refused write changed nothing: when rows carry values in Milvus's REST forms (byte
+    // vectors as base64 text, Bool as "true" or 1, a number for a VarChar), convert them against
+    // a fresh description and write once more
+    const decoded = VesperError.is(e, 'INVALID_INSERT_DATA') ? restForms(given, schemaInfo(await describe(call.engine, name)), call.body.source) : undefined;
     if (decoded === undefined) throw insertDataError(e);
     try {
       res = (await call.engine.call(method, { ...req, data: decoded })) as typeof res;
@@ -64,6 +66,12 @@ async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestR
   const ids = renderIds(res.IDs, call.allowInt64);
   const data = method === 'insert' ? { insertCount: Number(res.insert_cnt), insertIds: ids } : { upsertCount: Number(res.upsert_cnt), upsertIds: ids };
   return withSession(data, res.timestamp);
+}
+
+/** The rows with every REST value form converted (row-values.ts, vector-bytes.ts); undefined when none is there. */
+function restForms(rows: unknown[], info: SchemaInfo, source: string | undefined): unknown[] | undefined {
+  const scalars = restRowValues(rows, info, source);
+  return decodeByteVectors(scalars ?? rows, info) ?? scalars;
 }
 
 /**
