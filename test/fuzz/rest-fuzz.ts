@@ -45,7 +45,7 @@ export interface FuzzResult {
 /** Routes outside the privilege table (self-service and filtered endpoints). */
 const EXTRA_ROUTES = ['users/describe', 'users/update_password', 'users/create_api_key', 'users/drop_api_key', 'databases/list'];
 /** Routes that change nothing: these may name the reference collection. */
-const READ_ONLY = /(\/list|\/has|\/describe|\/get_stats|\/get_load_state|\/get_progress|\/get_compaction_state|entities\/(search|hybrid_search|query|get))$/;
+const READ_ONLY = /(\/list|\/has|\/describe|\/get_stats|\/get_load_state|\/get_progress|\/get_compaction_state|entities\/(search|hybrid_search|advanced_search|query|get))$/;
 /** Hang bound beyond the request's own timeout (the machine may be shared and slow). */
 const SLACK_MS = 60_000;
 const REF_ROWS = 300;

@@ -89,6 +89,21 @@ describe(`hybrid search (seed ${seed})`, () => {
     expectFused(res.results as never, fused);
   });
 
+  it('offset skips the first fused hits (the oracle ranks [offset, offset + limit)); Milvus limits are 1100', async () => {
+    const fused = new Map<number, number>();
+    for (const list of [subA(), subB()]) list.forEach((h, i) => fused.set(h.id, (fused.get(h.id) ?? 0) + 1 / (60 + i + 1)));
+    const want = [...fused.values()].sort((x, y) => y - x);
+    for (const offset of [0, 5, 33, fused.size - 3, fused.size + 2]) {
+      const res = await db.hybridSearch({ ...request({ strategy: 'rrf', params: { k: 60 } }), offset, limit: 7 });
+      const got = res.results as unknown as { id: string; score: number }[];
+      expect(got.map((h) => h.score), `seed ${seed} offset ${offset}`).toEqual(want.slice(offset, offset + 7).map((s) => expect.closeTo(s, 6)));
+      got.forEach((h) => expect(fused.get(Number(h.id))!, `seed ${seed}`).toBeCloseTo(h.score, 6));
+    }
+    for (const bad of [{ offset: -1 }, { offset: 16385 }, { offset: 16380, limit: 5 }, { offset: 1.5 }]) {
+      await expect(db.hybridSearch({ ...request({ strategy: 'rrf' }), ...bad }), JSON.stringify(bad)).rejects.toMatchObject({ code: 1100 });
+    }
+  });
+
   it('bad rerankers and mismatched nq are 1100', async () => {
     await expect(db.hybridSearch(request({ strategy: 'weighted', params: { weights: [1] } }))).rejects.toMatchObject({ code: 1100 });
     await expect(db.hybridSearch(request({ strategy: 'magic' } as never))).rejects.toMatchObject({ code: 1100 });

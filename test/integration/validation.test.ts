@@ -60,6 +60,19 @@ describe('schema validation (code 105 illegal schema / 1100 invalid parameter / 
     }
   });
 
+  it('an Int64 default beyond 2^53 (a bigint) is kept exact and fills omitted values; a bigint of the wrong type is coded', async () => {
+    const big = 9007199254740993n;
+    await db.createCollection({ collection_name: 'big_default', fields: [pk, vec, { name: 'n', data_type: DataType.Int64, default_value: big }] as never });
+    await db.insert({ collection_name: 'big_default', data: [{ id: 1, v: [0, 0, 0, 1] }] });
+    await db.loadCollection({ collection_name: 'big_default' });
+    const rows = await db.query({ collection_name: 'big_default', filter: 'id == 1', output_fields: ['n'], consistency_level: 'Strong' });
+    expect(BigInt(rows.data[0]!['n'] as string | bigint)).toBe(big);
+    await db.dropCollection({ collection_name: 'big_default' });
+    // a message that shows a bigint must not fail while being written (it was code 5)
+    await rejectsWithCode(db.createCollection({ collection_name: 'big_bad', fields: [pk, vec, { name: 'b', data_type: DataType.Bool, default_value: big }] as never }), 105);
+    expect((await db.listCollections()).collection_names ?? []).not.toContain('big_bad');
+  });
+
   it('accepts the limits themselves (64 fields, 4 vectors, dim 32768, 16 shards)', async () => {
     const fields = [pk, ...[1, 2, 3].map((i) => ({ ...vec, name: `v${i}` })), { ...vec, name: 'big', dim: 32768 }];
     fields.push(...Array.from({ length: 59 }, (_, i) => ({ name: `f${i}`, data_type: DataType.Bool, dim: 0 })));

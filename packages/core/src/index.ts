@@ -14,6 +14,7 @@ export type { CollectionSchema, FieldSchema, FunctionSchema, MetricType, Consist
 export type { Column, ColumnSet, SparseVector, JsonValue } from './schema/columns.ts';
 export { Bitset } from './util/bitset.ts';
 export { showValue } from './util/show-value.ts';
+export { isAggregateOutput } from './query/aggregate.ts';
 export { Random, testSeed } from './util/random.ts';
 export { arrowIpcRows } from './storage/import-rows.ts';
 export * from './adapters/index.ts';

@@ -28,7 +28,7 @@ export const DEFAULT_TIMEOUT_S = 30;
 const MAX_TIMEOUT_S = 300;
 
 const DML = new Set(['entities/insert', 'entities/upsert', 'entities/delete', 'jobs/import/create']);
-const DQL = new Set(['entities/search', 'entities/hybrid_search', 'entities/query', 'entities/get']);
+const DQL = new Set(['entities/search', 'entities/hybrid_search', 'entities/advanced_search', 'entities/query', 'entities/get']);
 
 /** The rate-limit kind of a REST route; users/roles are not limited per database. */
 export function kindOf(route: string): RequestKind | undefined {
@@ -129,7 +129,7 @@ export async function withTimeout<T>(ms: number, what: string, work: () => Promi
  */
 export const MAX_PLAIN_BODY_BYTES = 8 * 1024 * 1024;
 
-const BULK_ROUTES: ReadonlySet<string> = new Set(['entities/insert', 'entities/upsert', 'entities/search', 'entities/hybrid_search']);
+const BULK_ROUTES: ReadonlySet<string> = new Set(['entities/insert', 'entities/upsert', 'entities/search', 'entities/hybrid_search', 'entities/advanced_search']);
 
 /** The body limit of `route`: the configured limit for bulk routes, else at most MAX_PLAIN_BODY_BYTES. */
 export function bodyLimitOf(route: string, maxBodyBytes: number): number {

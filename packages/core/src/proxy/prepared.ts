@@ -17,6 +17,7 @@ import { MAX_TOPK, optInt, parseConsistency, partitionIds } from './request-util
 import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
 import { parseSearch, type SearchRequestFields } from './search-request.ts';
 import { ttlMsOf } from '../segments/expiry.ts';
+import { aggregateInputs, groupByNames, isAggregateOutput, parseAggregate } from '../query/aggregate.ts';
 import { boolOption, parseOrderBy, refuseRerankFunction, roundDecimalOption, takeOption } from './read-options.ts';
 import { probeRequest, resolvedRequest, textSearch, type Bm25Stats, type TextSearch } from './text-search.ts';
 import { showValue } from '../util/show-value.ts';
@@ -42,7 +43,7 @@ export interface QueryRequestBody extends FilterRequest {
   order_by?: unknown;
   /** Query parameters as the SDK sends them (`ignore_growing` is read from here). */
   params?: Record<string, unknown>;
-  /** Milvus 2.6 query aggregation: refused (1100). */
+  /** Milvus 2.6 query aggregation: rows grouped by these fields, aggregates in `output_fields` (query/aggregate.ts). */
   group_by_fields?: unknown;
 }
 
@@ -139,7 +140,13 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   const fields: unknown = r.output_fields ?? [];
   // the request may come from JSON: anything but a list of names is a coded error, not a crash
   if (!Array.isArray(fields)) throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${showValue(fields)?.slice(0, 80)}`);
-  const count = fields.some((f) => typeof f === 'string' && f.trim().toLowerCase() === 'count(*)');
+  const params = r.params !== null && typeof r.params === 'object' ? { ...r.params } : undefined;
+  const top = r as Readonly<Record<string, unknown>>;
+  const groupBy = groupByNames(takeOption(top, params, 'group_by_fields', 'groupByFields'));
+  const names = fields.filter((f): f is string => typeof f === 'string');
+  // aggregation: group fields, or an aggregate other than a lone count(*)
+  const aggregating = groupBy !== undefined || names.some((f) => isAggregateOutput(f) && f.trim().toLowerCase() !== 'count(*)');
+  const count = !aggregating && fields.some((f) => typeof f === 'string' && f.trim().toLowerCase() === 'count(*)');
   if (count && fields.length > 1) throw new VesperError('PARAMETER_INVALID', 'count entities with pagination or other output fields is not allowed');
   const window = REQUEST_LIMITS.maxQueryResultWindow;
   const limit = optInt(r.limit, 'limit', 0, window);
@@ -147,18 +154,23 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   if (limit !== undefined && limit + offset > window) {
     throw new VesperError('PARAMETER_INVALID', `limit + offset should be in range [0, ${window}], got ${limit + offset}`);
   }
-  if (!count && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
+  if (!count && !aggregating && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
   const parts = partitionList(info, r.partition_names);
-  const params = r.params !== null && typeof r.params === 'object' ? { ...r.params } : undefined;
-  const top = r as Readonly<Record<string, unknown>>;
   const ignoreGrowing = boolOption(takeOption(top, params, 'ignore_growing', 'ignoreGrowing'), 'ignore_growing') === true;
-  const groupBy = takeOption(top, params, 'group_by_fields', 'groupByFields');
-  if (groupBy !== undefined && !(Array.isArray(groupBy) && groupBy.length === 0)) {
-    throw new VesperError('PARAMETER_INVALID', 'group_by_fields (query aggregation) is not supported: query the rows and group them, or count(*) with a filter per group');
-  }
   const orderBy = parseOrderBy(info.schema, takeOption(top, params, 'order_by_fields', 'orderByFields', 'order_by'));
   if (count && orderBy) throw new VesperError('PARAMETER_INVALID', 'order_by_fields cannot be combined with count(*)');
   const level = parseConsistency(r.consistency_level, info.consistencyLevel);
+  const aggregate = aggregating ? parseAggregate(info.schema, groupBy ?? [], names, { offset, ...(limit !== undefined ? { limit } : {}), ...(orderBy ? { orderBy } : {}) }) : undefined;
+  if (aggregate) {
+    // every matching row, only the fields the aggregation reads; the page is the aggregation's
+    const plan: Mutable<QueryPlan> = { kind: 'query', level, output: planOutput(info.schema, aggregateInputs(aggregate)), offset: 0, aggregate };
+    if (filter) plan.filter = filter;
+    if (parts) plan.partitionIds = parts;
+    if (ignoreGrowing) plan.ignoreGrowing = true;
+    const ttlMs = ttlMsOf(info.properties);
+    if (ttlMs !== undefined) plan.ttlMs = ttlMs;
+    return plan;
+  }
   const plan: Mutable<QueryPlan> | Mutable<CountPlan> = count ? { kind: 'count', level } : { kind: 'query', level, output: planOutput(info.schema, fields), offset };
   // optional parts set only when present (a plan is plain data: no undefined-valued keys)
   if (filter) plan.filter = filter;

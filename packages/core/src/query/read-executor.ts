@@ -18,6 +18,7 @@ import type { SegmentManager } from '../segments/segment-manager.ts';
 import type { ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import { materializeRow } from './output.ts';
+import { aggregateRows } from './aggregate.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
 import { countRows, queryKeys, queryPartialRows, type QuerySpec } from './query-executor.ts';
 import { makeReranker, roundScore, type Fused } from './rerank.ts';
@@ -161,6 +162,11 @@ export function mergeSearchPlan(plan: SearchPlan, parts: readonly PartialSearch[
 }
 
 export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly PartialRow[])[], final: boolean): PartialRow[] {
+  if (plan.aggregate) {
+    // every matching row comes up; the top level groups them (one row per group, keyless)
+    const all = mergeQueryPartials(parts, 0, undefined);
+    return final ? aggregateRows(plan.aggregate, all.map((r) => r.row)).map((row, i) => ({ pk: BigInt(i), ts: 0n, row })) : all;
+  }
   // one holder's answer (readQuery) is already its first offset + limit rows in the answer's order
   if (parts.length === 1 && !plan.orderBy) return final ? parts[0]!.slice(plan.offset, plan.limit === undefined ? undefined : plan.offset + plan.limit) : parts[0]!.slice();
   if (final) return mergeQueryPartials(parts, plan.offset, plan.limit, plan.orderBy);

@@ -22,6 +22,7 @@ import type { ColumnSet } from '../schema/columns.ts';
 import type { OutputPlan } from './output.ts';
 import type { QueryVector } from './exact-search.ts';
 import type { Bm25Params } from './sparse-search.ts';
+import type { AggregatePlan } from './aggregate.ts';
 
 /** A hybrid search's reranker as the request names it (plain data: it travels in a plan). */
 export interface Reranker {
@@ -87,6 +88,11 @@ export interface QueryPlan {
   readonly ttlMs?: number;
   /** `order_by_fields`: rows in this order (ties by primary key) instead of by primary key. */
   readonly orderBy?: readonly OrderBy[];
+  /**
+   * `group_by_fields` / aggregate outputs: the rows (every match: no limit, offset 0, by key)
+   * are aggregated at the top level, which applies the aggregation's own page (aggregate.ts).
+   */
+  readonly aggregate?: AggregatePlan;
 }
 
 /** `output_fields: ["count(*)"]`: distinct live keys matching the filter. */

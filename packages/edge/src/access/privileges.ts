@@ -136,6 +136,7 @@ const ENDPOINT_PRIVILEGES: ReadonlyMap<string, NeedSpec> = new Map(Object.entrie
   'entities/query': ['Query', 'collection'],
   'entities/search': ['Search', 'collection'],
   'entities/hybrid_search': ['Search', 'collection'],
+  'entities/advanced_search': ['Search', 'collection'],
   'partitions/list': ['ShowPartitions', 'collection'],
   'partitions/has': ['HasPartition', 'collection'],
   'partitions/get_stats': ['GetStatistics', 'collection'],

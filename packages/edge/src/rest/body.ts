@@ -17,16 +17,23 @@ export function parseBoolText(text: string): boolean | undefined {
 export class Body {
   private readonly byKey = new Map<string, unknown>();
 
-  constructor(readonly raw: Readonly<Record<string, unknown>>) {
+  /**
+   * @param source the request's JSON text, for conversions that need what the client wrote
+   *   (a number literal's digits for a VarChar field: rest/row-values.ts)
+   */
+  constructor(
+    readonly raw: Readonly<Record<string, unknown>>,
+    readonly source?: string,
+  ) {
     for (const [k, v] of Object.entries(raw)) this.byKey.set(k.toLowerCase(), v);
   }
 
   /** A body from any JSON value (1801 unless it is an object). */
-  static of(value: unknown, what = 'request body'): Body {
+  static of(value: unknown, what = 'request body', source?: string): Body {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new VesperError('INCORRECT_PARAMETER_FORMAT', `${what} must be a JSON object, got ${showValue(value)}`);
     }
-    return new Body(value as Record<string, unknown>);
+    return new Body(value as Record<string, unknown>, source);
   }
 
   /** The value under any of the names (first present wins), undefined when absent or null. */

@@ -54,6 +54,35 @@ function restDataType(value: unknown, field: string, what: string): unknown {
   return value;
 }
 
+/** The JSON type a `defaultValue` must have, by the field's data type (Milvus's convertDefaultValue). */
+const DEFAULT_VALUE_JSON: Readonly<Record<string, 'boolean' | 'number' | 'string'>> = {
+  Bool: 'boolean',
+  Int8: 'number',
+  Int16: 'number',
+  Int32: 'number',
+  Int64: 'number',
+  Float: 'number',
+  Double: 'number',
+  VarChar: 'string',
+};
+
+/**
+ * A `defaultValue` checked against its field's type as Milvus's REST server converts it: a JSON
+ * boolean for Bool, a number for the integer and float types (an Int64 beyond 2^53 arrives as a
+ * bigint, rest/json-codec.ts), a string for VarChar; JSON and Array fields have none. Whether the
+ * value fits the type (range, max_length, an integer) is the engine's check.
+ * @throws PARAMETER_INVALID (1100) "convert defaultValue fail, err:..."
+ */
+function checkDefaultValue(value: unknown, dataType: unknown, name: string): void {
+  if (typeof dataType !== 'string') return;
+  const fail = (why: string): VesperError => new VesperError('PARAMETER_INVALID', `convert defaultValue fail, err:${why} (field ${name})`);
+  if (dataType === 'JSON' || dataType === 'Array') throw fail(`invalid default value: a ${dataType} field cannot have a default value`);
+  const want = DEFAULT_VALUE_JSON[dataType];
+  if (want === undefined) return;
+  const got = typeof value === 'bigint' ? 'number' : typeof value;
+  if (got !== want) throw fail(`Wrong defaultValue type: invalid default value ${showValue(value)} for a ${dataType} field[expected=${want}][actual=${got}]`);
+}
+
 /**
  * One field of a REST schema in the engine's shape (collections/create, collections/fields/add).
  * @throws PARAMETER_INVALID (1100) on a key outside the field's shape
@@ -67,10 +96,7 @@ export function field(raw: unknown, autoId: boolean | undefined, where = 'schema
   const dataType = restDataType(rawType, name, 'dataType');
   const elementType = f.get('elementDataType', 'elementType');
   const defaultValue = f.get('defaultValue');
-  // Milvus's REST server converts defaultValue by the field's type; JSON and Array have none.
-  if (defaultValue !== undefined && (dataType === 'JSON' || dataType === 'Array')) {
-    throw new VesperError('PARAMETER_INVALID', `convert defaultValue fail: field ${name} of type ${dataType} cannot have a default value`);
-  }
+  if (defaultValue !== undefined) checkDefaultValue(defaultValue, dataType, name);
   const tp = f.obj('elementTypeParams') ?? f.obj('typeParams');
   if (tp !== undefined) checkKeys(tp, TYPE_PARAM_KEYS, `elementTypeParams of field ${name}`);
   const primary = f.bool('isPrimary') ?? f.bool('isPrimaryKey') ?? false;

@@ -8,7 +8,7 @@
 import { VesperError, showValue } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { createCollectionRequest, field } from './collection-create.ts';
-import { describe, type EngineDescription, type EngineField } from './schema-info.ts';
+import { describe, int64, type EngineDescription, type EngineField } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { engineCall } from '../rpc.ts';
 
@@ -37,7 +37,32 @@ export async function indexDescriptions(call: RestCall, collection: string, inde
   }
 }
 
-function restField(f: EngineField): Record<string, unknown> {
+/** Milvus's name of a default value's oneof by data type (schemapb.ValueField). */
+const VALUE_FIELD: Readonly<Record<string, string>> = {
+  Bool: 'BoolData',
+  Int8: 'IntData',
+  Int16: 'IntData',
+  Int32: 'IntData',
+  Int64: 'LongData',
+  Float: 'FloatData',
+  Double: 'DoubleData',
+  VarChar: 'StringData',
+};
+
+/**
+ * A field's default value as Milvus's REST describe writes it: the Go protobuf struct encoded as
+ * JSON, `{"Data": {"StringData": "123"}}` (LongData for Int64, IntData for Int8..Int32, ...).
+ * Int64 follows the request's `Accept-Type-Allow-Int64` as every Int64 value does.
+ */
+function restDefaultValue(f: EngineField, allowInt64: boolean): unknown {
+  const v = f.default_value;
+  if (v === undefined || v === null) return undefined;
+  const key = VALUE_FIELD[f.data_type];
+  if (key === undefined) return v;
+  return { Data: { [key]: f.data_type === 'Int64' ? int64(v, allowInt64) : v } };
+}
+
+function restField(f: EngineField, allowInt64: boolean): Record<string, unknown> {
   return defined({
     name: f.name,
     id: Number(f.fieldID),
@@ -48,7 +73,7 @@ function restField(f: EngineField): Record<string, unknown> {
     autoId: f.autoID,
     description: f.description,
     nullable: f.nullable,
-    defaultValue: f.default_value,
+    defaultValue: restDefaultValue(f, allowInt64),
     elementType: f.element_type,
     params: f.type_params,
   });
@@ -64,7 +89,7 @@ async function describeCollection(call: RestCall): Promise<RestReply> {
       collectionID: Number(d.collectionID),
       description: d.schema.description,
       autoId: d.schema.autoID,
-      fields: d.schema.fields.map(restField),
+      fields: d.schema.fields.map((f) => restField(f, call.allowInt64)),
       functions: (d.schema.functions ?? []).map((fn) => ({
         name: fn.name,
         description: fn.description,

@@ -3,9 +3,10 @@
  * (incl. `count(*)`). Search and hybrid search live in search.ts. Int64 values are rendered
  * as strings unless the request allows Int64 numbers.
  */
-import { VesperError, checkExprLength, showValue } from '@vesper/core';
+import { VesperError, checkExprLength, isAggregateOutput, showValue } from '@vesper/core';
 import { defined, missing } from './body.ts';
-import { describe, int64, renderIds, renderRows, schemaInfo } from './schema-info.ts';
+import { describe, int64, renderIds, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
+import { restRowValues } from './row-values.ts';
 import { decodeByteVectors } from './vector-bytes.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { withDescription } from './description-cache.ts';
@@ -51,9 +52,10 @@ async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestR
   try {
     res = (await call.engine.call(method, req)) as typeof res;
   } catch (e) {
-    // a refused write changed nothing: when rows carry byte vectors as base64 text (Milvus's REST
-    // form), decode them against a fresh description and write once more
-    const decoded = VesperError.is(e, 'INVALID_INSERT_DATA') ? decodeByteVectors(given, schemaInfo(await describe(call.engine, name))) : undefined;
+    // a refused write changed nothing: when rows carry values in Milvus's REST forms (byte
+    // vectors as base64 text, Bool as "true" or 1, a number for a VarChar), convert them against
+    // a fresh description and write once more
+    const decoded = VesperError.is(e, 'INVALID_INSERT_DATA') ? restForms(given, schemaInfo(await describe(call.engine, name)), call.body.source) : undefined;
     if (decoded === undefined) throw insertDataError(e);
     try {
       res = (await call.engine.call(method, { ...req, data: decoded })) as typeof res;
@@ -64,6 +66,12 @@ async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestR
   const ids = renderIds(res.IDs, call.allowInt64);
   const data = method === 'insert' ? { insertCount: Number(res.insert_cnt), insertIds: ids } : { upsertCount: Number(res.upsert_cnt), upsertIds: ids };
   return withSession(data, res.timestamp);
+}
+
+/** The rows with every REST value form converted (row-values.ts, vector-bytes.ts); undefined when none is there. */
+function restForms(rows: unknown[], info: SchemaInfo, source: string | undefined): unknown[] | undefined {
+  const scalars = restRowValues(rows, info, source);
+  return decodeByteVectors(scalars ?? rows, info) ?? scalars;
 }
 
 /**
@@ -107,11 +115,14 @@ async function queryRows(call: RestCall): Promise<RestReply> {
     partition_names: call.body.strings('partitionNames'),
     consistency_level: call.body.str('consistencyLevel'),
     session_ts: call.sessionTs,
-    // checked by the engine: ordering (Milvus 2.6), sealed-only reads; aggregation is refused there
+    // checked by the engine: ordering and aggregation (Milvus 2.6), sealed-only reads
     order_by_fields: call.body.get('orderByFields'),
     group_by_fields: call.body.get('groupByFields'),
     ignore_growing: call.body.get('ignoreGrowing'),
   });
+  const groupBy = call.body.get('groupByFields');
+  const aggregating = (groupBy !== undefined && !(Array.isArray(groupBy) && groupBy.length === 0)) || fields.some((f) => isAggregateOutput(f) && f.trim().toLowerCase() !== 'count(*)');
+  if (aggregating) return aggregateRows(call, name, { ...common, output_fields: fields });
   if (fields.some((f) => f.trim().toLowerCase() === 'count(*)')) {
     const res = await engineCall(call.engine, 'query', { ...common, output_fields: fields });
     return { data: res.data.map((r) => ({ 'count(*)': int64(r['count(*)'], call.allowInt64) })) };
@@ -120,6 +131,30 @@ async function queryRows(call: RestCall): Promise<RestReply> {
   return withDescription(call, name, async (info) => {
     const res = await engineCall(call.engine, 'query', defined(req));
     return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
+  });
+}
+
+const INTEGER_TYPES: ReadonlySet<string> = new Set(['Int8', 'Int16', 'Int32', 'Int64']);
+
+/** count(...) and the sum of an integer field are Int64 values (rendered per Accept-Type-Allow-Int64). */
+function isInt64Aggregate(name: string, info: SchemaInfo): boolean {
+  const m = /^(count|sum)\((.*)\)$/.exec(name.trim());
+  if (m === null) return false;
+  return m[1] === 'count' || INTEGER_TYPES.has(info.fields.find((f) => f.name === m[2]!.trim())?.data_type ?? '');
+}
+
+/**
+ * A query with `groupByFields` / aggregate outputs: one row per group, `limit` (REST's default
+ * 100) and `offset` counting groups; counts and integer sums are Int64 values.
+ */
+async function aggregateRows(call: RestCall, name: string, req: Record<string, unknown>): Promise<RestReply> {
+  return withDescription(call, name, async (info) => {
+    const res = await engineCall(call.engine, 'query', defined({ ...req, limit: call.body.int('limit') ?? 100, offset: call.body.int('offset') }));
+    const rows = renderRows(res.data, info, call.allowInt64).map((r) => {
+      for (const k of Object.keys(r)) if (isInt64Aggregate(k, info)) r[k] = int64(r[k], call.allowInt64);
+      return r;
+    });
+    return { reply: { data: rows }, collectionId: call.engine.readCollectionId?.() };
   });
 }
 

@@ -34,12 +34,86 @@ function exactIntegers(_key: string, value: unknown, ctx?: ReviverContext): unkn
 }
 
 /**
- * Parses a request body; integers beyond 2^53 become `bigint` (exact).
- * @throws SyntaxError for invalid JSON; INCORRECT_PARAMETER_FORMAT (1801) for an integer beyond 64 bits
+ * Parses a request body; integers beyond 2^53 become `bigint` (exact). An object holding a key
+ * twice is refused: JSON.parse would keep the last value silently, and Milvus's decoder refuses it.
+ * @throws SyntaxError for invalid JSON; INCORRECT_PARAMETER_FORMAT (1801) for an integer beyond 64 bits or a repeated key
  */
 export function parseRequestJson(text: string): unknown {
-  if (!LONG_INTEGER.test(text)) return JSON.parse(text);
-  return JSON.parse(text, exactIntegers as (this: unknown, key: string, value: unknown) => unknown);
+  const value = LONG_INTEGER.test(text) ? JSON.parse(text, exactIntegers as (this: unknown, key: string, value: unknown) => unknown) : JSON.parse(text);
+  const dup = duplicateKey(text);
+  if (dup !== undefined) {
+    throw new VesperError('INCORRECT_PARAMETER_FORMAT', `can only accept json format request, the request body is not valid JSON: duplicate key ${JSON.stringify(dup.key.slice(0, 80))} in one object (at character ${dup.at}); send each key once`);
+  }
+  return value;
+}
+
+/** Runs of characters that open no string and no object: numbers, literals, commas, arrays, space. */
+const PLAIN_RUN = /[^"{}]*/y;
+
+/**
+ * The first key an object of `text` (valid JSON) holds twice, with its position. One pass:
+ * runs without quotes or braces (vectors, numbers) are skipped by a sticky regex, strings by
+ * indexOf, so a body of vectors costs little more than finding its brackets.
+ */
+export function duplicateKey(text: string): { key: string; at: number } | undefined {
+  // per open brace, the keys seen so far; arrays need no entry: only braces and keys matter
+  const open: Set<string>[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    PLAIN_RUN.lastIndex = i;
+    PLAIN_RUN.test(text);
+    i = PLAIN_RUN.lastIndex;
+    if (i >= n) break;
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */) {
+      open.push(new Set());
+      i++;
+    } else if (c === 125 /* } */) {
+      open.pop();
+      i++;
+    } else {
+      // a string: find its closing quote (one not escaped by an odd run of backslashes)
+      const start = i;
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1) {
+        let bs = 0;
+        while (text.charCodeAt(end - 1 - bs) === 92 /* \ */) bs++;
+        if (bs % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end === -1) return undefined;
+      i = end + 1;
+      // a key is a string followed by a colon, inside an object
+      let j = i;
+      while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13 || text.charCodeAt(j) === 9)) j++;
+      const keys = open[open.length - 1];
+      if (keys === undefined || text.charCodeAt(j) !== 58 /* : */) continue;
+      const raw = text.slice(start + 1, end);
+      const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+      if (keys.has(key)) return { key, at: start };
+      keys.add(key);
+      i = j + 1;
+    }
+  }
+  return undefined;
+}
+
+/** A JSON number kept as the text the client wrote (`1e300`, `1.50`), for a VarChar field. */
+export class NumberText {
+  constructor(readonly source: string) {}
+}
+
+/**
+ * Parses `text` again keeping the source text of every number under one of `keys` (object keys:
+ * the VarChar fields of an insert) as a NumberText; other numbers as parseRequestJson reads them.
+ * @throws SyntaxError for invalid JSON
+ */
+export function parseKeepingNumberText(text: string, keys: ReadonlySet<string>): unknown {
+  return JSON.parse(text, function (this: unknown, key: string, value: unknown, ctx?: ReviverContext): unknown {
+    if (typeof value === 'number' && keys.has(key) && ctx?.source !== undefined) return new NumberText(ctx.source);
+    return exactIntegers(key, value, ctx);
+  } as (this: unknown, key: string, value: unknown) => unknown);
 }
 
 /** JSON text of a reply; a `bigint` anywhere is written as its exact decimal digits. */

@@ -21,6 +21,8 @@ const DROP_PROPERTIES = ['propertyKeys', 'deleteKeys'];
 const FILTER = ['filter', 'expr', 'exprParams'];
 const READ = ['partitionNames', 'consistencyLevel', 'outputFields'];
 const GROUPING = ['groupingField', 'groupSize', 'strictGroupSize'];
+/** hybrid_search and its older name advanced_search; functionScore is refused by the handler with its own message. */
+const HYBRID = ['collectionName', 'search', 'rerank', 'functionScore', ...READ, 'limit', 'offset', ...GROUPING];
 
 /** Top-level body keys per route (besides `dbName`). */
 export const REQUEST_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -64,8 +66,8 @@ export const REQUEST_KEYS: Readonly<Record<string, readonly string[]>> = {
   'entities/get': ['collectionName', 'id', ...READ],
   'entities/query': ['collectionName', ...FILTER, ...READ, 'limit', 'offset', 'orderByFields', 'groupByFields', 'ignoreGrowing'],
   'entities/search': ['collectionName', 'data', 'vector', 'ids', 'annsField', ...FILTER, ...READ, 'limit', 'offset', 'searchParams', ...GROUPING],
-  // functionScore is refused by the handler with its own message
-  'entities/hybrid_search': ['collectionName', 'search', 'rerank', 'functionScore', ...READ, 'limit', 'offset', ...GROUPING],
+  'entities/hybrid_search': HYBRID,
+  'entities/advanced_search': HYBRID,
   // collectionName, fieldName, analyzerNames are refused by the handler with their own message
   'common/run_analyzer': ['text', 'analyzerParams', 'withDetail', 'withHash', 'collectionName', 'fieldName', 'analyzerNames'],
   'partitions/list': COLLECTION,

@@ -154,7 +154,7 @@ async function parseBody(request: Request, route: string, maxBytes: number): Pro
     if (NULL_BODY_ROUTES.has(route)) return new Body({});
     throw missing('the request body (null)');
   }
-  return Body.of(value);
+  return Body.of(value, 'request body', text);
 }
 
 /**

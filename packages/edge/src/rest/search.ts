@@ -1,5 +1,6 @@
 /**
- * `entities/search` and `entities/hybrid_search` (Milvus REST v2). Search vectors are checked
+ * `entities/search` and `entities/hybrid_search` (Milvus REST v2; `entities/advanced_search` is
+ * the older name of hybrid_search, answered by the same handler). Search vectors are checked
  * against the field's dimension first (a malformed vector is 1801, as in Milvus's server), with
  * the collection's description cached in the isolate (description-cache.ts);
  * results come back flat in query order with `distance`, and `topks` gives the size of each
@@ -15,8 +16,12 @@ import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { checkKeys } from './request-shape.ts';
 import { engineCall } from '../rpc.ts';
 
-/** A hybrid sub-search's keys (`params` is the SDK's name for `searchParams`). */
-const SUB_SEARCH_KEYS = ['data', 'annsField', 'limit', 'offset', 'filter', 'exprParams', 'searchParams', 'params'];
+/**
+ * A hybrid sub-search's keys (`params` is the SDK's name for `searchParams`). `outputFields` is
+ * read (a list of names) and not used: the fused hits carry the top-level `outputFields`, as in
+ * Milvus, whose sub-search has no such key; Milvus's own documentation and tests send it.
+ */
+const SUB_SEARCH_KEYS = ['data', 'annsField', 'limit', 'offset', 'filter', 'exprParams', 'searchParams', 'params', 'outputFields'];
 const RERANK_KEYS = ['strategy', 'params'];
 const RERANK_PARAM_KEYS = ['k', 'weights'];
 
@@ -203,6 +208,7 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
       checkKeys(s, SUB_SEARCH_KEYS, 'search[]');
       const data = s.get('data');
       if (data === undefined) throw missing('search[].data');
+      s.strings('outputFields');
       const limit = s.int('limit');
       const offset = s.int('offset');
       checkTopK(limit, offset, 'search[]: ');
@@ -280,6 +286,8 @@ const withPlanError =
 export const searchRoutes: RestRoutes = {
   'entities/search': withPlanError(search),
   'entities/hybrid_search': withPlanError(hybridSearch),
+  // the endpoint's older name (Milvus 2.4), served by the same handler
+  'entities/advanced_search': withPlanError(hybridSearch),
   'common/run_analyzer': runAnalyzer,
 };
 

@@ -35,7 +35,7 @@ export interface QueryRequest extends FilterRequest {
   order_by?: unknown;
   /** Query parameters as the SDK sends them (`ignore_growing`, `order_by_fields` are read from here). */
   params?: Record<string, unknown>;
-  /** Milvus 2.6 query aggregation: refused (1100). */
+  /** Milvus 2.6 query aggregation: rows grouped by these fields, aggregates in `output_fields` (query/aggregate.ts). */
   group_by_fields?: unknown;
   /**
    * Read exactly at this earlier timestamp (a `session_ts` this database answered), instead of
