@@ -12,7 +12,7 @@ import { exactTopK, StreamingTopK } from './data/exact.ts';
  * (SCAN_BATCH rows at a time) and keeps only each query's k best.
  */
 export const TRUTH_MAX_ROWS = 16_384;
-const SCAN_BATCH = { browser: 16_384, edge: 4_096 } as const;
+const SCAN_BATCH = { browser: 16_384, edge: 4_096, replica: 16_384 } as const;
 
 type Listener = () => void;
 

@@ -1,24 +1,29 @@
 /**
- * The demo page: Vesper evaluated in two minutes. One UI over two backends — "this browser"
+ * The demo page: Vesper evaluated in two minutes. One UI over three backends — "this browser"
  * (`openDatabase('opfs://vesper-demo')`, the engine in a worker, data surviving reloads and
- * shared by tabs) and "edge endpoint" (the Milvus REST v2 endpoint `npm start` runs). The
- * first visit in the browser loads the 900 arXiv papers and builds an HNSW index; a reload
- * reopens them and shows how long that took (cold open).
+ * shared by tabs), "edge endpoint" (the Milvus REST v2 endpoint `npm start` runs) and "local
+ * replica of the edge collection" (`openDatabase('opfs://vesper-demo-replica-<name>',
+ * { replicaOf })`: reads in this tab, writes forwarded to the edge). The first visit in the
+ * browser loads the 900 arXiv papers and builds an HNSW index; a reload reopens them and shows
+ * how long that took (cold open).
  *
  * URL parameters (used by the tests, handy for links): `?backend=edge&endpoint=http://…&token=…`,
- * `?memoryBudget=<bytes>` (the browser database's block-cache budget; also kept in localStorage).
+ * `?backend=replica&endpoint=…&token=…&collection=papers`, `?memoryBudget=<bytes>` (the
+ * browser database's block-cache budget; also kept in localStorage).
  */
 import './style.css';
 import { App } from './app.ts';
 import type { Backend } from './backend/backend.ts';
 import { BrowserBackend } from './backend/browser-backend.ts';
 import { EdgeBackend } from './backend/edge-backend.ts';
+import { ReplicaBackend, replicaUrl } from './backend/replica-backend.ts';
 import { PAPERS_COLLECTION } from './data/arxiv.ts';
 import { wireCollectionsPanel } from './ui/collections-panel.ts';
 import { loadPaperCollection, wireDataPanel } from './ui/data-panel.ts';
 import { $, busy, bytes, int, ms, status } from './ui/dom.ts';
 import { renderStats, wireMeasurePanel, type ColdOpen } from './ui/measure-panel.ts';
 import { wireRowsPanel } from './ui/rows-panel.ts';
+import { rememberSource, replicaSource, wireReplicaPanel } from './ui/replica-panel.ts';
 import { wireSearchPanel } from './ui/search-panel.ts';
 
 const DB_URL = 'opfs://vesper-demo';
@@ -26,6 +31,9 @@ const params = new URLSearchParams(location.search);
 let cold: ColdOpen | undefined;
 
 const BUDGET_KEY = 'vesper-demo-memory-budget';
+/** The collection the last replica copied (a reload reopens it, from storage when offline). */
+const REPLICA_KEY = 'vesper-demo-replica-collection';
+const KINDS = ['browser', 'edge', 'replica'];
 
 /** The chosen memory budget in bytes, or undefined for the engine's default. */
 function memoryBudget(): number | undefined {
@@ -47,6 +55,11 @@ async function openBackend(kind: string): Promise<Backend> {
     await edge.ping();
     return edge;
   }
+  if (kind === 'replica') {
+    const source = replicaSource();
+    if (source === undefined) throw new Error('nothing to replicate yet: connect to the edge endpoint and select a collection first');
+    return ReplicaBackend.replicate(source, (w) => status(`the edge refused a queued ${w.method} on ${w.collection} (code ${w.code}): ${w.message}`));
+  }
   return BrowserBackend.open(DB_URL, memoryBudget());
 }
 
@@ -54,9 +67,10 @@ async function openBackend(kind: string): Promise<Backend> {
 async function start(app: App | undefined, kind: string): Promise<App> {
   const t0 = performance.now();
   const first = app === undefined;
-  status(kind === 'edge' ? `connecting to ${$<HTMLInputElement>('edge-url').value}…` : `opening ${DB_URL}…`);
-  // reopening the browser database (a new memory budget): this tab lets go of it first
-  if (app !== undefined && kind === 'browser' && app.backend.kind === 'browser') await app.backend.close();
+  const replica = replicaSource();
+  status(kind === 'edge' ? `connecting to ${$<HTMLInputElement>('edge-url').value}…` : kind === 'replica' && replica ? `opening ${replicaUrl(replica.collection)}: copying ${replica.collection} from ${replica.endpoint} on the first open…` : `opening ${DB_URL}…`);
+  // reopening the same database (a new memory budget): this tab lets go of it first
+  if (app !== undefined && kind !== 'edge' && app.backend.kind === kind) await app.backend.close();
   const backend = await openBackend(kind);
   if (app === undefined) app = new App(backend);
   else {
@@ -83,22 +97,32 @@ function chosenKind(): string {
   return document.querySelector<HTMLInputElement>('input[name=backend]:checked')?.value ?? 'browser';
 }
 
+/** Checks the radio of kind and shows the settings that go with it. */
+function showKind(kind: string): void {
+  document.querySelector<HTMLInputElement>(`input[name=backend][value=${KINDS.includes(kind) ? kind : 'browser'}]`)!.checked = true;
+  showSettings();
+}
+
+function showSettings(): void {
+  $('edge-settings').hidden = chosenKind() !== 'edge';
+  $('budget-label').hidden = chosenKind() !== 'browser';
+}
+
 async function main(): Promise<void> {
   const kind = params.get('backend') ?? localStorage.getItem('vesper-demo-backend') ?? 'browser';
   if (params.get('endpoint')) $<HTMLInputElement>('edge-url').value = params.get('endpoint')!;
   if (params.get('token')) $<HTMLInputElement>('edge-token').value = params.get('token')!;
-  document.querySelector<HTMLInputElement>(`input[name=backend][value=${kind === 'edge' ? 'edge' : 'browser'}]`)!.checked = true;
-  $('edge-settings').hidden = kind !== 'edge';
-  $('budget-label').hidden = kind === 'edge';
+  const replicated = params.get('collection') ?? localStorage.getItem(REPLICA_KEY);
+  if (kind === 'replica' && replicated) rememberSource({ endpoint: $<HTMLInputElement>('edge-url').value.replace(/\/+$/, ''), token: $<HTMLInputElement>('edge-token').value, collection: replicated });
+  showKind(kind);
   // the switch answers at once, even while the first backend is still opening
   const switcher: { to?: (k: string) => Promise<void> } = {};
   const switchTo = (k: string): Promise<void> => (switcher.to ? switcher.to(k) : Promise.resolve(status('still opening the first database; try again in a moment')));
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) {
     radio.addEventListener('change', () => {
-      $('edge-settings').hidden = chosenKind() !== 'edge';
-      $('budget-label').hidden = chosenKind() === 'edge';
-      // the edge needs its URL and token first: Connect switches; choosing the browser switches now
-      if (switcher.to && chosenKind() === 'browser') void busy(undefined, () => switchTo('browser'));
+      showSettings();
+      // the edge needs its URL and token first: Connect switches; the browser and the replica switch now
+      if (switcher.to && chosenKind() !== 'edge') void busy(undefined, () => switchTo(chosenKind()));
     });
   }
   initBudget();
@@ -114,10 +138,10 @@ async function main(): Promise<void> {
     app = await start(undefined, kind);
   } catch (err) {
     const e = err as { code?: number; message?: string };
-    status(`cannot open the ${kind === 'edge' ? 'edge endpoint' : 'database'}${e.code ? ` (code ${e.code})` : ''}: ${e.message ?? String(err)}`);
-    if (kind !== 'edge') return;
+    status(`cannot open the ${kind === 'edge' ? 'edge endpoint' : kind === 'replica' ? 'replica' : 'database'}${e.code ? ` (code ${e.code})` : ''}: ${e.message ?? String(err)}`);
+    if (kind === 'browser') return;
     app = await start(undefined, 'browser');
-    document.querySelector<HTMLInputElement>('input[name=backend][value=browser]')!.checked = true;
+    showKind('browser');
   }
   const a = app;
   wireDataPanel(a);
@@ -125,11 +149,18 @@ async function main(): Promise<void> {
   wireSearchPanel(a);
   wireMeasurePanel(a, () => cold);
   wireRowsPanel(a);
+  wireReplicaPanel(a);
   await a.select(a.collection?.name);
 
   switcher.to = async (k: string): Promise<void> => {
-    await start(a, k);
+    try {
+      await start(a, k);
+    } catch (err) {
+      showKind(a.backend.kind); // still on the backend that was open
+      throw err;
+    }
     localStorage.setItem('vesper-demo-backend', k);
+    if (a.backend instanceof ReplicaBackend) localStorage.setItem(REPLICA_KEY, a.backend.source.collection);
     await a.select(a.collection?.name);
   };
   if (chosenKind() === 'browser' && a.backend.kind !== 'browser') await busy(undefined, () => switchTo('browser'));

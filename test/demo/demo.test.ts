@@ -5,7 +5,8 @@
  * the papers, searches by example / with a filter / by a held-out paper (top result checked
  * against exact search computed in the test), sweeps ef into a plot, inserts and deletes a row,
  * reloads (persistence, cold-open readout), takes screenshots (desktop and 390 px, into the
- * git-ignored test/demo/screenshots/) and runs axe-core. No console errors are allowed.
+ * git-ignored test/demo/screenshots/) and runs axe-core. Then, on the same endpoint, the local
+ * replica of its papers (replica-flow.ts). No console errors are allowed.
  * Without /usr/bin/chromium the file is skipped with a printed reason.
  */
 import type { Page } from 'playwright';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVesperWorker, type RunningWorker } from '../edge/worker-harness.ts';
 import { checkAccessibility, dropCurrent, exerciseSearchAndWrites, loadUserFile, search, waitStatus } from './demo-page.ts';
 import { demoAvailable, openPage as open, shots, startDemo, type RunningDemo } from './demo-server.ts';
+import { exerciseReplica } from './replica-flow.ts';
 
 let demo: RunningDemo;
 let url: string;
@@ -136,6 +138,23 @@ describe.skipIf(!demoAvailable)('the demo', () => {
 
       await page.reload();
       await waitStatus(page, /^papers: 900 rows on edge endpoint/);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('replicates the edge papers into the tab: status, the edge\'s answers, writes forwarded once', async () => {
+      const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const query = `?backend=edge&endpoint=${encodeURIComponent(edge.endpoint)}&token=root:Milvus`;
+      const { page, errors } = await openPage(context, query);
+      // the papers are there after the flow above; loaded here when this test runs alone
+      const text = await waitStatus(page, /^papers: 900 rows on edge endpoint|^connected to edge endpoint .* no collections yet/, 60_000);
+      if (text.startsWith('connected')) {
+        await page.click('#load-papers');
+        await waitStatus(page, /^papers: 900 rows, HNSW index \(COSINE\) built/, 150_000);
+      }
+      await exerciseReplica(page, edge.endpoint);
+      await checkAccessibility(page);
+      await screenshots(page, 'replica');
       expect(errors).toEqual([]);
       await context.close();
     });

@@ -1,7 +1,8 @@
 /**
- * One interface over the two places a demo collection can live: this browser (the engine in
- * a worker over OPFS, `@vesper/browser`) and an edge endpoint speaking Milvus REST v2. Every
- * panel talks to a Backend only, so each works on both. Requests use Milvus's names (snake
+ * One interface over the places a demo collection can live: this browser (the engine in a
+ * worker over OPFS, `@vesper/browser`), an edge endpoint speaking Milvus REST v2, and a local
+ * replica of an edge collection (reads in the tab, writes forwarded). Every panel talks to a
+ * Backend only, so each works on all three. Requests use Milvus's names (snake
  * case as in the Node SDK); the edge backend translates them to REST v2's camelCase bodies.
  * Errors are thrown as BackendError with Milvus's numeric code and message, whichever side.
  */
@@ -85,8 +86,8 @@ export class BackendError extends Error {
 }
 
 export interface Backend {
-  /** 'browser' or 'edge'. */
-  readonly kind: 'browser' | 'edge';
+  /** 'browser', 'edge' or 'replica' (of an edge collection: no DDL, writes forwarded). */
+  readonly kind: 'browser' | 'edge' | 'replica';
   /** What the page shows as "answered by". */
   readonly label: string;
   listCollections(): Promise<string[]>;
@@ -109,6 +110,11 @@ export interface Backend {
   scan(name: string, opts: { filter: string; outputFields: readonly string[]; batchSize: number }): AsyncIterable<Row[]>;
   get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]>;
   search(name: string, opts: SearchOptions): Promise<Timed<Hit[]>>;
+  /**
+   * The request id of the last write when it was queued instead of applied (a replica whose
+   * server is unreachable); undefined when it was applied. Backends that always apply omit it.
+   */
+  readonly lastWriteQueued?: string | undefined;
   close(): Promise<void>;
 }
 

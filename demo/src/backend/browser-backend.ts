@@ -44,7 +44,8 @@ export function sumCaches(s: DatabaseStats): CacheStats {
   };
 }
 
-async function guarded<T>(run: () => Promise<T>): Promise<T> {
+/** Runs a call, turning what it throws into a BackendError. */
+export async function guarded<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
@@ -53,8 +54,11 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
 }
 
 export class BrowserBackend implements Backend {
-  readonly kind = 'browser' as const;
-  private constructor(readonly db: BrowserDatabase) {}
+  readonly kind: 'browser' | 'replica' = 'browser';
+  /** The level of the reads the page makes without choosing one (counts, the rows table). */
+  protected readonly readLevel: Consistency = 'Strong';
+  /** A replica (replica-backend.ts) is a BrowserDatabase too: it reuses these calls. */
+  protected constructor(readonly db: BrowserDatabase) {}
 
   /** Opens url; memoryBudget (bytes) bounds the block caches of disk-resident indexes (undefined: the default). */
   static async open(url: string, memoryBudget?: number): Promise<BrowserBackend> {
@@ -94,18 +98,22 @@ export class BrowserBackend implements Backend {
       const d = (await this.db.describeCollection({ collection_name: name })) as { schema: { fields: Array<{ name: string; data_type: string; is_primary_key: boolean; autoID: boolean; type_params: { key: string; value: string }[] }> } };
       const fields = d.schema.fields.map((f) => toFieldSpec({ name: f.name, type: f.data_type, primary: f.is_primary_key, autoId: f.autoID, typeParams: f.type_params }));
       const vectorField = fields.find((f) => f.type === 'FloatVector')?.name;
-      const all = (await this.db.describeIndex({ collection_name: name }).catch(() => ({ index_descriptions: [] }))).index_descriptions;
-      const idx = all.find((i) => i.field_name === vectorField) ?? all[0];
-      const rows = (await this.db.count({ collection_name: name, consistency_level: 'Strong' })).data;
-      const index = idx && {
-        indexType: idx.index_type,
-        metric: idx.metric_type,
-        params: Object.fromEntries(idx.params.map((p) => [p.key, p.value])),
-        indexedRows: Number(idx.indexed_rows),
-        totalRows: Number(idx.total_rows),
-      };
-      return collectionInfo(name, fields, index, rows);
+      const index = await this.indexOf(name, vectorField);
+      return collectionInfo(name, fields, index, await this.count(name));
     });
+  }
+
+  /** The index on vectorField (else the collection's first) as describeIndex reports it; undefined without one. */
+  protected async indexOf(name: string, vectorField: string | undefined): Promise<CollectionInfo['index']> {
+    const all = (await this.db.describeIndex({ collection_name: name }).catch(() => ({ index_descriptions: [] }))).index_descriptions;
+    const idx = all.find((i) => i.field_name === vectorField) ?? all[0];
+    return idx && {
+      indexType: idx.index_type,
+      metric: idx.metric_type,
+      params: Object.fromEntries(idx.params.map((p) => [p.key, p.value])),
+      indexedRows: Number(idx.indexed_rows),
+      totalRows: Number(idx.total_rows),
+    };
   }
 
   create(spec: CollectionSpec): Promise<void> {
@@ -161,14 +169,14 @@ export class BrowserBackend implements Backend {
     });
   }
 
-  count(name: string, consistency: Consistency = 'Strong'): Promise<number> {
+  count(name: string, consistency: Consistency = this.readLevel): Promise<number> {
     return guarded(async () => (await this.db.count({ collection_name: name, consistency_level: consistency })).data);
   }
 
   query(name: string, o: { filter: string; offset: number; limit: number; outputFields: readonly string[]; consistency?: Consistency }): Promise<Timed<Row[]>> {
     return guarded(async () => {
       const t0 = performance.now();
-      const res = await this.db.query({ collection_name: name, filter: o.filter, offset: o.offset, limit: o.limit, output_fields: [...o.outputFields], consistency_level: o.consistency ?? 'Strong' });
+      const res = await this.db.query({ collection_name: name, filter: o.filter, offset: o.offset, limit: o.limit, output_fields: [...o.outputFields], consistency_level: o.consistency ?? this.readLevel });
       return { value: res.data, clientMs: performance.now() - t0, serverMs: undefined };
     });
   }

@@ -10,8 +10,9 @@
  * header (`vesper;dur=<ms>`, exposed to cross-origin pages by its CORS headers), read here
  * as `serverMs`.
  */
-import { BackendError, type Backend, type CollectionInfo, type CollectionSpec, type Consistency, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
+import { BackendError, type Backend, type CollectionInfo, type CollectionSpec, type Consistency, type FieldSpec, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
 import { collectionInfo, toFieldSpec } from './describe.ts';
+import { keysetScan } from './keyset-scan.ts';
 
 const INSERT_BATCH = 100;
 const SESSION_HEADER = 'Vesper-Session-Ts';
@@ -28,6 +29,14 @@ export function serverTimingMs(header: string | null): number | undefined {
   return undefined;
 }
 
+/** collections/describe's answer, as far as the demo reads it. */
+interface Described {
+  fields: Array<{ name: string; type: string; primaryKey?: boolean; autoId?: boolean; params?: { key: string; value: string }[] }>;
+  indexes: Array<{ indexName: string; fieldName?: string }>;
+}
+
+const fieldsOf = (d: Described): FieldSpec[] => d.fields.map((f) => toFieldSpec({ name: f.name, type: f.type, primary: f.primaryKey ?? false, autoId: f.autoId ?? false, typeParams: f.params ?? [] }));
+
 interface Reply {
   code: number;
   message?: string;
@@ -40,7 +49,8 @@ export class EdgeBackend implements Backend {
 
   constructor(
     readonly endpoint: string,
-    private readonly token: string,
+    /** The credential sent as `Authorization: Bearer` (a replica of this endpoint uses it too). */
+    readonly token: string,
   ) {}
 
   get label(): string {
@@ -89,16 +99,21 @@ export class EdgeBackend implements Backend {
   }
 
   async describe(name: string): Promise<CollectionInfo> {
-    const d = await this.call<{ fields: Array<{ name: string; type: string; primaryKey?: boolean; autoId?: boolean; params?: { key: string; value: string }[] }>; indexes: Array<{ indexName: string; fieldName?: string }> }>('collections/describe', { collectionName: name });
-    const fields = d.fields.map((f) => toFieldSpec({ name: f.name, type: f.type, primary: f.primaryKey ?? false, autoId: f.autoId ?? false, typeParams: f.params ?? [] }));
-    let index: CollectionInfo['index'];
-    const vectorField = fields.find((f) => f.type === 'FloatVector')?.name;
+    const d = await this.call<Described>('collections/describe', { collectionName: name });
+    return collectionInfo(name, fieldsOf(d), await this.indexOf(name, d), await this.count(name));
+  }
+
+  /**
+   * The index on the collection's vector field (else its first index) as indexes/describe
+   * reports it; undefined without one. A replica asks here: it copies data, not index DDL.
+   */
+  async indexOf(name: string, described?: Described): Promise<CollectionInfo['index']> {
+    const d = described ?? (await this.call<Described>('collections/describe', { collectionName: name }));
+    const vectorField = fieldsOf(d).find((f) => f.type === 'FloatVector')?.name;
     const first = d.indexes.find((i) => i.fieldName === vectorField) ?? d.indexes[0];
-    if (first) {
-      const [i] = await this.call<Array<{ indexType: string; metricType: string; params: Record<string, string>; indexedRows: number; totalRows: number }>>('indexes/describe', { collectionName: name, indexName: first.indexName });
-      if (i) index = { indexType: i.indexType, metric: i.metricType, params: i.params, indexedRows: i.indexedRows, totalRows: i.totalRows };
-    }
-    return collectionInfo(name, fields, index, await this.count(name));
+    if (first === undefined) return undefined;
+    const [i] = await this.call<Array<{ indexType: string; metricType: string; params: Record<string, string>; indexedRows: number; totalRows: number }>>('indexes/describe', { collectionName: name, indexName: first.indexName });
+    return i && { indexType: i.indexType, metric: i.metricType, params: i.params, indexedRows: i.indexedRows, totalRows: i.totalRows };
   }
 
   async create(spec: CollectionSpec): Promise<void> {
@@ -175,26 +190,10 @@ export class EdgeBackend implements Backend {
     return this.timedCall<Row[]>('entities/query', { collectionName: name, filter: o.filter, offset: o.offset, limit: o.limit, outputFields: o.outputFields, consistencyLevel: o.consistency ?? 'Strong' });
   }
 
-  /**
-   * Pages with `pk > last` added to the filter (a query answers in primary-key order). REST v2
-   * has no iterator, so each page reads its own snapshot: a write during the scan may show.
-   */
+  /** Keyset pages (keyset-scan.ts): REST v2 has no iterator, so each page reads its own snapshot. */
   async *scan(name: string, o: { filter: string; outputFields: readonly string[]; batchSize: number }): AsyncIterable<Row[]> {
     const info = await this.describe(name);
-    const pk = info.pk;
-    // an Int64 key may come back as a string (lossless JSON): it is still compared as a number
-    const quoted = info.fields.find((f) => f.primary)?.type === 'VarChar';
-    const fields = o.outputFields.includes(pk) ? o.outputFields : [...o.outputFields, pk];
-    let last: unknown;
-    for (;;) {
-      const after = last === undefined ? '' : `${pk} > ${quoted ? JSON.stringify(last) : String(last)}`;
-      const filter = [o.filter.trim() && `(${o.filter.trim()})`, after].filter((f) => f !== '').join(' and ');
-      const rows = await this.call<Row[]>('entities/query', { collectionName: name, filter, limit: o.batchSize, outputFields: fields, consistencyLevel: 'Strong' });
-      if (rows.length === 0) return;
-      last = rows[rows.length - 1]![pk];
-      yield rows;
-      if (rows.length < o.batchSize) return;
-    }
+    yield* keysetScan(info, o, (filter, outputFields, limit) => this.call<Row[]>('entities/query', { collectionName: name, filter, limit, outputFields, consistencyLevel: 'Strong' }));
   }
 
   async get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]> {

@@ -70,6 +70,15 @@ function tabLine(b: Backend): string {
   return 'This tab runs its own engine (no other tab shares it).';
 }
 
+async function workersLine(b: BrowserBackend): Promise<string> {
+  try {
+    const w = await b.workerStats();
+    return `${w.workers} configured, ${w.enabled ? 'enabled' : 'off'}; ${int(w.reads)} reads answered, ${w.ended} ended, ${w.retried} retried; holding ${w.perWorker.map((x, i) => `#${i}: ${x ? JSON.stringify(x).slice(0, 120) : 'not running'}`).join(' ') || 'nothing'}`;
+  } catch (err) {
+    return `unavailable: ${(err as Error).message}`;
+  }
+}
+
 /** db.stats() in one line: the budget in force and what the block caches hold and have read. */
 function cacheLine(s: CacheStats): string {
   const budget = s.memoryBudget === undefined ? `default: ${bytes(s.capacity)} over ${s.caches} block caches (no memoryBudget set)` : `${bytes(s.memoryBudget)} (openDatabase memoryBudget), split over ${s.caches} block caches (engine worker and query workers)`;
@@ -84,12 +93,7 @@ export async function renderStats(app: App, cold: ColdOpen | undefined): Promise
     const s = await b.storage();
     items.push(['storage', 'Storage', `${s.usage === undefined ? 'unknown' : bytes(s.usage)} used of ${s.quota === undefined ? 'unknown' : bytes(s.quota)} (navigator.storage.estimate)`]);
     items.push(['persistence', 'Persistence', s.persisted ? 'persistent: the browser will not evict this data under storage pressure' : 'best-effort: the data survives reloads, but the browser may evict it under storage pressure']);
-    try {
-      const w = await b.workerStats();
-      items.push(['workers', 'Query workers', `${w.workers} configured, ${w.enabled ? 'enabled' : 'off'}; ${int(w.reads)} reads answered, ${w.ended} ended, ${w.retried} retried; holding ${w.perWorker.map((x, i) => `#${i}: ${x ? JSON.stringify(x).slice(0, 120) : 'not running'}`).join(' ') || 'nothing'}`]);
-    } catch (err) {
-      items.push(['workers', 'Query workers', `unavailable: ${(err as Error).message}`]);
-    }
+    items.push(['workers', 'Query workers', b.kind === 'replica' ? 'none: a replica answers in the engine worker alone' : await workersLine(b)]);
     try {
       items.push(['cache', 'Memory budget', cacheLine(await b.cacheStats())]);
     } catch (err) {

@@ -69,6 +69,14 @@ function parseRow(): Row {
   return row as Row;
 }
 
+/** The status after a write: the new count, or (a replica offline) that the write waits in its queue. */
+function written(app: App, what: string, n: number, row: string): string {
+  const queued = app.backend.lastWriteQueued;
+  const c = app.collection;
+  if (queued !== undefined) return `${what} queued (request ${queued}): the edge is unreachable; the replica sends it when the edge answers, and shows it once synced`;
+  return `${what}: ${n} row (${row}) — ${c?.name ?? ''} now has ${int(c?.rows ?? 0)} rows`;
+}
+
 export function wireRowsPanel(app: App): void {
   app.onChange(() => void loadPage(app).catch((e: Error) => status(`rows: ${e.message}`)));
   const prev = $<HTMLButtonElement>('page-prev');
@@ -84,7 +92,7 @@ export function wireRowsPanel(app: App): void {
         const row = parseRow();
         const n = what === 'insert' ? await app.backend.insert(c.name, [row]) : await app.backend.upsert(c.name, [row]);
         await app.written();
-        status(`${what}: ${n} row (${c.pk} ${String(row[c.pk])}) — ${c.name} now has ${int(app.collection?.rows ?? 0)} rows`);
+        status(written(app, what, n, `${c.pk} ${String(row[c.pk])}`));
       }),
     );
   };
@@ -100,7 +108,7 @@ export function wireRowsPanel(app: App): void {
       const id = c.fields.find((f) => f.primary)?.type === 'VarChar' ? raw : Number(raw);
       const n = await app.backend.deleteByIds(c.name, [id]);
       await app.written();
-      status(`delete: ${n} row (${c.pk} ${raw}) — ${c.name} now has ${int(app.collection?.rows ?? 0)} rows`);
+      status(written(app, 'delete', n, `${c.pk} ${raw}`));
     }),
   );
 }

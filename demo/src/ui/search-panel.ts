@@ -5,8 +5,9 @@
  * and recall@10 against exact search over the same filtered rows.
  */
 import { searchParamOf, type App } from '../app.ts';
-import type { Consistency, Hit } from '../backend/backend.ts';
+import type { Consistency, Hit, SearchOptions } from '../backend/backend.ts';
 import { BrowserBackend } from '../backend/browser-backend.ts';
+import { ReplicaBackend } from '../backend/replica-backend.ts';
 import { loadPapers, PAPERS_COLLECTION } from '../data/arxiv.ts';
 import { recall } from '../data/exact.ts';
 import { plainTitle } from '../data/latex.ts';
@@ -114,6 +115,7 @@ export async function runSearch(app: App): Promise<void> {
   }
   status(`search: ${res.value.length} hits in ${ms(res.clientMs)}`);
   document.dispatchEvent(new Event(MEASURED));
+  if (app.backend instanceof ReplicaBackend) await compareWithEdge(app.backend, c.name, { vector, annsField: c.vectorField, limit, filter, ...(params ? { params } : {}), consistency, outputFields: [] }, res.value, res.clientMs);
   const k = Math.min(10, limit);
   const span = el('span', { id: 'recall', text: ` · recall@${k}: exact search…` });
   meta.append(span);
@@ -126,7 +128,23 @@ export async function runSearch(app: App): Promise<void> {
   }
 }
 
-/** The endpoint's own time for the call (its Server-Timing header), beside the page's. */
+/**
+ * The same search on the edge the replica copies, after the replica's (not at the same time,
+ * so neither slows the other): both latencies side by side, and whether the top hits agree.
+ */
+async function compareWithEdge(b: ReplicaBackend, name: string, opts: SearchOptions, hits: readonly Hit[], replicaMs: number): Promise<void> {
+  const span = el('span', { id: 'search-compare', text: ' · the same search on the edge…' });
+  $('search-meta').append(span);
+  try {
+    const edge = await b.edge.search(name, opts);
+    const same = edge.value[0]?.id !== undefined && String(edge.value[0].id) === String(hits[0]?.id);
+    span.textContent = ` · replica: ${ms(replicaMs)}, edge: ${ms(edge.clientMs)} (${serverLine(edge.serverMs)}); ${same ? 'the same top hit' : `top hits differ (edge: ${String(edge.value[0]?.id)})`}`;
+    span.dataset['edgeTop'] = String(edge.value[0]?.id);
+  } catch (err) {
+    span.textContent = ` · replica: ${ms(replicaMs)}; the edge did not answer (${(err as Error).message}): the replica answered from its copy`;
+  }
+}
+
 /** Full-text search: the words go to the BM25 function's output field; Milvus scores each abstract with BM25. */
 async function runTextSearch(app: App): Promise<void> {
   const c = app.collection!;
