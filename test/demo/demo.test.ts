@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVesperWorker, type RunningWorker } from '../edge/worker-harness.ts';
 import { checkAccessibility, dropCurrent, exerciseSearchAndWrites, loadUserFile, search, waitStatus } from './demo-page.ts';
 import { demoAvailable, openPage as open, shots, startDemo, type RunningDemo } from './demo-server.ts';
-import { exerciseReplica } from './replica-flow.ts';
+import { exerciseReplica, exerciseReplicaOffline } from './replica-flow.ts';
 
 let demo: RunningDemo;
 let url: string;
@@ -112,11 +112,16 @@ describe.skipIf(!demoAvailable)('the demo', () => {
 
   describe('against the edge endpoint', () => {
     let edge: RunningWorker;
+    let stopped = false;
+    const stopEdge = async (): Promise<void> => {
+      stopped = true;
+      await edge.dispose();
+    };
     beforeAll(async () => {
       edge = await startVesperWorker();
     });
     afterAll(async () => {
-      await edge?.dispose();
+      if (!stopped) await edge?.dispose();
     });
 
     it('loads the papers over REST v2 and runs the same flow', async () => {
@@ -156,6 +161,9 @@ describe.skipIf(!demoAvailable)('the demo', () => {
       await checkAccessibility(page);
       await screenshots(page, 'replica');
       expect(errors).toEqual([]);
+      // last in this block: it stops the endpoint (the browser then logs the refused connections)
+      await exerciseReplicaOffline(page, stopEdge);
+      expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to fetch/.test(e))).toEqual([]);
       await context.close();
     });
   });

@@ -2,8 +2,9 @@
  * The demo's replica flow (`local replica of the edge collection`), from a page connected to
  * the edge with the papers there: switch to the replica, read its status, search it against
  * the edge's own answer (asked over REST from Node), write through it and count on the edge
- * that each write landed once, then "Sync now". The edge is asked directly, not through the
- * page, so the check does not lean on the code it checks.
+ * that each write landed once, then "Sync now"; and with the edge stopped, the copy answers
+ * on and a write waits in the queue. The edge is asked directly, not through the page, so the
+ * check does not lean on the code it checks.
  */
 import type { Page } from 'playwright';
 import { expect } from 'vitest';
@@ -64,7 +65,7 @@ export async function exerciseReplica(page: Page, endpoint: string): Promise<voi
   expect(await edgeCount(endpoint)).toBe(before + 1);
   await page.fill('#example-id', '888888');
   expect((await search(page))[0]).toBe(888888);
-  await expect.poll(() => page.locator('#replica-state').textContent()).toMatch(/online, 0 pending writes, 0 rejected/);
+  await expect.poll(() => page.locator('#replica-state').textContent()).toMatch(/online; pending writes: 0; rejected writes: 0/);
   await page.fill('#row-delete-id', '888888');
   await page.click('#row-delete');
   await waitStatus(page, new RegExp(`^delete: 1 row .* now has ${before} rows`));
@@ -73,4 +74,22 @@ export async function exerciseReplica(page: Page, endpoint: string): Promise<voi
 
   await page.click('#replica-sync');
   await waitStatus(page, new RegExp(`^synced papers with the edge in \\d[\\d.]* ms: ${before} rows`));
+}
+
+/**
+ * After `stop()` ends the edge: the panel says offline, an Eventually search is answered from
+ * the copy, and an insert is queued (pending writes: 1) rather than failed.
+ */
+export async function exerciseReplicaOffline(page: Page, stop: () => Promise<void>): Promise<void> {
+  await stop();
+  await expect.poll(() => page.locator('#replica-state').getAttribute('data-online'), { timeout: 20_000 }).toBe('false');
+  expect(await page.locator('#replica-online').textContent()).toMatch(/^offline.*reads go on from the copy/);
+  const rowId = Number(await page.locator('#example-id').inputValue());
+  await page.selectOption('#consistency', 'Eventually');
+  expect((await search(page))[0]).toBe(rowId);
+  await expect.poll(() => page.locator('#search-compare').textContent(), { timeout: 30_000 }).toMatch(/the edge did not answer .*: the replica answered from its copy/);
+  await page.fill('#row-json', JSON.stringify({ id: 888889, vector: Array.from(queries[6]!), title: 'Queued while offline', abstract: 'Waits in IndexedDB.' }));
+  await page.click('#row-insert');
+  await waitStatus(page, /^insert queued \(request \S+\): the edge is unreachable/);
+  await expect.poll(() => page.locator('#replica-state').textContent()).toMatch(/offline; pending writes: 1; rejected writes: 0/);
 }

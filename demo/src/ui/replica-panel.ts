@@ -65,7 +65,7 @@ async function render(b: ReplicaBackend): Promise<void> {
   ];
   $('replica-stats').replaceChildren(...items.flatMap(([id, k, v]) => [el('dt', { text: k }), el('dd', { id: `replica-${id}`, text: v })]));
   $('replica-bytes').dataset['bytes'] = String(s.bytes);
-  const summary = `${b.source.collection}: ${s.online ? 'online' : 'offline'}, ${int(s.pendingWrites)} pending writes, ${int(rejected.length)} rejected`;
+  const summary = `${b.source.collection}: ${s.online ? 'online' : 'offline'}; pending writes: ${int(s.pendingWrites)}; rejected writes: ${int(rejected.length)}`;
   const line = $('replica-state');
   if (line.textContent !== summary) line.textContent = summary;
   line.dataset['online'] = String(s.online);
