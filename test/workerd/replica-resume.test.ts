@@ -113,4 +113,32 @@ describe(`a replica killed mid-sync resumes (seed ${seed})`, () => {
     expect((await healed.count({ collection_name: NAME })).data).toBe(await serverCount());
     await healed.close();
   });
+
+  it('follows a drop on the server: reads answer collection-not-found, the files go; a new collection of the name is copied afresh', async () => {
+    const rng = new Random(seed + 5);
+    const name = 'dropped_later';
+    const s = databaseEngine(env, 'default');
+    const create = () => s.call('createCollection', { collection_name: name, dimension: DIM });
+    await create();
+    await s.call('insert', { collection_name: name, data: Array.from({ length: 300 }, (_, i) => ({ id: i, vector: randomVector(rng, DIM) })) });
+    await s.call('flush', { collection_names: [name] });
+    if (!kernelsReady()) await initKernels(kernelsModule);
+    const storage = createMemoryStorage();
+    const db = await openReplica({ replicaOf: { url: ORIGIN, token: 'root:Milvus', collections: [name] }, storage, fetch: dyingFetch().fetch, indexFactory: getIndexFactory });
+    expect((await db.count({ collection_name: name })).data).toBe(300);
+    expect((await storage.objects.list('c')).length).toBeGreaterThan(0);
+
+    await s.call('dropCollection', { collection_name: name });
+    await db.sync();
+    await expect(db.count({ collection_name: name })).rejects.toMatchObject({ code: 100 });
+    expect((await db.hasCollection({ collection_name: name })).value).toBe(false);
+    expect(db.replicaStatus()[0]).toMatchObject({ online: true, bytes: 0 });
+    expect(await storage.objects.list('c'), 'the dropped copy\'s files are deleted').toEqual([]);
+
+    await create();
+    await s.call('insert', { collection_name: name, data: [{ id: 7, vector: randomVector(rng, DIM) }] });
+    await db.sync();
+    expect((await db.count({ collection_name: name })).data).toBe(1);
+    await db.close();
+  });
 });

@@ -16,7 +16,7 @@
  *   copied are kept (their ETag is recorded) and not fetched again.
  * - Offline: a replica with a committed state opens and answers without the server.
  */
-import { VesperError } from '../errors/index.ts';
+import { ErrorCodes, VesperError } from '../errors/index.ts';
 import type { MetaStore } from '../adapters/meta-store.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
@@ -90,6 +90,8 @@ export class CollectionReplica {
   private swapping: Promise<void> | undefined;
   private online = false;
   private lastError: VesperError | undefined;
+  /** Set when a sync found the collection dropped on the server: reads answer it. */
+  private dropped: VesperError | undefined;
   private readonly clock: () => number;
 
   private constructor(private readonly opts: CollectionReplicaOptions) {
@@ -126,8 +128,14 @@ export class CollectionReplica {
     return `replica/${this.db}/${this.name}`;
   }
 
+  /** False once a sync found the collection dropped on the server (until it exists again). */
+  get held(): boolean {
+    return this.dropped === undefined;
+  }
+
   /** The catalog entry as of the last sync. */
   get info(): CollectionInfo {
+    if (this.dropped) throw this.dropped;
     if (!this.state) throw new VesperError('SERVICE_NOT_READY', `replica of ${this.name} has no state yet`);
     return this.state.info;
   }
@@ -143,6 +151,7 @@ export class CollectionReplica {
    */
   async read<T>(fn: (view: ReplicaView) => T | Promise<T>): Promise<T> {
     while (this.swapping) await this.swapping;
+    if (this.dropped) throw this.dropped;
     if (!this.state || !this.sealed) throw new VesperError('SERVICE_NOT_READY', `replica of ${this.name} has no state yet`);
     const tails = [...this.tails.values()];
     return fn({ info: this.state.info, ts: this.state.ts, sealed: this.sealed, growing: (parts) => tails.flatMap((t) => t.segments(parts)) });
@@ -172,7 +181,16 @@ export class CollectionReplica {
     const t = this.opts.transport;
     const same = this.state !== undefined;
     const positions = same ? this.state!.shards.map((s) => ({ shard: s.shard, checkpoint: s.checkpoint, afterLsn: this.tails.get(s.shard)?.lastLsn ?? s.checkpoint })) : [];
-    const feed = await t.feed(this.db, this.name, positions);
+    let feed: ReplicaFeed;
+    try {
+      feed = await t.feed(this.db, this.name, positions);
+    } catch (e) {
+      const err = VesperError.wrap(e);
+      // dropped on the server: the copy follows (a replica never shows what the server no longer has)
+      if (err.code === ErrorCodes.COLLECTION_NOT_FOUND.code && this.state) return this.forget(err);
+      throw err;
+    }
+    this.dropped = undefined;
     // a collection dropped and created again under the name is a new replica
     const fresh = !this.state || this.state.info.id !== feed.info.id;
     for (const f of feed.shards) {
@@ -201,6 +219,32 @@ export class CollectionReplica {
     if (fresh && this.sealed) this.sealed.close();
     await this.install(state, version, tails, fresh);
     await this.collectGarbage(feed);
+  }
+
+  /**
+   * The collection was dropped on the server: the state record goes first (a crash after it
+   * leaves only unreferenced files), then the files; reads answer COLLECTION_NOT_FOUND until a
+   * collection of that name exists again.
+   */
+  private async forget(why: VesperError): Promise<void> {
+    const id = this.state!.info.id;
+    let done!: () => void;
+    this.swapping = new Promise((r) => (done = r));
+    try {
+      await this.opts.meta.delete(this.stateKey);
+      this.sealed?.close();
+      this.sealed = undefined;
+      this.state = undefined;
+      this.stateVersion = undefined;
+      this.tails = new Map();
+      this.dropped = new VesperError('COLLECTION_NOT_FOUND', `collection ${this.name} was dropped on the server (${why.message}); this replica no longer holds it`);
+    } finally {
+      this.swapping = undefined;
+      done();
+    }
+    const listed = [...(await this.opts.objects.list(`c${id}/`)), ...(await this.opts.objects.list(`replica/c${id}/`))].map((o) => o.key);
+    if (listed.length > 0) await this.opts.objects.delete(listed);
+    for (const k of listed) await this.opts.meta.delete(etagKey(k));
   }
 
   /** Swaps the read state in: reads wait until the sealed replica and the tails are the feed's. */

@@ -117,12 +117,12 @@ export class ReplicaReads implements Transport {
 
   private info(method: string, req: Req): unknown {
     if (method === 'listCollections' || method === 'showCollections') {
-      const names = [...this.replicas.keys()];
+      const names = [...this.replicas.values()].filter((r) => r.held).map((r) => r.name);
       return { status: SUCCESS, data: names.map((name) => ({ name })), collection_names: names };
     }
     if (method === 'hasCollection') {
       const name = req['collection_name'];
-      return { status: SUCCESS, value: typeof name === 'string' && this.replicas.has(name) };
+      return { status: SUCCESS, value: typeof name === 'string' && this.replicas.get(name)?.held === true };
     }
     const r = this.replicaOf(req);
     if (method === 'getLoadState') return { status: SUCCESS, state: 'LoadStateLoaded' };
