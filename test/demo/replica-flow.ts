@@ -78,7 +78,8 @@ export async function exerciseReplica(page: Page, endpoint: string): Promise<voi
 
 /**
  * After `stop()` ends the edge: the panel says offline, an Eventually search is answered from
- * the copy, and an insert is queued (pending writes: 1) rather than failed.
+ * the copy, an insert is queued (pending writes: 1) rather than failed, and a reload opens the
+ * copy from storage with the write still queued.
  */
 export async function exerciseReplicaOffline(page: Page, stop: () => Promise<void>): Promise<void> {
   await stop();
@@ -92,4 +93,12 @@ export async function exerciseReplicaOffline(page: Page, stop: () => Promise<voi
   await page.click('#row-insert');
   await waitStatus(page, /^insert queued \(request \S+\): the edge is unreachable/);
   await expect.poll(() => page.locator('#replica-state').textContent()).toMatch(/offline; pending writes: 1; rejected writes: 0/);
+
+  // a reload, still offline, opens the replica from this browser's storage, the write still queued
+  const at = new URL(page.url());
+  at.search = new URLSearchParams({ backend: 'replica', endpoint: at.searchParams.get('endpoint') ?? '', token: 'root:Milvus', collection: 'papers' }).toString();
+  await page.goto(at.href);
+  await waitStatus(page, /^papers: 900 rows on local replica of papers/, 60_000);
+  await expect.poll(() => page.locator('#replica-state').textContent()).toMatch(/offline; pending writes: 1; rejected writes: 0/);
+  expect(await page.locator('#replica-open').textContent()).toMatch(/from this browser's storage \(nothing copied again\)/);
 }
