@@ -1,5 +1,6 @@
 /**
- * The Vesper Worker on local workerd from a snapshot of the sources: bundled once as
+ * The Vesper Worker on local workerd from a snapshot of the sources (the edge and replica
+ * benchmarks): bundled once as
  * `wrangler deploy --dry-run` bundles it and served by Miniflare from workerd's own socket
  * (in-memory DO storage and R2), as bench/suites/edge.ts does. The replica benchmark uses
  * this rather than test/edge/worker-harness.ts `startVesperWorker()`: wrangler's dev server

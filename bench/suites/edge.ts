@@ -22,13 +22,7 @@
  * 16,32,64), `--searches=N` per ef (default 300), `--recall-queries=N` (default 50),
  * `--ingest-only` (stop after the ingest figure).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { startSnapshotWorker } from '../lib/snapshot-worker.ts';
 
 const DIM = 128;
 const BATCH = 1_000;
@@ -110,25 +104,9 @@ export default async function edge(argv: string[]): Promise<string> {
   // 1M is dropped by the server).
   const recallVectors = Array.from({ length: recallQueries }, (_, q) => vector(-100 - q));
   const truth = ingestOnly ? [] : exactTops(rows, recallVectors, 10);
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const out = mkdtempSync(join(tmpdir(), 'vesper-edge-bench-'));
-  // the "vesper-source" condition: bundle the packages' sources (no build step), as the tests do
-  const env = { ...process.env, WRANGLER_BUILD_CONDITIONS: process.env.WRANGLER_BUILD_CONDITIONS ?? 'vesper-source,workerd,worker,browser' };
-  execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: root, stdio: 'ignore', env });
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(`${root}/wrangler.toml`);
-  const mf = new Miniflare({
-    ...(workerOptions as object),
-    name: 'vesper',
-    modules: true,
-    scriptPath: join(out, 'index.js'),
-    modulesRoot: out,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    bindings: { VESPER_LOCAL_DEV: 'true' },
-    host: '127.0.0.1',
-    port: 0,
-  } as ConstructorParameters<typeof Miniflare>[0]);
+  const worker = await startSnapshotWorker();
   try {
-    const base = (await mf.ready).origin;
+    const base = worker.endpoint;
     /** Durable Object calls the last request made (response header Vesper-DO-Calls). */
     let lastCalls = NaN;
     /**
@@ -241,7 +219,6 @@ export default async function edge(argv: string[]): Promise<string> {
       '',
     ].join('\n');
   } finally {
-    await mf.dispose();
-    rmSync(out, { recursive: true, force: true });
+    await worker.dispose();
   }
 }

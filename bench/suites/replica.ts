@@ -1,6 +1,6 @@
 /**
  * Local-replica benchmark (issue "Local replicas"): a collection on the Vesper Worker on local
- * workerd (the deploy bundle served by Miniflare, bench/lib/replica-server.ts), replicated into a
+ * workerd (the deploy bundle served by Miniflare, bench/lib/snapshot-worker.ts), replicated into a
  * Node directory with `openDatabase({ path, replicaOf })`. Data: 384-d rows tiled from the
  * real gte-small embeddings of arxiv-gte-small-1k with seeded noise (bench/lib/replica-data.ts),
  * one shard, HNSW M=16 efConstruction=200, COSINE, inserted over REST v2 in batches of 1,000
@@ -31,7 +31,7 @@ import { DEFAULT_SEAL_POLICY } from '../../packages/core/src/segments/seal-polic
 import { openReplica, type ReplicaDatabase, type ReplicaOf } from '../../packages/core/src/replica/open-replica.ts';
 import type { FetchFn } from '../../packages/core/src/replica/replica-transport.ts';
 import { DIM, jsonVector, median, percentile, replicaData, restCall } from '../lib/replica-data.ts';
-import { startSnapshotWorker } from '../lib/replica-server.ts';
+import { startSnapshotWorker } from '../lib/snapshot-worker.ts';
 
 const BATCH = 1_000;
 const CATCHUPS = 5;
@@ -299,7 +299,7 @@ export default async function replicaBench(argv: string[]): Promise<string> {
       '## Local replicas',
       '',
       `Node ${process.version}, ${new Date().toISOString()}, 2 shared cores. Command: \`npm run bench -- replica --replica-rows=${rows}\` (bench/suites/replica.ts; \`--replica-ef=N --replica-seed=N\`).`,
-      `Server: the Vesper Worker on local workerd (the \`wrangler deploy --dry-run\` bundle served by Miniflare from workerd's socket, in-memory DO storage + R2; bench/lib/replica-server.ts), one collection, 1 shard, ${rows.toLocaleString('en')} × ${DIM}-d rows tiled from arxiv-gte-small-1k's 900 real gte-small embeddings with Gaussian noise (σ ${0.02} per component, renormalised; seed ${seed}), COSINE, HNSW M=${HNSW.M} efConstruction=${HNSW.efConstruction}; ingested over REST v2 in batches of ${BATCH} (${ingestS.toFixed(1)} s), flushed, index Finished after ${serverS.toFixed(1)} s in all.`,
+      `Server: the Vesper Worker on local workerd (the \`wrangler deploy --dry-run\` bundle served by Miniflare from workerd's socket, in-memory DO storage + R2; bench/lib/snapshot-worker.ts), one collection, 1 shard, ${rows.toLocaleString('en')} × ${DIM}-d rows tiled from arxiv-gte-small-1k's 900 real gte-small embeddings with Gaussian noise (σ ${0.02} per component, renormalised; seed ${seed}), COSINE, HNSW M=${HNSW.M} efConstruction=${HNSW.efConstruction}; ingested over REST v2 in batches of ${BATCH} (${ingestS.toFixed(1)} s), flushed, index Finished after ${serverS.toFixed(1)} s in all.`,
       `Replica: into a temp directory over HTTP on loopback, opened as \`openDatabase({ path, replicaOf })\` opens it (\`openReplica\` over \`openFsStorage\`), with Node's fetch wrapped to count files and the time spent in HTTP. Local twin: \`openDatabase({ path, sealPolicy })\` with the same rows, batches and index params, sealing at a shard leader's 24 MiB so it holds the same segments. MB = 10^6 bytes.`,
       '',
       '| figure | target | measured | |',
