@@ -87,6 +87,10 @@ describe('rowsToBatch fast paths', () => {
       ['Infinity element', { v: [1, 2, Infinity, 4] }, /vector element 2 is Infinity/],
       ['float32 overflow', { v: [1, 2, 3, 4e38] }, /vector element 3 overflows float32/],
       ['short vector', { v: [1, 2, 3] }, /dim \(3\) of the vector doesn't match the field's dim \(4\)/],
+      // Number() of a null-prototype object throws a TypeError: it must be a coded refusal, not code 5 (fuzz seed 1302576085)
+      ['object element', { v: [1, Object.create(null) as unknown, 3, 4] }, /vector element 1 is \{\}, not a number/],
+      ['array element', { v: [1, 2, [3], 4] }, /vector element 2 is \[3\], not a number/],
+      ['null element', { v: [null, 2, 3, 4] }, /vector element 0 is null, not a number/],
       ['Int64 not an integer', { id: 1.5 }, /expected an integer \(Int64\), got 1.5/],
       ['Int64 unsafe number', { id: 2 ** 60 }, /expected an integer \(Int64\)/],
       ['Int32 overflow', { i32: 2 ** 31 }, /value 2147483648 overflows Int32/],
@@ -99,7 +103,7 @@ describe('rowsToBatch fast paths', () => {
       const err = errorOf(rows);
       expect(err, what).toEqual({ code: 1804, message: expect.stringMatching(message) });
       expect(err!.message, what).toMatch(/at row 1, field/);
-      if ('v' in patch && Array.isArray(patch['v']) && patch['v'].length === 4) {
+      if ('v' in patch && Array.isArray(patch['v']) && patch['v'].length === 4 && (patch['v'] as unknown[]).every((x) => typeof x === 'number')) {
         // the same vector as a Float32Array: NaN/Infinity stay what they are, 4e38 becomes Infinity
         const asF32 = errorOf([ok, { ...ok, v: Float32Array.from(patch['v'] as number[]) }]);
         expect(asF32?.code, what).toBe(1804);

@@ -281,8 +281,11 @@ class FieldAccumulator {
     }
     const base = row * w;
     for (let i = 0; i < w; i++) {
-      const x = Number(nums[i]);
-      if (!Number.isFinite(x)) throw bad(row, f.name, `vector element ${i} is ${nums[i]}: NaN and Infinity are not allowed`);
+      const e: unknown = nums[i];
+      // an object (an array, a null-prototype object) is not a number; Number() of one may even throw
+      if (typeof e === 'object' || typeof e === 'function' || typeof e === 'symbol') throw bad(row, f.name, `vector element ${i} is ${showValue(e)}, not a number`);
+      const x = Number(e);
+      if (!Number.isFinite(x)) throw bad(row, f.name, `vector element ${i} is ${typeof e === 'number' ? String(e) : showValue(e)}: NaN and Infinity are not allowed`);
       if (t === DataType.FloatVector) {
         if (Math.abs(x) > FLOAT32_MAX) throw bad(row, f.name, `vector element ${i} overflows float32`);
         dense[base + i] = x;
