@@ -98,4 +98,30 @@ describe('REST request shapes in workerd', () => {
     const rows = await ok<{ id: string; rank: number }[]>('entities/query', { collectionName: 'w_add', filter: 'rank >= 0', outputFields: ['rank'], consistencyLevel: 'Strong' });
     expect(rows.map((r) => [Number(r.id), r.rank]).sort((a, b) => a[0]! - b[0]!)).toEqual([[0, 5], [1, 5], [2, 5], [3, 5], [9, 1]]);
   });
+
+  it('collections/fields/alter_properties changes max_length for later inserts on every shard; describe shows it', async () => {
+    await ok('collections/create', {
+      collectionName: 'w_alter',
+      schema: { fields: [
+        { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+        { fieldName: 'd', dataType: 'VarChar', elementTypeParams: { max_length: '256' } },
+        { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: '2' } },
+      ] },
+      indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2' }],
+      params: { shardsNum: 2 },
+    });
+    const longRows = Array.from({ length: 6 }, (_, i) => ({ id: i, d: 'x'.repeat(150), v: [i, 1] }));
+    await ok('entities/insert', { collectionName: 'w_alter', data: longRows });
+    await ok('collections/fields/alter_properties', { collectionName: 'w_alter', fieldName: 'd', fieldParams: { max_length: '100' } });
+    const desc = await ok<{ fields: { name: string; params: { key: string; value: string }[] }[] }>('collections/describe', { collectionName: 'w_alter' });
+    expect(desc.fields.find((f) => f.name === 'd')!.params).toContainEqual({ key: 'max_length', value: '100' });
+    // every shard's leader checks the new bound (rows spread over both shards)
+    const refused = await post('entities/insert', { collectionName: 'w_alter', data: longRows.map((r) => ({ ...r, id: r.id + 10 })) });
+    expect(refused.code).toBe(1804);
+    await ok('entities/insert', { collectionName: 'w_alter', data: [{ id: 20, d: 'x'.repeat(100), v: [0, 0] }] });
+    const count = await ok<{ 'count(*)': number }[]>('entities/query', { collectionName: 'w_alter', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
+    expect(count[0]!['count(*)']).toBe(7);
+    expect((await post('collections/fields/alter_properties', { collectionName: 'w_alter', fieldName: 'd', fieldParams: { 'mmap.enabled': true } })).code).toBe(1100);
+    expect((await post('collections/fields/alter_properties', { collectionName: 'w_alter', fieldName: 'd' })).code).not.toBe(0);
+  });
 });

@@ -25,6 +25,7 @@ import type { ShowCollectionsRequest, CollectionEntry } from '../proxy/tasks/sho
 import type { RenameCollectionRequest } from '../proxy/tasks/rename-collection-task.ts';
 import type { AlterCollectionRequest } from '../proxy/tasks/alter-collection-task.ts';
 import type { AddCollectionFieldRequest } from '../proxy/tasks/add-collection-field-task.ts';
+import type { AlterCollectionFieldRequest } from '../proxy/tasks/alter-collection-field-task.ts';
 import type { GetStatisticsRequest, StatisticsResponse } from '../proxy/tasks/get-collection-statistics-task.ts';
 import type { PartitionRequest } from '../proxy/tasks/create-partition-task.ts';
 import type { ShowPartitionsRequest, ShowPartitionsResponse } from '../proxy/tasks/show-partitions-task.ts';
@@ -152,6 +153,10 @@ export class VesperClient {
    */
   addCollectionField(req: Req<AddCollectionFieldRequest>): Promise<Status> {
     return this.call('addCollectionField', req);
+  }
+  /** Changes a field's max_length or max_capacity (Milvus's alterCollectionField). */
+  alterCollectionField(req: Req<AlterCollectionFieldRequest>): Promise<Status> {
+    return this.call('alterCollectionField', req);
   }
   getCollectionStatistics(req: Req<GetStatisticsRequest>): Promise<StatisticsResponse> {
     return this.call('getCollectionStatistics', req);

@@ -15,6 +15,7 @@ import { ShowCollectionsTask } from './tasks/show-collections-task.ts';
 import { RenameCollectionTask } from './tasks/rename-collection-task.ts';
 import { AlterCollectionTask } from './tasks/alter-collection-task.ts';
 import { AddCollectionFieldTask } from './tasks/add-collection-field-task.ts';
+import { AlterCollectionFieldTask } from './tasks/alter-collection-field-task.ts';
 import { AlterIndexTask } from './tasks/alter-index-task.ts';
 import { GetStatisticsTask } from './tasks/get-collection-statistics-task.ts';
 import { CreatePartitionTask } from './tasks/create-partition-task.ts';
@@ -62,6 +63,7 @@ export const ENGINE_TASKS = {
   alterCollection: AlterCollectionTask,
   alterCollectionProperties: AlterCollectionTask,
   addCollectionField: AddCollectionFieldTask,
+  alterCollectionField: AlterCollectionFieldTask,
   getCollectionStatistics: GetStatisticsTask,
   getPartitionStatistics: GetStatisticsTask,
   createPartition: CreatePartitionTask,

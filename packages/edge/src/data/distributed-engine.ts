@@ -71,7 +71,7 @@ export interface CoordinatorApi {
 type Req = Record<string, unknown>;
 
 /** DDL after which the collection's leaders take the new catalog entry. */
-const REFRESH_AFTER = new Set(['createIndex', 'dropIndex', 'alterCollection', 'alterCollectionProperties', 'addCollectionField', 'createPartition', 'dropPartition', 'loadCollection', 'loadPartitions', 'renameCollection']);
+const REFRESH_AFTER = new Set(['createIndex', 'dropIndex', 'alterCollection', 'alterCollectionProperties', 'addCollectionField', 'alterCollectionField', 'createPartition', 'dropPartition', 'loadCollection', 'loadPartitions', 'renameCollection']);
 
 export class DistributedEngine implements Engine {
   private readonly coordinator: CoordinatorApi;

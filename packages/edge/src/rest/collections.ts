@@ -5,7 +5,7 @@
  * `collections/fields/add` (a nullable scalar field, Milvus 2.6); `collections/fields/alter_properties`
  * is refused by name (1100) until field properties are implemented.
  */
-import { VesperError, showValue } from '@vesper/core';
+import { VesperError } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { createCollectionRequest, field } from './collection-create.ts';
 import { describe, int64, type EngineDescription, type EngineField } from './schema-info.ts';
@@ -199,8 +199,12 @@ export const collectionRoutes: RestRoutes = {
     return EMPTY;
   },
   'collections/fields/alter_properties': async (call) => {
-    call.body.need('collectionName');
-    throw new VesperError('PARAMETER_INVALID', `collections/fields/alter_properties is not supported by Vesper yet: field ${showValue(call.body.str('fieldName') ?? '')} keeps its properties (max_length, mmap.enabled); recreate the collection to change them`);
+    const fieldName = call.body.str('fieldName');
+    if (fieldName === undefined) throw missing('fieldName');
+    const params = call.body.get('fieldParams');
+    if (params === undefined) throw missing('fieldParams');
+    await call.engine.call('alterCollectionField', { ...collection(call), field_name: fieldName, field_params: params });
+    return EMPTY;
   },
   'collections/drop_properties': async (call) => {
     const keys = call.body.strings('propertyKeys') ?? call.body.strings('deleteKeys');
