@@ -12,6 +12,7 @@ import type { CollectionSchema } from '../../schema/types.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
 import { analyzerFor } from '../../text/analyzer-cache.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
+import type { ProxyContext } from '../proxy-context.ts';
 
 export interface AddCollectionFieldRequest {
   db_name?: string;
@@ -35,13 +36,21 @@ export class AddCollectionFieldTask extends Task<AddCollectionFieldRequest, Stat
   }
 
   async execute(): Promise<void> {
-    // DDL runs one at a time: the entry preExecute read is still the current one
-    const next: CollectionInfo = { ...this.info, schema: this.schema, schemaVersion: (this.info.schemaVersion ?? 0) + 1 };
-    await this.ctx.catalog.updateCollection(next);
-    this.ctx.dataNow(next);
+    await commitSchema(this.ctx, this.info, this.schema);
   }
 
   postExecute(): Status {
     return SUCCESS;
   }
+}
+
+/**
+ * Replaces a collection's schema (addCollectionField, alterCollectionField): the catalog entry
+ * with a bumped `schemaVersion`, taken by the collection's open data at once. DDL runs one at
+ * a time, so `info` (read in preExecute) is still the current entry.
+ */
+export async function commitSchema(ctx: Pick<ProxyContext, 'catalog' | 'dataNow'>, info: CollectionInfo, schema: CollectionSchema): Promise<void> {
+  const next: CollectionInfo = { ...info, schema, schemaVersion: (info.schemaVersion ?? 0) + 1 };
+  await ctx.catalog.updateCollection(next);
+  ctx.dataNow(next);
 }

@@ -12,6 +12,7 @@ import { DataType } from '../../schema/data-type.ts';
 import type { CollectionSchema, FieldSchema } from '../../schema/types.ts';
 import { showValue } from '../../util/show-value.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
+import { commitSchema } from './add-collection-field-task.ts';
 
 export interface AlterCollectionFieldRequest {
   db_name?: string;
@@ -59,10 +60,7 @@ export class AlterCollectionFieldTask extends Task<AlterCollectionFieldRequest, 
   }
 
   async execute(): Promise<void> {
-    // DDL runs one at a time: the entry preExecute read is still the current one
-    const next: CollectionInfo = { ...this.info, schema: this.schema, schemaVersion: (this.info.schemaVersion ?? 0) + 1 };
-    await this.ctx.catalog.updateCollection(next);
-    this.ctx.dataNow(next);
+    await commitSchema(this.ctx, this.info, this.schema);
   }
 
   postExecute(): Status {
