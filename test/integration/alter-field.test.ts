@@ -12,6 +12,9 @@ import { cleanup, rejectsWithCode, tempDir } from '../fixtures/open.ts';
 
 afterAll(cleanup);
 
+type DescribedField = { name: string; type_params: { key: string; value: string }[] };
+const fieldsOf = (d: { schema: unknown }): DescribedField[] => (d.schema as { fields: DescribedField[] }).fields;
+
 const fields = [
   { name: 'id', data_type: DataType.Int64, is_primary_key: true },
   { name: 'v', data_type: DataType.FloatVector, dim: 2 },
@@ -33,7 +36,7 @@ describe('alterCollectionField', () => {
     await db.alterCollectionField({ collection_name: 'c', field_name: 'tags', field_params: { max_capacity: 3 } });
     await db.insert({ collection_name: 'c', data: [long] });
     const desc = await db.describeCollection({ collection_name: 'c' });
-    const params = (name: string) => Object.fromEntries(desc.schema.fields.find((f) => f.name === name)!.type_params.map((p) => [p.key, p.value]));
+    const params = (name: string) => Object.fromEntries(fieldsOf(desc).find((f) => f.name === name)!.type_params.map((p) => [p.key, p.value]));
     expect(params('s')['max_length']).toBe('16');
     expect(params('tags')['max_capacity']).toBe('3');
 
@@ -60,7 +63,7 @@ describe('alterCollectionField', () => {
 
     db = await openDatabase({ path: dir });
     const again = await db.describeCollection({ collection_name: 'c' });
-    expect(again.schema.fields.find((f) => f.name === 's')!.type_params).toContainEqual({ key: 'max_length', value: '4' });
+    expect(fieldsOf(again).find((f) => f.name === 's')!.type_params).toContainEqual({ key: 'max_length', value: '4' });
     await rejectsWithCode(db.insert({ collection_name: 'c', data: [{ ...long, id: 4 }] }), 1804);
     await db.close();
   });
