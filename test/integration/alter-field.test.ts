@@ -13,7 +13,7 @@ import { cleanup, rejectsWithCode, tempDir } from '../fixtures/open.ts';
 afterAll(cleanup);
 
 type DescribedField = { name: string; type_params: { key: string; value: string }[] };
-const fieldsOf = (d: { schema: unknown }): DescribedField[] => (d.schema as { fields: DescribedField[] }).fields;
+const fieldsOf = (d: unknown): DescribedField[] => (d as { schema: { fields: DescribedField[] } }).schema.fields;
 
 const fields = [
   { name: 'id', data_type: DataType.Int64, is_primary_key: true },
