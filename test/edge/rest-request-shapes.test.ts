@@ -157,7 +157,7 @@ describe('collections/fields/add', () => {
     expect((await add({ fieldName: 'x', dataType: 'FloatVector', nullable: true, elementTypeParams: { dim: 2 } })).code).toBe(1100);
     expect((await add({ fieldName: 'x', dataType: 'Int64', nullable: true, isPartitionKey: true })).code).toBe(1100);
     await refused('collections/fields/add', { collectionName: 'shape_f', schema: { fieldName: 'x', dataType: 'Int64', nullable: true, mmapEnabled: true } }, 'mmapEnabled');
-    await refused('collections/fields/alter_properties', { collectionName: 'shape_f', fieldName: 'note', fieldParams: { max_length: 32 } }, 'alter_properties');
+    await refused('collections/fields/alter_properties', { collectionName: 'shape_f', fieldName: 'note', fieldParams: { 'mmap.enabled': true } }, 'mmap.enabled');
     const d = await ok<{ fields: unknown[] }>('collections/describe', { collectionName: 'shape_f' });
     expect(d.fields).toHaveLength(5);
   });
