@@ -15,26 +15,9 @@ import { DataType, dataTypeName, isFloatType, isIntegerType } from '../schema/da
 import type { CollectionSchema, FieldSchema } from '../schema/types.ts';
 import { showValue } from '../util/show-value.ts';
 import { compareOrder } from './order-by.ts';
-import type { OrderBy } from './read-plan.ts';
+import type { AggregateFn, AggregateOutput, AggregatePlan, OrderBy } from './read-plan.ts';
 
-export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
-
-/** One output column: a group field (no `fn`), `count(*)` (fn without field) or fn(field). */
-export interface AggregateOutput {
-  readonly name: string;
-  readonly fn?: AggregateFn;
-  readonly field?: string;
-  /** sum of an integer field: exact (bigint). */
-  readonly integer?: boolean;
-}
-
-export interface AggregatePlan {
-  readonly groupBy: readonly string[];
-  readonly outputs: readonly AggregateOutput[];
-  readonly offset: number;
-  readonly limit?: number;
-  readonly orderBy?: readonly OrderBy[];
-}
+export type { AggregateFn, AggregateOutput, AggregatePlan };
 
 const GROUPABLE = new Set<DataType>([DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.Float, DataType.Double, DataType.VarChar]);
 const AGGREGATE = /^(count|sum|min|max|avg)\((.*)\)$/;

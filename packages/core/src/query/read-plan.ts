@@ -22,7 +22,6 @@ import type { ColumnSet } from '../schema/columns.ts';
 import type { OutputPlan } from './output.ts';
 import type { QueryVector } from './exact-search.ts';
 import type { Bm25Params } from './sparse-search.ts';
-import type { AggregatePlan } from './aggregate.ts';
 
 /** A hybrid search's reranker as the request names it (plain data: it travels in a plan). */
 export interface Reranker {
@@ -38,6 +37,26 @@ export interface OrderBy {
   readonly field: string;
   readonly desc: boolean;
   readonly nullsFirst: boolean;
+}
+
+/** Query aggregation (query/aggregate.ts runs it). */
+export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
+
+/** One output column: a group field (no `fn`), `count(*)` (fn without field) or fn(field). */
+export interface AggregateOutput {
+  readonly name: string;
+  readonly fn?: AggregateFn;
+  readonly field?: string;
+  /** sum of an integer field: exact (bigint). */
+  readonly integer?: boolean;
+}
+
+export interface AggregatePlan {
+  readonly groupBy: readonly string[];
+  readonly outputs: readonly AggregateOutput[];
+  readonly offset: number;
+  readonly limit?: number;
+  readonly orderBy?: readonly OrderBy[];
 }
 
 export interface GroupBy {
