@@ -84,9 +84,12 @@ describe(`BIN_IVF_FLAT through the client (seed ${seed})`, () => {
     const rangeFilter = exact[3]!.d;
     const inWindow = oracle('HAMMING', q, N).filter((h) => h.d >= rangeFilter && h.d < radius).slice(0, 15);
     expect(await search({ params: { nprobe: 65536, radius, range_filter: rangeFilter } }), `seed ${seed}`).toEqual(inWindow);
+    // two lists may hold fewer than 15 rows (k-means lists are uneven): at most 15 hits, true distances, in order
     const approx = await search({ params: { nprobe: '2' } });
-    expect(approx.length).toBe(15);
+    expect(approx.length, `seed ${seed}`).toBeGreaterThan(0);
+    expect(approx.length).toBeLessThanOrEqual(15);
     for (const h of approx) expect(h.d).toBe(dist('HAMMING', q, rows[h.id]!.b));
+    for (let i = 1; i < approx.length; i++) expect(approx[i]!.d).toBeGreaterThanOrEqual(approx[i - 1]!.d);
     await expect(search({ params: { nprobe: 0 } })).rejects.toMatchObject({ code: 1100 });
 
     // reopen: the index file is read back, not rebuilt, and answers the same

@@ -124,4 +124,20 @@ describe('REST request shapes in workerd', () => {
     expect((await post('collections/fields/alter_properties', { collectionName: 'w_alter', fieldName: 'd', fieldParams: { 'mmap.enabled': true } })).code).toBe(1100);
     expect((await post('collections/fields/alter_properties', { collectionName: 'w_alter', fieldName: 'd' })).code).not.toBe(0);
   });
+
+  it('collections/create indexing one of two vector fields: 65535, created with its index, not loaded (as Milvus)', async () => {
+    const r = await post('collections/create', {
+      collectionName: 'w_half',
+      schema: { fields: [
+        { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+        { fieldName: 'a', dataType: 'FloatVector', elementTypeParams: { dim: '2' } },
+        { fieldName: 'b', dataType: 'FloatVector', elementTypeParams: { dim: '2' } },
+      ] },
+      indexParams: [{ fieldName: 'a', indexName: 'a_idx', metricType: 'L2' }],
+    });
+    expect([r.code, r.message]).toEqual([65535, expect.stringContaining('there is no vector index on field: [b]')]);
+    const d = await ok<{ load: string; indexes: unknown[] }>('collections/describe', { collectionName: 'w_half' });
+    expect(d.load).toBe('LoadStateNotLoad');
+    expect(d.indexes).toHaveLength(1);
+  });
 });

@@ -3,7 +3,9 @@
  * records the collection with its partitions (`_default`, or `_default_0..n-1` for a
  * partition-key collection). The quick-setup form (`dimension`) also gets an AUTOINDEX on
  * its vector and is loaded at once; a custom schema is indexed and loaded only when
- * `index_params` are given. Re-creating an identical collection succeeds, as in Milvus.
+ * `index_params` are given and index every vector field — else, as in Milvus, the collection
+ * and the given indexes are created, it is not loaded, and the call fails with 65535 naming the
+ * fields without an index. Re-creating an identical collection succeeds, as in Milvus.
  */
 import { VesperError } from '../../errors/index.ts';
 import { normalizeSchema, type SchemaInput } from '../../schema/normalize.ts';
@@ -14,6 +16,7 @@ import { DEFAULT_PARTITION, type CollectionInfo, type IndexInfo } from '../../ca
 import { catalogJson } from '../../catalog/catalog.ts';
 import { checkCollectionProperties } from '../properties.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
+import { isVectorType } from '../../schema/data-type.ts';
 import { optInt, parseConsistency, stringProps } from '../request-utils.ts';
 import { parseIndexRequest, withIndexMetrics, type IndexRequest, type ParsedIndex } from '../index-params.ts';
 
@@ -40,6 +43,8 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
   private indexes: ParsedIndex[] = [];
   private load = false;
   private exists = false;
+  /** Vector fields the given index_params leave without an index (Milvus then cannot load). */
+  private unindexed: string[] = [];
 
   override async preExecute(): Promise<void> {
     const r = this.req;
@@ -78,7 +83,10 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
           : [];
     const probe = { schema: this.schema } as CollectionInfo;
     this.indexes = requests.map((q) => parseIndexRequest(probe, q, this.ctx.options.indexFactory));
-    this.load = requests.length > 0;
+    const indexed = new Set(this.indexes.map((x) => x.field.name));
+    this.unindexed = requests.length > 0 ? this.schema.fields.filter((f) => isVectorType(f.data_type) && !indexed.has(f.name)).map((f) => f.name) : [];
+    // as in Milvus: index_params load the collection only when they index every vector field
+    this.load = requests.length > 0 && this.unindexed.length === 0;
   }
 
   async execute(): Promise<void> {
@@ -116,6 +124,13 @@ export class CreateCollectionTask extends Task<CreateCollectionRequest, Status> 
   }
 
   postExecute(): Status {
+    if (!this.exists && this.unindexed.length > 0) {
+      // Milvus creates the collection and the given indexes, then fails the load it attempts
+      throw new VesperError(
+        'UNDEFINED',
+        `there is no vector index on field: [${this.unindexed.join(', ')}], please create index firstly: collection ${this.schema.name} was created with the other indexes and is not loaded (create the missing index, then load it)`,
+      );
+    }
     return SUCCESS;
   }
 }
