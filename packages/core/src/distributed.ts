@@ -32,7 +32,7 @@ export { prepareSearch, prepareQuery, prepareHybrid, resolvedSub, type SearchReq
 export { hybridRows } from './proxy/tasks/hybrid-search-task.ts';
 export { searchRow, type SearchRow, type SearchResponse } from './proxy/tasks/search-task.ts';
 export { requestFilter, filterPlan, parseIds, type FilterRequest } from './proxy/filter.ts';
-export { guaranteeTs, snapshotTs, parseConsistency, partitionIds, jsonText, requestIdOf } from './proxy/request-utils.ts';
+export { guaranteeTs, snapshotTs, parseConsistency, partitionIds, jsonText } from './proxy/request-utils.ts';
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
 export { renderIds, renderRow } from './proxy/render.ts';
 export { partialKeys, storedRowsPlan, mergeStoredRows } from './proxy/partial-update.ts';

@@ -158,15 +158,3 @@ export function stringProps(p: Readonly<Record<string, unknown>> | undefined): R
 export function jsonText(v: unknown): string {
   return typeof v === 'bigint' ? v.toString() : (JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v));
 }
-
-/**
- * A write's request id (`request_id`, the idempotency key of a forwarded write): undefined when
- * absent. @throws PARAMETER_INVALID unless 1 to 128 letters, digits or `._:-`
- */
-export function requestIdOf(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(value)) {
-    throw new VesperError('PARAMETER_INVALID', `request_id must be 1 to 128 letters, digits or ._:- characters, got ${showValue(value)}`);
-  }
-  return value;
-}

@@ -242,7 +242,9 @@ export class CollectionReplica {
       this.swapping = undefined;
       done();
     }
-    await this.deleteFiles(await this.heldFiles(id));
+    const listed = [...(await this.opts.objects.list(`c${id}/`)), ...(await this.opts.objects.list(`replica/c${id}/`))].map((o) => o.key);
+    if (listed.length > 0) await this.opts.objects.delete(listed);
+    for (const k of listed) await this.opts.meta.delete(etagKey(k));
   }
 
   /** Swaps the read state in: reads wait until the sealed replica and the tails are the feed's. */
@@ -303,20 +305,11 @@ export class CollectionReplica {
       for (const rec of s.records) for (const k of recordKeys(rec)) keep.add(k);
       for (const k of s.tailKeys) keep.add(k);
     }
-    await this.deleteFiles((await this.heldFiles(feed.info.id)).filter((k) => !keep.has(k)));
-  }
-
-  /** Keys of every local file of collection `id`: copied segment files and tail blobs. */
-  private async heldFiles(id: number): Promise<string[]> {
-    const listed = [...(await this.opts.objects.list(`c${id}/`)), ...(await this.opts.objects.list(`replica/c${id}/`))];
-    return listed.map((o) => o.key);
-  }
-
-  /** Deletes local files and their ETag records. */
-  private async deleteFiles(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.opts.objects.delete(keys);
-    for (const k of keys) await this.opts.meta.delete(etagKey(k));
+    const listed = [...(await this.opts.objects.list(`c${feed.info.id}/`)), ...(await this.opts.objects.list(`replica/c${feed.info.id}/`))];
+    const gone = listed.map((o) => o.key).filter((k) => !keep.has(k));
+    if (gone.length === 0) return;
+    await this.opts.objects.delete(gone);
+    for (const k of gone) await this.opts.meta.delete(etagKey(k));
   }
 
   status(): Omit<ReplicaStatus, 'pendingWrites'> {

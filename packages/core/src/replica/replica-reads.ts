@@ -19,8 +19,8 @@
  * server timestamp, so a read after it sees every write the server acknowledged before it):
  * - Eventually (the default): the local state as it is;
  * - Bounded: the local state when the last sync is within `boundedStalenessMs`, else a sync first;
- * - Session: the local state once it has reached the `session_ts` the client sends (its last
- *   write's timestamp, a forwarded write's included), else a sync first;
+ * - Session: the local state once it has reached the timestamp of the session's last write
+ *   through this replica (or the `session_ts` given), else a sync first;
  * - Strong: a sync first.
  * A sync that cannot reach the server fails the read with SERVICE_UNAVAILABLE (2) saying how far
  * behind the copy is: local reads that need the server never answer stale.
@@ -49,6 +49,9 @@ const FORWARDED = new Set(['insert', 'upsert', 'delete']);
 const INFO = new Set(['describeCollection', 'hasCollection', 'listCollections', 'showCollections', 'getLoadState']);
 
 export class ReplicaReads implements Transport {
+  /** Per collection, the timestamp of this session's last write the server acknowledged. */
+  private readonly sessionWrites = new Map<string, bigint>();
+
   constructor(
     private readonly replicas: ReadonlyMap<string, CollectionReplica>,
     private readonly endpoint: string,
@@ -61,7 +64,7 @@ export class ReplicaReads implements Transport {
     const req = (request ?? {}) as Req;
     if (READS.has(method)) {
       const replica = this.replicaOf(req);
-      await this.catchUp(replica, checkReadOptions(req, replica.name));
+      await this.catchUp(replica, checkReadOptions(req, replica.name, this.sessionWrites.get(replica.name)));
       return replica.read((view) => (method === 'search' ? search(view, req) : method === 'hybridSearch' ? hybrid(view, req) : query(view, req)));
     }
     if (INFO.has(method)) return this.info(method, req);
@@ -72,14 +75,17 @@ export class ReplicaReads implements Transport {
     );
   }
 
-  /**
-   * A write, forwarded through the outbox. Its answer's timestamp is the session's: the client
-   * (VesperClient) sends it back as `session_ts` with its next reads, so a Session read waits for it.
-   */
-  private forward(method: ForwardedMethod, req: Req): Promise<unknown> {
+  /** A write, forwarded through the outbox; a Session read after it waits for its timestamp. */
+  private async forward(method: ForwardedMethod, req: Req): Promise<unknown> {
     const replica = this.replicaOf(req);
     const { collection_name: _c, db_name: _d, ...rest } = req;
-    return this.outbox!.submit(replica.db, replica.name, method, rest);
+    const answer = await this.outbox!.submit(replica.db, replica.name, method, rest);
+    const ts = (answer as { timestamp?: unknown }).timestamp;
+    if ((typeof ts === 'string' && /^[0-9]+$/.test(ts)) || typeof ts === 'bigint') {
+      const at = BigInt(ts);
+      if (at > (this.sessionWrites.get(replica.name) ?? 0n)) this.sessionWrites.set(replica.name, at);
+    }
+    return answer;
   }
 
   /** Brings the replica up to the server first when the read's consistency needs it. */
@@ -137,7 +143,7 @@ interface ReadNeed {
  * The read options a replica answers or refuses by name, and what the read needs.
  * @throws UNIMPLEMENTED (10) for snapshot_ts or guarantee_timestamp; PARAMETER_INVALID for a bad level or session_ts
  */
-function checkReadOptions(req: Req, name: string): ReadNeed {
+function checkReadOptions(req: Req, name: string, lastWrite: bigint | undefined): ReadNeed {
   if (req['snapshot_ts'] !== undefined) throw new VesperError('UNIMPLEMENTED', `snapshot_ts on a local replica of ${name}: reads run at the replica's synced timestamp`);
   const guarantee = req['guarantee_timestamp'];
   if (guarantee !== undefined && guarantee !== null && guarantee !== 0 && guarantee !== '0' && guarantee !== '') {
@@ -149,7 +155,7 @@ function checkReadOptions(req: Req, name: string): ReadNeed {
   const level = given as ReadNeed['level'];
   const session = req['session_ts'];
   if (session === undefined || session === null || session === '' || session === '0' || session === 0) {
-    return { level };
+    return level === 'Session' && lastWrite !== undefined ? { level, sessionTs: lastWrite } : { level };
   }
   if (!(typeof session === 'string' && /^[0-9]{1,20}$/.test(session)) && typeof session !== 'bigint') {
     throw new VesperError('PARAMETER_INVALID', `session_ts must be the decimal timestamp a write answered, got ${showValue(String(session)).slice(0, 40)}`);

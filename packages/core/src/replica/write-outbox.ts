@@ -25,7 +25,7 @@ import { VesperError } from '../errors/index.ts';
 import type { MetaStore } from '../adapters/meta-store.ts';
 import { SUCCESS } from '../proxy/task.ts';
 import { fromWire, toWire } from './replica-wire.ts';
-import { requestIdOf } from '../proxy/request-utils.ts';
+import { showValue } from '../util/show-value.ts';
 
 export type ForwardedMethod = 'insert' | 'upsert' | 'delete';
 
@@ -53,6 +53,8 @@ interface Entry {
 }
 
 const PREFIX = 'replica/outbox/';
+/** What the server takes as a request id. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Rejected writes kept for `rejected()` (the listeners see every one). */
 const KEEP_REJECTED = 100;
 
@@ -106,7 +108,10 @@ export class WriteOutbox {
   async submit(db: string, collection: string, method: ForwardedMethod, request: Record<string, unknown>): Promise<unknown> {
     // the caller's own request id (a retry of a write whose answer was lost) is kept: the server applies it once
     const { request_id: given, ...rest } = request;
-    const entry: Entry = { id: requestIdOf(given) ?? newRequestId(), db, collection, method, request: plainRequest(rest), at: Date.now() };
+    if (given !== undefined && (typeof given !== 'string' || !REQUEST_ID.test(given))) {
+      throw new VesperError('PARAMETER_INVALID', `request_id must be 1 to 128 letters, digits or ._:- characters, got ${showValue(given)}`);
+    }
+    const entry: Entry = { id: given ?? newRequestId(), db, collection, method, request: plainRequest(rest), at: Date.now() };
     const key = PREFIX + String(this.next++).padStart(16, '0');
     await this.meta.put(key, toWire(entry));
     this.queue.push({ key, entry });

@@ -16,7 +16,6 @@
  */
 import { DataType, SUCCESS, VesperError, warmAnalyzers, showValue } from '@vesper/core';
 import {
-  requestIdOf,
   executeHybrid,
   filterKeys,
   filterPlan,
@@ -195,7 +194,7 @@ export class DistributedEngine implements Engine {
     const rows = req['data'] ?? req['fields_data'];
     if (!Array.isArray(rows) || rows.length === 0) throw new VesperError('INVALID_INSERT_DATA', `${what} data is empty: pass data as a non-empty array of rows`);
     if (partial === true) return this.partialUpsert(req, rows as Row[]);
-    const requestId = requestIdOf(req['request_id']);
+    const requestId = requestIdOf(req);
     const { info, autoIdStart } = await this.begin(req, { autoIds: upsert ? 0 : rows.length, ...(requestId ? { requestId } : {}) });
     const partitionId = targetPartition(info, req['partition_name']);
     const pk = primaryField(info.schema);
@@ -237,7 +236,7 @@ export class DistributedEngine implements Engine {
    * at a fresh timestamp, so concurrent writes to a key are never lost.
    */
   private async partialUpsert(req: Req, rows: Row[]) {
-    const requestId = requestIdOf(req['request_id']);
+    const requestId = requestIdOf(req);
     const { info, guarantee, level } = await this.begin(req, { read: true, consistencyLevel: 'Strong' });
     const partitionId = targetPartition(info, req['partition_name']);
     const pk = primaryField(info.schema);
@@ -276,7 +275,7 @@ export class DistributedEngine implements Engine {
   }
 
   private async delete(req: Req) {
-    const requestId = requestIdOf(req['request_id']);
+    const requestId = requestIdOf(req);
     const { info } = await this.begin(req);
     const partitionName = req['partition_name'];
     const partitionId = partitionName !== undefined && partitionName !== '' && partitionName !== null ? [...partitionIds(info, [partitionName])!][0]! : -1;
@@ -576,6 +575,16 @@ function mutationResult(info: CollectionInfo, pks: readonly PkValue[], upsert: b
 function maxTs(list: readonly bigint[]): bigint {
   return list.reduce((a, b) => (b > a ? b : a), 0n);
 }
+
+/** A write's request id (`request_id`): 1–128 letters, digits and `._:-`. @throws PARAMETER_INVALID */
+function requestIdOf(req: Req): string | undefined {
+  const id = req['request_id'];
+  if (id === undefined || id === null) return undefined;
+  if (typeof id !== 'string' || !REQUEST_ID.test(id)) throw new VesperError('PARAMETER_INVALID', `request_id must be 1 to 128 letters, digits or ._:- characters, got ${showValue(id)}`);
+  return id;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The shard write's idempotency key for one part of a request (none without a request id). */
 function keyed(requestId: string | undefined, part: string): { requestKey?: string } {
