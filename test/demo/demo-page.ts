@@ -89,6 +89,79 @@ async function checkTextSearch(page: Page, words: string): Promise<void> {
   await page.selectOption('#query-mode', 'example');
 }
 
+interface Scored {
+  readonly id: number;
+  readonly score: number;
+}
+
+/** The listed hits with their scores at full precision (data-score). */
+async function scoredHits(page: Page): Promise<Scored[]> {
+  return page.locator('#results li').evaluateAll((els) => els.map((e) => ({ id: Number(e.getAttribute('data-id')), score: Number(e.getAttribute('data-score')) })));
+}
+
+/**
+ * Milvus's rerankers over two ranked lists, computed here from the lists the page showed for
+ * each sub-search alone: RRF Σ 1/(k + rank) (rank from 1), weighted Σ wᵢ·norm(scoreᵢ) with
+ * COSINE → (1 + s)/2 and BM25 → 2·atan(s)/π; best first, ties to the lower id.
+ */
+function fuse(lists: readonly Scored[][], score: (list: number, rank: number, s: number) => number, limit: number): Scored[] {
+  const acc = new Map<number, number>();
+  lists.forEach((list, i) => list.forEach((h, r) => acc.set(h.id, (acc.get(h.id) ?? 0) + score(i, r + 1, h.score))));
+  return [...acc].map(([id, s]) => ({ id, score: s })).sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
+}
+
+/** The hybrid answer is the fused oracle's: the same scores, the same ids except between near-equal scores. */
+function expectFused(got: readonly Scored[], want: readonly Scored[]): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((h, i) => {
+    expect(h.score).toBeCloseTo(want[i]!.score, 6);
+    if (Math.abs(want[i]!.score - (want[i + 1]?.score ?? -Infinity)) > 1e-6 && Math.abs(want[i]!.score - (want[i - 1]?.score ?? Infinity)) > 1e-6) expect(h.id).toBe(want[i]!.id);
+  });
+  expect(new Set(got.map((h) => h.id))).toEqual(new Set(want.map((h) => h.id)));
+}
+
+/**
+ * Hybrid search of `words` and row `rowId`'s vector, by RRF and by weighted scores: each answer
+ * is the fusion (computed here) of what the dense search and the full-text search answer alone.
+ */
+async function checkHybridSearch(page: Page, rowId: number, words: string): Promise<void> {
+  await page.selectOption('#query-mode', 'example');
+  await page.fill('#example-id', String(rowId));
+  await search(page);
+  const dense = await scoredHits(page);
+  await page.selectOption('#query-mode', 'text');
+  await page.fill('#text-query', words);
+  await page.click('#search-go');
+  await waitStatus(page, /^full-text search: \d+ hits/, 60_000);
+  const text = await scoredHits(page);
+
+  const hybrid = async (): Promise<Scored[]> => {
+    await page.evaluate(() => (document.getElementById('status')!.textContent = 'searching (test)'));
+    await page.click('#search-go');
+    const said = await waitStatus(page, /^hybrid search: \d+ hits|failed/, 60_000);
+    if (said.startsWith('failed')) throw new Error(`the hybrid search failed: ${said}`);
+    return scoredHits(page);
+  };
+  await page.selectOption('#query-mode', 'hybrid');
+  await page.selectOption('#rerank', 'rrf');
+  await page.fill('#rrf-k', '60');
+  const rrf = await hybrid();
+  expectFused(rrf, fuse([dense, text], (_i, rank) => 1 / (60 + rank), 10));
+  // both lists contribute: the row itself (dense top-1) and the best text hit are in the fused top-10
+  expect(rrf.map((h) => h.id)).toContain(dense[0]!.id);
+  expect(rrf.map((h) => h.id)).toContain(text[0]!.id);
+  expect(await page.locator('#search-meta').textContent()).toMatch(/hits fusing row \d+ \(COSINE\) with the words .* \(BM25\) by RRF, k=60 — answered by/);
+
+  await page.selectOption('#rerank', 'weighted');
+  await page.fill('#dense-weight', '0.7');
+  const weighted = await hybrid();
+  const w = [0.7, 0.3];
+  const norm = [(s: number): number => (1 + s) / 2, (s: number): number => (2 * Math.atan(s)) / Math.PI];
+  expectFused(weighted, fuse([dense, text], (i, _rank, s) => w[i]! * norm[i]!(s), 10));
+  await page.selectOption('#rerank', 'rrf');
+  await page.selectOption('#query-mode', 'example');
+}
+
 /** The flow both backends share, from "papers loaded" on: search, filter, oracle, sweep, writes. */
 export async function exerciseSearchAndWrites(page: Page): Promise<void> {
   // search by example: click the third row of the table, search like it; the row itself is nearest
@@ -102,6 +175,7 @@ export async function exerciseSearchAndWrites(page: Page): Promise<void> {
   expect(await page.locator('#results li details').count()).toBe(10); // abstracts, collapsed
   await expect.poll(() => page.locator('#recall').textContent(), { timeout: 60_000 }).toMatch(/recall@10 \d\.\d\d against exact search/);
   await checkTextSearch(page, 'graph neural networks');
+  await checkHybridSearch(page, rowId, 'graph neural networks');
 
   // a filter: every hit satisfies it, and the hits are the exact top-10 among the rows it keeps
   await page.fill('#filter', 'id >= 300 and id < 600');

@@ -60,6 +60,32 @@ export interface SearchOptions {
   readonly outputFields?: readonly string[];
 }
 
+/** One sub-search of a hybrid search: a dense vector, or words for a BM25 function's output field. */
+export interface SubSearch {
+  readonly vector: readonly number[] | string;
+  readonly annsField: string;
+  readonly params?: Record<string, number>;
+}
+
+/** How a hybrid search fuses its sub-searches' ranked lists (Milvus's RRF and weighted rerankers). */
+export type Rerank = { readonly strategy: 'rrf'; readonly k: number } | { readonly strategy: 'weighted'; readonly weights: readonly number[] };
+
+export interface HybridOptions {
+  readonly subs: readonly SubSearch[];
+  readonly rerank: Rerank;
+  /** Hits kept from each sub-search and after fusing. */
+  readonly limit: number;
+  /** Applied to every sub-search. */
+  readonly filter?: string;
+  readonly consistency?: Consistency;
+  readonly outputFields?: readonly string[];
+}
+
+/** The rerank object as Milvus takes it (the SDK and REST v2 alike). */
+export function rerankBody(r: Rerank): { strategy: string; params: Record<string, unknown> } {
+  return r.strategy === 'rrf' ? { strategy: 'rrf', params: { k: r.k } } : { strategy: 'weighted', params: { weights: [...r.weights] } };
+}
+
 export interface Hit {
   readonly id: unknown;
   /** Milvus's score: similarity for COSINE/IP (higher is nearer), distance for L2. */
@@ -110,6 +136,8 @@ export interface Backend {
   scan(name: string, opts: { filter: string; outputFields: readonly string[]; batchSize: number }): AsyncIterable<Row[]>;
   get(name: string, ids: readonly unknown[], outputFields: readonly string[]): Promise<Row[]>;
   search(name: string, opts: SearchOptions): Promise<Timed<Hit[]>>;
+  /** Milvus's hybrid search: the sub-searches run, their ranked lists fused by the reranker. */
+  hybridSearch(name: string, opts: HybridOptions): Promise<Timed<Hit[]>>;
   /**
    * The request id of the last write when it was queued instead of applied (a replica whose
    * server is unreachable); undefined when it was applied. Backends that always apply omit it.

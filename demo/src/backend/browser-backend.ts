@@ -7,7 +7,7 @@
  */
 import { DataType, openDatabase, waitForIndex, type BrowserDatabase, type DatabaseStats, type QueryWorkerStats, type StorageStats } from '@vesper/browser';
 import kernels from '@vesper/core/kernels.wasm?url';
-import { toBackendError, type Backend, type CollectionInfo, type CollectionSpec, type Consistency, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
+import { rerankBody, toBackendError, type Backend, type HybridOptions, type CollectionInfo, type CollectionSpec, type Consistency, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
 import { collectionInfo, toFieldSpec } from './describe.ts';
 
 const TYPES: Record<string, DataType> = {
@@ -208,15 +208,38 @@ export class BrowserBackend implements Backend {
         consistency_level: o.consistency ?? 'Bounded',
         output_fields: [...(o.outputFields ?? [])],
       });
-      const clientMs = performance.now() - t0;
-      // a list of query texts answers one list of hits per text
-      const list = (Array.isArray(res.results[0]) ? res.results[0] : res.results) as Array<Row & { id: unknown; score: number }>;
-      const hits = list.map(({ id, score, ...fields }) => ({ id, score, fields }));
-      return { value: hits, clientMs, serverMs: undefined };
+      return { value: hitsOf(res.results), clientMs: performance.now() - t0, serverMs: undefined };
+    });
+  }
+
+  hybridSearch(name: string, o: HybridOptions): Promise<Timed<Hit[]>> {
+    return guarded(async () => {
+      const t0 = performance.now();
+      const res = await this.db.hybridSearch({
+        collection_name: name,
+        data: o.subs.map((s) => ({
+          data: typeof s.vector === 'string' ? [s.vector] : [...s.vector],
+          anns_field: s.annsField,
+          limit: o.limit,
+          ...(o.filter ? { filter: o.filter } : {}),
+          ...(s.params ? { params: s.params } : {}),
+        })),
+        rerank: rerankBody(o.rerank) as Parameters<BrowserDatabase['hybridSearch']>[0]['rerank'],
+        limit: o.limit,
+        consistency_level: o.consistency ?? 'Bounded',
+        output_fields: [...(o.outputFields ?? [])],
+      });
+      return { value: hitsOf(res.results), clientMs: performance.now() - t0, serverMs: undefined };
     });
   }
 
   close(): Promise<void> {
     return this.db.close();
   }
+}
+
+/** A search's hits for its one query (a list of query texts answers one list per text). */
+function hitsOf(results: readonly unknown[]): Hit[] {
+  const list = (Array.isArray(results[0]) ? results[0] : results) as Array<Row & { id: unknown; score: number }>;
+  return list.map(({ id, score, ...fields }) => ({ id, score, fields }));
 }

@@ -10,7 +10,7 @@
  * header (`vesper;dur=<ms>`, exposed to cross-origin pages by its CORS headers), read here
  * as `serverMs`.
  */
-import { BackendError, type Backend, type CollectionInfo, type CollectionSpec, type Consistency, type FieldSpec, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
+import { BackendError, rerankBody, type Backend, type HybridOptions, type CollectionInfo, type CollectionSpec, type Consistency, type FieldSpec, type Hit, type Row, type SearchOptions, type Timed } from './backend.ts';
 import { collectionInfo, toFieldSpec } from './describe.ts';
 import { keysetScan } from './keyset-scan.ts';
 
@@ -214,6 +214,25 @@ export class EdgeBackend implements Backend {
     });
     const hits = res.value.map(({ distance, ...fields }) => ({ id: fields[info], score: Number(distance), fields }));
     return { ...res, value: hits };
+  }
+
+  async hybridSearch(name: string, o: HybridOptions): Promise<Timed<Hit[]>> {
+    const info = await this.pkOf(name);
+    const res = await this.timedCall<Row[]>('entities/hybrid_search', {
+      collectionName: name,
+      search: o.subs.map((s) => ({
+        data: [s.vector],
+        annsField: s.annsField,
+        limit: o.limit,
+        ...(o.filter ? { filter: o.filter } : {}),
+        ...(s.params ? { searchParams: { params: s.params } } : {}),
+      })),
+      rerank: rerankBody(o.rerank),
+      limit: o.limit,
+      consistencyLevel: o.consistency ?? 'Bounded',
+      outputFields: o.outputFields ?? [],
+    });
+    return { ...res, value: res.value.map(({ distance, ...fields }) => ({ id: fields[info], score: Number(distance), fields })) };
   }
 
   private pks = new Map<string, string>();

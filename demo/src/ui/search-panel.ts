@@ -1,11 +1,13 @@
 /**
  * The Search panel: a query by example (a row of the collection), by a held-out paper, a
- * pasted vector, or words searched in the papers' abstracts (a Milvus BM25 function); a Milvus filter (a parse error is shown with its position marked); top-k,
+ * pasted vector, words searched in the papers' abstracts (a Milvus BM25 function), or both at
+ * once (a hybrid search fusing the two ranked lists by RRF or weighted scores); a Milvus filter
+ * (a parse error is shown with its position marked); top-k,
  * ef/nprobe, consistency level and output fields. Each answer shows who answered, the latency
  * and recall@10 against exact search over the same filtered rows.
  */
 import { searchParamOf, type App } from '../app.ts';
-import type { Consistency, Hit, SearchOptions } from '../backend/backend.ts';
+import type { Consistency, Hit, Rerank, SearchOptions } from '../backend/backend.ts';
 import { BrowserBackend } from '../backend/browser-backend.ts';
 import { ReplicaBackend } from '../backend/replica-backend.ts';
 import { loadPapers, PAPERS_COLLECTION } from '../data/arxiv.ts';
@@ -63,8 +65,9 @@ function outputFields(): string[] {
   return [...document.querySelectorAll<HTMLInputElement>('#output-fields input:checked')].map((i) => i.value);
 }
 
-function renderHits(app: App, hits: readonly Hit[], byText = false): void {
-  const metric = byText ? 'BM25' : (app.collection?.index?.metric ?? 'COSINE');
+/** Shows the hits; `scoreName` labels their scores (default: the dense index's metric). */
+function renderHits(app: App, hits: readonly Hit[], scoreName?: string): void {
+  const metric = scoreName ?? app.collection?.index?.metric ?? 'COSINE';
   $('results').replaceChildren(
     ...hits.map((h) => {
       const title = typeof h.fields['title'] === 'string' ? plainTitle(h.fields['title']) : undefined;
@@ -76,7 +79,7 @@ function renderHits(app: App, hits: readonly Hit[], byText = false): void {
         syncMode();
         void runSearch(app);
       });
-      const li = el('li', { 'data-id': String(h.id) }, el('span', { class: 'title', text: title ?? `${app.collection?.pk} ${String(h.id)}` }), el('span', { class: 'score', text: `${metric === 'L2' ? 'L2²' : metric} ${h.score.toFixed(4)}` }), like);
+      const li = el('li', { 'data-id': String(h.id), 'data-score': String(h.score) }, el('span', { class: 'title', text: title ?? `${app.collection?.pk} ${String(h.id)}` }), el('span', { class: 'score', text: `${metric === 'L2' ? 'L2²' : metric} ${h.score.toFixed(4)}` }), like);
       if (title !== undefined) li.append(el('span', { class: 'note', text: ` · ${app.collection?.pk} ${String(h.id)}` }));
       if (rest.length) li.append(el('div', { class: 'note', text: rest.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ') }));
       if (typeof h.fields['abstract'] === 'string') li.append(el('details', {}, el('summary', { text: 'abstract' }), h.fields['abstract']));
@@ -89,22 +92,17 @@ export async function runSearch(app: App): Promise<void> {
   const c = app.collection;
   if (c === undefined) return status('no collection to search: load the papers first');
   $('filter-error').hidden = true;
-  if ($<HTMLSelectElement>('query-mode').value === 'text') return runTextSearch(app);
+  const mode = $<HTMLSelectElement>('query-mode').value;
+  if (mode === 'text') return runTextSearch(app);
+  if (mode === 'hybrid') return runHybridSearch(app);
   const { vector, what } = await queryVector(app);
   const filter = $<HTMLInputElement>('filter').value.trim();
   const limit = Number($<HTMLInputElement>('topk').value) || 10;
   const sp = searchParamOf(c.index?.indexType);
-  const params = sp ? { [sp.name]: Math.max(Number($<HTMLInputElement>('search-param').value) || 1, sp.name === 'ef' ? limit : 1), ...(sp.refine ? { refine_k: refineK() } : {}) } : undefined;
+  const params = denseParams(app, limit);
   const before = app.backend instanceof BrowserBackend && sp?.refine ? await app.backend.cacheStats() : undefined;
   const consistency = $<HTMLSelectElement>('consistency').value as Consistency;
-  let res;
-  try {
-    res = await app.backend.search(c.name, { vector, annsField: c.vectorField, limit, filter, ...(params ? { params } : {}), consistency, outputFields: outputFields() });
-  } catch (err) {
-    const e = err as { code: number; message: string };
-    if (filter && /expression|filter|field/i.test(e.message)) showFilterError(filter, `code ${e.code}: ${e.message}`);
-    throw err;
-  }
+  const res = await showingFilterErrors(filter, () => app.backend.search(c.name, { vector, annsField: c.vectorField, limit, filter, ...(params ? { params } : {}), consistency, outputFields: outputFields() }));
   renderHits(app, res.value);
   const meta = $('search-meta');
   meta.textContent = `${res.value.length} hits for ${what}${filter ? ` where ${filter}` : ''}${params ? ` (${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? `, network included; ${serverLine(res.serverMs)}` : ''})`;
@@ -125,6 +123,23 @@ export async function runSearch(app: App): Promise<void> {
     span.textContent = ` · recall@${k} ${r.toFixed(2)} against exact search`;
   } catch (err) {
     span.textContent = ` · recall not measured: ${(err as Error).message}`;
+  }
+}
+
+/** The dense index's search parameter as typed (ef at least top-k), with IVF_PQ's refine_k; undefined for FLAT. */
+function denseParams(app: App, limit: number): Record<string, number> | undefined {
+  const sp = searchParamOf(app.collection?.index?.indexType);
+  return sp ? { [sp.name]: Math.max(Number($<HTMLInputElement>('search-param').value) || 1, sp.name === 'ef' ? limit : 1), ...(sp.refine ? { refine_k: refineK() } : {}) } : undefined;
+}
+
+/** Runs a read; a coded error about the filter is also shown under it with the position marked. */
+async function showingFilterErrors<T>(filter: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const e = err as { code: number; message: string };
+    if (filter && /expression|filter|field/i.test(e.message)) showFilterError(filter, `code ${e.code}: ${e.message}`);
+    throw err;
   }
 }
 
@@ -154,10 +169,44 @@ async function runTextSearch(app: App): Promise<void> {
   const filter = $<HTMLInputElement>('filter').value.trim();
   const limit = Number($<HTMLInputElement>('topk').value) || 10;
   const consistency = $<HTMLSelectElement>('consistency').value as Consistency;
-  const res = await app.backend.search(c.name, { vector: words, annsField: c.textSearchField, limit, filter, consistency, outputFields: outputFields() });
-  renderHits(app, res.value, true);
+  const res = await showingFilterErrors(filter, () => app.backend.search(c.name, { vector: words, annsField: c.textSearchField!, limit, filter, consistency, outputFields: outputFields() }));
+  renderHits(app, res.value, 'BM25');
   $('search-meta').textContent = `${res.value.length} hits for the words “${words}”${filter ? ` where ${filter}` : ''} (BM25 over the abstracts) — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? `, network included; ${serverLine(res.serverMs)}` : ''})`;
   status(`full-text search: ${res.value.length} hits in ${ms(res.clientMs)}`);
+}
+
+/** The fusion as chosen: RRF with its k, or weighted with the dense weight (the words get the rest). */
+function rerankOf(): Rerank {
+  if ($<HTMLSelectElement>('rerank').value === 'weighted') {
+    const w = Number($<HTMLInputElement>('dense-weight').value);
+    // rounded so that 0.7 gives the words 0.3, not 0.30000000000000004
+    return { strategy: 'weighted', weights: [w, Math.round((1 - w) * 1e9) / 1e9] };
+  }
+  return { strategy: 'rrf', k: Number($<HTMLInputElement>('rrf-k').value) || 60 };
+}
+
+/**
+ * Hybrid search: the words (BM25 over the abstracts) and a row's vector (the dense index), each
+ * sub-search keeping top-k hits under the same filter, fused by Milvus's RRF or weighted reranker.
+ */
+async function runHybridSearch(app: App): Promise<void> {
+  const c = app.collection!;
+  if (c.textSearchField === undefined) throw new Error(`${c.name} has no BM25 function: hybrid search works on the papers`);
+  const words = $<HTMLInputElement>('text-query').value.trim();
+  if (!words) throw new Error('type some words to fuse with the row\'s vector');
+  const { vector, what } = await queryVector(app);
+  const filter = $<HTMLInputElement>('filter').value.trim();
+  const limit = Number($<HTMLInputElement>('topk').value) || 10;
+  const params = denseParams(app, limit);
+  const rerank = rerankOf();
+  const consistency = $<HTMLSelectElement>('consistency').value as Consistency;
+  const subs = [{ vector, annsField: c.vectorField, ...(params ? { params } : {}) }, { vector: words, annsField: c.textSearchField }];
+  const res = await showingFilterErrors(filter, () => app.backend.hybridSearch(c.name, { subs, rerank, limit, filter, consistency, outputFields: outputFields() }));
+  renderHits(app, res.value, rerank.strategy === 'rrf' ? 'RRF' : 'weighted');
+  const fusion = rerank.strategy === 'rrf' ? `RRF, k=${rerank.k}` : `weighted ${rerank.weights[0]} dense / ${rerank.weights[1]} words`;
+  $('search-meta').textContent = `${res.value.length} hits fusing ${what} (${c.index?.metric ?? 'COSINE'}) with the words “${words}” (BM25) by ${fusion}${filter ? ` where ${filter}` : ''} — answered by ${app.backend.label} in ${ms(res.clientMs)} (client-side${app.backend.kind === 'edge' ? `, network included; ${serverLine(res.serverMs)}` : ''})`;
+  status(`hybrid search: ${res.value.length} hits in ${ms(res.clientMs)}`);
+  document.dispatchEvent(new Event(MEASURED));
 }
 
 function serverLine(serverMs: number | undefined): string {
@@ -166,19 +215,24 @@ function serverLine(serverMs: number | undefined): string {
 
 function syncMode(): void {
   const mode = $<HTMLSelectElement>('query-mode').value;
-  $('example-label').hidden = mode !== 'example';
+  $('example-label').hidden = mode !== 'example' && mode !== 'hybrid';
   $('heldout-label').hidden = mode !== 'heldout';
   $('vector-label').hidden = mode !== 'vector';
-  $('text-label').hidden = mode !== 'text';
+  $('text-label').hidden = mode !== 'text' && mode !== 'hybrid';
+  $('fusion-row').hidden = mode !== 'hybrid';
+  const weighted = $<HTMLSelectElement>('rerank').value === 'weighted';
+  $('rrf-k-label').hidden = weighted;
+  $('weight-label').hidden = !weighted;
 }
 
 export function wireSearchPanel(app: App): void {
   $('query-mode').addEventListener('change', syncMode);
+  $('rerank').addEventListener('change', syncMode);
   syncMode();
   void loadPapers().then((p) => $<HTMLSelectElement>('heldout').replaceChildren(...p.query.map((q, i) => new Option(q.title, String(i)))), () => undefined);
   const go = $<HTMLButtonElement>('search-go');
   go.addEventListener('click', () => void busy(go, () => runSearch(app)));
-  for (const id of ['filter', 'example-id', 'topk', 'search-param', 'refine-k', 'text-query']) {
+  for (const id of ['filter', 'example-id', 'topk', 'search-param', 'refine-k', 'text-query', 'rrf-k', 'dense-weight']) {
     $(id).addEventListener('keydown', (ev) => {
       if ((ev as KeyboardEvent).key === 'Enter') void busy(go, () => runSearch(app));
     });
@@ -196,8 +250,10 @@ export function wireSearchPanel(app: App): void {
     $('refine-label').hidden = sp?.refine !== true;
     const paperMode = c?.name === PAPERS_COLLECTION;
     ($('query-mode').querySelector('option[value=heldout]') as HTMLOptionElement).disabled = !paperMode;
-    ($('query-mode').querySelector('option[value=text]') as HTMLOptionElement).disabled = c?.textSearchField === undefined;
-    if ((!paperMode && $<HTMLSelectElement>('query-mode').value === 'heldout') || (c?.textSearchField === undefined && $<HTMLSelectElement>('query-mode').value === 'text')) {
+    const noText = c?.textSearchField === undefined;
+    for (const m of ['text', 'hybrid']) ($('query-mode').querySelector(`option[value=${m}]`) as HTMLOptionElement).disabled = noText;
+    const mode = $<HTMLSelectElement>('query-mode').value;
+    if ((!paperMode && mode === 'heldout') || (noText && (mode === 'text' || mode === 'hybrid'))) {
       $<HTMLSelectElement>('query-mode').value = 'example';
       syncMode();
     }
