@@ -38,7 +38,11 @@ export async function startDemo(): Promise<RunningDemo> {
   };
 }
 
-/** A page at url + path that records console errors and uncaught exceptions. */
+/**
+ * A page at url + path that records console errors, uncaught exceptions and any request to an
+ * origin other than the page's own and the endpoint named in its `endpoint=` parameter (the
+ * demo promises to talk to nothing else).
+ */
 export async function openPage(context: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
@@ -46,6 +50,13 @@ export async function openPage(context: BrowserContext, url: string): Promise<{ 
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(String(e)));
+  const own = new URL(url);
+  const endpoint = own.searchParams.get('endpoint');
+  const allowed = new Set([own.origin, ...(endpoint ? [new URL(endpoint).origin] : [])]);
+  page.on('request', (r) => {
+    const to = new URL(r.url());
+    if ((to.protocol === 'http:' || to.protocol === 'https:') && !allowed.has(to.origin)) errors.push(`a request to another origin: ${r.url()}`);
+  });
   await page.goto(url);
   return { page, errors };
 }

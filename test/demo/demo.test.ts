@@ -6,7 +6,8 @@
  * against exact search computed in the test), sweeps ef into a plot, inserts and deletes a row,
  * reloads (persistence, cold-open readout), takes screenshots (desktop and 390 px, into the
  * git-ignored test/demo/screenshots/) and runs axe-core. Then, on the same endpoint, the local
- * replica of its papers (replica-flow.ts). No console errors are allowed.
+ * replica of its papers (replica-flow.ts). No console errors are allowed, and no request to an
+ * origin but the page's own and the endpoint's.
  * Without /usr/bin/chromium the file is skipped with a printed reason.
  */
 import type { Page } from 'playwright';
