@@ -62,7 +62,7 @@ export interface QueryNodeRpc extends Rpc.DurableObjectBranded {
   /** Drops what the node holds (its shard's assignment changed or the collection went away). */
   release(): void;
   /** What the node holds (tests, stats). */
-  held(): { segments: number[]; rows: number };
+  held(): { segments: number[]; rows: number; indexBytes: number };
 }
 
 /** Users, roles and grants for the whole deployment (`ACCESS`, `idFromName("rbac")`). */

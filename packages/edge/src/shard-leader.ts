@@ -34,7 +34,8 @@ import {
   routeBatch,
   rowsToBatch,
   storedRowsPlan,
-  estimatedRowBytes,
+  rangeIndexResidentBytes,
+  residentSegmentBytes,
   partitionSet,
   readKeys,
   scheduleIndexBuilds,
@@ -53,6 +54,7 @@ import {
   type QueryPlan,
   type ReadHost,
   type ReplicaAssignment,
+  type SegmentRecord,
   type Row,
   type SearchPlan,
   type Segment,
@@ -298,13 +300,18 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
     return { ts };
   }
 
-  /** The shard's sealed segments split over its query nodes (none while nothing is sealed). */
+  /**
+   * The shard's sealed segments split over its query nodes (none while nothing is sealed), by
+   * the bytes a node keeps of them: a segment whose vectors are read by range (IVF_PQ) counts
+   * its index's hot parts, not its vectors, so a node holds that many more of its rows.
+   */
   private placement(m: SegmentManager, a: ReplicaAssignment): ReplicaAssignment[] {
     if (a.records.length === 0) return [];
     const cap = envNumber(this.env.VESPER_QUERY_NODE_MAX_BYTES, QUERY_NODE_MAX_BYTES);
-    const bytes = a.records.reduce((n, r) => n + r.rows, 0) * estimatedRowBytes(m.info.schema);
+    const resident = (r: SegmentRecord): number => residentSegmentBytes(m.info.schema, m.info.indexes, r, rangeIndexResidentBytes);
+    const bytes = a.records.reduce((n, r) => n + resident(r), 0);
     const k = Math.min(MAX_QUERY_NODES, a.records.length, Math.max(1, Math.ceil(bytes / cap)));
-    return splitAssignment(a, k);
+    return splitAssignment(a, k, resident);
   }
 
   /** Runs fn on each query node's share (retrying a node that was reset once); releases nodes no longer used. */

@@ -65,6 +65,15 @@ export function getIndexFactory(indexType: string): VectorIndexFactory {
 }
 
 /**
+ * The bytes a reader keeps of an index that opens by range (IVF_PQ: its hot parts; the factory's
+ * `residentBytes`), or undefined for a type that is held whole or is unknown.
+ */
+export function rangeIndexResidentBytes(indexType: string, count: number, dim: number, params: Readonly<Record<string, unknown>>): number | undefined {
+  const f = typeof indexType === 'string' ? factories.get(indexType.toUpperCase()) : undefined;
+  return f?.openRange !== undefined ? f.residentBytes?.(count, dim, params) : undefined;
+}
+
+/**
  * Opens a serialized index of any supported type (no rebuild).
  * @throws FORMAT_CORRUPT / FORMAT_UNSUPPORTED for files this build cannot read.
  */

@@ -19,6 +19,7 @@ import type { MetricType } from '../schema/types.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { VectorColumn } from '../schema/columns.ts';
 import { getKernels } from '../kernels/loader.ts';
+import { align } from '../kernels/wasm-arena.ts';
 import type { BlockCache } from '../util/block-cache.ts';
 import { BlockReader, blockChecksums, memoryRange, type RangeSource } from '../util/block-file.ts';
 import type { IndexBuildOptions, IndexSearchParams, QueryVectors, TopK, VectorIndex, VectorIndexFactory } from './vector-index.ts';
@@ -366,6 +367,21 @@ function sameWords(a: Uint32Array | undefined, b: Uint32Array | undefined): bool
   return true;
 }
 
+/**
+ * What `bytesUsed` reports for an index of `count` rows opened by range, from its shape alone:
+ * in WASM the centroids, the codebooks transposed for the scan (ksub padded to 4), the codes and
+ * the slot ids; in JS the list offsets, the slot ids and the row positions; one checksum per
+ * block of full-precision rows. Search scratch (the scanner's work buffer) is not counted.
+ */
+export function ivfPqResidentBytes(count: number, dim: number, params: Readonly<Record<string, unknown>>): number {
+  const p = parseParams(params, dim);
+  const nlist = Math.max(1, Math.min(p.nlist, count));
+  const kp = Math.ceil((1 << p.nbits) / 4) * 4;
+  const wasm = align(nlist * dim * 4) + align(p.m * kp * (dim / p.m) * 4) + align(count * p.m) + align(count * 4);
+  const blocks = Math.ceil((count * dim * 4) / blockSizeFor(dim));
+  return wasm + (nlist + 1) * 4 + count * 4 + count * 4 + blocks * 4;
+}
+
 function blockSizeFor(dim: number): number {
   const row = dim * 4;
   return row >= BLOCK_TARGET ? row : Math.floor(BLOCK_TARGET / row) * row;
@@ -525,6 +541,7 @@ export function ivfPqFactory(cache?: BlockCache): VectorIndexFactory & { openRan
     },
     open: (bytes: Uint8Array) => openIvfPqSync(bytes),
     openRange: (source: RangeSource) => openIvfPq(source, cache),
+    residentBytes: ivfPqResidentBytes,
   };
 }
 

@@ -92,6 +92,12 @@ export interface VectorIndexFactory {
    * it instead of reading the whole file.
    */
   openRange?(source: RangeSource): Promise<VectorIndex>;
+  /**
+   * Disk-resident types: the bytes an index of `count` rows of `dim` built with `params` keeps
+   * in memory once opened by range (its `bytesUsed` then, search scratch aside) — what a reader
+   * is charged for holding it, known without reading the file.
+   */
+  residentBytes?(count: number, dim: number, params: Readonly<Record<string, unknown>>): number;
 }
 
 /** Larger-is-better metrics: IP and COSINE. */

@@ -45,16 +45,19 @@ export function writerAssignment(m: SegmentManager, keep: (rec: SegmentRecord) =
   return { records, pending };
 }
 
-/** Splits an assignment into n shares of about equal rows (largest segments first). */
-export function splitAssignment(a: ReplicaAssignment, n: number): ReplicaAssignment[] {
-  const shares = Array.from({ length: n }, () => ({ records: [] as SegmentRecord[], rows: 0 }));
-  const sorted = [...a.records].sort((x, y) => y.rows - x.rows || x.id - y.id);
+/**
+ * Splits an assignment into n shares of about equal weight (heaviest segments first); the
+ * weight of a segment is its rows unless given (a shard leader weighs what a node keeps of it).
+ */
+export function splitAssignment(a: ReplicaAssignment, n: number, weight: (rec: SegmentRecord) => number = (rec) => rec.rows): ReplicaAssignment[] {
+  const shares = Array.from({ length: n }, () => ({ records: [] as SegmentRecord[], weight: 0 }));
+  const sorted = a.records.map((rec) => ({ rec, w: weight(rec) })).sort((x, y) => y.w - x.w || x.rec.id - y.rec.id);
   const where = new Map<number, number>();
-  for (const rec of sorted) {
+  for (const { rec, w } of sorted) {
     let best = 0;
-    for (let i = 1; i < n; i++) if (shares[i]!.rows < shares[best]!.rows) best = i;
+    for (let i = 1; i < n; i++) if (shares[i]!.weight < shares[best]!.weight) best = i;
     shares[best]!.records.push(rec);
-    shares[best]!.rows += rec.rows;
+    shares[best]!.weight += w;
     where.set(rec.id, best);
   }
   return shares.map((sh, i) => ({
@@ -130,6 +133,13 @@ export class SealedReplica {
   /** Ids of the segments held now. */
   ids(): number[] {
     return [...this.held.keys()].sort((a, b) => a - b);
+  }
+
+  /** Bytes the held segments' vector indexes keep in memory (`VectorIndex.bytesUsed`: a disk-resident index counts its hot parts). */
+  indexBytes(): number {
+    let n = 0;
+    for (const s of this.held.values()) for (const idx of s.indexes.values()) n += idx.bytesUsed();
+    return n;
   }
 
   get rowCount(): number {
