@@ -30,12 +30,11 @@ import { getIndexFactory } from '../../packages/core/src/index/index-registry.ts
 import { DEFAULT_SEAL_POLICY } from '../../packages/core/src/segments/seal-policy.ts';
 import { openReplica, type ReplicaDatabase, type ReplicaOf } from '../../packages/core/src/replica/open-replica.ts';
 import type { FetchFn } from '../../packages/core/src/replica/replica-transport.ts';
-import { DIM, jsonVector, median, percentile, replicaData, restCall } from '../lib/replica-data.ts';
+import { DIM, median, percentile, replicaData, restCall } from '../lib/replica-data.ts';
+import { BATCH, HNSW, fillServerCollection, insertBody } from '../lib/replica-server.ts';
 import { startSnapshotWorker } from '../lib/snapshot-worker.ts';
 
-const BATCH = 1_000;
 const CATCHUPS = 5;
-const HNSW = { M: 16, efConstruction: 200 };
 const K = 10;
 const TOKEN = 'root:Milvus';
 /**
@@ -146,7 +145,6 @@ export default async function replicaBench(argv: string[]): Promise<string> {
   const log = (s: string) => console.error(`[replica] ${s}`);
   log(`data: ${rows.toLocaleString('en')} + ${CATCHUPS * BATCH} rows × ${DIM}-d, seed ${seed}`);
   const data = replicaData(rows + CATCHUPS * BATCH, seed);
-  const body = (from: number, to: number) => JSON.stringify({ collectionName: 'bench', data: Array.from({ length: to - from }, (_, i) => ({ id: from + i, vector: jsonVector(data.rows, from + i) })) });
   await loadKernelsNode();
   const tmp = await mkdtemp(join(tmpdir(), 'vesper-replica-bench-'));
   const worker = await startSnapshotWorker();
@@ -154,28 +152,7 @@ export default async function replicaBench(argv: string[]): Promise<string> {
   try {
     const base = worker.endpoint;
     const rest = (path: string, b: unknown) => restCall(base, path, b);
-    await rest('collections/create', {
-      collectionName: 'bench',
-      dimension: DIM,
-      metricType: 'COSINE',
-      params: { shardsNum: 1 },
-      indexParams: [{ fieldName: 'vector', metricType: 'COSINE', params: { index_type: 'HNSW', ...HNSW } }],
-    });
-    const t0 = performance.now();
-    let next = 0;
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let b = next++; b * BATCH < rows; b = next++) await rest('entities/insert', body(b * BATCH, Math.min(rows, (b + 1) * BATCH)));
-      }),
-    );
-    const ingestS = (performance.now() - t0) / 1000;
-    await rest('collections/flush', { collectionName: 'bench' });
-    for (;;) {
-      const d = ((await rest('indexes/describe', { collectionName: 'bench', indexName: 'vector' })) as { indexState: string; pendingRows: number }[])[0]!;
-      if (d.indexState === 'Finished' && Number(d.pendingRows) === 0) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const serverS = (performance.now() - t0) / 1000;
+    const { ingestS, serverS } = await fillServerCollection(base, data, rows);
     log(`server: ingest ${ingestS.toFixed(1)} s, + flush and HNSW build ${(serverS - ingestS).toFixed(1)} s`);
 
     // The local twin: the same rows, the same batches, the same index params, in a Node directory.
@@ -262,7 +239,7 @@ export default async function replicaBench(argv: string[]): Promise<string> {
     const catchups: { total: number; insert: number; sync: number; syncHttp: number; count: number }[] = [];
     for (let c = 0; c < CATCHUPS; c++) {
       const from = rows + c * BATCH;
-      const payload = body(from, from + BATCH);
+      const payload = insertBody(data, from, from + BATCH);
       const c0 = performance.now();
       await rest('entities/insert', payload);
       const c1 = performance.now();
