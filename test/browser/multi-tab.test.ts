@@ -12,7 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataType, Random } from '@vesper/core';
 import { openDatabase, type BrowserDatabase } from '../../packages/browser/src/index.ts';
-import { browserSeed, freshName } from './browser-helpers.ts';
+import { browserSeed, freshName, openTabFrame } from './browser-helpers.ts';
 import type { TabApi } from './pages/tab-page.ts';
 
 const seed = browserSeed();
@@ -77,25 +77,9 @@ afterEach(() => {
   for (const f of frames.splice(0)) f.remove();
 });
 
-/** A new same-origin iframe — a second tab — with its own openDatabase. */
+/** A new tab iframe (browser-helpers.ts), removed after the test. */
 async function openTab(): Promise<{ frame: HTMLIFrameElement; api: TabApi }> {
-  const frame = document.createElement('iframe');
-  frame.src = new URL('./pages/tab.html', import.meta.url).href;
-  frames.push(frame);
-  const ready = new Promise<TabApi>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tab iframe did not load')), 30_000);
-    frame.addEventListener('load', () => {
-      const win = frame.contentWindow as (Window & { vesperTab?: TabApi }) | null;
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(win!.vesperTab!);
-      };
-      if (win?.vesperTab !== undefined) done();
-      else win?.addEventListener('vesper-tab-ready', done);
-    });
-  });
-  document.body.appendChild(frame);
-  return { frame, api: await ready };
+  return openTabFrame((frame) => frames.push(frame));
 }
 
 describe(`multi-tab: one leader, forwarding, takeover (seed ${seed})`, () => {
