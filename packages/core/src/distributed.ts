@@ -52,3 +52,4 @@ export { shardFeed } from './replica/shard-feed.ts';
 export { toWire, fromWire, recordKeys, REPLICA_API_PREFIX, type ReplicaFeed, type ShardFeed, type ShardPosition, type ReplicaFile, type TailEntry } from './replica/replica-wire.ts';
 export { parseManifest } from './storage/manifest.ts';
 export { crc32 } from './util/crc32.ts';
+export { KeyedQueue } from './util/keyed-queue.ts';

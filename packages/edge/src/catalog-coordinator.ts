@@ -20,9 +20,9 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
-import { guaranteeTs, parseConsistency, primaryField } from '@vesper/core/distributed';
+import { KeyedQueue, guaranteeTs, parseConsistency, primaryField } from '@vesper/core/distributed';
 import kernelsModule from '@vesper/core/kernels.wasm';
-import { TAG_RETAIN_MS, createEdgeStorage } from './adapters/index.ts';
+import { TAG_RETAIN_MS, createEdgeStorage, putIfAbsent } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
 import { ImportJobs } from './import/import-jobs.ts';
 import { RateLimiter, rateFor, type RequestKind } from './limits.ts';
@@ -39,6 +39,8 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
   private readonly limiter = new RateLimiter();
   private props: { values: Record<string, string>; at: number } | undefined;
   private importJobs: ImportJobs | undefined;
+  /** Create-only puts, one at a time per directory (createOnce). */
+  private readonly creating = new KeyedQueue();
 
   /** Runs one ProxyNode method (or import-job method) for database `dbName` (the DO's own database). */
   async call(dbName: string, method: string, request: Record<string, unknown>, options: CallOptions = {}): Promise<RpcResult> {
@@ -120,6 +122,29 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
     return asResult(async () => (await this.open(dbName)).ctx.tso.next());
   }
 
+  /**
+   * A create-only put of a manifest version for any writer of the database (its shard leaders
+   * and this object's own engine). This one object runs them one at a time per directory, and
+   * writes a key only when no key of its directory sorts at or before it: manifest keys count
+   * versions down, so that is "no version at or above this one exists" — of writers racing for
+   * a version exactly one writes it, and a writer whose view is stale cannot write a version
+   * that garbage collection removed from below the head (it would be a commit nobody reads:
+   * the ghost version made a shard leader believe a compaction committed that the chain lost,
+   * and deleted rows came back). False means COMMIT_CONFLICT for the writer.
+   */
+  async createOnce(key: string, bytes: Uint8Array): Promise<RpcResult<boolean>> {
+    return asResult(() => this.createHere(key, bytes));
+  }
+
+  private createHere(key: string, bytes: Uint8Array): Promise<boolean> {
+    const dir = key.slice(0, key.lastIndexOf('/') + 1);
+    return this.creating.run([dir], async () => {
+      const first = (await this.env.BUCKET.list({ prefix: dir, limit: 1 })).objects[0]?.key;
+      if (first !== undefined && first <= key) return false;
+      return putIfAbsent(this.env.BUCKET, key, bytes);
+    });
+  }
+
   /** Ids unique in the database (segment ids of every shard leader); returns the first of n. */
   async allocIds(dbName: string, n: number): Promise<RpcResult<number>> {
     return asResult(async () => {
@@ -192,7 +217,7 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
   private open(dbName: string): Promise<ProxyNode> {
     this.engine ??= (async () => {
       if (!kernelsReady()) await initKernels(kernelsModule);
-      const storage = createEdgeStorage(this.ctx.storage, this.env.BUCKET, `db/${dbName}/`);
+      const storage = createEdgeStorage(this.ctx.storage, this.env.BUCKET, `db/${dbName}/`, (key, bytes) => this.createHere(key, bytes));
       return ProxyNode.open(storage, {
         indexFactory: getIndexFactory,
         catalogOnly: true,

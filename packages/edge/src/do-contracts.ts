@@ -35,6 +35,12 @@ export interface CatalogCoordinatorRpc extends Rpc.DurableObjectBranded {
   begin(dbName: string, collection: string, options?: BeginOptions): Promise<RpcResult<Begun>>;
   tsoNext(dbName: string): Promise<RpcResult<bigint>>;
   allocIds(dbName: string, n: number): Promise<RpcResult<number>>;
+  /**
+   * Writes `bytes` at bucket key `key` (a manifest version) only if no key of its directory
+   * sorts at or before it — no version at or above it exists — one such write per directory at
+   * a time: true when written, false otherwise (COMMIT_CONFLICT for the writer).
+   */
+  createOnce(key: string, bytes: Uint8Array): Promise<RpcResult<boolean>>;
 }
 
 /** The writer of one shard (`SHARD_LEADER`, `idFromName("<db>/c<id>/s<shard>")`). */

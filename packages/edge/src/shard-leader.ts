@@ -129,7 +129,8 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
       const storage = {
         meta: new DoSqlMetaStore(this.ctx.storage),
         wal: new DoSqlWal(this.ctx.storage),
-        objects: new R2ObjectStore(this.env.BUCKET, `db/${t.db}/`),
+        // manifest versions are created through the coordinator: one writer per version
+        objects: new R2ObjectStore(this.env.BUCKET, `db/${t.db}/`, (key, bytes) => reach<boolean>('the catalog coordinator', () => coord.createOnce(key, bytes))),
       };
       const tso = {
         next: async () => {

@@ -13,6 +13,9 @@ import { MAX_INDEX_TOPK } from '../index/index-common.ts';
 import type { Segment } from '../segments/segment.ts';
 import type { SealedSegment } from '../segments/sealed-segment.ts';
 import { exactTopK, type QueryVector } from './exact-search.ts';
+import { exactSearch } from '../index/exact-search.ts';
+import { kernelsReady } from '../kernels/loader.ts';
+import type { VectorColumn } from '../schema/columns.ts';
 import { sparseTopK, type Bm25Params } from './sparse-search.ts';
 import { DataType } from '../schema/data-type.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
@@ -142,10 +145,17 @@ function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, p
     }
     return;
   }
-  if (index && spec.packed !== undefined) {
+  // Float rows without an index are scanned by FLAT's kernel (exactSearch): a row's score is the
+  // same float32 whether its segment is growing, sealed and waiting for its index, or
+  // FLAT-indexed — a scalar scan in f64 differed in the last bits, so answers changed with
+  // when a seal or an index build happened to finish.
+  const flat = !index && spec.packed !== undefined && spec.field.data_type === DataType.FloatVector && k <= MAX_INDEX_TOPK && kernelsReady();
+  if ((index || flat) && spec.packed !== undefined) {
     const opts = { allow, params: spec.params, ...range };
+    const col = flat ? seg.column(spec.field.name) : undefined;
+    if (flat && !col) return;
     // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
-    const top = index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts);
+    const top = index ? index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts) : exactSearch(col as VectorColumn, spec.metric, spec.packed, nq, k, opts);
     for (let q = 0; q < nq; q++) {
       const list: SegmentHit[] = [];
       for (let j = 0; j < top.k; j++) {

@@ -78,6 +78,11 @@ interface StateRecord {
 }
 
 const STATE_FORMAT = 1;
+/**
+ * Feeds one `sync()` asks for when a file the previous feed named is gone by the time it is
+ * fetched (the server compacted and collected it meanwhile); past that the sync fails.
+ */
+const SYNC_ATTEMPTS = 4;
 
 export class CollectionReplica {
   readonly db: string;
@@ -165,7 +170,17 @@ export class CollectionReplica {
   sync(): Promise<void> {
     return this.queue.run(['sync'], async () => {
       try {
-        await this.syncOnce();
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.syncOnce();
+            break;
+          } catch (e) {
+            // the server moved on while this sync copied: a compaction committed and collected
+            // a file the feed named (IO_KEY_NOT_FOUND, "describe the collection again") — the
+            // next feed names the files that replaced it
+            if (attempt >= SYNC_ATTEMPTS || !VesperError.is(e, 'IO_KEY_NOT_FOUND')) throw e;
+          }
+        }
         this.online = true;
         this.lastError = undefined;
       } catch (e) {

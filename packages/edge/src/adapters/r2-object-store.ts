@@ -3,9 +3,14 @@
  * Every key lives under a root prefix (one per database, e.g. `db/default/`), so one bucket
  * serves many databases and tests get fresh, isolated stores.
  *
- * Invariants: a create-only put is one conditional R2 put (`If-None-Match: *`), which R2
- * evaluates atomically, so of concurrent racers exactly one wins and the others get
- * COMMIT_CONFLICT; listings follow R2's cursor to the end and are re-sorted in UTF-16
+ * Invariants: a create-only put (a manifest version) of concurrent racers lets exactly one win
+ * and gives the others COMMIT_CONFLICT. Writers in several Durable Objects (shard leaders)
+ * pass `createOnce`, which sends it through their database's CatalogCoordinator: one at a time
+ * per directory, and refused when a version at or above it exists — garbage collection
+ * deletes old manifest versions, and a conditional put of a deleted version succeeds, so a
+ * shard leader with a stale view once "committed" a version below the head that no reader
+ * ever saw (test/workerd/replica-random.test.ts found it: deleted rows came back). On its own
+ * the store makes one conditional R2 put (`If-None-Match: *`), enough for a single writer. Listings follow R2's cursor to the end and are re-sorted in UTF-16
  * code-unit order (R2 sorts by UTF-8 bytes); bytes returned are fresh copies.
  */
 import { checkBytes, checkCount, checkObjectKey, compareKeys, objectExists, type ObjectInfo, type ObjectStore, type PutOptions } from '@vesper/core';
@@ -18,6 +23,8 @@ export class R2ObjectStore implements ObjectStore {
   constructor(
     private readonly bucket: R2Bucket,
     private readonly root = '',
+    /** Writes a create-only put (bucket key with the root) if absent, serialized per key; answers whether it wrote. */
+    private readonly createOnce?: (key: string, bytes: Uint8Array) => Promise<boolean>,
   ) {}
 
   /** @throws COMMIT_CONFLICT when opts.ifAbsent and key exists; PARAMETER_INVALID on a bad key. */
@@ -27,8 +34,8 @@ export class R2ObjectStore implements ObjectStore {
     // slice: R2 must get exactly the view's bytes, never the rest of its backing buffer
     const body = bytes.slice();
     if (opts?.ifAbsent === true) {
-      const put = await this.bucket.put(this.root + key, body, { onlyIf: new Headers({ 'If-None-Match': '*' }) });
-      if (put === null) throw objectExists(key);
+      const written = this.createOnce ? await this.createOnce(this.root + key, body) : await putIfAbsent(this.bucket, this.root + key, body);
+      if (!written) throw objectExists(key);
       return;
     }
     await this.bucket.put(this.root + key, body);
@@ -79,4 +86,13 @@ export class R2ObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * One conditional R2 put of `bytes` at bucket key `key` if nothing is there: true when it
+ * wrote. Atomic only within one caller at a time (see the header): CatalogCoordinator.createOnce
+ * serializes callers per key before calling it.
+ */
+export async function putIfAbsent(bucket: R2Bucket, key: string, bytes: Uint8Array): Promise<boolean> {
+  return (await bucket.put(key, bytes, { onlyIf: new Headers({ 'If-None-Match': '*' }) })) !== null;
 }
