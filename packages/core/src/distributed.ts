@@ -48,6 +48,6 @@ export { LocalReaderPool, searchShare, queryShare, countShare, keysShare, bm25St
 export { textSearch, probeRequest, resolvedRequest, statsShare, sumStats, type TextSearch, type Bm25Stats, type Bm25StatsRequest } from './proxy/text-search.ts';
 export { estimatedRowBytes } from './segments/row-bytes.ts';
 export { shardFeed } from './replica/shard-feed.ts';
-export { toWire, fromWire, recordKeys, REPLICA_API_PREFIX, type ReplicaFeed, type ShardFeed, type ShardPosition, type ReplicaFile, type TailEntry } from './replica/replica-wire.ts';
+export { toWire, fromWire, toWireBinary, fromWireBinary, WIRE_BINARY_TYPE, recordKeys, REPLICA_API_PREFIX, type ReplicaFeed, type ShardFeed, type ShardPosition, type ReplicaFile, type TailEntry } from './replica/replica-wire.ts';
 export { parseManifest } from './storage/manifest.ts';
 export { crc32 } from './util/crc32.ts';

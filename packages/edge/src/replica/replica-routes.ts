@@ -15,10 +15,12 @@
  *   write's WAL append and answers a retry with the first attempt's result.
  * Reads are authorized like REST reads: the caller needs Query or Search on the collection
  * (1401, 403); a write needs the privilege of its method (Insert, Upsert, Delete).
- * Bodies are JSON with bigints and bytes tagged (core replica-wire.ts).
+ * Bodies are JSON with bigints and bytes tagged (core replica-wire.ts); a `describe` or `feed`
+ * whose `Accept` names `application/vnd.vesper.wire` is answered in the binary wire form
+ * instead (the tail's WAL records as raw bytes, not base64), with that `Content-Type`.
  */
 import { VesperError, showValue } from '@vesper/core';
-import { crc32, fromWire, parseManifest, recordKeys, toWire, REPLICA_API_PREFIX, type CollectionInfo, type ReplicaFeed, type ShardFeed, type ShardPosition } from '@vesper/core/distributed';
+import { crc32, fromWire, parseManifest, recordKeys, toWire, toWireBinary, REPLICA_API_PREFIX, WIRE_BINARY_TYPE, type CollectionInfo, type ReplicaFeed, type ShardFeed, type ShardPosition } from '@vesper/core/distributed';
 import { AccessClient } from '../access/access-client.ts';
 import { allowed, authorize, type Principal } from '../access/policy.ts';
 import type { Env } from '../bindings.ts';
@@ -56,7 +58,8 @@ export async function handleReplica(request: Request, env: Env, url: URL): Promi
     if (action === 'write' && request.method === 'POST') return wire(await forwardedWrite(env, who, await readJson(request, MAX_WRITE_BODY), request));
     if ((action === 'describe' || action === 'feed') && request.method === 'POST') {
       const body = await readJson(request);
-      return wire(await collectionFeed(env, who, body, action === 'feed'));
+      const feed = await collectionFeed(env, who, body, action === 'feed');
+      return acceptsBinary(request) ? binary(feed) : wire(feed);
     }
     await discardBody(request);
     throw new VesperError('PARAMETER_INVALID', `no replica endpoint ${request.method} ${url.pathname}: use POST ${REPLICA_API_PREFIX}describe, POST ${REPLICA_API_PREFIX}feed, POST ${REPLICA_API_PREFIX}write or GET ${REPLICA_API_PREFIX}file`);
@@ -70,6 +73,15 @@ export async function handleReplica(request: Request, env: Env, url: URL): Promi
 
 function wire(data: unknown): Response {
   return new Response(toWire({ code: 0, data }), { headers: { 'content-type': 'application/json; charset=utf-8', ...HEADERS } });
+}
+
+/** Whether the caller takes the binary wire form (a replica of this version or later does). */
+function acceptsBinary(request: Request): boolean {
+  return (request.headers.get('Accept') ?? '').split(',').some((t) => t.split(';')[0]!.trim().toLowerCase() === WIRE_BINARY_TYPE);
+}
+
+function binary(data: unknown): Response {
+  return new Response(toWireBinary({ code: 0, data }), { headers: { 'content-type': WIRE_BINARY_TYPE, ...HEADERS } });
 }
 
 async function readJson(request: Request, max = MAX_BODY): Promise<Record<string, unknown>> {
