@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../packages/core/src/node/open-database.ts';
+import { openFsStorage } from '../../packages/core/src/node/fs-storage.ts';
+import { fromWire, fromWireBinary, toWire } from '../../packages/core/src/replica/replica-wire.ts';
 import { Random, testSeed } from '../../packages/core/src/util/random.ts';
 import { startVesperWorker, type RunningWorker } from './worker-harness.ts';
 import { restOk } from './rest-call.ts';
@@ -66,6 +68,32 @@ describe(`Node replica of a local endpoint (seed ${seed})`, () => {
     await db.close();
     const again = await openDatabase({ path: dir, replicaOf });
     expect((await again.count({ collection_name: 'docs' })).data).toBe(347);
+    const ids = await again.query({ collection_name: 'docs', filter: 'id >= 0', output_fields: ['id'], limit: 1000 });
     await again.close();
+
+    // a directory an older build wrote (state format 1, tail blobs as JSON) still opens offline
+    const storage = await openFsStorage(dir);
+    const rec = (await storage.meta.get('replica/default/docs'))!;
+    const state = fromWire(rec.value) as { format: number; shards: { tailKeys: string[] }[] };
+    expect(state.format).toBe(2);
+    let converted = 0;
+    for (const s of state.shards) {
+      s.tailKeys = await Promise.all(
+        s.tailKeys.map(async (k) => {
+          const json = k.replace(/\.bin$/, '.json');
+          await storage.objects.put(json, new TextEncoder().encode(toWire(fromWireBinary((await storage.objects.get(k))!))));
+          await storage.objects.delete([k]);
+          converted++;
+          return json;
+        }),
+      );
+    }
+    expect(converted).toBeGreaterThan(0);
+    await storage.meta.put('replica/default/docs', toWire({ ...state, format: 1 }), rec.version);
+    await storage.close();
+    const old = await openDatabase({ path: dir, replicaOf });
+    expect((await old.count({ collection_name: 'docs' })).data).toBe(347);
+    expect(await old.query({ collection_name: 'docs', filter: 'id >= 0', output_fields: ['id'], limit: 1000 })).toEqual(ids);
+    await old.close();
   }, 120_000);
 });

@@ -49,7 +49,7 @@ export { textSearch, probeRequest, resolvedRequest, statsShare, sumStats, type T
 export { estimatedRowBytes, residentSegmentBytes } from './segments/row-bytes.ts';
 export { rangeIndexResidentBytes } from './index/index-registry.ts';
 export { shardFeed } from './replica/shard-feed.ts';
-export { toWire, fromWire, recordKeys, REPLICA_API_PREFIX, type ReplicaFeed, type ShardFeed, type ShardPosition, type ReplicaFile, type TailEntry } from './replica/replica-wire.ts';
+export { toWire, fromWire, toWireBinary, fromWireBinary, WIRE_BINARY_TYPE, recordKeys, REPLICA_API_PREFIX, type ReplicaFeed, type ShardFeed, type ShardPosition, type ReplicaFile, type TailEntry } from './replica/replica-wire.ts';
 export { parseManifest } from './storage/manifest.ts';
 export { crc32 } from './util/crc32.ts';
 export { KeyedQueue } from './util/keyed-queue.ts';

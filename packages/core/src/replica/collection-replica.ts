@@ -28,7 +28,7 @@ import type { Segment } from '../segments/segment.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
 import { ReplicaTail } from './replica-tail.ts';
 import type { ReplicaTransport } from './replica-transport.ts';
-import { fromWire, recordKeys, toWire, type ReplicaFeed, type ReplicaFile, type ShardFeed, type TailEntry } from './replica-wire.ts';
+import { fromWire, fromWireBinary, recordKeys, toWire, toWireBinary, type ReplicaFeed, type ReplicaFile, type ShardFeed, type TailEntry } from './replica-wire.ts';
 
 export interface CollectionReplicaOptions {
   readonly transport: ReplicaTransport;
@@ -69,7 +69,7 @@ export interface ReplicaStatus {
 type ShardState = Pick<ShardFeed, 'shard' | 'manifestVersion' | 'checkpoint' | 'records' | 'pending'> & { readonly tailKeys: readonly string[] };
 
 interface StateRecord {
-  readonly format: 1;
+  readonly format: 1 | 2;
   readonly info: CollectionInfo;
   readonly ts: bigint;
   readonly syncedAt: number;
@@ -77,7 +77,13 @@ interface StateRecord {
   readonly shards: readonly ShardState[];
 }
 
-const STATE_FORMAT = 1;
+/**
+ * 2: tail blobs are written in the binary wire form (`tail-<a>-<b>.bin`); 1 wrote them as JSON
+ * with base64 bytes (`.json`). This build reads both (a blob's form is its key's suffix) and
+ * writes 2, so an older build refuses the record by its format instead of misreading a blob.
+ */
+const STATE_FORMAT = 2;
+const STATE_FORMATS_READ: readonly number[] = [1, 2];
 /**
  * Feeds one `sync()` asks for when a file the previous feed named is gone by the time it is
  * fetched (the server compacted and collected it meanwhile); past that the sync fails.
@@ -118,7 +124,7 @@ export class CollectionReplica {
       return r;
     }
     const state = fromWire(rec.value) as StateRecord;
-    if (state.format !== STATE_FORMAT) throw new VesperError('FORMAT_UNSUPPORTED', `replica state of ${r.name} has format ${state.format}, this build reads ${STATE_FORMAT}`);
+    if (!STATE_FORMATS_READ.includes(state.format)) throw new VesperError('FORMAT_UNSUPPORTED', `replica state of ${r.name} has format ${state.format}, this build reads ${STATE_FORMATS_READ.join(' and ')}`);
     const tails = new Map<number, ReplicaTail>();
     for (const s of state.shards) {
       const tail = new ReplicaTail(s.shard, s.checkpoint, state.info.schema);
@@ -232,6 +238,8 @@ export class CollectionReplica {
     const state: StateRecord = { format: STATE_FORMAT, info: feed.info, ts: feed.ts, syncedAt: this.clock(), bytes: fileBytes + tailBytes, shards };
     const version = await this.opts.meta.put(this.stateKey, toWire(state), fresh ? undefined : this.stateVersion);
     if (fresh && this.sealed) this.sealed.close();
+    // also when only the tails moved: the sealed replica's sync finds every record the same and
+    // only drops the columns reads brought back (measured: no cost worth skipping it for)
     await this.install(state, version, tails, fresh);
     await this.collectGarbage(feed);
   }
@@ -301,16 +309,18 @@ export class CollectionReplica {
     await Promise.all(workers);
   }
 
+  /** Stores a feed's tail entries as one blob in the binary wire form (raw WAL records, no base64). */
   private async writeTail(collectionId: number, shard: number, entries: readonly TailEntry[]): Promise<string> {
-    const key = `replica/c${collectionId}/s${shard}/tail-${entries[0]!.lsn}-${entries[entries.length - 1]!.lsn}.json`;
-    await this.opts.objects.put(key, new TextEncoder().encode(toWire(entries)));
+    const key = `replica/c${collectionId}/s${shard}/tail-${entries[0]!.lsn}-${entries[entries.length - 1]!.lsn}.bin`;
+    await this.opts.objects.put(key, toWireBinary(entries));
     return key;
   }
 
+  /** A tail blob: `.bin` in the binary wire form, `.json` (state format 1) as JSON text. */
   private async readTail(key: string): Promise<TailEntry[]> {
     const bytes = await this.opts.objects.get(key);
     if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `replica of ${this.name}: tail blob ${key} is missing; delete the replica's storage and sync again`);
-    return fromWire(new TextDecoder().decode(bytes)) as TailEntry[];
+    return (key.endsWith('.json') ? fromWire(new TextDecoder().decode(bytes)) : fromWireBinary(bytes)) as TailEntry[];
   }
 
   /** Deletes local files and tail blobs the committed state no longer names (server compaction and GC). */

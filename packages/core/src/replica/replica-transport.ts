@@ -4,7 +4,7 @@
  */
 import { VesperError } from '../errors/index.ts';
 import { crc32 } from '../util/crc32.ts';
-import { fromWire, toWire, REPLICA_API_PREFIX, type ReplicaFeed, type ShardPosition } from './replica-wire.ts';
+import { fromWire, fromWireBinary, toWire, REPLICA_API_PREFIX, WIRE_BINARY_TYPE, type ReplicaFeed, type ShardPosition } from './replica-wire.ts';
 import type { ForwardedMethod } from './write-outbox.ts';
 
 /** A file's bytes as served, with the server's ETag (checked against the CRC-32 it sent). */
@@ -63,12 +63,17 @@ export class HttpReplicaTransport implements ReplicaTransport {
     }
   }
 
-  private async post<T = ReplicaFeed>(action: string, body: Record<string, unknown>): Promise<T> {
-    const res = await this.send(action, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: toWire(body) });
-    const text = await res.text();
+  /**
+   * POSTs a JSON body and reads the Vesper envelope. With `binary`, asks for the binary wire
+   * form (bytes not base64-encoded); a server that predates it answers JSON, read as before.
+   */
+  private async post<T = ReplicaFeed>(action: string, body: Record<string, unknown>, binary = false): Promise<T> {
+    const accept: Record<string, string> = binary ? { Accept: `${WIRE_BINARY_TYPE}, application/json` } : {};
+    const res = await this.send(action, { method: 'POST', headers: { 'Content-Type': 'application/json', ...accept }, body: toWire(body) });
     let reply: { code?: number; message?: string; data?: T };
     try {
-      reply = fromWire(text) as typeof reply;
+      const isBinary = binary && (res.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase() === WIRE_BINARY_TYPE;
+      reply = (isBinary ? fromWireBinary(new Uint8Array(await res.arrayBuffer())) : fromWire(await res.text())) as typeof reply;
     } catch {
       // a proxy's or platform's error page: not an answer of the endpoint, so worth retrying
       throw new VesperError('SERVICE_UNAVAILABLE', `replica endpoint answered HTTP ${res.status} with no Vesper envelope`);
@@ -82,11 +87,11 @@ export class HttpReplicaTransport implements ReplicaTransport {
   }
 
   describe(db: string, collection: string): Promise<ReplicaFeed> {
-    return this.post('describe', { dbName: db, collectionName: collection });
+    return this.post('describe', { dbName: db, collectionName: collection }, true);
   }
 
   feed(db: string, collection: string, positions: readonly ShardPosition[]): Promise<ReplicaFeed> {
-    return this.post('feed', { dbName: db, collectionName: collection, shards: positions });
+    return this.post('feed', { dbName: db, collectionName: collection, shards: positions }, true);
   }
 
   async file(db: string, collection: string, key: string): Promise<FetchedFile> {
