@@ -123,7 +123,7 @@ const BLOB = '__vesper_blob';
 const align8 = (n: number): number => (n + 7) & ~7;
 
 /** `value` in the binary wire form: bytes are copied once, never base64-encoded. */
-export function toWireBinary(value: unknown): Uint8Array {
+export function toWireBinary(value: unknown): Uint8Array<ArrayBuffer> {
   const blobs: Uint8Array[] = [];
   let size = 0;
   const json = JSON.stringify(value, (_k, v: unknown) => {
