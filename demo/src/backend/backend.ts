@@ -82,7 +82,7 @@ export interface HybridOptions {
 }
 
 /** The rerank object as Milvus takes it (the SDK and REST v2 alike). */
-export function rerankBody(r: Rerank): { strategy: string; params: Record<string, unknown> } {
+export function rerankBody(r: Rerank): { strategy: 'rrf' | 'weighted'; params: { k?: number; weights?: number[] } } {
   return r.strategy === 'rrf' ? { strategy: 'rrf', params: { k: r.k } } : { strategy: 'weighted', params: { weights: [...r.weights] } };
 }
 

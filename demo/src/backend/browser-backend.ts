@@ -224,7 +224,7 @@ export class BrowserBackend implements Backend {
           ...(o.filter ? { filter: o.filter } : {}),
           ...(s.params ? { params: s.params } : {}),
         })),
-        rerank: rerankBody(o.rerank) as Parameters<BrowserDatabase['hybridSearch']>[0]['rerank'],
+        rerank: rerankBody(o.rerank),
         limit: o.limit,
         consistency_level: o.consistency ?? 'Bounded',
         output_fields: [...(o.outputFields ?? [])],

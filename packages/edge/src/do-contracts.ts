@@ -68,7 +68,7 @@ export interface QueryNodeRpc extends Rpc.DurableObjectBranded {
   /** Drops what the node holds (its shard's assignment changed or the collection went away). */
   release(): void;
   /** What the node holds (tests, stats). */
-  held(): { segments: number[]; rows: number; indexBytes: number };
+  held(): { segments: number[]; rows: number };
 }
 
 /** Users, roles and grants for the whole deployment (`ACCESS`, `idFromName("rbac")`). */

@@ -89,7 +89,7 @@ export class QueryNode extends DurableObject<Env> implements QueryNodeRpc {
   }
 
   /** Segments and rows held now. */
-  held(): { segments: number[]; rows: number; indexBytes: number } {
-    return { segments: this.replica?.ids() ?? [], rows: this.replica?.rowCount ?? 0, indexBytes: this.replica?.indexBytes() ?? 0 };
+  held(): { segments: number[]; rows: number } {
+    return { segments: this.replica?.ids() ?? [], rows: this.replica?.rowCount ?? 0 };
   }
 }

@@ -149,13 +149,11 @@ function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, p
   // same float32 whether its segment is growing, sealed and waiting for its index, or
   // FLAT-indexed — a scalar scan in f64 differed in the last bits, so answers changed with
   // when a seal or an index build happened to finish.
-  const flat = !index && spec.packed !== undefined && spec.field.data_type === DataType.FloatVector && k <= MAX_INDEX_TOPK && kernelsReady();
+  const flat = !index && spec.packed !== undefined && spec.field.data_type === DataType.FloatVector && k <= MAX_INDEX_TOPK && kernelsReady() ? (seg.column(spec.field.name) as VectorColumn | undefined) : undefined;
   if ((index || flat) && spec.packed !== undefined) {
     const opts = { allow, params: spec.params, ...range };
-    const col = flat ? seg.column(spec.field.name) : undefined;
-    if (flat && !col) return;
     // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
-    const top = index ? index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts) : exactSearch(col as VectorColumn, spec.metric, spec.packed, nq, k, opts);
+    const top = index ? index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts) : exactSearch(flat!, spec.metric, spec.packed, nq, k, opts);
     for (let q = 0; q < nq; q++) {
       const list: SegmentHit[] = [];
       for (let j = 0; j < top.k; j++) {

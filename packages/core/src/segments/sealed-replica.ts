@@ -135,13 +135,6 @@ export class SealedReplica {
     return [...this.held.keys()].sort((a, b) => a - b);
   }
 
-  /** Bytes the held segments' vector indexes keep in memory (`VectorIndex.bytesUsed`: a disk-resident index counts its hot parts). */
-  indexBytes(): number {
-    let n = 0;
-    for (const s of this.held.values()) for (const idx of s.indexes.values()) n += idx.bytesUsed();
-    return n;
-  }
-
   get rowCount(): number {
     let n = 0;
     for (const s of this.held.values()) n += s.rowCount;
