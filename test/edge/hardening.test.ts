@@ -4,7 +4,7 @@
  * invalid UTF-8, headers): prototype-named privileges (4), RBAC on the object a handler acts
  * on (5: aliases, import and compaction jobs), malformed bodies (6), requests after a timed-out
  * one (7), writes racing releases (8), `vsk_` user names (9), a far-future session timestamp
- * (12) and inserts over the DO RPC message limit (2).
+ * (12) and inserts over the body limit or the DO RPC message limit (2).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random, testSeed } from '../../packages/core/src/index.ts';
@@ -208,18 +208,28 @@ describe(`issue 11: REST and access hardening (seed ${seed})`, () => {
     for (const malformed of ['-1', '1e9', 'abc', '12 34', '0x10']) expect(await code(read(malformed)), malformed).toBe(1100);
   });
 
-  it('2: an insert over the DO RPC message limit is stored whole (or refused up front, not retriable)', async () => {
-    await ok('collections/create', { collectionName: 'big_insert', dimension: 4 });
-    // ~50 MB of JSON in one valid insert: 6,000 rows with 8 KB of text each
+  it('2: an insert over the body limit is refused up front (1102, not retriable); one under it is stored whole in parts under the DO RPC limit', async () => {
+    await ok('collections/create', { collectionName: 'big_insert', dimension: 4, params: { shardsNum: 1 } });
     const text = 'v'.repeat(8000);
-    const data = Array.from({ length: 6000 }, (_, i) => ({ id: i, vector: [1, 0, 0, i / 6000], text }));
-    const body = JSON.stringify({ collectionName: 'big_insert', data });
-    expect(body.length).toBeGreaterThan(48_000_000);
-    const r = await send('entities/insert', body);
+    const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i, vector: [1, 0, 0, i / n], text }));
+    // ~50 MB of JSON in one valid insert (6,000 rows with 8 KB of text each): over the 32 MiB
+    // default, refused before it is parsed, with the limit named; nothing is stored
+    const over = JSON.stringify({ collectionName: 'big_insert', data: rowsOf(6000) });
+    expect(over.length).toBeGreaterThan(48_000_000);
+    const refused = await send('entities/insert', over);
+    expect(refused.json?.code, refused.text.slice(0, 300)).toBe(1102);
+    expect(refused.json?.message).toContain(`over the limit of ${32 * 1024 * 1024} bytes for entities/insert`);
+    expect(refused.json?.message).toContain('split the batch');
+    expect(await count('big_insert')).toBe(0);
+    // ~31 MB under the limit into one shard: three parts of at most 12 MiB of rows each, one leader
+    const under = JSON.stringify({ collectionName: 'big_insert', data: rowsOf(3900) });
+    expect(under.length).toBeGreaterThan(31_000_000);
+    expect(under.length).toBeLessThan(32 * 1024 * 1024);
+    const r = await send('entities/insert', under);
     expect(r.json?.code, r.text.slice(0, 300)).toBe(0);
-    expect(r.json?.data).toMatchObject({ insertCount: 6000 });
-    expect(await count('big_insert')).toBe(6000);
-    const got = (await ok('entities/get', { collectionName: 'big_insert', id: [0, 5999], outputFields: ['text'] })) as { text: string }[];
+    expect(r.json?.data).toMatchObject({ insertCount: 3900 });
+    expect(await count('big_insert')).toBe(3900);
+    const got = (await ok('entities/get', { collectionName: 'big_insert', id: [0, 3899], outputFields: ['text'] })) as { text: string }[];
     expect(got.map((g) => g.text.length)).toEqual([8000, 8000]);
   }, 180_000);
 });

@@ -19,7 +19,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '600' },
     'client-requests': { type: 'string', default: '2000' },
     // huge values are log-uniform from 1 KB up to this (generators.ts hugeSize): past the 8 MiB
-    // limit of bodies without bulk data, under the 64 MiB one
+    // limit of bodies without bulk data and past the 32 MiB one of bulk routes
     'huge-bytes': { type: 'string', default: String(48 * 1024 * 1024) },
     concurrency: { type: 'string', default: '4' },
     // direct: the Worker's own workerd socket; proxy: through wrangler's proxy Worker, whose

@@ -41,7 +41,7 @@ const { values } = parseArgs({
     via: { type: 'string', default: 'direct' },
     connections: { type: 'string', default: 'fresh' },
     // the code a large body must get: 1102 past the route's limit; `any` accepts every coded
-    // answer (a bulk route under its 64 MiB limit parses the body and answers on its content)
+    // answer (a bulk route under its 32 MiB limit parses the body and answers on its content)
     'large-code': { type: 'string', default: '1102' },
   },
 });

@@ -194,4 +194,34 @@ describe(`writes through a local replica (seed ${seed})`, () => {
     await expect(db.createCollection({ collection_name: 'x', dimension: 2 })).rejects.toMatchObject({ code: 10 });
     await db.close();
   });
+
+  it('a forwarded write body is bounded like a REST insert: refused past the limit while it streams (1102), never buffered whole', async () => {
+    const enc = new TextEncoder();
+    const fill = enc.encode('1,'.repeat(1 << 19)); // 1 MiB of an id list
+    let sent = 0;
+    let head = true;
+    const limit = 32 * 1024 * 1024;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (head) {
+          head = false;
+          c.enqueue(enc.encode('{"dbName":"default","collectionName":"nope","op":"delete","ids":['));
+        } else if (sent < 4 * limit) {
+          sent += fill.byteLength;
+          c.enqueue(fill);
+        } else {
+          c.enqueue(enc.encode('1]}'));
+          c.close();
+        }
+      },
+    });
+    const res = await exports.default.fetch(`${ORIGIN}/v2/vesper/replica/write`, { method: 'POST', headers: { Authorization: 'Bearer root:Milvus' }, body: stream, duplex: 'half' } as RequestInit);
+    const json = (await res.json()) as { code: number; message: string };
+    expect(json.code).toBe(1102);
+    expect(json.message).toContain(`over the limit of ${limit} bytes for replica/write`);
+    expect(json.message).toContain('split the batch');
+    // refused while streaming, once past the limit (the size was never declared), then drained
+    expect(json.message).toContain(`more than ${limit} bytes`);
+    expect(sent).toBe(4 * limit);
+  });
 });

@@ -24,7 +24,7 @@ export interface Env {
   readonly VESPER_RATE_DML?: string;
   readonly VESPER_RATE_DQL?: string;
   readonly VESPER_RATE_DDL?: string;
-  /** Largest accepted request body in bytes (default 64 MiB). */
+  /** Largest accepted bulk request body in bytes (default 32 MiB, limits.ts). */
   readonly VESPER_MAX_BODY_BYTES?: string;
   /** Bytes of sealed data one QueryNode serves (default 48 MiB). */
   readonly VESPER_QUERY_NODE_MAX_BYTES?: string;

@@ -11,7 +11,7 @@
 import { VesperError } from '@vesper/core';
 import { AccessClient } from './access/access-client.ts';
 import type { Env } from './bindings.ts';
-import { DEFAULT_MAX_BODY_BYTES, kindOf, timeoutMs } from './limits.ts';
+import { kindOf, maxBodyBytesOf, timeoutMs } from './limits.ts';
 import { databaseEngine } from './data/database-engine.ts';
 import type { Principal } from './access/policy.ts';
 import { handleReplica, isReplicaPath } from './replica/replica-routes.ts';
@@ -70,7 +70,7 @@ async function answer(request: Request, env: Env): Promise<Response> {
     engineFor: (db, primary) => databaseEngine(env, db, primary && kind !== undefined ? { kind } : {}, { deadline }),
     principal,
     access,
-    maxBodyBytes: Number(env.VESPER_MAX_BODY_BYTES) > 0 ? Number(env.VESPER_MAX_BODY_BYTES) : DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes: maxBodyBytesOf(env),
     timeoutMs: budget,
     startedAt,
   });

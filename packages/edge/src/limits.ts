@@ -10,20 +10,32 @@
  * The buckets live in the database's CatalogCoordinator DO, the one place every request of
  * that database passes, so the limit holds across all Worker isolates.
  *
- * The real size limits: a request body up to DEFAULT_MAX_BODY_BYTES (64 MiB, Worker var
+ * The real size limits: a request body up to DEFAULT_MAX_BODY_BYTES (32 MiB, Worker var
  * VESPER_MAX_BODY_BYTES; above it 1102, never retriable) for inserts, upserts and searches, and
  * at most MAX_PLAIN_BODY_BYTES (8 MiB) for every other route. An insert or upsert of any size
  * under that is accepted: the proxy sends each shard's rows to its leader in parts of at most
- * 12 MiB of row JSON (data/distributed-engine.ts WRITE_CHUNK_BYTES), under Durable Object
- * RPC's 32 MiB message limit, and answers once every part is durable. A single row must stay
- * under the RPC limit (varchar and JSON fields are bounded far below it by the schema). Note
+ * 12 MiB of row JSON (data/write-parts.ts WRITE_CHUNK_BYTES), under Durable Object RPC's
+ * 32 MiB message limit, and answers once every part is durable. A single row must stay under
+ * the RPC limit (varchar and JSON fields are bounded far below it by the schema). Note
  * Cloudflare's own request-body limit of the plan (100 MB on Free/Pro) also applies in front.
+ *
+ * Why 32 MiB and not Milvus's 64: a Worker isolate has 128 MB for everything, and an insert
+ * holds about 2.4 times its body while the Worker converts and routes it (the text, the parsed
+ * rows and the routed columns; `npm run bench -- body-memory`). A BodyRoom per isolate admits
+ * bulk bodies of at most that many bytes at once, so concurrent large requests wait their turn
+ * instead of adding up past the isolate's memory.
  */
 import { VesperError, showValue } from '@vesper/core';
 
 export type RequestKind = 'dml' | 'dql' | 'ddl';
 
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** The bulk body limit of a Worker: its VESPER_MAX_BODY_BYTES var, else DEFAULT_MAX_BODY_BYTES. */
+export function maxBodyBytesOf(vars: { readonly VESPER_MAX_BODY_BYTES?: string | undefined }): number {
+  const v = Number(vars.VESPER_MAX_BODY_BYTES);
+  return v > 0 ? v : DEFAULT_MAX_BODY_BYTES;
+}
 export const DEFAULT_TIMEOUT_S = 30;
 const MAX_TIMEOUT_S = 300;
 
@@ -129,12 +141,14 @@ export async function withTimeout<T>(ms: number, what: string, work: () => Promi
  */
 export const MAX_PLAIN_BODY_BYTES = 8 * 1024 * 1024;
 
-const BULK_ROUTES: ReadonlySet<string> = new Set(['entities/insert', 'entities/upsert', 'entities/search', 'entities/hybrid_search', 'entities/advanced_search']);
+const BULK_ROUTES: ReadonlySet<string> = new Set(['entities/insert', 'entities/upsert', 'entities/search', 'entities/hybrid_search', 'entities/advanced_search', 'replica/write']);
 
 /** The body limit of `route`: the configured limit for bulk routes, else at most MAX_PLAIN_BODY_BYTES. */
 export function bodyLimitOf(route: string, maxBodyBytes: number): number {
   return BULK_ROUTES.has(route) ? maxBodyBytes : Math.min(maxBodyBytes, MAX_PLAIN_BODY_BYTES);
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * The body as text, refusing bodies over `maxBytes` and bytes that are not UTF-8. The body is
@@ -167,16 +181,118 @@ export async function readBody(request: Request, maxBytes: number, route = 'the 
   }
   const bytes = chunks.length === 1 ? chunks[0]! : new Uint8Array(total);
   if (chunks.length !== 1) {
+    // each chunk is let go once copied, so chunks and copy never hold the body twice over
     let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.byteLength;
+    for (let i = 0; i < chunks.length; i++) {
+      bytes.set(chunks[i]!, at);
+      at += chunks[i]!.byteLength;
+      chunks[i] = EMPTY;
     }
   }
+  chunks.length = 0;
   try {
     // fatal: replacement characters would mangle keys into ones silently ignored
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new VesperError('INCORRECT_PARAMETER_FORMAT', 'can only accept json format request, the request body is not valid UTF-8');
   }
+}
+
+/** Bulk bodies below this many bytes (declared) skip the BodyRoom: small searches never queue. */
+export const ROOM_MIN_BYTES = 1024 * 1024;
+
+/**
+ * A place in a BodyRoom: `ready` resolves when granted and rejects if the ticket is released
+ * before that; `release` frees the place or leaves the queue (idempotent).
+ */
+export interface RoomTicket {
+  readonly ready: Promise<void>;
+  readonly granted: boolean;
+  release(): void;
+}
+
+/**
+ * Admission of large request bodies into one isolate: tickets of `bytes` are granted first in,
+ * first out while the bytes granted stay within `capacity` (a ticket for more than the capacity
+ * waits until it is alone). What a request holds while it is converted grows with its body, so
+ * this bounds the memory of the large requests an isolate works on at once.
+ */
+export class BodyRoom {
+  private used = 0;
+  private readonly queue: { bytes: number; grant: () => void }[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  /** Bytes granted now (for tests and stats). */
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** Tickets waiting. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  take(bytes: number): RoomTicket {
+    const need = Math.min(Math.max(0, bytes), this.capacity);
+    let state: 'waiting' | 'granted' | 'released' = 'waiting';
+    let grant!: () => void;
+    let refuse!: () => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      grant = () => {
+        state = 'granted';
+        this.used += need;
+        resolve();
+      };
+      refuse = () => reject(new VesperError('TIMEOUT', 'the request left the queue for room before its body was read'));
+    });
+    ready.catch(() => undefined);
+    const entry = { bytes: need, grant: () => grant() };
+    this.queue.push(entry);
+    this.admit();
+    return {
+      ready,
+      get granted() {
+        return state === 'granted';
+      },
+      release: () => {
+        if (state === 'granted') this.used -= need;
+        else if (state === 'waiting') {
+          this.queue.splice(this.queue.indexOf(entry), 1);
+          refuse();
+        }
+        state = 'released';
+        this.admit();
+      },
+    };
+  }
+
+  private admit(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (this.used > 0 && this.used + head.bytes > this.capacity) return;
+      this.queue.shift();
+      head.grant();
+    }
+  }
+}
+
+const rooms = new Map<number, BodyRoom>();
+
+/** The isolate's BodyRoom for a body limit (one per configured limit; normally one). */
+export function bodyRoomOf(capacity: number): BodyRoom {
+  let room = rooms.get(capacity);
+  if (room === undefined) rooms.set(capacity, (room = new BodyRoom(capacity)));
+  return room;
+}
+
+/**
+ * The room a bulk request's body needs before it is read: its declared Content-Length, or the
+ * route's whole limit when the length is not declared; none for other routes and small bodies.
+ */
+export function roomNeeded(request: Request, route: string, maxBodyBytes: number): number {
+  if (!BULK_ROUTES.has(route)) return 0;
+  const declared = Number(request.headers.get('Content-Length') ?? NaN);
+  if (Number.isFinite(declared)) return declared >= ROOM_MIN_BYTES && declared <= maxBodyBytes ? declared : 0;
+  return maxBodyBytes;
 }

@@ -60,6 +60,7 @@ import {
 import type { Env } from '../bindings.ts';
 import type { Engine } from '../rpc.ts';
 import { reach } from '../rpc.ts';
+import { rowChunks, WRITE_CHUNK_BYTES } from './write-parts.ts';
 import { leaderName, type BeginOptions, type Begun, type ReadAt, type ShardStats, type Target, type WriteResult } from './types.ts';
 
 /** What the engine needs of the coordinator: its ProxyNode calls and `begin` (errors thrown). */
@@ -203,23 +204,26 @@ export class DistributedEngine implements Engine {
       const first = autoIdStart!;
       autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
     }
-    // Converted and checked whole before anything is sent: a bad row rejects the batch unwritten.
+    // Converted, checked and routed whole before anything is sent: a bad row rejects the batch
+    // unwritten. Each part keeps only its routed columns (the request's memory, docs/HARDENING.md).
     const outputs = await functionOutputs(info.schema);
-    const chunks = rowChunks(rows as Row[], WRITE_CHUNK_BYTES).map(([from, to]) =>
-      rowsToBatch(info.schema, (rows as Row[]).slice(from, to), {
+    const pks: PkValue[] = [];
+    const parts = rowChunks(rows as Row[], WRITE_CHUNK_BYTES).map(([from, to]) => {
+      const batch = rowsToBatch(info.schema, (rows as Row[]).slice(from, to), {
         ...(autoIds ? { autoIds: autoIds.slice(from, to) } : {}),
         allowAutoIdInput: upsert,
         ...(outputs ? { functionOutputs: outputs } : {}),
-      }),
-    );
-    const pks = chunks.flatMap((b) => primaryKeysOf(b, pk));
+      });
+      for (const key of primaryKeysOf(batch, pk)) pks.push(key);
+      return routeBatch(info, batch, partitionId);
+    });
     const t = this.target(info);
     // Each part stays under the DO RPC message limit (32 MiB). Parts go in order, so a key the
     // batch repeats keeps its last row across parts as routeBatch keeps it within one.
     const results: WriteResult[] = [];
-    for (const [i, batch] of chunks.entries()) {
+    for (const [i, routed] of parts.entries()) {
       results.push(...(await settleAll(
-        routeBatch(info, batch, partitionId).map((r, j) =>
+        routed.map((r, j) =>
           this.reach<WriteResult>(`shard ${r.shard} of ${info.name}`, () =>
             this.leader(info, r.shard).write(t, r.shard, { kind: 'insert', upsert, partitionId: r.partitionId, batch: r.batch, ...keyed(requestId, `${i}.${j}`) }),
           ),
@@ -498,40 +502,6 @@ export class DistributedEngine implements Engine {
       await this.eachShard(info, (l, t, s) => l.refresh(t, s));
     }
     return out;
-  }
-}
-
-/**
- * Bytes of row JSON per write part sent to a leader. DO RPC refuses messages over 32 MiB; a
- * row's structured-clone size stays under twice its JSON length (UTF-16 text at worst), so
- * 12 MiB of JSON per part keeps every part under the limit with room to spare.
- */
-export const WRITE_CHUNK_BYTES = 12 * 1024 * 1024;
-
-/** Contiguous row ranges [from, to) of at most `maxBytes` of JSON each (a bigger row goes alone). */
-export function rowChunks(rows: readonly Row[], maxBytes: number): [number, number][] {
-  const out: [number, number][] = [];
-  let from = 0;
-  let bytes = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const b = rowBytes(rows[i]);
-    if (i > from && bytes + b > maxBytes) {
-      out.push([from, i]);
-      from = i;
-      bytes = 0;
-    }
-    bytes += b;
-  }
-  out.push([from, rows.length]);
-  return out;
-}
-
-/** A row's JSON length (bigint-safe; rows that cannot be measured count as large). */
-function rowBytes(row: unknown): number {
-  try {
-    return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))?.length ?? 0;
-  } catch {
-    return WRITE_CHUNK_BYTES;
   }
 }
 

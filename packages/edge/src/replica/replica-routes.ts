@@ -28,13 +28,11 @@ import { reach } from '../rpc.ts';
 import { leaderName } from '../data/types.ts';
 import { CORS_HEADERS, discardBody, errorResponse } from '../rest/router.ts';
 import { databaseEngine } from '../data/database-engine.ts';
-import { timeoutMs } from '../limits.ts';
+import { bodyRoomOf, maxBodyBytesOf, readBody, roomNeeded, timeoutMs, withTimeout } from '../limits.ts';
 
 /** Manifests (newest first) whose files `file` serves: GC keeps the files of the newest two. */
 const SERVED_MANIFESTS = 4;
 const MAX_BODY = 1024 * 1024;
-/** A forwarded write's body: the REST insert limit is the bound (DEFAULT_MAX_BODY_BYTES). */
-const MAX_WRITE_BODY = 64 * 1024 * 1024;
 const KEY = /^c(\d+)\/s\d+\/[A-Za-z0-9._-]+$/;
 /**
  * CORS: a browser replica syncs from a page on another origin (its engine worker's fetch).
@@ -55,7 +53,7 @@ export async function handleReplica(request: Request, env: Env, url: URL): Promi
   try {
     const who = await new AccessClient(env).authenticate(request);
     if (action === 'file' && request.method === 'GET') return await serveFile(request, env, url, who);
-    if (action === 'write' && request.method === 'POST') return wire(await forwardedWrite(env, who, await readJson(request, MAX_WRITE_BODY), request));
+    if (action === 'write' && request.method === 'POST') return wire(await forwardedWriteOf(request, env, who));
     if ((action === 'describe' || action === 'feed') && request.method === 'POST') {
       const body = await readJson(request);
       const feed = await collectionFeed(env, who, body, action === 'feed');
@@ -84,9 +82,25 @@ function binary(data: unknown): Response {
   return new Response(toWireBinary({ code: 0, data }), { headers: { 'content-type': WIRE_BINARY_TYPE, ...HEADERS } });
 }
 
-async function readJson(request: Request, max = MAX_BODY): Promise<Record<string, unknown>> {
-  const text = await request.text();
-  if (text.length > max) throw new VesperError('PARAMETER_TOO_LARGE', `replica request body is ${text.length} bytes, above ${max}`);
+/**
+ * A forwarded write: its body is bounded like a REST insert's (VESPER_MAX_BODY_BYTES) and takes
+ * its place in the isolate's BodyRoom before it is read (limits.ts), held until the answer.
+ */
+async function forwardedWriteOf(request: Request, env: Env, who: Principal): Promise<unknown> {
+  const max = maxBodyBytesOf(env);
+  const need = roomNeeded(request, 'replica/write', max);
+  const ticket = need > 0 ? bodyRoomOf(max).take(need) : undefined;
+  try {
+    if (ticket) await withTimeout(timeoutMs(request, env.VESPER_REQUEST_TIMEOUT_S), 'replica/write (waiting for room for its body; nothing of it was done)', () => ticket.ready);
+    return await forwardedWrite(env, who, await readJson(request, max, 'replica/write'), request);
+  } finally {
+    ticket?.release();
+  }
+}
+
+/** A replica request's JSON object body, streamed and refused past `max` bytes (1102) or when not UTF-8. */
+async function readJson(request: Request, max = MAX_BODY, route = 'replica request'): Promise<Record<string, unknown>> {
+  const text = await readBody(request, max, route);
   const v = text.trim() === '' ? {} : fromWire(text);
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new VesperError('INCORRECT_PARAMETER_FORMAT', 'replica request body must be a JSON object');
   return v as Record<string, unknown>;

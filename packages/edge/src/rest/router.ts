@@ -19,7 +19,7 @@
 import { VesperError, showValue } from '@vesper/core';
 import type { AccessClient } from '../access/access-client.ts';
 import type { Principal } from '../access/policy.ts';
-import { bodyLimitOf, readBody, withTimeout } from '../limits.ts';
+import { bodyLimitOf, bodyRoomOf, readBody, roomNeeded, withTimeout, type RoomTicket } from '../limits.ts';
 import type { Engine } from '../rpc.ts';
 import { Body, missing, parseBoolText } from './body.ts';
 import { RequestGuard } from './request-guard.ts';
@@ -197,11 +197,24 @@ export interface RestContext {
   readonly startedAt?: number;
 }
 
+/** The timeout of a request that never got room for its body: nothing of it was done. */
+function roomTimeout(route: string, ctx: RestContext): VesperError {
+  return new VesperError(
+    'TIMEOUT',
+    `${route} timed out after ${ctx.timeoutMs} ms (Request-Timeout) waiting for its turn: this isolate reads at most ${ctx.maxBodyBytes} bytes of large request bodies at once ` +
+      '(VESPER_MAX_BODY_BYTES); nothing of this request was done, retry it',
+  );
+}
+
 /** Answers one REST call on `route` (from routeOf). */
 export async function handleRest(request: Request, route: string, ctx: RestContext): Promise<Response> {
   const startedAt = ctx.startedAt ?? Date.now();
+  // A large bulk body waits for room in the isolate (limits.ts BodyRoom) before it is read;
+  // the ticket is held until the answer is built, as the request's values live that long.
+  const need = roomNeeded(request, route, ctx.maxBodyBytes);
+  const ticket: RoomTicket | undefined = need > 0 ? bodyRoomOf(ctx.maxBodyBytes).take(need) : undefined;
   // Started now and awaited on every path, so no answer leaves before the body is read.
-  const body = parseBody(request, route, ctx.maxBodyBytes);
+  const body = ticket ? ticket.ready.then(() => parseBody(request, route, ctx.maxBodyBytes)) : parseBody(request, route, ctx.maxBodyBytes);
   body.catch(() => undefined);
   let engine: Engine | undefined;
   try {
@@ -238,10 +251,15 @@ export async function handleRest(request: Request, route: string, ctx: RestConte
     extra[SERVER_TIMING_HEADER] = serverTiming(startedAt);
     return json({ code: 0, data: reply.data, ...(reply.topks !== undefined ? { topks: reply.topks } : {}), ...(reply.description !== undefined ? { description: reply.description } : {}) }, 200, extra);
   } catch (e) {
+    // a request timed out while waiting for room leaves the queue; its body is drained unread
+    const queued = ticket !== undefined && !ticket.granted;
+    ticket?.release();
     await body.catch(() => undefined);
     await discardBody(request);
-    const res = errorResponse(e);
+    const res = errorResponse(queued && VesperError.is(e, 'TIMEOUT') ? roomTimeout(route, ctx) : e);
     res.headers.set(SERVER_TIMING_HEADER, serverTiming(startedAt));
     return res;
+  } finally {
+    ticket?.release();
   }
 }
