@@ -136,6 +136,18 @@ describe('BM25 rules and codes', () => {
     expect((ok.results as unknown[]).length).toBe(1);
   });
 
+  it('text data on a dense field, or a text inserted as a vector, is refused with a message that says so', async () => {
+    for (const data of [['vector search'], 'vector search', ['a', 'b']]) {
+      const e = await db.search({ collection_name: 'docs', anns_field: 'dense', data, limit: 3 } as never).then(() => undefined, (err: unknown) => err as { code: number; message: string });
+      expect(e?.code, JSON.stringify(data)).toBe(1100);
+      expect(e?.message).toContain('search data is text');
+      expect(e?.message).toContain('anns_field dense is a FloatVector field that is not the output of a BM25 function');
+    }
+    await rejectsWithCode(db.insert({ collection_name: 'docs', data: [{ id: 3, text: 'x', tag: 1, dense: 'vector search' }] }), 1804);
+    const n = await db.query({ collection_name: 'docs', output_fields: ['count(*)'], consistency_level: 'Strong' } as never);
+    expect(Number((n.data as unknown as { 'count(*)': unknown }[])[0]!['count(*)'])).toBe(1);
+  });
+
   it('index params are checked by name and range', async () => {
     const mk = (params: Record<string, unknown>) =>
       db.createCollection({

@@ -1,21 +1,21 @@
 /**
  * Leaf predicates → match bits. For each leaf this picks, per evaluation, the cheapest exact
  * strategy: a scalar index lookup when the ColumnSet offers one that serves the leaf, a typed
- * scan kernel for plain numeric/Int64/VarChar columns, else a per-row test over the mask.
+ * scan kernel for plain numeric/Int64/VarChar columns, the token index for text_match and
+ * phrase_match (token-index.ts), else a per-row test over the mask.
  *
  * Invariants: a matcher may set bits for null rows or rows outside the mask (the caller masks
  * them with validity and the mask); index, kernel and per-row paths agree exactly (Float
  * constants are rounded to float32 first, as Milvus compares in the column's type).
  */
-import type { Analyzer } from '../text/analyzer.ts';
 import { readyAnalyzer } from '../text/analyzer-cache.ts';
-import type { Token } from '../text/token.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { CmpOp } from './ast.ts';
 import { int64Const, validBits, type EvalContext } from './eval-context.ts';
 import { compileLike, likeShape } from './like-pattern.ts';
 import type { Pred, Source, Value } from './plan.ts';
 import type { IndexKey, ScalarIndex } from './scalar-index/scalar-index.ts';
+import { tokenIndexOf } from './token-index.ts';
 import { emptyWords, INT64_VIEW, scanGeneric, scanInt64Cmp, scanInt64Range, scanNumberCmp, scanNumberIn, scanNumberRange, scanStringIn } from './scan-kernels.ts';
 import { applyArith, compareAny, equalsAny, getterOf, testCmp } from './value-ops.ts';
 
@@ -95,70 +95,15 @@ export function leafMatcher(p: Leaf): LeafMatch {
   }
 }
 
-/** Each row's tokens, by column storage and analyzer (rows never change once written). */
-const rowTokens = new WeakMap<object, Map<Analyzer, (Token[] | undefined)[]>>();
-
-function tokensOf(data: readonly string[], analyzer: Analyzer): (row: number) => Token[] {
-  let byAnalyzer = rowTokens.get(data);
-  if (!byAnalyzer) rowTokens.set(data, (byAnalyzer = new Map()));
-  let rows = byAnalyzer.get(analyzer);
-  if (!rows) byAnalyzer.set(analyzer, (rows = []));
-  const cache = rows;
-  return (row) => (cache[row] ??= analyzer.analyze(data[row]!));
-}
-
-/** Whether the query's terms occur in order with at most `slop` extra positions in all. */
-function phraseAt(doc: readonly Token[], terms: readonly Token[], slop: number): boolean {
-  if (terms.length === 0) return false;
-  const at = new Map<string, number[]>();
-  for (const t of doc) {
-    const list = at.get(t.text);
-    if (list) list.push(t.position);
-    else at.set(t.text, [t.position]);
-  }
-  const lists = terms.map((t) => at.get(t.text));
-  if (lists.some((l) => l === undefined)) return false;
-  // the cheapest in-order placement: cost[j] = least total difference from the query's own
-  // spacing (closer or farther) with term i at lists[i][j]; O(terms × occurrences²)
-  let prev = lists[0]!;
-  let cost = prev.map(() => 0);
-  for (let i = 1; i < terms.length; i++) {
-    const want = terms[i]!.position - terms[i - 1]!.position;
-    const cur = lists[i]!;
-    cost = cur.map((p) => {
-      let best = Infinity;
-      prev.forEach((q, j) => {
-        if (q < p) best = Math.min(best, cost[j]! + Math.abs(p - q - want));
-      });
-      return best;
-    });
-    prev = cur;
-  }
-  return cost.some((c) => c <= slop);
-}
-
 function textMatcher(p: Extract<Pred, { kind: 'text' }>): LeafMatch {
   const wanted = new Set(p.terms.map((t) => t.text));
-  const analyzer = readyAnalyzer({ name: sourceFieldOf(p.source), analyzer_params: p.analyzerParams });
+  const field = sourceFieldOf(p.source);
+  const analyzer = readyAnalyzer({ name: field, analyzer_params: p.analyzerParams });
   return (ctx, mask) => {
-    const col = ctx.cols.column(sourceFieldOf(p.source));
+    const col = ctx.cols.column(field);
     if (!col || col.type !== DataType.VarChar || wanted.size === 0) return new Uint32Array(mask.length);
-    const tokens = tokensOf(col.data, analyzer);
-    const valid = validBits(ctx, sourceFieldOf(p.source));
-    return scanGeneric(ctx.n, mask, (i) => {
-      if (valid !== null && ((valid[i >>> 5]! >>> (i & 31)) & 1) === 0) return false;
-      const doc = tokens(i);
-      if (p.phrase) return phraseAt(doc, p.terms, p.slop);
-      let hits = 0;
-      const seen = new Set<string>();
-      for (const t of doc) {
-        if (wanted.has(t.text) && !seen.has(t.text)) {
-          seen.add(t.text);
-          if (++hits >= p.min) return true;
-        }
-      }
-      return false;
-    });
+    const index = tokenIndexOf(col.data, analyzer, ctx.n);
+    return p.phrase ? index.matchPhrase(p.terms, p.slop, mask, ctx.n) : index.matchAny(wanted, p.min, ctx.n);
   };
 }
 

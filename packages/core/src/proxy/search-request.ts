@@ -70,6 +70,16 @@ export function chooseVectorField(info: CollectionInfo, name: string | undefined
 /** Query vectors in the field's search domain (floats, packed bits, or sparse). */
 export function parseQueryVectors(field: FieldSchema, data: unknown): { vectors: QueryVector[]; single: boolean } {
   if (data === undefined || data === null) throw new VesperError('PARAMETER_MISSING', 'search needs data (one vector or a list of vectors)');
+  // (byte vector types are left out: REST clients may write those as base64 text)
+  if (isTextData(data) && !BYTE_VECTOR_TYPES.has(field.data_type)) {
+    // a full-text search has turned its text into vectors before this point (proxy/text-search.ts)
+    const sample = typeof data === 'string' ? data : (data as string[])[0]!;
+    throw new VesperError(
+      'PARAMETER_INVALID',
+      `search data is text (${showValue(sample.slice(0, 60))}), but anns_field ${field.name} is a ${dataTypeName(field.data_type)} field that is not the output of a BM25 function: ` +
+        'text queries search the SparseFloatVector output field of a BM25 function (metric BM25); search this field with vectors',
+    );
+  }
   const t = field.data_type;
   const isList = Array.isArray(data) && data.length > 0 && (Array.isArray(data[0]) || ArrayBuffer.isView(data[0]) || (typeof data[0] === 'object' && data[0] !== null));
   const sparseSingle = t === DataType.SparseFloatVector && !Array.isArray(data);
@@ -271,4 +281,11 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
     out.groupBy = { field: g, size: optInt(groupSize, 'group_size', 1, 1024) ?? 1, strict: strictGroup === true };
   }
   return out;
+}
+
+const BYTE_VECTOR_TYPES: ReadonlySet<DataType> = new Set([DataType.BinaryVector, DataType.Float16Vector, DataType.BFloat16Vector]);
+
+/** Text where vectors belong: a string, or a non-empty list of strings. */
+function isTextData(data: unknown): boolean {
+  return typeof data === 'string' || (Array.isArray(data) && data.length > 0 && data.every((d) => typeof d === 'string'));
 }
