@@ -2,8 +2,8 @@
  * kernels.wasm missing or damaged, met the way a user meets it: a child `node` process runs
  * the README's first line, `openDatabase({ path })` from `@vesper/core/node`, against a copy of
  * the package in a fresh `node_modules` whose `kernels/build/kernels.wasm` — the file
- * node/kernels.ts reads, next to the modules in src and dist alike — is absent, a Git LFS
- * pointer, or cut short. Each must reject openDatabase itself with code 1 (SERVICE_NOT_READY),
+ * node/kernels.ts reads, next to the modules in src and dist alike — is absent, unreadable, a
+ * Git LFS pointer, or cut short. Each must reject openDatabase itself with code 1 (SERVICE_NOT_READY),
  * name the file and the fix, and leave no database directory behind. The same copy with the
  * real file opens, indexes and searches, so a failure above is the file's and nothing else's.
  * (The copy is the package's sources, run with tsx under the "vesper-source" condition the
@@ -114,6 +114,15 @@ describe('openDatabase in Node with kernels.wasm missing or damaged', () => {
   it('missing: rejects at open with code 1, the path and the fix; no directory is created', async () => {
     await rm(wasmPath, { force: true });
     expectKernelsError(await runApp(), /^kernels\.wasm not found at /);
+  });
+
+  it('unreadable (a directory in its place): rejects at open with code 1 saying it cannot be read', async () => {
+    await mkdir(wasmPath, { recursive: true });
+    try {
+      expectKernelsError(await runApp(), /^kernels\.wasm cannot be read \(EISDIR\b.*\) at /);
+    } finally {
+      await rm(wasmPath, { recursive: true, force: true });
+    }
   });
 
   it('a Git LFS pointer in its place: rejects at open with code 1 saying it is damaged', async () => {
