@@ -45,6 +45,8 @@ export interface WorkerPlace {
   readonly persistTo?: string;
   /** The proxy's port (default: any free one). */
   readonly port?: number;
+  /** The wrangler configuration to start (default: the repository's wrangler.toml). */
+  readonly config?: string;
 }
 
 export async function startVesperWorker(place: WorkerPlace = {}): Promise<RunningWorker> {
@@ -73,7 +75,7 @@ export async function startVesperWorker(place: WorkerPlace = {}): Promise<Runnin
     dispatch(event);
   };
   const worker = await devEnv.startWorker({
-    config: `${root}/wrangler.toml`,
+    config: place.config ?? `${root}/wrangler.toml`,
     bindings: { VESPER_LOCAL_DEV: { type: 'plain_text', value: 'true' } },
     dev: {
       server: { hostname: '127.0.0.1', port: place.port ?? 0 },

@@ -6,12 +6,19 @@
  * - started, answering /health and the demo page, then SIGTERM to `npm start` (or SIGINT to
  *   start.mjs itself): every process of the tree seen while it ran (npm, sh, start.mjs,
  *   wrangler, workerd, vite, esbuild) is gone, by pid and by process group, and both ports are free;
- * - the banner matches the credential in force (ROOT_PASSWORD from the environment is used and
- *   root:Milvus is neither printed nor accepted).
+ * - the banner matches the credential in force: ROOT_PASSWORD from the environment or from the
+ *   repository's `.dev.vars` (where wrangler dev and start.mjs read it) is used, the banner says
+ *   where it came from, and neither the password nor root:Milvus is printed or root:Milvus
+ *   accepted; `.dev.vars` is git-ignored.
+ *
+ * The `.dev.vars` case must write the real file (wrangler reads it next to wrangler.toml). It
+ * runs only when the repository has none — a developer's own secrets are never touched — and
+ * removes it in `finally`, in afterAll and on process exit; the file starts with DEV_VARS_MARK,
+ * so one left by a killed run is recognised and removed by the next.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,7 +29,19 @@ import { HOST, descendants, freePort, killAll, listProcesses, portIsFree, surviv
 const root = join(import.meta.dirname, '..', '..');
 const script = join(root, 'scripts', 'start.mjs');
 const dirs: string[] = [];
+const devVars = join(root, '.dev.vars');
+/** First line of a .dev.vars this file writes: how a leftover of a killed run is recognised. */
+const DEV_VARS_MARK = '# written by test/start/start.test.ts for one test; safe to delete';
+const ownDevVars = (): boolean => existsSync(devVars) && readFileSync(devVars, 'utf8').startsWith(DEV_VARS_MARK);
+const removeOwnDevVars = (): void => {
+  if (ownDevVars()) rmSync(devVars);
+};
+removeOwnDevVars();
+process.on('exit', removeOwnDevVars);
+/** The .dev.vars case needs the file to itself: none of the developer's may exist. */
+const devVarsFree = !existsSync(devVars);
 afterAll(async () => {
+  removeOwnDevVars();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
@@ -102,17 +121,36 @@ describe('npm start: a port already in use', () => {
   }, 30_000);
 });
 
+describe('npm start: the credential', () => {
+  it('.dev.vars, where a local ROOT_PASSWORD goes, is git-ignored', () => {
+    expect(execFileSync('git', ['check-ignore', '--no-index', '.dev.vars'], { cwd: root, encoding: 'utf8' }).trim()).toBe('.dev.vars');
+    expect(execFileSync('git', ['ls-files', '--', '.dev.vars'], { cwd: root, encoding: 'utf8' })).toBe(''); // and never committed
+  });
+});
+
+interface StopCase {
+  readonly how: string;
+  /** through `npm start` (else start.mjs itself) */
+  readonly npm: boolean;
+  readonly signal: NodeJS.Signals;
+  /** where ROOT_PASSWORD comes from (none: the local default credential) */
+  readonly password: 'environment' | '.dev.vars' | undefined;
+}
+
 describe('npm start: stopping leaves nothing behind', () => {
-  it.each([
-    { how: 'SIGTERM to npm start, ROOT_PASSWORD in the environment', npm: true, signal: 'SIGTERM' as const, password: true },
-    { how: 'SIGINT to start.mjs, default credential', npm: false, signal: 'SIGINT' as const, password: false },
-  ])('$how', async ({ npm, signal, password }) => {
+  it.for<StopCase>([
+    { how: 'SIGTERM to npm start, ROOT_PASSWORD in the environment', npm: true, signal: 'SIGTERM', password: 'environment' },
+    { how: 'SIGTERM to start.mjs, ROOT_PASSWORD in .dev.vars', npm: false, signal: 'SIGTERM', password: '.dev.vars' },
+    { how: 'SIGINT to start.mjs, default credential', npm: false, signal: 'SIGINT', password: undefined },
+  ])('$how', { timeout: 240_000 }, async ({ npm, signal, password }, { skip }) => {
+    if (password === '.dev.vars' && !devVarsFree) skip('the repository has its own .dev.vars; this case writes that file and never touches a developer\'s');
     const ports = { port: await freePort(), demoPort: await freePort() };
     const state = await mkdtemp(join(tmpdir(), 'vesper-start-'));
     dirs.push(state);
     const env = baseEnv(ports);
     const secret = randomBytes(9).toString('base64url');
-    if (password) env.ROOT_PASSWORD = secret;
+    if (password === 'environment') env.ROOT_PASSWORD = secret;
+    if (password === '.dev.vars') writeFileSync(devVars, `${DEV_VARS_MARK}\nROOT_PASSWORD="${secret}"\n`, { mode: 0o600 });
     const r = npm
       ? run('npm', ['start', '--silent', '--', '--persist-to', state], env)
       : run(process.execPath, [script, '--persist-to', state], env);
@@ -132,8 +170,8 @@ describe('npm start: stopping leaves nothing behind', () => {
 
       // The banner tells the truth, and the endpoint enforces what it says.
       const banner = r.out().split('\n').find((l) => l.includes('Milvus REST v2 endpoint')) ?? '';
-      if (password) {
-        expect(banner).toContain('ROOT_PASSWORD is set (from the environment)');
+      if (password !== undefined) {
+        expect(banner).toContain(`ROOT_PASSWORD is set (from ${password === 'environment' ? 'the environment' : '.dev.vars'})`);
         expect(r.out()).not.toContain('root:Milvus');
         expect(r.out()).not.toContain(secret);
         expect(await restCode(ports.port, `root:${secret}`)).toBe(0);
@@ -164,6 +202,7 @@ describe('npm start: stopping leaves nothing behind', () => {
     } finally {
       killAll(pids, pgids);
       if (r.child.exitCode === null) killAll([r.child.pid!], [r.child.pid!]);
+      removeOwnDevVars();
     }
-  }, 240_000);
+  });
 });

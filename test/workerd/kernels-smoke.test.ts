@@ -3,12 +3,17 @@
  * precompiled WebAssembly.Module from a static import (compiling bytes at runtime is
  * forbidden), SIMD kernels agree with their scalar twins, and an HNSW index built through the
  * client (Milvus's IndexNode off the flush path) answers searches that match exact search.
+ * The edge's check of that import: what a build can deliver instead of a module (nothing,
+ * bytes, a string) is code 1 naming the CompiledWasm fix (test/edge/kernels-module.test.ts
+ * runs a whole Worker built that way).
  */
 import { describe, expect, it } from 'vitest';
 import kernelsModule from '../../packages/core/src/kernels/build/kernels.wasm';
 import { VesperClient, initKernels, kernelsReady } from '../../packages/core/src/index.ts';
 import { l2sqRef } from '../../packages/core/src/kernels/scalar.ts';
 import { Random } from '../../packages/core/src/util/random.ts';
+import { asKernelsModule, importedKernels } from '../../packages/edge/src/kernels.ts';
+import { VesperError } from '../../packages/core/src/errors/index.ts';
 import { exactTopK, randomVector, workerdSeed } from './seeded.ts';
 
 const seed = workerdSeed();
@@ -105,6 +110,36 @@ describe(`WASM kernels in workerd (seed ${seed})`, () => {
       for (const id of filteredIds) expect(id).toBeLessThan(ROWS);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('the edge checks the kernels.wasm import (workerd compiles no bytes)', () => {
+  it('accepts the WebAssembly.Module and refuses anything else with code 1 naming CompiledWasm', () => {
+    expect(asKernelsModule(kernelsModule)).toBe(kernelsModule);
+    expect(importedKernels()).toBe(kernelsModule); // the edge's own import, built by wrangler.toml's rule
+    const bytes = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    for (const [value, received] of [
+      [undefined, 'undefined'],
+      [null, 'null'],
+      [bytes.buffer, 'an ArrayBuffer of 8 bytes'],
+      [bytes, 'a Uint8Array of 8 bytes'],
+      ['/assets/kernels.wasm', 'a string of 20 characters'],
+      [{ default: kernelsModule }, 'an object ([object Object])'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        asKernelsModule(value);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, received).toBeInstanceOf(VesperError);
+      const err = caught as VesperError;
+      expect(err.code, received).toBe(1);
+      expect(err.error).toBe('SERVICE_NOT_READY');
+      expect(err.details).toEqual({ received });
+      expect(err.message).toContain(`kernels.wasm reached this Worker as ${received}, not as a WebAssembly.Module`);
+      expect(err.message).toContain('type = "CompiledWasm"');
     }
   });
 });

@@ -19,11 +19,11 @@
  * `options.deadline` (epoch ms) refuses work that arrives after its request timed out (10001).
  */
 import { DurableObject } from 'cloudflare:workers';
-import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
+import { ProxyNode, VesperError, getIndexFactory } from '@vesper/core';
 import { KeyedQueue, guaranteeTs, parseConsistency, primaryField } from '@vesper/core/distributed';
-import kernelsModule from '@vesper/core/kernels.wasm';
 import { TAG_RETAIN_MS, createEdgeStorage, putIfAbsent } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
+import { loadEdgeKernels } from './kernels.ts';
 import { ImportJobs } from './import/import-jobs.ts';
 import { RateLimiter, rateFor, type RequestKind } from './limits.ts';
 import { asResult, unwrap, type RpcResult } from './rpc.ts';
@@ -216,7 +216,7 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
 
   private open(dbName: string): Promise<ProxyNode> {
     this.engine ??= (async () => {
-      if (!kernelsReady()) await initKernels(kernelsModule);
+      await loadEdgeKernels();
       const storage = createEdgeStorage(this.ctx.storage, this.env.BUCKET, `db/${dbName}/`, (key, bytes) => this.createHere(key, bytes));
       return ProxyNode.open(storage, {
         indexFactory: getIndexFactory,

@@ -7,12 +7,15 @@
  * reads to every shard leader (which fan out to their QueryNode DOs) with the partial answers
  * merged here. DO RPC carries errors as data. Users, roles and grants live in the
  * AccessControl DO. `GET /health` answers `{ok:true, engine:"vesper"}` without touching storage.
+ * Every other request first checks that kernels.wasm arrived as a WebAssembly.Module
+ * (kernels.ts): a Worker built without it answers code 1 (SERVICE_NOT_READY) naming the fix.
  */
 import { VesperError } from '@vesper/core';
 import { AccessClient } from './access/access-client.ts';
 import type { Env } from './bindings.ts';
 import { kindOf, maxBodyBytesOf, timeoutMs } from './limits.ts';
 import { databaseEngine } from './data/database-engine.ts';
+import { importedKernels } from './kernels.ts';
 import type { Principal } from './access/policy.ts';
 import { handleReplica, isReplicaPath } from './replica/replica-routes.ts';
 import { corsPreflight, discardBody, errorResponse, handleRest, json, routeOf } from './rest/router.ts';
@@ -43,6 +46,8 @@ async function answer(request: Request, env: Env): Promise<Response> {
   const startedAt = Date.now();
   const url = new URL(request.url);
   if (request.method === 'GET' && url.pathname === '/health') return json({ ok: true, engine: 'vesper' });
+  // a Worker built without kernels.wasm as a module answers every request with the fix (kernels.ts)
+  importedKernels();
   if (isReplicaPath(url.pathname)) return handleReplica(request, env, url);
   const route = routeOf(url.pathname);
   if (route === undefined) {

@@ -10,7 +10,7 @@
  * it reads it back from R2 (docs/capacity.md, "Query node memory").
  */
 import { DurableObject } from 'cloudflare:workers';
-import { BlockCache, budgetedIndexFactory, initKernels, kernelsReady } from '@vesper/core';
+import { BlockCache, budgetedIndexFactory } from '@vesper/core';
 import {
   SealedReplica,
   bm25StatsShare,
@@ -30,9 +30,9 @@ import {
   type SearchPlan,
 } from '@vesper/core/distributed';
 import type { CollectionSchema } from '@vesper/core';
-import kernelsModule from '@vesper/core/kernels.wasm';
 import { R2ObjectStore } from './adapters/r2-object-store.ts';
 import type { Env } from './bindings.ts';
+import { loadEdgeKernels } from './kernels.ts';
 import { asResult, type RpcResult } from './rpc.ts';
 import type { QueryNodeRpc } from './do-contracts.ts';
 
@@ -51,7 +51,7 @@ export class QueryNode extends DurableObject<Env> implements QueryNodeRpc {
   private replica: SealedReplica | undefined;
 
   private async synced(db: string, schema: CollectionSchema, a: ReplicaAssignment): Promise<SealedReplica> {
-    if (!kernelsReady()) await initKernels(kernelsModule);
+    await loadEdgeKernels();
     // a node's memory is its segments: a vector column whose index is open stays in R2
     const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: queryNodeIndexes(), dropIndexedVectors: true };
     this.replica ??= new SealedReplica(src);

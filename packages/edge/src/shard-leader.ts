@@ -16,7 +16,7 @@
  * for the keys it matches. docs/capacity.md has the memory model.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { DataType, VesperError, getIndexFactory, warmAnalyzers, initKernels, kernelsReady, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
+import { DataType, VesperError, getIndexFactory, warmAnalyzers, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
 import {
   SegmentManager,
   attachMaintenance,
@@ -65,9 +65,9 @@ import {
   toWire,
   type WalRecord,
 } from '@vesper/core/distributed';
-import kernelsModule from '@vesper/core/kernels.wasm';
 import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
+import { loadEdgeKernels } from './kernels.ts';
 import { asResult, reach, type RpcResult } from './rpc.ts';
 import { queryNodeName, type ReadAt, type ShardStats, type Target, type WriteOp, type WriteResult } from './data/types.ts';
 import type { QueryNodeRpc, ShardLeaderRpc } from './do-contracts.ts';
@@ -123,7 +123,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
       return Promise.reject(new VesperError('INTERNAL', `shard leader of ${this.opened.db}/c${this.opened.collectionId}/s${this.opened.shard} addressed as ${t.db}/c${t.info.id}/s${shard}`));
     }
     this.mgr ??= (async () => {
-      if (!kernelsReady()) await initKernels(kernelsModule);
+      await loadEdgeKernels();
       const coord = this.coordinator(t.db);
       this.lastTs = await reach<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
       const storage = {

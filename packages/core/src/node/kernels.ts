@@ -8,13 +8,19 @@ import { fileURLToPath } from 'node:url';
 import { VesperError } from '../errors/index.ts';
 import { initKernels, kernelsReady, getKernels } from '../kernels/loader.ts';
 import type { WasmArena } from '../kernels/wasm-arena.ts';
+import { errno } from './fs-util.ts';
 
 /** Path of the built kernels.wasm inside @vesper/core. */
 export const KERNELS_WASM_PATH = fileURLToPath(new URL('../kernels/build/kernels.wasm', import.meta.url));
 
+/** What a Node user does about a missing or damaged kernels.wasm. */
+const NODE_KERNELS_HELP = 'it ships in @vesper/core, so reinstall the package (`npm install`); inside the Vesper repository run `npm run build:wasm`';
+
 /**
- * Loads the kernels once (idempotent).
- * @throws SERVICE_NOT_READY if kernels.wasm has not been built.
+ * Loads the kernels once (idempotent); `openDatabase` awaits it before it touches storage, so
+ * a missing or damaged file fails the open, not the first search.
+ * @throws SERVICE_NOT_READY if kernels.wasm is missing, unreadable, or not a loadable
+ *   kernels module (damaged, truncated, a Git LFS pointer); the message names the path and the fix.
  */
 export async function loadKernelsNode(): Promise<WasmArena> {
   if (kernelsReady()) return getKernels();
@@ -22,9 +28,20 @@ export async function loadKernelsNode(): Promise<WasmArena> {
   try {
     bytes = await readFile(KERNELS_WASM_PATH);
   } catch (e) {
-    throw new VesperError('SERVICE_NOT_READY', `kernels.wasm not found at ${KERNELS_WASM_PATH}: it ships in @vesper/core, so reinstall the package (inside the Vesper repository: run \`npm run build:wasm\`)`, undefined, {
-      cause: e,
-    });
+    const reason = errno(e) === 'ENOENT' ? 'not found' : `cannot be read (${(e as Error).message})`;
+    throw new VesperError('SERVICE_NOT_READY', `kernels.wasm ${reason} at ${KERNELS_WASM_PATH}: ${NODE_KERNELS_HELP}`, { path: KERNELS_WASM_PATH }, { cause: e });
   }
-  return initKernels(bytes);
+  try {
+    return await initKernels(bytes);
+  } catch (e) {
+    // initKernels names browser remedies (serving the file, CSP); in Node the file is the package's own
+    const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new VesperError(
+      'SERVICE_NOT_READY',
+      `kernels.wasm at ${KERNELS_WASM_PATH} (${bytes.byteLength} bytes) is damaged or not Vesper's kernels (${reason}): ${NODE_KERNELS_HELP}`,
+      { path: KERNELS_WASM_PATH },
+      { cause },
+    );
+  }
 }
