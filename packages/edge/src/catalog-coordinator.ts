@@ -21,7 +21,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { ProxyNode, VesperError, getIndexFactory, initKernels, kernelsReady } from '@vesper/core';
 import { KeyedQueue, guaranteeTs, parseConsistency, primaryField } from '@vesper/core/distributed';
-import kernelsModule from '@vesper/core/kernels.wasm';
+import { bundledKernels } from '@vesper/core/kernels';
 import { TAG_RETAIN_MS, createEdgeStorage, putIfAbsent } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
 import { ImportJobs } from './import/import-jobs.ts';
@@ -216,7 +216,7 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
 
   private open(dbName: string): Promise<ProxyNode> {
     this.engine ??= (async () => {
-      if (!kernelsReady()) await initKernels(kernelsModule);
+      if (!kernelsReady()) await initKernels(await bundledKernels());
       const storage = createEdgeStorage(this.ctx.storage, this.env.BUCKET, `db/${dbName}/`, (key, bytes) => this.createHere(key, bytes));
       return ProxyNode.open(storage, {
         indexFactory: getIndexFactory,

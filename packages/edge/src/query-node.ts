@@ -30,7 +30,7 @@ import {
   type SearchPlan,
 } from '@vesper/core/distributed';
 import type { CollectionSchema } from '@vesper/core';
-import kernelsModule from '@vesper/core/kernels.wasm';
+import { bundledKernels } from '@vesper/core/kernels';
 import { R2ObjectStore } from './adapters/r2-object-store.ts';
 import type { Env } from './bindings.ts';
 import { asResult, type RpcResult } from './rpc.ts';
@@ -51,7 +51,7 @@ export class QueryNode extends DurableObject<Env> implements QueryNodeRpc {
   private replica: SealedReplica | undefined;
 
   private async synced(db: string, schema: CollectionSchema, a: ReplicaAssignment): Promise<SealedReplica> {
-    if (!kernelsReady()) await initKernels(kernelsModule);
+    if (!kernelsReady()) await initKernels(await bundledKernels());
     // a node's memory is its segments: a vector column whose index is open stays in R2
     const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: queryNodeIndexes(), dropIndexedVectors: true };
     this.replica ??= new SealedReplica(src);

@@ -65,7 +65,7 @@ import {
   toWire,
   type WalRecord,
 } from '@vesper/core/distributed';
-import kernelsModule from '@vesper/core/kernels.wasm';
+import { bundledKernels } from '@vesper/core/kernels';
 import { DoSqlMetaStore, DoSqlWal, R2ObjectStore } from './adapters/index.ts';
 import type { Env } from './bindings.ts';
 import { asResult, reach, type RpcResult } from './rpc.ts';
@@ -123,7 +123,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
       return Promise.reject(new VesperError('INTERNAL', `shard leader of ${this.opened.db}/c${this.opened.collectionId}/s${this.opened.shard} addressed as ${t.db}/c${t.info.id}/s${shard}`));
     }
     this.mgr ??= (async () => {
-      if (!kernelsReady()) await initKernels(kernelsModule);
+      if (!kernelsReady()) await initKernels(await bundledKernels());
       const coord = this.coordinator(t.db);
       this.lastTs = await reach<bigint>('the catalog coordinator', () => coord.tsoNext(t.db));
       const storage = {

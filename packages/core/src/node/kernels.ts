@@ -13,18 +13,24 @@ import type { WasmArena } from '../kernels/wasm-arena.ts';
 export const KERNELS_WASM_PATH = fileURLToPath(new URL('../kernels/build/kernels.wasm', import.meta.url));
 
 /**
- * Loads the kernels once (idempotent).
- * @throws SERVICE_NOT_READY if kernels.wasm has not been built.
+ * The bytes of the kernels.wasm shipped in the package.
+ * @throws SERVICE_NOT_READY if the file is missing (a broken install, or not built in the repository).
  */
-export async function loadKernelsNode(): Promise<WasmArena> {
-  if (kernelsReady()) return getKernels();
-  let bytes: Uint8Array;
+export async function readBundledKernels(): Promise<Uint8Array> {
   try {
-    bytes = await readFile(KERNELS_WASM_PATH);
+    return await readFile(KERNELS_WASM_PATH);
   } catch (e) {
     throw new VesperError('SERVICE_NOT_READY', `kernels.wasm not found at ${KERNELS_WASM_PATH}: it ships in @vesper/core, so reinstall the package (inside the Vesper repository: run \`npm run build:wasm\`)`, undefined, {
       cause: e,
     });
   }
-  return initKernels(bytes);
+}
+
+/**
+ * Loads the kernels once (idempotent).
+ * @throws SERVICE_NOT_READY if kernels.wasm has not been built.
+ */
+export async function loadKernelsNode(): Promise<WasmArena> {
+  if (kernelsReady()) return getKernels();
+  return initKernels(await readBundledKernels());
 }
