@@ -13,9 +13,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default defineConfig({
   root,
-  // @vesper/* resolve to their sources (the "vesper-source" export condition): no build step
+  // @vesper/* resolve to their sources (the "vesper-source" export condition): no build step.
+  // `workerd` as wrangler sets it, in both module graphs (the pool adds it to the client one
+  // only): @vesper/core/kernels picks its workerd variant by that condition.
   resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['vesper-source', ...defaultServerConditions] } },
+  ssr: { resolve: { conditions: ['vesper-source', 'workerd', ...defaultServerConditions] } },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: `${root}/wrangler.toml` },

@@ -47,7 +47,7 @@ async function answer(request: Request, env: Env): Promise<Response> {
   const url = new URL(request.url);
   if (request.method === 'GET' && url.pathname === '/health') return json({ ok: true, engine: 'vesper' });
   // a Worker built without kernels.wasm as a module answers every request with the fix (kernels.ts)
-  importedKernels();
+  await importedKernels();
   if (isReplicaPath(url.pathname)) return handleReplica(request, env, url);
   const route = routeOf(url.pathname);
   if (route === undefined) {

@@ -1,7 +1,8 @@
 /**
- * The kernels of the edge: kernels.wasm reaches the Worker as the static import
- * `@vesper/core/kernels.wasm`, which the user's build must turn into a precompiled
- * `WebAssembly.Module` (wrangler's default rule for `*.wasm`, type "CompiledWasm"). workerd
+ * The kernels of the edge: kernels.wasm reaches the Worker through `@vesper/core/kernels`,
+ * whose `workerd` export condition imports the file as a module that the user's build must
+ * turn into a precompiled `WebAssembly.Module` (wrangler's default rule for `*.wasm`, type
+ * "CompiledWasm"). workerd
  * forbids compiling WASM bytes at runtime, so anything else the build hands us — bytes (a
  * "Data" rule), a string (a "Text" rule, a file URL), nothing — can never become kernels. The
  * fetch handler checks the import before any request reaches a Durable Object, and every DO
@@ -9,13 +10,13 @@
  * fix at its first request instead of a compile error (or an index failure) later.
  */
 import { VesperError, initKernels, kernelsReady } from '@vesper/core';
-import kernelsModule from '@vesper/core/kernels.wasm';
+import { bundledKernels } from '@vesper/core/kernels';
 
 /** What a Worker whose build did not deliver kernels.wasm as a module must change. */
 export const EDGE_KERNELS_HELP =
   'workerd cannot compile WASM at runtime, so the Worker must import @vesper/core/kernels.wasm as a precompiled module: ' +
   "bundle with wrangler, whose default rule imports *.wasm as CompiledWasm; if your wrangler.toml has [[rules]] matching *.wasm, give them type = \"CompiledWasm\" " +
-  '(a "Data" or "Text" rule delivers bytes or a string); with another bundler, mark kernels.wasm as a CompiledWasm module of the Worker';
+  '(a "Data" or "Text" rule delivers bytes or a string); with another bundler, resolve packages with the "workerd" export condition and mark kernels.wasm as a CompiledWasm module of the Worker';
 
 function describe(value: unknown): string {
   if (value === undefined || value === null) return String(value);
@@ -41,11 +42,11 @@ export function asKernelsModule(imported: unknown): WebAssembly.Module {
 }
 
 /**
- * This Worker's import of `@vesper/core/kernels.wasm`, checked.
+ * This Worker's kernels.wasm (`@vesper/core/kernels`), checked.
  * @throws SERVICE_NOT_READY when the build did not deliver it as a WebAssembly.Module.
  */
-export function importedKernels(): WebAssembly.Module {
-  return asKernelsModule(kernelsModule);
+export async function importedKernels(): Promise<WebAssembly.Module> {
+  return asKernelsModule(await bundledKernels());
 }
 
 /**
@@ -53,5 +54,5 @@ export function importedKernels(): WebAssembly.Module {
  * @throws SERVICE_NOT_READY when the imported module is missing, not a module, or not Vesper's.
  */
 export async function loadEdgeKernels(): Promise<void> {
-  if (!kernelsReady()) await initKernels(importedKernels());
+  if (!kernelsReady()) await initKernels(await importedKernels());
 }

@@ -59,9 +59,18 @@ async function compile(source: KernelSource): Promise<WasmModule> {
   }
 }
 
+/** How browsers word a Content-Security-Policy refusal to compile WebAssembly (Chromium, Firefox, Safari). */
+const CSP_REFUSAL = /content.security.policy|\bCSP\b|unsafe-eval/i;
+
+/** What to do when the page's policy is what blocks the kernels (no other remedy helps then). */
+const CSP_HELP =
+  "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src " +
+  '(the policy sent with the page and with its worker scripts); passing `kernels` does not help, a policy that blocks compiling blocks every source';
+
 function kernelsError(where: string, cause: unknown): VesperError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new VesperError('SERVICE_NOT_READY', `cannot load kernels.wasm from ${where} (${reason}); ${KERNELS_HELP}`, { where }, { cause });
+  const csp = CSP_REFUSAL.test(reason);
+  return new VesperError('SERVICE_NOT_READY', `cannot load kernels.wasm from ${where} (${reason}); ${csp ? CSP_HELP : KERNELS_HELP}`, { where, blockedByCsp: csp }, { cause });
 }
 
 /**

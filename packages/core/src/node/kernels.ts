@@ -17,6 +17,20 @@ export const KERNELS_WASM_PATH = fileURLToPath(new URL('../kernels/build/kernels
 const NODE_KERNELS_HELP = 'it ships in @vesper/core, so reinstall the package (`npm install`); inside the Vesper repository run `npm run build:wasm`';
 
 /**
+ * The bytes of the kernels.wasm shipped in the package.
+ * @throws SERVICE_NOT_READY if the file is missing or unreadable (a broken install, or not
+ *   built in the repository); the message names the path and the fix.
+ */
+export async function readBundledKernels(): Promise<Uint8Array> {
+  try {
+    return await readFile(KERNELS_WASM_PATH);
+  } catch (e) {
+    const reason = errno(e) === 'ENOENT' ? 'not found' : `cannot be read (${(e as Error).message})`;
+    throw new VesperError('SERVICE_NOT_READY', `kernels.wasm ${reason} at ${KERNELS_WASM_PATH}: ${NODE_KERNELS_HELP}`, { path: KERNELS_WASM_PATH }, { cause: e });
+  }
+}
+
+/**
  * Loads the kernels once (idempotent); `openDatabase` awaits it before it touches storage, so
  * a missing or damaged file fails the open, not the first search.
  * @throws SERVICE_NOT_READY if kernels.wasm is missing, unreadable, or not a loadable
@@ -24,13 +38,7 @@ const NODE_KERNELS_HELP = 'it ships in @vesper/core, so reinstall the package (`
  */
 export async function loadKernelsNode(): Promise<WasmArena> {
   if (kernelsReady()) return getKernels();
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(KERNELS_WASM_PATH);
-  } catch (e) {
-    const reason = errno(e) === 'ENOENT' ? 'not found' : `cannot be read (${(e as Error).message})`;
-    throw new VesperError('SERVICE_NOT_READY', `kernels.wasm ${reason} at ${KERNELS_WASM_PATH}: ${NODE_KERNELS_HELP}`, { path: KERNELS_WASM_PATH }, { cause: e });
-  }
+  const bytes = await readBundledKernels();
   try {
     return await initKernels(bytes);
   } catch (e) {

@@ -1,4 +1,4 @@
-// Vesper embedded in Node (this block is packages/core/examples/quickstart.ts: `npm run example`).
+// app.mjs: Vesper embedded in Node (in this repository: packages/core/examples/quickstart.mjs, `npm run example`).
 import { openDatabase } from '@vesper/core/node';
 
 const db = await openDatabase({ path: process.env.VESPER_DATA ?? '.vesper-data/quickstart' });
