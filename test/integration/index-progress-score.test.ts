@@ -114,7 +114,7 @@ describe(`a field named score in search hits (seed ${seed})`, () => {
       ],
     });
     await db.insert({ collection_name: 'hy', data: rows.map((r) => ({ ...r, v2: vec() })) });
-    const req = { collection_name: 'hy', data: [{ data: [vec()], anns_field: 'vector' }, { data: [vec()], anns_field: 'v2' }], rerank: { strategy: 'rrf', params: { k: 60 } }, limit: 5, consistency_level: 'Strong' as const };
+    const req = { collection_name: 'hy', data: [{ data: [vec()], anns_field: 'vector' }, { data: [vec()], anns_field: 'v2' }], rerank: { strategy: 'rrf' as const, params: { k: 60 } }, limit: 5, consistency_level: 'Strong' as const };
     const plain = (await db.hybridSearch(req)).results as { id: string; score: number }[];
     const res = await db.hybridSearch({ ...req, output_fields: ['score'] });
     expect((res.results as { id: string; score: number }[]).map((h) => [h.id, h.score])).toEqual(plain.map((h) => [h.id, rows[Number(h.id)]!.score]));
