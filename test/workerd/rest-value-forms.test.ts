@@ -117,3 +117,45 @@ describe('REST row value forms', () => {
     expect(search.code).toBe(1801);
   });
 });
+
+describe('REST integer text and vector elements', () => {
+  const N = 'forms_int';
+  const ins = (rows: string): Promise<Reply> => raw('entities/insert', `{"collectionName":"${N}","data":[${rows}]}`);
+  async function rowOf(id: string): Promise<Record<string, unknown>> {
+    const r = await raw('entities/query', JSON.stringify({ collectionName: N, filter: `id == ${id}`, outputFields: ['n', 'big'], consistencyLevel: 'Strong' }));
+    expect(r.code, r.message).toBe(0);
+    return (r.data as Record<string, unknown>[])[0] ?? {};
+  }
+
+  it('integer fields take decimal text, spaces and sign included, as before; the in-process client does not (validation.test.ts)', async () => {
+    const c = await raw('collections/create', JSON.stringify({
+      collectionName: N,
+      schema: { fields: [
+        { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+        { fieldName: 'n', dataType: 'Int32' },
+        { fieldName: 'big', dataType: 'Int64' },
+        { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: '2' } },
+      ] },
+      indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2' }],
+    }));
+    expect(c.code, c.message).toBe(0);
+    const r = await ins('{"id":"1","n":"8","big":" 12 ","v":[0.1,0.2]},{"id":" 2 ","n":" -3 ","big":"-9223372036854775808","v":[0.3,0.4]}');
+    expect(r.code, r.message).toBe(0);
+    expect(await rowOf('1')).toEqual({ id: 1, n: 8, big: 12 });
+    expect(await rowOf('2')).toMatchObject({ id: 2, n: -3 });
+    // exact (a JSON number beyond 2^53 here; JSON.parse would round it, so the filter checks it)
+    expect(await rowOf('2 && big == -9223372036854775808')).toMatchObject({ id: 2 });
+    // text that is no integer is still 1804 naming the field
+    const bad = await ins('{"id":3,"n":"8.5","big":1,"v":[0.1,0.2]}');
+    expect([bad.code, bad.message]).toEqual([1804, expect.stringContaining('field n')]);
+  });
+
+  it('vector elements must be JSON numbers: booleans and numeric text are 1804 and write nothing', async () => {
+    for (const v of ['[true,false]', '["0.1","0.2"]', '[0.1,null]']) {
+      const r = await ins(`{"id":9,"n":1,"big":1,"v":${v}}`);
+      expect([r.code, r.message], v).toEqual([1804, expect.stringContaining('field v: vector element')]);
+    }
+    const got = await raw('entities/query', JSON.stringify({ collectionName: N, filter: 'id == 9', consistencyLevel: 'Strong' }));
+    expect(got.data).toEqual([]);
+  });
+});

@@ -30,7 +30,7 @@ export {
 export type { Fused, Reranker } from './query/rerank.ts';
 export { prepareSearch, prepareQuery, prepareHybrid, resolvedSub, type SearchRequestBody, type QueryRequestBody, type HybridSearchRequest, type HybridText } from './proxy/prepared.ts';
 export { hybridRows } from './proxy/tasks/hybrid-search-task.ts';
-export { searchRow, type SearchRow, type SearchResponse } from './proxy/tasks/search-task.ts';
+export { searchRows, searchResults, type SearchRow, type SearchRows, type SearchResponse } from './proxy/tasks/search-task.ts';
 export { requestFilter, filterPlan, parseIds, type FilterRequest } from './proxy/filter.ts';
 export { guaranteeTs, snapshotTs, parseConsistency, partitionIds, jsonText } from './proxy/request-utils.ts';
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';

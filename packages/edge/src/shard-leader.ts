@@ -433,7 +433,6 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
         }
         return {
           liveRows: segs.reduce((n, s) => n + s.liveCount, 0),
-          totalRows: m.segments().reduce((n, s) => n + s.rowCount, 0),
           sealedRows: m.sealed.reduce((n, s) => n + s.rowCount, 0),
           indexedRows,
           segmentIds: m.sealed.map((s) => s.id),

@@ -89,13 +89,16 @@ export function searchIterator(req: SearchIteratorRequest, target: () => Promise
           ...(snapshot !== undefined ? { snapshot_ts: snapshot } : {}),
         });
         snapshot ??= res.session_ts;
-        const page = ((res.results[0] !== undefined && Array.isArray(res.results[0]) ? res.results[0] : res.results) as SearchRow[]).slice();
-        if (page.length === 0) return;
-        page.sort((a, b) => better(a.score, b.score) || comparePk(a.id, b.id, int64));
-        const last = page[page.length - 1]!.score;
+        const rows = (res.results[0] !== undefined && Array.isArray(res.results[0]) ? res.results[0] : res.results) as SearchRow[];
+        if (rows.length === 0) return;
+        // a user field named `score` holds that key: the distances come beside the rows
+        const hits = rows.map((row, i) => ({ row, d: res.distances?.[0]?.[i] ?? row.score }));
+        hits.sort((a, b) => better(a.d, b.d) || comparePk(a.row.id, b.row.id, int64));
+        const page = hits.map((h) => h.row);
+        const last = hits[hits.length - 1]!.d;
         const key = (id: unknown) => (int64 ? BigInt(id as string) : id);
         // keys at the new edge are left out of the next page; an edge that did not move keeps the old ones too
-        const atEdge = page.filter((h) => h.score === last).map((h) => key(h.id));
+        const atEdge = hits.filter((h) => h.d === last).map((h) => key(h.row.id));
         seen = edge === last ? [...seen, ...atEdge] : atEdge;
         edge = last;
         left -= page.length;

@@ -16,7 +16,8 @@ import { getIndexFactory } from '../index/index-registry.ts';
 import { initKernels, kernelsReady, type KernelSource } from '../kernels/loader.ts';
 import { ProxyNode } from '../proxy/proxy-node.ts';
 import type { EngineOptions } from '../proxy/proxy-context.ts';
-import type { Status } from '../proxy/task.ts';
+import { SUCCESS, type Status } from '../proxy/task.ts';
+import { DEFAULT_DATABASE } from '../catalog/types.ts';
 import type { CreateCollectionRequest } from '../proxy/tasks/create-collection-task.ts';
 import type { DropCollectionRequest } from '../proxy/tasks/drop-collection-task.ts';
 import type { HasCollectionRequest } from '../proxy/tasks/has-collection-task.ts';
@@ -63,10 +64,36 @@ export interface OpenOptions extends EngineOptions {
 
 type Req<T> = T & { db_name?: string };
 
+/** Methods whose `db_name` names the database they act on (or that take none): useDatabase leaves them alone. */
+const DATABASE_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>(['createDatabase', 'dropDatabase', 'alterDatabase', 'dropDatabaseProperties', 'describeDatabase', 'listDatabases']);
+
+/** The Milvus Node SDK's GetIndexState answer (IndexState names). */
+export interface IndexStateResponse {
+  status: Status;
+  state: IndexDescription['state'];
+}
+
+/** The Milvus Node SDK's GetIndexBuildProgress answer; row counts are int64, as decimal strings (as the SDK's gRPC answers them). */
+export interface IndexBuildProgressResponse {
+  status: Status;
+  indexed_rows: string;
+  total_rows: string;
+  pending_index_rows: string;
+}
+
+/** The Milvus Node SDK's GetLoadingProgress answer: `progress` in percent, as a decimal string. */
+export interface LoadingProgressResponse {
+  status: Status;
+  progress: string;
+}
+
 export class VesperClient {
   private sessionTs = 0n;
   /** sessionTs as sent with every read. */
   private sessionText = '0';
+
+  /** The database of requests that name none (useDatabase); undefined: Milvus's `default`. */
+  private database: string | undefined;
 
   constructor(private readonly transport: Transport) {}
 
@@ -87,8 +114,10 @@ export class VesperClient {
   /** The transport's promise itself (no async frame of its own); a synchronous throw becomes a rejection. */
   private call<M extends EngineMethod>(method: M, req: EngineRequest<M>): Promise<EngineResponse<M>> {
     try {
+      const db = this.database;
+      const routed = db !== undefined && !DATABASE_METHODS.has(method) && typeof req === 'object' && req !== null && req.db_name === undefined ? { ...req, db_name: db } : req;
       // the transport is a wire: what comes back is what the engine's task answered for M
-      return this.transport.call(method, req) as Promise<EngineResponse<M>>;
+      return this.transport.call(method, routed) as Promise<EngineResponse<M>>;
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -174,6 +203,26 @@ export class VesperClient {
   getLoadState(req: Req<LoadRequest>): Promise<LoadStateResponse> {
     return this.call('getLoadState', req);
   }
+  /**
+   * How much of the collection, or of the named partitions, is loaded (Milvus's
+   * GetLoadingProgress): loading is synchronous in Vesper, so a loaded target answers `'100'`.
+   * @throws COLLECTION_NOT_LOADED (101) when the collection is not loaded (no partition names)
+   * @throws PARTITION_NOT_LOADED (201) naming the first named partition that is not loaded
+   * @throws PARTITION_NOT_FOUND (200) for an unknown partition name; COLLECTION_NOT_FOUND (100)
+   */
+  async getLoadingProgress(req: Req<LoadRequest>): Promise<LoadingProgressResponse> {
+    const state = await this.getLoadState(req);
+    if (state.state !== 'LoadStateLoaded') {
+      const names = req.partition_names ?? [];
+      if (names.length === 0) throw new VesperError('COLLECTION_NOT_LOADED', `collection not loaded[collection=${req.collection_name}]`);
+      for (const name of names) {
+        if ((await this.getLoadState({ ...req, partition_names: [name] })).state !== 'LoadStateLoaded') {
+          throw new VesperError('PARTITION_NOT_LOADED', `partition not loaded[partition=${name}]`);
+        }
+      }
+    }
+    return { status: { ...SUCCESS }, progress: '100' };
+  }
   flush(req: Req<FlushRequest>): Promise<FlushResponse> {
     return this.call('flush', req);
   }
@@ -251,6 +300,28 @@ export class VesperClient {
   describeDatabase(req: DatabaseRequest): Promise<Record<string, unknown>> {
     return this.call('describeDatabase', req);
   }
+  /**
+   * Makes `db_name` the database of every later request that names none (Milvus's
+   * `useDatabase`); no name or `''` goes back to `default`. Requests that pass `db_name` keep it.
+   * Unlike the Node SDK, which only records the name, the database must exist (as pymilvus's
+   * `use_database`, whose connect the server refuses).
+   * @throws DATABASE_NOT_FOUND (800) when the database does not exist; the current one stays
+   */
+  async useDatabase(req: { db_name?: string } = {}): Promise<Status> {
+    const name = req.db_name;
+    if (name !== undefined && typeof name !== 'string') throw new VesperError('PARAMETER_INVALID', `db_name must be a string, got ${typeof name}`);
+    if (name === undefined || name === '' || name === DEFAULT_DATABASE) {
+      this.database = undefined;
+      return { ...SUCCESS };
+    }
+    await this.call('describeDatabase', { db_name: name });
+    this.database = name;
+    return { ...SUCCESS };
+  }
+  /** The Node SDK's other name for useDatabase. */
+  use(req: { db_name?: string } = {}): Promise<Status> {
+    return this.useDatabase(req);
+  }
 
   // ---- indexes ----
   createIndex(req: Req<CreateIndexRequest> | Req<CreateIndexRequest>[]): Promise<Status> {
@@ -261,6 +332,32 @@ export class VesperClient {
   }
   describeIndex(req: Req<DescribeIndexRequest>): Promise<{ status: Status; index_descriptions: IndexDescription[] }> {
     return this.call('describeIndex', req);
+  }
+  /**
+   * The state of one index (Milvus's GetIndexState): `Finished` when every sealed row has it.
+   * @throws INDEX_NOT_FOUND (700) when no index matches index_name / field_name
+   * @throws INDEX_DUPLICATE (702) when several do (name the index)
+   */
+  async getIndexState(req: Req<DescribeIndexRequest>): Promise<IndexStateResponse> {
+    const d = await this.oneIndex(req);
+    return { status: { ...SUCCESS }, state: d.state };
+  }
+  /**
+   * The build progress of one index (Milvus's GetIndexBuildProgress), counted over sealed rows.
+   * @throws INDEX_NOT_FOUND (700) when no index matches index_name / field_name
+   * @throws INDEX_DUPLICATE (702) when several do (name the index)
+   */
+  async getIndexBuildProgress(req: Req<DescribeIndexRequest>): Promise<IndexBuildProgressResponse> {
+    const d = await this.oneIndex(req);
+    return { status: { ...SUCCESS }, indexed_rows: d.indexed_rows, total_rows: d.total_rows, pending_index_rows: d.pending_index_rows };
+  }
+  /** describeIndex narrowed to one index, as Milvus's DataCoord resolves GetIndexState. */
+  private async oneIndex(req: Req<DescribeIndexRequest>): Promise<IndexDescription> {
+    const all = (await this.describeIndex(req)).index_descriptions;
+    if (all.length > 1) {
+      throw new VesperError('INDEX_DUPLICATE', `there are multiple indexes, please specify the index_name[collection=${req.collection_name}][indexes=${all.map((d) => d.index_name).join(',')}]`);
+    }
+    return all[0]!;
   }
   dropIndex(req: Req<DropIndexRequest>): Promise<Status> {
     return this.call('dropIndex', req);

@@ -31,7 +31,7 @@ import { SUCCESS } from '../proxy/task.ts';
 import { prepareHybrid, prepareQuery, prepareSearch, resolvedSub } from '../proxy/prepared.ts';
 import { hybridRows } from '../proxy/tasks/hybrid-search-task.ts';
 import { renderRow } from '../proxy/render.ts';
-import { searchRow } from '../proxy/tasks/search-task.ts';
+import { searchResults, searchRows } from '../proxy/tasks/search-task.ts';
 import { describeCollection } from '../proxy/tasks/describe-collection-task.ts';
 import { isTextSearch, probeRequest, resolvedRequest, statsShare, textSearch } from '../proxy/text-search.ts';
 import { countShare, queryShare, searchShare } from '../proxy/local-reader-pool.ts';
@@ -189,8 +189,7 @@ async function search(view: ReplicaView, req: Req): Promise<unknown> {
     }
   }
   const hits = await executeSearch(plan, ts, host(view, plan.partitionIds), true);
-  const rows = hits.map((list) => list.map((h) => searchRow(info, h, h.distance)));
-  return { status: SUCCESS, results: plan.single ? rows[0]! : rows, topks: rows.map((r) => r.length), recalls: [], session_ts: ts.toString(), collection_name: info.name };
+  return { status: SUCCESS, ...searchResults(searchRows(info, hits), plan.single), recalls: [], session_ts: ts.toString(), collection_name: info.name };
 }
 
 /** Several searches fused by a reranker, all at the replica's timestamp (HybridSearchTask's shape). */
@@ -201,7 +200,7 @@ async function hybrid(view: ReplicaView, req: Req): Promise<unknown> {
   const all = [...view.growing(undefined), ...view.sealed.segments()];
   const stats = async (r: Parameters<typeof statsShare>[2]) => statsShare(all, ts, r);
   const rows = hybridRows(info, await executeHybrid(plan, async (_sub, i) => executeSearch(await resolvedSub(info, plan, i, stats), ts, h, true)));
-  return { status: SUCCESS, results: rows.length === 1 ? rows[0]! : rows, topks: rows.map((r) => r.length), recalls: [], session_ts: ts.toString(), collection_name: info.name };
+  return { status: SUCCESS, ...searchResults(rows, rows.rows.length === 1), recalls: [], session_ts: ts.toString(), collection_name: info.name };
 }
 
 async function query(view: ReplicaView, req: Req): Promise<unknown> {

@@ -110,6 +110,8 @@ describe('rowsToBatch fast paths', () => {
         expect(asF32!.message, what).toMatch(/at row 1, field v: vector element \d is (NaN|Infinity)/);
       }
     }
-    expect(errorOf([ok, { ...ok, v: [1, '2', 3, 4] }])).toBeUndefined(); // numeric strings are accepted, as before
+    // only numbers are vector elements: numeric text and booleans are refused (issue 18), on the fast path too
+    expect(errorOf([ok, { ...ok, v: [1, '2', 3, 4] }])).toEqual({ code: 1804, message: expect.stringContaining('row 1, field v: vector element 1 is "2", not a number') });
+    expect(errorOf([ok, { ...ok, v: [true, false, true, false] }])).toEqual({ code: 1804, message: expect.stringContaining('vector element 0 is true, not a number') });
   });
 });

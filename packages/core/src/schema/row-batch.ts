@@ -50,6 +50,17 @@ export function toBigInt(v: unknown): bigint | undefined {
   return undefined;
 }
 
+/**
+ * An integer field's value as a row gives it: a JavaScript integer or a bigint; for Int64 also
+ * its decimal text without spaces (`"12"`, `"-9223372036854775808"`), the form Vesper answers
+ * Int64 values in and the Node SDK sends for values beyond 2^53. Other text (`" 8 "`, `"8"` for
+ * Int32, `"1e3"`) is not an integer here: undefined.
+ */
+function rowInteger(t: DataType, v: unknown): bigint | undefined {
+  if (typeof v === 'string') return t === DataType.Int64 && /^[+-]?\d{1,20}$/.test(v) ? BigInt(v) : undefined;
+  return toBigInt(v);
+}
+
 function checkScalar(t: DataType, v: unknown, f: FieldSchema, row: number, field: string): unknown {
   switch (t) {
     case DataType.Bool:
@@ -59,8 +70,8 @@ function checkScalar(t: DataType, v: unknown, f: FieldSchema, row: number, field
     case DataType.Int16:
     case DataType.Int32:
     case DataType.Int64: {
-      const b = toBigInt(v);
-      if (b === undefined) throw bad(row, field, `expected an integer (${dataTypeName(t)}), got ${String(v)}`);
+      const b = rowInteger(t, v);
+      if (b === undefined) throw bad(row, field, `expected an integer (${dataTypeName(t)}), got ${showValue(v)}`);
       const [lo, hi] = INT_RANGE[t]!;
       if (b < lo || b > hi) throw bad(row, field, `value ${b} overflows ${dataTypeName(t)} (range ${lo} ~ ${hi})`);
       return t === DataType.Int64 ? b : Number(b);
@@ -282,10 +293,10 @@ class FieldAccumulator {
     const base = row * w;
     for (let i = 0; i < w; i++) {
       const e: unknown = nums[i];
-      // an object (an array, a null-prototype object) is not a number; Number() of one may even throw
-      if (typeof e === 'object' || typeof e === 'function' || typeof e === 'symbol') throw bad(row, f.name, `vector element ${i} is ${showValue(e)}, not a number`);
-      const x = Number(e);
-      if (!Number.isFinite(x)) throw bad(row, f.name, `vector element ${i} is ${typeof e === 'number' ? String(e) : showValue(e)}: NaN and Infinity are not allowed`);
+      // only numbers: a boolean or a string is not a vector element (the typed arrays hold numbers)
+      if (typeof e !== 'number') throw bad(row, f.name, `vector element ${i} is ${showValue(e)}, not a number`);
+      const x = e;
+      if (!Number.isFinite(x)) throw bad(row, f.name, `vector element ${i} is ${String(e)}: NaN and Infinity are not allowed`);
       if (t === DataType.FloatVector) {
         if (Math.abs(x) > FLOAT32_MAX) throw bad(row, f.name, `vector element ${i} overflows float32`);
         dense[base + i] = x;

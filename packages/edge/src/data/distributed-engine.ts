@@ -42,7 +42,8 @@ import {
   probeRequest,
   resolvedSub,
   resolvedRequest,
-  searchRow,
+  searchRows,
+  searchResults,
   sumStats,
   targetPartition,
   textSearch,
@@ -350,11 +351,9 @@ export class DistributedEngine implements Engine {
     }
     const parts = await this.searchShards(b.info, plan, at);
     const hits = mergeSearchPlan(plan, parts.map((p) => p.hits), true);
-    const rows = hits.map((list) => list.map((h) => searchRow(b.info, h, h.distance)));
     return {
       status: SUCCESS,
-      results: plan.single ? rows[0]! : rows,
-      topks: rows.map((r) => r.length),
+      ...searchResults(searchRows(b.info, hits), plan.single),
       recalls: [],
       session_ts: maxTs(parts.map((p) => p.ts)).toString(),
       collection_name: b.info.name,
@@ -387,8 +386,7 @@ export class DistributedEngine implements Engine {
     const results = hybridRows(b.info, fused);
     return {
       status: SUCCESS,
-      results: results.length === 1 ? results[0]! : results,
-      topks: results.map((r) => r.length),
+      ...searchResults(results, results.rows.length === 1),
       recalls: [],
       session_ts: maxTs([...pinned.values()]).toString(),
       collection_name: b.info.name,
@@ -450,14 +448,15 @@ export class DistributedEngine implements Engine {
     const desc = (await this.coordinator.call(this.db, 'describeIndex', req)) as { index_descriptions: Record<string, unknown>[] };
     const { info } = await this.begin(req);
     const stats = await this.stats(info);
-    const total = stats.reduce((n, s) => n + s.totalRows, 0);
+    // Counted over sealed segments only, as Milvus's DataCoord does (growing rows are in no
+    // count): Finished means indexed_rows = total_rows.
     const sealed = stats.reduce((n, s) => n + s.sealedRows, 0);
     return {
       ...desc,
       index_descriptions: desc.index_descriptions.map((d) => {
         const indexed = stats.reduce((n, s) => n + (s.indexedRows[String(d['field_name'])] ?? 0), 0);
         const pending = sealed - indexed;
-        return { ...d, indexed_rows: String(indexed), total_rows: String(total), pending_index_rows: String(pending), state: pending === 0 ? 'Finished' : 'InProgress' };
+        return { ...d, indexed_rows: String(indexed), total_rows: String(sealed), pending_index_rows: String(pending), state: pending === 0 ? 'Finished' : 'InProgress' };
       }),
     };
   }

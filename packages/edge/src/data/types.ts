@@ -48,7 +48,6 @@ export interface ReadAt {
 /** A shard's statistics for getCollectionStatistics and describeIndex. */
 export interface ShardStats {
   readonly liveRows: number;
-  readonly totalRows: number;
   readonly sealedRows: number;
   /** Rows of sealed segments with the field's index ready, by field name. */
   readonly indexedRows: Readonly<Record<string, number>>;

@@ -7,7 +7,11 @@
  *   `-0`, `2`, `0.5`, which stay as they are and are refused by the engine, 1804);
  * - a VarChar field given a JSON number keeps the literal as written (`1e300` → "1e300",
  *   `1.50` → "1.50"): the body is parsed again keeping number text (json-codec.ts), since
- *   JSON.parse has already turned it into a double.
+ *   JSON.parse has already turned it into a double;
+ * - an integer field (Int8–Int64) given a string of decimal digits (spaces around it and a sign
+ *   allowed: `"8"`, `" -3 "`) takes that integer, as Milvus's REST parses the value's text; the
+ *   engine itself takes integers only (and an Int64's exact decimal text). Other strings stay
+ *   as they are and are refused by the engine (1804).
  *
  * Only fields of those types convert; every other value, at any depth, is the first parse's
  * (the second parse is read for the VarChar fields of each row only).
@@ -16,6 +20,19 @@
 import { parseBoolText } from './body.ts';
 import { NumberText, parseKeepingNumberText } from './json-codec.ts';
 import type { SchemaInfo } from './schema-info.ts';
+
+const INTEGER_TYPES = new Set(['Int8', 'Int16', 'Int32', 'Int64']);
+
+/** An integer field's string value as the engine takes it: a number (Int8–Int32) or exact decimal text (Int64). */
+function integerOf(v: unknown, type: string): unknown {
+  if (typeof v !== 'string') return v;
+  const t = v.trim();
+  if (!/^[+-]?\d{1,20}$/.test(t)) return v;
+  const b = BigInt(t);
+  if (type === 'Int64') return b.toString();
+  const n = Number(b);
+  return Number.isSafeInteger(n) ? n : v;
+}
 
 function boolOf(v: unknown): unknown {
   if (typeof v === 'string') return parseBoolText(v) ?? v;
@@ -33,11 +50,12 @@ function rowsWithNumberText(source: string, varchars: ReadonlySet<string>): unkn
 }
 
 /**
- * The rows with Bool and VarChar values converted as Milvus's REST reads them, or undefined
+ * The rows with Bool, integer and VarChar values converted as Milvus's REST reads them, or undefined
  * when no value changes. `source` is the request's JSON text (Body.source).
  */
 export function restRowValues(rows: readonly unknown[], info: SchemaInfo, source: string | undefined): unknown[] | undefined {
   const bools = info.fields.filter((f) => f.data_type === 'Bool').map((f) => f.name);
+  const integers = info.fields.filter((f) => INTEGER_TYPES.has(f.data_type));
   const varchars = new Set(info.fields.filter((f) => f.data_type === 'VarChar').map((f) => f.name));
   const isNumber = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint';
   const numberAt = (row: unknown, name: string): boolean => isNumber((row as Record<string, unknown>)[name]);
@@ -53,6 +71,13 @@ export function restRowValues(rows: readonly unknown[], info: SchemaInfo, source
       if (b === row[f]) continue;
       copy ??= { ...row };
       copy[f] = b;
+    }
+    for (const f of integers) {
+      if (!Object.hasOwn(row, f.name)) continue;
+      const n = integerOf(row[f.name], f.data_type);
+      if (n === row[f.name]) continue;
+      copy ??= { ...row };
+      copy[f.name] = n;
     }
     const reparsed = texts?.[i] as Record<string, unknown> | undefined;
     if (reparsed !== undefined) {

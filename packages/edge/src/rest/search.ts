@@ -26,7 +26,7 @@ const RERANK_KEYS = ['strategy', 'params'];
 const RERANK_PARAM_KEYS = ['k', 'weights'];
 
 type Hit = Record<string, unknown> & { id: unknown; score: number };
-type SearchAnswer = { results: Hit[] | Hit[][] };
+type SearchAnswer = { results: Hit[] | Hit[][]; distances?: number[][] };
 
 /** Checks dense float vectors' shape and dimension; other vector kinds are left to the engine. */
 function checkVectors(info: SchemaInfo, annsField: string | undefined, data: unknown): string {
@@ -73,12 +73,17 @@ function searchParams(sp: Body | undefined): Record<string, unknown> {
 }
 
 /** A hit as a REST row: the primary key, the output fields and `distance`. */
-function restRow(h: Hit, info: SchemaInfo): Record<string, unknown> {
+function restRow(h: Hit, info: SchemaInfo, distance: number | undefined): Record<string, unknown> {
   const { id, score, ...rest } = h;
   const row: Record<string, unknown> = { ...rest, [info.pk]: id };
-  // The engine's `id`/`score` keys are not fields unless the schema says so.
+  // The engine's `id` key is not a field unless the schema says so.
   if (info.fields.some((f) => f.name === 'id') && 'id' in h && info.pk !== 'id') row['id'] = id;
-  row['distance'] = score;
+  // A user field or dynamic key named `score` held that key (the engine then sends `distances`):
+  // it comes back as itself, as in Milvus's REST, whose hits carry only `distance` besides the fields.
+  if (distance !== undefined) {
+    if (Object.hasOwn(h, 'score')) row['score'] = score;
+    row['distance'] = distance;
+  } else row['distance'] = score;
   return row;
 }
 
@@ -142,7 +147,7 @@ async function vectorsOfIds(call: RestCall, info: SchemaInfo, name: string, ids:
 /** An engine search answer as REST rows (flat, in query order) with `topks`; one query's answer is a flat list. */
 function answered(call: RestCall, info: SchemaInfo, res: SearchAnswer): DescribedRead<RestReply> {
   const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
-  const rows = lists.flat().map((h) => restRow(h, info));
+  const rows = lists.flatMap((l, q) => l.map((h, i) => restRow(h, info, res.distances?.[q]?.[i])));
   return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
 }
 

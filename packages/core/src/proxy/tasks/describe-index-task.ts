@@ -1,6 +1,10 @@
 /**
- * DescribeIndex: each index with its build progress — total rows of sealed segments,
- * indexed rows, pending rows, and state (Finished when every sealed segment has it).
+ * DescribeIndex: each index with its build progress, counted as Milvus's DataCoord counts it —
+ * over sealed (flushed) segments only. total_rows is the sealed rows, indexed_rows those whose
+ * segment has the index, pending_index_rows the rest, and the state is Finished when nothing is
+ * pending. Growing rows are in none of the counts (Milvus searches them without the index), so
+ * a collection holding only unflushed rows reports Finished with 0 of 0 rows, and Finished
+ * always means indexed_rows = total_rows.
  */
 import { builtOnLoad } from '../../schema/data-type.ts';
 import { VesperError } from '../../errors/index.ts';
@@ -46,11 +50,11 @@ export class DescribeIndexTask extends Task<DescribeIndexRequest, { status: Stat
       const field = info.schema.fields.find((f) => f.name === i.fieldName);
       // a sparse index is built in memory from the column: every sealed row counts as indexed
       const sealed = field && builtOnLoad(field) ? mgr.sealed.map((s) => ({ rowCount: s.rowCount, hasIndex: () => true })) : mgr.sealed;
-      return this.describe(i, sealed, mgr.segments().reduce((n, s) => n + s.rowCount, 0));
+      return this.describe(i, sealed);
     });
   }
 
-  private describe(i: IndexInfo, sealed: readonly { rowCount: number; hasIndex(field: string): boolean }[], totalRows: number): IndexDescription {
+  private describe(i: IndexInfo, sealed: readonly { rowCount: number; hasIndex(field: string): boolean }[]): IndexDescription {
     const sealedRows = sealed.reduce((n, s) => n + s.rowCount, 0);
     const indexed = sealed.filter((s) => s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
     const pending = sealedRows - indexed;
@@ -62,7 +66,7 @@ export class DescribeIndexTask extends Task<DescribeIndexRequest, { status: Stat
       metric_type: i.metricType ?? '',
       params: keyValuePairs({ index_type: i.indexType, ...(i.metricType ? { metric_type: i.metricType } : {}), ...i.params, ...i.properties }),
       indexed_rows: String(indexed),
-      total_rows: String(totalRows),
+      total_rows: String(sealedRows),
       pending_index_rows: String(pending),
       state: pending === 0 ? 'Finished' : 'InProgress',
       index_state_fail_reason: '',

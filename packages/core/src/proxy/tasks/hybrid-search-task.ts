@@ -13,14 +13,18 @@ import { Task, SUCCESS } from '../task.ts';
 import { readTimestamp } from '../request-utils.ts';
 import { prepareHybrid, resolvedSub, type HybridSearchRequest } from '../prepared.ts';
 import { localHost } from '../read-host.ts';
-import { bm25StatsShares, searchRow, type SearchResponse, type SearchRow } from './search-task.ts';
+import { bm25StatsShares, searchResults, searchRows, type SearchResponse, type SearchRows } from './search-task.ts';
 
 export type { HybridSearchRequest };
 export type { Reranker } from '../../query/rerank.ts';
 
-/** The final rows of a hybrid search from its fused hits (per query). */
-export function hybridRows(info: CollectionInfo, fused: readonly (readonly Fused[])[]): SearchRow[][] {
-  return fused.map((list) => list.map(({ score, hit }) => searchRow(info, hit, score)));
+/** The final rows of a hybrid search from its fused hits (per query), scored by the reranker. */
+export function hybridRows(info: CollectionInfo, fused: readonly (readonly Fused[])[]): SearchRows {
+  return searchRows(
+    info,
+    fused.map((list) => list.map((f) => f.hit)),
+    (_h, q, i) => fused[q]![i]!.score,
+  );
 }
 
 export class HybridSearchTask extends Task<HybridSearchRequest, SearchResponse> {
@@ -28,7 +32,7 @@ export class HybridSearchTask extends Task<HybridSearchRequest, SearchResponse> 
   readonly queue = 'dql' as const;
   private info!: CollectionInfo;
   private plan!: HybridPlan;
-  private results: SearchRow[][] = [];
+  private results: SearchRows = { rows: [] };
   private ts = 0n;
 
   override async preExecute(): Promise<void> {
@@ -48,8 +52,7 @@ export class HybridSearchTask extends Task<HybridSearchRequest, SearchResponse> 
   postExecute(): SearchResponse {
     return {
       status: SUCCESS,
-      results: this.results.length === 1 ? this.results[0]! : this.results,
-      topks: this.results.map((r) => r.length),
+      ...searchResults(this.results, this.results.rows.length === 1),
       recalls: [],
       session_ts: this.ts.toString(),
       collection_name: this.info.name,

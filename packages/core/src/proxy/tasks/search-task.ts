@@ -35,6 +35,13 @@ export interface SearchRequest extends SearchRequestFields, FilterRequest {
   snapshot_ts?: string;
 }
 
+/**
+ * A search hit as the Milvus Node SDK shapes it: the output fields, `id` (the primary key) and
+ * `score` (the distance or similarity). When the output fields hold a user field or dynamic key
+ * named `score`, that key is the user's value on every hit of the answer (absent on a row
+ * without the dynamic key), as in the Node SDK, which writes the output fields after the score;
+ * the distances are then in the response's `distances`.
+ */
 export type SearchRow = Record<string, unknown> & { id: unknown; score: number };
 
 export interface SearchResponse {
@@ -44,6 +51,37 @@ export interface SearchResponse {
   recalls: number[];
   session_ts: string;
   collection_name: string;
+  /**
+   * Every hit's distance, a list per query in hit order; present only when some hit's `score`
+   * key holds a user field's value (a field or dynamic key named `score` among the outputs).
+   */
+  distances?: number[][];
+}
+
+/** The rows of a search answer (a list per query) and, when a `score` field took that key, the distances. */
+export interface SearchRows {
+  readonly rows: SearchRow[][];
+  readonly distances?: number[][];
+}
+
+/**
+ * Renders each query's hits as SearchRows. `score` gives a hit's distance (default: the
+ * partial hit's own); a fused hybrid answer passes its reranked scores.
+ */
+export function searchRows(info: CollectionInfo, lists: readonly (readonly PartialHit[])[], score: (h: PartialHit, q: number, i: number) => number = (h) => h.distance): SearchRows {
+  const pk = primaryField(info.schema).name;
+  const shadowed = lists.some((list) => list.some((h) => Object.hasOwn(h.row, 'score')));
+  const rows = lists.map((list, q) => list.map((h, i) => renderSearchRow(pk, h, shadowed ? undefined : score(h, q, i))));
+  return shadowed ? { rows, distances: lists.map((list, q) => list.map((h, i) => score(h, q, i))) } : { rows };
+}
+
+/** The result part of a SearchResponse from its rows: one query's answer is a flat list. */
+export function searchResults(r: SearchRows, single: boolean): Pick<SearchResponse, 'results' | 'topks' | 'distances'> {
+  return {
+    results: single ? r.rows[0]! : r.rows,
+    topks: r.rows.map((l) => l.length),
+    ...(r.distances !== undefined ? { distances: r.distances } : {}),
+  };
 }
 
 export class SearchTask extends Task<SearchRequest, SearchResponse> {
@@ -87,12 +125,9 @@ export class SearchTask extends Task<SearchRequest, SearchResponse> {
   }
 
   postExecute(): SearchResponse {
-    const pk = primaryField(this.info.schema).name;
-    const rows = this.hits.map((list) => list.map((h) => renderSearchRow(pk, h, h.distance)));
     return {
       status: SUCCESS,
-      results: this.plan.single ? rows[0]! : rows,
-      topks: rows.map((r) => r.length),
+      ...searchResults(searchRows(this.info, this.hits), this.plan.single),
       recalls: [],
       session_ts: this.ts.toString(),
       collection_name: this.info.name,
@@ -109,15 +144,14 @@ export async function bm25StatsShares(ctx: ProxyContext, mgr: SegmentManager, in
   return sumStats([mine, await pool!.bm25Stats(info, writerAssignment(mgr), req, ts)], req.terms.length);
 }
 
-/** A search hit as the SDK shows it: output fields, `id` and `score`. */
-export function searchRow(info: CollectionInfo, h: PartialHit, score: number): SearchRow {
-  return renderSearchRow(primaryField(info.schema).name, h, score);
-}
-
-/** searchRow with the primary key's name resolved once per answer: `{...row, id: row[pk], score}`. */
-function renderSearchRow(pk: string, h: PartialHit, score: number): SearchRow {
+/**
+ * A hit as the SDK shows it: `{...row, id: row[pk], score}`. In an answer whose outputs hold a
+ * field or dynamic key named `score`, that key is the user's on every hit (absent where a row
+ * lacks the dynamic key, as the Node SDK leaves it undefined) and `score` is not passed.
+ */
+function renderSearchRow(pk: string, h: PartialHit, score: number | undefined): SearchRow {
   const row = renderRow(h.row);
   row['id'] = row[pk];
-  row['score'] = score;
+  if (score !== undefined) row['score'] = score;
   return row as SearchRow;
 }
