@@ -206,6 +206,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
         }
       }
       for (const field of [...seg.scalarIndexes.keys()]) if (!fields.has(field)) seg.scalarIndexes.delete(field);
+      for (const field of [...seg.sparseIndexes.keys()]) if (!fields.has(field)) seg.sparseIndexes.delete(field);
     }
     scheduleIndexBuilds(m, m.sealed);
   }
