@@ -149,6 +149,11 @@ export class SparseInvertedIndex {
     dv.setUint32(24, 0, true); // reserved
     let off = HEADER;
     const put = (a: Uint32Array | Float32Array): void => {
+      if (LITTLE_ENDIAN) {
+        out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
+        off += a.byteLength;
+        return;
+      }
       const f = a instanceof Float32Array;
       for (let i = 0; i < a.length; i++, off += 4) {
         if (f) dv.setFloat32(off, a[i]!, true);
