@@ -90,45 +90,55 @@ export class SparseInvertedIndex {
     return -1;
   }
 
-  /** Postings from a sparse column: rows ascending within each term, terms ascending. */
+  /**
+   * Postings from a sparse column: rows ascending within each term, terms ascending. Every
+   * (term, row, value) is listed in row order, then put in term order by a stable radix sort
+   * (two 16-bit passes) — no per-term map: term ids are CRC-32 hashes, mostly above the
+   * small-integer range, and a Map keyed by them was most of the build's time.
+   */
   static build(col: SparseVectorColumn): SparseInvertedIndex {
     const n = col.length;
     const lengths = new Float32Array(n);
-    const counts = new Map<number, number>();
-    let postings = 0;
+    let p = 0;
+    for (let r = 0; r < n; r++) p += col.data[r]!.indices.length;
+    const termOf = new Uint32Array(p);
+    const rowOf = new Uint32Array(p);
+    const valueOf = new Float32Array(p);
+    let at = 0;
     for (let r = 0; r < n; r++) {
       const v = col.data[r]!;
       let s = 0;
       for (let i = 0; i < v.values.length; i++) s += v.values[i]!;
       lengths[r] = s;
-      for (const t of v.indices) counts.set(t, (counts.get(t) ?? 0) + 1);
-      postings += v.indices.length;
+      termOf.set(v.indices, at);
+      valueOf.set(v.values, at);
+      rowOf.fill(r, at, at + v.indices.length);
+      at += v.indices.length;
     }
-    const terms = Uint32Array.from(counts.keys()).sort();
-    const offsets = new Uint32Array(terms.length + 1);
-    const fill = new Map<number, number>();
-    for (let k = 0; k < terms.length; k++) {
-      fill.set(terms[k]!, offsets[k]!);
-      offsets[k + 1] = offsets[k]! + counts.get(terms[k]!)!;
+    const order = radixOrder(termOf);
+    const rows = new Uint32Array(p);
+    const values = new Float32Array(p);
+    let t = 0;
+    for (let j = 0; j < p; j++) {
+      const e = order[j]!;
+      rows[j] = rowOf[e]!;
+      values[j] = valueOf[e]!;
+      if (j === 0 || termOf[e] !== termOf[order[j - 1]!]) t++;
     }
-    const rows = new Uint32Array(postings);
-    const values = new Float32Array(postings);
-    for (let r = 0; r < n; r++) {
-      const v = col.data[r]!;
-      for (let i = 0; i < v.indices.length; i++) {
-        const t = v.indices[i]!;
-        const at = fill.get(t)!;
-        rows[at] = r;
-        values[at] = v.values[i]!;
-        fill.set(t, at + 1);
-      }
+    const terms = new Uint32Array(t);
+    const offsets = new Uint32Array(t + 1);
+    const maxValues = new Float32Array(t);
+    let k = -1;
+    for (let j = 0; j < p; j++) {
+      const term = termOf[order[j]!]!;
+      if (k < 0 || term !== terms[k]) {
+        k++;
+        terms[k] = term;
+        offsets[k] = j;
+        maxValues[k] = values[j]!;
+      } else if (values[j]! > maxValues[k]!) maxValues[k] = values[j]!;
     }
-    const maxValues = new Float32Array(terms.length);
-    for (let k = 0; k < terms.length; k++) {
-      let m = -Infinity;
-      for (let j = offsets[k]!; j < offsets[k + 1]!; j++) if (values[j]! > m) m = values[j]!;
-      maxValues[k] = m;
-    }
+    offsets[t] = p;
     return new SparseInvertedIndex(n, lengths, terms, offsets, rows, values, maxValues);
   }
 
@@ -216,6 +226,26 @@ export class SparseInvertedIndex {
     check(n, lengths, terms, offsets, rows, values, maxValues);
     return new SparseInvertedIndex(n, lengths, terms, offsets, rows, values, maxValues);
   }
+}
+
+/** The entries of `keys` in ascending key order, equal keys in their original order (LSD radix sort, two 16-bit digits). */
+function radixOrder(keys: Uint32Array): Uint32Array {
+  const p = keys.length;
+  let from = new Uint32Array(p);
+  for (let i = 0; i < p; i++) from[i] = i;
+  let to = new Uint32Array(p);
+  const count = new Uint32Array(65537);
+  for (const shift of [0, 16]) {
+    count.fill(0);
+    for (let i = 0; i < p; i++) count[((keys[i]! >>> shift) & 0xffff) + 1]!++;
+    for (let d = 1; d <= 65536; d++) count[d]! += count[d - 1]!;
+    for (let i = 0; i < p; i++) {
+      const e = from[i]!;
+      to[count[(keys[e]! >>> shift) & 0xffff]!++] = e;
+    }
+    [from, to] = [to, from];
+  }
+  return from;
 }
 
 /** CRC-32 of the file without its checksum field (bytes 0..28, then 32..end). */
