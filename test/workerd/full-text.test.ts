@@ -2,7 +2,8 @@
  * BM25 full-text search at the edge, in workerd: the scenario of test/text/full-text-scenario.ts
  * through the DistributedEngine (three ShardLeader DOs; the test config seals at 150 rows, so
  * sealed segments sit on QueryNode DOs) against the naive evaluator — statistics gathered over
- * every shard and node before scoring — and the REST v2 shapes: create with `functions` and
+ * every shard and node before scoring, before and after the shard leaders have written the
+ * segments' sparse index files — and the REST v2 shapes: create with `functions` and
  * `elementTypeParams` analyzer options, describe, text search, and run_analyzer.
  */
 import { env, exports } from 'cloudflare:workers';
@@ -53,6 +54,18 @@ describe(`BM25 full-text search through Durable Objects (seed ${seed})`, () => {
     for (const c of await matchCases()) {
       const want = alive.filter(c.keep).map((d) => d.id).sort((a, b) => a - b);
       expect(await matchIds(db as never, 'ft', c.filter), `${c.filter} seed ${seed}`).toEqual(want);
+    }
+    // the shard leaders write every sealed segment's sparse index file (describeIndex counts
+    // committed files); the query nodes then open the files and answer the same
+    const engine = databaseEngine(env, 'default');
+    for (let i = 0; ; i++) {
+      const d = ((await engine.call('describeIndex', { collection_name: 'ft', field_name: 'sparse' })) as { index_descriptions: { state: string; indexed_rows: string; pending_index_rows: string }[] }).index_descriptions[0]!;
+      if (d.state === 'Finished' && Number(d.pending_index_rows) === 0 && Number(d.indexed_rows) > 0) break;
+      if (i >= 400) throw new Error(`sparse index files not built: ${JSON.stringify(d)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    for (const q of QUERIES) {
+      expect(compare(await textHits(db, 'ft', q, 10, {}), await oracle(alive, q, () => true), 10), `after the index files: "${q}" seed ${seed}`).toBeUndefined();
     }
   }, 120_000);
 

@@ -16,7 +16,7 @@
  * for the keys it matches. docs/capacity.md has the memory model.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { DataType, VesperError, getIndexFactory, warmAnalyzers, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
+import { VesperError, getIndexFactory, warmAnalyzers, type SealPolicy, DEFAULT_SEAL_POLICY } from '@vesper/core';
 import {
   SegmentManager,
   attachMaintenance,
@@ -206,6 +206,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
         }
       }
       for (const field of [...seg.scalarIndexes.keys()]) if (!fields.has(field)) seg.scalarIndexes.delete(field);
+      for (const field of [...seg.sparseIndexes.keys()]) if (!fields.has(field)) seg.sparseIndexes.delete(field);
     }
     scheduleIndexBuilds(m, m.sealed);
   }
@@ -426,11 +427,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
       this.use(t, shard, async (m) => {
         const segs = m.segments(partitionIds ? new Set(partitionIds) : undefined);
         const indexedRows: Record<string, number> = {};
-        for (const i of t.info.indexes) {
-          // sparse vector indexes are built in memory on the query nodes: never pending
-          const sparse = t.info.schema.fields.some((f) => f.name === i.fieldName && f.data_type === DataType.SparseFloatVector);
-          indexedRows[i.fieldName] = m.sealed.filter((s) => sparse || s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
-        }
+        for (const i of t.info.indexes) indexedRows[i.fieldName] = m.sealed.filter((s) => s.hasIndex(i.fieldName)).reduce((n, s) => n + s.rowCount, 0);
         return {
           liveRows: segs.reduce((n, s) => n + s.liveCount, 0),
           sealedRows: m.sealed.reduce((n, s) => n + s.rowCount, 0),

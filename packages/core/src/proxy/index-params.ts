@@ -4,7 +4,7 @@
  * params are valid. AUTOINDEX resolves to a concrete type as Milvus's does.
  */
 import { VesperError } from '../errors/index.ts';
-import { DataType, builtOnLoad, dataTypeName, isVectorType } from '../schema/data-type.ts';
+import { DataType, dataTypeName, isVectorType } from '../schema/data-type.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
@@ -148,7 +148,7 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
     const what = field.is_function_output ? 'BM25 function output field' : `${dataTypeName(field.data_type)} field`;
     throw new VesperError('PARAMETER_INVALID', `${what} ${field.name} does not support metric type ${metric}; use ${fieldMetrics(field).join(', ')}`);
   }
-  if (builtOnLoad(field)) {
+  if (field.data_type === DataType.SparseFloatVector) {
     validateSparseIndex(field, indexType, metric, params);
   } else if (factory) {
     const f = factory(indexType);

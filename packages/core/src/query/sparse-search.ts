@@ -6,10 +6,11 @@
  *
  * - Growing segments are scanned: each row's score is a merge of its sorted indices with the
  *   query's.
- * - Sealed segments get an inverted index (term → rows and values, plus each row's length),
- *   built from the column the first time the segment is searched and kept with it: a search
- *   walks only the postings of the query's terms (term at a time, exact) — Milvus's
- *   SPARSE_INVERTED_INDEX with the TAAT algorithm.
+ * - Sealed segments are searched through an inverted index (term → rows and values, plus each
+ *   row's length; index/sparse-inverted-index.ts): the index file built at seal and opened with
+ *   the segment, or for a segment without one, postings built from the column the first time
+ *   it is searched. A search walks only the postings of the query's terms (term at a time,
+ *   exact) — Milvus's SPARSE_INVERTED_INDEX with the TAAT algorithm.
  *
  * BM25 (Robertson/Sparck Jones, as Milvus's knowhere computes it): the query's vector holds
  * per term tf_q · idf(t) with idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)); a document's score
@@ -23,6 +24,8 @@ import { DataType } from '../schema/data-type.ts';
 import type { MetricType } from '../schema/types.ts';
 import type { Bitset } from '../util/bitset.ts';
 import type { Segment } from '../segments/segment.ts';
+import type { SealedSegment } from '../segments/sealed-segment.ts';
+import { columnPostings, type SparseInvertedIndex } from '../index/sparse-inverted-index.ts';
 import { BoundedHeap, inRange } from './top-k.ts';
 import type { ExactHit } from './exact-search.ts';
 
@@ -81,51 +84,6 @@ function rowLength(v: SparseVector): number {
   return s;
 }
 
-/** A sealed segment's sparse column as postings (rows ascending) with row lengths. */
-class SparsePostings {
-  readonly lengths: Float32Array;
-  /** Sum of every row's length (the statistics' token count when all rows are visible). */
-  readonly totalLength: number;
-  /** Score accumulator and row marks reused by searches of this segment (one at a time: JS is single-threaded). */
-  readonly scratch: Float64Array;
-  readonly marks: Uint8Array;
-  readonly terms = new Map<number, { rows: Uint32Array; values: Float32Array }>();
-
-  constructor(col: SparseVectorColumn) {
-    const n = col.length;
-    this.lengths = new Float32Array(n);
-    const counts = new Map<number, number>();
-    for (let r = 0; r < n; r++) {
-      const v = col.data[r]!;
-      this.lengths[r] = rowLength(v);
-      for (const t of v.indices) counts.set(t, (counts.get(t) ?? 0) + 1);
-    }
-    let total = 0;
-    for (let r = 0; r < n; r++) total += this.lengths[r]!;
-    this.totalLength = total;
-    this.scratch = new Float64Array(n);
-    this.marks = new Uint8Array(n);
-    const fill = new Map<number, number>();
-    for (const [t, c] of counts) {
-      this.terms.set(t, { rows: new Uint32Array(c), values: new Float32Array(c) });
-      fill.set(t, 0);
-    }
-    for (let r = 0; r < n; r++) {
-      const v = col.data[r]!;
-      for (let i = 0; i < v.indices.length; i++) {
-        const t = v.indices[i]!;
-        const p = this.terms.get(t)!;
-        const at = fill.get(t)!;
-        p.rows[at] = r;
-        p.values[at] = v.values[i]!;
-        fill.set(t, at + 1);
-      }
-    }
-  }
-}
-
-const postingsCache = new WeakMap<SparseVectorColumn, SparsePostings>();
-
 function sparseColumn(seg: Segment, field: string): SparseVectorColumn | undefined {
   const col = seg.column(field);
   if (!col) return undefined;
@@ -133,14 +91,13 @@ function sparseColumn(seg: Segment, field: string): SparseVectorColumn | undefin
   return col;
 }
 
-function postingsOf(seg: Segment, col: SparseVectorColumn): SparsePostings | undefined {
+/**
+ * A sealed segment's postings: its opened index file, else (no file: written before sparse
+ * index files, dropped, or not built yet) built from the column and kept with it.
+ */
+function postingsOf(seg: Segment, field: string, col: SparseVectorColumn): SparseInvertedIndex | undefined {
   if (!seg.sealed) return undefined;
-  let p = postingsCache.get(col);
-  if (!p) {
-    p = new SparsePostings(col);
-    postingsCache.set(col, p);
-  }
-  return p;
+  return (seg as SealedSegment).sparseIndexes.get(field) ?? columnPostings(col);
 }
 
 /**
@@ -152,15 +109,16 @@ export function segmentBm25Stats(seg: Segment, field: string, terms: readonly nu
   const col = sparseColumn(seg, field);
   if (!col) return out;
   const visible = seg.visibility(ts);
-  const post = postingsOf(seg, col);
+  const post = postingsOf(seg, field, col);
   if (post) {
     const n = col.length;
     out.rows = visible.count();
     if (out.rows === n) out.tokens = post.totalLength;
     else visible.forEach((r) => void (out.tokens += post.lengths[r]!));
     terms.forEach((t, i) => {
-      const p = post.terms.get(t);
-      if (p) for (const r of p.rows) if (visible.get(r)) out.df[i]!++;
+      const k = post.find(t);
+      if (k < 0) return;
+      for (let j = post.offsets[k]!; j < post.offsets[k + 1]!; j++) if (visible.get(post.rows[j]!)) out.df[i]!++;
     });
     return out;
   }
@@ -203,20 +161,21 @@ export function sparseTopK(seg: Segment, field: string, metric: MetricType, q: S
     if (ranged && !inRange(metric, score, opts.radius, opts.rangeFilter)) return;
     heap.push(-score, row);
   };
-  const post = postingsOf(seg, col);
+  const post = postingsOf(seg, field, col);
   if (post) {
     // term at a time into a dense accumulator; `touched` lists the rows scored
     const scores = post.scratch;
     const marks = post.marks;
     const touched: number[] = [];
     for (let i = 0; i < q.indices.length; i++) {
-      const p = post.terms.get(q.indices[i]!);
-      if (!p) continue;
+      const k = post.find(q.indices[i]!);
+      if (k < 0) continue;
       const w = q.values[i]!;
-      for (let j = 0; j < p.rows.length; j++) {
-        const r = p.rows[j]!;
+      const { rows: postRows, values: postValues } = post;
+      for (let j = post.offsets[k]!, end = post.offsets[k + 1]!; j < end; j++) {
+        const r = postRows[j]!;
         if (opts.allow && !opts.allow.get(r)) continue;
-        const add = termScore(metric, w, p.values[j]!, post.lengths[r]!, opts.bm25);
+        const add = termScore(metric, w, postValues[j]!, post.lengths[r]!, opts.bm25);
         if (marks[r] === 0) {
           marks[r] = 1;
           touched.push(r);

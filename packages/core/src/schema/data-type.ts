@@ -79,7 +79,3 @@ export const INT_RANGE: Readonly<Partial<Record<DataType, readonly [bigint, bigi
   [DataType.Int64]: [-9223372036854775808n, 9223372036854775807n],
 };
 
-/** Sparse vector indexes live in memory, built from the column when a segment is first searched: no file, never pending. */
-export function builtOnLoad(f: { readonly data_type: DataType }): boolean {
-  return f.data_type === DataType.SparseFloatVector;
-}

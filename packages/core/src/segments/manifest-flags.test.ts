@@ -105,7 +105,7 @@ describe('manifest feature flags', () => {
     const { storage, m } = await flushedCollection([1, 2, 3]);
     // a newer writer commits a manifest naming a file kind this build has never heard of
     await storage.objects.put(`c${info.id}/s999/future.bin`, new Uint8Array([1, 2, 3]));
-    await commitNewer(storage, { readerFlags: 0x1, futureFiles: [`c${info.id}/s999/future.bin`] } as Partial<Manifest>);
+    await commitNewer(storage, { readerFlags: 0x2, futureFiles: [`c${info.id}/s999/future.bin`] } as Partial<Manifest>);
     const files = (await storage.objects.list(`c${info.id}/`)).map((o) => o.key);
     expect(await codeOf(collectGarbage(m))).toBe('FORMAT_UNSUPPORTED');
     expect((await storage.objects.list(`c${info.id}/`)).map((o) => o.key)).toEqual(files);

@@ -20,6 +20,7 @@ import type { Column, FloatVectorColumn } from '../schema/columns.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import type { ScalarIndex } from '../expr/index.ts';
+import type { SparseInvertedIndex } from '../index/sparse-inverted-index.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import { concatColumns, takeRows } from '../schema/column-ops.ts';
 import { absentColumn } from '../schema/row-batch.ts';
@@ -31,6 +32,8 @@ export class SealedSegment extends Segment {
   readonly indexes = new Map<string, VectorIndex>();
   /** Scalar indexes by field; the filter planner asks for them through `scalarIndex`. */
   readonly scalarIndexes = new Map<string, ScalarIndex>();
+  /** Sparse inverted indexes by field (opened index files or builds); sparse searches read them (query/sparse-search.ts). */
+  readonly sparseIndexes = new Map<string, SparseInvertedIndex>();
 
   /** Whether only the primary keys are held (see the header). */
   readonly hollow: boolean;
@@ -149,11 +152,11 @@ export class SealedSegment extends Segment {
   }
 
   /**
-   * Whether the segment has the named field's index (vector or scalar) ready: opened here, or
+   * Whether the segment has the named field's index (vector, scalar or sparse) ready: opened here, or
    * for a hollow segment, committed to its record (readers open it).
    */
   hasIndex(field: string): boolean {
-    return this.indexes.has(field) || this.scalarIndexes.has(field) || (this.hollow && this.record.indexes.some((i) => i.field === field));
+    return this.indexes.has(field) || this.scalarIndexes.has(field) || this.sparseIndexes.has(field) || (this.hollow && this.record.indexes.some((i) => i.field === field));
   }
 
   columns(): ReadonlyMap<string, Column> {

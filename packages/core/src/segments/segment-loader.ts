@@ -1,6 +1,6 @@
 /**
  * Reading sealed segments back from the object store: the insert log (Arrow IPC), the
- * delete logs and the index files a manifest record names. Shared by the SegmentManager
+ * delete logs and the index files a manifest record names (vector, scalar and sparse). Shared by the SegmentManager
  * (the writer's view) and SealedReplica (a reader holding some of the segments).
  */
 import { VesperError } from '../errors/index.ts';
@@ -14,6 +14,8 @@ import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
 import { objectRange } from '../util/block-file.ts';
 import { SealedSegment } from './sealed-segment.ts';
+import { SparseInvertedIndex, forgetColumnPostings } from '../index/sparse-inverted-index.ts';
+import { DataType } from '../schema/data-type.ts';
 import { decodeDeltaLog } from './delta-log.ts';
 
 export interface SegmentSource {
@@ -52,6 +54,11 @@ export async function restoreColumns(src: SegmentSource, seg: SealedSegment, fie
 
 export function isScalarIndexType(t: string): boolean {
   return (SCALAR_INDEX_TYPES as readonly string[]).includes(t);
+}
+
+/** Whether an index record is a sparse inverted index (by its field's type: AUTOINDEX names dense indexes too). */
+function isSparseRecord(src: SegmentSource, idx: IndexRecords[number]): boolean {
+  return src.schema.fields.some((f) => f.name === idx.field && f.data_type === DataType.SparseFloatVector);
 }
 
 /**
@@ -136,16 +143,16 @@ export async function applyDeltaLogs(src: SegmentSource, seg: SealedSegment, del
 
 type IndexRecords = SegmentRecord['indexes'];
 
-/** The factory of a vector index type that opens by range (IVF_PQ), if that is how it opens. */
-function rangeFactory(src: SegmentSource, indexType: string): VectorIndexFactory | undefined {
-  if (isScalarIndexType(indexType)) return undefined;
-  const f = src.indexFactory?.(indexType);
+/** The factory of a vector index that opens by range (IVF_PQ), if that is how it opens. */
+function rangeFactory(src: SegmentSource, idx: IndexRecords[number]): VectorIndexFactory | undefined {
+  if (isScalarIndexType(idx.indexType) || isSparseRecord(src, idx)) return undefined;
+  const f = src.indexFactory?.(idx.indexType);
   return f?.openRange !== undefined ? f : undefined;
 }
 
 /** Whole index files, except those opened by range (their hot parts are read at open). */
 function fetchIndexFiles(src: SegmentSource, records: IndexRecords): Promise<(Uint8Array | undefined)[]> {
-  return Promise.all(records.map((idx) => (rangeFactory(src, idx.indexType) ? undefined : src.objects.get(idx.key))));
+  return Promise.all(records.map((idx) => (rangeFactory(src, idx) ? undefined : src.objects.get(idx.key))));
 }
 
 /**
@@ -184,7 +191,7 @@ async function openIndexes(src: SegmentSource, seg: SealedSegment, records: Inde
 async function openEach(src: SegmentSource, seg: SealedSegment, records: IndexRecords, files: readonly (Uint8Array | undefined)[], opened: string[]): Promise<void> {
   for (let i = 0; i < records.length; i++) {
     const idx = records[i]!;
-    const ranged = rangeFactory(src, idx.indexType);
+    const ranged = rangeFactory(src, idx);
     if (ranged) {
       try {
         seg.indexes.set(idx.field, await ranged.openRange!(objectRange(src.objects, idx.key)));
@@ -197,7 +204,14 @@ async function openEach(src: SegmentSource, seg: SealedSegment, records: IndexRe
     const data = files[i];
     if (!data) throw missingIndexFile(seg, idx);
     if (isScalarIndexType(idx.indexType)) seg.scalarIndexes.set(idx.field, openScalarIndex(data));
-    else {
+    else if (isSparseRecord(src, idx)) {
+      const index = SparseInvertedIndex.open(data);
+      if (index.rowCount !== seg.rowCount) throw new VesperError('FORMAT_CORRUPT', `segment ${seg.id}: sparse index file ${idx.key} holds ${index.rowCount} rows, the segment ${seg.rowCount}`);
+      seg.sparseIndexes.set(idx.field, index);
+      // postings a search built from the column before the file was listed are no longer needed
+      const col = seg.column(idx.field);
+      if (col?.type === DataType.SparseFloatVector) forgetColumnPostings(col);
+    } else {
       const factory = src.indexFactory?.(idx.indexType);
       if (factory) {
         seg.indexes.set(idx.field, await factory.open(data));
@@ -227,13 +241,14 @@ export async function refreshSegment(src: SegmentSource, seg: SealedSegment, rec
     seg.record = rec;
     return;
   }
-  await loadIndexes(src, seg, rec.indexes.filter((i) => !seg.indexes.has(i.field) && !seg.scalarIndexes.has(i.field)));
+  await loadIndexes(src, seg, rec.indexes.filter((i) => !seg.indexes.has(i.field) && !seg.scalarIndexes.has(i.field) && !seg.sparseIndexes.has(i.field)));
   seg.record = rec;
   seg.serveVectorsFromIndexes(src.schema.fields);
   if (!dropUnlisted) return;
   const listed = new Set(rec.indexes.map((i) => i.field));
   for (const field of [...seg.indexes.keys()]) if (!listed.has(field)) seg.detachIndex(field);
   for (const field of seg.scalarIndexes.keys()) if (!listed.has(field)) seg.scalarIndexes.delete(field);
+  for (const field of seg.sparseIndexes.keys()) if (!listed.has(field)) seg.sparseIndexes.delete(field);
   // a column dropped for an index that is gone is searched exactly again: read it back
   await restoreColumns(src, seg, [...seg.dropped].filter((f) => !seg.indexes.has(f)));
   dropIndexedVectors(src, seg);

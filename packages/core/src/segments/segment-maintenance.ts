@@ -6,16 +6,17 @@
  * Each step writes its files first and commits a manifest after; a failure before the
  * commit leaves memory and the manifest unchanged (the orphaned files are GC'd later).
  */
-import { DataType, builtOnLoad, isVectorType } from '../schema/data-type.ts';
+import { DataType, isVectorType } from '../schema/data-type.ts';
 import { takeRows, concatColumns } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
 import { primaryField, type FieldSchema, type MetricType } from '../schema/types.ts';
 import type { IndexInfo } from '../catalog/types.ts';
-import type { VectorColumn } from '../schema/columns.ts';
+import type { SparseVectorColumn, VectorColumn } from '../schema/columns.ts';
+import { columnPostings } from '../index/sparse-inverted-index.ts';
 import { buildScalarIndex, type ScalarIndexType } from '../expr/index.ts';
 import { TS_FIELD, encodeBatch } from '../storage/batch-file.ts';
 import { keys } from '../storage/keys.ts';
-import { parseManifest, type SegmentRecord } from '../storage/manifest.ts';
+import { parseManifest, READER_SPARSE_INDEX_FILES, type SegmentRecord } from '../storage/manifest.ts';
 import { encodeDeltaLog } from './delta-log.ts';
 import { SealedSegment } from './sealed-segment.ts';
 import { loadColumns } from './segment-loader.ts';
@@ -126,22 +127,25 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
   }
 }
 
-/** Starts background builds of every missing index (vector or scalar) on the given sealed segments. */
+/** Starts background builds of every missing index (vector, scalar or sparse) on the given sealed segments. */
 export function scheduleIndexBuilds(m: SegmentManager, segments: readonly SealedSegment[]): void {
   for (const idx of m.info.indexes) {
     const field = m.info.schema.fields.find((x) => x.name === idx.fieldName);
-    if (!field || builtOnLoad(field)) continue;
-    const scalar = !isVectorType(field.data_type);
-    if (!scalar && !m.deps.indexFactory) continue;
+    if (!field) continue;
+    const kind: BuildKind = field.data_type === DataType.SparseFloatVector ? 'sparse' : isVectorType(field.data_type) ? 'vector' : 'scalar';
+    if (kind === 'vector' && !m.deps.indexFactory) continue;
     for (const seg of segments) {
       if (seg.hasIndex(idx.fieldName) || seg.record.indexes.some((r) => r.indexId === idx.indexId)) continue;
       // hollow segments read their column from the object store: one build at a time bounds memory
       const lock = seg.hollow ? 'index-build' : `index:${seg.id}:${idx.fieldName}`;
       const scheduledAt = m.clock();
-      m.track(m.locks.run([lock], () => buildOne(m, seg, idx, scalar, scheduledAt)));
+      m.track(m.locks.run([lock], () => buildOne(m, seg, idx, kind, scheduledAt)));
     }
   }
 }
+
+/** What builds an index: the scalar index builder, the sparse inverted index, or the vector index factory. */
+type BuildKind = 'scalar' | 'sparse' | 'vector';
 
 /** Longest single sleep while waiting for writes to go quiet (the clock is re-read after each). */
 const QUIET_POLL_MS = 100;
@@ -161,17 +165,22 @@ async function writesQuiet(m: SegmentManager, since: number): Promise<void> {
   }
 }
 
-async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, scalar: boolean, scheduledAt: number): Promise<void> {
+async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, kind: BuildKind, scheduledAt: number): Promise<void> {
   await writesQuiet(m, scheduledAt);
   if (seg.hasIndex(idx.fieldName) || !m.sealed.includes(seg) || !m.info.indexes.some((i) => i.indexId === idx.indexId)) return;
   const col = seg.hollow ? (await loadColumns(m.source, seg.record, [idx.fieldName])).get(idx.fieldName) : seg.column(idx.fieldName);
   if (!col) return;
   let attach: () => void;
   let bytes: Uint8Array;
-  if (scalar) {
+  if (kind === 'scalar') {
     const index = buildScalarIndex(idx.indexType as ScalarIndexType, col);
     bytes = index.serialize();
     attach = seg.hollow ? () => undefined : () => seg.scalarIndexes.set(idx.fieldName, index);
+  } else if (kind === 'sparse') {
+    // the postings a search already built from this column, else built now (the same arrays the file holds)
+    const index = columnPostings(col as SparseVectorColumn);
+    bytes = index.serialize();
+    attach = seg.hollow ? () => undefined : () => seg.sparseIndexes.set(idx.fieldName, index);
   } else {
     const factory = m.deps.indexFactory!(idx.indexType);
     const index = await factory.build(col as VectorColumn, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal, pause: () => writesQuiet(m, scheduledAt) });
@@ -196,6 +205,8 @@ async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, s
           const record = { field: idx.fieldName, indexName: idx.indexName, indexId: idx.indexId, indexType: idx.indexType, key, bytes: bytes.length, ...(idx.metricType ? { metricType: idx.metricType } : {}) };
           return { ...r, indexes: [...r.indexes.filter((x) => x.field !== idx.fieldName), record] };
         }),
+        // readers from before sparse index files would fail on this record: they refuse the manifest instead
+        ...(kind === 'sparse' ? { readerFlags: ((cur.readerFlags ?? 0) | READER_SPARSE_INDEX_FILES) >>> 0 } : {}),
       };
     });
     if (present && m.info.indexes.some((i) => i.indexId === idx.indexId)) {
@@ -213,6 +224,7 @@ export async function dropIndexFiles(m: SegmentManager, fieldName: string): Prom
   for (const seg of m.sealed) {
     seg.detachIndex(fieldName);
     seg.scalarIndexes.delete(fieldName);
+    seg.sparseIndexes.delete(fieldName);
     seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The bytes we persist do not change unless we mean them to (docs/format/ is the contract):
  * every format — insert log, delete log, WAL insert and delete records, manifest, each vector
- * index type, each scalar index type — encodes a fixed input to a recorded length and CRC-32,
+ * index type, each scalar index type, the sparse inverted index — encodes a fixed input to a recorded length and CRC-32,
  * and those bytes decode or open back to the same values. The insert log and WAL batch are a
  * fixed batch of every common type (nulls, defaults, non-ASCII text, dynamic fields,
  * typed-array and number[] vectors, Int64 given as number and bigint); their goldens were
@@ -22,6 +22,7 @@ import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { getIndexFactory, openIndex } from '../index/index.ts';
 import { INDEX_MAGIC, readIndexFile } from '../index/index-format.ts';
 import { buildScalarIndex, openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
+import { SparseInvertedIndex } from '../index/sparse-inverted-index.ts';
 import type { Column } from '../schema/columns.ts';
 import { decodeBatch, encodeBatch, encodeBatchParts, joinParts } from './batch-file.ts';
 import { keys } from './keys.ts';
@@ -298,5 +299,34 @@ describe('index files', () => {
       expect(back.cardinality).toBe(idx.cardinality);
     }
     expect(got).toEqual(want);
+  });
+
+  it('a sparse inverted index serializes to the golden bytes (the documented layout) and opens to the same postings', () => {
+    // rows 0: {3: 1, 7: 2}, 1: {}, 2: {7: 0.5, 4294967294: 3}
+    const column: Column = {
+      type: DataType.SparseFloatVector, length: 3, data: [
+        { indices: Uint32Array.of(3, 7), values: Float32Array.of(1, 2) },
+        { indices: new Uint32Array(0), values: new Float32Array(0) },
+        { indices: Uint32Array.of(7, 4294967294), values: Float32Array.of(0.5, 3) },
+      ],
+    };
+    const idx = SparseInvertedIndex.build(column);
+    const bytes = idx.serialize();
+    const hex = [
+      '56535349 0100 0000 00000000 03000000 03000000 04000000 00000000 de4c5aa7', // magic, version, reserved, flags, N, T, P, reserved, CRC-32
+      '00004040 00000000 00006040', // row lengths (f32): 3, 0, 3.5
+      '03000000 07000000 feffffff', // terms (u32, ascending)
+      '00000000 01000000 03000000 04000000', // offsets (u32, T + 1)
+      '00000000 00000000 02000000 02000000', // rows (u32): term 3 → [0], term 7 → [0, 2], term 4294967294 → [2]
+      '0000803f 00000040 0000003f 00004040', // values (f32): 1, 2, 0.5, 3
+      '0000803f 00000040 00004040', // each term's max value (f32): 1, 2, 3
+    ].join('').replaceAll(' ', '');
+    expect(Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')).toBe(hex);
+    expect(golden(bytes)).toEqual({ length: 116, crc: 'f8f70d05' });
+    expect(u32(bytes, 28)).toBe(crc32(bytes.subarray(32), crc32(bytes.subarray(0, 28))));
+    const back = SparseInvertedIndex.open(bytes);
+    expect([back.rowCount, back.totalLength, Array.from(back.lengths), Array.from(back.terms), Array.from(back.offsets), Array.from(back.rows), Array.from(back.values), Array.from(back.maxValues)])
+      .toEqual([3, 6.5, [3, 0, 3.5], [3, 7, 4294967294], [0, 1, 3, 4], [0, 0, 2, 2], [1, 2, 0.5, 3], [1, 2, 3]]);
+    expect(back.serialize()).toEqual(bytes);
   });
 });

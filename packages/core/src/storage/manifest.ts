@@ -16,9 +16,11 @@ export const MANIFEST_FORMAT = 1;
  * Feature flags (Lance's manifest reader/writer flags). A reader that meets a `readerFlags` bit
  * it does not know refuses to open the collection; a writer that meets an unknown
  * `writerFlags` bit refuses to commit a successor (it could drop what that feature needs).
- * None are defined yet; manifests written before the flags existed have neither key (= 0).
+ * Manifests written before the flags existed have neither key (= 0).
  */
-export const MANIFEST_READER_FLAGS = 0;
+/** Reader flag: some segment record names a sparse index file (docs/format/sparse-index.md), which readers before it would fail to open. */
+export const READER_SPARSE_INDEX_FILES = 1;
+export const MANIFEST_READER_FLAGS = READER_SPARSE_INDEX_FILES;
 export const MANIFEST_WRITER_FLAGS = 0;
 
 export interface IndexFileRecord {

@@ -6,7 +6,6 @@
  * a collection holding only unflushed rows reports Finished with 0 of 0 rows, and Finished
  * always means indexed_rows = total_rows.
  */
-import { builtOnLoad } from '../../schema/data-type.ts';
 import { VesperError } from '../../errors/index.ts';
 import type { IndexInfo } from '../../catalog/types.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
@@ -46,12 +45,7 @@ export class DescribeIndexTask extends Task<DescribeIndexRequest, { status: Stat
       throw new VesperError('INDEX_NOT_FOUND', `index not found[collection=${info.name}]${name ? `[indexName=${name}]` : ''}`);
     }
     const mgr = await this.ctx.data(info);
-    this.out = chosen.map((i) => {
-      const field = info.schema.fields.find((f) => f.name === i.fieldName);
-      // a sparse index is built in memory from the column: every sealed row counts as indexed
-      const sealed = field && builtOnLoad(field) ? mgr.sealed.map((s) => ({ rowCount: s.rowCount, hasIndex: () => true })) : mgr.sealed;
-      return this.describe(i, sealed);
-    });
+    this.out = chosen.map((i) => this.describe(i, mgr.sealed));
   }
 
   private describe(i: IndexInfo, sealed: readonly { rowCount: number; hasIndex(field: string): boolean }[]): IndexDescription {
