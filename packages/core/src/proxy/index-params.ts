@@ -53,7 +53,8 @@ const SPARSE_ALGORITHMS = ['TAAT_NAIVE', 'DAAT_WAND', 'DAAT_MAXSCORE'];
 
 /**
  * Milvus's sparse index params: inverted_index_algo (every algorithm gives the exact top k;
- * Vesper runs term-at-a-time for all), drop_ratio_build in [0, 1) (a no-op, as in knowhere
+ * DAAT_MAXSCORE and DAAT_WAND walk document at a time with MaxScore pruning, TAAT_NAIVE term
+ * at a time: query/sparse-search.ts), drop_ratio_build in [0, 1) (a no-op, as in knowhere
  * where it is deprecated: no value is dropped), and
  * for BM25 bm25_k1 in [0, 3] and bm25_b in [0, 1] (knowhere's ranges). Anything else is refused by name.
  */

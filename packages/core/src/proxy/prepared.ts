@@ -7,9 +7,10 @@
 import { VesperError } from '../errors/index.ts';
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { ConsistencyLevel } from '../schema/types.ts';
+import { DataType } from '../schema/data-type.ts';
 import type { SparseVector } from '../schema/columns.ts';
 import { planOutput } from '../query/output.ts';
-import type { CountPlan, HybridPlan, QueryPlan, SearchPlan } from '../query/read-plan.ts';
+import type { CountPlan, HybridPlan, QueryPlan, SearchPlan, SparseAlgorithm } from '../query/read-plan.ts';
 import { makeReranker, type Reranker } from '../query/rerank.ts';
 import type { QueryVector } from '../query/exact-search.ts';
 import { filterPlan, parseIds, type FilterRequest } from './filter.ts';
@@ -127,12 +128,21 @@ export function prepareSearch(info: CollectionInfo, req: SearchRequestBody): Sea
   if (parsed.rangeFilter !== undefined) plan.rangeFilter = parsed.rangeFilter;
   if (parsed.groupBy) plan.groupBy = parsed.groupBy;
   if (parsed.bm25) plan.bm25 = parsed.bm25;
+  if (parsed.field.data_type === DataType.SparseFloatVector) plan.sparseAlgorithm = sparseAlgorithmOf(info, parsed.field.name);
   if (filter) plan.filter = filter;
   if (parts) plan.partitionIds = parts;
   return plan;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The algorithm a sparse field's index names (validated at createIndex); DAAT_MAXSCORE, Milvus's default, when none does. */
+function sparseAlgorithmOf(info: CollectionInfo, field: string): SparseAlgorithm {
+  const idx = info.indexes.find((i) => i.fieldName === field);
+  const named = idx?.params['inverted_index_algo'];
+  if (named === 'TAAT_NAIVE' || named === 'DAAT_WAND' || named === 'DAAT_MAXSCORE') return named;
+  return idx?.indexType.toUpperCase() === 'SPARSE_WAND' ? 'DAAT_WAND' : 'DAAT_MAXSCORE';
+}
 
 /** Milvus's query rules: count(*) alone, limit + offset bounded, a query without a filter needs a limit. */
 export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPlan | CountPlan {

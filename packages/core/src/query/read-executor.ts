@@ -96,6 +96,7 @@ function searchSpec(p: SearchPlan): SearchSpec {
     spec.groups = Infinity;
   }
   if (p.bm25) spec.bm25 = p.bm25;
+  if (p.sparseAlgorithm) spec.sparseAlgorithm = p.sparseAlgorithm;
   return spec;
 }
 

@@ -93,7 +93,15 @@ export interface SearchPlan {
   readonly ttlMs?: number;
   /** `round_decimal` 0..6: final scores rounded to that many decimals (absent = unrounded). */
   readonly roundDecimal?: number;
+  /**
+   * Sparse fields: how sealed segments' postings are walked (the index's `inverted_index_algo`;
+   * SPARSE_WAND: DAAT_WAND; default DAAT_MAXSCORE). Every algorithm gives the same exact top k.
+   */
+  readonly sparseAlgorithm?: SparseAlgorithm;
 }
+
+/** Milvus's sparse index algorithms (query/sparse-search.ts). */
+export type SparseAlgorithm = 'TAAT_NAIVE' | 'DAAT_WAND' | 'DAAT_MAXSCORE';
 
 export interface QueryPlan {
   readonly kind: 'query';

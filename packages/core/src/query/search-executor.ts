@@ -19,7 +19,7 @@ import type { VectorColumn } from '../schema/columns.ts';
 import { sparseTopK, type Bm25Params } from './sparse-search.ts';
 import { DataType } from '../schema/data-type.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
-import type { GroupBy, RowFilter } from './read-plan.ts';
+import type { GroupBy, RowFilter, SparseAlgorithm } from './read-plan.ts';
 
 export type { RowFilter, GroupBy };
 
@@ -43,6 +43,8 @@ export interface SearchSpec {
   readonly groups?: number;
   /** BM25: k1, b and the collection's average document length (query vectors carry the idf). */
   readonly bm25?: Bm25Params;
+  /** Sparse fields: how postings are walked (query/sparse-search.ts). */
+  readonly sparseAlgorithm?: SparseAlgorithm;
 }
 
 export interface SegmentHit extends Hit {
@@ -138,7 +140,7 @@ function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, p
   const index = seg.sealed && spec.groupBy?.strict !== true ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
   const range = spec.radius !== undefined || spec.rangeFilter !== undefined ? { radius: spec.radius, rangeFilter: spec.rangeFilter } : undefined;
   if (spec.field.data_type === DataType.SparseFloatVector) {
-    const opts = { allow, ...range, ...(spec.bm25 ? { bm25: spec.bm25 } : {}) };
+    const opts = { allow, ...range, ...(spec.bm25 ? { bm25: spec.bm25 } : {}), ...(spec.sparseAlgorithm ? { algorithm: spec.sparseAlgorithm } : {}) };
     for (let q = 0; q < nq; q++) {
       const hits = sparseTopK(seg, spec.field.name, spec.metric, spec.queries[q] as SparseVector, k, opts);
       perQuery[q]!.push(hits.map((h) => hitOf(seg, si, h.row, h.distance)));

@@ -9,8 +9,9 @@
  * - Sealed segments are searched through an inverted index (term → rows and values, plus each
  *   row's length; index/sparse-inverted-index.ts): the index file built at seal and opened with
  *   the segment, or for a segment without one, postings built from the column the first time
- *   it is searched. A search walks only the postings of the query's terms (term at a time,
- *   exact) — Milvus's SPARSE_INVERTED_INDEX with the TAAT algorithm.
+ *   it is searched. A search walks only the postings of the query's terms, exactly: document
+ *   at a time with MaxScore pruning for DAAT_MAXSCORE (the default) and DAAT_WAND, term at a
+ *   time for TAAT_NAIVE (the index's `inverted_index_algo`); all give the same scores and ties.
  *
  * BM25 (Robertson/Sparck Jones, as Milvus's knowhere computes it): the query's vector holds
  * per term tf_q · idf(t) with idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)); a document's score
@@ -28,6 +29,7 @@ import type { SealedSegment } from '../segments/sealed-segment.ts';
 import { columnPostings, type SparseInvertedIndex } from '../index/sparse-inverted-index.ts';
 import { BoundedHeap, inRange } from './top-k.ts';
 import type { ExactHit } from './exact-search.ts';
+import type { SparseAlgorithm } from './read-plan.ts';
 
 /** BM25's free parameters and the collection's average document length. */
 export interface Bm25Params {
@@ -147,6 +149,124 @@ export interface SparseSearchOptions {
   readonly radius?: number;
   readonly rangeFilter?: number;
   readonly bm25?: Bm25Params;
+  /** How postings are walked (default DAAT_MAXSCORE); every algorithm gives the same top k. */
+  readonly algorithm?: SparseAlgorithm;
+}
+
+/**
+ * The most one posting of a term can add to a score: IP w·max value; BM25 w·tf(k1+1)/(tf +
+ * k1(1 − b)) at the term's largest tf (a document length of 0 maximizes the BM25 term).
+ */
+function termBound(metric: MetricType, w: number, maxValue: number, bm25: Bm25Params | undefined): number {
+  if (metric === 'IP') return w * maxValue;
+  const { k1, b } = bm25!;
+  return (w * maxValue * (k1 + 1)) / (maxValue + k1 * (1 - b));
+}
+
+/** A bound nudged up past float rounding: sums of bounds and of scores are added in different orders. */
+const above = (x: number): number => x + Math.abs(x) * 1e-9 + 1e-12;
+
+/**
+ * Document at a time with MaxScore's pruning (DAAT_MAXSCORE and DAAT_WAND), exact: query terms
+ * sorted by their bound; the lowest terms whose bounds sum below the k-th best score so far are
+ * "non-essential" — a row holding only those cannot enter the top k, so candidates come from the
+ * essential terms' postings (merged by row, ascending) and the others are looked up only for a
+ * candidate whose partial score plus their bounds could still enter. Scores are summed in the
+ * query's term order, as term at a time sums them, so both give bit-identical scores; rows are
+ * offered in ascending order, so ties break the same way. Needs every query weight positive
+ * (false: the caller walks term at a time).
+ */
+function maxScoreTopK(post: SparseInvertedIndex, metric: MetricType, q: SparseVector, opts: SparseSearchOptions, heap: BoundedHeap<number>, offer: (row: number, score: number) => void): boolean {
+  const slots: number[] = [];
+  const weights: number[] = [];
+  for (let i = 0; i < q.indices.length; i++) {
+    const w = q.values[i]!;
+    if (!(w > 0)) return false;
+    const k = post.find(q.indices[i]!);
+    if (k < 0) continue;
+    slots.push(k);
+    weights.push(w);
+  }
+  const m = slots.length;
+  if (m === 0) return true;
+  const bound = slots.map((k, t) => termBound(metric, weights[t]!, post.maxValues[k]!, opts.bm25));
+  // terms in query order are t = 0..m-1; `order` lists them by bound, ascending
+  const order = Array.from({ length: m }, (_, t) => t).sort((a, b) => bound[a]! - bound[b]!);
+  const prefix = new Float64Array(m + 1);
+  for (let j = 0; j < m; j++) prefix[j + 1] = prefix[j]! + bound[order[j]!]!;
+  const pos = slots.map((k) => post.offsets[k]!);
+  const end = slots.map((k) => post.offsets[k + 1]!);
+  const { rows, values, lengths } = post;
+  const contrib = new Float64Array(m);
+  const has = new Uint8Array(m);
+  let firstEssential = 0; // order[firstEssential..] are essential
+  for (;;) {
+    const theta = -heap.threshold; // the k-th best score kept, -Infinity until k are kept
+    while (firstEssential < m && above(prefix[firstEssential + 1]!) < theta) firstEssential++;
+    if (firstEssential === m) break;
+    let r = Infinity;
+    for (let j = firstEssential; j < m; j++) {
+      const t = order[j]!;
+      if (pos[t]! < end[t]! && rows[pos[t]!]! < r) r = rows[pos[t]!]!;
+    }
+    if (r === Infinity) break;
+    // the essential terms' contributions at r (their cursors move past r)
+    has.fill(0);
+    let partial = 0;
+    for (let j = firstEssential; j < m; j++) {
+      const t = order[j]!;
+      if (pos[t]! < end[t]! && rows[pos[t]!]! === r) {
+        contrib[t] = termScore(metric, weights[t]!, values[pos[t]!]!, lengths[r]!, opts.bm25);
+        has[t] = 1;
+        partial += contrib[t]!;
+        pos[t]!++;
+      }
+    }
+    if (opts.allow && !opts.allow.get(r)) continue;
+    // the non-essential terms, highest bound first, while the row could still enter
+    let rest = prefix[firstEssential]!;
+    let alive = !(above(partial + rest) < theta);
+    for (let j = firstEssential - 1; j >= 0 && alive; j--) {
+      const t = order[j]!;
+      rest -= bound[t]!;
+      const at = seek(rows, pos[t]!, end[t]!, r);
+      pos[t] = at;
+      if (at < end[t]! && rows[at]! === r) {
+        contrib[t] = termScore(metric, weights[t]!, values[at]!, lengths[r]!, opts.bm25);
+        has[t] = 1;
+        partial += contrib[t]!;
+      }
+      alive = !(above(partial + Math.max(0, rest)) < theta);
+    }
+    if (!alive) continue;
+    // summed in query order from 0, exactly as term at a time accumulates
+    let score = 0;
+    for (let t = 0; t < m; t++) if (has[t] === 1) score += contrib[t]!;
+    offer(r, score);
+  }
+  return true;
+}
+
+/** The first index in rows[from, to) holding a row ≥ r (rows ascending): galloping, then binary search. */
+function seek(rows: Uint32Array, from: number, to: number, r: number): number {
+  if (from >= to || rows[from]! >= r) return from;
+  let step = 1;
+  let lo = from;
+  let hi = from + 1;
+  while (hi < to && rows[hi]! < r) {
+    lo = hi;
+    step *= 2;
+    hi = Math.min(to, lo + step);
+  }
+  // rows[lo] < r; the answer is in (lo, hi]
+  let a = lo + 1;
+  let b = Math.min(hi, to);
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (rows[mid]! < r) a = mid + 1;
+    else b = mid;
+  }
+  return a;
 }
 
 /** The best k rows of `seg` for one sparse query (best first), by IP or BM25. */
@@ -162,7 +282,9 @@ export function sparseTopK(seg: Segment, field: string, metric: MetricType, q: S
     heap.push(-score, row);
   };
   const post = postingsOf(seg, field, col);
-  if (post) {
+  if (post && (opts.algorithm ?? 'DAAT_MAXSCORE') !== 'TAAT_NAIVE' && maxScoreTopK(post, metric, q, opts, heap, offer)) {
+    // document at a time with pruning (maxScoreTopK)
+  } else if (post) {
     // term at a time into a dense accumulator; `touched` lists the rows scored
     const scores = post.scratch;
     const marks = post.marks;
