@@ -1,6 +1,7 @@
 /**
  * Export/import of a collection through files (`@vesper/core/node`): an auto_id collection
- * with a VarChar field, dynamic fields, a manual partition, an HNSW index and a TTL property,
+ * with a VarChar field, dynamic fields, a manual partition, an HNSW index with an index
+ * property (mmap) and a TTL property,
  * its rows spread over sealed and growing segments with some deleted, goes to a file and comes
  * back under a new name and into a fresh database in another directory. The oracle is the
  * source collection: the same rows with the same primary keys in the same partitions, the same
@@ -67,6 +68,7 @@ describe(`collection export/import from Node (seed ${seed})`, () => {
     });
     await a.createPartition({ collection_name: 'src', partition_name: 'p1' });
     await a.createIndex({ collection_name: 'src', field_name: 'v', index_type: 'HNSW', metric_type: 'L2', index_name: 'v_hnsw', params: { M: 8, efConstruction: 64 } });
+    await a.alterIndexProperties({ collection_name: 'src', index_name: 'v_hnsw', params: { 'mmap.enabled': 'true' } });
     await a.loadCollection({ collection_name: 'src' });
     const ids: string[] = [];
     let n = 0;

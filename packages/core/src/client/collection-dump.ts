@@ -37,6 +37,7 @@ import {
 import { VesperError } from '../errors/index.ts';
 import { DataType } from '../schema/data-type.ts';
 import { checkTrailer, joinWithTrailer } from '../storage/batch-trailer.ts';
+import { INDEX_KEYS } from '../proxy/properties.ts';
 import type { VesperClient } from './vesper-client.ts';
 
 /** The version this writer writes and the newest this reader reads. */
@@ -122,6 +123,8 @@ interface ExportedIndex {
   index_type: string;
   metric_type: string;
   params: Record<string, string>;
+  /** Index properties (alterIndexProperties: `mmap.enabled`); absent when none are set. */
+  properties?: Record<string, string>;
 }
 
 function cancelled(signal: Cancellable | undefined, details: Record<string, unknown>): void {
@@ -202,13 +205,19 @@ export async function dumpCollection(db: VesperClient, name: string, opts: DumpO
   const pk = schema.fields.find((f) => f.is_primary_key);
   if (pk === undefined) throw new VesperError('COLLECTION_ILLEGAL_SCHEMA', `collection ${name} has no primary key`);
   const indexes: ExportedIndex[] = await db.describeIndex(at).then(
-    (r) => r.index_descriptions.map((i) => ({
-      field_name: i.field_name,
-      index_name: i.index_name,
-      index_type: i.index_type,
-      metric_type: i.metric_type,
-      params: Object.fromEntries(i.params.filter((p) => p.key !== 'index_type' && p.key !== 'metric_type').map((p) => [p.key, p.value])),
-    })),
+    (r) => r.index_descriptions.map((i) => {
+      // describeIndex lists build parameters and index properties together: keep them apart
+      const listed = i.params.filter((p) => p.key !== 'index_type' && p.key !== 'metric_type');
+      const properties = listed.filter((p) => INDEX_KEYS.has(p.key));
+      return {
+        field_name: i.field_name,
+        index_name: i.index_name,
+        index_type: i.index_type,
+        metric_type: i.metric_type,
+        params: Object.fromEntries(listed.filter((p) => !INDEX_KEYS.has(p.key)).map((p) => [p.key, p.value])),
+        ...(properties.length > 0 ? { properties: pairs(properties) } : {}),
+      };
+    }),
     (e: unknown) => {
       if (VesperError.is(e, 'INDEX_NOT_FOUND')) return [];
       throw e;
@@ -269,7 +278,7 @@ export async function dumpCollection(db: VesperClient, name: string, opts: DumpO
       }
     }
     const collection: ExportedCollection = {
-      collection_name: name,
+      collection_name: typeof desc['collection_name'] === 'string' ? desc['collection_name'] : name,
       description: schema.description ?? '',
       enable_dynamic_field: dynamic,
       fields: schema.fields.map(createField),
@@ -379,7 +388,10 @@ export async function restoreCollection(db: VesperClient, bytes: Uint8Array, opt
   });
   try {
     for (const p of coll.partitions) if (p !== '_default') await db.createPartition({ ...at, partition_name: p });
-    for (const idx of indexes) await db.createIndex({ ...at, ...idx } as never);
+    for (const { properties, ...idx } of indexes) {
+      await db.createIndex({ ...at, ...idx } as never);
+      if (properties !== undefined) await db.alterIndexProperties({ ...at, index_name: idx.index_name, params: properties });
+    }
     const byName = new Map(coll.fields.map((f) => [String(f['name']), { name: String(f['name']), dataType: Number(f['data_type']), element_type: f['element_type'] } as DescribedField]));
     const cols = table.schema.fields.map((f, i) => ({ name: f.name, json: f.metadata.get('vesper.json') === '1', field: byName.get(f.name), vector: table.getChildAt(i)! }));
     const partCol = table.getChild(PARTITION);
