@@ -4,6 +4,16 @@
  */
 export { VesperClient, type OpenOptions } from './client/vesper-client.ts';
 export { LocalTransport, type Transport } from './client/transport.ts';
+export {
+  dumpCollection,
+  restoreCollection,
+  readDump,
+  EXPORT_FORMAT_VERSION,
+  EXPORT_FEATURES,
+  type DumpOptions,
+  type RestoreOptions,
+  type ExportedCollection,
+} from './client/collection-dump.ts';
 export { ProxyNode } from './proxy/proxy-node.ts';
 export { PROXY_METHODS, isEngineMethod, type EngineMethod, type EngineRequest, type EngineResponse } from './proxy/engine-api.ts';
 export type { EngineOptions } from './proxy/proxy-context.ts';

@@ -10,7 +10,7 @@
  */
 
 /** Write methods whose application is recorded under their request id. */
-export const WRITE_METHODS: ReadonlySet<string> = new Set(['insert', 'upsert', 'delete']);
+export const WRITE_METHODS: ReadonlySet<string> = new Set(['insert', 'upsert', 'restoreRows', 'delete']);
 
 export interface CallMeta {
   /** Id the caller cancels by (set by the transport). */

@@ -29,7 +29,7 @@ interface PackedFloats {
 /** Batches smaller than this travel as rows (packing would save nothing measurable). */
 export const MIN_PACKED_ROWS = 16;
 
-const PACKED_METHODS: ReadonlySet<string> = new Set(['insert', 'upsert']);
+const PACKED_METHODS: ReadonlySet<string> = new Set(['insert', 'upsert', 'restoreRows']);
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value);

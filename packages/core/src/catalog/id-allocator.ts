@@ -38,6 +38,29 @@ export class IdAllocator {
     return [first, first + count];
   }
 
+  /**
+   * Makes every later id greater than `id` (an import that keeps its auto_id keys calls this
+   * so new rows never reuse one): raises the stored high-water mark past it and drops the
+   * current block if that block could still hand `id` or less out.
+   */
+  async advancePast(id: number): Promise<void> {
+    if (!Number.isSafeInteger(id) || id < 0) return;
+    while (this.pending) await this.pending;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt >= 16) throw new VesperError('COMMIT_CONFLICT', `id allocator ${this.key}: too much contention`);
+      const rec = await this.meta.get(this.key);
+      const stored = rec ? Number(JSON.parse(rec.value)) : this.start;
+      if (stored > id) break;
+      try {
+        await this.meta.put(this.key, JSON.stringify(id + 1), rec?.version ?? 0);
+        break;
+      } catch (e) {
+        if (!VesperError.is(e, 'COMMIT_CONFLICT')) throw e;
+      }
+    }
+    if (this.next <= id) this.next = this.end = 0;
+  }
+
   private async reserve(size: number): Promise<void> {
     for (let attempt = 0; attempt < 16; attempt++) {
       const rec = await this.meta.get(this.key);

@@ -123,7 +123,7 @@ export class VesperClient {
     }
   }
 
-  private async write(method: 'insert' | 'upsert' | 'delete', req: EngineRequest<'insert' | 'upsert' | 'delete'>): Promise<MutationResult> {
+  private async write(method: 'insert' | 'upsert' | 'delete' | 'restoreRows', req: EngineRequest<'insert' | 'upsert' | 'delete' | 'restoreRows'>): Promise<MutationResult> {
     const res: MutationResult = await this.call(method, req as never);
     const ts = BigInt(res.timestamp);
     if (ts > this.sessionTs) {
@@ -380,6 +380,14 @@ export class VesperClient {
   }
   upsert(req: Req<InsertRequest>): Promise<MutationResult> {
     return this.write('upsert', req);
+  }
+  /**
+   * Vesper-only (what `importCollection` writes with): inserts rows that bring their own
+   * primary keys, also into an auto_id collection; later auto ids stay above the keys given.
+   * @throws CHECK_PRIMARY_KEY (1806) when a row has no primary key; as insert otherwise
+   */
+  restoreRows(req: Req<InsertRequest>): Promise<MutationResult> {
+    return this.write('restoreRows', req);
   }
   delete(req: Req<DeleteRequest>): Promise<MutationResult> {
     return this.write('delete', req);

@@ -8,3 +8,4 @@ export { FsWal } from './fs-wal.ts';
 export { openFsStorage, type FsStorage, type FsStorageOptions } from './fs-storage.ts';
 export { KERNELS_WASM_PATH, loadKernelsNode } from './kernels.ts';
 export { openDatabase, DEFAULT_MEMORY_BUDGET, type NodeOpenOptions, type NodeDatabase, type DatabaseStats } from './open-database.ts';
+export { exportCollection, importCollection, type ExportOptions, type ImportOptions } from './collection-file.ts';

@@ -44,6 +44,7 @@ import { DropIndexTask } from './tasks/drop-index-task.ts';
 import { ListIndexesTask } from './tasks/list-indexes-task.ts';
 import { InsertTask } from './tasks/insert-task.ts';
 import { UpsertTask } from './tasks/upsert-task.ts';
+import { RestoreRowsTask } from './tasks/restore-rows-task.ts';
 import { DeleteTask } from './tasks/delete-task.ts';
 import { SearchTask } from './tasks/search-task.ts';
 import { HybridSearchTask } from './tasks/hybrid-search-task.ts';
@@ -98,6 +99,7 @@ export const ENGINE_TASKS = {
   listIndexes: ListIndexesTask,
   insert: InsertTask,
   upsert: UpsertTask,
+  restoreRows: RestoreRowsTask,
   delete: DeleteTask,
   search: SearchTask,
   hybridSearch: HybridSearchTask,

@@ -14,7 +14,7 @@ export { TTL_KEY };
 export const MMAP_KEY = 'mmap.enabled';
 
 /** Index properties that alterIndexProperties / dropIndexProperties accept (Milvus: mmap only). */
-const INDEX_KEYS: ReadonlySet<string> = new Set([MMAP_KEY]);
+export const INDEX_KEYS: ReadonlySet<string> = new Set([MMAP_KEY]);
 
 function checkMmap(value: string, where: string): void {
   if (!/^(true|false)$/i.test(value.trim())) {

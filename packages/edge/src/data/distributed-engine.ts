@@ -142,6 +142,9 @@ export class DistributedEngine implements Engine {
       case 'releaseCollection':
       case 'releasePartitions':
         return this.release(method, request);
+      case 'restoreRows':
+        // the embedded engines' import path (client/collection-dump.ts); the edge imports through its import jobs
+        return Promise.reject(new VesperError('UNIMPLEMENTED', 'restoreRows is not served by the edge: import files with the REST v2 jobs/import endpoints'));
       default:
         return this.ddl(method, request);
     }

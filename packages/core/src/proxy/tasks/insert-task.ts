@@ -48,6 +48,8 @@ export class InsertTask extends Task<InsertRequest, MutationResult> {
   protected pks: (bigint | string)[] = [];
   protected ts = 0n;
   protected readonly upsert: boolean = false;
+  /** Rows bring their own primary keys even when it is auto_id (restoreRows). */
+  protected readonly keepKeys: boolean = false;
 
   override queueKeys(): string[] {
     return [`coll:${this.ctx.collection(this.req).id}`];
@@ -66,14 +68,14 @@ export class InsertTask extends Task<InsertRequest, MutationResult> {
     const partitionId = targetPartition(this.info, this.req.partition_name);
     const pk = primaryField(this.info.schema);
     let autoIds: (bigint | string)[] | undefined;
-    if (pk.autoID && !this.upsert) {
+    if (pk.autoID && !this.upsert && !this.keepKeys) {
       const [first] = await this.ctx.autoIds.allocRange(rows.length);
       autoIds = rows.map((_, i) => (pk.data_type === DataType.Int64 ? BigInt(first + i) : String(first + i)));
     }
     const outputs = await functionOutputs(this.info.schema);
     const batch = rowsToBatch(this.info.schema, rows as readonly Row[], {
       ...(autoIds ? { autoIds } : {}),
-      allowAutoIdInput: this.upsert,
+      allowAutoIdInput: this.upsert || this.keepKeys,
       ...(outputs ? { functionOutputs: outputs } : {}),
     });
     this.pks = primaryKeysOf(batch, pk);
