@@ -119,3 +119,38 @@ describe('loading progress and load state', () => {
     await db.close();
   });
 });
+
+describe('drop-properties calls take the Node SDK shape', () => {
+  it('properties: [keys] (the SDK) or delete_keys (the proto) remove keys; neither, both or non-strings are 1100 and change nothing', async () => {
+    const db = await memoryDb();
+    await db.createDatabase({ db_name: 'props_db', properties: { 'database.max.collections': '10', 'app.tag': 'x' } } as never);
+    await db.createCollection({
+      collection_name: 'pr',
+      fields: [
+        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+        { name: 'vector', data_type: DataType.FloatVector, dim: 4 },
+      ],
+      index_params: [{ field_name: 'vector', index_name: 'vi', index_type: 'HNSW', metric_type: 'L2', params: { M: 8, efConstruction: 32 } }],
+      properties: { 'app.a': '1', 'app.b': '2', 'app.c': '3' },
+    } as never);
+    const keys = async (): Promise<string[]> =>
+      ((await db.describeCollection({ collection_name: 'pr' })) as unknown as { properties: { key: string }[] }).properties.map((p) => p.key).sort();
+    await db.dropCollectionProperties({ collection_name: 'pr', properties: ['app.a'] });
+    expect(await keys()).toEqual(['app.b', 'app.c']);
+    await db.dropCollectionProperties({ collection_name: 'pr', delete_keys: ['app.b'] });
+    expect(await keys()).toEqual(['app.c']);
+    for (const bad of [{}, { properties: ['app.c'], delete_keys: ['app.c'] }, { properties: [] }, { properties: [7] }, { properties: 'app.c' }]) {
+      await rejectsWithCode(db.dropCollectionProperties({ collection_name: 'pr', ...bad } as never), 1100);
+    }
+    expect(await keys()).toEqual(['app.c']);
+    // index and database properties: the same two shapes
+    await db.alterIndexProperties({ collection_name: 'pr', index_name: 'vi', params: { 'mmap.enabled': true } } as never);
+    await db.dropIndexProperties({ collection_name: 'pr', index_name: 'vi', properties: ['mmap.enabled'] });
+    const idx = (await db.describeIndex({ collection_name: 'pr', index_name: 'vi' })) as unknown as { index_descriptions: { params: { key: string }[] }[] };
+    expect(idx.index_descriptions[0]!.params.map((p) => p.key)).not.toContain('mmap.enabled');
+    await rejectsWithCode(db.dropIndexProperties({ collection_name: 'pr', index_name: 'vi' } as never), 1100);
+    await db.dropDatabaseProperties({ db_name: 'props_db', properties: ['app.tag'] });
+    const dbProps = ((await db.describeDatabase({ db_name: 'props_db' })) as unknown as { properties: { key: string }[] }).properties.map((p) => p.key);
+    expect(dbProps).toEqual(['database.max.collections']);
+  });
+});

@@ -170,9 +170,9 @@ export class VesperClient {
   alterCollectionProperties(req: Req<Omit<AlterCollectionRequest, 'delete_keys'>> & { properties: Record<string, unknown> }): Promise<Status> {
     return this.call('alterCollectionProperties', req);
   }
-  /** Removes collection properties by key. */
-  dropCollectionProperties(req: Req<Omit<AlterCollectionRequest, 'properties'>> & { delete_keys: string[] }): Promise<Status> {
-    return this.call('alterCollectionProperties', req);
+  /** Removes collection properties by key: `properties` (the Node SDK's name) or `delete_keys` (the proto's). */
+  async dropCollectionProperties(req: Req<Omit<AlterCollectionRequest, 'properties' | 'delete_keys'>> & DropKeys): Promise<Status> {
+    return this.call('alterCollectionProperties', dropKeysRequest(req, 'dropCollectionProperties'));
   }
   /**
    * Adds a nullable scalar field to an existing collection (Milvus 2.6): rows written before
@@ -290,9 +290,9 @@ export class VesperClient {
   alterDatabase(req: DatabaseRequest): Promise<Status> {
     return this.call('alterDatabase', req);
   }
-  /** Removes database properties by key. */
-  dropDatabaseProperties(req: { db_name: string; delete_keys: string[] }): Promise<Status> {
-    return this.call('dropDatabaseProperties', req);
+  /** Removes database properties by key: `properties` (the Node SDK's name) or `delete_keys` (the proto's). */
+  async dropDatabaseProperties(req: { db_name: string } & DropKeys): Promise<Status> {
+    return this.call('dropDatabaseProperties', dropKeysRequest(req, 'dropDatabaseProperties'));
   }
   listDatabases(): Promise<{ status: Status; db_names: string[]; db_ids: string[] }> {
     return this.call('listDatabases', {});
@@ -366,9 +366,9 @@ export class VesperClient {
   alterIndexProperties(req: Req<Omit<AlterIndexRequest, 'delete_keys'>>): Promise<Status> {
     return this.call('alterIndexProperties', req);
   }
-  /** Removes index properties by key. */
-  dropIndexProperties(req: Req<Omit<AlterIndexRequest, 'params' | 'properties'>> & { delete_keys: string[] }): Promise<Status> {
-    return this.call('dropIndexProperties', req);
+  /** Removes index properties by key: `properties` (the Node SDK's name) or `delete_keys` (the proto's). */
+  async dropIndexProperties(req: Req<Omit<AlterIndexRequest, 'params' | 'properties' | 'delete_keys'>> & DropKeys): Promise<Status> {
+    return this.call('dropIndexProperties', dropKeysRequest(req, 'dropIndexProperties'));
   }
   listIndexes(req: Req<ListIndexesRequest>): Promise<{ status: Status; indexes: string[] }> {
     return this.call('listIndexes', req);
@@ -455,3 +455,23 @@ export class VesperClient {
     await this.transport.close?.();
   }
 }
+
+/** The keys a drop-properties call removes, under the Node SDK's name or the proto's. */
+export type DropKeys = { readonly properties: readonly string[]; readonly delete_keys?: undefined } | { readonly delete_keys: readonly string[]; readonly properties?: undefined };
+
+/**
+ * A drop-properties request as the engine takes it (`delete_keys`), from the Node SDK's shape
+ * (`properties: string[]`) or the proto's; neither, both, or keys that are not strings: 1100.
+ */
+function dropKeysRequest<T extends { readonly properties?: unknown; readonly delete_keys?: unknown }>(req: T, what: string): Omit<T, 'properties'> & { delete_keys: string[] } {
+  const { properties, delete_keys: deleteKeys, ...rest } = req;
+  if ((properties === undefined) === (deleteKeys === undefined)) {
+    throw new VesperError('PARAMETER_INVALID', `${what} needs the keys to remove: properties (a list of keys, as the Node SDK names it) or delete_keys, not ${properties === undefined ? 'neither' : 'both'}`);
+  }
+  const keys = properties ?? deleteKeys;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string')) {
+    throw new VesperError('PARAMETER_INVALID', `${what}: the keys to remove must be a non-empty list of strings, got ${JSON.stringify(keys)?.slice(0, 80)}`);
+  }
+  return { ...(rest as Omit<T, 'properties' | 'delete_keys'>), delete_keys: keys as string[] } as Omit<T, 'properties'> & { delete_keys: string[] };
+}
+
