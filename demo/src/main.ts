@@ -121,7 +121,8 @@ async function main(): Promise<void> {
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=backend]')) {
     radio.addEventListener('change', () => {
       showSettings();
-      // the edge needs its URL and token first: Connect switches; the browser and the replica switch now
+      // the edge needs its URL and token first: Connect switches; the browser and the replica switch
+      // now, or as soon as the first backend is open (main's last step)
       if (switcher.to && chosenKind() !== 'edge') void busy(undefined, () => switchTo(chosenKind()));
     });
   }
@@ -163,7 +164,10 @@ async function main(): Promise<void> {
     if (a.backend instanceof ReplicaBackend) localStorage.setItem(REPLICA_KEY, a.backend.source.collection);
     await a.select(a.collection?.name);
   };
-  if (chosenKind() === 'browser' && a.backend.kind !== 'browser') await busy(undefined, () => switchTo('browser'));
+  // a choice made while the first backend was still opening (its change event found no switcher
+  // yet) is carried out now; the edge waits for Connect as always
+  const chosen = chosenKind();
+  if (chosen !== 'edge' && chosen !== a.backend.kind) await busy(undefined, () => switchTo(chosen));
   document.body.dataset['ready'] = 'true';
 }
 
