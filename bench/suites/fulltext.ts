@@ -56,7 +56,6 @@ export default async function fulltextBench(argv: string[]): Promise<string> {
 
   const db = await VesperClient.open({ storage: createMemoryStorage(), indexFactory: getIndexFactory });
   const vesperSearch = (q: string) => db.search({ collection_name: 'mail', anns_field: 'sparse', data: [q], limit: 10, consistency_level: 'Eventually' } as never);
-  const taatSearch = (q: string) => db.search({ collection_name: 'mail_taat', anns_field: 'sparse', data: [q], limit: 10, consistency_level: 'Eventually' } as never);
   const mini = new MiniSearch({ fields: ['text'], storeFields: [] });
   const flex = new FlexSearch.Index({ tokenize: 'strict' });
   let orama: unknown;
@@ -67,12 +66,14 @@ export default async function fulltextBench(argv: string[]): Promise<string> {
     consolidate(): void;
     search(q: string, limit: number): unknown[];
   })();
-  const engines: Engine[] = [
-    {
-      name: 'Vesper BM25 function (VesperClient, sealed, DAAT_MAXSCORE)',
+  /** The mail collection under a sparse index algorithm: created, filled, flushed, searched once. */
+  const vesperEngine = (name: string, collection: string, algorithm: string): Engine => {
+    const query = (q: string) => db.search({ collection_name: collection, anns_field: 'sparse', data: [q], limit: 10, consistency_level: 'Eventually' } as never);
+    return {
+      name,
       async build() {
         await db.createCollection({
-          collection_name: 'mail',
+          collection_name: collection,
           fields: [
             { name: 'id', data_type: DataType.Int64, is_primary_key: true },
             { name: 'text', data_type: DataType.VarChar, max_length: 65535, enable_analyzer: true },
@@ -82,40 +83,21 @@ export default async function fulltextBench(argv: string[]): Promise<string> {
           functions: [{ name: 'bm25', type: 'BM25', input_field_names: ['text'], output_field_names: ['sparse'], params: {} }],
           // every vector field needs an index before the collection loads (as in Milvus)
           index_params: [
-            { field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25' },
+            { field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25', params: { inverted_index_algo: algorithm } },
             { field_name: 'v', index_type: 'FLAT', metric_type: 'L2' },
           ],
         } as never);
-        for (let i = 0; i < n; i += 500) await db.insert({ collection_name: 'mail', data: docs.slice(i, i + 500).map((d) => ({ ...d, v: [1, 0] })) });
-        await db.flush({ collection_names: ['mail'] });
-        await vesperSearch('money'); // builds the sealed segments' postings
+        for (let i = 0; i < n; i += 500) await db.insert({ collection_name: collection, data: docs.slice(i, i + 500).map((d) => ({ ...d, v: [1, 0] })) });
+        await db.flush({ collection_names: [collection] });
+        await query('money'); // opens the sealed segments' postings
       },
-      query: vesperSearch,
-    },
-    {
-      // the same collection with inverted_index_algo TAAT_NAIVE: term at a time, no pruning
-      name: 'Vesper BM25, TAAT_NAIVE (no pruning)',
-      async build() {
-        await db.createCollection({
-          collection_name: 'mail_taat',
-          fields: [
-            { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-            { name: 'text', data_type: DataType.VarChar, max_length: 65535, enable_analyzer: true },
-            { name: 'sparse', data_type: DataType.SparseFloatVector },
-            { name: 'v', data_type: DataType.FloatVector, dim: 2 },
-          ],
-          functions: [{ name: 'bm25', type: 'BM25', input_field_names: ['text'], output_field_names: ['sparse'], params: {} }],
-          index_params: [
-            { field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25', params: { inverted_index_algo: 'TAAT_NAIVE' } },
-            { field_name: 'v', index_type: 'FLAT', metric_type: 'L2' },
-          ],
-        } as never);
-        for (let i = 0; i < n; i += 500) await db.insert({ collection_name: 'mail_taat', data: docs.slice(i, i + 500).map((d) => ({ ...d, v: [1, 0] })) });
-        await db.flush({ collection_names: ['mail_taat'] });
-        await taatSearch('money');
-      },
-      query: (q) => taatSearch(q),
-    },
+      query,
+    };
+  };
+  const engines: Engine[] = [
+    vesperEngine('Vesper BM25 function (VesperClient, sealed, DAAT_MAXSCORE)', 'mail', 'DAAT_MAXSCORE'),
+    // the same collection walked term at a time, without pruning
+    vesperEngine('Vesper BM25, TAAT_NAIVE (no pruning)', 'mail_taat', 'TAAT_NAIVE'),
     {
       name: 'MiniSearch 7.2.0 (BM25+)',
       async build() {
