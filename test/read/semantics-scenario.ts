@@ -496,6 +496,51 @@ export async function semanticsScenario(db: VesperClient, seed: number, o: Seman
     eq('nothing created', (await db.hasCollection({ collection_name: 'sem_fn' })).value, false);
   });
 
+  await check('options the engine does not take are refused by name (nothing silently ignored)', async () => {
+    const named = async (what: string, p: Promise<unknown>, key: string): Promise<void> => {
+      const msg = await refused(what, p, 1100);
+      if (!msg.includes(key)) fail(`${what}: the message does not name ${key}: ${msg}`);
+    };
+    const before = await count();
+    const q = vec();
+    const untyped = db as unknown as Record<string, (req: Record<string, unknown>) => Promise<unknown>>;
+    const call = (method: string, req: Record<string, unknown>): Promise<unknown> => untyped[method]!.call(db, req);
+    // a misspelt top-level option of each kind of call
+    await named('search with consistency_levle', call('search', { ...M, anns_field: 'v', data: q, consistency_levle: 'Strong' }), 'consistency_levle');
+    await named('query with outputFields (REST spelling)', call('query', { ...M, filter: 'id < 5', outputFields: ['g'] }), 'outputFields');
+    await named('insert with a stray key', call('insert', { ...M, data: [{ ...rows[0]!, id: 10_000 }], partition: '_default' }), 'partition');
+    await named('delete with a stray key', call('delete', { ...M, filter: 'id < 5', dry_run: true }), 'dry_run');
+    await named('describeCollection with a stray key', call('describeCollection', { ...M, with_stats: true }), 'with_stats');
+    await named('loadCollection with resource_groups', call('loadCollection', { ...M, resource_groups: ['rg1'] }), 'resource_groups');
+    await named('loadCollection with 2 replicas', call('loadCollection', { ...M, replica_number: 2 }), 'replica_number');
+    await db.loadCollection({ ...M, replica_number: 1 } as never);
+    // nested option bags
+    await named('search param of another index type (nprobe on FLAT)', call('search', { ...M, anns_field: 'v', data: q, params: { nprobe: 8 } }), 'nprobe');
+    await named('query params with a stray key', call('query', { ...M, filter: 'id < 5', params: { reduce_stop_for_best: true } }), 'reduce_stop_for_best');
+    await named(
+      'hybrid sub-search with a stray key',
+      call('hybridSearch', { ...M, data: [{ anns_field: 'v', data: q, offset: 3 }, { anns_field: 'w', data: q }], rerank: { strategy: 'rrf', params: { k: 60 } } }),
+      'offset',
+    );
+    await named(
+      'rrf rerank with weights',
+      call('hybridSearch', { ...M, data: [{ anns_field: 'v', data: q }, { anns_field: 'w', data: q }], rerank: { strategy: 'rrf', params: { k: 60, weights: [0.5, 0.5] } } }),
+      'weights',
+    );
+    await db.createCollection({ collection_name: 'sem_keys', fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'v', data_type: DataType.FloatVector, dim: DIM }] });
+    await named('index build param of another type (nlist on HNSW)', call('createIndex', { collection_name: 'sem_keys', field_name: 'v', index_type: 'HNSW', metric_type: 'L2', params: { M: 8, nlist: 8 } }), 'nlist');
+    eq('no index was made', (await db.listIndexes({ collection_name: 'sem_keys' })).indexes, []);
+    await named(
+      'a field with a stray key',
+      call('createCollection', { collection_name: 'sem_keys_field', fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true, auto_id: true }, { name: 'v', data_type: DataType.FloatVector, dim: DIM }] }),
+      'auto_id',
+    );
+    eq('no collection was made', (await db.hasCollection({ collection_name: 'sem_keys_field' })).value, false);
+    await named('timeout that is not a positive number', call('query', { ...M, filter: 'id < 5', timeout: 0 }), 'timeout');
+    eq('a query under a timeout answers', ids((await db.query({ ...M, ...STRONG, filter: 'id < 3', timeout: 60_000 })).data).sort(), [0, 1, 2]);
+    eq('nothing was written', await count(), before);
+  });
+
   // ---- useDatabase (last: it changes where requests naming no database go) -----------------
   await check('useDatabase', async () => {
     await db.createDatabase({ db_name: 'sem_db' });

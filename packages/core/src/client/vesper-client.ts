@@ -12,6 +12,7 @@ import type { AnalyzerResult } from '../text/run-analyzer.ts';
 import type { StorageSet } from '../adapters/storage-set.ts';
 import { createMemoryStorage } from '../adapters/index.ts';
 import { VesperError } from '../errors/index.ts';
+import { showValue } from '../util/show-value.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
 import { initKernels, kernelsReady, type KernelSource } from '../kernels/loader.ts';
 import { ProxyNode } from '../proxy/proxy-node.ts';
@@ -62,7 +63,14 @@ export interface OpenOptions extends EngineOptions {
   readonly kernels?: KernelSource;
 }
 
-type Req<T> = T & { db_name?: string };
+/**
+ * A request as the Milvus Node SDK types it: the task's fields, the database, and `timeout`
+ * (milliseconds: the call rejects with TIMEOUT, 10001, when it has not answered by then).
+ */
+type Req<T> = T & { db_name?: string; timeout?: number };
+
+/** Methods that change something: after a timeout, they may still be applied. */
+const READ_ONLY = /^(has|describe|show|list|get|search|hybridSearch|query|count)/;
 
 /** Methods whose `db_name` names the database they act on (or that take none): useDatabase leaves them alone. */
 const DATABASE_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMethod>(['createDatabase', 'dropDatabase', 'alterDatabase', 'dropDatabaseProperties', 'describeDatabase', 'listDatabases']);
@@ -114,6 +122,7 @@ export class VesperClient {
   /** The transport's promise itself (no async frame of its own); a synchronous throw becomes a rejection. */
   private call<M extends EngineMethod>(method: M, req: EngineRequest<M>): Promise<EngineResponse<M>> {
     try {
+      if (typeof req === 'object' && req !== null && Object.hasOwn(req, 'timeout')) return this.callWithin(method, req);
       const db = this.database;
       const routed = db !== undefined && !DATABASE_METHODS.has(method) && typeof req === 'object' && req !== null && req.db_name === undefined ? { ...req, db_name: db } : req;
       // the transport is a wire: what comes back is what the engine's task answered for M
@@ -121,6 +130,24 @@ export class VesperClient {
     } catch (e) {
       return Promise.reject(e as Error);
     }
+  }
+
+  /** A call under the SDK's per-call `timeout` (ms): the answer, or TIMEOUT once the time has passed. */
+  private callWithin<M extends EngineMethod>(method: M, req: EngineRequest<M>): Promise<EngineResponse<M>> {
+    const { timeout, ...rest } = req as EngineRequest<M> & { timeout?: unknown };
+    if (timeout === undefined) return this.call(method, rest as EngineRequest<M>);
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+      throw new VesperError('PARAMETER_INVALID', `timeout must be a positive number of milliseconds, got ${showValue(timeout)}`, { param: 'timeout' });
+    }
+    const answer = this.call(method, rest as EngineRequest<M>);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const after = READ_ONLY.test(method) ? 'it changes nothing' : 'the engine may still apply it: check before retrying';
+        reject(new VesperError('TIMEOUT', `${method} did not answer within its timeout of ${timeout} ms; ${after}`, { timeout }));
+      }, timeout);
+    });
+    return Promise.race([answer, late]).finally(() => clearTimeout(timer));
   }
 
   private async write(method: 'insert' | 'upsert' | 'delete' | 'restoreRows', req: EngineRequest<'insert' | 'upsert' | 'delete' | 'restoreRows'>): Promise<MutationResult> {
@@ -233,7 +260,7 @@ export class VesperClient {
   compact(req: Req<CompactRequest>): Promise<{ status: Status; compactionID: string }> {
     return this.call('compact', req);
   }
-  getCompactionState(req: CompactionStateRequest): Promise<CompactionStateResponse> {
+  getCompactionState(req: CompactionStateRequest & { timeout?: number }): Promise<CompactionStateResponse> {
     return this.call('getCompactionState', req);
   }
 
@@ -281,23 +308,23 @@ export class VesperClient {
   }
 
   // ---- databases ----
-  createDatabase(req: DatabaseRequest): Promise<Status> {
+  createDatabase(req: DatabaseRequest & { timeout?: number }): Promise<Status> {
     return this.call('createDatabase', req);
   }
-  dropDatabase(req: DatabaseRequest): Promise<Status> {
+  dropDatabase(req: DatabaseRequest & { timeout?: number }): Promise<Status> {
     return this.call('dropDatabase', req);
   }
-  alterDatabase(req: DatabaseRequest): Promise<Status> {
+  alterDatabase(req: DatabaseRequest & { timeout?: number }): Promise<Status> {
     return this.call('alterDatabase', req);
   }
   /** Removes database properties by key: `properties` (the Node SDK's name) or `delete_keys` (the proto's). */
-  async dropDatabaseProperties(req: { db_name: string } & DropKeys): Promise<Status> {
+  async dropDatabaseProperties(req: { db_name: string; timeout?: number } & DropKeys): Promise<Status> {
     return this.call('dropDatabaseProperties', dropKeysRequest(req, 'dropDatabaseProperties'));
   }
   listDatabases(): Promise<{ status: Status; db_names: string[]; db_ids: string[] }> {
     return this.call('listDatabases', {});
   }
-  describeDatabase(req: DatabaseRequest): Promise<Record<string, unknown>> {
+  describeDatabase(req: DatabaseRequest & { timeout?: number }): Promise<Record<string, unknown>> {
     return this.call('describeDatabase', req);
   }
   /**

@@ -121,6 +121,45 @@ function parseParams(p: unknown): Record<string, unknown> {
   return out;
 }
 
+/** The build params each index type reads (Milvus names); any other key is refused by name. */
+const INDEX_BUILD_KEYS: Readonly<Record<string, readonly string[]>> = {
+  FLAT: [],
+  BIN_FLAT: [],
+  HNSW: ['M', 'efConstruction', 'seed'],
+  HNSW_SQ: ['M', 'efConstruction', 'seed', 'sq_type', 'refine', 'refine_type'],
+  IVF_FLAT: ['nlist', 'seed'],
+  IVF_SQ8: ['nlist', 'seed'],
+  BIN_IVF_FLAT: ['nlist', 'seed'],
+  IVF_PQ: ['nlist', 'm', 'nbits', 'seed'],
+  // AUTOINDEX picks FLAT, BIN_FLAT or HNSW (index/auto-index.ts): HNSW's params shape the graph when it is chosen
+  AUTOINDEX: ['M', 'efConstruction', 'seed'],
+};
+
+/** The search params each vector index type reads, besides the ones every search takes (search-request.ts). */
+export const INDEX_SEARCH_KEYS: Readonly<Record<string, readonly string[]>> = {
+  FLAT: [],
+  BIN_FLAT: [],
+  HNSW: ['ef'],
+  HNSW_SQ: ['ef', 'refine_k'],
+  IVF_FLAT: ['nprobe'],
+  IVF_SQ8: ['nprobe'],
+  BIN_IVF_FLAT: ['nprobe'],
+  IVF_PQ: ['nprobe', 'refine_k'],
+  AUTOINDEX: ['ef'],
+  SPARSE_INVERTED_INDEX: ['drop_ratio_search'],
+  SPARSE_WAND: ['drop_ratio_search'],
+};
+
+/** Refuses a build param the index type does not read (1100, naming it and what the type takes). */
+function checkBuildKeys(indexType: string, params: Readonly<Record<string, unknown>>): void {
+  const taken = INDEX_BUILD_KEYS[indexType] ?? [];
+  for (const k of Object.keys(params)) {
+    if (taken.includes(k)) continue;
+    const hint = k === 'mmap.enabled' ? '; mmap.enabled is an index property: set it with alterIndexProperties' : '';
+    throw new VesperError('PARAMETER_INVALID', `index param ${k} is not supported for ${indexType} (it takes ${taken.length > 0 ? taken.join(', ') : 'no params'})${hint}`, { param: k });
+  }
+}
+
 export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, factory?: (t: string) => VectorIndexFactory): ParsedIndex {
   const fieldName = req.field_name;
   if (typeof fieldName !== 'string' || fieldName === '') throw new VesperError('PARAMETER_MISSING', 'field_name is required to create an index');
@@ -142,6 +181,7 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
       throw new VesperError('INDEX_NOT_SUPPORTED', `index type ${indexType} is not supported on scalar field ${field.name}; use one of ${SCALAR_INDEX_TYPES.join(', ')}`);
     }
     validateScalarIndex(indexType, field);
+    checkBuildKeys(indexType, params);
     return { field, indexName, indexType, params };
   }
   const metric = (typeof rawMetric === 'string' && rawMetric !== '' ? rawMetric.toUpperCase() : fieldMetrics(field)[0]) as MetricType;
@@ -154,9 +194,12 @@ export function parseIndexRequest(info: CollectionInfo, req: IndexRequest, facto
   } else if (factory) {
     const f = factory(indexType);
     if (!f.metrics.includes(metric)) throw new VesperError('PARAMETER_INVALID', `index ${indexType} does not support metric ${metric}`);
+    checkBuildKeys(indexType, params);
     f.validateParams(params, metric);
   } else if (indexType !== 'FLAT' && indexType !== 'AUTOINDEX') {
     throw new VesperError('INDEX_NOT_SUPPORTED', `index type ${indexType} is not available in this build`);
+  } else {
+    checkBuildKeys(indexType, params);
   }
   return { field, indexName, indexType, metricType: metric, params };
 }

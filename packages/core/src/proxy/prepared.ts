@@ -144,6 +144,15 @@ function sparseAlgorithmOf(info: CollectionInfo, field: string): SparseAlgorithm
   return idx?.indexType.toUpperCase() === 'SPARSE_WAND' ? 'DAAT_WAND' : 'DAAT_MAXSCORE';
 }
 
+/** The keys a hybrid sub-search takes (a search's own; paging, grouping and reranking belong to the hybrid search). */
+const SUB_SEARCH_KEYS: ReadonlySet<string> = new Set([
+  'data', 'vector', 'vectors', 'anns_field', 'limit', 'topk', 'filter', 'expr', 'filter_params', 'exprParams',
+  'params', 'search_params', 'metric_type', 'ignore_growing', 'output_fields',
+]);
+
+/** The keys a query's `params` may hold (the SDK's place for these options). */
+const QUERY_PARAM_KEYS: ReadonlySet<string> = new Set(['ignore_growing', 'ignoreGrowing', 'order_by_fields', 'orderByFields', 'order_by', 'group_by_fields', 'groupByFields']);
+
 /** Milvus's query rules: count(*) alone, limit + offset bounded, a query without a filter needs a limit. */
 export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPlan | CountPlan {
   const filter = r.ids !== undefined && r.ids !== null ? { keys: parseIds(info.schema, r.ids) } : filterPlan(info.schema, r);
@@ -151,6 +160,10 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   // the request may come from JSON: anything but a list of names is a coded error, not a crash
   if (!Array.isArray(fields)) throw new VesperError('PARAMETER_INVALID', `output_fields must be a list of field names, got ${showValue(fields)?.slice(0, 80)}`);
   const params = r.params !== null && typeof r.params === 'object' ? { ...r.params } : undefined;
+  if (r.params !== undefined && params === undefined) throw new VesperError('PARAMETER_INVALID', `query params must be an object, got ${showValue(r.params)}`);
+  for (const k in params) {
+    if (!QUERY_PARAM_KEYS.has(k)) throw new VesperError('PARAMETER_INVALID', `query param ${showValue(k)} is not supported (params takes ${[...QUERY_PARAM_KEYS].join(', ')})`, { param: k });
+  }
   const top = r as Readonly<Record<string, unknown>>;
   const groupBy = groupByNames(takeOption(top, params, 'group_by_fields', 'groupByFields'));
   const names = fields.filter((f): f is string => typeof f === 'string');
@@ -207,8 +220,14 @@ export async function prepareHybrid(info: CollectionInfo, r: HybridSearchRequest
   const subs: SearchPlan[] = [];
   const texts: (HybridText | undefined)[] = [];
   for (const s of reqs) {
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new VesperError('PARAMETER_INVALID', `a hybrid sub-search must be an object, got ${showValue(s)}`);
     for (const k of ['group_by_field', 'group_size', 'strict_group_size', 'round_decimal', 'rerank'] as const) {
       if ((s as Record<string, unknown>)[k] !== undefined) throw new VesperError('PARAMETER_INVALID', `${k} is set on the hybrid search, not on a sub-search`);
+    }
+    for (const k in s) {
+      if (Object.hasOwn(s, k) && !SUB_SEARCH_KEYS.has(k) && (s as Record<string, unknown>)[k] !== undefined) {
+        throw new VesperError('PARAMETER_INVALID', `a hybrid sub-search does not take ${showValue(k)} (it takes ${[...SUB_SEARCH_KEYS].join(', ')})`, { param: k });
+      }
     }
     const request: SearchRequestBody = {
       ...s,

@@ -14,6 +14,7 @@ import { Tso } from '../catalog/tso.ts';
 import { ProxyContext, type EngineOptions } from './proxy-context.ts';
 import { TaskScheduler } from './task-scheduler.ts';
 import type { Task } from './task.ts';
+import { checkRequestKeys } from './request-keys.ts';
 import { ENGINE_TASKS, isEngineMethod, type EngineMethod, type EngineRequest, type EngineResponse } from './engine-api.ts';
 
 
@@ -53,6 +54,7 @@ export class ProxyNode {
     if (request === null || typeof request !== 'object' || Array.isArray(request)) {
       throw new VesperError('PARAMETER_INVALID', `${method} expects a request object`);
     }
+    checkRequestKeys(method, request);
     try {
       // filters with text_match/phrase_match compile synchronously: the collection's analyzers are built first
       const r = request as { collection_name?: unknown; db_name?: unknown };

@@ -13,7 +13,7 @@ import { isSimilarityMetric } from '../index/vector-index.ts';
 import type { Bm25Params } from '../query/sparse-search.ts';
 import type { SparseVector } from '../schema/columns.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
-import { fieldMetric, fieldMetrics } from './index-params.ts';
+import { INDEX_SEARCH_KEYS, fieldMetric, fieldMetrics } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
 import { checkNq } from './request-limits.ts';
 import { boolOption, refuseSearchRerank, roundDecimalOption, takeOption } from './read-options.ts';
@@ -171,23 +171,57 @@ function checkBm25(field: FieldSchema, p: unknown): Bm25Params | undefined {
 }
 
 /**
- * The sparse search params: `drop_ratio_search` (knowhere's: the share of the query's smallest
- * values left out of the search, in [0, 1); answered as the ratio) — any other param is refused
- * by name rather than ignored.
+ * The sparse search param `drop_ratio_search` (knowhere's: the share of the query's smallest
+ * values left out of the search, in [0, 1); answered as the ratio); other keys were checked
+ * by checkSearchParamKeys.
  */
-function checkSparseSearchParams(field: FieldSchema, params: Record<string, unknown>): number {
-  let ratio = 0;
-  for (const [k, v] of Object.entries(params)) {
-    if (k === 'metric_type' || k === 'radius' || k === 'range_filter') continue;
-    if (k === 'drop_ratio_search') {
-      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-      if (typeof n !== 'number' || !(n >= 0 && n < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_search' (${showValue(v)}) should be in range [0, 1)`);
-      ratio = n;
-      continue;
-    }
-    throw new VesperError('PARAMETER_INVALID', `search param ${k} is not supported for sparse vector field ${field.name}`);
+function checkSparseSearchParams(params: Record<string, unknown>): number {
+  const v = params['drop_ratio_search'];
+  if (v === undefined) return 0;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !(n >= 0 && n < 1)) throw new VesperError('PARAMETER_INVALID', `param 'drop_ratio_search' (${showValue(v)}) should be in range [0, 1)`);
+  return n;
+}
+
+/**
+ * The keys every search's params may hold (read by parseSearch), besides the field's index
+ * type's own (INDEX_SEARCH_KEYS): the SDK's `search_params` style puts `anns_field`, `topk`,
+ * `offset` and `round_decimal` there too.
+ */
+const SEARCH_PARAM_KEYS: ReadonlySet<string> = new Set([
+  'metric_type',
+  'radius',
+  'range_filter',
+  'ignore_growing',
+  'ignoreGrowing',
+  'round_decimal',
+  'roundDecimal',
+  'strict_group_size',
+  'strictGroupSize',
+  'group_by_field',
+  'group_size',
+  'rerank',
+  'order_by_fields',
+  'orderByFields',
+  'order_by',
+  'anns_field',
+  'topk',
+  'limit',
+  'offset',
+]);
+
+/** Refuses a search param neither the search nor the field's index reads (1100, naming it). */
+function checkSearchParamKeys(info: CollectionInfo, field: FieldSchema, params: Readonly<Record<string, unknown>>): void {
+  let own: readonly string[] | undefined;
+  for (const k in params) {
+    if (SEARCH_PARAM_KEYS.has(k)) continue;
+    const index = info.indexes.find((i) => i.fieldName === field.name);
+    const type = index?.indexType.toUpperCase() ?? (field.data_type === DataType.SparseFloatVector ? 'SPARSE_INVERTED_INDEX' : undefined);
+    own ??= type === undefined ? [] : (INDEX_SEARCH_KEYS[type] ?? []);
+    if (own.includes(k)) continue;
+    const by = type === undefined ? `field ${field.name} has no index (searched exactly)` : `${type} on field ${field.name} reads ${own.length > 0 ? own.join(', ') : 'none of its own'}`;
+    throw new VesperError('PARAMETER_INVALID', `search param ${k} is not supported: ${by}`, { param: k });
   }
-  return ratio;
 }
 
 /**
@@ -214,23 +248,38 @@ function searchParams(r: SearchRequestFields): Record<string, unknown> {
     if (r.params === undefined) return {};
     if (typeof r.params === 'object' && r.params !== null && !Object.hasOwn(r.params, 'params')) return { ...r.params };
   }
-  const rawParams = typeof r.params === 'string' ? (JSON.parse(r.params) as Record<string, unknown>) : { ...(r.search_params ?? {}), ...(r.params ?? {}) };
-  const nested = (rawParams['params'] ?? {}) as Record<string, unknown>;
+  const rawParams = typeof r.params === 'string' ? parseParamsText(r.params) : { ...(r.search_params ?? {}), ...(r.params ?? {}) };
+  // the SDK's older search_params carry `params` as JSON text
+  const inner = rawParams['params'];
+  const nested = (typeof inner === 'string' ? parseParamsText(inner) : (inner ?? {})) as Record<string, unknown>;
   const params: Record<string, unknown> = { ...rawParams, ...nested };
   delete params['params'];
   return params;
 }
 
+/** `params` given as JSON text (an object), or 1100. */
+function parseParamsText(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new VesperError('PARAMETER_INVALID', `search params must be an object or its JSON text, got ${showValue(text.slice(0, 60))}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new VesperError('PARAMETER_INVALID', `search params must be an object or its JSON text, got ${showValue(text.slice(0, 60))}`);
+  return v as Record<string, unknown>;
+}
+
 export function parseSearch(info: CollectionInfo, r: SearchRequestFields): ParsedSearch {
-  const field = chooseVectorField(info, r.anns_field);
+  const params = searchParams(r);
+  const top = r as Readonly<Record<string, unknown>>;
+  const field = chooseVectorField(info, (r.anns_field ?? params['anns_field']) as string | undefined);
+  checkSearchParamKeys(info, field, params);
   const parsed = parseQueryVectors(field, r.data ?? r.vectors ?? r.vector);
   const single = parsed.single;
   let vectors = parsed.vectors;
-  const limit = optInt(r.limit ?? r.topk, 'limit (topk)', 1, MAX_TOPK) ?? 10;
-  const offset = optInt(r.offset, 'offset', 0, MAX_TOPK) ?? 0;
+  const limit = optInt(r.limit ?? r.topk ?? params['topk'] ?? params['limit'], 'limit (topk)', 1, MAX_TOPK) ?? 10;
+  const offset = optInt(r.offset ?? params['offset'], 'offset', 0, MAX_TOPK) ?? 0;
   if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `topk + offset should be in range [1, ${MAX_TOPK}], but got ${limit + offset}`);
-  const params = searchParams(r);
-  const top = r as Readonly<Record<string, unknown>>;
   const ignoreGrowing = boolOption(takeOption(top, params, 'ignore_growing', 'ignoreGrowing'), 'ignore_growing');
   const roundDecimal = roundDecimalOption(takeOption(top, params, 'round_decimal', 'roundDecimal'));
   const strictGroup = boolOption(takeOption(top, params, 'strict_group_size', 'strictGroupSize'), 'strict_group_size');
@@ -251,7 +300,7 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
     throw new VesperError('PARAMETER_INVALID', `metric type not match: invalid parameter[expected=${index.metricType}][actual=${metric}]`);
   }
   if (field.data_type === DataType.SparseFloatVector) {
-    const ratio = checkSparseSearchParams(field, params);
+    const ratio = checkSparseSearchParams(params);
     if (ratio > 0) vectors = vectors.map((v) => dropSmallest(v as SparseVector, ratio));
   }
   const radius = numberParam(params, 'radius');

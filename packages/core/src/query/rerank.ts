@@ -43,6 +43,16 @@ export interface Fused {
  */
 export function makeReranker(rr: Reranker, metrics: readonly MetricType[]): (lists: readonly (readonly PartialHit[])[]) => Fused[] {
   const strategy = typeof rr.strategy === 'string' ? (rr.strategy as string).toLowerCase() : rr.strategy;
+  for (const key in rr) {
+    if (Object.hasOwn(rr, key) && key !== 'strategy' && key !== 'params') throw new VesperError('PARAMETER_INVALID', `rerank does not take ${showValue(key)} (it takes strategy, params)`, { param: key });
+  }
+  const own = strategy === 'rrf' ? 'k' : strategy === 'weighted' ? 'weights' : undefined;
+  if (own !== undefined && rr.params !== undefined) {
+    if (rr.params === null || typeof rr.params !== 'object') throw new VesperError('PARAMETER_INVALID', `rerank params must be an object, got ${showValue(rr.params)}`);
+    for (const key in rr.params) {
+      if (Object.hasOwn(rr.params, key) && key !== own) throw new VesperError('PARAMETER_INVALID', `${String(strategy)} rerank does not take param ${showValue(key)} (it takes ${own})`, { param: key });
+    }
+  }
   const fuse = (score: (i: number, rank: number, h: PartialHit) => number) => (lists: readonly (readonly PartialHit[])[]) => {
     const acc = new Map<bigint | string, { score: number; hit: PartialHit }>();
     lists.forEach((list, i) =>

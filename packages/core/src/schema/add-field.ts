@@ -14,11 +14,6 @@ import { showValue } from '../util/show-value.ts';
 
 const invalid = (message: string): VesperError => new VesperError('PARAMETER_INVALID', message);
 
-/** The keys of a field definition (FieldInput); anything else would be dropped, so it is refused. */
-const FIELD_KEYS: ReadonlySet<string> = new Set([
-  'name', 'data_type', 'description', 'is_primary_key', 'autoID', 'is_partition_key', 'is_clustering_key', 'nullable', 'default_value',
-  'element_type', 'dim', 'max_length', 'max_capacity', 'enable_analyzer', 'enable_match', 'analyzer_params', 'type_params',
-]);
 
 /**
  * The schema with `input` added.
@@ -28,7 +23,6 @@ const FIELD_KEYS: ReadonlySet<string> = new Set([
  */
 export function addFieldToSchema(schema: CollectionSchema, input: FieldInput): CollectionSchema {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw invalid(`field must be an object, got ${showValue(input)}`);
-  for (const k of Object.keys(input)) if (!FIELD_KEYS.has(k)) throw invalid(`unknown parameter ${showValue(k)} of the field to add: accepted are ${[...FIELD_KEYS].join(', ')}`);
   const nextId = Math.max(...schema.fields.map((f) => f.fieldID)) + 1;
   const field: FieldSchema = { ...normalizeField(input, nextId), added_later: true };
   const name = field.name;

@@ -74,11 +74,26 @@ function quickSetupFields(input: SchemaInput): FieldInput[] {
   return [pk, { name: input.vector_field_name ?? 'vector', data_type: DataType.FloatVector, dim }];
 }
 
+/** The keys of a field definition (FieldInput); anything else would be dropped, so it is refused. */
+const FIELD_KEYS: ReadonlySet<string> = new Set([
+  'name', 'data_type', 'description', 'is_primary_key', 'autoID', 'is_partition_key', 'is_clustering_key', 'nullable', 'default_value',
+  'element_type', 'dim', 'max_length', 'max_capacity', 'enable_analyzer', 'enable_match', 'analyzer_params', 'type_params',
+]);
+/** The keys `type_params` may hold (the same settings, as Milvus's type params). */
+const TYPE_PARAM_KEYS: ReadonlySet<string> = new Set(['dim', 'max_length', 'max_capacity', 'enable_analyzer', 'enable_match', 'analyzer_params']);
+
 /** One field in the engine's form (not yet validated against the rest of its schema). */
 export function normalizeField(f: FieldInput, fieldID: number): FieldSchema {
-  check(f !== null && typeof f === 'object', `field definitions must be objects, got ${showValue(f)}`);
+  check(f !== null && typeof f === 'object' && !Array.isArray(f), `field definitions must be objects, got ${showValue(f)}`);
   check(typeof f.name === 'string', `field name must be a string, got ${showValue(f.name)}`);
+  for (const k in f) {
+    check(!Object.hasOwn(f, k) || FIELD_KEYS.has(k), `field ${f.name}: unknown parameter ${showValue(k)}; a field takes ${[...FIELD_KEYS].join(', ')}`);
+  }
   const tp = f.type_params ?? {};
+  check(typeof tp === 'object' && tp !== null && !Array.isArray(tp), `field ${f.name}: type_params must be an object, got ${showValue(tp)}`);
+  for (const k in tp) {
+    check(!Object.hasOwn(tp, k) || TYPE_PARAM_KEYS.has(k), `field ${f.name}: unknown type param ${showValue(k)}; type_params takes ${[...TYPE_PARAM_KEYS].join(', ')}`);
+  }
   const dataType = parseDataType(f.data_type, `field ${f.name}: data_type`);
   const elementType =
     f.element_type === undefined ? undefined : parseDataType(f.element_type, `field ${f.name}: element_type`);

@@ -9,6 +9,7 @@
  */
 import { VesperError } from '../../errors/index.ts';
 import type { CollectionInfo } from '../../catalog/types.ts';
+import { showValue } from '../../util/show-value.ts';
 import { partitionIds } from '../request-utils.ts';
 import { Task, SUCCESS, type Status } from '../task.ts';
 
@@ -16,6 +17,8 @@ export interface LoadRequest {
   db_name?: string;
   collection_name: string;
   partition_names?: string[];
+  /** Load only: how many replicas to hold; Vesper holds one (1 is taken as a no-op, any other value is refused). */
+  replica_number?: number;
 }
 
 /** The partition ids a load/release names (undefined: the whole collection). @throws 200 for an unknown name */
@@ -34,6 +37,10 @@ export class LoadCollectionTask extends Task<LoadRequest, Status> {
   private ids: Set<number> | undefined;
 
   override async preExecute(): Promise<void> {
+    const replicas = this.req.replica_number;
+    if (replicas !== undefined && replicas !== 1) {
+      throw new VesperError('PARAMETER_INVALID', `replica_number ${showValue(replicas)} is not supported: Vesper holds one replica of a loaded collection (replica_number 1, the default)`, { param: 'replica_number' });
+    }
     this.info = this.ctx.collection(this.req);
     this.ids = namedPartitions(this.info, this.req, this.partitionsCall);
   }
