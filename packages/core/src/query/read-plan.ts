@@ -21,7 +21,7 @@ import { VesperError } from '../errors/index.ts';
 import type { ColumnSet } from '../schema/columns.ts';
 import type { OutputPlan } from './output.ts';
 import type { QueryVector } from './exact-search.ts';
-import type { Bm25Params } from './sparse-search.ts';
+import type { Bm25Params, SparseAlgorithm } from './sparse-search.ts';
 
 /** A hybrid search's reranker as the request names it (plain data: it travels in a plan). */
 export interface Reranker {
@@ -100,8 +100,7 @@ export interface SearchPlan {
   readonly sparseAlgorithm?: SparseAlgorithm;
 }
 
-/** Milvus's sparse index algorithms (query/sparse-search.ts). */
-export type SparseAlgorithm = 'TAAT_NAIVE' | 'DAAT_WAND' | 'DAAT_MAXSCORE';
+export type { SparseAlgorithm } from './sparse-search.ts';
 
 export interface QueryPlan {
   readonly kind: 'query';

@@ -29,7 +29,9 @@ import type { SealedSegment } from '../segments/sealed-segment.ts';
 import { columnPostings, type SparseInvertedIndex } from '../index/sparse-inverted-index.ts';
 import { BoundedHeap, inRange } from './top-k.ts';
 import type { ExactHit } from './exact-search.ts';
-import type { SparseAlgorithm } from './read-plan.ts';
+
+/** Milvus's sparse index algorithms (inverted_index_algo). */
+export type SparseAlgorithm = 'TAAT_NAIVE' | 'DAAT_WAND' | 'DAAT_MAXSCORE';
 
 /** BM25's free parameters and the collection's average document length. */
 export interface Bm25Params {
