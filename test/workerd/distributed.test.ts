@@ -46,7 +46,8 @@ async function engines(collection: string) {
   await local.handle('createCollection', schema);
   await remote.call('createCollection', schema);
   const both = async (method: string, req: Req) => {
-    const r = { collection_name: collection, ...req };
+    // flush names its collections in collection_names and takes no collection_name
+    const r = method === 'flush' ? req : { collection_name: collection, ...req };
     const [a, b] = await Promise.all([local.handle(method, r), remote.call(method, r)]);
     return [strip(a), strip(b)] as const;
   };
