@@ -19,7 +19,7 @@ import { REQUEST_LIMITS, checkOutputSize } from './request-limits.ts';
 import { parseSearch, type SearchRequestFields } from './search-request.ts';
 import { ttlMsOf } from '../segments/expiry.ts';
 import { aggregateInputs, groupByNames, isAggregateOutput, parseAggregate } from '../query/aggregate.ts';
-import { boolOption, parseOrderBy, refuseRerankFunction, roundDecimalOption, takeOption } from './read-options.ts';
+import { boolOption, parseOrderBy, refuseRerankFunction, roundDecimalOption, takeOptions } from './read-options.ts';
 import { probeRequest, resolvedRequest, textSearch, type Bm25Stats, type TextSearch } from './text-search.ts';
 import { showValue } from '../util/show-value.ts';
 
@@ -165,7 +165,8 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
     if (!QUERY_PARAM_KEYS.has(k)) throw new VesperError('PARAMETER_INVALID', `query param ${showValue(k)} is not supported (params takes ${[...QUERY_PARAM_KEYS].join(', ')})`, { param: k });
   }
   const top = r as Readonly<Record<string, unknown>>;
-  const groupBy = groupByNames(takeOption(top, params, 'group_by_fields', 'groupByFields'));
+  const [groupByOpt, ignoreGrowingOpt, orderByOpt] = takeOptions(top, params, ['group_by_fields', 'groupByFields'], ['ignore_growing', 'ignoreGrowing'], ['order_by_fields', 'orderByFields', 'order_by']);
+  const groupBy = groupByNames(groupByOpt);
   const names = fields.filter((f): f is string => typeof f === 'string');
   // aggregation: group fields, or an aggregate other than a lone count(*)
   const aggregating = groupBy !== undefined || names.some((f) => isAggregateOutput(f) && f.trim().toLowerCase() !== 'count(*)');
@@ -179,8 +180,8 @@ export function prepareQuery(info: CollectionInfo, r: QueryRequestBody): QueryPl
   }
   if (!count && !aggregating && !filter && limit === undefined) throw new VesperError('PARAMETER_INVALID', 'empty expression should be used with limit');
   const parts = partitionList(info, r.partition_names);
-  const ignoreGrowing = boolOption(takeOption(top, params, 'ignore_growing', 'ignoreGrowing'), 'ignore_growing') === true;
-  const orderBy = parseOrderBy(info.schema, takeOption(top, params, 'order_by_fields', 'orderByFields', 'order_by'));
+  const ignoreGrowing = boolOption(ignoreGrowingOpt, 'ignore_growing') === true;
+  const orderBy = parseOrderBy(info.schema, orderByOpt);
   if (count && orderBy) throw new VesperError('PARAMETER_INVALID', 'order_by_fields cannot be combined with count(*)');
   const level = parseConsistency(r.consistency_level, info.consistencyLevel);
   const aggregate = aggregating ? parseAggregate(info.schema, groupBy ?? [], names, { offset, ...(limit !== undefined ? { limit } : {}), ...(orderBy ? { orderBy } : {}) }) : undefined;

@@ -16,7 +16,7 @@ import { rowsToBatch } from '../schema/row-batch.ts';
 import { INDEX_SEARCH_KEYS, fieldMetric, fieldMetrics } from './index-params.ts';
 import { MAX_TOPK, optInt } from './request-utils.ts';
 import { checkNq } from './request-limits.ts';
-import { boolOption, refuseSearchRerank, roundDecimalOption, takeOption } from './read-options.ts';
+import { boolOption, refuseSearchRerank, roundDecimalOption, takeOptions } from './read-options.ts';
 import { showValue } from '../util/show-value.ts';
 
 export interface SearchRequestFields {
@@ -269,6 +269,17 @@ function parseParamsText(text: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** The read options of a search with their aliases, in the order parseSearch destructures them. */
+const SEARCH_OPTIONS: readonly (readonly string[])[] = [
+  ['ignore_growing', 'ignoreGrowing'],
+  ['round_decimal', 'roundDecimal'],
+  ['strict_group_size', 'strictGroupSize'],
+  ['group_by_field'],
+  ['group_size'],
+  ['rerank'],
+  ['order_by_fields', 'orderByFields', 'order_by'],
+];
+
 export function parseSearch(info: CollectionInfo, r: SearchRequestFields): ParsedSearch {
   const params = searchParams(r);
   const top = r as Readonly<Record<string, unknown>>;
@@ -280,13 +291,12 @@ export function parseSearch(info: CollectionInfo, r: SearchRequestFields): Parse
   const limit = optInt(r.limit ?? r.topk ?? params['topk'] ?? params['limit'], 'limit (topk)', 1, MAX_TOPK) ?? 10;
   const offset = optInt(r.offset ?? params['offset'], 'offset', 0, MAX_TOPK) ?? 0;
   if (limit + offset > MAX_TOPK) throw new VesperError('PARAMETER_INVALID', `topk + offset should be in range [1, ${MAX_TOPK}], but got ${limit + offset}`);
-  const ignoreGrowing = boolOption(takeOption(top, params, 'ignore_growing', 'ignoreGrowing'), 'ignore_growing');
-  const roundDecimal = roundDecimalOption(takeOption(top, params, 'round_decimal', 'roundDecimal'));
-  const strictGroup = boolOption(takeOption(top, params, 'strict_group_size', 'strictGroupSize'), 'strict_group_size');
-  const groupField = takeOption(top, params, 'group_by_field');
-  const groupSize = takeOption(top, params, 'group_size');
-  refuseSearchRerank(takeOption(top, params, 'rerank'));
-  if (takeOption(top, params, 'order_by_fields', 'orderByFields', 'order_by') !== undefined) {
+  const [ignoreGrowingOpt, roundDecimalOpt, strictGroupOpt, groupField, groupSize, rerank, orderBy] = takeOptions(top, params, ...SEARCH_OPTIONS);
+  const ignoreGrowing = boolOption(ignoreGrowingOpt, 'ignore_growing');
+  const roundDecimal = roundDecimalOption(roundDecimalOpt);
+  const strictGroup = boolOption(strictGroupOpt, 'strict_group_size');
+  refuseSearchRerank(rerank);
+  if (orderBy !== undefined) {
     throw new VesperError('PARAMETER_INVALID', 'order_by_fields is not supported on search: results are ordered by score (order a query with order_by_fields)');
   }
   const index = info.indexes.find((i) => i.fieldName === field.name);
