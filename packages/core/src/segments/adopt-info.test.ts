@@ -11,8 +11,6 @@ import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
 import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
-import { DataType } from '../schema/data-type.ts';
-import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import type { FloatVectorColumn } from '../schema/columns.ts';
 import { Random, testSeed } from '../util/random.ts';
@@ -20,28 +18,12 @@ import { attachMaintenance } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
 import { HollowSealedSegment } from './hollow-sealed-segment.ts';
 import { hollowLeaderRole, writerRole, type ManagerRole } from './holder-role.ts';
-import { testCollection } from './test-collection.ts';
+import { INDEXED_TEST_DIM, indexedTestCollection } from './test-collection.ts';
 
 const seed = testSeed(process.env['VESPER_SEED']);
-const DIM = 6;
+const DIM = INDEXED_TEST_DIM;
 const ROWS = 40;
-
-const schema = normalizeSchema({
-  collection_name: 'a',
-  fields: [
-    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-    { name: 'v', data_type: DataType.FloatVector, dim: DIM },
-    { name: 'n', data_type: DataType.Int32 },
-  ],
-});
-
-const info = testCollection(schema, {
-  id: 5,
-  indexes: [
-    { indexId: 21, indexName: 'v_idx', fieldName: 'v', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 32 }, createdTs: '0' },
-    { indexId: 22, indexName: 'n_idx', fieldName: 'n', indexType: 'STL_SORT', params: {}, createdTs: '0' },
-  ],
-});
+const info = indexedTestCollection();
 const withoutV = { ...info, indexes: info.indexes.filter((i) => i.fieldName !== 'v') };
 
 /** A manager of the role with one sealed, indexed segment of seeded rows; returns the rows' vectors too. */
@@ -62,8 +44,8 @@ async function sealedManager(role: ManagerRole): Promise<{ m: SegmentManager; ve
   );
   attachMaintenance(m);
   const rng = new Random(seed);
-  const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: i }));
-  const batch = rowsToBatch(schema, rows);
+  const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: i, tag: 'a' }));
+  const batch = rowsToBatch(info.schema, rows);
   await m.write(0, (ts) => ({ type: 'insert', collectionId: info.id, partitionId: 100, ts, upsert: false, batch }), 100);
   await m.idle();
   expect(m.sealed, `seed ${seed}`).toHaveLength(1);

@@ -13,8 +13,6 @@ import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
 import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
-import { DataType } from '../schema/data-type.ts';
-import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { Random, testSeed } from '../util/random.ts';
 import { mergeSearch } from '../query/partial.ts';
@@ -29,29 +27,13 @@ import { HollowSealedSegment } from './hollow-sealed-segment.ts';
 import { LEAN_REPLICA_HOLDING, hollowLeaderRole, writerRole } from './holder-role.ts';
 import { attachMaintenance, compact, flush } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
-import { testCollection } from './test-collection.ts';
+import { INDEXED_TEST_DIM, indexedTestCollection } from './test-collection.ts';
 import type { PkValue, Segment } from './segment.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
-const DIM = 8;
-
-const schema = normalizeSchema({
-  collection_name: 'h',
-  fields: [
-    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-    { name: 'v', data_type: DataType.FloatVector, dim: DIM },
-    { name: 'n', data_type: DataType.Int32 },
-    { name: 'tag', data_type: DataType.VarChar, max_length: 8 },
-  ],
-});
-
-const info = testCollection(schema, {
-  id: 3,
-  indexes: [
-    { indexId: 11, indexName: 'v_idx', fieldName: 'v', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 64 }, createdTs: '0' },
-    { indexId: 12, indexName: 'n_idx', fieldName: 'n', indexType: 'STL_SORT', params: {}, createdTs: '0' },
-  ],
-});
+const DIM = INDEXED_TEST_DIM;
+const info = indexedTestCollection();
+const schema = info.schema;
 
 async function manager(tso: Tso, hollow: boolean, collection = info): Promise<SegmentManager> {
   const storage = createMemoryStorage();
