@@ -17,7 +17,7 @@ import { exactSearch } from '../index/exact-search.ts';
 import { kernelsReady } from '../kernels/loader.ts';
 import type { VectorColumn } from '../schema/columns.ts';
 import { sparseTopK, type Bm25Params } from './sparse-search.ts';
-import { DataType } from '../schema/data-type.ts';
+import { DataType, isDenseVectorType } from '../schema/data-type.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
 import type { GroupBy, RowFilter, SparseAlgorithm } from './read-plan.ts';
 
@@ -165,11 +165,12 @@ function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, p
     }
     return;
   }
-  // Float rows without an index are scanned by FLAT's kernel (exactSearch): a row's score is the
-  // same float32 whether its segment is growing, sealed and waiting for its index, or
-  // FLAT-indexed — a scalar scan in f64 differed in the last bits, so answers changed with
-  // when a seal or an index build happened to finish.
-  const flat = !index && spec.packed !== undefined && spec.field.data_type === DataType.FloatVector && k <= MAX_INDEX_TOPK && kernelsReady() ? (seg.column(spec.field.name) as VectorColumn | undefined) : undefined;
+  // Dense rows without an index (float, half-precision, int8 and binary vectors) are scanned by
+  // FLAT's / BIN_FLAT's kernel (exactSearch): a row's score is the same float32 whether its
+  // segment is growing, sealed and waiting for its index, or FLAT-indexed — a scalar scan in
+  // f64 differed in the last bits, so answers changed with when a seal or an index build
+  // happened to finish. exactTopK (below) is the portable twin, before kernels load.
+  const flat = !index && spec.packed !== undefined && isDenseVectorType(spec.field.data_type) && k <= MAX_INDEX_TOPK && kernelsReady() ? (seg.column(spec.field.name) as VectorColumn | undefined) : undefined;
   if ((index || flat) && spec.packed !== undefined) {
     const opts = { allow, params: spec.params, ...range };
     // an index answers at most MAX_INDEX_TOPK per query (searchIndex: only a segment that no
