@@ -6,7 +6,7 @@
  * database's import jobs (import/import-jobs.ts, driven by the DO alarm) and holds its rate
  * limiter: every request of the database passes here, so the limit holds across isolates.
  *
- * Data lives elsewhere: the engine here runs `catalogOnly` (it holds no segment and writes no
+ * Data lives elsewhere: the engine here runs as a `catalogView` (it holds no segment and writes no
  * WAL). Inserts, deletes, searches and queries go from the proxy straight to the ShardLeader
  * DOs (data/distributed-engine.ts); this DO starts each of them (`begin`: the collection's
  * catalog entry, the rate-limit charge, the read's guarantee timestamp, auto ids) and is the
@@ -220,7 +220,7 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
       const storage = createEdgeStorage(this.ctx.storage, this.env.BUCKET, `db/${dbName}/`, (key, bytes) => this.createHere(key, bytes));
       return ProxyNode.open(storage, {
         indexFactory: getIndexFactory,
-        catalogOnly: true,
+        role: 'catalogView',
         onBackgroundError: (e) => console.error('vesper background work failed', e),
       });
     })().catch((e: unknown) => {

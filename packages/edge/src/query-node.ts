@@ -13,6 +13,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { BlockCache, budgetedIndexFactory } from '@vesper/core';
 import {
   SealedReplica,
+  LEAN_REPLICA_HOLDING,
   bm25StatsShare,
   countShare,
   keysShare,
@@ -53,8 +54,8 @@ export class QueryNode extends DurableObject<Env> implements QueryNodeRpc {
   private async synced(db: string, schema: CollectionSchema, a: ReplicaAssignment): Promise<SealedReplica> {
     await loadEdgeKernels();
     // a node's memory is its segments: a vector column whose index is open stays in R2
-    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: queryNodeIndexes(), dropIndexedVectors: true };
-    this.replica ??= new SealedReplica(src);
+    const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: queryNodeIndexes() };
+    this.replica ??= new SealedReplica(src, LEAN_REPLICA_HOLDING);
     this.replica.setSource(src);
     await this.replica.sync(a);
     return this.replica;

@@ -23,6 +23,7 @@ import {
   collectGarbage,
   compact,
   flush,
+  hollowLeaderRole,
   executeCount,
   executeQuery,
   executeSearch,
@@ -93,7 +94,6 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   private mgr: Promise<SegmentManager> | undefined;
   private opened: { db: string; collectionId: number; shard: number } | undefined;
   private lastTs = 0n;
-  private indexSig = '';
   /** Query nodes the last read used (the ones above a shrink are released). */
   private usedNodes = 0;
   /** Calls using the open segment manager now; a release waits for them before closing it. */
@@ -148,9 +148,8 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
           ids,
           policy: this.policy(),
           indexFactory: getIndexFactory,
-          ownedShards: [shard],
           // sealed rows live on the query nodes; the leader keeps their keys for deletes and upserts
-          hollowSealed: true,
+          role: hollowLeaderRole(shard),
           // a DO is one thread: acknowledging writes comes before building indexes
           buildsYieldToWrites: { quietMs: envNumber(this.env.VESPER_BUILD_QUIET_MS, BUILDS_QUIET_MS, 0), maxWaitMs: BUILDS_MAX_WAIT_MS },
           onBackgroundError: (e) => console.error(`vesper shard leader ${t.db}/c${t.info.id}/s${shard}: background work failed`, e),
@@ -158,7 +157,6 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
         t.info,
       );
       attachMaintenance(m);
-      this.indexSig = signature(t.info);
       scheduleIndexBuilds(m, m.sealed);
       this.opened = { db: t.db, collectionId: t.info.id, shard };
       return m;
@@ -188,27 +186,12 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
     }
   }
 
-  /** Takes a newer catalog entry (indexes created or dropped, partitions, properties). */
+  /**
+   * Takes a newer catalog entry (indexes created or dropped, partitions, properties): the
+   * manager forgets dropped indexes (SegmentManager.adoptInfo), and new ones are built.
+   */
   private adopt(m: SegmentManager, info: CollectionInfo): void {
-    m.setInfo(info);
-    const sig = signature(info);
-    if (sig === this.indexSig) return;
-    this.indexSig = sig;
-    const fields = new Set(info.indexes.map((i) => i.fieldName));
-    const live = new Set(info.indexes.map((i) => i.indexId));
-    for (const seg of m.sealed) {
-      // a hollow segment's indexes are its record's (the query nodes open them)
-      if (seg.hollow && seg.record.indexes.some((i) => !live.has(i.indexId))) seg.record = { ...seg.record, indexes: seg.record.indexes.filter((i) => live.has(i.indexId)) };
-      for (const [field, idx] of seg.indexes) {
-        if (!fields.has(field)) {
-          idx.dispose?.();
-          seg.indexes.delete(field);
-        }
-      }
-      for (const field of [...seg.scalarIndexes.keys()]) if (!fields.has(field)) seg.scalarIndexes.delete(field);
-      for (const field of [...seg.sparseIndexes.keys()]) if (!fields.has(field)) seg.sparseIndexes.delete(field);
-    }
-    scheduleIndexBuilds(m, m.sealed);
+    if (m.adoptInfo(info)) scheduleIndexBuilds(m, m.sealed);
   }
 
   write(t: Target, shard: number, op: WriteOp): Promise<RpcResult<WriteResult>> {
@@ -394,7 +377,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
    * replica already holds the tail up to there). `tail: false` leaves the tail out (describe).
    */
   replicaFeed(t: Target, shard: number, from: ShardPosition | undefined, tail: boolean): Promise<RpcResult<ShardFeed>> {
-    return asResult(() => this.use(t, shard, (m) => m.locks.run([`shard:${shard}`], () => shardFeed(m, shard, from, tail))));
+    return asResult(() => this.use(t, shard, (m) => m.runLocked([`shard:${shard}`], () => shardFeed(m, shard, from, tail))));
   }
 
   flush(t: Target, shard: number): Promise<RpcResult<number[]>> {
@@ -503,10 +486,6 @@ function envNumber(v: string | undefined, fallback: number, min = 1): number {
 /** The leader's growing segments of the given partitions (its sealed rows are on the query nodes). */
 function growingOf(m: SegmentManager, partitionIds: ReadonlySet<number> | undefined): Segment[] {
   return m.segments(partitionIds).filter((s) => !s.sealed);
-}
-
-function signature(info: CollectionInfo): string {
-  return info.indexes.map((i) => `${i.indexId}:${i.fieldName}`).join(',');
 }
 
 /** Thrown from a write's record builder when its request key is already applied (never leaves writeOnce). */

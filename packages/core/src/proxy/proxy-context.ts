@@ -14,6 +14,7 @@ import { DEFAULT_DATABASE } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { SegmentManager, purgeCollection } from '../segments/segment-manager.ts';
 import { attachMaintenance, scheduleIndexBuilds } from '../segments/segment-maintenance.ts';
+import { catalogViewRole, writerRole, type ManagerRole } from '../segments/holder-role.ts';
 import type { SealPolicy } from '../segments/seal-policy.ts';
 import type { ReaderPool } from '../query/read-executor.ts';
 import { showValue } from '../util/show-value.ts';
@@ -28,11 +29,13 @@ export interface EngineOptions {
   /** Readers holding sealed segments outside this process (the browser's query workers). */
   readonly readers?: ReaderPool;
   /**
-   * The data lives elsewhere (the edge's ShardLeader DOs): collection managers here own no
-   * shard and hold no sealed segment — they only track the manifest — so DDL tasks run
-   * without loading data or writing any WAL.
+   * The role of the collection managers opened here (segments/holder-role.ts): `writer` (the
+   * default) owns every shard and holds whole segments; `catalogView` is for data that lives
+   * elsewhere (the edge's ShardLeader DOs) — the managers own no shard and hold no sealed
+   * segment, they only track the manifest — so DDL tasks run without loading data or writing
+   * any WAL.
    */
-  readonly catalogOnly?: boolean;
+  readonly role?: 'writer' | 'catalogView';
 }
 
 export class ProxyContext {
@@ -44,6 +47,8 @@ export class ProxyContext {
    * collection each compacts (the REST layer authorizes a job's state on it).
    */
   readonly compactions = new Map<number, { state: 'Executing' | 'Completed' | 'Failed'; plans: number; collection: string }>();
+  /** The role of every collection manager opened here (`EngineOptions.role`). */
+  readonly managerRole: ManagerRole;
 
   constructor(
     readonly storage: StorageSet,
@@ -52,7 +57,9 @@ export class ProxyContext {
     readonly ids: IdAllocator,
     readonly autoIds: IdAllocator,
     readonly options: EngineOptions,
-  ) {}
+  ) {
+    this.managerRole = options.role === 'catalogView' ? catalogViewRole() : writerRole();
+  }
 
   dbName(req: { db_name?: unknown }): string {
     const db = req.db_name;
@@ -91,7 +98,7 @@ export class ProxyContext {
           ...(opts.clock ? { clock: opts.clock } : {}),
           ...(opts.indexFactory ? { indexFactory: opts.indexFactory } : {}),
           ...(opts.onBackgroundError ? { onBackgroundError: opts.onBackgroundError } : {}),
-          ...(opts.catalogOnly ? { ownedShards: [], keepSealed: () => false } : {}),
+          role: this.managerRole,
         },
         info,
       ).then((mgr) => {

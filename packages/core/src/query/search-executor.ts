@@ -8,7 +8,7 @@ import type { Bitset } from '../util/bitset.ts';
 import type { SparseVector } from '../schema/columns.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { FieldSchema, MetricType } from '../schema/types.ts';
-import type { IndexSearchParams, QueryVectors } from '../index/vector-index.ts';
+import type { IndexSearchParams, QueryVectors, VectorIndex } from '../index/vector-index.ts';
 import { MAX_INDEX_TOPK } from '../index/index-common.ts';
 import type { Segment } from '../segments/segment.ts';
 import type { SealedSegment } from '../segments/sealed-segment.ts';
@@ -17,7 +17,7 @@ import { exactSearch } from '../index/exact-search.ts';
 import { kernelsReady } from '../kernels/loader.ts';
 import type { VectorColumn } from '../schema/columns.ts';
 import { sparseTopK, type Bm25Params } from './sparse-search.ts';
-import { DataType } from '../schema/data-type.ts';
+import { DataType, isDenseVectorType } from '../schema/data-type.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
 import type { GroupBy, RowFilter, SparseAlgorithm } from './read-plan.ts';
 
@@ -101,7 +101,10 @@ async function prepareRanged(segments: readonly SealedSegment[], ts: bigint, spe
     const allow = allowedRows(seg, ts, spec.filter);
     const live = allow.count();
     if (live === 0) return;
-    releases.push(await index.prepareSearch(packed, spec.queries.length, Math.min(segmentK(seg, spec, live), MAX_INDEX_TOPK), indexOpts(spec, allow)));
+    const k = segmentK(seg, spec, live);
+    // the search scans this segment exactly (searchIndex): nothing to read ahead
+    if (searchIndex(seg, spec, k) !== index) return;
+    releases.push(await index.prepareSearch(packed, spec.queries.length, Math.min(k, MAX_INDEX_TOPK), indexOpts(spec, allow)));
   }));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
@@ -129,6 +132,21 @@ function hitOf(seg: Segment, si: number, row: number, distance: number): Segment
   return { seg: si, row, distance, pk: seg.pkAt(row), segment: seg };
 }
 
+/**
+ * The vector index that answers a segment's search, or undefined to scan its rows exactly:
+ * strict grouping scans exactly, and so does a grouping over-fetch of more hits than an index
+ * returns (MAX_INDEX_TOPK) — the members of a group that lie beyond the index's nearest
+ * MAX_INDEX_TOPK would be missing. A segment without its column (dropped for a range-read
+ * index) can only ask its index.
+ */
+function searchIndex(seg: Segment, spec: SearchSpec, k: number): VectorIndex | undefined {
+  if (!seg.sealed || spec.groupBy?.strict === true) return undefined;
+  const s = seg as SealedSegment;
+  const index = s.indexes.get(spec.field.name);
+  if (index === undefined || k <= MAX_INDEX_TOPK || s.dropped.has(spec.field.name)) return index;
+  return undefined;
+}
+
 /** One segment's candidates per query, appended to perQuery. */
 function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, perQuery: SegmentHit[][][]): void {
   const nq = perQuery.length;
@@ -137,7 +155,7 @@ function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, p
   const live = allow === undefined ? seg.rowCount : allow.count();
   if (live === 0) return;
   const k = segmentK(seg, spec, live);
-  const index = seg.sealed && spec.groupBy?.strict !== true ? (seg as SealedSegment).indexes.get(spec.field.name) : undefined;
+  const index = searchIndex(seg, spec, k);
   const range = spec.radius !== undefined || spec.rangeFilter !== undefined ? { radius: spec.radius, rangeFilter: spec.rangeFilter } : undefined;
   if (spec.field.data_type === DataType.SparseFloatVector) {
     const opts = { allow, ...range, ...(spec.bm25 ? { bm25: spec.bm25 } : {}), ...(spec.sparseAlgorithm ? { algorithm: spec.sparseAlgorithm } : {}) };
@@ -147,14 +165,16 @@ function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, p
     }
     return;
   }
-  // Float rows without an index are scanned by FLAT's kernel (exactSearch): a row's score is the
-  // same float32 whether its segment is growing, sealed and waiting for its index, or
-  // FLAT-indexed — a scalar scan in f64 differed in the last bits, so answers changed with
-  // when a seal or an index build happened to finish.
-  const flat = !index && spec.packed !== undefined && spec.field.data_type === DataType.FloatVector && k <= MAX_INDEX_TOPK && kernelsReady() ? (seg.column(spec.field.name) as VectorColumn | undefined) : undefined;
+  // Dense rows without an index (float, half-precision, int8 and binary vectors) are scanned by
+  // FLAT's / BIN_FLAT's kernel (exactSearch): a row's score is the same float32 whether its
+  // segment is growing, sealed and waiting for its index, or FLAT-indexed — a scalar scan in
+  // f64 differed in the last bits, so answers changed with when a seal or an index build
+  // happened to finish. exactTopK (below) is the portable twin, before kernels load.
+  const flat = !index && spec.packed !== undefined && isDenseVectorType(spec.field.data_type) && k <= MAX_INDEX_TOPK && kernelsReady() ? (seg.column(spec.field.name) as VectorColumn | undefined) : undefined;
   if ((index || flat) && spec.packed !== undefined) {
     const opts = { allow, params: spec.params, ...range };
-    // Grouping over-fetches; an index answers at most MAX_INDEX_TOPK per query.
+    // an index answers at most MAX_INDEX_TOPK per query (searchIndex: only a segment that no
+    // longer holds its column asks for more, and gets the index's best MAX_INDEX_TOPK)
     const top = index ? index.search(spec.packed, nq, Math.min(k, MAX_INDEX_TOPK), opts) : exactSearch(flat!, spec.metric, spec.packed, nq, k, opts);
     for (let q = 0; q < nq; q++) {
       const list: SegmentHit[] = [];

@@ -1,6 +1,6 @@
 /**
  * A writer holding its sealed segments hollow (primary keys, timestamps and deletes only;
- * `hollowSealed`) behaves like one holding them whole. Two SegmentManagers get the same seeded
+ * the `hollowLeader` role) behaves like one holding them whole. Two SegmentManagers get the same seeded
  * stream of inserts, re-inserts, upserts, deletes by key and by filter, seals, compactions and
  * index builds; the hollow one's sealed rows are read through a SealedReplica synced from it
  * (what an edge QueryNode does). After every round the manifests, the per-segment row and
@@ -13,8 +13,6 @@ import { IdAllocator } from '../catalog/id-allocator.ts';
 import { Tso } from '../catalog/tso.ts';
 import { loadTestKernels } from '../kernels/test-kernels.ts';
 import { getIndexFactory } from '../index/index-registry.ts';
-import { DataType } from '../schema/data-type.ts';
-import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { Random, testSeed } from '../util/random.ts';
 import { mergeSearch } from '../query/partial.ts';
@@ -25,31 +23,17 @@ import { prepareQuery, prepareSearch } from '../proxy/prepared.ts';
 import { filterPlan, requestFilter } from '../proxy/filter.ts';
 import { keysShare } from '../proxy/local-reader-pool.ts';
 import { SealedReplica, writerAssignment } from './sealed-replica.ts';
+import { HollowSealedSegment } from './hollow-sealed-segment.ts';
+import { LEAN_REPLICA_HOLDING, hollowLeaderRole, writerRole } from './holder-role.ts';
 import { attachMaintenance, compact, flush } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
-import { testCollection } from './test-collection.ts';
+import { INDEXED_TEST_DIM, indexedTestCollection } from './test-collection.ts';
 import type { PkValue, Segment } from './segment.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
-const DIM = 8;
-
-const schema = normalizeSchema({
-  collection_name: 'h',
-  fields: [
-    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-    { name: 'v', data_type: DataType.FloatVector, dim: DIM },
-    { name: 'n', data_type: DataType.Int32 },
-    { name: 'tag', data_type: DataType.VarChar, max_length: 8 },
-  ],
-});
-
-const info = testCollection(schema, {
-  id: 3,
-  indexes: [
-    { indexId: 11, indexName: 'v_idx', fieldName: 'v', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 64 }, createdTs: '0' },
-    { indexId: 12, indexName: 'n_idx', fieldName: 'n', indexType: 'STL_SORT', params: {}, createdTs: '0' },
-  ],
-});
+const DIM = INDEXED_TEST_DIM;
+const info = indexedTestCollection();
+const schema = info.schema;
 
 async function manager(tso: Tso, hollow: boolean, collection = info): Promise<SegmentManager> {
   const storage = createMemoryStorage();
@@ -60,7 +44,7 @@ async function manager(tso: Tso, hollow: boolean, collection = info): Promise<Se
       ids: new IdAllocator(storage.meta, 'ids', 16),
       indexFactory: getIndexFactory,
       policy: { maxRows: 40, maxBytes: 1 << 30, maxAgeMs: 1e9, compactBelowRows: 30, compactDeletedRatio: 0.2 },
-      hollowSealed: hollow,
+      role: hollow ? hollowLeaderRole(0) : writerRole(),
     },
     collection,
   );
@@ -76,9 +60,9 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     const whole = await manager(tso, false);
     const hollow = await manager(tso, true);
     // a reader of the hollow writer's files loads whole segments
-    const replica = new SealedReplica({ ...hollow.source, keysOnly: false });
+    const replica = new SealedReplica(hollow.source);
     // and a lean one (an edge query node): vector columns with an open index stay in storage
-    const lean = new SealedReplica({ ...hollow.source, keysOnly: false, dropIndexedVectors: true });
+    const lean = new SealedReplica(hollow.source, LEAN_REPLICA_HOLDING);
     const vec = () => Array.from({ length: DIM }, () => Math.fround(rng.gaussian()));
     const both = async (f: (m: SegmentManager) => Promise<unknown>) => {
       await f(whole);
@@ -126,7 +110,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
       const counts = (m: SegmentManager) => m.sealed.map((s) => [s.id, s.rowCount, s.liveCount, s.deletedCount, s.pendingDeletes.length, s.hasIndex('v'), s.hasIndex('n')]);
       expect(counts(hollow), ctx).toEqual(counts(whole));
       for (const s of hollow.sealed) {
-        expect(s.hollow, ctx).toBe(true);
+        expect(s, ctx).toBeInstanceOf(HollowSealedSegment);
         expect([...s.columns().keys()], ctx).toEqual(['id']);
         expect(s.indexes.size + s.scalarIndexes.size, ctx).toBe(0);
       }
@@ -179,7 +163,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     const batch = rowsToBatch(schema, rows);
     await m.write(0, (ts) => ({ type: 'insert', collectionId: cosine.id, partitionId: 100, ts, upsert: false, batch }), 100);
     await m.idle();
-    const lean = new SealedReplica({ ...m.source, keysOnly: false, dropIndexedVectors: true });
+    const lean = new SealedReplica(m.source, LEAN_REPLICA_HOLDING);
     await lean.sync(writerAssignment(m));
     const [seg] = lean.segments();
     expect([seg!.indexes.has('v'), seg!.isServed('v'), seg!.dropped.has('v')], `seed ${seed}`).toEqual([true, false, true]);
@@ -202,7 +186,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     const batch = rowsToBatch(schema, Array.from({ length: 40 }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: i, tag: 'a' })));
     await m.write(0, (ts) => ({ type: 'insert', collectionId: info.id, partitionId: 100, ts, upsert: false, batch }), 100);
     await m.idle();
-    const lean = new SealedReplica({ ...m.source, keysOnly: false, dropIndexedVectors: true });
+    const lean = new SealedReplica(m.source, LEAN_REPLICA_HOLDING);
     await lean.sync(writerAssignment(m));
     const [seg] = lean.segments();
     expect(seg!.indexes.has('v'), `seed ${seed}`).toBe(true);

@@ -7,7 +7,11 @@
  * drops the rest, and applies the pending deletes. Deletes are idempotent, so the same
  * pending list may arrive again and again until a flush turns it into a delete log.
  *
- * A replica never writes: no WAL, no manifest commits, no index builds.
+ * A replica never writes: no WAL, no manifest commits, no index builds. It is the
+ * `readerReplica` role (holder-role.ts): it holds its segments as its holding says — by
+ * default leaving range-read indexes' vector columns in the object store, or lean (an edge
+ * QueryNode) leaving every indexed vector column there — and reads them back for the answers
+ * that output them (`answer`).
  */
 import { warmAnalyzers } from '../text/analyzer-cache.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
@@ -15,7 +19,8 @@ import type { SegmentRecord } from '../storage/manifest.ts';
 import type { SealedSegment } from './sealed-segment.ts';
 import type { PendingDelete } from './segment.ts';
 import type { SegmentManager } from './segment-manager.ts';
-import { dropIndexedVectors, loadSealedSegment, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
+import { releaseIndexedVectors, loadSealedSegment, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
+import { REPLICA_HOLDING, type SealedHolding } from './holder-role.ts';
 
 /** What a writer sends a replica: the records it should hold and their unflushed deletes. */
 export interface ReplicaAssignment {
@@ -72,14 +77,17 @@ export class SealedReplica {
 
   private src: SegmentSource;
 
-  /** A replica reads dropped columns back for the answers that output them (`answer`), so it drops range-read indexes' vector columns. */
-  constructor(src: SegmentSource) {
-    this.src = { ...src, dropRangeIndexedVectors: true };
+  /** `holding`: REPLICA_HOLDING or LEAN_REPLICA_HOLDING (holder-role.ts); the source's own holding is not used. */
+  constructor(
+    src: SegmentSource,
+    private readonly holding: SealedHolding = REPLICA_HOLDING,
+  ) {
+    this.src = { ...src, holding };
   }
 
   /** Replaces the schema/index factory used for later loads (after an index or schema change). */
   setSource(src: SegmentSource): void {
-    this.src = { ...src, dropRangeIndexedVectors: true };
+    this.src = { ...src, holding: this.holding };
   }
 
   /** Makes the held set equal to the assignment (see the header). Calls are serialized. */
@@ -88,7 +96,7 @@ export class SealedReplica {
       // the share's requests may filter with text_match: their analyzers are built first
       await warmAnalyzers(this.src.schema);
       // columns a previous request read back are dropped again
-      for (const seg of this.held.values()) dropIndexedVectors(this.src, seg);
+      for (const seg of this.held.values()) releaseIndexedVectors(this.src, seg);
       const want = new Map(a.records.map((r) => [r.id, r]));
       for (const [id, seg] of this.held) {
         if (!want.has(id)) {

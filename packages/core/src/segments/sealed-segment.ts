@@ -4,10 +4,9 @@
  * indexes are attached once built. Until a field's index is ready the segment is searched by
  * exact scan, so sealing never waits for an index.
  *
- * A hollow segment (`hollow()`) keeps only what a writer needs to apply writes: the primary
- * keys, row and delete timestamps, and the manifest record. Its other columns and its indexes
- * stay in the object store; readers (SealedReplica) serve it, and maintenance reads its columns
- * from the insert log when it needs them (segment-maintenance.ts).
+ * A hollow segment (HollowSealedSegment, hollow-sealed-segment.ts) keeps only what a writer
+ * needs to apply writes; what differs between the two is asked of the segment (`readColumn`,
+ * `readRows`, `keepBuiltIndex`, `forgetIndexes`, `opensIndexFiles`), never tested by a flag.
  *
  * One copy of the vectors: a vector field whose index holds every row's vector exactly as
  * built (`VectorIndex.copyVectors`: FLAT, HNSW over FloatVector with L2/IP) is *served* by the
@@ -26,6 +25,13 @@ import { concatColumns, takeRows } from '../schema/column-ops.ts';
 import { absentColumn } from '../schema/row-batch.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { Segment } from './segment.ts';
+import type { ColumnSource } from './insert-log.ts';
+
+/** A freshly built index of one field, by kind (segment-maintenance.ts builds them). */
+export type BuiltIndex =
+  | { readonly kind: 'vector'; readonly index: VectorIndex }
+  | { readonly kind: 'scalar'; readonly index: ScalarIndex }
+  | { readonly kind: 'sparse'; readonly index: SparseInvertedIndex };
 
 export class SealedSegment extends Segment {
   readonly sealed = true;
@@ -34,9 +40,6 @@ export class SealedSegment extends Segment {
   readonly scalarIndexes = new Map<string, ScalarIndex>();
   /** Sparse inverted indexes by field (opened index files or builds); sparse searches read them (query/sparse-search.ts). */
   readonly sparseIndexes = new Map<string, SparseInvertedIndex>();
-
-  /** Whether only the primary keys are held (see the header). */
-  readonly hollow: boolean;
 
   private readonly cols: Map<string, Column>;
   /** Columns left in the object store (`dropColumns`) until `restoreColumns` brings them back. */
@@ -47,29 +50,61 @@ export class SealedSegment extends Segment {
     cols: ReadonlyMap<string, Column>,
     readonly pkField: string,
     rowTs: BigInt64Array,
-    hollow = false,
   ) {
     super(record.id, record.partitionId, record.shard, rowTs.length);
     this.cols = new Map(cols);
-    this.hollow = hollow;
     // the pk index is built on first use (a delete, a key lookup): searching never needs it
     this.addRows(rowTs, 0, rowTs.length);
   }
 
   /** Takes over a segment's state (columns, timestamps, deletes) without copying rows. */
-  static fromGrowing(record: SegmentRecord, cols: ReadonlyMap<string, Column>, pkField: string, src: Segment, hollow = false): SealedSegment {
-    const s = new SealedSegment(record, cols, pkField, src.timestamps(), hollow);
-    s.copyDeletes(src);
-    s.pendingDeletes = src.pendingDeletes;
-    return s;
+  static fromGrowing(record: SegmentRecord, cols: ReadonlyMap<string, Column>, pkField: string, src: Segment): SealedSegment {
+    return new SealedSegment(record, cols, pkField, src.timestamps()).takeDeletesOf(src);
+  }
+
+  /** Takes over a segment's deletes and pending deletes (the same rows, in the same order). */
+  protected takeDeletesOf(src: Segment): this {
+    this.copyDeletes(src);
+    this.pendingDeletes = src.pendingDeletes;
+    return this;
+  }
+
+  /** Whether the index files its record names are opened onto it (a hollow segment leaves them to readers). */
+  get opensIndexFiles(): boolean {
+    return true;
+  }
+
+  /** The lock an index build of `field` on this segment holds (segment-maintenance.ts). */
+  indexBuildLock(field: string): string {
+    return `index:${this.id}:${field}`;
+  }
+
+  /** One whole column for an index build: the held one (`_src` is for segments that hold no rows). */
+  readColumn(_src: ColumnSource, field: string): Promise<Column | undefined> {
+    return Promise.resolve(this.column(field));
+  }
+
+  /** The listed rows of each field, for compaction (`_src` is for segments that hold no rows). */
+  readRows(_src: ColumnSource, fields: readonly FieldSchema[], rows: ArrayLike<number>): Promise<Column[]> {
+    return Promise.resolve(fields.map((f) => this.takeRows(f, rows)));
+  }
+
+  /** Keeps an index built for this segment (and committed to its record), serving from it when it can. */
+  keepBuiltIndex(field: string, built: BuiltIndex, fields: readonly FieldSchema[]): void {
+    if (built.kind === 'vector') this.attachIndex(field, built.index, fields);
+    else if (built.kind === 'scalar') this.scalarIndexes.set(field, built.index);
+    else this.sparseIndexes.set(field, built.index);
   }
 
   /**
-   * A hollow segment over a segment's rows (timestamps, deletes and pending deletes carry
-   * over): the primary-key column is copied, so the source's other columns can be freed.
+   * Forgets the indexes the catalog no longer has: those of fields not in `fields` (vector
+   * indexes disposed) — for a holder that learns of a dropped index from a newer catalog entry.
+   * `_liveIds` are the catalog's index ids.
    */
-  static hollowOf(record: SegmentRecord, src: Segment, pk: FieldSchema): SealedSegment {
-    return SealedSegment.fromGrowing(record, new Map([[pk.name, concatColumns([src.column(pk.name)!], pk)]]), pk.name, src, true);
+  forgetIndexes(fields: ReadonlySet<string>, _liveIds: ReadonlySet<number>): void {
+    for (const field of [...this.indexes.keys()]) if (!fields.has(field)) this.detachIndex(field);
+    for (const field of [...this.scalarIndexes.keys()]) if (!fields.has(field)) this.scalarIndexes.delete(field);
+    for (const field of [...this.sparseIndexes.keys()]) if (!fields.has(field)) this.sparseIndexes.delete(field);
   }
 
   /** Vector fields whose column is not held: their index copies vectors out (see the header). */
@@ -117,7 +152,6 @@ export class SealedSegment extends Segment {
    * columns are kept (the index has no nulls). `fields` are the schema's fields.
    */
   serveVectorsFromIndexes(fields: readonly FieldSchema[]): void {
-    if (this.hollow) return;
     const serve: string[] = [];
     for (const [name, idx] of this.indexes) {
       const col = this.cols.get(name);
@@ -152,11 +186,11 @@ export class SealedSegment extends Segment {
   }
 
   /**
-   * Whether the segment has the named field's index (vector, scalar or sparse) ready: opened here, or
-   * for a hollow segment, committed to its record (readers open it).
+   * Whether the segment has the named field's index (vector, scalar or sparse) ready: opened here
+   * (a hollow segment: committed to its record, readers open it).
    */
   hasIndex(field: string): boolean {
-    return this.indexes.has(field) || this.scalarIndexes.has(field) || this.sparseIndexes.has(field) || (this.hollow && this.record.indexes.some((i) => i.field === field));
+    return this.indexes.has(field) || this.scalarIndexes.has(field) || this.sparseIndexes.has(field);
   }
 
   columns(): ReadonlyMap<string, Column> {
@@ -188,10 +222,9 @@ export class SealedSegment extends Segment {
 
   /**
    * Gives the fields added to the collection after this segment was written (`added_later`)
-   * their column: the default value, else null, in every row. Hollow segments hold keys only.
+   * their column: the default value, else null, in every row.
    */
   fillAddedFields(fields: readonly FieldSchema[]): void {
-    if (this.hollow) return;
     for (const f of fields) {
       if (f.added_later === true && !this.cols.has(f.name) && !this.dropped.has(f.name)) this.cols.set(f.name, absentColumn(f, this.rowCount));
     }

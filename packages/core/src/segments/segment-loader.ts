@@ -4,9 +4,6 @@
  * (the writer's view) and SealedReplica (a reader holding some of the segments).
  */
 import { VesperError } from '../errors/index.ts';
-import type { ObjectStore } from '../adapters/object-store.ts';
-import type { CollectionSchema } from '../schema/types.ts';
-import type { Column } from '../schema/columns.ts';
 import { primaryField } from '../schema/types.ts';
 import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
@@ -14,35 +11,25 @@ import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
 import { objectRange } from '../util/block-file.ts';
 import { SealedSegment } from './sealed-segment.ts';
+import { WHOLE_HOLDING, type SealedHolding } from './holder-role.ts';
+import { loadColumns, type ColumnSource } from './insert-log.ts';
 import { SparseInvertedIndex, forgetColumnPostings } from '../index/sparse-inverted-index.ts';
 import { DataType } from '../schema/data-type.ts';
 import { decodeDeltaLog } from './delta-log.ts';
 
-export interface SegmentSource {
-  readonly objects: ObjectStore;
-  readonly schema: CollectionSchema;
+export interface SegmentSource extends ColumnSource {
   /** Vector index implementations by Milvus index type (none: searched exactly). */
   readonly indexFactory?: ((indexType: string) => VectorIndexFactory) | undefined;
-  /** Load hollow segments: primary keys, timestamps and deletes only, no index files (sealed-segment.ts). */
-  readonly keysOnly?: boolean | undefined;
-  /**
-   * A reader short of memory: a vector column whose index is open is dropped (searches use the
-   * index, which holds its own copy of the vectors) and read back only for a request that
-   * outputs it (`SealedReplica.answer`).
-   */
-  readonly dropIndexedVectors?: boolean | undefined;
-  /**
-   * A holder that reads dropped columns back when an answer outputs them (SealedReplica): the
-   * vector column of a field whose index reads its vectors by range (IVF_PQ) is not kept — the
-   * index file holds the vectors searches need.
-   */
-  readonly dropRangeIndexedVectors?: boolean | undefined;
+  /** How loaded segments are held (holder-role.ts; default whole). */
+  readonly holding?: SealedHolding | undefined;
 }
 
-/** Drops the vector columns of a segment that have an open index (see `dropIndexedVectors`, `dropRangeIndexedVectors`). */
-export function dropIndexedVectors(src: SegmentSource, seg: SealedSegment): void {
-  if (seg.hollow) return;
-  const drop = [...seg.indexes].filter(([, idx]) => src.dropIndexedVectors || (src.dropRangeIndexedVectors && idx.prepareSearch !== undefined));
+export { loadColumns };
+
+/** Drops the vector columns of a segment whose open index its holder lets answer alone (`SealedHolding.dropsVectorsOf`). */
+export function releaseIndexedVectors(src: SegmentSource, seg: SealedSegment): void {
+  const holding = src.holding ?? WHOLE_HOLDING;
+  const drop = [...seg.indexes].filter(([, idx]) => holding.dropsVectorsOf(idx));
   if (drop.length > 0) seg.dropColumns(drop.map(([f]) => f), src.schema.fields);
 }
 
@@ -69,34 +56,24 @@ function isSparseRecord(src: SegmentSource, idx: IndexRecords[number]): boolean 
  */
 export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord): Promise<SealedSegment> {
   const pk = primaryField(src.schema);
+  const holding = src.holding ?? WHOLE_HOLDING;
+  const rows = holding.holdsRows;
   const [bytes, deltas, indexFiles] = await Promise.all([
     src.objects.get(rec.insertLog),
     fetchDeltaLogs(src, rec.id, rec.deltaLogs),
-    src.keysOnly ? [] : fetchIndexFiles(src, rec.indexes),
+    rows ? fetchIndexFiles(src, rec.indexes) : [],
   ]);
   if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
-  const file = decodeBatch(bytes, src.keysOnly ? [TS_FIELD, pk] : [TS_FIELD, ...src.schema.fields], 'insert');
+  const file = decodeBatch(bytes, rows ? [TS_FIELD, ...src.schema.fields] : [TS_FIELD, pk], 'insert');
   const ts = file.columns.get(TS_FIELD.name)!.data as BigInt64Array;
   file.columns.delete(TS_FIELD.name);
-  let seg = new SealedSegment(rec, file.columns, pk.name, ts);
   // a hollow segment copies its keys, so the insert log's bytes are not kept alive
-  if (src.keysOnly) seg = SealedSegment.hollowOf(rec, seg, pk);
+  const seg = holding.hold(new SealedSegment(rec, file.columns, pk.name, ts), pk);
   for (const delta of deltas) for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
-  if (!src.keysOnly) await openIndexes(src, seg, rec.indexes, indexFiles);
+  if (seg.opensIndexFiles) await openIndexes(src, seg, rec.indexes, indexFiles);
   seg.serveVectorsFromIndexes(src.schema.fields);
-  dropIndexedVectors(src, seg);
+  releaseIndexedVectors(src, seg);
   return seg;
-}
-
-/**
- * Reads some columns of a sealed segment's insert log (for a hollow segment's index build or
- * compaction). The columns are views of the file's bytes, which live as long as they do.
- */
-export async function loadColumns(src: SegmentSource, rec: SegmentRecord, fields: readonly string[]): Promise<Map<string, Column>> {
-  const bytes = await src.objects.get(rec.insertLog);
-  if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
-  const want = src.schema.fields.filter((f) => fields.includes(f.name));
-  return decodeBatch(bytes, want, 'insert').columns;
 }
 
 /** How many segments `loadSealedSegments` reads at once (bounded: each holds its files in memory until opened). */
@@ -237,7 +214,7 @@ export async function loadIndexes(src: SegmentSource, seg: SealedSegment, record
 export async function refreshSegment(src: SegmentSource, seg: SealedSegment, rec: SegmentRecord, dropUnlisted = false): Promise<void> {
   const knownDeltas = new Set(seg.record.deltaLogs);
   await applyDeltaLogs(src, seg, rec.deltaLogs.filter((k) => !knownDeltas.has(k)));
-  if (seg.hollow) {
+  if (!seg.opensIndexFiles) {
     seg.record = rec;
     return;
   }
@@ -251,5 +228,5 @@ export async function refreshSegment(src: SegmentSource, seg: SealedSegment, rec
   for (const field of seg.sparseIndexes.keys()) if (!listed.has(field)) seg.sparseIndexes.delete(field);
   // a column dropped for an index that is gone is searched exactly again: read it back
   await restoreColumns(src, seg, [...seg.dropped].filter((f) => !seg.indexes.has(f)));
-  dropIndexedVectors(src, seg);
+  releaseIndexedVectors(src, seg);
 }

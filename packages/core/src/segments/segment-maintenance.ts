@@ -7,7 +7,7 @@
  * commit leaves memory and the manifest unchanged (the orphaned files are GC'd later).
  */
 import { DataType, isVectorType } from '../schema/data-type.ts';
-import { takeRows, concatColumns } from '../schema/column-ops.ts';
+import { concatColumns } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
 import { primaryField, type FieldSchema, type MetricType } from '../schema/types.ts';
 import type { IndexInfo } from '../catalog/types.ts';
@@ -18,8 +18,7 @@ import { TS_FIELD, encodeBatch } from '../storage/batch-file.ts';
 import { keys } from '../storage/keys.ts';
 import { parseManifest, READER_SPARSE_INDEX_FILES, type SegmentRecord } from '../storage/manifest.ts';
 import { encodeDeltaLog } from './delta-log.ts';
-import { SealedSegment } from './sealed-segment.ts';
-import { loadColumns } from './segment-loader.ts';
+import { SealedSegment, type BuiltIndex } from './sealed-segment.ts';
 import { estimatedRowBytes } from './row-bytes.ts';
 import { expiredRows, expiryFloor, ttlMsOf } from './expiry.ts';
 import { composeTs } from '../catalog/tso.ts';
@@ -48,7 +47,7 @@ async function putTracked(m: SegmentManager, key: string, bytes: Uint8Array): Pr
 /** Seals and persists the given shards (all when omitted). Manual `flush` and the seal policy call this. */
 export function flush(m: SegmentManager, shards?: readonly number[]): Promise<void> {
   const list = (shards ?? m.shards.map((s) => s.index)).filter((i) => m.owned.has(i));
-  return Promise.all(list.map((i) => m.locks.run([`shard:${i}`], () => flushShard(m, m.shards[i]!)))).then(() => undefined);
+  return Promise.all(list.map((i) => m.runLocked([`shard:${i}`], () => flushShard(m, m.shards[i]!)))).then(() => undefined);
 }
 
 async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
@@ -111,12 +110,12 @@ async function flushShard(m: SegmentManager, s: ShardState): Promise<void> {
     const fresh: SealedSegment[] = [];
     for (const rec of newRecords) {
       const g = s.growing.get(rec.partitionId)!;
-      const sealed = m.deps.hollowSealed ? SealedSegment.hollowOf(rec, g, pk) : SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g);
+      const sealed = m.role.holding.hold(SealedSegment.fromGrowing(rec, sealedCols.get(rec.id)!, pk.name, g), pk);
       sealed.pendingDeletes = [];
       // a field added while the file was written (addCollectionField) reads as absent here too
       sealed.fillAddedFields(m.info.schema.fields);
       s.growing.delete(rec.partitionId);
-      m.sealed.push(sealed);
+      m.addSealed(sealed);
       fresh.push(sealed);
     }
     // The commit made these files reachable; truncation failure only means a longer replay.
@@ -136,10 +135,8 @@ export function scheduleIndexBuilds(m: SegmentManager, segments: readonly Sealed
     if (kind === 'vector' && !m.deps.indexFactory) continue;
     for (const seg of segments) {
       if (seg.hasIndex(idx.fieldName) || seg.record.indexes.some((r) => r.indexId === idx.indexId)) continue;
-      // hollow segments read their column from the object store: one build at a time bounds memory
-      const lock = seg.hollow ? 'index-build' : `index:${seg.id}:${idx.fieldName}`;
       const scheduledAt = m.clock();
-      m.track(m.locks.run([lock], () => buildOne(m, seg, idx, kind, scheduledAt)));
+      m.track(m.runLocked([seg.indexBuildLock(idx.fieldName)], () => buildOne(m, seg, idx, kind, scheduledAt)));
     }
   }
 }
@@ -168,29 +165,20 @@ async function writesQuiet(m: SegmentManager, since: number): Promise<void> {
 async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, kind: BuildKind, scheduledAt: number): Promise<void> {
   await writesQuiet(m, scheduledAt);
   if (seg.hasIndex(idx.fieldName) || !m.sealed.includes(seg) || !m.info.indexes.some((i) => i.indexId === idx.indexId)) return;
-  const col = seg.hollow ? (await loadColumns(m.source, seg.record, [idx.fieldName])).get(idx.fieldName) : seg.column(idx.fieldName);
+  // a hollow segment reads its column from the object store
+  const col = await seg.readColumn(m.source, idx.fieldName);
   if (!col) return;
-  let attach: () => void;
-  let bytes: Uint8Array;
-  if (kind === 'scalar') {
-    const index = buildScalarIndex(idx.indexType as ScalarIndexType, col);
-    bytes = index.serialize();
-    attach = seg.hollow ? () => undefined : () => seg.scalarIndexes.set(idx.fieldName, index);
-  } else if (kind === 'sparse') {
-    // the postings a search already built from this column, else built now (the same arrays the file holds)
-    const index = columnPostings(col as SparseVectorColumn);
-    bytes = index.serialize();
-    attach = seg.hollow ? () => undefined : () => seg.sparseIndexes.set(idx.fieldName, index);
-  } else {
+  let built: BuiltIndex;
+  if (kind === 'scalar') built = { kind, index: buildScalarIndex(idx.indexType as ScalarIndexType, col) };
+  // the postings a search already built from this column, else built now (the same arrays the file holds)
+  else if (kind === 'sparse') built = { kind, index: columnPostings(col as SparseVectorColumn) };
+  else {
     const factory = m.deps.indexFactory!(idx.indexType);
-    const index = await factory.build(col as VectorColumn, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal, pause: () => writesQuiet(m, scheduledAt) });
-    bytes = index.serialize();
-    if (seg.hollow) {
-      // readers open the file; the writer only records it
-      index.dispose?.();
-      attach = () => undefined;
-    } else attach = () => seg.attachIndex(idx.fieldName, index, m.info.schema.fields);
+    built = { kind, index: await factory.build(col as VectorColumn, (idx.metricType ?? 'COSINE') as MetricType, idx.params, { signal: m.abort.signal, pause: () => writesQuiet(m, scheduledAt) }) };
   }
+  const bytes = built.index.serialize();
+  // the segment keeps it (a hollow one only records the file: readers open it)
+  const attach = (): void => seg.keepBuiltIndex(idx.fieldName, built, m.info.schema.fields);
   const key = keys.indexFile(m.info.id, seg.id, idx.fieldName, idx.indexId);
   try {
     await putTracked(m, key, bytes);
@@ -243,7 +231,7 @@ export interface CompactionResult {
 export async function compact(m: SegmentManager): Promise<CompactionResult> {
   const total = { merged: 0, produced: 0, purgedRows: 0 };
   for (const s of m.ownedShardStates()) {
-    const r = await m.locks.run([`shard:${s.index}`], () => compactShard(m, s.index));
+    const r = await m.runLocked([`shard:${s.index}`], () => compactShard(m, s.index));
     total.merged += r.merged;
     total.produced += r.produced;
     total.purgedRows += r.purgedRows;
@@ -334,10 +322,8 @@ async function compactGroup(
       for (let i = 0; i < group.length; i++) {
         const g = group[i]!;
         if (live[i]!.length === 0) continue;
-        if (g.hollow) {
-          const cols = await loadColumns(m.source, g.record, fields.map((f) => f.name));
-          for (const f of fields) parts.get(f.name)!.push(takeRows(cols.get(f.name)!, live[i]!, f));
-        } else for (const f of fields) parts.get(f.name)!.push(g.takeRows(f, live[i]!));
+        const cols = await g.readRows(m.source, fields, live[i]!);
+        fields.forEach((f, j) => parts.get(f.name)!.push(cols[j]!));
       }
       const cols = new Map<string, Column>();
       for (const f of fields) cols.set(f.name, concatColumns(parts.get(f.name)!, f));
@@ -362,12 +348,12 @@ async function compactGroup(
       fresh = new SealedSegment(record, cols, pk.name, ts);
       await putTracked(m, record.insertLog, insertLogBytes(m, fresh, cols));
       written.push(record.insertLog);
-      if (m.deps.hollowSealed) fresh = SealedSegment.hollowOf(record, fresh, pk);
+      fresh = m.role.holding.hold(fresh, pk);
     }
     const gone = new Set(group.map((g) => g.id));
     await m.commit((cur) => ({ ...cur, segments: [...cur.segments.filter((r) => !gone.has(r.id)), ...(record ? [record] : [])] }));
     fresh?.fillAddedFields(m.info.schema.fields);
-    m.sealed = [...m.sealed.filter((x) => !gone.has(x.id)), ...(fresh ? [fresh] : [])];
+    m.replaceSealed(gone, fresh);
     for (const g of group) for (const idx of g.indexes.values()) idx.dispose?.();
     result.merged += group.length;
     result.produced += fresh ? 1 : 0;
@@ -392,7 +378,7 @@ export async function collectGarbage(m: SegmentManager, keepManifests = 1, grace
   // Lock order is always shards, then commit (flush and compaction commit while holding
   // their shard): taking both at once here could deadlock against a flush mid-commit.
   const shardKeys = m.shards.map((s) => `shard:${s.index}`);
-  return m.locks.run(shardKeys, () => m.locks.run(['commit'], async () => {
+  return m.runLocked(shardKeys, () => m.runLocked(['commit'], async () => {
     const { objects } = m.deps.storage;
     const manifestKeys = await m.manifests.versions(m.info.id);
     const keep = new Set<string>(manifestKeys.slice(0, keepManifests));

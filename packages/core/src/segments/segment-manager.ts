@@ -12,10 +12,15 @@
  * - Reopen = latest manifest (sealed segments + delete logs + indexes) then the WAL tail
  *   after each shard's checkpoint, which yields the state before the restart.
  * - Several managers (in several processes) may share one collection, each owning some shards
- *   (`ownedShards`): a manager opens, replays, writes and flushes only its own WAL channels and
+ *   (its role's `ownedShards`): a manager opens, replays, writes and flushes only its own WAL channels and
  *   keeps only its own shards' sealed segments, and a commit that loses the manifest race
  *   (COMMIT_CONFLICT) re-reads the newest manifest and re-applies its change, so no writer's
  *   segments are lost. `refreshSealed` brings the sealed list up to the newest manifest.
+ * - Its role (holder-role.ts: writer, hollow leader, catalog view) is chosen once at open and
+ *   says which shards it writes and which sealed segments it holds, and how.
+ * - Its state (catalog entry, sealed list, manifest, locks) is private: callers read it through
+ *   read-only views and change it through methods (`setInfo`, `adoptInfo`, `addSealed`,
+ *   `replaceSealed`, `commit`, `runLocked`), so no other module edits it.
  * Maintenance (flush, compaction, GC, index builds) lives in segment-maintenance.ts.
  */
 import { VesperError } from '../errors/index.ts';
@@ -25,6 +30,7 @@ import type { Tso } from '../catalog/tso.ts';
 import type { IdAllocator } from '../catalog/id-allocator.ts';
 import { primaryField } from '../schema/types.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
+import { writerRole, type ManagerRole } from './holder-role.ts';
 import { ManifestStore, type Manifest, type SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../wal/wal-record.ts';
@@ -49,20 +55,12 @@ export interface SegmentManagerDeps {
   /** Reports background failures (flush, index build) that no caller is waiting on. */
   readonly onBackgroundError?: (e: unknown) => void;
   /**
-   * The shards this manager writes (all when undefined). Other shards' WAL channels are never
-   * opened and their sealed segments are not loaded (unless `keepSealed` says otherwise).
+   * Which shards this manager writes and which sealed segments it holds, and how (holder-role.ts;
+   * default: a writer of every shard holding whole segments). Other shards' WAL channels are
+   * never opened. A `hollowLeader` holds its sealed segments hollow (hollow-sealed-segment.ts):
+   * reads of sealed data must go to readers (`writerAssignment`).
    */
-  readonly ownedShards?: readonly number[];
-  /** Which sealed segments to hold in memory (default: those of the owned shards). */
-  readonly keepSealed?: (rec: SegmentRecord) => boolean;
-  /**
-   * Hold sealed segments hollow — primary keys, timestamps and deletes only (sealed-segment.ts)
-   * — for a writer whose sealed data readers serve (an edge shard leader): its memory then
-   * grows by ~24 bytes per sealed row instead of the row. Reads of sealed data must go to
-   * readers (`writerAssignment`); index builds and compaction read columns from the object
-   * store, one segment at a time.
-   */
-  readonly hollowSealed?: boolean;
+  readonly role?: ManagerRole;
   /**
    * Index builds yield to writes: a build starts, and a running one continues past each chunk,
    * only once no write has arrived for `quietMs` — or once `maxWaitMs` have passed since it
@@ -92,12 +90,15 @@ export function channelName(collectionId: number, shard: number): string {
 }
 
 export class SegmentManager {
-  info: CollectionInfo;
+  private currentInfo: CollectionInfo;
   readonly shards: ShardState[];
-  sealed: SealedSegment[] = [];
-  manifest: Manifest;
+  private held: SealedSegment[] = [];
+  private committed: Manifest;
   readonly manifests: ManifestStore;
-  readonly locks = new KeyedQueue();
+  private readonly locks = new KeyedQueue();
+  readonly role: ManagerRole;
+  /** The index set of the catalog entry taken last (`adoptInfo`). */
+  private indexSignature: string;
   /** Pinned reads older than this are refused (compaction purged rows they could see). */
   readonly snapshotFloor = new SnapshotFloor();
   readonly policy: SealPolicy;
@@ -115,8 +116,10 @@ export class SegmentManager {
   private dropped = false;
 
   private constructor(readonly deps: SegmentManagerDeps, info: CollectionInfo, manifest: Manifest) {
-    this.info = info;
-    this.manifest = manifest;
+    this.currentInfo = info;
+    this.committed = manifest;
+    this.role = deps.role ?? writerRole();
+    this.indexSignature = indexSignature(info);
     this.manifests = new ManifestStore(deps.storage.objects);
     this.policy = deps.policy ?? DEFAULT_SEAL_POLICY;
     this.clock = deps.clock ?? Date.now;
@@ -127,7 +130,7 @@ export class SegmentManager {
       lastLsn: manifest.checkpoints[i] ?? 0,
       inflight: new Map(),
     }));
-    this.owned = new Set(deps.ownedShards ?? this.shards.map((x) => x.index));
+    this.owned = new Set(this.role.ownedShards(info.shardsNum));
     for (const i of this.owned) {
       if (!Number.isInteger(i) || i < 0 || i >= info.shardsNum) {
         throw new VesperError('PARAMETER_INVALID', `owned shard ${i} is not a shard of ${info.name} (0..${info.shardsNum - 1})`);
@@ -141,13 +144,63 @@ export class SegmentManager {
    * sealed segments held in memory; synchronous, so no write sees half of it.
    */
   setInfo(info: CollectionInfo): void {
-    const before = this.info.schema;
-    this.info = info;
+    const before = this.currentInfo.schema;
+    this.currentInfo = info;
     if (info.schema === before) return;
     const added = info.schema.fields.filter((f) => f.added_later === true);
     if (added.length === 0) return;
     for (const s of this.shards) for (const g of s.growing.values()) for (const f of added) g.addField(f);
-    for (const seg of this.sealed) seg.fillAddedFields(added);
+    for (const seg of this.held) seg.fillAddedFields(added);
+  }
+
+  /**
+   * Takes a newer catalog entry (`setInfo`) for a holder that learns of index drops only from
+   * the catalog (an edge shard leader; in-process, dropIndex goes through `dropIndexFiles`):
+   * when its index set changed, each sealed segment forgets the indexes the entry no longer has.
+   * Returns whether the index set changed (the caller schedules the builds of new ones).
+   */
+  adoptInfo(info: CollectionInfo): boolean {
+    this.setInfo(info);
+    const sig = indexSignature(info);
+    if (sig === this.indexSignature) return false;
+    this.indexSignature = sig;
+    const fields = new Set(info.indexes.map((i) => i.fieldName));
+    const live = new Set(info.indexes.map((i) => i.indexId));
+    for (const seg of this.held) seg.forgetIndexes(fields, live);
+    return true;
+  }
+
+  /** The catalog entry taken last. */
+  get info(): CollectionInfo {
+    return this.currentInfo;
+  }
+
+  /** The sealed segments held, in the order they were sealed or loaded. */
+  get sealed(): readonly SealedSegment[] {
+    return this.held;
+  }
+
+  /** The newest manifest this manager committed or read. */
+  get manifest(): Manifest {
+    return this.committed;
+  }
+
+  /** Holds a segment just sealed (flush: its record is committed). */
+  addSealed(seg: SealedSegment): void {
+    this.held.push(seg);
+  }
+
+  /** Replaces the segments `gone` with `fresh` (compaction: the swap is committed). */
+  replaceSealed(gone: ReadonlySet<number>, fresh: SealedSegment | undefined): void {
+    this.held = [...this.held.filter((x) => !gone.has(x.id)), ...(fresh ? [fresh] : [])];
+  }
+
+  /**
+   * Runs fn holding the named locks (`shard:<i>` serializes a shard's writes, flushes and
+   * compaction; `commit` manifest commits; index builds their segment's `indexBuildLock`).
+   */
+  runLocked<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    return this.locks.run([...keys], fn);
   }
 
   /** The owned shards, in index order. */
@@ -156,7 +209,7 @@ export class SegmentManager {
   }
 
   private keeps(rec: SegmentRecord): boolean {
-    return this.deps.keepSealed ? this.deps.keepSealed(rec) : this.owned.has(rec.shard);
+    return this.role.keeps(rec, this.owned);
   }
 
   /** Opens a collection's data: manifest, sealed segments, then the WAL tail. */
@@ -174,11 +227,11 @@ export class SegmentManager {
   }
 
   private async loadSealed(): Promise<void> {
-    this.sealed.push(...(await loadSealedSegments(this.source, this.manifest.segments.filter((rec) => this.keeps(rec)))));
+    this.held.push(...(await loadSealedSegments(this.source, this.committed.segments.filter((rec) => this.keeps(rec)))));
   }
 
   get source(): SegmentSource {
-    return { objects: this.deps.storage.objects, schema: this.info.schema, indexFactory: this.deps.indexFactory, keysOnly: this.deps.hollowSealed === true };
+    return { objects: this.deps.storage.objects, schema: this.info.schema, indexFactory: this.deps.indexFactory, holding: this.role.holding };
   }
 
   private loadSegment(rec: SegmentRecord): Promise<SealedSegment> {
@@ -193,8 +246,8 @@ export class SegmentManager {
   refreshSealed(): Promise<boolean> {
     return this.locks.run(['commit'], async () => {
       const latest = await this.manifests.latest(this.info.id);
-      if (latest.version <= this.manifest.version) return false;
-      const byId = new Map(this.sealed.map((x) => [x.id, x]));
+      if (latest.version <= this.committed.version) return false;
+      const byId = new Map(this.held.map((x) => [x.id, x]));
       const next: SealedSegment[] = [];
       for (const rec of latest.segments) {
         if (!this.keeps(rec)) continue;
@@ -210,15 +263,15 @@ export class SegmentManager {
         next.push(have);
       }
       for (const gone of byId.values()) for (const idx of gone.indexes.values()) idx.dispose?.();
-      this.sealed = next;
-      this.manifest = latest;
+      this.held = next;
+      this.committed = latest;
       return true;
     });
   }
 
   private async replay(s: ShardState): Promise<void> {
     const { wal } = this.deps.storage;
-    let after = this.manifest.checkpoints[s.index] ?? 0;
+    let after = this.committed.checkpoints[s.index] ?? 0;
     for (;;) {
       const entries = await wal.read(s.channel, after, 256);
       if (entries.length === 0) break;
@@ -248,7 +301,7 @@ export class SegmentManager {
       // hides its older rows in every partition of the shard, at the new row's timestamp.
       // Segments whose key range the batch cannot meet are skipped whole.
       const keys = keyBatch(rec.batch.columns.get(this.pkField)!, rec.batch.count);
-      for (const seg of this.sealed) if (seg.shard === s.index) seg.applyLastWriteWins(keys, rec.ts);
+      for (const seg of this.held) if (seg.shard === s.index) seg.applyLastWriteWins(keys, rec.ts);
       for (const seg of s.growing.values()) seg.applyLastWriteWins(keys, rec.ts);
       s.growing.get(rec.partitionId)!.append(rec.batch, rec.ts);
     } else {
@@ -257,7 +310,7 @@ export class SegmentManager {
   }
 
   private deleteInShard(s: ShardState, pk: PkValue, ts: bigint, partitionId: number): void {
-    for (const seg of this.sealed) {
+    for (const seg of this.held) {
       if (seg.shard === s.index && (partitionId < 0 || seg.partitionId === partitionId) && seg.hasPk(pk)) seg.applyDelete(pk, ts);
     }
     for (const seg of s.growing.values()) {
@@ -362,7 +415,7 @@ export class SegmentManager {
       partitionIds = this.partitionsOf.ids;
     }
     const out: Segment[] = [];
-    for (const seg of this.sealed) if (!partitionIds || partitionIds.has(seg.partitionId)) out.push(seg);
+    for (const seg of this.held) if (!partitionIds || partitionIds.has(seg.partitionId)) out.push(seg);
     for (const s of this.shards) {
       for (const g of s.growing.values()) if (g.rowCount > 0 && (!partitionIds || partitionIds.has(g.partitionId))) out.push(g);
     }
@@ -379,10 +432,10 @@ export class SegmentManager {
   commit(change: (m: Manifest) => Omit<Manifest, 'version'>): Promise<void> {
     return this.locks.run(['commit'], async () => {
       for (let attempt = 1; ; attempt++) {
-        const next: Manifest = { ...change(this.manifest), version: this.manifest.version + 1 };
+        const next: Manifest = { ...change(this.committed), version: this.committed.version + 1 };
         try {
           await this.manifests.commit(next);
-          this.manifest = next;
+          this.committed = next;
           return;
         } catch (e) {
           if (!VesperError.is(e, 'COMMIT_CONFLICT')) throw e;
@@ -391,7 +444,7 @@ export class SegmentManager {
           }
           const latest = await this.manifests.latest(this.info.id);
           // Our view only moves forward; a listing lagging behind is simply read again next attempt.
-          if (latest.version > this.manifest.version) this.manifest = latest;
+          if (latest.version > this.committed.version) this.committed = latest;
         }
       }
     });
@@ -408,6 +461,11 @@ export class SegmentManager {
     await this.idle();
     if (purge) await purgeCollection(this.deps.storage, this.info);
   }
+}
+
+/** The catalog entry's index set: which index (id) on which field. */
+function indexSignature(info: CollectionInfo): string {
+  return info.indexes.map((i) => `${i.indexId}:${i.fieldName}`).join(',');
 }
 
 /** Deletes every file and WAL channel of a (dropped) collection, open or not. */

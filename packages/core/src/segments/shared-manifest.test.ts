@@ -16,6 +16,7 @@ import { ManifestStore } from '../storage/manifest.ts';
 import { VesperError } from '../errors/index.ts';
 import { attachMaintenance, flush } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
+import { writerRole } from './holder-role.ts';
 import { testCollection } from './test-collection.ts';
 
 const schema = normalizeSchema({
@@ -31,7 +32,7 @@ const info = testCollection(schema, { id: 7, shardsNum: 2, consistencyLevel: 'Bo
 async function manager(storage: StorageSet, tso: Tso, ownedShards?: number[]): Promise<SegmentManager> {
   // Each "process" has its own id allocator; they share the meta store (CAS keeps ids unique).
   const ids = new IdAllocator(storage.meta, 'ids', 16);
-  const m = await SegmentManager.open({ storage, tso, ids, ...(ownedShards ? { ownedShards } : {}) }, info);
+  const m = await SegmentManager.open({ storage, tso, ids, role: writerRole(ownedShards) }, info);
   attachMaintenance(m);
   return m;
 }
@@ -99,7 +100,7 @@ describe('SegmentManagers sharing one collection', () => {
     const storage = createMemoryStorage();
     const m = await manager(storage, await Tso.open(storage.meta), [1]);
     await expect(insert(m, 0, [1])).rejects.toSatisfy((e) => VesperError.is(e, 'PARAMETER_INVALID'));
-    await expect(SegmentManager.open({ storage, tso: m.deps.tso, ids: m.deps.ids, ownedShards: [2] }, info)).rejects.toThrow(/not a shard/);
+    await expect(SegmentManager.open({ storage, tso: m.deps.tso, ids: m.deps.ids, role: writerRole([2]) }, info)).rejects.toThrow(/not a shard/);
   });
 
   it('replays only owned WAL channels after a restart', async () => {

@@ -27,9 +27,8 @@ export class CompactTask extends Task<CompactRequest, { status: Status; compacti
     const collection = info.name;
     this.id = await this.ctx.ids.alloc();
     const job = compact(mgr).then(async (r) => {
-      // With the data spread over other writers (catalogOnly), their files written but not
-      // yet committed are invisible here: GC would delete them, so it does not run.
-      if (!this.ctx.options.catalogOnly) await collectGarbage(mgr);
+      // a catalog view does not see the files other writers have not committed yet (holder-role.ts)
+      if (this.ctx.managerRole.collectsGarbage) await collectGarbage(mgr);
       return r;
     });
     this.ctx.compactions.set(this.id, { state: 'Executing', plans: 0, collection });
