@@ -16,7 +16,7 @@ import kernelsModule from '@vesper/core/kernels.wasm';
 import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
 import { leaderName, queryNodeName, type Begun, type ShardStats } from '../../packages/edge/src/data/types.ts';
-import { unwrap } from '../../packages/edge/src/rpc.ts';
+import { edgeMethod, unwrap, type EdgeMethod } from '../../packages/edge/src/rpc.ts';
 import { randomVector, workerdSeed } from './seeded.ts';
 
 const seed = workerdSeed();
@@ -48,13 +48,22 @@ async function engines(collection: string) {
   const both = async (method: string, req: Req) => {
     // flush names its collections in collection_names and takes no collection_name
     const r = method === 'flush' ? req : { collection_name: collection, ...req };
-    const [a, b] = await Promise.all([local.handle(method, r), remote.call(method, r)]);
+    const [a, b] = await Promise.all([local.handle(method, r), remote.call(edgeMethod(method), r)]);
     return [strip(a), strip(b)] as const;
   };
   return { local, remote, both };
 }
 
 describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
+  it('refuses a method name neither core nor the edge answers, with a code, at the engine and at the coordinator DO', async () => {
+    for (const name of ['noSuchMethod', 'constructor', 'toString', '$queryWorkerStats']) {
+      expect(() => edgeMethod(name)).toThrow(expect.objectContaining({ error: 'UNIMPLEMENTED' }));
+      await expect(databaseEngine(env, 'default').call(name as EdgeMethod, {})).rejects.toMatchObject({ error: 'UNIMPLEMENTED' });
+      const stub = env.CATALOG.get(env.CATALOG.idFromName('default'));
+      expect(await stub.call('default', name, {})).toMatchObject({ ok: false, error: { error: 'UNIMPLEMENTED' } });
+    }
+  });
+
   it('agrees after every round of writes, seals and compaction', async () => {
     const rng = new Random(seed);
     const { both, local } = await engines('dist');
@@ -157,7 +166,7 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
     const acked = (await Promise.all(sent)).flatMap((ok, i) => (ok ? batches[i]! : []));
     expect(acked.length).toBeGreaterThan(0);
     const ids = async () =>
-      new Set(((await engine.call('query', { collection_name: 'lfault', filter: 'id >= 0', limit: 16384, consistency_level: 'Strong' })) as { data: { id: string }[] }).data.map((r) => Number(r.id)));
+      new Set((await engine.call('query', { collection_name: 'lfault', filter: 'id >= 0', limit: 16384, consistency_level: 'Strong' })).data.map((r) => Number(r['id'])));
     const after = await ids();
     for (const r of acked) expect(after.has(r.id), `seed ${seed}: acknowledged id ${r.id} lost`).toBe(true);
 
@@ -213,7 +222,7 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
       }
       return keep;
     };
-    const count = async () => ((await engine.call('query', { collection_name: 'gc', filter: 'id >= 0', output_fields: ['count(*)'], consistency_level: 'Strong' })) as { data: { 'count(*)': number }[] }).data[0]!['count(*)'];
+    const count = async () => Number((await engine.call('query', { collection_name: 'gc', filter: 'id >= 0', output_fields: ['count(*)'], consistency_level: 'Strong' })).data[0]!['count(*)']);
     expect(await count()).toBe(400);
     await engine.call('compact', { collection_name: 'gc' });
     // fresh garbage is younger than the grace period: kept
