@@ -191,6 +191,61 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
     expect(await ids()).toEqual(after);
   });
 
+  it('query nodes are fed their share by version: whole once, then the version alone; again after a reset or a schema change', async () => {
+    const rng = new Random(seed + 5);
+    const engine = databaseEngine(env, 'default');
+    await engine.call('createCollection', { collection_name: 'feed', dimension: DIM, shards_num: 1 });
+    const rows = Array.from({ length: 600 }, (_, i) => ({ id: i, vector: randomVector(rng, DIM) }));
+    for (let b = 0; b < rows.length; b += 100) await engine.call('insert', { collection_name: 'feed', data: rows.slice(b, b + 100) });
+    await engine.call('flush', { collection_names: ['feed'] });
+    const stats = async (): Promise<ShardStats> => {
+      const { info } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'feed', {})) as Begun;
+      return unwrap(await env.SHARD_LEADER.get(env.SHARD_LEADER.idFromName(leaderName('default', info.id, 0))).stats({ db: 'default', info }, 0)) as ShardStats;
+    };
+    const probes = rows.filter((_, i) => i % 41 === 0);
+    // each probe is a stored vector: its own row is its nearest
+    const searchAll = async () => {
+      for (const p of probes) {
+        const r = await engine.call('search', { collection_name: 'feed', data: p.vector, limit: 1, consistency_level: 'Strong' });
+        expect((r.results as { id: unknown }[])[0]!.id, `seed ${seed}`).toBe(String(p.id));
+      }
+    };
+    const count = async () => Number((await engine.call('query', { collection_name: 'feed', filter: 'id >= 0', output_fields: ['count(*)'], consistency_level: 'Strong' })).data[0]!['count(*)']);
+    await searchAll();
+    const warm = await stats();
+    const nodes = warm.queryNodes;
+    expect(nodes, `seed ${seed}: several query nodes`).toBeGreaterThan(1);
+    await searchAll();
+    const steady = await stats();
+    expect(steady.nodeFeeds.calls - warm.nodeFeeds.calls).toBe(probes.length * nodes);
+    expect(steady.nodeFeeds.fullFeeds - warm.nodeFeeds.fullFeeds, `seed ${seed}: nothing changed, no share resent`).toBe(0);
+    const wouldBe = (steady.nodeFeeds.wouldBeBytes - warm.nodeFeeds.wouldBeBytes) / (steady.nodeFeeds.calls - warm.nodeFeeds.calls);
+    console.log(`query node feed (seed ${seed}, ${nodes} nodes): ${wouldBe.toFixed(0)} B of share per call when sent whole every time; ${steady.nodeFeeds.sharedBytes - warm.nodeFeeds.sharedBytes} B over ${steady.nodeFeeds.calls - warm.nodeFeeds.calls} calls now`);
+
+    // a reset node holds nothing: it answers stale once and is sent its share whole
+    const { info } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'feed', {})) as Begun;
+    const node0 = env.QUERY_NODE.get(env.QUERY_NODE.idFromName(queryNodeName('default', info.id, 0, 0)));
+    await runInDurableObject(node0, (_i, state) => state.abort('test: reset query node')).catch(() => undefined);
+    await searchAll();
+    const reset = await stats();
+    expect(reset.nodeFeeds.fullFeeds - steady.nodeFeeds.fullFeeds, `seed ${seed}: only the reset node was resent its share`).toBe(1);
+    // a fresh stub: the one that reset the node is broken
+    expect((await env.QUERY_NODE.get(env.QUERY_NODE.idFromName(queryNodeName('default', info.id, 0, 0))).held()).fullFeeds).toBe(1);
+
+    // a schema change reaches every node (each share is sent whole once more); deletes by filter ask the nodes too
+    await engine.call('addCollectionField', { collection_name: 'feed', field: { name: 'extra', data_type: DataType.Int32, nullable: true } });
+    await searchAll();
+    const altered = await stats();
+    expect(altered.nodeFeeds.fullFeeds - reset.nodeFeeds.fullFeeds, `seed ${seed}`).toBe(nodes);
+    await engine.call('delete', { collection_name: 'feed', filter: 'id < 100' });
+    expect(await count()).toBe(500);
+    // a flush writes delete logs: the changed shares are sent again, the answers follow
+    await engine.call('flush', { collection_names: ['feed'] });
+    expect(await count()).toBe(500);
+    const hit = await engine.call('search', { collection_name: 'feed', data: rows[0]!.vector, limit: 1, filter: 'id < 100', consistency_level: 'Strong' });
+    expect(hit.results, `seed ${seed}: deleted rows are gone from every node`).toEqual([]);
+  });
+
   it('compaction collects replaced files once they are older than the grace period, and answers stay the same', async () => {
     const rng = new Random(seed + 3);
     const engine = databaseEngine(env, 'default');
