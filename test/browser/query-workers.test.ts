@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import kernelsUrl from '@vesper/core/kernels.wasm?url';
 import { DataType, Random, VesperError } from '@vesper/core';
 import { openDatabase, openStorage, type BrowserDatabase } from '../../packages/browser/src/index.ts';
-import { QUERY_WORKER_STATS, type QueryWorkerStats } from '../../packages/worker/src/index.ts';
+import { QUERY_WORKER_STATS, REPLICA_SYNC, type WorkerMethod, type WorkerRequest, type WorkerResponse } from '../../packages/worker/src/index.ts';
 import { createEngineApi } from '../../packages/worker/src/serve.ts';
 import { browserSeed, freshName } from './browser-helpers.ts';
 
@@ -135,19 +135,25 @@ describe(`query workers hold and search the sealed segments (seed ${seed})`, () 
         throw new Error('Worker is not defined');
       },
     });
-    const call = async (method: string, req: unknown): Promise<unknown> => {
+    const call = async <M extends WorkerMethod>(method: M, req: WorkerRequest<M>): Promise<WorkerResponse<M>> => {
       const out = await api.handle(method, req);
       if (out instanceof VesperError) throw out;
       return out;
     };
+    // control calls answer only once open; a name neither map knows, a replica call on a database: coded, nothing run
+    await expect(call(QUERY_WORKER_STATS, {})).rejects.toMatchObject({ error: 'SERVICE_NOT_READY' });
     const kernels = new URL(kernelsUrl, location.href).href;
     expect(await api.open({ url: `opfs://${freshName('qw-nostart')}`, kernels, queryWorkers: 2 })).toBeUndefined();
+    await expect(call(REPLICA_SYNC, {})).rejects.toMatchObject({ error: 'PARAMETER_INVALID', message: expect.stringContaining('$replicaSync') });
+    for (const unknown of ['$noSuchCall', 'constructor', 'toString']) {
+      await expect(call(unknown as WorkerMethod, {} as never)).rejects.toMatchObject({ error: 'UNIMPLEMENTED' });
+    }
     await call('createCollection', schema);
     await call('insert', { collection_name: 'r', data: Array.from({ length: 100 }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => i), g: 'a', n: i, j: null })) });
     await call('flush', { collection_names: ['r'] });
     await until('the pool turning itself off', async () => {
       expect(await call('query', { ...strong, output_fields: ['count(*)'] })).toMatchObject({ data: [{ 'count(*)': 100 }] });
-      return !((await call(QUERY_WORKER_STATS, {})) as QueryWorkerStats).enabled;
+      return !(await call(QUERY_WORKER_STATS, {})).enabled;
     });
     expect(await call('query', { ...strong, output_fields: ['count(*)'] })).toMatchObject({ data: [{ 'count(*)': 100 }] });
     expect(errors.length).toBeGreaterThan(0);

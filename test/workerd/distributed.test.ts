@@ -16,7 +16,7 @@ import kernelsModule from '@vesper/core/kernels.wasm';
 import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
 import { leaderName, queryNodeName, type Begun, type ShardStats } from '../../packages/edge/src/data/types.ts';
-import { unwrap } from '../../packages/edge/src/rpc.ts';
+import { edgeMethod, unwrap, type EdgeMethod } from '../../packages/edge/src/rpc.ts';
 import { randomVector, workerdSeed } from './seeded.ts';
 
 const seed = workerdSeed();
@@ -48,13 +48,22 @@ async function engines(collection: string) {
   const both = async (method: string, req: Req) => {
     // flush names its collections in collection_names and takes no collection_name
     const r = method === 'flush' ? req : { collection_name: collection, ...req };
-    const [a, b] = await Promise.all([local.handle(method, r), remote.call(method, r)]);
+    const [a, b] = await Promise.all([local.handle(method, r), remote.call(edgeMethod(method), r)]);
     return [strip(a), strip(b)] as const;
   };
   return { local, remote, both };
 }
 
 describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
+  it('refuses a method name neither core nor the edge answers, with a code, at the engine and at the coordinator DO', async () => {
+    for (const name of ['noSuchMethod', 'constructor', 'toString', '$queryWorkerStats']) {
+      expect(() => edgeMethod(name)).toThrow(expect.objectContaining({ error: 'UNIMPLEMENTED' }));
+      await expect(databaseEngine(env, 'default').call(name as EdgeMethod, {})).rejects.toMatchObject({ error: 'UNIMPLEMENTED' });
+      const stub = env.CATALOG.get(env.CATALOG.idFromName('default'));
+      expect(await stub.call('default', name, {})).toMatchObject({ ok: false, error: { error: 'UNIMPLEMENTED' } });
+    }
+  });
+
   it('agrees after every round of writes, seals and compaction', async () => {
     const rng = new Random(seed);
     const { both, local } = await engines('dist');
@@ -157,7 +166,7 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
     const acked = (await Promise.all(sent)).flatMap((ok, i) => (ok ? batches[i]! : []));
     expect(acked.length).toBeGreaterThan(0);
     const ids = async () =>
-      new Set(((await engine.call('query', { collection_name: 'lfault', filter: 'id >= 0', limit: 16384, consistency_level: 'Strong' })) as { data: { id: string }[] }).data.map((r) => Number(r.id)));
+      new Set((await engine.call('query', { collection_name: 'lfault', filter: 'id >= 0', limit: 16384, consistency_level: 'Strong' })).data.map((r) => Number(r['id'])));
     const after = await ids();
     for (const r of acked) expect(after.has(r.id), `seed ${seed}: acknowledged id ${r.id} lost`).toBe(true);
 
@@ -180,6 +189,61 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
     }
     expect(await top1()).toEqual(before);
     expect(await ids()).toEqual(after);
+  });
+
+  it('query nodes are fed their share by version: whole once, then the version alone; again after a reset or a schema change', async () => {
+    const rng = new Random(seed + 5);
+    const engine = databaseEngine(env, 'default');
+    await engine.call('createCollection', { collection_name: 'feed', dimension: DIM, shards_num: 1 });
+    const rows = Array.from({ length: 600 }, (_, i) => ({ id: i, vector: randomVector(rng, DIM) }));
+    for (let b = 0; b < rows.length; b += 100) await engine.call('insert', { collection_name: 'feed', data: rows.slice(b, b + 100) });
+    await engine.call('flush', { collection_names: ['feed'] });
+    const stats = async (): Promise<ShardStats> => {
+      const { info } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'feed', {})) as Begun;
+      return unwrap(await env.SHARD_LEADER.get(env.SHARD_LEADER.idFromName(leaderName('default', info.id, 0))).stats({ db: 'default', info }, 0)) as ShardStats;
+    };
+    const probes = rows.filter((_, i) => i % 41 === 0);
+    // each probe is a stored vector: its own row is its nearest
+    const searchAll = async () => {
+      for (const p of probes) {
+        const r = await engine.call('search', { collection_name: 'feed', data: p.vector, limit: 1, consistency_level: 'Strong' });
+        expect((r.results as { id: unknown }[])[0]!.id, `seed ${seed}`).toBe(String(p.id));
+      }
+    };
+    const count = async () => Number((await engine.call('query', { collection_name: 'feed', filter: 'id >= 0', output_fields: ['count(*)'], consistency_level: 'Strong' })).data[0]!['count(*)']);
+    await searchAll();
+    const warm = await stats();
+    const nodes = warm.queryNodes;
+    expect(nodes, `seed ${seed}: several query nodes`).toBeGreaterThan(1);
+    await searchAll();
+    const steady = await stats();
+    expect(steady.nodeFeeds.calls - warm.nodeFeeds.calls).toBe(probes.length * nodes);
+    expect(steady.nodeFeeds.fullFeeds - warm.nodeFeeds.fullFeeds, `seed ${seed}: nothing changed, no share resent`).toBe(0);
+    const wouldBe = (steady.nodeFeeds.wouldBeBytes - warm.nodeFeeds.wouldBeBytes) / (steady.nodeFeeds.calls - warm.nodeFeeds.calls);
+    console.log(`query node feed (seed ${seed}, ${nodes} nodes): ${wouldBe.toFixed(0)} B of share per call when sent whole every time; ${steady.nodeFeeds.sharedBytes - warm.nodeFeeds.sharedBytes} B over ${steady.nodeFeeds.calls - warm.nodeFeeds.calls} calls now`);
+
+    // a reset node holds nothing: it answers stale once and is sent its share whole
+    const { info } = unwrap(await env.CATALOG.get(env.CATALOG.idFromName('default')).begin('default', 'feed', {})) as Begun;
+    const node0 = env.QUERY_NODE.get(env.QUERY_NODE.idFromName(queryNodeName('default', info.id, 0, 0)));
+    await runInDurableObject(node0, (_i, state) => state.abort('test: reset query node')).catch(() => undefined);
+    await searchAll();
+    const reset = await stats();
+    expect(reset.nodeFeeds.fullFeeds - steady.nodeFeeds.fullFeeds, `seed ${seed}: only the reset node was resent its share`).toBe(1);
+    // a fresh stub: the one that reset the node is broken
+    expect((await env.QUERY_NODE.get(env.QUERY_NODE.idFromName(queryNodeName('default', info.id, 0, 0))).held()).fullFeeds).toBe(1);
+
+    // a schema change reaches every node (each share is sent whole once more); deletes by filter ask the nodes too
+    await engine.call('addCollectionField', { collection_name: 'feed', field: { name: 'extra', data_type: DataType.Int32, nullable: true } });
+    await searchAll();
+    const altered = await stats();
+    expect(altered.nodeFeeds.fullFeeds - reset.nodeFeeds.fullFeeds, `seed ${seed}`).toBe(nodes);
+    await engine.call('delete', { collection_name: 'feed', filter: 'id < 100' });
+    expect(await count()).toBe(500);
+    // a flush writes delete logs: the changed shares are sent again, the answers follow
+    await engine.call('flush', { collection_names: ['feed'] });
+    expect(await count()).toBe(500);
+    const hit = await engine.call('search', { collection_name: 'feed', data: rows[0]!.vector, limit: 1, filter: 'id < 100', consistency_level: 'Strong' });
+    expect(hit.results, `seed ${seed}: deleted rows are gone from every node`).toEqual([]);
   });
 
   it('compaction collects replaced files once they are older than the grace period, and answers stay the same', async () => {
@@ -213,7 +277,7 @@ describe(`distributed engine = one ProxyNode (seed ${seed})`, () => {
       }
       return keep;
     };
-    const count = async () => ((await engine.call('query', { collection_name: 'gc', filter: 'id >= 0', output_fields: ['count(*)'], consistency_level: 'Strong' })) as { data: { 'count(*)': number }[] }).data[0]!['count(*)'];
+    const count = async () => Number((await engine.call('query', { collection_name: 'gc', filter: 'id >= 0', output_fields: ['count(*)'], consistency_level: 'Strong' })).data[0]!['count(*)']);
     expect(await count()).toBe(400);
     await engine.call('compact', { collection_name: 'gc' });
     // fresh garbage is younger than the grace period: kept

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { initKernels, kernelsReady } from '@vesper/core';
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
+import { edgeMethod } from '../../packages/edge/src/rpc.ts';
 import { QUERIES, SEARCHES, compare, corpus, createTextCollection, matchCases, matchIds, oracle, textHits, writeCorpus, type TextDb } from '../text/full-text-scenario.ts';
 import { workerdSeed } from './seeded.ts';
 
@@ -24,7 +25,7 @@ async function post(path: string, body: unknown): Promise<Record<string, unknown
 
 function edgeDb(): TextDb & { query(req: Record<string, unknown>): Promise<unknown> } {
   const engine = databaseEngine(env, 'default');
-  const call = (method: string) => (req: Record<string, unknown>) => engine.call(method, req);
+  const call = (method: string) => (req: Record<string, unknown>) => engine.call(edgeMethod(method), req);
   return {
     createCollection: call('createCollection'),
     createPartition: call('createPartition'),

@@ -46,8 +46,8 @@ describe('delete_cnt on the edge counts the rows that existed (item 13)', () => 
     for (let i = 0; i < rows.length; i += 100) await engine.call('insert', { collection_name: name, data: rows.slice(i, i + 100) });
     const live = new Set(rows.map((r) => r.id));
     const del = async (req: Res, expected: number[]): Promise<void> => {
-      const res = (await engine.call('delete', { collection_name: name, ...req })) as Res;
-      expect(Number(res['delete_cnt']), JSON.stringify(req)).toBe(expected.length);
+      const res = await engine.call('delete', { collection_name: name, ...req });
+      expect(Number(res.delete_cnt), JSON.stringify(req)).toBe(expected.length);
       for (const k of expected) live.delete(k);
       expect(await count(engine, name)).toBe(live.size);
     };

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { DataType, VesperClient } from '@vesper/core';
 import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
+import { edgeMethod } from '../../packages/edge/src/rpc.ts';
 import { randomVector, workerdSeed } from './seeded.ts';
 import { searchIteratorScenario } from '../read/search-iterator-scenario.ts';
 
@@ -19,7 +20,7 @@ const DIM = 4;
 
 function edgeClient(): VesperClient {
   const engine = databaseEngine(env, 'default');
-  return new VesperClient({ call: (method, request) => engine.call(method, request as Record<string, unknown>) });
+  return new VesperClient({ call: (method, request) => engine.call(edgeMethod(method), request as Record<string, unknown>) });
 }
 
 async function collection(db: VesperClient, name: string, rng: Random, n: number): Promise<{ id: number; n: number; v: number[] }[]> {

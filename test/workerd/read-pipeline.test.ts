@@ -16,6 +16,7 @@ import kernelsModule from '@vesper/core/kernels.wasm';
 import { filterParseCount } from '../../packages/core/src/expr/index.ts';
 import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
+import { edgeMethod, type EdgeMethod } from '../../packages/edge/src/rpc.ts';
 import { readScenario } from '../read/read-scenario.ts';
 import { randomVector, workerdSeed } from './seeded.ts';
 
@@ -30,7 +31,7 @@ describe(`read pipeline in workerd (seed ${seed})`, () => {
   it('the shared read scenario: DOs = one ProxyNode', async () => {
     const local = await reference();
     const remote = databaseEngine(env, 'default');
-    const diffs = await readScenario(seed, (m, r) => remote.call(m, r), (m, r) => local.handle(m, r), { collection: 'read_scenario', shards: 3 });
+    const diffs = await readScenario(seed, (m, r) => remote.call(edgeMethod(m), r), (m, r) => local.handle(m, r), { collection: 'read_scenario', shards: 3 });
     expect(diffs).toEqual([]);
     await local.close();
   });
@@ -51,7 +52,7 @@ describe(`read pipeline in workerd (seed ${seed})`, () => {
     expect(stats.data.row_count).toBe('700');
 
     const strong = { collection_name: 'read_plan', consistency_level: 'Strong' };
-    const measure = async (method: string, req: Record<string, unknown>) => {
+    const measure = async (method: EdgeMethod, req: Record<string, unknown>) => {
       const engine = databaseEngine(env, 'default');
       const before = filterParseCount();
       const out = await engine.call(method, { ...strong, ...req });

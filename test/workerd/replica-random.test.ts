@@ -19,6 +19,7 @@ import { createMemoryStorage, getIndexFactory, initKernels, kernelsReady, openRe
 import kernelsModule from '@vesper/core/kernels.wasm';
 import { Random } from '../../packages/core/src/util/random.ts';
 import { databaseEngine } from '../../packages/edge/src/index.ts';
+import { edgeMethod } from '../../packages/edge/src/rpc.ts';
 import { randomVector, workerdSeed } from './seeded.ts';
 
 const seed = workerdSeed();
@@ -56,7 +57,7 @@ describe(`a local replica against a random server history (seed ${seed})`, () =>
     console.log(`replica-random seed ${seed}`);
     const rng = new Random(seed);
     const server = databaseEngine(env, 'default');
-    const call = (method: string, req: Req) => server.call(method, { collection_name: NAME, ...req });
+    const call = (method: string, req: Req) => server.call(edgeMethod(method), { collection_name: NAME, ...req });
     await server.call('createCollection', {
       collection_name: NAME,
       shards_num: 2,

@@ -42,7 +42,7 @@ async function open(storage: StorageSet, fetch: FetchFn): Promise<ReplicaDatabas
 }
 
 async function serverCount(): Promise<number> {
-  const r = (await databaseEngine(env, 'default').call('query', { collection_name: NAME, output_fields: ['count(*)'], consistency_level: 'Strong' })) as { data: { 'count(*)': number }[] };
+  const r = await databaseEngine(env, 'default').call('query', { collection_name: NAME, output_fields: ['count(*)'], consistency_level: 'Strong' });
   return Number(r.data[0]!['count(*)']);
 }
 

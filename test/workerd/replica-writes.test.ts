@@ -55,7 +55,7 @@ async function setup(name: string, autoId: boolean): Promise<void> {
 }
 
 async function serverCount(name: string, filter = ''): Promise<number> {
-  const r = (await databaseEngine(env, 'default').call('query', { collection_name: name, filter, output_fields: ['count(*)'], consistency_level: 'Strong' })) as { data: { 'count(*)': number }[] };
+  const r = await databaseEngine(env, 'default').call('query', { collection_name: name, filter, output_fields: ['count(*)'], consistency_level: 'Strong' });
   return Number(r.data[0]!['count(*)']);
 }
 
@@ -157,8 +157,8 @@ describe(`writes through a local replica (seed ${seed})`, () => {
     expect(rejected[0]!.code).not.toBe(0);
     expect(again.rejectedWrites()).toEqual(rejected);
     // in order: insert 1,2 → upsert 1 (n=10) → delete 2
-    const rows = (await databaseEngine(env, 'default').call('query', { collection_name: name, filter: 'id > 0', output_fields: ['id', 'n'], consistency_level: 'Strong' })) as { data: { id: number; n: number }[] };
-    expect(rows.data.map((r) => [Number(r.id), r.n])).toEqual([[1, 10]]);
+    const rows = await databaseEngine(env, 'default').call('query', { collection_name: name, filter: 'id > 0', output_fields: ['id', 'n'], consistency_level: 'Strong' });
+    expect(rows.data.map((r) => [Number(r['id']), r['n']])).toEqual([[1, 10]]);
     expect((await again.query({ collection_name: name, filter: 'id > 0', output_fields: ['id', 'n'] })).data.map((r) => [Number(r['id']), r['n']])).toEqual([[1, 10]]);
     await again.close();
 

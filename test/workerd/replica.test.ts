@@ -55,7 +55,7 @@ async function compare(name: string, db: ReplicaDatabase, rng: Random): Promise<
   const server = databaseEngine(env, 'default');
   const strong = { collection_name: name, consistency_level: 'Strong' };
   const local = { collection_name: name };
-  const count = (await server.call('query', { ...strong, output_fields: ['count(*)'] })) as { data: { 'count(*)': number }[] };
+  const count = await server.call('query', { ...strong, output_fields: ['count(*)'] });
   expect(Number(count.data[0]!['count(*)'])).toBeGreaterThan(400);
   expect((await db.count(local)).data, `count (seed ${seed})`).toBe(Number(count.data[0]!['count(*)']));
   const q = { filter: 'n < 10 or tag == "t1"', output_fields: ['id', 'n', 'tag', 'v'], limit: 1000 };

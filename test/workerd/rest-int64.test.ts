@@ -99,4 +99,89 @@ describe('Int64 fidelity over REST v2', () => {
     const count = await raw('entities/query', '{"collectionName":"i64c","outputFields":["count(*)"],"consistencyLevel":"Strong"}');
     expect(count).toContain('"count(*)":0');
   });
+
+  it('renders search hits, query and get rows once: Int64 beyond 2^53 with and without Allow-Int64, a field named score, dynamic keys, binary vectors', async () => {
+    const create = await raw('collections/create', JSON.stringify({
+      collectionName: 'hits64',
+      schema: { enableDynamicField: true, fields: [
+        { fieldName: 'pk', dataType: 'Int64', isPrimary: true },
+        { fieldName: 'n', dataType: 'Int64' },
+        { fieldName: 'ai', dataType: 'Array', elementDataType: 'Int64', elementTypeParams: { max_capacity: '4' } },
+        { fieldName: 'score', dataType: 'VarChar', elementTypeParams: { max_length: '8' } },
+        { fieldName: 'b', dataType: 'BinaryVector', elementTypeParams: { dim: 16 } },
+        { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+      ] },
+      indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2' }, { fieldName: 'b', indexName: 'b', metricType: 'HAMMING', indexType: 'BIN_FLAT' }],
+    }));
+    expect(codeOf(create)).toBe(0);
+    const rows = `[{"pk":${BIG},"n":${MAX},"ai":[1,${BIG}],"score":"s1","b":[1,255],"v":[0,0],"tag":"x","deep":{"k":[1,2]}},{"pk":2,"n":-5,"ai":[],"score":"s2","b":[0,2],"v":[1,0]}]`;
+    expect(codeOf(await raw('entities/insert', `{"collectionName":"hits64","data":${rows}}`))).toBe(0);
+    // a primary key named id: the engine's SDK hits carry it as `id` too; REST gives it once, after the other fields
+    expect(codeOf(await raw('collections/create', JSON.stringify({ collectionName: 'hitsid', dimension: 2, primaryFieldName: 'id', vectorFieldName: 'v', metricType: 'L2' })))).toBe(0);
+    expect(codeOf(await raw('entities/insert', `{"collectionName":"hitsid","data":[{"id":${BIG},"v":[0,0],"n":${MAX},"m":"x"},{"id":3,"v":[0,1]}]}`))).toBe(0);
+    const strong = '"consistencyLevel":"Strong"';
+    const out = '"outputFields":["n","ai","score","b","tag","deep"]';
+    const replies: Record<string, string> = {};
+    for (const allow of ['true', 'false']) {
+      const h = { 'Accept-Type-Allow-Int64': allow };
+      replies[`search ${allow}`] = await raw('entities/search', `{"collectionName":"hits64","annsField":"v","data":[[0,0]],"limit":2,${out},${strong}}`, h);
+      replies[`search2 ${allow}`] = await raw('entities/search', `{"collectionName":"hits64","annsField":"v","data":[[0,0],[1,0]],"limit":1,${strong}}`, h);
+      replies[`hybrid ${allow}`] = await raw('entities/hybrid_search', `{"collectionName":"hits64","search":[{"data":[[0,0]],"annsField":"v","limit":2}],"rerank":{"strategy":"rrf","params":{"k":60}},"limit":2,${out},${strong}}`, h);
+      replies[`query ${allow}`] = await raw('entities/query', `{"collectionName":"hits64","filter":"pk > 0",${out},${strong}}`, h);
+      replies[`get ${allow}`] = await raw('entities/get', `{"collectionName":"hits64","id":[2,${BIG}],${out},${strong}}`, h);
+      replies[`aggregate ${allow}`] = await raw('entities/query', `{"collectionName":"hits64","filter":"pk > 0","groupByFields":["score"],"outputFields":["score","count(*)","sum(n)"],${strong}}`, h);
+      replies[`pk id ${allow}`] = await raw('entities/search', `{"collectionName":"hitsid","data":[[0,0]],"limit":2,"outputFields":["n","m"],${strong}}`, h);
+    }
+    for (const [what, text] of Object.entries(replies)) expect(text, what).toBe(RENDERED[what]);
+  });
+
+  it('a field named id that is not the primary key comes back with its own value, and only when asked for', async () => {
+    const create = await raw('collections/create', JSON.stringify({
+      collectionName: 'idfield',
+      schema: { fields: [
+        { fieldName: 'pk', dataType: 'Int64', isPrimary: true },
+        { fieldName: 'id', dataType: 'Int64' },
+        { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+      ] },
+      indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2' }],
+    }));
+    expect(codeOf(create)).toBe(0);
+    expect(codeOf(await raw('entities/insert', `{"collectionName":"idfield","data":[{"pk":1,"id":${BIG},"v":[0,0]},{"pk":2,"id":70,"v":[1,0]}]}`))).toBe(0);
+    const search = (out: string) => raw('entities/search', `{"collectionName":"idfield","data":[[0,0]],"limit":2,${out}"consistencyLevel":"Strong"}`);
+    // the SDK's hits name the primary key `id`; REST hits are fields and distance (Milvus's REST)
+    expect(await search('"outputFields":["id"],')).toBe(`{"code":0,"data":[{"pk":1,"id":${BIG},"distance":0},{"pk":2,"id":70,"distance":1}],"topks":[2]}`);
+    expect(await search('')).toBe('{"code":0,"data":[{"pk":1,"distance":0},{"pk":2,"distance":1}],"topks":[2]}');
+  });
 });
+
+/** The replies of the test above, byte for byte (the REST wire format before rows were rendered once). */
+const RENDERED: Record<string, string> = {
+  'search true':
+    '{"code":0,"data":[{"pk":9007199254740993,"n":9223372036854775807,"ai":[1,9007199254740993],"b":[1,255],"tag":"x","deep":{"k":[1,2]},"score":"s1","distance":0},{"pk":2,"n":-5,"ai":[],"b":[0,2],"score":"s2","distance":1}],"topks":[2]}',
+  'search2 true':
+    '{"code":0,"data":[{"pk":9007199254740993,"distance":0},{"pk":2,"distance":0}],"topks":[1,1]}',
+  'hybrid true':
+    '{"code":0,"data":[{"pk":9007199254740993,"n":9223372036854775807,"ai":[1,9007199254740993],"b":[1,255],"tag":"x","deep":{"k":[1,2]},"score":"s1","distance":0.01639344262295082},{"pk":2,"n":-5,"ai":[],"b":[0,2],"score":"s2","distance":0.016129032258064516}],"topks":[2]}',
+  'query true':
+    '{"code":0,"data":[{"pk":2,"n":-5,"ai":[],"score":"s2","b":[0,2]},{"pk":9007199254740993,"n":9223372036854775807,"ai":[1,9007199254740993],"score":"s1","b":[1,255],"tag":"x","deep":{"k":[1,2]}}]}',
+  'get true':
+    '{"code":0,"data":[{"pk":2,"n":-5,"ai":[],"score":"s2","b":[0,2]},{"pk":9007199254740993,"n":9223372036854775807,"ai":[1,9007199254740993],"score":"s1","b":[1,255],"tag":"x","deep":{"k":[1,2]}}]}',
+  'aggregate true':
+    '{"code":0,"data":[{"score":"s1","count(*)":1,"sum(n)":9223372036854775807},{"score":"s2","count(*)":1,"sum(n)":-5}]}',
+  'pk id true':
+    '{"code":0,"data":[{"n":"9223372036854775807","m":"x","id":9007199254740993,"distance":0},{"id":3,"distance":1}],"topks":[2]}',
+  'search false':
+    '{"code":0,"data":[{"pk":"9007199254740993","n":"9223372036854775807","ai":["1","9007199254740993"],"b":[1,255],"tag":"x","deep":{"k":[1,2]},"score":"s1","distance":0},{"pk":"2","n":"-5","ai":[],"b":[0,2],"score":"s2","distance":1}],"topks":[2]}',
+  'search2 false':
+    '{"code":0,"data":[{"pk":"9007199254740993","distance":0},{"pk":"2","distance":0}],"topks":[1,1]}',
+  'hybrid false':
+    '{"code":0,"data":[{"pk":"9007199254740993","n":"9223372036854775807","ai":["1","9007199254740993"],"b":[1,255],"tag":"x","deep":{"k":[1,2]},"score":"s1","distance":0.01639344262295082},{"pk":"2","n":"-5","ai":[],"b":[0,2],"score":"s2","distance":0.016129032258064516}],"topks":[2]}',
+  'query false':
+    '{"code":0,"data":[{"pk":"2","n":"-5","ai":[],"score":"s2","b":[0,2]},{"pk":"9007199254740993","n":"9223372036854775807","ai":["1","9007199254740993"],"score":"s1","b":[1,255],"tag":"x","deep":{"k":[1,2]}}]}',
+  'get false':
+    '{"code":0,"data":[{"pk":"2","n":"-5","ai":[],"score":"s2","b":[0,2]},{"pk":"9007199254740993","n":"9223372036854775807","ai":["1","9007199254740993"],"score":"s1","b":[1,255],"tag":"x","deep":{"k":[1,2]}}]}',
+  'aggregate false':
+    '{"code":0,"data":[{"score":"s1","count(*)":"1","sum(n)":"9223372036854775807"},{"score":"s2","count(*)":"1","sum(n)":"-5"}]}',
+  'pk id false':
+    '{"code":0,"data":[{"n":"9223372036854775807","m":"x","id":"9007199254740993","distance":0},{"id":"3","distance":1}],"topks":[2]}',
+};

@@ -15,7 +15,7 @@
  * instead of a database (open-replica.ts), and the page gets a BrowserReplica.
  */
 import { VesperClient, VesperError, bundledKernelsUrl, checkBudget, type KernelSource, type RejectedWrite, type ReplicaOf, type ReplicaStatus, type Transport } from '@vesper/core';
-import { DATABASE_STATS, QUERY_WORKER_STATS, REJECTED_WRITES, REPLICA_STATUS, REPLICA_SYNC, WorkerTransport, type DatabaseStats, type QueryWorkerStats } from '@vesper/worker';
+import { DATABASE_STATS, QUERY_WORKER_STATS, REJECTED_WRITES, REPLICA_STATUS, REPLICA_SYNC, WorkerTransport, type DatabaseStats, type QueryWorkerStats, type WorkerLink } from '@vesper/worker';
 import { opfsSupported } from './opfs-object-store.ts';
 import { parseDatabaseUrl } from './open-storage.ts';
 import { chunkedInsert, waitForIndex, type IndexProgress, type RowProgress } from './progress.ts';
@@ -37,7 +37,8 @@ export interface CallOptions {
   readonly request_id?: string;
 }
 
-type Engine = Transport & { close(): Promise<void>; terminate(): void };
+// WorkerLink first: its typed call is the overload a control call picks
+type Engine = WorkerLink & Transport & { close(): Promise<void>; terminate(): void };
 type InsertReq = Parameters<VesperClient['insert']>[0];
 type IndexReq = Parameters<VesperClient['createIndex']>[0];
 
@@ -100,7 +101,7 @@ export class BrowserDatabase extends VesperClient {
    * @throws SERVICE_UNAVAILABLE when the database is closed.
    */
   queryWorkerStats(): Promise<QueryWorkerStats> {
-    return this.engineLink.call(QUERY_WORKER_STATS, {}) as Promise<QueryWorkerStats>;
+    return this.engineLink.call(QUERY_WORKER_STATS, {});
   }
 
   /**
@@ -109,7 +110,7 @@ export class BrowserDatabase extends VesperClient {
    * @throws SERVICE_UNAVAILABLE when the database is closed.
    */
   stats(): Promise<DatabaseStats> {
-    return this.engineLink.call(DATABASE_STATS, {}) as Promise<DatabaseStats>;
+    return this.engineLink.call(DATABASE_STATS, {});
   }
 
   /** Origin storage usage and quota (`navigator.storage.estimate()`), and persistence. */
@@ -168,12 +169,12 @@ export class BrowserReplica extends BrowserDatabase {
 
   /** Per collection: read timestamp, lag, bytes held, last sync, online, writes not yet acknowledged (asynchronous here: it lives in the worker). */
   replicaStatus(): Promise<ReplicaStatus[]> {
-    return this.replicaLink.call(REPLICA_STATUS, {}) as Promise<ReplicaStatus[]>;
+    return this.replicaLink.call(REPLICA_STATUS, {});
   }
 
   /** Queued writes the server refused (the most recent 100, oldest first). */
   rejectedWrites(): Promise<RejectedWrite[]> {
-    return this.replicaLink.call(REJECTED_WRITES, {}) as Promise<RejectedWrite[]>;
+    return this.replicaLink.call(REJECTED_WRITES, {});
   }
 
   /**

@@ -10,13 +10,13 @@
  *   cancel  the caller aborted call `id`
  */
 import type { VesperErrorJSON } from '@vesper/core';
-import type { CallMeta } from '@vesper/worker';
+import type { CallMeta, WorkerMethod } from '@vesper/worker';
 
 export type TabMessage =
   | { readonly t: 'hello'; readonly from: string }
   | { readonly t: 'leader'; readonly leader: string }
   | { readonly t: 'bye'; readonly leader: string }
-  | { readonly t: 'req'; readonly id: string; readonly from: string; readonly to: string; readonly method: string; readonly request: unknown; readonly meta: CallMeta }
+  | { readonly t: 'req'; readonly id: string; readonly from: string; readonly to: string; readonly method: WorkerMethod; readonly request: unknown; readonly meta: CallMeta }
   | { readonly t: 'res'; readonly id: string; readonly to: string; readonly ok: true; readonly value: unknown }
   | { readonly t: 'res'; readonly id: string; readonly to: string; readonly ok: false; readonly error: VesperErrorJSON }
   | { readonly t: 'cancel'; readonly id: string; readonly to: string };

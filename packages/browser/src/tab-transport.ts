@@ -17,7 +17,7 @@
  *   the (new) leader to look it up in the durable request log before applying it.
  */
 import { VesperError, type Transport } from '@vesper/core';
-import { WRITE_METHODS, randomId, splitCallMeta, type CallMeta, type WorkerTransport } from '@vesper/worker';
+import { WRITE_METHODS, randomId, splitCallMeta, type CallMeta, type WorkerLink, type WorkerMethod, type WorkerRequest, type WorkerResponse, type WorkerTransport } from '@vesper/worker';
 import type { TabMessage } from './tab-protocol.ts';
 
 export interface TabTransportOptions {
@@ -30,7 +30,7 @@ export interface TabTransportOptions {
 }
 
 interface Pending {
-  readonly method: string;
+  readonly method: WorkerMethod;
   readonly request: unknown;
   readonly meta: CallMeta & { callId: string };
   readonly signal: AbortSignal | undefined;
@@ -41,7 +41,7 @@ interface Pending {
   reject(err: VesperError): void;
 }
 
-export class TabTransport implements Transport {
+export class TabTransport implements Transport, WorkerLink {
   /** This tab's id on the channel. */
   readonly tabId = randomId();
   private readonly channel: BroadcastChannel;
@@ -83,14 +83,15 @@ export class TabTransport implements Transport {
     return this.engine !== undefined ? 'leader' : 'follower';
   }
 
-  call(method: string, request: unknown): Promise<unknown> {
+  call<M extends WorkerMethod>(method: M, request: WorkerRequest<M>): Promise<WorkerResponse<M>> {
     const split = splitCallMeta(method, request);
     if (this.closed !== undefined) return Promise.reject(withRequestId(this.closed, split.requestId));
     if (split.signal?.aborted === true) return Promise.reject(cancelledError());
     const meta = { ...split, callId: randomId() };
-    if (this.engine !== undefined) return this.engine.call(method, split.request, meta);
-    return new Promise<unknown>((resolve, reject) => {
-      const p: Pending = { method, request: split.request, meta, signal: split.signal, sentTo: undefined, timer: undefined, resolve, reject };
+    // split.request is the caller's request without its call metadata
+    if (this.engine !== undefined) return this.engine.call(method, split.request as WorkerRequest<M>, meta);
+    return new Promise<WorkerResponse<M>>((resolve, reject) => {
+      const p: Pending = { method, request: split.request, meta, signal: split.signal, sentTo: undefined, timer: undefined, resolve: (v) => resolve(v as WorkerResponse<M>), reject };
       this.pending.set(meta.callId, p);
       split.signal?.addEventListener('abort', () => this.abortPending(meta.callId), { once: true });
       if (this.leaderId !== undefined) this.send(p, this.leaderId);
@@ -161,7 +162,7 @@ export class TabTransport implements Transport {
     for (const p of [...this.pending.values()]) {
       this.pending.delete(p.meta.callId);
       if (p.timer !== undefined) clearTimeout(p.timer);
-      engine.call(p.method, p.request, { ...p.meta, ...(p.signal === undefined ? {} : { signal: p.signal }) }).then(p.resolve, (e: unknown) => p.reject(VesperError.wrap(e)));
+      engine.call(p.method, p.request as never, { ...p.meta, ...(p.signal === undefined ? {} : { signal: p.signal }) }).then(p.resolve, (e: unknown) => p.reject(VesperError.wrap(e)));
     }
   }
 
@@ -285,7 +286,8 @@ export class TabTransport implements Transport {
       // not (or no longer) the leader: the caller learns it from the next announcement
       return;
     }
-    engine.call(m.method, m.request, { ...m.meta, callId: m.id }).then(
+    // another tab's call: the engine worker refuses a method it does not know, with a code
+    engine.call(m.method, m.request as never, { ...m.meta, callId: m.id }).then(
       (value) => answer({ t: 'res', id: m.id, to: m.from, ok: true, value }),
       (err: unknown) => answer({ t: 'res', id: m.id, to: m.from, ok: false, error: VesperError.wrap(err).toJSON() }),
     );

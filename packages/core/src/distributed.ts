@@ -35,7 +35,7 @@ export { searchRows, searchResults, type SearchRow, type SearchRows, type Search
 export { requestFilter, filterPlan, parseIds, type FilterRequest } from './proxy/filter.ts';
 export { guaranteeTs, snapshotTs, parseConsistency, partitionIds, jsonText } from './proxy/request-utils.ts';
 export { routeBatch, routeKeys, targetPartition, type RoutedBatch } from './proxy/write-routing.ts';
-export { renderIds, renderRow } from './proxy/render.ts';
+export { renderIds, renderRow, renderValue } from './proxy/render.ts';
 export { partialKeys, storedRowsPlan, mergeStoredRows } from './proxy/partial-update.ts';
 export { rowsToBatch, primaryKeysOf, type RowBatch, type Row } from './schema/row-batch.ts';
 export { functionOutputs } from './functions/bm25-function.ts';

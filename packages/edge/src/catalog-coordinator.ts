@@ -26,7 +26,7 @@ import type { Env } from './bindings.ts';
 import { loadEdgeKernels } from './kernels.ts';
 import { ImportJobs } from './import/import-jobs.ts';
 import { RateLimiter, rateFor, type RequestKind } from './limits.ts';
-import { asResult, unwrap, type RpcResult } from './rpc.ts';
+import { asResult, edgeMethod, unwrap, type EdgeMethod, type EdgeResponse, type RpcResult } from './rpc.ts';
 import type { BeginOptions, Begun, CallOptions } from './data/types.ts';
 import type { CatalogCoordinatorRpc } from './do-contracts.ts';
 import { DistributedEngine } from './data/distributed-engine.ts';
@@ -45,6 +45,7 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
   /** Runs one ProxyNode method (or import-job method) for database `dbName` (the DO's own database). */
   async call(dbName: string, method: string, request: Record<string, unknown>, options: CallOptions = {}): Promise<RpcResult> {
     return asResult(async () => {
+      edgeMethod(method); // a name neither core nor the edge answers is refused before it is charged
       await this.enter(dbName, method, options);
       if (method === 'alterDatabase') this.props = undefined;
       switch (method) {
@@ -186,7 +187,8 @@ export class CatalogCoordinator extends DurableObject<Env> implements CatalogCoo
     this.importJobs ??= new ImportJobs(this.ctx.storage.sql, this.env.BUCKET, {
       call: (db, m, r) =>
         new DistributedEngine(this.env, db, {
-          call: async (d, method, req) => unwrap(await this.call(d, method, req)),
+          // this DO's own call, answered as data (RpcResult<unknown>): typed again by the method it ran
+          call: async <M extends EdgeMethod>(d: string, method: M, req: Record<string, unknown>) => unwrap(await this.call(d, method, req)) as EdgeResponse<M>,
           begin: async (d, coll, opts) => unwrap(await this.begin(d, coll, opts)),
         }).call(m, r),
     });

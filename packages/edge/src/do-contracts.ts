@@ -16,15 +16,14 @@ import type {
   PartialSearch,
   PkValue,
   QueryPlan,
-  ReplicaAssignment,
   SearchPlan,
   ShardFeed,
   ShardPosition,
 } from '@vesper/core/distributed';
-import type { CollectionSchema } from '@vesper/core';
 import type { AccessOp } from './access/access-ops.ts';
 import type { PolicySnapshot } from './access/policy.ts';
 import type { RpcResult } from './rpc.ts';
+import type { NodeFeed } from './node-feed.ts';
 import type { BeginOptions, Begun, CallOptions, ReadAt, ShardStats, Target, WriteOp, WriteResult } from './data/types.ts';
 
 /** One database's catalog, TSO and id allocator (`CATALOG`, `idFromName(dbName)`). */
@@ -60,15 +59,16 @@ export interface ShardLeaderRpc extends Rpc.DurableObjectBranded {
 
 /** A reader of part of one shard's sealed segments (`QUERY_NODE`, `idFromName("<db>/c<id>/s<shard>/q<k>")`). */
 export interface QueryNodeRpc extends Rpc.DurableObjectBranded {
-  search(db: string, schema: CollectionSchema, a: ReplicaAssignment, plan: SearchPlan, ts: bigint): Promise<RpcResult<PartialSearch>>;
-  query(db: string, schema: CollectionSchema, a: ReplicaAssignment, plan: QueryPlan, ts: bigint): Promise<RpcResult<PartialRow[]>>;
-  count(db: string, schema: CollectionSchema, a: ReplicaAssignment, plan: CountPlan, ts: bigint): Promise<RpcResult<number>>;
-  bm25Stats(db: string, schema: CollectionSchema, a: ReplicaAssignment, request: Bm25StatsRequest, ts: bigint): Promise<RpcResult<Bm25Stats>>;
-  keys(db: string, schema: CollectionSchema, a: ReplicaAssignment, filter: FilterPlan, ts: bigint, partitionId: number): Promise<RpcResult<PkValue[]>>;
-  /** Drops what the node holds (its shard's assignment changed or the collection went away). */
+  // each read names the node's share by version, whole only when the node may not hold it (node-feed.ts)
+  search(feed: NodeFeed, plan: SearchPlan, ts: bigint): Promise<RpcResult<PartialSearch>>;
+  query(feed: NodeFeed, plan: QueryPlan, ts: bigint): Promise<RpcResult<PartialRow[]>>;
+  count(feed: NodeFeed, plan: CountPlan, ts: bigint): Promise<RpcResult<number>>;
+  bm25Stats(feed: NodeFeed, request: Bm25StatsRequest, ts: bigint): Promise<RpcResult<Bm25Stats>>;
+  keys(feed: NodeFeed, filter: FilterPlan, ts: bigint, partitionId: number): Promise<RpcResult<PkValue[]>>;
+  /** Drops what the node holds, its share too (its shard's assignment changed or the collection went away). */
   release(): void;
-  /** What the node holds (tests, stats). */
-  held(): { segments: number[]; rows: number };
+  /** What the node holds, and the shares it received whole (tests, stats). */
+  held(): { segments: number[]; rows: number; fullFeeds: number };
 }
 
 /** Users, roles and grants for the whole deployment (`ACCESS`, `idFromName("rbac")`). */

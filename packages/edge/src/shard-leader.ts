@@ -9,7 +9,9 @@
  *   leaders), the WAL truncated; index files are built here and committed the same way.
  * - Reads: the leader searches its growing segments and fans the sealed ones out to its
  *   QueryNodes — as many as the sealed data needs at `VESPER_QUERY_NODE_MAX_BYTES` each —
- *   sending each its share and the deletes not yet in a delete log, then merges.
+ *   feeding each its share (records, deletes not yet in a delete log, schema) by version —
+ *   whole only when it changed or the node may not hold it (node-feed.ts) — with the plan,
+ *   then merges.
  * The leader holds its sealed segments hollow — primary keys, timestamps and deletes, ~24 bytes
  * a row — so deletes and upserts find their rows without the data; index builds and compaction
  * read one segment's columns at a time from R2, and a delete by filter asks the query nodes
@@ -72,6 +74,7 @@ import { loadEdgeKernels } from './kernels.ts';
 import { asResult, reach, type RpcResult } from './rpc.ts';
 import { queryNodeName, type ReadAt, type ShardStats, type Target, type WriteOp, type WriteResult } from './data/types.ts';
 import type { QueryNodeRpc, ShardLeaderRpc } from './do-contracts.ts';
+import { NodeFeeds, type NodeFeed } from './node-feed.ts';
 import { WriteGate } from './data/write-gate.ts';
 
 /** Default bytes of sealed data one QueryNode serves (its isolate has 128 MB). */
@@ -96,6 +99,8 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
   private lastTs = 0n;
   /** Query nodes the last read used (the ones above a shrink are released). */
   private usedNodes = 0;
+  /** What each query node was last fed (its share's version and content). */
+  private feeds = new NodeFeeds();
   /** Calls using the open segment manager now; a release waits for them before closing it. */
   private active = 0;
   private drained: (() => void) | undefined;
@@ -226,7 +231,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
       await m.waitApplied(at);
       const growing = growingOf(m, parts);
       const shares = this.placement(m, writerAssignment(m));
-      const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, share) => node.keys(t.db, t.info.schema, share, op.filter, at, op.partitionId));
+      const theirs = await this.fanOut<PkValue[]>(t, shard, shares, (node, feed) => node.keys(feed, op.filter, at, op.partitionId));
       pks = [...new Set([...readKeys(growing, at, op.filter), ...theirs.flat()])];
     }
     if (pks.length === 0) return { ts: this.lastTs, pks };
@@ -299,21 +304,30 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
     return splitAssignment(a, k, resident);
   }
 
-  /** Runs fn on each query node's share (retrying a node that was reset once); releases nodes no longer used. */
-  private async fanOut<T>(t: Target, shard: number, shares: ReplicaAssignment[], fn: (node: DurableObjectStub<QueryNodeRpc>, share: ReplicaAssignment) => Promise<unknown>): Promise<T[]> {
+  /**
+   * Runs fn on each query node with its feed for its share (node-feed.ts: the version alone
+   * when the node holds it; retrying a node that was reset once); releases nodes no longer used.
+   */
+  private async fanOut<T>(t: Target, shard: number, shares: ReplicaAssignment[], fn: (node: DurableObjectStub<QueryNodeRpc>, feed: NodeFeed) => Promise<unknown>): Promise<T[]> {
     const ns = this.env.QUERY_NODE;
     const stub = (k: number) => ns.get(ns.idFromName(queryNodeName(t.db, t.info.id, shard, k)));
-    for (let k = shares.length; k < this.usedNodes; k++) void stub(k).release().catch(() => undefined);
+    for (let k = shares.length; k < this.usedNodes; k++) {
+      this.feeds.forget(k);
+      void stub(k).release().catch(() => undefined);
+    }
     this.usedNodes = shares.length;
+    const schema = t.info.schema;
     return Promise.all(
-      shares.map(async (share, k) => {
-        try {
-          return await reach<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
-        } catch (e) {
-          if (!VesperError.is(e, 'SERVICE_UNAVAILABLE')) throw e;
-          return reach<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), share));
-        }
-      }),
+      shares.map((assignment, k) =>
+        this.feeds.run(k, { db: t.db, schema, assignment }, async (feed) => {
+          try {
+            return await reach<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), feed));
+          } catch (e) {
+            if (!VesperError.is(e, 'SERVICE_UNAVAILABLE')) throw e;
+            return reach<T>(`query node ${k} of shard ${shard}`, () => fn(stub(k), feed));
+          }
+        }),
+      ),
     );
   }
 
@@ -323,15 +337,14 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
    */
   private host(t: Target, shard: number, m: SegmentManager, partitionIds: readonly number[] | undefined, ts: bigint): ReadHost & { readonly nodeCalls: number } {
     const shares = this.placement(m, writerAssignment(m));
-    const schema = t.info.schema;
     return {
       // the query nodes a read calls (one each, a reset node's retry aside)
       nodeCalls: shares.length,
       segments: growingOf(m, partitionSet(partitionIds)),
       remote: {
-        search: (plan) => this.fanOut<PartialSearch>(t, shard, shares, (node, share) => node.search(t.db, schema, share, plan, ts)),
-        query: (plan) => this.fanOut<PartialRow[]>(t, shard, shares, (node, share) => node.query(t.db, schema, share, plan, ts)),
-        count: (plan) => this.fanOut<number>(t, shard, shares, (node, share) => node.count(t.db, schema, share, plan, ts)),
+        search: (plan) => this.fanOut<PartialSearch>(t, shard, shares, (node, feed) => node.search(feed, plan, ts)),
+        query: (plan) => this.fanOut<PartialRow[]>(t, shard, shares, (node, feed) => node.query(feed, plan, ts)),
+        count: (plan) => this.fanOut<number>(t, shard, shares, (node, feed) => node.count(feed, plan, ts)),
       },
     };
   }
@@ -353,7 +366,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
         const ts = await readTs(m, at);
         const shares = this.placement(m, writerAssignment(m));
         const mine = statsShare(growingOf(m, undefined), ts, request);
-        const theirs = await this.fanOut<Bm25Stats>(t, shard, shares, (node, share) => node.bm25Stats(t.db, t.info.schema, share, request, ts));
+        const theirs = await this.fanOut<Bm25Stats>(t, shard, shares, (node, feed) => node.bm25Stats(feed, request, ts));
         return { ts, stats: sumStats([mine, ...theirs], request.terms.length) };
       }),
     );
@@ -418,6 +431,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
           segmentIds: m.sealed.map((s) => s.id),
           queryNodes: this.placement(m, writerAssignment(m)).length,
           sealedColumnsHeld: m.sealed.reduce((n, s) => n + s.columns().size, 0),
+          nodeFeeds: this.feeds.stats(),
         };
       }),
     );
@@ -458,6 +472,7 @@ export class ShardLeader extends DurableObject<Env> implements ShardLeaderRpc {
     const used = Math.max(this.usedNodes, 1);
     for (let k = 0; k < used; k++) await ns.get(ns.idFromName(queryNodeName(t.db, t.info.id, shard, k))).release().catch(() => undefined);
     this.usedNodes = 0;
+    this.feeds = new NodeFeeds();
     if (purge) {
       await this.ctx.storage.deleteAll();
       this.opened = undefined;

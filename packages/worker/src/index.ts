@@ -11,7 +11,7 @@ export { registerVesperErrorTransfer, VESPER_ERROR_TRANSFER } from './error-tran
 export { vectorBuffers } from './vector-transfer.ts';
 export { packRowsRequest, unpackRowsRequest, MIN_PACKED_ROWS, type PackedRows } from './row-packing.ts';
 export { WIRE_TAG, type MessagePortLike, type WireOp, type WireRequest, type WireResponse } from './wire.ts';
-export { QUERY_WORKER_STATS, DATABASE_STATS, REPLICA_SYNC, REPLICA_STATUS, REJECTED_WRITES, type DatabaseStats, type CloneableEngineOptions, type EngineApi, type EngineConfig } from './protocol.ts';
+export { QUERY_WORKER_STATS, DATABASE_STATS, REPLICA_SYNC, REPLICA_STATUS, REJECTED_WRITES, isControlMethod, type ControlMethod, type WorkerControlCalls, type WorkerLink, type WorkerMethod, type WorkerRequest, type WorkerResponse, type DatabaseStats, type CloneableEngineOptions, type EngineApi, type EngineConfig } from './protocol.ts';
 export type { QueryWorkerStats } from './reader-pool.ts';
 export type { ReaderStats } from './reader-protocol.ts';
 export { splitCallMeta, randomId, WRITE_METHODS, type CallMeta, type SplitCall } from './call-meta.ts';

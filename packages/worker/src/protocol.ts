@@ -9,8 +9,9 @@
  * library's own throw serialization, which keeps only name/message/stack and would lose the
  * code, kind and retriable flag.
  */
-import type { BlockCacheStats, ReplicaOf, SealPolicy, VesperError } from '@vesper/core';
+import type { BlockCacheStats, EngineMethod, EngineRequest, EngineResponse, RejectedWrite, ReplicaOf, ReplicaStatus, SealPolicy, VesperError } from '@vesper/core';
 import type { CallMeta } from './call-meta.ts';
+import type { QueryWorkerStats } from './reader-pool.ts';
 
 export interface EngineConfig {
   /** The database URL the worker's storage opener understands ('opfs://name', ...). */
@@ -38,19 +39,67 @@ export interface EngineConfig {
   readonly replicaOf?: ReplicaOf;
 }
 
-/** The method name `handle` answers with the DatabaseStats of the engine and its query workers. */
-export const DATABASE_STATS = '$databaseStats';
+/**
+ * The worker's own calls, beside the ProxyNode's methods: name → request and response. They
+ * travel as (method, request) calls like engine methods, so a follower tab reaches the leader
+ * tab's worker with them unchanged; their names start with `$`, which no engine method does
+ * (checked below at compile time), so one cannot shadow the other.
+ * - $queryWorkerStats: the query workers' QueryWorkerStats;
+ * - $databaseStats: the DatabaseStats of the engine and its query workers;
+ * - $replicaSync: sends a replica's queued writes and brings every collection up to the
+ *   server (PARAMETER_INVALID for a database, as are the next two);
+ * - $replicaStatus: ReplicaStatus per collection;
+ * - $rejectedWrites: the queued writes the server refused.
+ */
+export interface WorkerControlCalls {
+  readonly $queryWorkerStats: { readonly request: Record<string, never>; readonly response: QueryWorkerStats };
+  readonly $databaseStats: { readonly request: Record<string, never>; readonly response: DatabaseStats };
+  readonly $replicaSync: { readonly request: Record<string, never>; readonly response: undefined };
+  readonly $replicaStatus: { readonly request: Record<string, never>; readonly response: ReplicaStatus[] };
+  readonly $rejectedWrites: { readonly request: Record<string, never>; readonly response: RejectedWrite[] };
+}
+
+/** A worker control call's name. */
+export type ControlMethod = keyof WorkerControlCalls;
+
+/** Everything `handle` answers: the engine's methods and the worker's control calls. */
+export type WorkerMethod = EngineMethod | ControlMethod;
+
+/** What method M accepts through the worker. */
+export type WorkerRequest<M extends WorkerMethod> = M extends ControlMethod ? WorkerControlCalls[M]['request'] : M extends EngineMethod ? EngineRequest<M> : never;
+
+/** What method M answers through the worker. */
+export type WorkerResponse<M extends WorkerMethod> = M extends ControlMethod ? WorkerControlCalls[M]['response'] : M extends EngineMethod ? EngineResponse<M> : never;
+
+/** Compiles only while no control call shares a name with an engine method. */
+type Disjoint<A, B> = [Extract<A, B>] extends [never] ? true : never;
+const CONTROL_NAMES_ARE_DISJOINT: Disjoint<ControlMethod, EngineMethod> = true;
+void CONTROL_NAMES_ARE_DISJOINT;
+
+export const QUERY_WORKER_STATS = '$queryWorkerStats' satisfies ControlMethod;
+export const DATABASE_STATS = '$databaseStats' satisfies ControlMethod;
+export const REPLICA_SYNC = '$replicaSync' satisfies ControlMethod;
+export const REPLICA_STATUS = '$replicaStatus' satisfies ControlMethod;
+export const REJECTED_WRITES = '$rejectedWrites' satisfies ControlMethod;
+
+/** Every control call, by name (the runtime twin of WorkerControlCalls: requests arrive as strings). */
+const CONTROL_METHODS: { readonly [M in ControlMethod]: true } = {
+  $queryWorkerStats: true, $databaseStats: true, $replicaSync: true, $replicaStatus: true, $rejectedWrites: true,
+};
+
+/** Whether `method` names a worker control call (an own key: `constructor` is not one). */
+export function isControlMethod(method: string): method is ControlMethod {
+  return Object.prototype.hasOwnProperty.call(CONTROL_METHODS, method);
+}
 
 /**
- * Method names `handle` answers for a replica (PARAMETER_INVALID for a database): they travel
- * as calls, so a follower tab reaches the leader tab's replica like any other call.
- * - REPLICA_SYNC: sends queued writes and brings every collection up to the server (undefined);
- * - REPLICA_STATUS: ReplicaStatus per collection;
- * - REJECTED_WRITES: the queued writes the server refused (RejectedWrite[]).
+ * A link to an engine worker (WorkerTransport, or a tab forwarding to the leader tab's): one
+ * typed call for engine methods and control calls alike.
+ * @throws the engine's VesperError; PARAMETER_INVALID for a method neither knows.
  */
-export const REPLICA_SYNC = '$replicaSync';
-export const REPLICA_STATUS = '$replicaStatus';
-export const REJECTED_WRITES = '$rejectedWrites';
+export interface WorkerLink {
+  call<M extends WorkerMethod>(method: M, request: WorkerRequest<M>): Promise<WorkerResponse<M>>;
+}
 
 /** What `BrowserDatabase.stats()` answers. */
 export interface DatabaseStats {
@@ -62,9 +111,6 @@ export interface DatabaseStats {
   readonly queryWorkers: readonly (BlockCacheStats | null)[];
 }
 
-/** The method name `handle` answers with the query workers' QueryWorkerStats (not a ProxyNode method). */
-export const QUERY_WORKER_STATS = '$queryWorkerStats';
-
 export interface CloneableEngineOptions {
   readonly sealPolicy?: SealPolicy;
   /** Bounded consistency's staleness window in ms. */
@@ -74,8 +120,11 @@ export interface CloneableEngineOptions {
 export interface EngineApi {
   /** Opens storage and the ProxyNode; resolves undefined, or the VesperError that stopped it. */
   open(config: EngineConfig): Promise<VesperError | undefined>;
-  /** Runs one ProxyNode request; resolves with its response or its VesperError. */
-  handle(method: string, request: unknown, meta?: CallMeta): Promise<unknown>;
+  /**
+   * Runs one engine method or control call; resolves with its response or its VesperError.
+   * `method` arrives as a string from the wire: one neither map names answers PARAMETER_INVALID.
+   */
+  handle<M extends WorkerMethod>(method: M, request: WorkerRequest<M>, meta?: CallMeta): Promise<WorkerResponse<M> | VesperError>;
   /**
    * Cancels call `callId`: if it has not started it never runs; if it is running, its result
    * is dropped (a write that already reached the WAL stays applied).

@@ -14,17 +14,17 @@
  *
  * With `spawnQueryWorker` and `queryWorkers > 0` in the config, sealed segments are searched
  * by that many query workers (reader-pool.ts); the engine stays the only writer, and
- * `handle(QUERY_WORKER_STATS)` answers what they hold. Closing the engine ends them.
+ * `handle('$queryWorkerStats')` answers what they hold. Closing the engine ends them.
  *
  * With `replicaOf` in the config the worker holds a local replica instead of a ProxyNode
  * (core openReplicaEngine, over the same storage, syncing with the worker's `fetch`):
  * `handle` answers reads from it, forwards its writes to the server, and answers the
- * REPLICA_SYNC / REPLICA_STATUS / REJECTED_WRITES methods (protocol.ts); a database worker
- * answers those three with PARAMETER_INVALID.
+ * replica control calls (`$replicaSync`, `$replicaStatus`, `$rejectedWrites`: protocol.ts's
+ * WorkerControlCalls); a database worker answers those three with PARAMETER_INVALID.
  */
 import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, openReplicaEngine, type EngineOptions, type FetchFn, type ReplicaEngine, type StorageSet, showValue } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
-import { DATABASE_STATS, QUERY_WORKER_STATS, REJECTED_WRITES, REPLICA_STATUS, REPLICA_SYNC, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog } from './protocol.ts';
+import { isControlMethod, type ControlMethod, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog, type WorkerControlCalls, type WorkerMethod, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 import { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
 import { unpackRowsRequest } from './row-packing.ts';
 import { WIRE_TAG, isWireRequest, type MessagePortLike, type WireRequest, type WireResponse } from './wire.ts';
@@ -89,6 +89,31 @@ export function createEngineApi(options: ServeOptions): EngineApi {
     return next;
   };
 
+  const queryWorkerStats = async (): Promise<QueryWorkerStats> => {
+    if (proxy === undefined && replica === undefined) throw notOpen();
+    return (await readers?.stats()) ?? NO_QUERY_WORKERS;
+  };
+  /** The replica a replica control call needs (a database has none: PARAMETER_INVALID naming the call). */
+  const replicaFor = (method: ControlMethod): ReplicaEngine => {
+    if (replica !== undefined) return replica;
+    if (proxy === undefined) throw notOpen();
+    throw new VesperError('PARAMETER_INVALID', `${method} needs a replica: open the database with replicaOf`);
+  };
+  /** The worker's own calls, one handler each (the compiler keeps this table and WorkerControlCalls the same). */
+  const control: { readonly [M in ControlMethod]: () => Promise<WorkerControlCalls[M]['response']> } = {
+    $queryWorkerStats: queryWorkerStats,
+    async $databaseStats() {
+      const workers = await queryWorkerStats();
+      return { memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), queryWorkers: workers.perWorker.map((w) => w?.blockCache ?? null) } satisfies DatabaseStats;
+    },
+    async $replicaSync() {
+      await replicaFor('$replicaSync').sync();
+      return undefined;
+    },
+    $replicaStatus: async () => replicaFor('$replicaStatus').replicaStatus(),
+    $rejectedWrites: async () => replicaFor('$rejectedWrites').rejectedWrites(),
+  };
+
   return {
     async open(config: EngineConfig): Promise<VesperError | undefined> {
       try {
@@ -139,37 +164,24 @@ export function createEngineApi(options: ServeOptions): EngineApi {
         return VesperError.wrap(err);
       }
     },
-    async handle(method: string, packed: unknown, meta: CallMeta = {}): Promise<unknown> {
+    async handle<M extends WorkerMethod>(method: M, packed: WorkerRequest<M>, meta: CallMeta = {}): Promise<WorkerResponse<M> | VesperError> {
       try {
+        if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
+        if (isControlMethod(method)) return (await control[method]()) as WorkerResponse<M>;
         const request = unpackRowsRequest(packed);
         if (replica !== undefined) {
-          if (method === QUERY_WORKER_STATS) return NO_QUERY_WORKERS;
-          if (method === DATABASE_STATS) return { memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), queryWorkers: [] } satisfies DatabaseStats;
-          if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
-          if (method === REPLICA_SYNC) return await replica.sync();
-          if (method === REPLICA_STATUS) return replica.replicaStatus();
-          if (method === REJECTED_WRITES) return replica.rejectedWrites();
           // a write's request id goes with it to the server, which applies it once
           const withId = meta.requestId !== undefined && WRITE_METHODS.has(method) ? { ...(request as object), request_id: meta.requestId } : request;
-          return await replica.call(method, withId);
+          return (await replica.call(method, withId)) as WorkerResponse<M>;
         }
-        if (proxy === undefined) throw new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
-        if (REPLICA_METHODS.has(method)) throw new VesperError('PARAMETER_INVALID', `${method} needs a replica: open the database with replicaOf`);
-        if (method === QUERY_WORKER_STATS) return await (readers?.stats() ?? NO_QUERY_WORKERS);
-        if (method === DATABASE_STATS) {
-          const workers = await (readers?.stats() ?? NO_QUERY_WORKERS);
-          const stats: DatabaseStats = {
-            memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), queryWorkers: workers.perWorker.map((w) => w?.blockCache ?? null),
-          };
-          return stats;
-        }
-        if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
+        if (proxy === undefined) throw notOpen();
         if (requests !== undefined && meta.requestId !== undefined && WRITE_METHODS.has(method)) {
-          return await loggedWrite(requests, proxy, method, request, { ...meta, requestId: meta.requestId });
+          return (await loggedWrite(requests, proxy, method, request, { ...meta, requestId: meta.requestId })) as WorkerResponse<M>;
         }
-        const out = await proxy.handle(method, request);
+        // an unknown method is the ProxyNode's to refuse (UNIMPLEMENTED, naming it)
+        const out = await proxy.handle(method as string, request);
         if (meta.callId !== undefined && cancelled.delete(meta.callId)) throw cancelledError(meta.callId);
-        return out;
+        return out as WorkerResponse<M>;
       } catch (err) {
         return VesperError.wrap(err);
       }
@@ -202,7 +214,9 @@ export function createEngineApi(options: ServeOptions): EngineApi {
   };
 }
 
-const REPLICA_METHODS = new Set([REPLICA_SYNC, REPLICA_STATUS, REJECTED_WRITES]);
+function notOpen(): VesperError {
+  return new VesperError('SERVICE_NOT_READY', 'the database is not open yet: call open(config) first');
+}
 
 /** The query workers the config asks for, started in the background (none for 0 or without a spawner). */
 /** Query workers the engine starts for config. */
@@ -229,7 +243,8 @@ async function answer(api: EngineApi, req: WireRequest): Promise<WireResponse> {
   try {
     const [a, b, c] = req.args;
     const value =
-      req.op === 'handle' ? await api.handle(a as string, b, c as CallMeta | undefined)
+      // the method arrives as a string: handle refuses one it does not know, with a code
+      req.op === 'handle' ? await api.handle(a as WorkerMethod, b as never, c as CallMeta | undefined)
       : req.op === 'open' ? await api.open(a as EngineConfig)
       : req.op === 'cancel' ? await api.cancel(a as string)
       : req.op === 'close' ? await api.close()

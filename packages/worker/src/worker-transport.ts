@@ -15,7 +15,7 @@
  */
 import { VesperError, type Transport } from '@vesper/core';
 import { randomId, splitCallMeta, type CallMeta } from './call-meta.ts';
-import type { EngineConfig } from './protocol.ts';
+import type { EngineConfig, WorkerLink, WorkerMethod, WorkerRequest, WorkerResponse } from './protocol.ts';
 import { packRowsRequest } from './row-packing.ts';
 import { vectorBuffers } from './vector-transfer.ts';
 import { WIRE_TAG, isWireResponse, type WireOp, type WireRequest } from './wire.ts';
@@ -36,7 +36,7 @@ export interface WorkerTransportOptions {
   readonly transferVectors?: boolean;
 }
 
-export class WorkerTransport implements Transport {
+export class WorkerTransport implements Transport, WorkerLink {
   /** Calls posted to the worker and not yet answered, by wire id. */
   private readonly inFlight = new Map<number, { resolve(value: unknown): void; reject(err: unknown): void }>();
   private nextId = 1;
@@ -93,7 +93,7 @@ export class WorkerTransport implements Transport {
    * @throws the engine's VesperError; CANCELLED when the signal fires; SERVICE_UNAVAILABLE
    *   (with details.request_id for writes) when the worker dies first.
    */
-  async call(method: string, request: unknown, meta?: CallMeta & { signal?: AbortSignal }): Promise<unknown> {
+  async call<M extends WorkerMethod>(method: M, request: WorkerRequest<M>, meta?: CallMeta & { signal?: AbortSignal }): Promise<WorkerResponse<M>> {
     const split = meta === undefined ? splitCallMeta(method, request) : { ...meta, request };
     const { signal } = split;
     const callId = split.callId ?? (signal !== undefined ? randomId() : undefined);
@@ -107,7 +107,7 @@ export class WorkerTransport implements Transport {
     const buffers = packed?.transfer ?? (this.options.transferVectors === true ? vectorBuffers(body) : []);
     const out = await this.track(() => this.send('handle', [method, body, wire], buffers), signal, callId, split.requestId);
     if (out instanceof VesperError) throw out;
-    return out;
+    return out as WorkerResponse<M>;
   }
 
   /** Cancels a call by its call id (see EngineApi.cancel). */

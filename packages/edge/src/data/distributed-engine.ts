@@ -50,6 +50,7 @@ import {
   type Bm25Stats,
   type Bm25StatsRequest,
   type CollectionInfo,
+  type Fused,
   type HybridSearchRequest,
   type PartialHit,
   type PartialRow,
@@ -59,18 +60,21 @@ import {
   type SearchPlan,
 } from '@vesper/core/distributed';
 import type { Env } from '../bindings.ts';
-import type { Engine } from '../rpc.ts';
+import type { EdgeMethod, EdgeResponse, Engine, RawRead, RawReadMethod } from '../rpc.ts';
 import { reach } from '../rpc.ts';
 import { rowChunks, WRITE_CHUNK_BYTES } from './write-parts.ts';
 import { leaderName, type BeginOptions, type Begun, type ReadAt, type ShardStats, type Target, type WriteResult } from './types.ts';
 
 /** What the engine needs of the coordinator: its ProxyNode calls and `begin` (errors thrown). */
 export interface CoordinatorApi {
-  call(db: string, method: string, request: Record<string, unknown>): Promise<unknown>;
+  call<M extends EdgeMethod>(db: string, method: M, request: Record<string, unknown>): Promise<EdgeResponse<M>>;
   begin(db: string, collection: string, options: BeginOptions): Promise<Begun>;
 }
 
 type Req = Record<string, unknown>;
+
+/** One method's handler: its response typed from core's task (engine-api.ts) for that method. */
+type Handler<M extends EdgeMethod> = (engine: DistributedEngine, request: Req, method: M) => Promise<EdgeResponse<M>>;
 
 /** DDL after which the collection's leaders take the new catalog entry. */
 const REFRESH_AFTER = new Set(['createIndex', 'dropIndex', 'alterCollection', 'alterCollectionProperties', 'addCollectionField', 'alterCollectionField', 'createPartition', 'dropPartition', 'loadCollection', 'loadPartitions', 'renameCollection']);
@@ -113,41 +117,36 @@ export class DistributedEngine implements Engine {
     return reach<T>(what, fn);
   }
 
-  call(method: string, request: Req): Promise<unknown> {
-    switch (method) {
-      case 'insert':
-        return this.insert(request, false);
-      case 'upsert':
-        return this.insert(request, true);
-      case 'delete':
-        return this.delete(request);
-      case 'search':
-        return this.search(request);
-      case 'hybridSearch':
-        return this.hybridSearch(request);
-      case 'query':
-      case 'get':
-        return this.query(request);
-      case 'flush':
-        return this.flush(request);
-      case 'getCollectionStatistics':
-      case 'getPartitionStatistics':
-        return this.statistics(request);
-      case 'describeIndex':
-        return this.describeIndex(request);
-      case 'compact':
-        return this.compact(request);
-      case 'dropCollection':
-        return this.dropCollection(request);
-      case 'releaseCollection':
-      case 'releasePartitions':
-        return this.release(method, request);
-      case 'restoreRows':
-        // the embedded engines' import path (client/collection-dump.ts); the edge imports through its import jobs
-        return Promise.reject(new VesperError('UNIMPLEMENTED', 'restoreRows is not served by the edge: import files with the REST v2 jobs/import endpoints'));
-      default:
-        return this.ddl(method, request);
-    }
+  /** The methods answered on the shard leaders (and their query nodes); the compiler checks each answer against core's response type for its method. */
+  private static readonly HANDLERS: { readonly [M in EdgeMethod]?: Handler<M> } = {
+    insert: (e, r) => e.insert(r, false),
+    upsert: (e, r) => e.insert(r, true),
+    delete: (e, r) => e.delete(r),
+    search: (e, r) => e.search(r),
+    hybridSearch: (e, r) => e.hybridSearch(r),
+    query: (e, r) => e.query(r),
+    get: (e, r) => e.query(r),
+    flush: (e, r) => e.flush(r),
+    getCollectionStatistics: (e, r) => e.statistics(r),
+    getPartitionStatistics: (e, r) => e.statistics(r),
+    describeIndex: (e, r) => e.describeIndex(r),
+    compact: (e, r) => e.compact(r),
+    dropCollection: (e, r) => e.dropCollection(r),
+    releaseCollection: (e, r, m) => e.release(m, r),
+    releasePartitions: (e, r, m) => e.release(m, r),
+    // the embedded engines' import path (client/collection-dump.ts); the edge imports through its import jobs
+    restoreRows: () => Promise.reject(new VesperError('UNIMPLEMENTED', 'restoreRows is not served by the edge: import files with the REST v2 jobs/import endpoints')),
+  };
+
+  /**
+   * Runs `method`: a data method on the shard leaders (HANDLERS), anything else on the
+   * coordinator (DDL then announced to the leaders). A name neither answers is refused there.
+   */
+  call<M extends EdgeMethod>(method: M, request: Req): Promise<EdgeResponse<M>> {
+    // HANDLERS' entry for M answers EdgeResponse<M> (checked where it is declared)
+    // an own key only: `constructor` or `toString` from a JSON request are not handlers
+    const handler = Object.hasOwn(DistributedEngine.HANDLERS, method) ? (DistributedEngine.HANDLERS as Partial<Record<EdgeMethod, Handler<EdgeMethod>>>)[method] : undefined;
+    return (handler !== undefined ? handler(this, request, method) : this.ddl(method, request)) as Promise<EdgeResponse<M>>;
   }
 
   private leader(info: CollectionInfo, shard: number) {
@@ -338,6 +337,18 @@ export class DistributedEngine implements Engine {
   }
 
   private async search(req: Req) {
+    const r = await this.searchHits(req);
+    return {
+      status: SUCCESS,
+      ...searchResults(searchRows(r.info, r.hits), r.single),
+      recalls: [],
+      session_ts: r.ts,
+      collection_name: r.info.name,
+    };
+  }
+
+  /** A search's merged hits per query, unrendered (rows in engine values). */
+  private async searchHits(req: Req): Promise<{ info: CollectionInfo; hits: PartialHit[][]; single: boolean; ts: string }> {
     // a pinned snapshot (the search iterator's later pages): every shard reads exactly there
     const pinned = req['snapshot_ts'] !== undefined ? snapshotOf(req['snapshot_ts']) : undefined;
     const b = await this.beginRead(pinned === undefined ? req : { ...req, consistency_level: 'Strong' });
@@ -353,17 +364,23 @@ export class DistributedEngine implements Engine {
       at = (s) => ({ level: b.level, guarantee: b.guarantee, pinned: round.pinned.get(s)! });
     }
     const parts = await this.searchShards(b.info, plan, at);
-    const hits = mergeSearchPlan(plan, parts.map((p) => p.hits), true);
-    return {
-      status: SUCCESS,
-      ...searchResults(searchRows(b.info, hits), plan.single),
-      recalls: [],
-      session_ts: maxTs(parts.map((p) => p.ts)).toString(),
-      collection_name: b.info.name,
-    };
+    return { info: b.info, hits: mergeSearchPlan(plan, parts.map((p) => p.hits), true), single: plan.single, ts: maxTs(parts.map((p) => p.ts)).toString() };
   }
 
   private async hybridSearch(req: Req) {
+    const r = await this.hybridHits(req);
+    const results = hybridRows(r.info, r.fused);
+    return {
+      status: SUCCESS,
+      ...searchResults(results, results.rows.length === 1),
+      recalls: [],
+      session_ts: r.ts,
+      collection_name: r.info.name,
+    };
+  }
+
+  /** A hybrid search's fused hits per query, unrendered. */
+  private async hybridHits(req: Req): Promise<{ info: CollectionInfo; fused: Fused[][]; ts: string }> {
     const b = await this.beginRead(req);
     const plan = await prepareHybrid(b.info, req as unknown as HybridSearchRequest);
     // Every sub-search (and a full-text one's statistics) reads each shard at the snapshot the first read got.
@@ -386,17 +403,16 @@ export class DistributedEngine implements Engine {
       parts.forEach((part, s) => pin(s, part.ts));
       return mergeSearchPlan(sub, parts.map((x) => x.hits), true);
     });
-    const results = hybridRows(b.info, fused);
-    return {
-      status: SUCCESS,
-      ...searchResults(results, results.rows.length === 1),
-      recalls: [],
-      session_ts: maxTs([...pinned.values()]).toString(),
-      collection_name: b.info.name,
-    };
+    return { info: b.info, fused, ts: maxTs([...pinned.values()]).toString() };
   }
 
   private async query(req: Req) {
+    const r = await this.queryRows(req);
+    return { status: SUCCESS, data: r.rows.map(renderRow), session_ts: r.ts };
+  }
+
+  /** A query's (or get's, or count's) rows, unrendered: engine values. */
+  private async queryRows(req: Req): Promise<{ rows: Record<string, unknown>[]; ts: string }> {
     // a pinned snapshot (the query iterator's later pages): every shard reads exactly there
     const pinned = req['snapshot_ts'] !== undefined ? snapshotOf(req['snapshot_ts']) : undefined;
     const b = await this.beginRead(pinned === undefined ? req : { ...req, consistency_level: 'Strong' });
@@ -412,9 +428,28 @@ export class DistributedEngine implements Engine {
     );
     for (const p of parts) this.calls += p.nodeCalls;
     const ts = maxTs(parts.map((p) => p.ts)).toString();
-    if (plan.kind === 'count') return { status: SUCCESS, data: [{ 'count(*)': parts.reduce((n, p) => n + p.count, 0) }], session_ts: ts };
-    return { status: SUCCESS, data: mergeQueryPlan(plan, parts.map((p) => p.rows), true).map((r) => renderRow(r.row)), session_ts: ts };
+    if (plan.kind === 'count') return { rows: [{ 'count(*)': parts.reduce((n, p) => n + p.count, 0) }], ts };
+    return { rows: mergeQueryPlan(plan, parts.map((p) => p.rows), true).map((r) => r.row), ts };
   }
+
+  /**
+   * A read answered before rendering (rows in engine values: Int64 as bigint, binary vectors
+   * as bytes, sparse vectors as SparseVector), for a caller that renders rows once in its
+   * own form (the REST layer); `call` answers the same read rendered in the SDK's shape.
+   */
+  read<M extends RawReadMethod>(method: M, request: Req): Promise<RawRead<M>> {
+    if (!Object.hasOwn(DistributedEngine.READS, method)) return Promise.reject(new VesperError('UNIMPLEMENTED', `${showValue(method)} has no unrendered form: read answers search, hybridSearch, query and get`));
+    // READS' entry for M answers RawRead<M> (checked where it is declared)
+    return (DistributedEngine.READS[method] as (e: DistributedEngine, r: Req) => Promise<RawRead<M>>)(this, request);
+  }
+
+  /** Engine.read's reads, each answering its own RawRead type. */
+  private static readonly READS: { readonly [M in RawReadMethod]: (e: DistributedEngine, r: Req) => Promise<RawRead<M>> } = {
+    search: async (e, r) => ({ hits: (await e.searchHits(r)).hits.map((l) => l.map((h) => ({ row: h.row, score: h.distance }))) }),
+    hybridSearch: async (e, r) => ({ hits: (await e.hybridHits(r)).fused.map((l) => l.map((f) => ({ row: f.hit.row, score: f.score }))) }),
+    query: async (e, r) => ({ rows: (await e.queryRows(r)).rows }),
+    get: async (e, r) => ({ rows: (await e.queryRows(r)).rows }),
+  };
 
   private async stats(info: CollectionInfo, partitions?: number[]): Promise<ShardStats[]> {
     return this.eachShard<ShardStats>(info, (l, t, s) => l.stats(t, s, partitions));
@@ -448,7 +483,7 @@ export class DistributedEngine implements Engine {
   }
 
   private async describeIndex(req: Req) {
-    const desc = (await this.coordinator.call(this.db, 'describeIndex', req)) as { index_descriptions: Record<string, unknown>[] };
+    const desc = await this.coordinator.call(this.db, 'describeIndex', req);
     const { info } = await this.begin(req);
     const stats = await this.stats(info);
     // Counted over sealed segments only, as Milvus's DataCoord does (growing rows are in no
@@ -459,7 +494,7 @@ export class DistributedEngine implements Engine {
       index_descriptions: desc.index_descriptions.map((d) => {
         const indexed = stats.reduce((n, s) => n + (s.indexedRows[String(d['field_name'])] ?? 0), 0);
         const pending = sealed - indexed;
-        return { ...d, indexed_rows: String(indexed), total_rows: String(sealed), pending_index_rows: String(pending), state: pending === 0 ? 'Finished' : 'InProgress' };
+        return { ...d, indexed_rows: String(indexed), total_rows: String(sealed), pending_index_rows: String(pending), state: pending === 0 ? ('Finished' as const) : ('InProgress' as const) };
       }),
     };
   }
@@ -486,7 +521,7 @@ export class DistributedEngine implements Engine {
     return out;
   }
 
-  private async release(method: string, req: Req) {
+  private async release<M extends 'releaseCollection' | 'releasePartitions'>(method: M, req: Req) {
     const out = await this.coordinator.call(this.db, method, req);
     const { info } = await this.begin(req);
     // releasing some partitions keeps the collection loaded (reads skip them): leaders stay open
@@ -494,7 +529,7 @@ export class DistributedEngine implements Engine {
     return out;
   }
 
-  private async ddl(method: string, req: Req) {
+  private async ddl<M extends EdgeMethod>(method: M, req: Req): Promise<EdgeResponse<M>> {
     const out = await this.coordinator.call(this.db, method, req);
     // A collection renamed into another database is found there (its leaders keep its id).
     const movedTo = method === 'renameCollection' && typeof req['new_db_name'] === 'string' && req['new_db_name'] !== '' && req['new_db_name'] !== this.db;

@@ -6,6 +6,7 @@
 import type { CollectionInfo, FilterPlan, PkValue, Row, RowBatch } from '@vesper/core/distributed';
 import type { ConsistencyLevel } from '@vesper/core';
 import type { RequestKind } from '../limits.ts';
+import type { NodeFeedStats } from '../node-feed.ts';
 
 /** A collection's place: its database and catalog entry. */
 export interface Target {
@@ -56,6 +57,8 @@ export interface ShardStats {
   readonly queryNodes: number;
   /** Columns the leader holds of its sealed segments, summed (1 per segment when hollow: the keys). */
   readonly sealedColumnsHeld: number;
+  /** What feeding the query nodes their shares cost since the leader opened (node-feed.ts). */
+  readonly nodeFeeds: NodeFeedStats;
 }
 
 /** The coordinator's answer when a data request starts. */

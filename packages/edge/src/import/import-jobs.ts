@@ -14,6 +14,8 @@
  * have been replaced since; the job fails with the reason).
  */
 import { VesperError, arrowIpcRows } from '@vesper/core';
+import type { EdgeMethod, EdgeResponse } from '../rpc.ts';
+import type { ImportJob, ImportState } from './import-job.ts';
 
 export const CHUNK_ROWS = 1000;
 /**
@@ -31,27 +33,11 @@ function checkFileSize(key: string, size: number): void {
   }
 }
 
-export type ImportState = 'Pending' | 'Importing' | 'Completed' | 'Failed';
-
-export interface ImportJob {
-  readonly jobId: string;
-  readonly dbName: string;
-  readonly collectionName: string;
-  readonly partitionName: string;
-  readonly files: readonly string[];
-  readonly state: ImportState;
-  readonly reason: string;
-  readonly fileIndex: number;
-  readonly rowOffset: number;
-  readonly importedRows: number;
-  readonly totalRows: number;
-  readonly fileSize: number;
-  readonly completeTime: string;
-}
+export type { ImportJob, ImportState } from './import-job.ts';
 
 /** What a job needs of the engine. */
 export interface ImportEngine {
-  call(dbName: string, method: string, request: Record<string, unknown>): Promise<unknown>;
+  call<M extends EdgeMethod>(dbName: string, method: M, request: Record<string, unknown>): Promise<EdgeResponse<M>>;
 }
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS vesper_import_jobs (job_id TEXT PRIMARY KEY, db TEXT NOT NULL, collection TEXT NOT NULL,

@@ -131,7 +131,12 @@ async function authorizeRead(env: Env, who: Principal, n: Named): Promise<void> 
   authorize(policy, who, need('Search'));
 }
 
-const WRITE_PRIVILEGE: Readonly<Record<string, string>> = { insert: 'Insert', upsert: 'Upsert', delete: 'Delete' };
+const WRITE_PRIVILEGE = { insert: 'Insert', upsert: 'Upsert', delete: 'Delete' } as const;
+
+/** Whether `method` (from a replica's body) is a write a replica forwards. */
+function isForwardedWrite(method: unknown): method is keyof typeof WRITE_PRIVILEGE {
+  return typeof method === 'string' && Object.hasOwn(WRITE_PRIVILEGE, method);
+}
 /** Request keys a forwarded write may carry (the collection and database travel beside it). */
 const WRITE_KEYS = ['data', 'partition_name', 'partial_update', 'ids', 'filter', 'expr', 'expr_params', 'filter_params'];
 
@@ -139,17 +144,17 @@ const WRITE_KEYS = ['data', 'partition_name', 'partial_update', 'ids', 'filter',
 async function forwardedWrite(env: Env, who: Principal, body: Record<string, unknown>, request: Request): Promise<unknown> {
   const n = named((k) => body[k], Object.keys(body), ['dbName', 'collectionName', 'method', 'request', 'requestId']);
   const method = body['method'];
-  const privilege = typeof method === 'string' && Object.hasOwn(WRITE_PRIVILEGE, method) ? WRITE_PRIVILEGE[method]! : undefined;
-  if (privilege === undefined) throw new VesperError('PARAMETER_INVALID', `a replica forwards insert, upsert or delete, got method ${showValue(method)}`);
+  if (!isForwardedWrite(method)) throw new VesperError('PARAMETER_INVALID', `a replica forwards insert, upsert or delete, got method ${showValue(method)}`);
+  const privilege = WRITE_PRIVILEGE[method];
   const requestId = body['requestId'];
   if (typeof requestId !== 'string') throw new VesperError('MISSING_REQUIRED_PARAMETERS', 'missing required parameters: requestId (a forwarded write is retried under the same id)');
   const req = body['request'];
   if (req === null || typeof req !== 'object' || Array.isArray(req)) throw new VesperError('PARAMETER_INVALID', 'request must be the write request object');
   const extra = Object.keys(req).filter((k) => !WRITE_KEYS.includes(k));
-  if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `forwarded ${method as string}: unknown parameter ${extra.map((k) => showValue(k)).join(', ')} (known: ${WRITE_KEYS.join(', ')})`);
+  if (extra.length > 0) throw new VesperError('PARAMETER_INVALID', `forwarded ${method}: unknown parameter ${extra.map((k) => showValue(k)).join(', ')} (known: ${WRITE_KEYS.join(', ')})`);
   if (!who.superuser) authorize(await new AccessClient(env).policy(), who, { privilege, level: 'Collection', db: n.db, collection: n.collection });
   const engine = databaseEngine(env, n.db, { kind: 'dml' }, { deadline: Date.now() + timeoutMs(request, env.VESPER_REQUEST_TIMEOUT_S) });
-  return engine.call(method as string, { ...(req as Record<string, unknown>), db_name: n.db, collection_name: n.collection, request_id: requestId });
+  return engine.call(method, { ...(req as Record<string, unknown>), db_name: n.db, collection_name: n.collection, request_id: requestId });
 }
 
 async function catalogEntry(env: Env, n: Named): Promise<CollectionInfo> {

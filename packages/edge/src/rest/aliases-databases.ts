@@ -9,7 +9,6 @@ import { VesperError } from '@vesper/core';
 import { allowed, seesDatabase } from '../access/policy.ts';
 import { Body, missing } from './body.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
-import { engineCall } from '../rpc.ts';
 
 const EMPTY: RestReply = { data: {} };
 const REGISTRY = 'default';
@@ -18,7 +17,7 @@ const alias = (call: RestCall): string => call.body.need('aliasName');
 
 /** The alias's collection, after checking the endpoint's privilege on it (not on a name the body carries). */
 async function aliasTarget(call: RestCall): Promise<{ alias: string; collection: string; db_name: string }> {
-  const res = await engineCall(call.engine, 'describeAlias', { alias: alias(call) });
+  const res = await call.engine.call('describeAlias', { alias: alias(call) });
   await call.authorizeOn(res.collection);
   return res;
 }
@@ -26,7 +25,7 @@ async function aliasTarget(call: RestCall): Promise<{ alias: string; collection:
 export const aliasRoutes: RestRoutes = {
   'aliases/list': async (call) => {
     const name = call.body.str('collectionName');
-    const res = await engineCall(call.engine, 'listAliases', name ? { collection_name: name } : {});
+    const res = await call.engine.call('listAliases', name ? { collection_name: name } : {});
     return { data: res.aliases };
   },
   'aliases/describe': async (call) => {
@@ -66,7 +65,7 @@ function properties(call: RestCall): Record<string, unknown> | undefined {
 
 export const databaseRoutes: RestRoutes = {
   'databases/list': async (call) => {
-    const res = await engineCall(call.engineFor(REGISTRY), 'listDatabases', {});
+    const res = await call.engineFor(REGISTRY).call('listDatabases', {});
     // Like Milvus, a user without ListDatabases sees only the databases it holds grants in.
     const policy = await call.access.policy();
     const all = allowed(policy, call.principal, { privilege: 'ListDatabases', level: 'Cluster', db: 'default', collection: '*' });
@@ -90,7 +89,7 @@ export const databaseRoutes: RestRoutes = {
   },
   'databases/describe': async (call) => {
     const db = call.body.need('dbName');
-    const res = await engineCall(call.engineFor(db), 'describeDatabase', { db_name: db });
+    const res = await call.engineFor(db).call('describeDatabase', { db_name: db });
     return { data: { dbName: res.db_name, dbID: Number(res.dbID), properties: res.properties } };
   },
   'databases/alter': async (call) => {
@@ -111,7 +110,7 @@ export const databaseRoutes: RestRoutes = {
     const db = call.body.need('dbName');
     if (db === REGISTRY) throw new VesperError('PARAMETER_INVALID', 'can not drop default database');
     // Milvus answers success for dropping a database that does not exist (idempotent drop).
-    const { db_names } = await engineCall(call.engineFor(REGISTRY), 'listDatabases', {});
+    const { db_names } = await call.engineFor(REGISTRY).call('listDatabases', {});
     if (!db_names.includes(db)) return EMPTY;
     await call.engineFor(db).call('dropDatabase', { db_name: db });
     await call.engineFor(REGISTRY).call('dropDatabase', { db_name: db });

@@ -10,7 +10,6 @@ import { Body, defined, missing } from './body.ts';
 import { createCollectionRequest, field } from './collection-create.ts';
 import { describe, int64, type EngineDescription, type EngineField } from './schema-info.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
-import { engineCall } from '../rpc.ts';
 
 const EMPTY: RestReply = { data: {} };
 
@@ -29,7 +28,7 @@ interface IndexDescription {
 /** Every index of a collection (none is not an error here). */
 export async function indexDescriptions(call: RestCall, collection: string, indexName?: string): Promise<IndexDescription[]> {
   try {
-    const res = await engineCall(call.engine, 'describeIndex', defined({ collection_name: collection, index_name: indexName }));
+    const res = await call.engine.call('describeIndex', defined({ collection_name: collection, index_name: indexName }));
     return res.index_descriptions;
   } catch (e) {
     if (VesperError.is(e, 'INDEX_NOT_FOUND') && indexName === undefined) return [];
@@ -115,20 +114,20 @@ const collection = (call: RestCall): Record<string, unknown> => ({ collection_na
 
 export const collectionRoutes: RestRoutes = {
   'collections/list': async (call) => {
-    const res = await engineCall(call.engine, 'showCollections', {});
+    const res = await call.engine.call('showCollections', {});
     return { data: res.collection_names };
   },
   'collections/has': async (call) => {
-    const res = await engineCall(call.engine, 'hasCollection', collection(call));
+    const res = await call.engine.call('hasCollection', collection(call));
     return { data: { has: res.value } };
   },
   'collections/describe': describeCollection,
   'collections/get_stats': async (call) => {
-    const res = await engineCall(call.engine, 'getCollectionStatistics', collection(call));
+    const res = await call.engine.call('getCollectionStatistics', collection(call));
     return { data: { rowCount: Number(res.data.row_count) } };
   },
   'collections/get_load_state': async (call) => {
-    const res = await engineCall(call.engine, 'getLoadState', { ...collection(call), ...defined({ partition_names: call.body.strings('partitionNames') }) });
+    const res = await call.engine.call('getLoadState', { ...collection(call), ...defined({ partition_names: call.body.strings('partitionNames') }) });
     return { data: res.state === 'LoadStateLoaded' ? { loadState: res.state, loadProgress: Number(res.progress) } : { loadState: res.state } };
   },
   'collections/create': async (call) => {
@@ -167,13 +166,13 @@ export const collectionRoutes: RestRoutes = {
     return EMPTY;
   },
   'collections/compact': async (call) => {
-    const res = await engineCall(call.engine, 'compact', collection(call));
+    const res = await call.engine.call('compact', collection(call));
     return { data: { compactionID: Number(res.compactionID) } };
   },
   'collections/get_compaction_state': async (call) => {
     const id = call.body.get('jobID', 'compactionID');
     if (id === undefined) throw missing('jobID');
-    const res = await engineCall(call.engine, 'getCompactionState', { compactionID: String(id) });
+    const res = await call.engine.call('getCompactionState', { compactionID: String(id) });
     await call.authorizeOn(res['collection_name'] ?? '');
     return {
       data: {

@@ -5,12 +5,13 @@
  */
 import { VesperError, checkExprLength, isAggregateOutput, showValue } from '@vesper/core';
 import { defined, missing } from './body.ts';
-import { describe, int64, renderIds, renderRows, schemaInfo, type SchemaInfo } from './schema-info.ts';
+import { describe, int64, renderIds, schemaInfo, type SchemaInfo } from './schema-info.ts';
+import { restRow } from './row-render.ts';
 import { restRowValues } from './row-values.ts';
 import { decodeByteVectors } from './vector-bytes.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { withDescription } from './description-cache.ts';
-import { engineCall } from '../rpc.ts';
+import type { EdgeResponse } from '../rpc.ts';
 
 function rows(call: RestCall): unknown[] {
   const data = call.body.get('data');
@@ -48,9 +49,9 @@ async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestR
   const name = call.body.need('collectionName');
   const given = rows(call);
   const req = defined({ collection_name: name, partition_name: call.body.str('partitionName'), data: given, partial_update: partial });
-  let res: { IDs: unknown; insert_cnt: string; upsert_cnt: string; timestamp?: string };
+  let res: EdgeResponse<'insert' | 'upsert'>;
   try {
-    res = (await call.engine.call(method, req)) as typeof res;
+    res = await call.engine.call(method, req);
   } catch (e) {
     // a refused write changed nothing: when rows carry values in Milvus's REST forms (byte
     // vectors as base64 text, Bool as "true" or 1, a number for a VarChar), convert them against
@@ -58,7 +59,7 @@ async function write(call: RestCall, method: 'insert' | 'upsert'): Promise<RestR
     const decoded = VesperError.is(e, 'INVALID_INSERT_DATA') ? restForms(given, schemaInfo(await describe(call.engine, name)), call.body.source) : undefined;
     if (decoded === undefined) throw insertDataError(e);
     try {
-      res = (await call.engine.call(method, { ...req, data: decoded })) as typeof res;
+      res = await call.engine.call(method, { ...req, data: decoded });
     } catch (again) {
       throw insertDataError(again);
     }
@@ -124,13 +125,13 @@ async function queryRows(call: RestCall): Promise<RestReply> {
   const aggregating = (groupBy !== undefined && !(Array.isArray(groupBy) && groupBy.length === 0)) || fields.some((f) => isAggregateOutput(f) && f.trim().toLowerCase() !== 'count(*)');
   if (aggregating) return aggregateRows(call, name, { ...common, output_fields: fields });
   if (fields.some((f) => f.trim().toLowerCase() === 'count(*)')) {
-    const res = await engineCall(call.engine, 'query', { ...common, output_fields: fields });
+    const res = await call.engine.call('query', { ...common, output_fields: fields });
     return { data: res.data.map((r) => ({ 'count(*)': int64(r['count(*)'], call.allowInt64) })) };
   }
   const req = { ...common, output_fields: fields, limit: call.body.int('limit') ?? 100, offset: call.body.int('offset') };
   return withDescription(call, name, async (info) => {
-    const res = await engineCall(call.engine, 'query', defined(req));
-    return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
+    const res = await call.engine.read('query', defined(req));
+    return { reply: { data: res.rows.map((r) => restRow(r, info, call.allowInt64)) }, collectionId: call.engine.readCollectionId?.() };
   });
 }
 
@@ -149,11 +150,8 @@ function isInt64Aggregate(name: string, info: SchemaInfo): boolean {
  */
 async function aggregateRows(call: RestCall, name: string, req: Record<string, unknown>): Promise<RestReply> {
   return withDescription(call, name, async (info) => {
-    const res = await engineCall(call.engine, 'query', defined({ ...req, limit: call.body.int('limit') ?? 100, offset: call.body.int('offset') }));
-    const rows = renderRows(res.data, info, call.allowInt64).map((r) => {
-      for (const k of Object.keys(r)) if (isInt64Aggregate(k, info)) r[k] = int64(r[k], call.allowInt64);
-      return r;
-    });
+    const res = await call.engine.read('query', defined({ ...req, limit: call.body.int('limit') ?? 100, offset: call.body.int('offset') }));
+    const rows = res.rows.map((r) => restRow(r, info, call.allowInt64, (k) => isInt64Aggregate(k, info)));
     return { reply: { data: rows }, collectionId: call.engine.readCollectionId?.() };
   });
 }
@@ -177,8 +175,8 @@ async function get(call: RestCall): Promise<RestReply> {
   return withDescription(call, name, async (info) => {
     // a VarChar primary key named by a JSON number is its decimal text, as Milvus's REST reads it
     const ids = !info.pkIsInt64 ? varcharIds(id) : id;
-    const res = await engineCall(call.engine, 'get', defined({ ...base, ids }));
-    return { reply: { data: renderRows(res.data, info, call.allowInt64) }, collectionId: call.engine.readCollectionId?.() };
+    const res = await call.engine.read('get', defined({ ...base, ids }));
+    return { reply: { data: res.rows.map((r) => restRow(r, info, call.allowInt64)) }, collectionId: call.engine.readCollectionId?.() };
   });
 }
 
@@ -186,7 +184,7 @@ async function remove(call: RestCall): Promise<RestReply> {
   const name = call.body.need('collectionName');
   const f = filterOf(call);
   if (typeof f['filter'] !== 'string' || f['filter'].trim() === '') throw missing('filter');
-  const res = await engineCall(call.engine, 'delete', defined({ collection_name: name, partition_name: call.body.str('partitionName'), ...f }));
+  const res = await call.engine.call('delete', defined({ collection_name: name, partition_name: call.body.str('partitionName'), ...f }));
   return withSession({ deleteCount: Number(res.delete_cnt) }, res.timestamp);
 }
 

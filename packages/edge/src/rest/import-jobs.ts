@@ -42,16 +42,16 @@ function progress(job: ImportJob): Record<string, unknown> {
 export const importRoutes: RestRoutes = {
   'jobs/import/create': async (call) => {
     const req = { collection_name: call.body.need('collectionName'), partition_name: call.body.str('partitionName') ?? '', files: files(call) };
-    const res = (await call.engine.call('importCreate', req)) as { jobId: string };
+    const res = await call.engine.call('importCreate', req);
     return { data: { jobId: res.jobId } };
   },
   'jobs/import/list': async (call) => {
     const name = call.body.str('collectionName');
-    const jobs = (await call.engine.call('importList', name ? { collection_name: name } : {})) as ImportJob[];
+    const jobs = await call.engine.call('importList', name ? { collection_name: name } : {});
     return { data: { records: jobs.map((j) => ({ jobId: j.jobId, collectionName: j.collectionName, state: j.state, progress: progressOf(j) })) } };
   },
   'jobs/import/get_progress': async (call) => {
-    const job = (await call.engine.call('importProgress', { job_id: call.body.need('jobId') })) as ImportJob;
+    const job = await call.engine.call('importProgress', { job_id: call.body.need('jobId') });
     await call.authorizeOn(job.collectionName);
     return { data: progress(job) };
   },

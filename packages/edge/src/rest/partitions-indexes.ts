@@ -7,7 +7,6 @@ import { Body, defined, missing } from './body.ts';
 import { indexParam } from './collection-create.ts';
 import { indexDescriptions } from './collections.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
-import { engineCall } from '../rpc.ts';
 
 const EMPTY: RestReply = { data: {} };
 
@@ -24,15 +23,15 @@ function partitionNames(call: RestCall): Record<string, unknown> {
 
 export const partitionRoutes: RestRoutes = {
   'partitions/list': async (call) => {
-    const res = await engineCall(call.engine, 'showPartitions', { collection_name: call.body.need('collectionName') });
+    const res = await call.engine.call('showPartitions', { collection_name: call.body.need('collectionName') });
     return { data: res.partition_names };
   },
   'partitions/has': async (call) => {
-    const res = await engineCall(call.engine, 'hasPartition', partition(call));
+    const res = await call.engine.call('hasPartition', partition(call));
     return { data: { has: res.value } };
   },
   'partitions/get_stats': async (call) => {
-    const res = await engineCall(call.engine, 'getPartitionStatistics', partition(call));
+    const res = await call.engine.call('getPartitionStatistics', partition(call));
     return { data: { rowCount: Number(res.data.row_count) } };
   },
   'partitions/create': async (call) => {
@@ -64,7 +63,7 @@ export const indexRoutes: RestRoutes = {
     return EMPTY;
   },
   'indexes/list': async (call) => {
-    const res = await engineCall(call.engine, 'listIndexes', { collection_name: call.body.need('collectionName') });
+    const res = await call.engine.call('listIndexes', { collection_name: call.body.need('collectionName') });
     return { data: res.indexes };
   },
   'indexes/describe': async (call) => {

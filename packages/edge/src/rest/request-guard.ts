@@ -70,7 +70,7 @@ export class RequestGuard {
     // root holds everything: no lookup needed
     if (this.principal.superuser) return name;
     try {
-      const res = (await this.engine.call('describeAlias', { alias: name })) as { collection?: unknown };
+      const res = await this.engine.call('describeAlias', { alias: name });
       return typeof res.collection === 'string' && res.collection !== '' ? res.collection : name;
     } catch (e) {
       // Not an alias (or no valid name at all: the handler answers that). A system failure

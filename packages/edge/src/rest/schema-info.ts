@@ -70,8 +70,9 @@ export function isVectorField(f: EngineField): boolean {
 }
 
 export async function describe(engine: Engine, collectionName: string): Promise<EngineDescription> {
-  // the describe task answers the SDK's loosely typed shape; EngineDescription names what REST reads
-  return (await engine.call('describeCollection', { collection_name: collectionName })) as EngineDescription;
+  // the describe task answers the SDK's loosely typed shape (a record); EngineDescription names what REST reads of it
+  const res: Record<string, unknown> = await engine.call('describeCollection', { collection_name: collectionName });
+  return res as unknown as EngineDescription;
 }
 
 export function schemaInfo(desc: EngineDescription): SchemaInfo {
@@ -94,19 +95,6 @@ export function int64(v: unknown, allow: boolean): unknown {
   const b = typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : v;
   if (typeof b !== 'bigint') return b;
   return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
-}
-
-/** Rows with their Int64 fields rendered per the request's Int64 preference. */
-export function renderRows(rows: readonly Record<string, unknown>[], info: SchemaInfo, allow: boolean): Record<string, unknown>[] {
-  return rows.map((row) => {
-    const out: Record<string, unknown> = { ...row };
-    for (const f of info.int64Fields) if (Object.hasOwn(out, f)) out[f] = int64(out[f], allow);
-    for (const f of info.int64ArrayFields) {
-      const v = out[f];
-      if (Object.hasOwn(out, f) && Array.isArray(v)) out[f] = v.map((x) => int64(x, allow));
-    }
-    return out;
-  });
 }
 
 /** Primary keys from the engine's IDs shape (`{int_id:{data}}` or `{str_id:{data}}`). */

@@ -10,11 +10,12 @@
 import { REQUEST_LIMITS, VesperError, checkExprLength, showValue } from '@vesper/core';
 import { Body, defined, missing } from './body.ts';
 import { filterOf, planError } from './entities.ts';
-import { isVectorField, renderRows, type SchemaInfo } from './schema-info.ts';
+import { isVectorField, type SchemaInfo } from './schema-info.ts';
+import { restHit } from './row-render.ts';
+import type { RawHits } from '../rpc.ts';
 import { withDescription, type DescribedRead } from './description-cache.ts';
 import type { RestCall, RestReply, RestRoutes } from './types.ts';
 import { checkKeys } from './request-shape.ts';
-import { engineCall } from '../rpc.ts';
 
 /**
  * A hybrid sub-search's keys (`params` is the SDK's name for `searchParams`). `outputFields` is
@@ -25,8 +26,6 @@ const SUB_SEARCH_KEYS = ['data', 'annsField', 'limit', 'offset', 'filter', 'expr
 const RERANK_KEYS = ['strategy', 'params'];
 const RERANK_PARAM_KEYS = ['k', 'weights'];
 
-type Hit = Record<string, unknown> & { id: unknown; score: number };
-type SearchAnswer = { results: Hit[] | Hit[][]; distances?: number[][] };
 
 /** Checks dense float vectors' shape and dimension; other vector kinds are left to the engine. */
 function checkVectors(info: SchemaInfo, annsField: string | undefined, data: unknown): string {
@@ -72,21 +71,6 @@ function searchParams(sp: Body | undefined): Record<string, unknown> {
   return defined({ metric_type: sp.str('metricType', 'metric_type'), params });
 }
 
-/** A hit as a REST row: the primary key, the output fields and `distance`. */
-function restRow(h: Hit, info: SchemaInfo, distance: number | undefined): Record<string, unknown> {
-  const { id, score, ...rest } = h;
-  const row: Record<string, unknown> = { ...rest, [info.pk]: id };
-  // The engine's `id` key is not a field unless the schema says so.
-  if (info.fields.some((f) => f.name === 'id') && 'id' in h && info.pk !== 'id') row['id'] = id;
-  // A user field or dynamic key named `score` held that key (the engine then sends `distances`):
-  // it comes back as itself, as in Milvus's REST, whose hits carry only `distance` besides the fields.
-  if (distance !== undefined) {
-    if (Object.hasOwn(h, 'score')) row['score'] = score;
-    row['distance'] = distance;
-  } else row['distance'] = score;
-  return row;
-}
-
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -127,7 +111,7 @@ async function vectorsOfIds(call: RestCall, info: SchemaInfo, name: string, ids:
   if (annsField === undefined || !vectors.some((f) => f.name === annsField)) {
     throw new VesperError('FIELD_NOT_FOUND', `failed to get field schema by name: fieldName(${String(annsField)}) not found`);
   }
-  const res = (await call.engine.call(
+  const res = await call.engine.call(
     'get',
     defined({
       collection_name: name,
@@ -137,18 +121,17 @@ async function vectorsOfIds(call: RestCall, info: SchemaInfo, name: string, ids:
       consistency_level: call.body.str('consistencyLevel'),
       session_ts: call.sessionTs,
     }),
-  )) as { data: Record<string, unknown>[] };
+  );
   const byKey = new Map(res.data.map((r) => [String(r[info.pk]), r[annsField]]));
   const missingIds = keys.filter((k) => !byKey.has(k));
   if (missingIds.length > 0) throw new VesperError('PARAMETER_INVALID', `ids not found in collection ${name}: [${missingIds.slice(0, 10).join(', ')}]`);
   return keys.map((k) => byKey.get(k));
 }
 
-/** An engine search answer as REST rows (flat, in query order) with `topks`; one query's answer is a flat list. */
-function answered(call: RestCall, info: SchemaInfo, res: SearchAnswer): DescribedRead<RestReply> {
-  const lists = res.results.length > 0 && Array.isArray(res.results[0]) ? (res.results as Hit[][]) : [res.results as Hit[]];
-  const rows = lists.flatMap((l, q) => l.map((h, i) => restRow(h, info, res.distances?.[q]?.[i])));
-  return { reply: { data: renderRows(rows, info, call.allowInt64), topks: lists.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
+/** A search answer as REST rows (flat, in query order) with `topks`, each row rendered once (row-render.ts). */
+function answered(call: RestCall, info: SchemaInfo, res: RawHits): DescribedRead<RestReply> {
+  const rows = res.hits.flatMap((l) => l.map((h) => restHit(h, info, call.allowInt64)));
+  return { reply: { data: rows, topks: res.hits.map((l) => l.length) }, collectionId: call.engine.readCollectionId?.() };
 }
 
 async function search(call: RestCall): Promise<RestReply> {
@@ -185,7 +168,7 @@ async function search(call: RestCall): Promise<RestReply> {
       strict_group_size: b.bool('strictGroupSize'),
       ...searchParams(b.obj('searchParams')),
     });
-    return answered(call, info, await engineCall(call.engine, 'search', req));
+    return answered(call, info, await call.engine.read('search', req));
   });
 }
 
@@ -245,7 +228,7 @@ async function hybridSearch(call: RestCall): Promise<RestReply> {
       group_size: b.int('groupSize'),
       strict_group_size: b.bool('strictGroupSize'),
     });
-    return answered(call, info, await engineCall(call.engine, 'hybridSearch', req));
+    return answered(call, info, await call.engine.read('hybridSearch', req));
   });
 }
 
@@ -264,7 +247,7 @@ async function runAnalyzer(call: RestCall): Promise<RestReply> {
   if (text === undefined) throw missing('text');
   const withDetail = b.bool('withDetail') === true;
   const withHash = b.bool('withHash') === true;
-  const res = await engineCall(call.engine, 'runAnalyzer', defined({ text, analyzer_params: b.get('analyzerParams'), with_detail: withDetail, with_hash: withHash }));
+  const res = await call.engine.call('runAnalyzer', defined({ text, analyzer_params: b.get('analyzerParams'), with_detail: withDetail, with_hash: withHash }));
   const results = res.results.map((r) => ({
     tokens: r.tokens.map((t) => {
       if (typeof t === 'string') return { token: t };
