@@ -173,12 +173,18 @@ const TAIL_GUESS = 16 * 1024;
  * directory from the end of the file (one range read, a second when the directory is larger
  * than the first guess), then only the blocks of the wanted columns, each checked against its
  * CRC. A file without a directory (written before it) is read whole and decoded as always.
- * Columns come in the order of `fields`; a field added later and absent from the file reads as
- * its default (absentColumn).
+ * Columns come in the order of `fields` (`wholeFields` on a whole read); a field added later and
+ * absent from the file reads as its default (absentColumn).
  * @throws IO_KEY_NOT_FOUND (file missing), FORMAT_CORRUPT (checksum, short read, bad layout),
  *   FORMAT_UNSUPPORTED (unknown flags or features).
  */
-export async function readInsertColumns(objects: ObjectStore, key: string, fields: readonly FieldSchema[]): Promise<{ rowCount: number; columns: Map<string, Column> }> {
+export async function readInsertColumns(
+  objects: ObjectStore,
+  key: string,
+  fields: readonly FieldSchema[],
+  /** The fields to decode instead when the file has no directory and is read whole anyway. */
+  wholeFields: readonly FieldSchema[] = fields,
+): Promise<{ rowCount: number; columns: Map<string, Column> }> {
   const what = `insert log ${key}`;
   const info = await objects.head(key);
   if (!info) throw new VesperError('IO_KEY_NOT_FOUND', `${what} is missing`);
@@ -186,7 +192,7 @@ export async function readInsertColumns(objects: ObjectStore, key: string, field
   const whole = async (): Promise<{ rowCount: number; columns: Map<string, Column> }> => {
     const bytes = await objects.get(key);
     if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `${what} is missing`);
-    const file = decodeBatch(bytes, fields, 'insert');
+    const file = decodeBatch(bytes, wholeFields, 'insert');
     return { rowCount: file.rowCount, columns: file.columns };
   };
   const guess = Math.min(size, TAIL_GUESS);
