@@ -12,7 +12,7 @@ import { Random, testSeed } from '../util/random.ts';
 import { MemoryObjectStore } from '../adapters/memory-object-store.ts';
 import { TS_FIELD, decodeBatch, encodeBatch, encodeBatchParts, joinParts, readInsertColumns } from './batch-file.ts';
 import { TRAILER_BYTES, joinWithTrailer } from './batch-trailer.ts';
-import { DIRECTORY_BLOCK_SIZE, decodeDirectory, SECTION_TAIL_BYTES } from './column-directory.ts';
+import { decodeDirectory, SECTION_TAIL_BYTES } from './column-directory.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
 console.log(`column-directory.test VESPER_SEED=${seed}`);
@@ -117,7 +117,7 @@ describe('insert logs read by range (column directory)', () => {
     await objects.put('bad', bad);
     const ok = await readInsertColumns(objects, 'bad', [pk, tag]);
     expectSame([pk, tag], batch.columns, ok.columns, n);
-    await expect(readInsertColumns(objects, 'bad', [pk, vec])).rejects.toMatchObject({ code: 2002, message: expect.stringMatching(new RegExp(`block ${Math.floor(at / DIRECTORY_BLOCK_SIZE)}`)) });
+    await expect(readInsertColumns(objects, 'bad', [pk, vec])).rejects.toMatchObject({ code: 2002, message: expect.stringMatching(new RegExp(`block ${Math.floor(at / dir.blockSize)}`)) });
     // the whole read checks the whole file
     expect(() => decodeBatch(bad, fields, 'insert')).toThrow(expect.objectContaining({ code: 2002 }));
     // a damaged directory, a truncated file, a missing file

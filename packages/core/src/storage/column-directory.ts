@@ -2,7 +2,7 @@
  * The column directory of insert logs (docs/format/segment.md, feature `column-directory`):
  * between the Arrow IPC file and the checksum trailer, a section listing each Arrow field's
  * nodes (row count, null count) and buffers (file offset, length), then a CRC-32 per block of
- * the Arrow bytes (docs/format/block-file.md). A reader that keeps only some columns reads the
+ * the Arrow bytes (docs/format/block-file.md; `blockSizeFor`). A reader that keeps only some columns reads the
  * directory from the end of the file and then only the blocks holding those columns' buffers,
  * each checked against its CRC — a holder that drops indexed vectors never reads them.
  *
@@ -32,8 +32,21 @@ import { arrowToColumn, arrowTypeOf } from './arrow-columns.ts';
 
 /** The Arrow metadata feature flag of insert logs with a column directory. */
 export const DIRECTORY_FEATURE = 'column-directory';
-/** Blocks of the Arrow bytes checked one by one when read by range. */
-export const DIRECTORY_BLOCK_SIZE = 64 * 1024;
+/** The smallest block of the Arrow bytes checked on its own when read by range. */
+export const MIN_BLOCK_SIZE = 4096;
+/** At most this many blocks (a CRC table of at most 16 KiB, read with the directory). */
+export const MAX_BLOCKS = 4096;
+
+/**
+ * The block size of a file of `arrowLength` Arrow bytes: the smallest power of two from 4 KiB
+ * up that cuts it into at most MAX_BLOCKS blocks (a reader skipping a column reads at most a
+ * block on either side of each column it wants).
+ */
+export function blockSizeFor(arrowLength: number): number {
+  let size = MIN_BLOCK_SIZE;
+  while (size * MAX_BLOCKS < arrowLength) size *= 2;
+  return size;
+}
 /** The fixed end of the section: u64 arrowLength, u32 sectionLength, u32 crc. */
 export const SECTION_TAIL_BYTES = 16;
 
@@ -70,7 +83,7 @@ function layoutCount(t: ArrowType): { nodes: number; buffers: number } {
  * The directory of an Arrow IPC file written by encodeBatchParts (one schema message, one
  * record batch): read back from the record batch message the writer produced.
  */
-export function buildDirectory(arrow: Uint8Array, fields: readonly FieldSchema[], blockSize = DIRECTORY_BLOCK_SIZE): ColumnDirectory {
+export function buildDirectory(arrow: Uint8Array, fields: readonly FieldSchema[], blockSize = blockSizeFor(arrow.byteLength)): ColumnDirectory {
   const view = new DataView(arrow.buffer, arrow.byteOffset, arrow.byteLength);
   let at = 8; // "ARROW1\0\0"
   for (;;) {
