@@ -113,7 +113,7 @@ describe('insert logs read by range (column directory)', () => {
     const [vOff, vLen] = dir.fields.find((f) => f.name === 'v')!.buffers.at(-1)!;
     const bad = bytes.slice();
     const at = vOff + Math.floor(vLen / 2);
-    bad[at] ^= 0x40;
+    bad[at] = bad[at]! ^ 0x40;
     await objects.put('bad', bad);
     const ok = await readInsertColumns(objects, 'bad', [pk, tag]);
     expectSame([pk, tag], batch.columns, ok.columns, n);
@@ -122,7 +122,8 @@ describe('insert logs read by range (column directory)', () => {
     expect(() => decodeBatch(bad, fields, 'insert')).toThrow(expect.objectContaining({ code: 2002 }));
     // a damaged directory, a truncated file, a missing file
     const badDir = bytes.slice();
-    badDir[bytes.byteLength - TRAILER_BYTES - SECTION_TAIL_BYTES - 6] ^= 1;
+    const d = badDir.byteLength - TRAILER_BYTES - SECTION_TAIL_BYTES - 6;
+    badDir[d] = badDir[d]! ^ 1;
     await objects.put('baddir', badDir);
     await expect(readInsertColumns(objects, 'baddir', [pk])).rejects.toMatchObject({ code: 2002 });
     await objects.put('short', bytes.subarray(0, bytes.byteLength - 100));

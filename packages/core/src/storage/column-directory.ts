@@ -51,7 +51,7 @@ export function blockSizeFor(arrowLength: number): number {
 export const SECTION_TAIL_BYTES = 16;
 
 const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+const dec = new TextDecoder();
 
 export interface FieldLayout {
   readonly name: string;
@@ -134,8 +134,7 @@ export function encodeDirectory(dir: ColumnDirectory): Uint8Array {
     u32(f.dataType);
     u32(f.nodes.length);
     u32(f.buffers.length);
-    for (const [a, b] of f.nodes) (u64(a), u64(b));
-    for (const [a, b] of f.buffers) (u64(a), u64(b));
+    for (const pair of [...f.nodes, ...f.buffers]) pair.forEach(u64);
   });
   for (const c of dir.checksums) u32(c);
   u64(dir.arrowLength);
