@@ -65,8 +65,9 @@ function indexedVectorFields(src: SegmentSource, rec: SegmentRecord): FieldSchem
  * then decoded and opened in the manifest's order. A segment with vector indexes reads its
  * insert log by range (column directory, storage/column-directory.ts): every column but the
  * indexed vectors first, then only those vector columns the holder keeps and the index cannot
- * serve — a reader whose index answers alone never reads its vectors. Otherwise the insert log
- * is read whole (one request) and its columns are views of its bytes.
+ * serve — a reader whose index answers alone never reads its vectors. A holder of keys only
+ * (hollow) reads the key and timestamp columns alone. Otherwise the insert log is read whole
+ * (one request) and its columns are views of its bytes.
  */
 export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord): Promise<SealedSegment> {
   const pk = primaryField(src.schema);
@@ -75,7 +76,7 @@ export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord):
   const all = rows ? [TS_FIELD, ...src.schema.fields] : [TS_FIELD, pk];
   const later = rows ? indexedVectorFields(src, rec) : [];
   const [file, deltas, indexFiles] = await Promise.all([
-    later.length > 0 ? readInsertColumns(src.objects, rec.insertLog, all.filter((f) => !later.includes(f)), all) : readWholeLog(src, rec, all),
+    later.length > 0 || !rows ? readInsertColumns(src.objects, rec.insertLog, all.filter((f) => !later.includes(f)), all) : readWholeLog(src, rec, all),
     fetchDeltaLogs(src, rec.id, rec.deltaLogs),
     rows ? fetchIndexFiles(src, rec.indexes) : [],
   ]);

@@ -27,7 +27,7 @@ import { VesperError } from '../errors/index.ts';
 import type { Column } from '../schema/columns.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import { crc32 } from '../util/crc32.ts';
-import { BlockReader, blockChecksums, type RangeSource } from '../util/block-file.ts';
+import { blockChecksums, type RangeSource } from '../util/block-file.ts';
 import { arrowToColumn, arrowTypeOf } from './arrow-columns.ts';
 
 /** The Arrow metadata feature flag of insert logs with a column directory. */
@@ -232,50 +232,66 @@ function fieldData(type: ArrowType, layout: FieldLayout, buf: (i: number) => Uin
 
 /**
  * Reads the named fields' columns through the directory: only the blocks holding their
- * buffers are fetched (runs of adjacent blocks in one request) and each is checked against its
- * CRC. A field absent from the file that was added later reads as absent (the caller fills it).
+ * buffers are fetched — each run of adjacent blocks in one range request — and each block is
+ * checked against its CRC. The columns are views of the fetched runs (no further copy). A
+ * field absent from the file (added later) reads as undefined (the caller fills it).
  * @throws FORMAT_CORRUPT (block checksum, short read, a field of another type), IO_KEY_NOT_FOUND.
  */
 export async function readDirectoryColumns(source: RangeSource, dir: ColumnDirectory, fields: readonly FieldSchema[], what: string): Promise<Map<string, Column | undefined>> {
-  const reader = new BlockReader(source, { offset: 0, length: dir.arrowLength, blockSize: dir.blockSize, checksums: dir.checksums });
+  const bs = dir.blockSize;
+  const blockCount = dir.checksums.length;
   const byName = new Map(dir.fields.map((f) => [f.name, f]));
-  const wanted: { f: FieldSchema; layout: FieldLayout }[] = [];
-  const blocks = new Set<number>();
+  const wanted: { f: FieldSchema; layout: FieldLayout; first: number; last: number }[] = [];
   for (const f of fields) {
     const layout = byName.get(f.name);
     if (!layout) continue;
     if (layout.dataType !== f.data_type) throw new VesperError('FORMAT_CORRUPT', `${what}: column ${f.name} holds data type ${layout.dataType}, the schema says ${f.data_type}`);
-    wanted.push({ f, layout });
-    for (const [off, len] of layout.buffers) {
-      if (len === 0) continue;
-      const [b0, b1] = reader.blocksOf(off, len);
-      for (let x = b0; x <= b1; x++) blocks.add(x);
-    }
+    const start = Math.min(...layout.buffers.map(([o]) => o));
+    const end = Math.max(...layout.buffers.map(([o, l]) => o + l));
+    wanted.push({ f, layout, first: Math.floor(start / bs), last: Math.max(Math.floor(start / bs), Math.ceil(end / bs) - 1) });
   }
-  const got = await reader.blocks(blocks);
-  const bs = dir.blockSize;
-  const copy = (off: number, len: number): Uint8Array => {
-    const out = new Uint8Array(len);
-    for (let b = Math.floor(off / bs); len > 0 && b * bs < off + len; b++) {
-      const block = got.get(b)!;
-      const from = Math.max(off, b * bs);
-      const to = Math.min(off + len, b * bs + block.byteLength);
-      out.set(block.subarray(from - b * bs, to - b * bs), from - off);
-    }
-    return out;
-  };
+  // runs of blocks: the fields' block spans, merged where they touch or overlap
+  const spans = wanted.map((w) => [w.first, Math.min(w.last, blockCount - 1)] as [number, number]).filter(([a, z]) => a <= z).sort((x, y) => x[0] - y[0]);
+  const runs: [number, number][] = [];
+  for (const sp of spans) {
+    const prev = runs.at(-1);
+    if (prev && sp[0] <= prev[1] + 1) prev[1] = Math.max(prev[1], sp[1]);
+    else runs.push([...sp]);
+  }
+  const fetched = await Promise.all(runs.map(([a, z]) => fetchRun(source, dir, a, z)));
   const out = new Map<string, Column | undefined>();
   for (const f of fields) out.set(f.name, undefined);
   for (const { f, layout } of wanted) {
-    // one copy per field: its buffers are adjacent in the body, so views keep their alignment
-    const start = Math.min(...layout.buffers.map(([o]) => o));
-    const end = Math.max(...layout.buffers.map(([o, l]) => o + l));
-    const span = copy(start, end - start);
     const data = fieldData(arrowTypeOf(f), layout, (i) => {
-      const [o, l] = layout.buffers[i] ?? [start, 0];
-      return span.subarray(o - start, o - start + l);
+      const [o, l] = layout.buffers[i]!;
+      if (l === 0) return new Uint8Array(0);
+      const r = runs.findIndex(([a, z]) => o >= a * bs && o + l <= (z + 1) * bs);
+      const base = runs[r]![0] * bs;
+      return fetched[r]!.subarray(o - base, o - base + l);
     }, what);
     out.set(f.name, arrowToColumn(makeVector(data), f));
   }
   return out;
+}
+
+/**
+ * Blocks first..last of the Arrow bytes in one range request, each checked against its CRC; the
+ * bytes start 8-byte aligned so that typed-array views of Arrow buffers are valid.
+ */
+async function fetchRun(source: RangeSource, dir: ColumnDirectory, first: number, last: number): Promise<Uint8Array> {
+  const bs = dir.blockSize;
+  const start = first * bs;
+  const end = Math.min(dir.arrowLength, (last + 1) * bs);
+  let bytes = await source.getRange(start, end - start);
+  if (bytes === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `${source.id} is missing (evicted or deleted)`);
+  if (bytes.byteLength !== end - start) {
+    throw new VesperError('FORMAT_CORRUPT', `${source.id}: range read of blocks ${first}..${last} returned ${bytes.byteLength} of ${end - start} bytes (file truncated)`);
+  }
+  for (let b = first; b <= last; b++) {
+    if (crc32(bytes.subarray((b - first) * bs, Math.min(bytes.byteLength, (b - first + 1) * bs))) !== dir.checksums[b]) {
+      throw new VesperError('FORMAT_CORRUPT', `${source.id}: block ${b} of the insert log fails its checksum (torn or overwritten file)`);
+    }
+  }
+  if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
+  return bytes;
 }
