@@ -6,7 +6,7 @@ import { VesperError } from '../errors/index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
 import type { CollectionSchema } from '../schema/types.ts';
 import type { Column } from '../schema/columns.ts';
-import { decodeBatch } from '../storage/batch-file.ts';
+import { readInsertColumns } from '../storage/batch-file.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 
 /** Where a segment's files are and how to decode them. */
@@ -16,13 +16,17 @@ export interface ColumnSource {
 }
 
 /**
- * Reads some columns of a sealed segment's insert log. The columns are views of the file's
- * bytes, which live as long as they do.
+ * Reads some columns of a sealed segment's insert log: by range, only those columns' blocks,
+ * when the file has a column directory; else the whole file (its columns are then views of
+ * the file's bytes, which live as long as they do).
  * @throws IO_KEY_NOT_FOUND when the insert log is missing.
  */
 export async function loadColumns(src: ColumnSource, rec: SegmentRecord, fields: readonly string[]): Promise<Map<string, Column>> {
-  const bytes = await src.objects.get(rec.insertLog);
-  if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
   const want = src.schema.fields.filter((f) => fields.includes(f.name));
-  return decodeBatch(bytes, want, 'insert').columns;
+  try {
+    return (await readInsertColumns(src.objects, rec.insertLog, want)).columns;
+  } catch (e) {
+    if (e instanceof VesperError && e.error === 'IO_KEY_NOT_FOUND') throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`, undefined, { cause: e });
+    throw e;
+  }
 }

@@ -163,6 +163,30 @@ export class SealedSegment extends Segment {
     if (serve.length > 0) this.release(serve, fields);
   }
 
+  /**
+   * Records columns that were never read from the insert log (a load that reads by range): they
+   * count as dropped until `serveFromIndex` or `restoreColumns`.
+   */
+  leaveInStore(names: readonly string[]): void {
+    for (const name of names) if (!this.cols.has(name)) this.dropped.add(name);
+  }
+
+  /**
+   * Whether an open index could serve this field's column (see `serveVectorsFromIndexes`) were
+   * the column read: a non-nullable float vector field whose index holds every row exactly.
+   */
+  canServe(field: FieldSchema): boolean {
+    const idx = this.indexes.get(field.name);
+    return field.data_type === DataType.FloatVector && !field.nullable && idx !== undefined && idx.count === this.rowCount
+      && idx.copyVectors?.([], new Float32Array(0)) === true;
+  }
+
+  /** Lets the field's index serve a column left in the store (`canServe` said it can). */
+  serveFromIndex(field: FieldSchema): void {
+    this.served.set(field.name, this.indexes.get(field.name)!);
+    this.dropped.delete(field.name);
+  }
+
   /** Attaches a built index to its field and lets it serve the field's vectors when it can. */
   attachIndex(field: string, idx: VectorIndex, fields: readonly FieldSchema[]): void {
     this.indexes.set(field, idx);

@@ -5,7 +5,9 @@
  */
 import { VesperError } from '../errors/index.ts';
 import { primaryField } from '../schema/types.ts';
-import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
+import { TS_FIELD, decodeBatch, readInsertColumns } from '../storage/batch-file.ts';
+import type { FieldSchema } from '../schema/types.ts';
+import type { Column } from '../schema/columns.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
@@ -14,7 +16,7 @@ import { SealedSegment } from './sealed-segment.ts';
 import { WHOLE_HOLDING, type SealedHolding } from './holder-role.ts';
 import { loadColumns, type ColumnSource } from './insert-log.ts';
 import { SparseInvertedIndex, forgetColumnPostings } from '../index/sparse-inverted-index.ts';
-import { DataType } from '../schema/data-type.ts';
+import { DataType, isVectorType } from '../schema/data-type.ts';
 import { decodeDeltaLog } from './delta-log.ts';
 
 export interface SegmentSource extends ColumnSource {
@@ -49,31 +51,60 @@ function isSparseRecord(src: SegmentSource, idx: IndexRecords[number]): boolean 
 }
 
 /**
+ * The vector fields with an index file in the record: a holder may never need their columns
+ * (the index serves them, or the holding drops them), so a load reads them last, by range.
+ */
+function indexedVectorFields(src: SegmentSource, rec: SegmentRecord): FieldSchema[] {
+  const listed = new Set(rec.indexes.filter((i) => !isScalarIndexType(i.indexType) && !isSparseRecord(src, i)).map((i) => i.field));
+  return src.schema.fields.filter((f) => listed.has(f.name) && isVectorType(f.data_type));
+}
+
+/**
  * Reads one sealed segment: insert log, delete logs and index files, all requested at once
  * (object stores — OPFS, R2, files — serve concurrent reads faster than one after another),
- * then decoded and opened in the manifest's order. The insert log's columns are views of its
- * bytes (no copy).
+ * then decoded and opened in the manifest's order. A segment with vector indexes reads its
+ * insert log by range (column directory, storage/column-directory.ts): every column but the
+ * indexed vectors first, then only those vector columns the holder keeps and the index cannot
+ * serve — a reader whose index answers alone never reads its vectors. A holder of keys only
+ * (hollow) reads the key and timestamp columns alone. Otherwise the insert log is read whole
+ * (one request) and its columns are views of its bytes.
  */
 export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord): Promise<SealedSegment> {
   const pk = primaryField(src.schema);
   const holding = src.holding ?? WHOLE_HOLDING;
   const rows = holding.holdsRows;
-  const [bytes, deltas, indexFiles] = await Promise.all([
-    src.objects.get(rec.insertLog),
+  const all = rows ? [TS_FIELD, ...src.schema.fields] : [TS_FIELD, pk];
+  const later = rows ? indexedVectorFields(src, rec) : [];
+  const [file, deltas, indexFiles] = await Promise.all([
+    later.length > 0 || !rows ? readInsertColumns(src.objects, rec.insertLog, all.filter((f) => !later.includes(f)), all) : readWholeLog(src, rec, all),
     fetchDeltaLogs(src, rec.id, rec.deltaLogs),
     rows ? fetchIndexFiles(src, rec.indexes) : [],
   ]);
-  if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
-  const file = decodeBatch(bytes, rows ? [TS_FIELD, ...src.schema.fields] : [TS_FIELD, pk], 'insert');
   const ts = file.columns.get(TS_FIELD.name)!.data as BigInt64Array;
   file.columns.delete(TS_FIELD.name);
   // a hollow segment copies its keys, so the insert log's bytes are not kept alive
   const seg = holding.hold(new SealedSegment(rec, file.columns, pk.name, ts), pk);
+  seg.leaveInStore(later.map((f) => f.name));
   for (const delta of deltas) for (const d of decodeDeltaLog(pk, delta)) seg.applyDelete(d.pk, d.ts, false);
   if (seg.opensIndexFiles) await openIndexes(src, seg, rec.indexes, indexFiles);
+  const need: string[] = [];
+  for (const f of later) {
+    if (!seg.dropped.has(f.name)) continue; // read whole (a file without a directory)
+    const idx = seg.indexes.get(f.name);
+    if (seg.canServe(f)) seg.serveFromIndex(f);
+    else if (idx === undefined || !holding.dropsVectorsOf(idx)) need.push(f.name);
+  }
+  await restoreColumns(src, seg, need);
   seg.serveVectorsFromIndexes(src.schema.fields);
   releaseIndexedVectors(src, seg);
   return seg;
+}
+
+/** The whole insert log, decoded (its columns are views of its bytes). */
+async function readWholeLog(src: SegmentSource, rec: SegmentRecord, fields: readonly FieldSchema[]): Promise<{ columns: Map<string, Column> }> {
+  const bytes = await src.objects.get(rec.insertLog);
+  if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
+  return decodeBatch(bytes, fields, 'insert');
 }
 
 /** How many segments `loadSealedSegments` reads at once (bounded: each holds its files in memory until opened). */

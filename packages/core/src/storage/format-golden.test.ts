@@ -24,7 +24,8 @@ import { INDEX_MAGIC, readIndexFile } from '../index/index-format.ts';
 import { buildScalarIndex, openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
 import { SparseInvertedIndex } from '../index/sparse-inverted-index.ts';
 import type { Column } from '../schema/columns.ts';
-import { decodeBatch, encodeBatch, encodeBatchParts, joinParts } from './batch-file.ts';
+import { decodeBatch, encodeBatch, encodeBatchParts, joinParts, readInsertColumns } from './batch-file.ts';
+import { joinWithTrailer } from './batch-trailer.ts';
 import { keys } from './keys.ts';
 import { ManifestStore, parseManifest, type Manifest } from './manifest.ts';
 
@@ -65,28 +66,48 @@ function goldenRows(n: number): Row[] {
   }));
 }
 
+/** The insert log with its column directory (feature column-directory). */
+const GOLDEN_INSERT = { length: 8825, crc: '9c08bc9' };
+
 const goldenSchema = normalizeSchema({ collection_name: 'golden', enable_dynamic_field: true, fields: GOLDEN_FIELDS });
 
 describe('persisted bytes are unchanged', () => {
-  it('an insert log encodes to the golden bytes and decodes back', () => {
+  it('an insert log encodes to the golden bytes and decodes back, whole and by range', async () => {
     const batch = rowsToBatch(goldenSchema, goldenRows(40));
     const bytes = encodeBatch('insert', goldenSchema.fields, batch.columns, batch.count, { 'vesper.segment': '7' });
-    expect({ length: bytes.length, crc: crc32(bytes).toString(16) }).toEqual({ length: 7690, crc: '6b7992b2' });
-    // the documented trailer: u64 Arrow length, u32 CRC-32 of the Arrow bytes then the flags word, u32 flags, "VSPRSUM1"
+    expect({ length: bytes.length, crc: crc32(bytes).toString(16) }).toEqual({ length: GOLDEN_INSERT.length, crc: GOLDEN_INSERT.crc });
+    // the documented trailer: u64 length of what precedes it, u32 CRC-32 of those bytes then the flags word, u32 flags (1: column directory), "VSPRSUM1"
     const t = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 24, 24);
     expect(t.getBigUint64(0, true)).toBe(BigInt(bytes.length - 24));
     expect(t.getUint32(8, true)).toBe(crc32(bytes.subarray(bytes.length - 12, bytes.length - 8), crc32(bytes.subarray(0, bytes.length - 24))));
-    expect(t.getUint32(12, true)).toBe(0);
+    expect(t.getUint32(12, true)).toBe(1);
     expect(new TextDecoder().decode(bytes.subarray(bytes.length - 8))).toBe('VSPRSUM1');
-    // an insert log written before the trailer (no feature flag, ends with Arrow's magic): the old golden bytes, still read
+    // the documented directory tail: u64 Arrow length, u32 section length, u32 CRC-32 of the section before it; the Arrow file ends with its magic
+    const end = bytes.length - 24;
+    const d = new DataView(bytes.buffer, bytes.byteOffset + end - 16, 16);
+    const arrowLength = Number(d.getBigUint64(0, true));
+    const sectionLength = d.getUint32(8, true);
+    expect(arrowLength + sectionLength).toBe(end);
+    expect(d.getUint32(12, true)).toBe(crc32(bytes.subarray(arrowLength, end - 4)));
+    expect(new TextDecoder().decode(bytes.subarray(arrowLength - 6, arrowLength))).toBe('ARROW1');
+    const sec = new DataView(bytes.buffer, bytes.byteOffset + arrowLength, 8);
+    expect([sec.getUint32(0, true), sec.getUint32(4, true)]).toEqual([4096, goldenSchema.fields.length]);
+    // the version before the directory (trailer only) and before the trailer (Arrow only): their golden bytes, still read
+    const prev = encodeBatchParts('insert', goldenSchema.fields, batch.columns, batch.count, { 'vesper.segment': '7' }, ['crc32-trailer']);
+    const prevBytes = joinWithTrailer(prev.parts, prev.byteLength);
+    expect({ length: prevBytes.length, crc: crc32(prevBytes).toString(16) }).toEqual({ length: 7690, crc: '6b7992b2' });
     const old = encodeBatchParts('insert', goldenSchema.fields, batch.columns, batch.count, { 'vesper.segment': '7' });
     const oldBytes = joinParts(old.parts, old.byteLength, 0);
     expect({ length: oldBytes.length, crc: crc32(oldBytes).toString(16) }).toEqual({ length: 7658, crc: '58f820a7' });
-    for (const file of [bytes, oldBytes]) {
+    const objects = new MemoryObjectStore();
+    for (const [i, file] of [bytes, prevBytes, oldBytes].entries()) {
+      await objects.put(`f${i}`, file);
       const back = decodeBatch(file, goldenSchema.fields, 'insert');
+      const ranged = await readInsertColumns(objects, `f${i}`, goldenSchema.fields);
       for (const f of goldenSchema.fields) {
         for (let r = 0; r < batch.count; r++) {
           expect(valueAt(back.columns.get(f.name)!, r), `${f.name}[${r}]`).toEqual(valueAt(batch.columns.get(f.name)!, r));
+          expect(valueAt(ranged.columns.get(f.name)!, r), `${f.name}[${r}] by range`).toEqual(valueAt(batch.columns.get(f.name)!, r));
         }
       }
     }
