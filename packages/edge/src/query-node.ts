@@ -9,7 +9,8 @@
  * listed, and answers its share of a search, query or count at the leader's snapshot. It has
  * no durable state: a restarted or evicted node reloads from R2 on the next request. A vector
  * column whose index is open is not kept (the index holds the vectors); a request that outputs
- * it reads it back from R2 (docs/capacity.md, "Query node memory").
+ * it, or a grouping search that may scan a segment exactly (more hits than the index's topk
+ * bound, or strict grouping), reads it back from R2 (docs/capacity.md, "Query node memory").
  */
 import { DurableObject } from 'cloudflare:workers';
 import { BlockCache, budgetedIndexFactory } from '@vesper/core';

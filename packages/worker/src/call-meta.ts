@@ -38,6 +38,8 @@ export function randomId(): string {
  */
 export function splitCallMeta(method: string, request: unknown): SplitCall {
   if (request === null || typeof request !== 'object' || Array.isArray(request)) return { request };
+  // a plain read (no signal, no request id): the request itself, nothing copied
+  if (!('signal' in request) && !('request_id' in request) && !WRITE_METHODS.has(method)) return { request };
   const { signal, request_id: given, ...rest } = request as { signal?: unknown; request_id?: unknown };
   const out: { request: unknown; signal?: AbortSignal; requestId?: string; retry?: boolean } = {
     request: signal === undefined && given === undefined ? request : rest,

@@ -36,9 +36,22 @@ export interface WorkerTransportOptions {
   readonly transferVectors?: boolean;
 }
 
+/** A posted call's settlement: the answer, or the error it rejects with (death decorated with the request id). */
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(err: VesperError): void;
+}
+
+/** How one posted call may end early: its AbortSignal, and the ids a cancel or a death names. */
+interface SendOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly callId?: string | undefined;
+  readonly requestId?: string | undefined;
+}
+
 export class WorkerTransport implements Transport, WorkerLink {
   /** Calls posted to the worker and not yet answered, by wire id. */
-  private readonly inFlight = new Map<number, { resolve(value: unknown): void; reject(err: unknown): void }>();
+  private readonly inFlight = new Map<number, Waiter>();
   private nextId = 1;
   private readonly onMessage = (event: Event): void => {
     const res: unknown = (event as MessageEvent).data;
@@ -46,9 +59,9 @@ export class WorkerTransport implements Transport, WorkerLink {
     const waiter = this.inFlight.get(res.id);
     if (waiter === undefined) return;
     this.inFlight.delete(res.id);
-    waiter.resolve(res.error === undefined ? res.value : VesperError.fromJSON(res.error));
+    if (res.error === undefined) waiter.resolve(res.value);
+    else waiter.reject(VesperError.fromJSON(res.error));
   };
-  private readonly pending = new Set<(err: VesperError) => void>();
   private dead: VesperError | undefined;
   private readonly deathListeners = new Set<(reason: VesperError) => void>();
   private readonly onError = (event: Event): void => {
@@ -64,16 +77,38 @@ export class WorkerTransport implements Transport, WorkerLink {
     worker.addEventListener('error', this.onError);
   }
 
-  /** Posts one wire request; resolves with its value or the VesperError it answered with. */
-  private send(op: WireOp, args: readonly unknown[], transfer: Transferable[] = []): Promise<unknown> {
+  /**
+   * Posts one wire request: one promise per call, settled by its answer (a VesperError answer
+   * rejects), by the worker's death (SERVICE_UNAVAILABLE, with the request id of a write) or by
+   * the signal (CANCELLED; the worker is told to cancel the call).
+   */
+  private send(op: WireOp, args: readonly unknown[], transfer: Transferable[] = [], opts: SendOptions = {}): Promise<unknown> {
+    const { signal, callId, requestId } = opts;
+    if (this.dead !== undefined) return Promise.reject(withRequestId(this.dead, requestId));
+    if (signal?.aborted === true) return Promise.reject(cancelled(callId));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.inFlight.set(id, { resolve, reject });
+      let waiter: Waiter = { resolve, reject };
+      if (signal !== undefined || requestId !== undefined) {
+        const onAbort = (): void => {
+          this.inFlight.delete(id);
+          if (callId !== undefined) void this.cancel(callId);
+          reject(cancelled(callId));
+        };
+        const done = (): void => signal?.removeEventListener('abort', onAbort);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        waiter = {
+          resolve: (value) => (done(), resolve(value)),
+          // an answered error is the engine's; a death (this.dead) carries the write's request id
+          reject: (err) => (done(), reject(err === this.dead ? withRequestId(err, requestId) : err)),
+        };
+      }
+      this.inFlight.set(id, waiter);
       try {
         this.worker.postMessage({ tag: WIRE_TAG, id, op, args } satisfies WireRequest, transfer);
       } catch (err) {
         this.inFlight.delete(id);
-        reject(err);
+        waiter.reject(VesperError.wrap(err));
       }
     });
   }
@@ -83,8 +118,7 @@ export class WorkerTransport implements Transport, WorkerLink {
    * @throws the worker's VesperError (PARAMETER_INVALID bad URL, IO_FAILED, ...).
    */
   async open(config: EngineConfig): Promise<void> {
-    const err = await this.track(() => this.send('open', [config]));
-    if (err instanceof VesperError) throw err;
+    await this.send('open', [config]);
   }
 
   /**
@@ -93,21 +127,24 @@ export class WorkerTransport implements Transport, WorkerLink {
    * @throws the engine's VesperError; CANCELLED when the signal fires; SERVICE_UNAVAILABLE
    *   (with details.request_id for writes) when the worker dies first.
    */
-  async call<M extends WorkerMethod>(method: M, request: WorkerRequest<M>, meta?: CallMeta & { signal?: AbortSignal }): Promise<WorkerResponse<M>> {
-    const split = meta === undefined ? splitCallMeta(method, request) : { ...meta, request };
-    const { signal } = split;
-    const callId = split.callId ?? (signal !== undefined ? randomId() : undefined);
-    const wire: CallMeta = {
-      ...(callId === undefined ? {} : { callId }),
-      ...(split.requestId === undefined ? {} : { requestId: split.requestId }),
-      ...(split.retry === true ? { retry: true } : {}),
-    };
-    const packed = packRowsRequest(method, split.request);
-    const body = packed?.request ?? split.request;
-    const buffers = packed?.transfer ?? (this.options.transferVectors === true ? vectorBuffers(body) : []);
-    const out = await this.track(() => this.send('handle', [method, body, wire], buffers), signal, callId, split.requestId);
-    if (out instanceof VesperError) throw out;
-    return out as WorkerResponse<M>;
+  call<M extends WorkerMethod>(method: M, request: WorkerRequest<M>, meta?: CallMeta & { signal?: AbortSignal }): Promise<WorkerResponse<M>> {
+    try {
+      const split = meta === undefined ? splitCallMeta(method, request) : { ...meta, request };
+      const { signal } = split;
+      const callId = split.callId ?? (signal !== undefined ? randomId() : undefined);
+      // the wire carries call metadata only when there is some (a plain read sends none)
+      const wire: CallMeta | undefined =
+        callId === undefined && split.requestId === undefined && split.retry !== true
+          ? undefined
+          : { ...(callId === undefined ? {} : { callId }), ...(split.requestId === undefined ? {} : { requestId: split.requestId }), ...(split.retry === true ? { retry: true } : {}) };
+      const packed = packRowsRequest(method, split.request);
+      const body = packed?.request ?? split.request;
+      const buffers = packed?.transfer ?? (this.options.transferVectors === true ? vectorBuffers(body) : []);
+      const args = wire === undefined ? [method, body] : [method, body, wire];
+      return this.send('handle', args, buffers, { signal, callId, requestId: split.requestId }) as Promise<WorkerResponse<M>>;
+    } catch (err) {
+      return Promise.reject(VesperError.wrap(err));
+    }
   }
 
   /** Cancels a call by its call id (see EngineApi.cancel). */
@@ -130,8 +167,7 @@ export class WorkerTransport implements Transport, WorkerLink {
   async close(): Promise<void> {
     if (this.dead !== undefined) return;
     try {
-      const err = await this.track(() => this.send('close', []));
-      if (err instanceof VesperError) throw err;
+      await this.send('close', []);
     } finally {
       this.shutdown(new VesperError('SERVICE_UNAVAILABLE', 'the database is closed'));
     }
@@ -147,50 +183,24 @@ export class WorkerTransport implements Transport, WorkerLink {
     this.worker.terminate();
     this.worker.removeEventListener('error', this.onError);
     this.worker.removeEventListener('message', this.onMessage);
-    for (const waiter of this.inFlight.values()) waiter.reject(reason);
-    this.inFlight.clear();
     this.fail(reason);
   }
 
+  /** The worker is gone: every pending call rejects with reason, and so does every later one. */
   private fail(reason: VesperError): void {
     const first = this.dead === undefined;
     this.dead ??= reason;
-    for (const reject of this.pending) reject(reason);
-    this.pending.clear();
+    const waiting = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const waiter of waiting) waiter.reject(this.dead);
     if (first) for (const listener of this.deathListeners) listener(reason);
     this.deathListeners.clear();
   }
+}
 
-  /** Runs a remote call that rejects if the worker goes away first, or the signal fires. */
-  private track<T>(fn: () => Promise<T>, signal?: AbortSignal, callId?: string, requestId?: string): Promise<T> {
-    if (this.dead !== undefined) return Promise.reject(this.dead);
-    if (signal?.aborted === true) return Promise.reject(cancelled(callId));
-    return new Promise<T>((resolve, reject) => {
-      const onDeath = (err: VesperError): void => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(requestId === undefined ? err : new VesperError(err.error, err.message, { ...err.details, request_id: requestId }));
-      };
-      const onAbort = (): void => {
-        this.pending.delete(onDeath);
-        if (callId !== undefined) void this.cancel(callId);
-        reject(cancelled(callId));
-      };
-      this.pending.add(onDeath);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      fn().then(
-        (value) => {
-          this.pending.delete(onDeath);
-          signal?.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (err: unknown) => {
-          this.pending.delete(onDeath);
-          signal?.removeEventListener('abort', onAbort);
-          reject(VesperError.wrap(err));
-        },
-      );
-    });
-  }
+/** A death as a write sees it: with the request id it may be retried under. */
+function withRequestId(err: VesperError, requestId: string | undefined): VesperError {
+  return requestId === undefined ? err : new VesperError(err.error, err.message, { ...err.details, request_id: requestId });
 }
 
 function cancelled(callId: string | undefined): VesperError {

@@ -11,7 +11,7 @@ import type { PkValue } from '../segments/segment.ts';
 import type { OutputPlan } from '../query/output.ts';
 import type { PartialRow, PartialSearch } from '../query/partial.ts';
 import { partitionSet, type CountPlan, type FilterPlan, type QueryPlan, type SearchPlan } from '../query/read-plan.ts';
-import { prepareSearch, readCount, readKeys, readQuery, readSearch, type ReaderPool } from '../query/read-executor.ts';
+import { prepareSearch, readCount, readKeys, readQuery, readSearch, searchReadFields, type ReaderPool } from '../query/read-executor.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './text-search.ts';
 
@@ -21,12 +21,14 @@ import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './t
  */
 export async function searchShare(replica: SealedReplica, plan: SearchPlan, ts: bigint): Promise<PartialSearch> {
   // indexes that read by range (IVF_PQ) read first; the search itself is synchronous
+  // a grouping that may scan a segment exactly reads its vector column back (a lean reader left it in the store)
   const segments = replica.segments(partitionSet(plan.partitionIds));
+  const fields = searchReadFields(segments, plan);
   const prepared = prepareSearch(segments, ts, plan);
-  if (prepared === undefined) return replica.answer(fieldNames(plan.output), () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
+  if (prepared === undefined) return replica.answer(fields, () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
   const release = await prepared;
   try {
-    return await replica.answer(fieldNames(plan.output), () => readSearch(segments, ts, plan));
+    return await replica.answer(fields, () => readSearch(segments, ts, plan));
   } finally {
     release();
   }

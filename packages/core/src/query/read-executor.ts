@@ -22,7 +22,7 @@ import { aggregateRows } from './aggregate.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
 import { countRows, queryKeys, queryPartialRows, type QuerySpec } from './query-executor.ts';
 import { makeReranker, roundScore, type Fused } from './rerank.ts';
-import { prepareSegments, searchSegments, type SearchSpec } from './search-executor.ts';
+import { mayScanExactly, prepareSegments, searchSegments, type SearchSpec } from './search-executor.ts';
 import type { Bm25Stats, Bm25StatsRequest } from './sparse-search.ts';
 import { unexpired } from './ttl.ts';
 import { planSegments, queryVectors, rowFilter, type GroupBy, type RowFilter, type CountPlan, type FilterPlan, type HybridPlan, type QueryPlan, type SearchPlan } from './read-plan.ts';
@@ -123,6 +123,18 @@ export function readSearch(segments: readonly Segment[], ts: bigint, plan: Searc
  */
 export function prepareSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): Promise<() => void> | undefined {
   return prepareSegments(planSegments(segments, plan), ts, liveSpec(plan, ts));
+}
+
+/**
+ * The fields whose columns `readSearch(segments, ts, plan)` reads: those it outputs, and the
+ * vector field when a segment may be scanned exactly (a grouping beyond the index's topk bound,
+ * or strict grouping) — a reader that left a column in the object store reads these back first.
+ */
+export function searchReadFields(segments: readonly Segment[], plan: SearchPlan): string[] {
+  const fields = plan.output.fields.map((f) => f.name);
+  if (plan.groupBy === undefined || fields.includes(plan.field.name)) return fields;
+  const spec = searchSpec(plan);
+  return planSegments(segments, plan).some((seg) => mayScanExactly(seg, spec)) ? [...fields, plan.field.name] : fields;
 }
 
 /** The plan's segment search spec at ts, with the collection's TTL applied. */

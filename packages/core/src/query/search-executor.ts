@@ -133,6 +133,16 @@ function hitOf(seg: Segment, si: number, row: number, distance: number): Segment
 }
 
 /**
+ * Whether a search may scan this segment's rows exactly (strict grouping, or a grouping
+ * over-fetch beyond MAX_INDEX_TOPK: see searchIndex), so needs its vector column — a reader that
+ * left the column in the object store reads it back first. An upper bound: every row counted live.
+ */
+export function mayScanExactly(seg: Segment, spec: SearchSpec): boolean {
+  if (!seg.sealed || spec.groupBy === undefined) return false;
+  return spec.groupBy.strict || segmentK(seg, spec, seg.rowCount) > MAX_INDEX_TOPK;
+}
+
+/**
  * The vector index that answers a segment's search, or undefined to scan its rows exactly:
  * strict grouping scans exactly, and so does a grouping over-fetch of more hits than an index
  * returns (MAX_INDEX_TOPK) — the members of a group that lie beyond the index's nearest
