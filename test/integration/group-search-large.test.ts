@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataType, Random, testSeed, type VesperClient } from '@vesper/core';
 import { memoryDb } from '../fixtures/open.ts';
+import { groupedOracle } from '../read/grouped-oracle.ts';
 
 const seed = testSeed();
 const N = 20_000;
@@ -35,22 +36,6 @@ async function bigCollection(db: VesperClient, name: string, index: Record<strin
     d = (await db.describeIndex({ collection_name: name })).index_descriptions[0]!;
   }
   expect(d, `seed ${seed}`).toMatchObject({ state: 'Finished', indexed_rows: String(N) });
-}
-
-/** Exact grouped search: the best `groups` groups by their best row, each with its `size` best rows. */
-function groupedOracle(rows: readonly { id: number; g: number; v: number[] }[], q: readonly number[], groups: number, size: number): Map<number, number[]> {
-  const d = (v: readonly number[]) => v.reduce((s, x, i) => s + (Math.fround(x) - Math.fround(q[i]!)) ** 2, 0);
-  const sorted = rows.map((r) => ({ id: r.id, g: r.g, d: d(r.v) })).sort((a, b) => a.d - b.d || a.id - b.id);
-  const out = new Map<number, number[]>();
-  for (const r of sorted) {
-    let b = out.get(r.g);
-    if (!b) {
-      if (out.size >= groups) continue;
-      out.set(r.g, (b = []));
-    }
-    if (b.length < size) b.push(r.id);
-  }
-  return out;
 }
 
 function byGroup(hits: readonly Hit[]): Map<number, number[]> {

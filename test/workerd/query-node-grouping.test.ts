@@ -19,6 +19,7 @@ import { Random } from '../../packages/core/src/util/random.ts';
 import { R2ObjectStore } from '../../packages/edge/src/adapters/r2-object-store.ts';
 import { unwrap } from '../../packages/edge/src/rpc.ts';
 import { workerdSeed } from './seeded.ts';
+import { groupedOracle } from '../read/grouped-oracle.ts';
 
 const seed = workerdSeed();
 const N = 20_000;
@@ -27,22 +28,6 @@ const DB = 'grp13';
 const POLICY = { maxRows: N * 2, maxBytes: 1 << 30, maxAgeMs: 1 << 30, compactBelowRows: 0, compactDeletedRatio: 1 };
 
 type Row = { id: number; g: number; v: number[] };
-
-/** Exact grouped search: the best `groups` groups by their best row, each with its `size` best rows. */
-function groupedOracle(rows: readonly Row[], q: readonly number[], groups: number, size: number): Map<number, number[]> {
-  const d = (v: readonly number[]) => v.reduce((s, x, i) => s + (Math.fround(x) - Math.fround(q[i]!)) ** 2, 0);
-  const sorted = rows.map((r) => ({ id: r.id, g: r.g, d: d(r.v) })).sort((a, b) => a.d - b.d || a.id - b.id);
-  const out = new Map<number, number[]>();
-  for (const r of sorted) {
-    let b = out.get(r.g);
-    if (!b) {
-      if (out.size >= groups) continue;
-      out.set(r.g, (b = []));
-    }
-    if (b.length < size) b.push(r.id);
-  }
-  return out;
-}
 
 describe(`grouping search on a query node's 20,000-row lean segment (seed ${seed})`, () => {
   it('limit 100 + group_size 30 (and strict grouping) over IVF_FLAT equal the exact grouped search, far group members included', async () => {
