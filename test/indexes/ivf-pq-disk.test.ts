@@ -176,5 +176,20 @@ describe(`IVF_PQ by range vs brute force (seed ${seed})`, () => {
     const ac = new AbortController();
     const p = f.build(column, 'L2', BUILD, { onProgress: (x) => { if (x > 0.2) ac.abort(); }, signal: ac.signal });
     await expect(p).rejects.toMatchObject({ error: 'CANCELLED' });
+    // cancelled while the codebooks are trained, and while the rows are encoded
+    for (const at of [0.45, 0.7]) {
+      const late = new AbortController();
+      const q = f.build(column, 'L2', BUILD, { onProgress: (x) => { if (x > at) late.abort(); }, signal: late.signal });
+      await expect(q, `abort after ${at}`).rejects.toMatchObject({ error: 'CANCELLED' });
+    }
+  });
+
+  it('a build is deterministic for a given seed (the same file bytes), and the seed matters', async () => {
+    const f = getIndexFactory('IVF_PQ');
+    const a = (await f.build(column, 'L2', { ...BUILD, seed: seed % 1000 })).serialize();
+    const b = (await f.build(column, 'L2', { ...BUILD, seed: seed % 1000 })).serialize();
+    const c = (await f.build(column, 'L2', { ...BUILD, seed: (seed % 1000) + 1 })).serialize();
+    expect(Buffer.from(a).equals(Buffer.from(b)), `seed ${seed}`).toBe(true);
+    expect(Buffer.from(a).equals(Buffer.from(c)), `seed ${seed}`).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * IVF_PQ, disk-resident (Milvus/knowhere IVF_PQ with a full-precision refine): `nlist` coarse
- * centroids from seeded k-means; each row's residual to its centroid is product-quantized into
- * `m` sub-vectors of `nbits`-bit codes. Centroids, codebooks and the codes stay in memory (the
+ * centroids from seeded k-means on a sample of at most 256 × nlist rows; each row's residual to
+ * its centroid is product-quantized into `m` sub-vectors of `nbits`-bit codes (codebooks trained
+ * on a sample and every row encoded by a WASM kernel: pq-train.ts). Centroids, codebooks and the codes stay in memory (the
  * hot part: m bytes a row); the float32 rows, grouped by list, stay in the file and are read by
  * range in checksummed blocks (util/block-file.ts) through the database's block cache, only
  * to re-rank the best `k × refine_k` candidates of the code scan.
@@ -29,6 +30,7 @@ import {
 import { EXACT_FILTER_RATIO, countBelow } from './index-base.ts';
 import { kmeans } from './kmeans.ts';
 import { TopHeap, nearest, normalize } from './pq-math.ts';
+import { encodeRows, trainCodebooks } from './pq-train.ts';
 import { PqScanner, type PqHotParts, type PqScanKernel } from './pq-scan.ts';
 import { invertedLists } from './ivf-index.ts';
 import { FLAG_BLOCK_RERANK, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, writeIndexFile, type IndexHeader } from './index-format.ts';
@@ -146,39 +148,31 @@ export class IvfPqIndex implements VectorIndex {
   static async build(data: Float32Array, n: number, dim: number, metric: MetricType, elementType: DataType, p: PqParams, opts?: IndexBuildOptions): Promise<IvfPqIndex> {
     const rt = getKernels();
     const nlist = Math.max(1, Math.min(p.nlist, n));
-    const ksub = 1 << p.nbits;
-    const dsub = dim / p.m;
     let rows = data.subarray(0, n * dim);
     if (metric === 'COSINE') {
       rows = rows.slice();
       for (let i = 0; i < n; i++) normalize(rows.subarray(i * dim, (i + 1) * dim));
     }
-    const centroids = n === 0 ? new Float32Array(0) : await kmeans(rt, rows, n, dim, nlist, { seed: p.seed, progress: { from: 0, to: 0.4 } }, opts, 'IVF_PQ');
+    // coarse k-means on a sample of at most 256 × nlist rows, then every row to its list
+    const centroids = n === 0 ? new Float32Array(0) : await kmeans(rt, rows, n, dim, nlist, { seed: p.seed, progress: { from: 0, to: 0.3 } }, opts, 'IVF_PQ');
     const assign = n === 0 ? new Int32Array(0) : await nearest(rt, rows, n, centroids, nlist, dim, opts);
+    opts?.onProgress?.(0.4);
     checkAbort(opts, 'IVF_PQ');
     const { offsets, ids } = invertedLists(assign, n, nlist);
-    // residuals in slot order, then one codebook per sub-space trained on them
-    const resid = new Float32Array(n * dim);
+    // the m codebooks trained together on a sample of residuals, then every row encoded by the WASM kernel
+    const shape = { dim, m: p.m, nbits: p.nbits };
+    const codebooks = n === 0
+      ? new Float32Array(p.m * (1 << p.nbits) * (dim / p.m))
+      : await trainCodebooks(rt, rows, n, shape, centroids, assign, p.seed + 1, opts, { from: 0.4, to: 0.6 });
+    const byRow = n === 0 ? new Uint8Array(0) : await encodeRows(rt, rows, n, shape, centroids, assign, codebooks, opts, { from: 0.6, to: 0.95 });
+    // codes and full-precision rows in slot (posting-list) order
+    const codes = new Uint8Array(n * p.m);
+    const vecs = new Float32Array(n * dim);
     for (let s = 0; s < n; s++) {
       const r = ids[s]!;
-      const c = assign[r]! * dim;
-      for (let d = 0; d < dim; d++) resid[s * dim + d] = rows[r * dim + d]! - centroids[c + d]!;
+      codes.set(byRow.subarray(r * p.m, (r + 1) * p.m), s * p.m);
+      vecs.set(rows.subarray(r * dim, (r + 1) * dim), s * dim);
     }
-    const codebooks = new Float32Array(p.m * ksub * dsub);
-    const codes = new Uint8Array(n * p.m);
-    const sub = new Float32Array(n * dsub);
-    for (let j = 0; j < p.m; j++) {
-      for (let s = 0; s < n; s++) sub.set(resid.subarray(s * dim + j * dsub, s * dim + (j + 1) * dsub), s * dsub);
-      if (n === 0) break;
-      const from = 0.4 + (0.55 * j) / p.m;
-      const cb = await kmeans(rt, sub, n, dsub, ksub, { seed: p.seed + j + 1, maxPointsPerCentroid: 64, progress: { from, to: from + 0.4 / p.m } }, opts, 'IVF_PQ');
-      codebooks.set(cb, j * ksub * dsub);
-      const a = await nearest(rt, sub, n, cb, ksub, dsub, opts);
-      for (let s = 0; s < n; s++) codes[s * p.m + j] = a[s]!;
-      opts?.onProgress?.(0.4 + (0.55 * (j + 1)) / p.m);
-    }
-    const vecs = new Float32Array(n * dim);
-    for (let s = 0; s < n; s++) vecs.set(rows.subarray(ids[s]! * dim, (ids[s]! + 1) * dim), s * dim);
     checkAbort(opts, 'IVF_PQ');
     const parts: Parts = { ...p, nlist, centroids, codebooks, offsets, ids, codes };
     const file = serializeParts(metric, dim, n, elementType, parts, bytesOf(vecs));

@@ -99,15 +99,24 @@ export async function kmeans(
 export function trainingSample<T extends Float32Array | Uint8Array>(
   rnd: Random, data: T, n: number, width: number, nc: number, ko: KMeansOptions, alloc: (length: number) => T,
 ): { sample: T; cents: T; m: number } {
-  const order = Array.from({ length: n }, (_, i) => i);
   const m = Math.min(n, nc * (ko.maxPointsPerCentroid ?? 256));
-  for (let i = 0; i < m; i++) {
-    const j = i + rnd.int(n - i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = sampleIndices(rnd, n, m);
   const sample = alloc(m * width);
   for (let i = 0; i < m; i++) sample.set(data.subarray(order[i]! * width, order[i]! * width + width), i * width);
   const cents = alloc(nc * width);
   for (let c = 0; c < nc; c++) cents.set(sample.subarray((c % m) * width, (c % m) * width + width), c * width);
   return { sample, cents, m };
+}
+
+/** m distinct indices of [0, n) drawn without replacement (a partial Fisher–Yates shuffle), in draw order. */
+export function sampleIndices(rnd: Random, n: number, m: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = 0; i < m; i++) {
+    const j = i + rnd.int(n - i);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order.subarray(0, m);
 }

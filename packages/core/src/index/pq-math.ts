@@ -9,6 +9,9 @@ import type { getKernels } from '../kernels/loader.ts';
 import type { IndexBuildOptions } from './vector-index.ts';
 import { assignAll } from './kmeans.ts';
 
+/** Rows copied into WASM per step of `nearest`. */
+const NEAREST_CHUNK = 32768;
+
 export function normalize(v: Float32Array): void {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
@@ -16,17 +19,27 @@ export function normalize(v: Float32Array): void {
   for (let i = 0; i < v.length; i++) v[i]! *= inv;
 }
 
+/**
+ * Each of n rows' nearest centroid (squared L2, the k-means kernel), copying the rows into WASM
+ * a chunk at a time (a build never holds a second copy of every row there).
+ */
 export async function nearest(rt: ReturnType<typeof getKernels>, rows: Float32Array, n: number, cents: Float32Array, nc: number, dim: number, opts?: IndexBuildOptions): Promise<Int32Array> {
-  const xs = rt.alloc(n * dim * 4);
+  const out = new Int32Array(n);
+  const chunk = Math.max(1, Math.min(NEAREST_CHUNK, n));
+  const xs = rt.alloc(chunk * dim * 4);
   const cp = rt.alloc(Math.max(4, cents.byteLength));
   try {
-    rt.f32().set(rows.subarray(0, n * dim), xs >>> 2);
     rt.f32().set(cents, cp >>> 2);
-    return await assignAll(rt, xs, n, cp, nc, dim, opts, 'IVF_PQ');
+    for (let at = 0; at < n; at += chunk) {
+      const c = Math.min(chunk, n - at);
+      rt.f32().set(rows.subarray(at * dim, (at + c) * dim), xs >>> 2);
+      out.set(await assignAll(rt, xs, c, cp, nc, dim, opts, 'IVF_PQ'), at);
+    }
   } finally {
     rt.release(xs);
     rt.release(cp);
   }
+  return out;
 }
 
 /** A bounded max-heap keeping the `cap` smallest (distance, id) pairs; ties keep the smaller id. */

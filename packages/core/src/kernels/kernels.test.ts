@@ -339,6 +339,45 @@ describe(`kernels vs scalar twins (seed ${seed})`, () => {
     }
   });
 
+  it('pqEncode: nearest codeword per sub-space of each row (or its residual) vs pqEncodeRef', () => {
+    const r = new Random(seed + 17);
+    const shapes: [number, number, number][] = [[8, 8, 8], [16, 4, 8], [12, 3, 4], [7, 7, 1], [128, 32, 8], [40, 5, 2], [96, 24, 6]];
+    for (const [dim, m, nbits] of shapes) {
+      const ksub = 1 << nbits;
+      const kp = Math.ceil(ksub / 4) * 4;
+      const dsub = dim / m;
+      const n = 37;
+      const nc = 3;
+      const cb = randF32(r, m * ksub * dsub);
+      const rows = randF32(r, n * dim);
+      const cents = randF32(r, nc * dim);
+      const assign = Int32Array.from({ length: n }, () => r.int(nc));
+      const cbt = transposeCodebooks(cb, m, ksub, dsub, kp);
+      const [pcb, px, pc, pa, pt, pcodes] = [cbt.byteLength, rows.byteLength, cents.byteLength, assign.byteLength, dim * 4, n * m].map((b) => rt.alloc(b));
+      rt.write(pcb!, cbt);
+      rt.write(px!, rows);
+      rt.write(pc!, cents);
+      rt.write(pa!, assign);
+      for (const withCent of [false, true]) {
+        rt.k.pqEncode(px!, n, dim, withCent ? pc! : 0, withCent ? pa! : 0, pcb!, m, kp, dsub, ksub, pt!, pcodes!);
+        const got = rt.u8().slice(pcodes!, pcodes! + n * m);
+        for (let i = 0; i < n; i++) {
+          const row = rows.subarray(i * dim, (i + 1) * dim);
+          const cent = withCent ? cents.subarray(assign[i]! * dim, (assign[i]! + 1) * dim) : undefined;
+          const want = ref.pqEncodeRef(row, cent, cb, m, ksub, dsub);
+          const table = ref.pqTableRef(0, row, cent, cb, m, ksub, dsub);
+          for (let j = 0; j < m; j++) {
+            const g = got[i * m + j]!;
+            expect(g, `pqEncode code in range dim=${dim} m=${m} seed=${seed}`).toBeLessThan(ksub);
+            // a near-tie may pick the other codeword: the kernel's pick is as near as the twin's
+            close(table[j * ksub + g]!, table[j * ksub + want[j]!]!, 1, `pqEncode dim=${dim} m=${m} nbits=${nbits} cent=${withCent} row=${i} j=${j}`);
+          }
+        }
+      }
+      for (const p of [pcb, px, pc, pa, pt, pcodes]) rt.release(p!);
+    }
+  });
+
   it('arena: alloc/free reuse, zeroing, and the 4 GiB limit as a coded error', () => {
     const a = rt.alloc(1000);
     rt.u8().fill(7, a, a + 1000);

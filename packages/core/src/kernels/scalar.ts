@@ -182,3 +182,18 @@ export function pqAdcRef(table: Float32Array, m: number, ksub: number, codes: Ui
   for (let j = 0; j < m; j++) s += table[j * ksub + codes[slot * m + j]!]!;
   return s;
 }
+
+/**
+ * Twin of pqEncode for one row: per sub-space the codeword nearest to the residual (row −
+ * cent; no cent: the row) by squared L2, ties to the smaller codeword.
+ */
+export function pqEncodeRef(row: Float32Array, cent: Float32Array | undefined, cb: Float32Array, m: number, ksub: number, dsub: number): Uint8Array {
+  const table = pqTableRef(0, row, cent, cb, m, ksub, dsub);
+  const out = new Uint8Array(m);
+  for (let j = 0; j < m; j++) {
+    let best = 0;
+    for (let c = 1; c < ksub; c++) if (table[j * ksub + c]! < table[j * ksub + best]!) best = c;
+    out[j] = best;
+  }
+  return out;
+}

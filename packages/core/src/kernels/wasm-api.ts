@@ -89,4 +89,8 @@ export interface KernelExports {
     table: Ptr, m: number, kp: number, codes: Ptr, start: number, count: number, ids: Ptr, allow: Ptr, bias: number,
     heap: Ptr, k: number, size: number,
   ): number;
+  pqEncode(
+    xs: Ptr, nx: number, dim: number, cents: Ptr, assign: Ptr, cbt: Ptr, m: number, kp: number, dsub: number, ksub: number,
+    resid: Ptr, codes: Ptr,
+  ): void;
 }

@@ -11,7 +11,7 @@ export {
   assignNearest, assignNearestBin,
 } from './scan';
 export { hnswInsert, hnswSearch, hnswSearchSq8 } from './hnsw';
-export { pqTable, pqScan } from './pq';
+export { pqTable, pqScan, pqEncode } from './pq';
 
 /** First byte of linear memory the JS arena may use. */
 export function heapBase(): usize {

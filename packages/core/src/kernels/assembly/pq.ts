@@ -97,3 +97,78 @@ export function pqScan(
   }
   return size;
 }
+
+/**
+ * Encodes nx rows (row i at xs + i*dim*4 bytes) into m u8 codes each (codes + i*m + j): per
+ * sub-space the codeword c < ksub nearest by squared L2 to the row's residual (the row minus
+ * its centroid cents + assign[i]*dim*4; cents = 0: the row itself); ties keep the smaller c.
+ * Codebooks in the transposed layout of pqTable: four codewords' distances are one SIMD
+ * accumulation, and the arg-min runs on the four lanes (lane minima merged at the end).
+ * resid: dim f32 of scratch.
+ */
+export function pqEncode(
+  xs: usize, nx: i32, dim: i32, cents: usize, assign: usize, cbt: usize, m: i32, kp: i32, dsub: i32, ksub: i32,
+  resid: usize, codes: usize,
+): void {
+  const stride = (<usize>dim) << 2;
+  const groups = kp >> 2;
+  // groups holding only real codewords take the SIMD path; a partial last group (ksub < 4) is scalar
+  const full = ksub >> 2;
+  const dstride = (<usize>dsub) << 2;
+  for (let i: i32 = 0; i < nx; i++) {
+    const x = xs + <usize>i * stride;
+    if (cents == 0) memory.copy(resid, x, stride);
+    else {
+      const c = cents + <usize>load<i32>(assign + ((<usize>i) << 2)) * stride;
+      for (let d: i32 = 0; d < dim; d++) {
+        const o = (<usize>d) << 2;
+        store<f32>(resid + o, load<f32>(x + o) - load<f32>(c + o));
+      }
+    }
+    const out = codes + <usize>i * <usize>m;
+    for (let j: i32 = 0; j < m; j++) {
+      const rj = resid + <usize>j * dstride;
+      const bj = cbt + (<usize>j * <usize>groups * <usize>dsub << 4);
+      let best = f32x4.splat(Infinity);
+      let bidx = i32x4.splat(0);
+      let gidx = i32x4(0, 1, 2, 3);
+      for (let g: i32 = 0; g < full; g++) {
+        const bg = bj + (<usize>g * <usize>dsub << 4);
+        let acc = f32x4.splat(0);
+        for (let d: i32 = 0; d < dsub; d++) {
+          const t = f32x4.sub(f32x4.splat(load<f32>(rj + ((<usize>d) << 2))), v128.load(bg + ((<usize>d) << 4)));
+          acc = f32x4.add(acc, f32x4.mul(t, t));
+        }
+        const lt = f32x4.lt(acc, best);
+        best = v128.bitselect(acc, best, lt);
+        bidx = v128.bitselect(gidx, bidx, lt);
+        gidx = i32x4.add(gidx, i32x4.splat(4));
+      }
+      let bd: f32 = Infinity;
+      let bi: i32 = 0;
+      if (full > 0) {
+        bd = f32x4.extract_lane(best, 0);
+        bi = i32x4.extract_lane(bidx, 0);
+        const d1 = f32x4.extract_lane(best, 1);
+        const i1 = i32x4.extract_lane(bidx, 1);
+        if (d1 < bd || (d1 == bd && i1 < bi)) { bd = d1; bi = i1; }
+        const d2 = f32x4.extract_lane(best, 2);
+        const i2 = i32x4.extract_lane(bidx, 2);
+        if (d2 < bd || (d2 == bd && i2 < bi)) { bd = d2; bi = i2; }
+        const d3 = f32x4.extract_lane(best, 3);
+        const i3 = i32x4.extract_lane(bidx, 3);
+        if (d3 < bd || (d3 == bd && i3 < bi)) { bd = d3; bi = i3; }
+      }
+      for (let c: i32 = full << 2; c < ksub; c++) {
+        const bg = bj + (<usize>(c >> 2) * <usize>dsub << 4) + ((<usize>(c & 3)) << 2);
+        let s: f32 = 0;
+        for (let d: i32 = 0; d < dsub; d++) {
+          const t = load<f32>(rj + ((<usize>d) << 2)) - load<f32>(bg + ((<usize>d) << 4));
+          s += t * t;
+        }
+        if (s < bd) { bd = s; bi = c; }
+      }
+      store<u8>(out + <usize>j, <u8>bi);
+    }
+  }
+}
