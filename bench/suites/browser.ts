@@ -16,7 +16,11 @@
  *   - bundle: a Vite production build of a small openDatabase entry (page + engine worker +
  *     kernels.wasm), minified and gzipped, with and without apache-arrow.
  * Skipped with a printed reason when /usr/bin/chromium is absent.
- * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild] [--only=insert,engine,cold,overhead,bundle]`
+ *   - memory budget (only when asked: `--only=budget`, issue 17): N×128 clustered vectors in an
+ *     IVF_PQ collection on OPFS, built with progress, reopened on a fresh page with
+ *     `memoryBudget` and searched against exact top-10 (bench/lib/budget-run.ts; Node twin:
+ *     bench/suites/budget.ts). `--budget-rows=N` (default 100,000), `--budget-mb=M` (128).
+ * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild] [--only=insert,engine,cold,overhead,bundle,budget]`
  * (`--only` runs a subset while iterating; the recorded figures come from a full run).
  */
 import { existsSync } from 'node:fs';
@@ -25,8 +29,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { loadavg } from 'node:os';
+import type { Page } from 'playwright';
 import type { Plugin } from 'vite';
 import { CHROMIUM, benchPagePlugin, openBenchBrowser } from '../lib/bench-page.ts';
+import { INDEX_PARAMS, SEARCH_PARAMS, type BuildReport } from '../lib/budget-run.ts';
+import { budgetTable, type BudgetOpen } from '../lib/budget-table.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -46,6 +54,7 @@ import { normalizeSchema } from '/packages/core/src/schema/normalize.ts';
 import { rowsToBatch } from '/packages/core/src/schema/row-batch.ts';
 import { GrowingSegment } from '/packages/core/src/segments/growing-segment.ts';
 import { encodeWalRecord } from '/packages/core/src/wal/wal-record.ts';
+import { budgetSet, buildBudgetCollection, exactTopK, searchPass, COLLECTION } from '/bench/lib/budget-run.ts';
 
 function vectors(n, dim, seed) {
   let s = seed >>> 0;
@@ -93,6 +102,37 @@ window.bench = {
     const ms = performance.now() - t0;
     await db.close();
     return { built: true, ms, why };
+  },
+  // the memory-budget run (--only=budget): built without a budget on one page, reopened under one on another
+  async budgetBuild(n, seed) {
+    const name = 'bench-budget-' + n + '-' + Date.now();
+    const t0 = performance.now();
+    const { base, queries } = budgetSet(n, seed);
+    console.log('[budget] generated ' + n + 'x128 in ' + ((performance.now() - t0) / 1000).toFixed(1) + ' s');
+    const t1 = performance.now();
+    const truth = exactTopK(base, n, queries);
+    console.log('[budget] exact top-10 in ' + ((performance.now() - t1) / 1000).toFixed(1) + ' s');
+    const db = await openDatabase('opfs://' + name, { kernels, queryWorkers: 0, multiTab: false });
+    const report = await buildBudgetCollection(db, base, n, (m) => console.log('[budget] ' + m));
+    await db.close();
+    return { ...report, name, queries: Array.from(queries), truth: Array.from(truth) };
+  },
+  async budgetOpen(name, budget, queries, truth) {
+    const t0 = performance.now();
+    const db = await openDatabase('opfs://' + name, { kernels, memoryBudget: budget, queryWorkers: 0, multiTab: false });
+    await db.loadCollection({ collection_name: COLLECTION });
+    const openMs = performance.now() - t0;
+    const bytesRead = async () => (await db.stats()).blockCache.bytesRead;
+    const q = Float32Array.from(queries);
+    const t = Int32Array.from(truth);
+    const cold = await searchPass(db, q, t, bytesRead);
+    const warm = await searchPass(db, q, t, bytesRead);
+    const st = await db.stats();
+    const storage = await navigator.storage.estimate();
+    await db.close();
+    const root = await navigator.storage.getDirectory();
+    try { await (await root.getDirectoryHandle('vesper')).removeEntry(name, { recursive: true }); } catch { /* already gone */ }
+    return { openMs, cold, warm, budget, cache: st.blockCache, wasmBytes: st.wasmMemoryBytes, opfsUsage: storage.usage };
   },
   async coldOpen(rows) {
     const q = vectors(1, 384, 99)[0];
@@ -209,6 +249,36 @@ async function bundleSize(excludeArrow: boolean): Promise<{ gz: number; raw: num
   }
 }
 
+type BudgetBuilt = BuildReport & { name: string; queries: number[]; truth: number[] };
+
+/**
+ * The memory-budget run (`--only=budget --budget-rows=N --budget-mb=M`): built on one page
+ * (engine worker, no query workers, no budget), reopened on a fresh page with `memoryBudget`
+ * and searched; the engine worker does the searches, so its cache and WASM memory are all of it.
+ */
+async function runBudget(fresh: () => Promise<Page>, n: number, mb: number, seed: number): Promise<string[]> {
+  const call = async <T>(name: string, args: unknown[]): Promise<T> => {
+    const page = await fresh();
+    page.on('console', (m) => {
+      if (m.text().startsWith('[budget]')) console.error(`[bench] browser ${m.text()}`);
+    });
+    console.error(`[bench] browser: ${name}`);
+    type Fns = Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const out = (await page.evaluate(([f, a]) => (globalThis as unknown as { bench: Fns }).bench[f as string]!(...(a as unknown[])), [name, args] as const)) as T;
+    await page.close();
+    return out;
+  };
+  const budget = mb * 2 ** 20;
+  const built = await call<BudgetBuilt>('budgetBuild', [n, seed]);
+  const open = await call<BudgetOpen & { opfsUsage: number | undefined }>('budgetOpen', [built.name, budget, built.queries, built.truth]);
+  return [
+    `### Memory budget in Chromium (issue 17): IVF_PQ ${n.toLocaleString('en-US')}×128 on OPFS under ${mb} MiB`, '',
+    `${new Date().toISOString()}, load average ${loadavg()[0]!.toFixed(1)} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows), search ${JSON.stringify(SEARCH_PARAMS)}, 50 queries one at a time; engine worker only (\`queryWorkers: 0\`). Origin storage while open: ${((open.opfsUsage ?? NaN) / 2 ** 20).toFixed(0)} MB. Command: \`npx tsx --conditions=vesper-source bench/index.ts browser --only=budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
+    ...budgetTable(n, budget, built, open),
+    '',
+  ];
+}
+
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
@@ -263,6 +333,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
     // the same on a 1-row collection: the engine's own cost is a few µs, so the difference is the call's
     const fixed = parts.has('overhead') ? await run<{ worker: number; inProcess: number }>('overhead', 1, 1_000) : noOver;
     const echo = parts.has('overhead') ? await run<number>('echo', 1_000) : NaN;
+    const budgetRun = parts.has('budget') ? await runBudget(fresh, num('budget-rows', 100_000), num('budget-mb', 128), num('budget-seed', 1234)) : [];
     const noBundle = { gz: NaN, raw: NaN, files: 0 };
     const full = parts.has('bundle') ? await bundleSize(false) : noBundle;
     const noArrow = parts.has('bundle') ? await bundleSize(true) : noBundle;
@@ -289,6 +360,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
       build.built ? `The ${coldRows.toLocaleString('en')}×384 collection was built in this run (${(build.ms / 1000).toFixed(1)} s, HNSW M=16 efConstruction=64; ${build.why ?? ''}).` : `The ${coldRows.toLocaleString('en')}×384 collection was reused from the bench profile (\`--rebuild\` rebuilds it).`,
       `Cold opens: ${colds.map((c) => `${c.totalMs.toFixed(0)} ms`).join(', ')} (${cold.hits} hits, ${cold.count.toLocaleString('en')} rows).`,
       '',
+      ...budgetRun,
     ];
     return lines.join('\n');
   } finally {

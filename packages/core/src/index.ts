@@ -35,7 +35,7 @@ export { BlockCache, checkBudget, type BlockCacheStats } from './util/block-cach
 export { fromFloat16Bits, fromBFloat16Bits } from './util/float16.ts';
 export { createAnalyzer, runAnalyzer, termHash, type Analyzer, type RunAnalyzerRequest, type AnalyzerResult, type AnalyzerTokenDetail, type Token } from './text/index.ts';
 export { warmAnalyzers } from './text/analyzer-cache.ts';
-export { initKernels, kernelsReady, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';
+export { initKernels, kernelsReady, kernelsMemoryBytes, bundledKernelsUrl, type KernelSource } from './kernels/index.ts';
 export { REQUEST_LIMITS } from './proxy/request-limits.ts';
 export { openReplica, openReplicaEngine, checkReplicaOf, type ReplicaOf, type OpenReplicaOptions, type ReplicaDatabase, type ReplicaEngine, type ReplicaControl } from './replica/open-replica.ts';
 export type { RejectedWrite } from './replica/write-outbox.ts';

@@ -107,6 +107,8 @@ export interface DatabaseStats {
   readonly memoryBudget: number | undefined;
   /** The engine worker's block cache. */
   readonly blockCache: BlockCacheStats;
+  /** Bytes of the engine worker's WASM linear memory (the indexes' hot parts live there; it never shrinks). */
+  readonly wasmMemoryBytes: number;
   /** Each query worker's block cache; null while it is not running. */
   readonly queryWorkers: readonly (BlockCacheStats | null)[];
 }

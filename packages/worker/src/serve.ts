@@ -22,7 +22,7 @@
  * replica control calls (`$replicaSync`, `$replicaStatus`, `$rejectedWrites`: protocol.ts's
  * WorkerControlCalls); a database worker answers those three with PARAMETER_INVALID.
  */
-import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsReady, openReplicaEngine, type EngineOptions, type FetchFn, type ReplicaEngine, type StorageSet, showValue } from '@vesper/core';
+import { BlockCache, ProxyNode, VesperError, budgetedIndexFactory, checkBudget, defaultBlockCache, getIndexFactory, initKernels, kernelsMemoryBytes, kernelsReady, openReplicaEngine, type EngineOptions, type FetchFn, type ReplicaEngine, type StorageSet, showValue } from '@vesper/core';
 import { WRITE_METHODS, type CallMeta } from './call-meta.ts';
 import { isControlMethod, type ControlMethod, type DatabaseStats, type EngineApi, type EngineConfig, type RequestLog, type WorkerControlCalls, type WorkerMethod, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 import { WorkerReaderPool, type QueryWorkerStats } from './reader-pool.ts';
@@ -104,7 +104,7 @@ export function createEngineApi(options: ServeOptions): EngineApi {
     $queryWorkerStats: queryWorkerStats,
     async $databaseStats() {
       const workers = await queryWorkerStats();
-      return { memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), queryWorkers: workers.perWorker.map((w) => w?.blockCache ?? null) } satisfies DatabaseStats;
+      return { memoryBudget: budget, blockCache: (cache ?? defaultBlockCache()).stats(), wasmMemoryBytes: kernelsMemoryBytes(), queryWorkers: workers.perWorker.map((w) => w?.blockCache ?? null) } satisfies DatabaseStats;
     },
     async $replicaSync() {
       await replicaFor('$replicaSync').sync();

@@ -123,6 +123,11 @@ export function getKernels(): WasmArena {
   return runtime;
 }
 
+/** Bytes of the kernels' WASM linear memory in this thread (0 before `initKernels`); it only grows. */
+export function kernelsMemoryBytes(): number {
+  return runtime === undefined ? 0 : runtime.memoryBytes;
+}
+
 /** The cached compiled module (for handing to workers), if any. */
 export function kernelsModule(): WasmModule | undefined {
   return cachedModule;

@@ -9,6 +9,7 @@ import { budgetedIndexFactory, defaultBlockCache, getIndexFactory, DEFAULT_MEMOR
 import { VesperError } from '../errors/index.ts';
 import { BlockCache, checkBudget, type BlockCacheStats } from '../util/block-cache.ts';
 import { loadKernelsNode } from './kernels.ts';
+import { kernelsMemoryBytes } from '../kernels/loader.ts';
 import { openFsStorage } from './fs-storage.ts';
 import { createMemoryStorage } from '../adapters/memory-storage.ts';
 import { openReplica, type ReplicaDatabase, type ReplicaOf } from '../replica/open-replica.ts';
@@ -29,6 +30,8 @@ export interface NodeOpenOptions extends EngineOptions {
 export interface DatabaseStats {
   /** The block cache: capacity (the budget), resident bytes, hits, misses, bytes read by range. */
   readonly blockCache: BlockCacheStats;
+  /** Bytes of this thread's WASM linear memory (the indexes' hot parts live there; it never shrinks). */
+  readonly wasmMemoryBytes: number;
 }
 
 export interface NodeDatabase extends VesperClient {
@@ -57,7 +60,7 @@ export async function openDatabase(opts: NodeOpenOptions | NodeReplicaOptions = 
   const cache = memoryBudget === undefined ? undefined : new BlockCache(memoryBudget);
   const storage = opts.path === undefined ? 'memory://' : await openFsStorage(opts.path);
   const client = await VesperClient.open({ ...(cache ? { indexFactory: budgetedIndexFactory(cache) } : {}), ...engine, storage });
-  return Object.assign(client, { stats: (): DatabaseStats => ({ blockCache: (cache ?? defaultBlockCache()).stats() }) });
+  return Object.assign(client, { stats: (): DatabaseStats => ({ blockCache: (cache ?? defaultBlockCache()).stats(), wasmMemoryBytes: kernelsMemoryBytes() }) });
 }
 
 async function openNodeReplica(opts: NodeReplicaOptions): Promise<ReplicaDatabase & { stats(): DatabaseStats }> {
@@ -69,7 +72,7 @@ async function openNodeReplica(opts: NodeReplicaOptions): Promise<ReplicaDatabas
   const cache = opts.memoryBudget === undefined ? undefined : new BlockCache(opts.memoryBudget);
   const storage = opts.path === undefined ? createMemoryStorage() : await openFsStorage(opts.path);
   const db = await openReplica({ replicaOf: opts.replicaOf, storage, fetch: fetch as unknown as FetchFn, indexFactory: cache ? budgetedIndexFactory(cache) : getIndexFactory });
-  return Object.assign(db, { stats: (): DatabaseStats => ({ blockCache: (cache ?? defaultBlockCache()).stats() }) });
+  return Object.assign(db, { stats: (): DatabaseStats => ({ blockCache: (cache ?? defaultBlockCache()).stats(), wasmMemoryBytes: kernelsMemoryBytes() }) });
 }
 
 export { DEFAULT_MEMORY_BUDGET };

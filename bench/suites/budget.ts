@@ -1,0 +1,61 @@
+/**
+ * The memory-budget run of issue 17 in Node (the twin of the Chromium run, `browser
+ * --only=budget`): N×128 clustered vectors in an IVF_PQ collection on a directory, built in one
+ * process, then reopened cold in a fresh one with `memoryBudget` and searched (50 queries, one
+ * at a time, nprobe 16, refine_k 4: a cold-cache pass, then a warm one) against exact top-10.
+ * Reports recall@10, p50/p99, bytes read by range per query, the block cache's resident bytes
+ * and the WASM memory against the budget, and the process RSS. Targets: recall@10 ≥ 0.95,
+ * p50 < 15 ms, cache ≤ budget (the hot parts — codes, ids, centroids — are the stated fixed
+ * overhead outside it).
+ *
+ *   npm run bench -- budget --budget-rows=1000000 --budget-mb=128   (default 100,000 rows, 128 MiB)
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { INDEX_PARAMS, SEARCH_PARAMS, type BuildReport, type PassReport } from '../lib/budget-run.ts';
+import { budgetTable } from '../lib/budget-table.ts';
+
+const child = fileURLToPath(new URL('../lib/budget-child.ts', import.meta.url));
+
+function run<T>(args: string[]): Promise<T> {
+  const argv = ['--expose-gc', '--max-old-space-size=8192', '--conditions=vesper-source', '--import', 'tsx', child, ...args];
+  return new Promise((resolve, reject) => {
+    const p = execFile(process.execPath, argv, { maxBuffer: 64 << 20, timeout: 4 * 3_600_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`budget-child ${args[0]}: ${err.message}\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as T);
+    });
+    p.stderr?.pipe(process.stderr);
+  });
+}
+
+interface OpenReport {
+  openMs: number; cold: PassReport; warm: PassReport; budget: number; wasmBytes: number;
+  cache: { capacity: number; residentBytes: number; bytesRead: number; hits: number; misses: number };
+  rssBeforeOpen: number; rss: number; peakRss: number; heapUsed: number; arrayBuffers: number;
+}
+
+export default async function budget(argv: string[]): Promise<string> {
+  const num = (name: string, d: number): number => Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d);
+  const n = num('budget-rows', 100_000);
+  const mb = num('budget-mb', 128);
+  const seed = num('budget-seed', 1234);
+  const load = loadavg()[0]!.toFixed(1);
+  const dir = await mkdtemp(join(tmpdir(), 'vesper-bench-budget-'));
+  try {
+    const built = await run<BuildReport & { peakRss: number }>(['build', String(n), String(seed), dir]);
+    const open = await run<OpenReport>(['open', String(n), String(seed), dir, String(mb * 2 ** 20)]);
+    const MB = (b: number): string => (b / 2 ** 20).toFixed(1);
+    return [
+      `## Memory budget, Node (issue 17): IVF_PQ ${n.toLocaleString('en-US')}×128 on a directory under ${mb} MiB`, '',
+      `node ${process.version}, ${new Date().toISOString()}, load average ${load} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows), search ${JSON.stringify(SEARCH_PARAMS)}, ${'50'} queries one at a time. Command: \`npm run bench -- budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
+      ...budgetTable(n, mb * 2 ** 20, built, { ...open, cache: open.cache }),
+      `| process RSS after the searches (before open) | ${MB(open.rss)} MB (${MB(open.rssBeforeOpen)} MB); JS heap ${MB(open.heapUsed)} MB, array buffers ${MB(open.arrayBuffers)} MB; build process peak ${MB(built.peakRss)} MB | — | |`,
+      '',
+    ].join('\n');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
