@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../packages/core/src/node/open-database.ts';
-import { COLLECTION, K, NQ, budgetSet, buildBudgetCollection, exactTopK, searchPass } from './budget-run.ts';
+import { COLLECTION, K, NQ, budgetSet, buildBudgetCollection, exactTopK, searchSweep } from './budget-run.ts';
 
 const [mode, nArg, seedArg, dir, budgetArg] = process.argv.slice(2);
 const n = Number(nArg);
@@ -51,8 +51,7 @@ async function open(): Promise<object> {
   await db.loadCollection({ collection_name: COLLECTION });
   const openMs = performance.now() - t0;
   const bytesRead = async (): Promise<number> => db.stats().blockCache.bytesRead;
-  const cold = await searchPass(db, q, t, bytesRead);
-  const warm = await searchPass(db, q, t, bytesRead);
+  const search = await searchSweep(db, q, t, bytesRead);
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3 && gc; i++) {
     gc();
@@ -63,7 +62,7 @@ async function open(): Promise<object> {
   const r = rss();
   await db.close();
   return {
-    openMs, cold, warm, budget, cache: st.blockCache, wasmBytes: st.wasmMemoryBytes,
+    openMs, search, budget, cache: st.blockCache, wasmBytes: st.wasmMemoryBytes,
     rssBeforeOpen: before, rss: r.rss, peakRss: r.peak, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers,
   };
 }

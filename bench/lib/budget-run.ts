@@ -16,6 +16,8 @@ export const COLLECTION = 'budget';
 /** Per sealed segment of (by default) 100k rows: ~390 rows a list, 4-d sub-vectors. */
 export const INDEX_PARAMS = { nlist: 256, m: 32, nbits: 8 } as const;
 export const SEARCH_PARAMS = { nprobe: 16, refine_k: 4 } as const;
+/** Search settings of the warm passes: the first is also the cold pass's. */
+export const SWEEP: readonly { readonly nprobe: number; readonly refine_k: number }[] = [SEARCH_PARAMS, { nprobe: 8, refine_k: 2 }, { nprobe: 4, refine_k: 2 }];
 const BATCH = 5000;
 
 /** The seeded set: n base rows and NQ held-out queries. */
@@ -116,18 +118,38 @@ const quantile = (xs: number[], q: number): number => {
  * One pass of the NQ queries, one search each (Eventually: no wait on the write path), timed
  * one by one; `bytesRead` reads the cache counters of every worker.
  */
-export async function searchPass(db: VesperClient, queries: Float32Array, truth: Int32Array, bytesRead: () => Promise<number>): Promise<PassReport> {
+export async function searchPass(
+  db: VesperClient, queries: Float32Array, truth: Int32Array, bytesRead: () => Promise<number>, params: Readonly<Record<string, number>> = SEARCH_PARAMS,
+): Promise<PassReport> {
   const got = new Int32Array(NQ * K).fill(-1);
   const ms: number[] = [];
   const before = await bytesRead();
   for (let q = 0; q < NQ; q++) {
     const t0 = performance.now();
     const res = await db.search({
-      collection_name: COLLECTION, data: queries.slice(q * DIM, (q + 1) * DIM), limit: K, params: SEARCH_PARAMS, consistency_level: 'Eventually',
+      collection_name: COLLECTION, data: queries.slice(q * DIM, (q + 1) * DIM), limit: K, params, consistency_level: 'Eventually',
     });
     ms.push(performance.now() - t0);
     (res.results as { id: string | number }[]).forEach((h, j) => (got[q * K + j] = Number(h.id)));
   }
   const after = await bytesRead();
   return { recall: recall(got, truth, NQ, K), p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), bytesReadPerQuery: (after - before) / NQ };
+}
+
+export interface SearchReport {
+  /** SWEEP[0] with the cache cold. */
+  readonly cold: PassReport;
+  /** Each SWEEP setting after a warm-up pass of its own. */
+  readonly warm: readonly PassReport[];
+}
+
+/** The cold pass, then per SWEEP setting a warm-up pass and a measured one. */
+export async function searchSweep(db: VesperClient, queries: Float32Array, truth: Int32Array, bytesRead: () => Promise<number>): Promise<SearchReport> {
+  const cold = await searchPass(db, queries, truth, bytesRead, SWEEP[0]);
+  const warm: PassReport[] = [];
+  for (const p of SWEEP) {
+    await searchPass(db, queries, truth, bytesRead, p);
+    warm.push(await searchPass(db, queries, truth, bytesRead, p));
+  }
+  return { cold, warm };
 }

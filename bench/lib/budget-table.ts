@@ -3,15 +3,14 @@
  * bench/suites/browser.ts --only=budget), with the targets of issue 17.
  */
 import { ivfPqResidentBytes } from '../../packages/core/src/index/ivf-pq-index.ts';
-import { DIM, INDEX_PARAMS, type BuildReport, type PassReport } from './budget-run.ts';
+import { DIM, INDEX_PARAMS, SWEEP, type BuildReport, type PassReport, type SearchReport } from './budget-run.ts';
 
 /** Rows of a sealed segment under the default seal policy. */
 const SEGMENT_ROWS = 100_000;
 
 export interface BudgetOpen {
   readonly openMs: number;
-  readonly cold: PassReport;
-  readonly warm: PassReport;
+  readonly search: SearchReport;
   readonly wasmBytes: number;
   readonly cache: { readonly capacity: number; readonly residentBytes: number };
 }
@@ -38,8 +37,8 @@ export function budgetTable(n: number, budget: number, built: BuildReport, open:
     '|---|---|---|---|',
     `| build: insert (durable) / index (flush to every segment indexed) | ${(built.insertMs / 1000).toFixed(1)} s / ${(built.indexMs / 1000).toFixed(1)} s (${Math.round((n / built.totalMs) * 1000).toLocaleString('en-US')} rows/s end to end) | — | |`,
     `| reopen (openDatabase + loadCollection, cold) | ${open.openMs.toFixed(0)} ms | — | |`,
-    ...pass('first pass (cold cache)', open.cold),
-    ...pass('second pass (warm cache)', open.warm),
+    ...pass(`nprobe ${SWEEP[0]!.nprobe}, refine_k ${SWEEP[0]!.refine_k}, cold cache`, open.search.cold),
+    ...open.search.warm.flatMap((p, i) => pass(`nprobe ${SWEEP[i]!.nprobe}, refine_k ${SWEEP[i]!.refine_k}, warm`, p)),
     `| block cache resident / capacity | ${MB(open.cache.residentBytes)} / ${MB(open.cache.capacity)} MiB | ≤ budget ${MB(budget)} MiB | ${verdict(open.cache.residentBytes <= budget)} |`,
     `| WASM memory (hot parts: codes, ids, centroids, codebooks; plus kernel scratch) | ${MB(open.wasmBytes)} MiB (index hot parts by formula: ${MB(hot)} MiB) | fixed overhead, stated | |`,
     `| cache + WASM memory | ${MB(open.cache.residentBytes + open.wasmBytes)} MiB | budget + fixed overhead (the hot parts) | |`,

@@ -33,7 +33,7 @@ import { loadavg } from 'node:os';
 import type { Page } from 'playwright';
 import type { Plugin } from 'vite';
 import { CHROMIUM, benchPagePlugin, openBenchBrowser } from '../lib/bench-page.ts';
-import { INDEX_PARAMS, SEARCH_PARAMS, type BuildReport } from '../lib/budget-run.ts';
+import { INDEX_PARAMS, type BuildReport } from '../lib/budget-run.ts';
 import { budgetTable, type BudgetOpen } from '../lib/budget-table.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -54,7 +54,7 @@ import { normalizeSchema } from '/packages/core/src/schema/normalize.ts';
 import { rowsToBatch } from '/packages/core/src/schema/row-batch.ts';
 import { GrowingSegment } from '/packages/core/src/segments/growing-segment.ts';
 import { encodeWalRecord } from '/packages/core/src/wal/wal-record.ts';
-import { budgetSet, buildBudgetCollection, exactTopK, searchPass, COLLECTION } from '/bench/lib/budget-run.ts';
+import { budgetSet, buildBudgetCollection, exactTopK, searchSweep, COLLECTION } from '/bench/lib/budget-run.ts';
 
 function vectors(n, dim, seed) {
   let s = seed >>> 0;
@@ -125,14 +125,13 @@ window.bench = {
     const bytesRead = async () => (await db.stats()).blockCache.bytesRead;
     const q = Float32Array.from(queries);
     const t = Int32Array.from(truth);
-    const cold = await searchPass(db, q, t, bytesRead);
-    const warm = await searchPass(db, q, t, bytesRead);
+    const search = await searchSweep(db, q, t, bytesRead);
     const st = await db.stats();
     const storage = await navigator.storage.estimate();
     await db.close();
     const root = await navigator.storage.getDirectory();
     try { await (await root.getDirectoryHandle('vesper')).removeEntry(name, { recursive: true }); } catch { /* already gone */ }
-    return { openMs, cold, warm, budget, cache: st.blockCache, wasmBytes: st.wasmMemoryBytes, opfsUsage: storage.usage };
+    return { openMs, search, budget, cache: st.blockCache, wasmBytes: st.wasmMemoryBytes, opfsUsage: storage.usage };
   },
   async coldOpen(rows) {
     const q = vectors(1, 384, 99)[0];
@@ -273,7 +272,7 @@ async function runBudget(fresh: () => Promise<Page>, n: number, mb: number, seed
   const open = await call<BudgetOpen & { opfsUsage: number | undefined }>('budgetOpen', [built.name, budget, built.queries, built.truth]);
   return [
     `### Memory budget in Chromium (issue 17): IVF_PQ ${n.toLocaleString('en-US')}×128 on OPFS under ${mb} MiB`, '',
-    `${new Date().toISOString()}, load average ${loadavg()[0]!.toFixed(1)} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows), search ${JSON.stringify(SEARCH_PARAMS)}, 50 queries one at a time; engine worker only (\`queryWorkers: 0\`). Origin storage while open: ${((open.opfsUsage ?? NaN) / 2 ** 20).toFixed(0)} MB. Command: \`npx tsx --conditions=vesper-source bench/index.ts browser --only=budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
+    `${new Date().toISOString()}, load average ${loadavg()[0]!.toFixed(1)} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows); 50 queries one at a time; engine worker only (\`queryWorkers: 0\`). Origin storage while open: ${((open.opfsUsage ?? NaN) / 2 ** 20).toFixed(0)} MB. Command: \`npx tsx --conditions=vesper-source bench/index.ts browser --only=budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
     ...budgetTable(n, budget, built, open),
     '',
   ];

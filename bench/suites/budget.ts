@@ -9,13 +9,15 @@
  * overhead outside it).
  *
  *   npm run bench -- budget --budget-rows=1000000 --budget-mb=128   (default 100,000 rows, 128 MiB)
+ *   --budget-dir=PATH keeps the built collection in PATH and reopens it on later runs
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INDEX_PARAMS, SEARCH_PARAMS, type BuildReport, type PassReport } from '../lib/budget-run.ts';
+import { INDEX_PARAMS, type BuildReport, type SearchReport } from '../lib/budget-run.ts';
 import { budgetTable } from '../lib/budget-table.ts';
 
 const child = fileURLToPath(new URL('../lib/budget-child.ts', import.meta.url));
@@ -32,7 +34,7 @@ function run<T>(args: string[]): Promise<T> {
 }
 
 interface OpenReport {
-  openMs: number; cold: PassReport; warm: PassReport; budget: number; wasmBytes: number;
+  openMs: number; search: SearchReport; budget: number; wasmBytes: number;
   cache: { capacity: number; residentBytes: number; bytesRead: number; hits: number; misses: number };
   rssBeforeOpen: number; rss: number; peakRss: number; heapUsed: number; arrayBuffers: number;
 }
@@ -43,19 +45,28 @@ export default async function budget(argv: string[]): Promise<string> {
   const mb = num('budget-mb', 128);
   const seed = num('budget-seed', 1234);
   const load = loadavg()[0]!.toFixed(1);
-  const dir = await mkdtemp(join(tmpdir(), 'vesper-bench-budget-'));
+  // --budget-dir=PATH keeps the built collection there and reuses it on the next run (its build row is then the first run's)
+  const keep = argv.find((a) => a.startsWith('--budget-dir='))?.slice('--budget-dir='.length);
+  const dir = keep ?? (await mkdtemp(join(tmpdir(), 'vesper-bench-budget-')));
+  const builtFile = join(dir, 'built.json');
   try {
-    const built = await run<BuildReport & { peakRss: number }>(['build', String(n), String(seed), dir]);
+    let built: BuildReport & { peakRss: number };
+    if (keep !== undefined && existsSync(builtFile)) built = JSON.parse(readFileSync(builtFile, 'utf8')) as typeof built;
+    else {
+      await mkdir(dir, { recursive: true });
+      built = await run<BuildReport & { peakRss: number }>(['build', String(n), String(seed), dir]);
+      writeFileSync(builtFile, JSON.stringify(built));
+    }
     const open = await run<OpenReport>(['open', String(n), String(seed), dir, String(mb * 2 ** 20)]);
     const MB = (b: number): string => (b / 2 ** 20).toFixed(1);
     return [
       `## Memory budget, Node (issue 17): IVF_PQ ${n.toLocaleString('en-US')}×128 on a directory under ${mb} MiB`, '',
-      `node ${process.version}, ${new Date().toISOString()}, load average ${load} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows), search ${JSON.stringify(SEARCH_PARAMS)}, ${'50'} queries one at a time. Command: \`npm run bench -- budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
+      `node ${process.version}, ${new Date().toISOString()}, load average ${load} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows); ${'50'} queries one at a time. Command: \`npm run bench -- budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
       ...budgetTable(n, mb * 2 ** 20, built, { ...open, cache: open.cache }),
       `| process RSS after the searches (before open) | ${MB(open.rss)} MB (${MB(open.rssBeforeOpen)} MB); JS heap ${MB(open.heapUsed)} MB, array buffers ${MB(open.arrayBuffers)} MB; build process peak ${MB(built.peakRss)} MB | — | |`,
       '',
     ].join('\n');
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (keep === undefined) await rm(dir, { recursive: true, force: true });
   }
 }
