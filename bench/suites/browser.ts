@@ -33,7 +33,7 @@ import { loadavg } from 'node:os';
 import type { Page } from 'playwright';
 import type { Plugin } from 'vite';
 import { CHROMIUM, benchPagePlugin, openBenchBrowser } from '../lib/bench-page.ts';
-import { INDEX_PARAMS, type BuildReport } from '../lib/budget-run.ts';
+import { INDEX_PARAMS, NQ, type BuildReport } from '../lib/budget-run.ts';
 import { budgetTable, type BudgetOpen } from '../lib/budget-table.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -272,7 +272,7 @@ async function runBudget(fresh: () => Promise<Page>, n: number, mb: number, seed
   const open = await call<BudgetOpen & { opfsUsage: number | undefined }>('budgetOpen', [built.name, budget, built.queries, built.truth]);
   return [
     `### Memory budget in Chromium (issue 17): IVF_PQ ${n.toLocaleString('en-US')}×128 on OPFS under ${mb} MiB`, '',
-    `${new Date().toISOString()}, load average ${loadavg()[0]!.toFixed(1)} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows); 50 queries one at a time; engine worker only (\`queryWorkers: 0\`). Origin storage while open: ${((open.opfsUsage ?? NaN) / 2 ** 20).toFixed(0)} MB. Command: \`npx tsx --conditions=vesper-source bench/index.ts browser --only=budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
+    `${new Date().toISOString()}, load average ${loadavg()[0]!.toFixed(1)} at start. Index ${JSON.stringify(INDEX_PARAMS)} per sealed segment (default seal policy: 100k rows); per search setting ${NQ} queries not searched before (the first setting with the cache empty), one at a time, then the same again (repeat); engine worker only (\`queryWorkers: 0\`). Origin storage while open: ${((open.opfsUsage ?? NaN) / 2 ** 20).toFixed(0)} MB. Command: \`npx tsx --conditions=vesper-source bench/index.ts browser --only=budget --budget-rows=${n} --budget-mb=${mb}\`.`, '',
     ...budgetTable(n, budget, built, open),
     '',
   ];
