@@ -75,6 +75,28 @@ describe(`a read-only OPFS store beside the writer (seed ${seed})`, () => {
     unwrap(await harness.call(writer, 'close', []));
   });
 
+  it('range reads follow an object the writer replaces or deletes after the reader read it', async () => {
+    const dir = `vesper-test/${freshName('opfs-range')}`;
+    dirs.push(dir);
+    const writer = unwrap<number>(await harness.open(dir));
+    const reader = await OpfsObjectStore.open(dir, { readOnly: true });
+    const size = 64 * 1024;
+    unwrap(await harness.call(writer, 'put', ['idx/a', bytesOf(1, size)]));
+    unwrap(await harness.call(writer, 'put', ['idx/b', bytesOf(2, size)]));
+    // the reader keeps each object's File for its next range reads
+    expect(await reader.getRange('idx/a', 100, 50)).toEqual(bytesOf(1, size).slice(100, 150));
+    expect(await reader.getRange('idx/b', 0, 10)).toEqual(bytesOf(2, size).slice(0, 10));
+    expect(await reader.getRange('idx/a', 4096, 4096)).toEqual(bytesOf(1, size).slice(4096, 8192));
+    // replaced (same size, other bytes; then a shorter one) and deleted by the writer's worker
+    unwrap(await harness.call(writer, 'put', ['idx/a', bytesOf(3, size)]));
+    expect(await reader.getRange('idx/a', 100, 50), `seed ${seed}: a stale snapshot was read`).toEqual(bytesOf(3, size).slice(100, 150));
+    unwrap(await harness.call(writer, 'put', ['idx/a', bytesOf(4, 1000)]));
+    expect(await reader.getRange('idx/a', 900, 500)).toEqual(bytesOf(4, 1000).slice(900));
+    unwrap(await harness.call(writer, 'delete', [['idx/b']]));
+    expect(await reader.getRange('idx/b', 0, 10), `seed ${seed}: a deleted object was read`).toBeUndefined();
+    unwrap(await harness.call(writer, 'close', []));
+  });
+
   it('opens without creating or cleaning anything, and refuses to write', async () => {
     const dir = `vesper-test/${freshName('opfs-ro')}`;
     dirs.push(dir);

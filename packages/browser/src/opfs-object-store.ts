@@ -41,8 +41,23 @@ export function opfsSupported(): boolean {
   return typeof g.navigator?.storage?.getDirectory === 'function' && g.FileSystemFileHandle !== undefined && 'move' in g.FileSystemFileHandle.prototype;
 }
 
+/** How many objects' `File`s range reads keep (oldest first out). */
+const RANGE_FILES = 256;
+
+async function sliceOf(file: File, offset: number, length: number): Promise<Uint8Array> {
+  const start = Math.min(offset, file.size);
+  return new Uint8Array(await file.slice(start, Math.min(file.size, start + length)).arrayBuffer());
+}
+
 export class OpfsObjectStore implements ObjectStore {
   private readonly keyLocks = new Map<string, Promise<unknown>>();
+  /**
+   * The `File` of each object recently read by range, so a search's many block reads skip the
+   * directory walk and `getFile()` (several storage round trips each). A File is a snapshot:
+   * reading one whose object was since replaced or deleted (here or by another context) fails,
+   * and the read is retried on a fresh lookup; this store's own put and delete drop the entry.
+   */
+  private readonly files = new Map<string, File>();
 
   private constructor(
     private readonly root: FileSystemDirectoryHandle,
@@ -77,6 +92,7 @@ export class OpfsObjectStore implements ObjectStore {
     this.assertWritable(`put ${JSON.stringify(key)}`);
     const copy = bytes.slice(); // the caller may reuse its buffer while we await
     const ifAbsent = opts?.ifAbsent === true;
+    this.files.delete(key);
     await this.withKeyLock(key, ifAbsent, () =>
       guard(`object put ${JSON.stringify(key)}`, async () => {
         const { dirs, file } = keyToPath(key);
@@ -100,10 +116,20 @@ export class OpfsObjectStore implements ObjectStore {
     checkCount('getRange offset', offset);
     checkCount('getRange length', length);
     return guard(`object getRange ${JSON.stringify(key)}`, async () => {
+      const known = this.files.get(key);
+      if (known !== undefined) {
+        try {
+          return await sliceOf(known, offset, length);
+        } catch {
+          // the object was replaced or deleted since that snapshot: look it up afresh
+          this.files.delete(key);
+        }
+      }
       const file = await this.file(key);
       if (file === undefined) return undefined;
-      const start = Math.min(offset, file.size);
-      return new Uint8Array(await file.slice(start, Math.min(file.size, start + length)).arrayBuffer());
+      this.files.set(key, file);
+      if (this.files.size > RANGE_FILES) this.files.delete(this.files.keys().next().value!);
+      return sliceOf(file, offset, length);
     });
   }
 
@@ -133,6 +159,7 @@ export class OpfsObjectStore implements ObjectStore {
     for (const key of keys) checkObjectKey(key);
     if (keys.length > 0) this.assertWritable(`delete ${JSON.stringify(keys[0])}`);
     for (const key of keys) {
+      this.files.delete(key);
       await this.withKeyLock(key, false, () =>
         guard(`object delete ${JSON.stringify(key)}`, async () => {
           const { dirs, file } = keyToPath(key);
