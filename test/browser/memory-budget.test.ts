@@ -38,6 +38,8 @@ describe(`memoryBudget in Chromium (seed ${seed})`, () => {
       console.log(`memory-budget (Chromium) seed ${seed} recall@10=${r.toFixed(3)} stats=${JSON.stringify(stats)}`);
       expect(r, `seed ${seed}`).toBeGreaterThanOrEqual(0.95);
       expect(stats.memoryBudget).toBe(BUDGET);
+      // the engine worker's WASM memory is reported (the kernels are loaded there)
+      expect(stats.wasmMemoryBytes, `seed ${seed}`).toBeGreaterThan(0);
       const caches = [stats.blockCache, ...stats.queryWorkers.filter((c) => c !== null)];
       let resident = 0;
       let read = 0;

@@ -38,6 +38,8 @@ describe(`memoryBudget in Node (seed ${seed})`, () => {
     expect(s.capacity).toBe(BUDGET);
     expect(s.bytesRead).toBeGreaterThan(0);
     expect(s.residentBytes).toBeLessThanOrEqual(BUDGET);
+    // the hot parts live in WASM memory: at least the PQ codes (m = 16 bytes a row)
+    expect(db.stats().wasmMemoryBytes, `seed ${seed}`).toBeGreaterThan(N * 16);
     // a filtered search reads by range too and returns only allowed rows
     const f = await db.search({ collection_name: 'big', data: [Array.from(queries.subarray(0, DIM))], limit: K, filter: 'id < 1000', params: { nprobe: 16 }, consistency_level: 'Strong' });
     const ft = bruteForce('L2', base, 1000, DIM, queries, 1, K);
