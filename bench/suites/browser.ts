@@ -138,6 +138,16 @@ window.bench = {
     await db.close();
     return { built: true, ms, why };
   },
+  // the fixed part of an open: starting the engine worker (and its query workers) on an empty opfs:// database
+  async openEmpty(workers) {
+    const t0 = performance.now();
+    const db = await openDatabase('opfs://bench-empty', { kernels, ...(workers >= 0 ? { queryWorkers: workers } : {}) });
+    const t1 = performance.now();
+    await db.listCollections();
+    const t2 = performance.now();
+    await db.close();
+    return { openMs: t1 - t0, firstCallMs: t2 - t1 };
+  },
   async coldOpen(rows, kind, workers) {
     const spec = COLD[kind];
     const all = coldData(rows);
@@ -321,6 +331,9 @@ export default async function browserBench(argv: string[]): Promise<string> {
     const ins = parts.has('insert') ? await run<{ rows: number; ms: number }>('insert', insertRows) : skipped;
     type Engine = { rowsToBatch: number; encode: number; append: number; insert: number };
     const engine = parts.has('engine') ? await run<Engine>('engine', 50) : { rowsToBatch: NaN, encode: NaN, append: NaN, insert: NaN };
+    const emptyRuns: { openMs: number; firstCallMs: number }[] = [];
+    for (let i = 0; parts.has('cold') && i < 3; i++) emptyRuns.push(await run('openEmpty', coldWorkers));
+    const emptyOpen = [...emptyRuns].sort((a, b) => a.openMs + a.firstCallMs - b.openMs - b.firstCallMs)[1];
     const coldRuns = [];
     for (const kind of parts.has('cold') ? coldKinds : []) {
       const build = await run<{ built: boolean; ms: number; why?: string }>('coldBuild', coldRows, kind);
@@ -358,6 +371,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
       `| bundle: @vesper/browser + worker + WASM, minified + gzip | ${kb(full.gz)} (${kb(full.raw)} raw) | — | |`,
       `| bundle excluding apache-arrow | ${kb(noArrow.gz)} (${kb(noArrow.raw)} raw) | < 150 KB | ${verdict(noArrow.gz < 150 * 1024)} |`,
       '',
+      ...(emptyOpen === undefined ? [] : [`The fixed part, an empty opfs:// database opened on a fresh page (median of 3): open ${emptyOpen.openMs.toFixed(0)} ms + first call ${emptyOpen.firstCallMs.toFixed(0)} ms (the page's modules come unbundled from Vite's dev server).`]),
       ...coldRuns.map(({ name, build, colds, cold }) =>
         [
           build.built ? `${name}: built in this run (${(build.ms / 1000).toFixed(1)} s; ${build.why ?? ''}).` : `${name}: reused from the bench profile (\`--rebuild\` rebuilds it).`,
