@@ -17,7 +17,7 @@
  *   - bundle: a Vite production build of a small openDatabase entry (page + engine worker +
  *     kernels.wasm), minified and gzipped, with and without apache-arrow.
  * Skipped with a printed reason when /usr/bin/chromium is absent.
- * `npx tsx bench/index.ts browser [--cold-rows=N] [--cold-index=HNSW,IVF_PQ] [--cold-workers=N] [--insert-rows=N] [--rebuild] [--only=insert,engine,cold,overhead,bundle]`
+ * `npx tsx bench/index.ts browser [--cold-rows=N] [--cold-index=HNSW,IVF_PQ] [--cold-workers=N] [--production] [--insert-rows=N] [--rebuild] [--only=insert,engine,cold,overhead,bundle]`
  * (`--only` runs a subset while iterating; the recorded figures come from a full run).
  */
 import { existsSync } from 'node:fs';
@@ -292,6 +292,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
   const coldRows = num('cold-rows', 100_000);
   // query workers of the cold-open database (default: the browser's default)
   const coldWorkers = num('cold-workers', -1);
+  const production = argv.includes('--production');
   const coldKinds = (argv.find((a) => a.startsWith('--cold-index='))?.slice('--cold-index='.length) ?? 'HNSW,IVF_PQ').split(',').map((k) => {
     const i = ['HNSW', 'IVF_PQ'].indexOf(k);
     if (i < 0) throw new Error(`--cold-index takes HNSW and/or IVF_PQ, got ${k}`);
@@ -306,6 +307,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
     // another checkout benching on the same machine takes its own port and profile with these
     port: Number(process.env.VESPER_BENCH_PORT ?? PORT),
     profile: process.env.VESPER_BENCH_PROFILE ?? 'vesper-bench-chromium-profile',
+    production,
     rebuild: argv.includes('--rebuild'),
     root,
   });
@@ -371,7 +373,7 @@ export default async function browserBench(argv: string[]): Promise<string> {
       `| bundle: @vesper/browser + worker + WASM, minified + gzip | ${kb(full.gz)} (${kb(full.raw)} raw) | — | |`,
       `| bundle excluding apache-arrow | ${kb(noArrow.gz)} (${kb(noArrow.raw)} raw) | < 150 KB | ${verdict(noArrow.gz < 150 * 1024)} |`,
       '',
-      ...(emptyOpen === undefined ? [] : [`The fixed part, an empty opfs:// database opened on a fresh page (median of 3): open ${emptyOpen.openMs.toFixed(0)} ms + first call ${emptyOpen.firstCallMs.toFixed(0)} ms (the page's modules come unbundled from Vite's dev server).`]),
+      ...(emptyOpen === undefined ? [] : [`The fixed part, an empty opfs:// database opened on a fresh page (median of 3): open ${emptyOpen.openMs.toFixed(0)} ms + first call ${emptyOpen.firstCallMs.toFixed(0)} ms (${production ? 'a production build of the page, served statically' : "the page's modules come unbundled from Vite's dev server; `--production` serves a production build"}).`]),
       ...coldRuns.map(({ name, build, colds, cold }) =>
         [
           build.built ? `${name}: built in this run (${(build.ms / 1000).toFixed(1)} s; ${build.why ?? ''}).` : `${name}: reused from the bench profile (\`--rebuild\` rebuilds it).`,
