@@ -6,12 +6,13 @@
 import type { BrowserContext } from 'playwright';
 import type { Plugin } from 'vite';
 
-export function benchPagePlugin(name: string, path: string, title: string, moduleSource: string): Plugin {
+export function benchPagePlugin(name: string, path: string, title: string, moduleSource: string): Plugin & { readonly page: BenchPage } {
   const publicId = `/@${name}/page.js`;
   const resolvedId = `\0${name}-page.js`;
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><script type="module" src="${publicId}"></script></body></html>`;
   return {
     name,
+    page: { path, title, entry: publicId },
     resolveId: (id) => (id === publicId ? resolvedId : undefined),
     load: (id) => (id === resolvedId ? moduleSource : undefined),
     configureServer(server) {
@@ -24,6 +25,13 @@ export function benchPagePlugin(name: string, path: string, title: string, modul
   };
 }
 
+/** What a built page needs: where it is served, its title, and the module id of its script. */
+export interface BenchPage {
+  readonly path: string;
+  readonly title: string;
+  readonly entry: string;
+}
+
 /** Debian's Chromium and the flags every browser run here uses (as test/browser does). */
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -32,7 +40,13 @@ export interface BenchBrowserOptions {
   /** Names the suite in messages. */
   readonly label: string;
   /** The page: served at `path` with the benchmark module (see benchPagePlugin). */
-  readonly plugin: Plugin;
+  readonly plugin: Plugin & { readonly page: BenchPage };
+  /**
+   * Serve a production build of the page (minified bundles, as an app ships them) from a static
+   * server instead of Vite's dev server, whose unbundled modules make every fresh page slower
+   * to start than a user's would be.
+   */
+  readonly production?: boolean;
   /** Fixed port: OPFS and IndexedDB belong to the origin, so data persists between runs only on the same port. */
   readonly port: number;
   /** Persistent Chromium profile under the temp dir (its OPFS keeps built collections). */
@@ -49,8 +63,9 @@ export interface BenchBrowser {
   close(): Promise<void>;
 }
 
-/** Starts the Vite dev server with the bench page and a persistent headless Chromium. */
+/** Starts the Vite dev server (or a static server of a production build) with the bench page and a persistent headless Chromium. */
 export async function openBenchBrowser(o: BenchBrowserOptions): Promise<BenchBrowser> {
+  if (o.production === true) return openBuiltBenchBrowser(o);
   const { chromium } = await import('playwright');
   const { createServer, defaultClientConditions } = await import('vite');
   const { rm } = await import('node:fs/promises');
@@ -84,6 +99,78 @@ export async function openBenchBrowser(o: BenchBrowserOptions): Promise<BenchBro
     };
   } catch (e) {
     await server.close();
+    throw e;
+  }
+}
+
+const MIME: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.css': 'text/css', '.json': 'application/json' };
+
+/** openBenchBrowser with `production`: the page built by Vite into a temp dir, served by node:http. */
+async function openBuiltBenchBrowser(o: BenchBrowserOptions): Promise<BenchBrowser> {
+  const { chromium } = await import('playwright');
+  const { build, defaultClientConditions } = await import('vite');
+  const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+  const { createServer } = await import('node:http');
+  const { tmpdir } = await import('node:os');
+  const { extname, join, normalize } = await import('node:path');
+  const outDir = await mkdtemp(join(tmpdir(), 'vesper-bench-build-'));
+  const out = await build({
+    root: o.root,
+    configFile: false,
+    resolve: { conditions: ['vesper-source', ...defaultClientConditions] },
+    logLevel: 'error',
+    plugins: [o.plugin],
+    worker: { format: 'es' },
+    build: { outDir, emptyOutDir: true, minify: true, assetsInlineLimit: 0, rolldownOptions: { input: o.plugin.page.entry, preserveEntrySignatures: false } },
+  });
+  const outputs = (Array.isArray(out) ? out : [out]).flatMap((r) => ('output' in r ? r.output : []));
+  const entry = outputs.find((c) => c.type === 'chunk' && c.isEntry)?.fileName;
+  if (entry === undefined) throw new Error(`[bench] ${o.label}: the production build has no entry chunk`);
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${o.plugin.page.title}</title></head><body><script type="module" src="/${entry}"></script></body></html>`;
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0]!;
+    if (url === o.plugin.page.path) {
+      res.setHeader('content-type', 'text/html');
+      res.end(html);
+      return;
+    }
+    const file = normalize(join(outDir, url));
+    if (!file.startsWith(outDir)) {
+      res.statusCode = 403;
+      res.end();
+      return;
+    }
+    readFile(file).then(
+      (bytes) => {
+        res.setHeader('content-type', MIME[extname(file)] ?? 'application/octet-stream');
+        res.end(bytes);
+      },
+      () => {
+        res.statusCode = 404;
+        res.end();
+      },
+    );
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, '127.0.0.1', () => resolve(o.port));
+  });
+  const profile = join(tmpdir(), o.profile);
+  if (o.rebuild) await rm(profile, { recursive: true, force: true });
+  try {
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    return {
+      context,
+      port,
+      async close() {
+        await context.close();
+        await new Promise((r) => server.close(r));
+        await rm(outDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await new Promise((r) => server.close(r));
+    await rm(outDir, { recursive: true, force: true });
     throw e;
   }
 }

@@ -90,6 +90,8 @@ export interface ColumnSet {
    * (segments/sealed-segment.ts), as `valueAt` returns it; undefined for any other field.
    */
   vectorValue?(field: string, row: number): number[] | undefined;
+  /** Fields whose column the holder left in the object store (read back by range for an answer's rows). */
+  readonly inStore?: ReadonlySet<string>;
 }
 
 export function isNull(col: Column, row: number): boolean {

@@ -4,7 +4,8 @@
  */
 import { VesperError } from '../errors/index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
-import type { CollectionSchema } from '../schema/types.ts';
+import type { CollectionSchema, FieldSchema } from '../schema/types.ts';
+import { takeRows } from '../schema/column-ops.ts';
 import type { Column } from '../schema/columns.ts';
 import { readInsertColumns } from '../storage/batch-file.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
@@ -29,4 +30,14 @@ export async function loadColumns(src: ColumnSource, rec: SegmentRecord, fields:
     if (e instanceof VesperError && e.error === 'IO_KEY_NOT_FOUND') throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`, undefined, { cause: e });
     throw e;
   }
+}
+
+/**
+ * The listed rows (in the order listed) of some columns of a sealed segment's insert log: what
+ * an answer outputs from a column its holder left in the object store.
+ * @throws IO_KEY_NOT_FOUND when the insert log is missing.
+ */
+export async function loadRows(src: ColumnSource, rec: SegmentRecord, fields: readonly FieldSchema[], rows: ArrayLike<number>): Promise<Map<string, Column>> {
+  const cols = await loadColumns(src, rec, fields.map((f) => f.name));
+  return new Map(fields.map((f) => [f.name, takeRows(cols.get(f.name)!, rows, f)]));
 }

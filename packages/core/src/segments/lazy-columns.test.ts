@@ -20,7 +20,7 @@ import { readQuery, readSearch } from '../query/read-executor.ts';
 import type { QueryPlan } from '../query/read-plan.ts';
 import { prepareQuery, prepareSearch } from '../proxy/prepared.ts';
 import { SealedReplica, writerAssignment } from './sealed-replica.ts';
-import { LEAN_REPLICA_HOLDING, REPLICA_HOLDING, type SealedHolding } from './holder-role.ts';
+import { LEAN_HOLDING, REPLICA_HOLDING, type SealedHolding } from './holder-role.ts';
 import { attachMaintenance } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
 import { testCollection } from './test-collection.ts';
@@ -62,7 +62,7 @@ async function sealedWriter(info: CollectionInfo, rows: Record<string, unknown>[
 describe(`lazy columns: a reader never reads the indexed vectors it does not keep (seed ${seed})`, () => {
   const cases: [string, 'L2' | 'COSINE', SealedHolding, 'served' | 'dropped' | 'held'][] = [
     ['replica, HNSW L2 (the index serves the column)', 'L2', REPLICA_HOLDING, 'served'],
-    ['lean replica, HNSW COSINE (left in storage)', 'COSINE', LEAN_REPLICA_HOLDING, 'dropped'],
+    ['lean replica, HNSW COSINE (left in storage)', 'COSINE', LEAN_HOLDING, 'dropped'],
     ['replica, HNSW COSINE (the column is kept, so read)', 'COSINE', REPLICA_HOLDING, 'held'],
   ];
   for (const [name, metric, holding, expected] of cases) {
