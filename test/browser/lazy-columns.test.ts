@@ -10,7 +10,8 @@ import { OpfsObjectStore } from '../../packages/browser/src/opfs-object-store.ts
 import { normalizeSchema } from '../../packages/core/src/schema/normalize.ts';
 import { rowsToBatch } from '../../packages/core/src/schema/row-batch.ts';
 import { valueAt } from '../../packages/core/src/schema/column-ops.ts';
-import { decodeBatch, encodeBatch, readInsertColumns } from '../../packages/core/src/storage/batch-file.ts';
+import { decodeBatch, encodeBatch } from '../../packages/core/src/storage/batch-file.ts';
+import { readInsertColumns } from '../../packages/core/src/storage/insert-log-reader.ts';
 import type { ObjectStore } from '../../packages/core/src/adapters/object-store.ts';
 import { browserSeed, freshName, removeOpfsDir } from './browser-helpers.ts';
 

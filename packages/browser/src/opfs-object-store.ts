@@ -43,6 +43,10 @@ export function opfsSupported(): boolean {
 
 export class OpfsObjectStore implements ObjectStore {
   private readonly keyLocks = new Map<string, Promise<unknown>>();
+  /** The directory (the writer and its query workers share it). */
+  get identity(): string {
+    return `opfs:${this.path}`;
+  }
 
   private constructor(
     private readonly root: FileSystemDirectoryHandle,

@@ -11,7 +11,7 @@ import type { PkValue } from '../segments/segment.ts';
 import type { OutputPlan } from '../query/output.ts';
 import type { PartialRow, PartialSearch } from '../query/partial.ts';
 import { partitionSet, type CountPlan, type FilterPlan, type QueryPlan, type SearchPlan } from '../query/read-plan.ts';
-import { prepareSearch, readCount, readKeys, readQuery, readSearch, searchReadFields, type ReaderPool } from '../query/read-executor.ts';
+import { prepareSearch, readCount, readKeys, readQuery, readSearch, searchScanFields, type ReaderPool } from '../query/read-executor.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './text-search.ts';
 
@@ -23,12 +23,13 @@ export async function searchShare(replica: SealedReplica, plan: SearchPlan, ts: 
   // indexes that read by range (IVF_PQ) read first; the search itself is synchronous
   // a grouping that may scan a segment exactly reads its vector column back (a lean reader left it in the store)
   const segments = replica.segments(partitionSet(plan.partitionIds));
-  const fields = searchReadFields(segments, plan);
+  const outputs = fieldNames(plan.output);
+  const scanned = searchScanFields(segments, plan);
   const prepared = prepareSearch(segments, ts, plan);
-  if (prepared === undefined) return replica.answer(fields, () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
+  if (prepared === undefined) return replica.answer(outputs, () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan), scanned);
   const release = await prepared;
   try {
-    return await replica.answer(fields, () => readSearch(segments, ts, plan));
+    return await replica.answer(outputs, () => readSearch(segments, ts, plan), scanned);
   } finally {
     release();
   }
@@ -38,7 +39,7 @@ export function queryShare(replica: SealedReplica, plan: QueryPlan, ts: bigint):
   return replica.answer(fieldNames(plan.output), () => readQuery(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
 }
 
-/** The fields an answer outputs: a reader that dropped some of their columns reads them back first. */
+/** The fields an answer outputs: a reader that dropped some of their columns reads the returned rows of them afterwards. */
 function fieldNames(output: OutputPlan): string[] {
   return output.fields.map((f) => f.name);
 }

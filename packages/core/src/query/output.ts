@@ -6,12 +6,13 @@
  * the REST layer decide how to render them.
  */
 import { VesperError } from '../errors/index.ts';
-import { DataType } from '../schema/data-type.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import type { ColumnSet, JsonValue } from '../schema/columns.ts';
 import { DYNAMIC_FIELD, primaryField, type CollectionSchema, type FieldSchema } from '../schema/types.ts';
-import { fromBFloat16Bits, fromFloat16Bits } from '../util/float16.ts';
 import { showValue } from '../util/show-value.ts';
+import { outputValue } from '../schema/output-value.ts';
+
+export { outputValue };
 
 export interface OutputPlan {
   readonly fields: readonly FieldSchema[];
@@ -85,22 +86,10 @@ function resolveOutput(schema: CollectionSchema, requested: readonly string[] | 
   return { fields: [...fields.values()], dynamicKeys: keys };
 }
 
-/** Converts a cell to its output form (half-precision vectors become numbers). */
-export function outputValue(f: FieldSchema, cols: ColumnSet, row: number): unknown {
-  // a vector its index serves: read this row only (column() would copy the whole field)
-  const served = f.data_type === DataType.FloatVector ? cols.vectorValue?.(f.name, row) : undefined;
-  if (served !== undefined) return served;
-  const col = cols.column(f.name);
-  if (!col) return null;
-  const v = valueAt(col, row);
-  if (f.data_type === DataType.Float16Vector) return (v as number[]).map(fromFloat16Bits);
-  if (f.data_type === DataType.BFloat16Vector) return (v as number[]).map(fromBFloat16Bits);
-  return v;
-}
-
 export function materializeRow(plan: OutputPlan, cols: ColumnSet, row: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of plan.fields) out[f.name] = outputValue(f, cols, row);
+  // a column read by row after the answer is known: null until filled (key order kept)
+  for (const f of plan.fields) out[f.name] = cols.deferValue?.(f.name, row, out) === true ? null : outputValue(f, cols, row);
   if (plan.dynamicKeys !== undefined) {
     const meta = cols.column(DYNAMIC_FIELD);
     const obj = meta ? (valueAt(meta, row) as Record<string, JsonValue> | null) : null;

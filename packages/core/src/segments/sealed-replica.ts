@@ -11,15 +11,15 @@
  * `readerReplica` role (holder-role.ts): it holds its segments as its holding says — by
  * default leaving range-read indexes' vector columns in the object store, or lean (an edge
  * QueryNode) leaving every indexed vector column there — and reads them back for the answers
- * that output them (`answer`).
+ * that output them (`answer`): the returned rows only, by range, for fixed-width columns.
  */
 import { warmAnalyzers } from '../text/analyzer-cache.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
-import type { SealedSegment } from './sealed-segment.ts';
+import type { DeferredValue, SealedSegment } from './sealed-segment.ts';
 import type { PendingDelete } from './segment.ts';
 import type { SegmentManager } from './segment-manager.ts';
-import { releaseIndexedVectors, loadSealedSegment, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
+import { fillDeferred, releaseIndexedVectors, loadSealedSegment, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
 import { REPLICA_HOLDING, type SealedHolding } from './holder-role.ts';
 
 /** What a writer sends a replica: the records it should hold and their unflushed deletes. */
@@ -119,16 +119,29 @@ export class SealedReplica {
   }
 
   /**
-   * Runs a synchronous read after reading back the dropped columns it needs (`fields`: the
-   * fields it outputs) — serialized with `sync`, so no sync drops them while it runs. Without
-   * dropped columns to restore it runs at once.
+   * Runs a synchronous read whose rows output `outputs` and that scans `scanned` whole (a
+   * grouping search's exact scan of the vector field), then completes it from the object store
+   * — serialized with `sync`, so no sync changes the segments while it runs. A `scanned` column
+   * left in the store is read back whole first. An output column left in the store is not: the
+   * read notes which rows it returns (`SealedSegment.deferOutputs`), and only those rows are
+   * read afterwards, by range (`fillDeferred`). Without columns left in the store it runs at once.
    */
-  answer<T>(fields: readonly string[], read: () => T): Promise<T> {
-    const needs = (s: SealedSegment) => fields.some((f) => s.dropped.has(f));
-    if (![...this.held.values()].some(needs)) return Promise.resolve(read());
+  answer<T>(outputs: readonly string[], read: () => T, scanned: readonly string[] = []): Promise<T> {
+    const lacks = (s: SealedSegment, fields: readonly string[]): boolean => fields.some((f) => s.dropped.has(f));
+    if (![...this.held.values()].some((s) => lacks(s, outputs) || lacks(s, scanned))) return Promise.resolve(read());
     return this.queue.run(['sync'], async () => {
-      for (const seg of this.held.values()) if (needs(seg)) await restoreColumns(this.src, seg, fields);
-      return read();
+      for (const seg of this.held.values()) if (lacks(seg, scanned)) await restoreColumns(this.src, seg, scanned);
+      const deferring = [...this.held.values()].filter((s) => lacks(s, outputs));
+      for (const seg of deferring) seg.deferOutputs(new Set(outputs.filter((f) => seg.dropped.has(f))));
+      let result: T;
+      let noted: [SealedSegment, DeferredValue[]][] = [];
+      try {
+        result = read();
+      } finally {
+        noted = deferring.map((s) => [s, s.takeDeferred()]);
+      }
+      await Promise.all(noted.map(([seg, values]) => fillDeferred(this.src, seg, values)));
+      return result;
     });
   }
 

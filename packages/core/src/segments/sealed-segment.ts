@@ -33,6 +33,13 @@ export type BuiltIndex =
   | { readonly kind: 'scalar'; readonly index: ScalarIndex }
   | { readonly kind: 'sparse'; readonly index: SparseInvertedIndex };
 
+/** An output value left to fill: `out[field]` gets row `row`'s value. */
+export interface DeferredValue {
+  readonly field: string;
+  readonly row: number;
+  readonly out: Record<string, unknown>;
+}
+
 export class SealedSegment extends Segment {
   readonly sealed = true;
   readonly indexes = new Map<string, VectorIndex>();
@@ -256,6 +263,33 @@ export class SealedSegment extends Segment {
 
   /** Whether the kept columns are copies (no longer views of the insert log's bytes). */
   private copied = false;
+
+  /** Dropped fields whose output values are noted (`deferValue`) instead of read, while an answer runs. */
+  private deferring: ReadonlySet<string> | undefined;
+  private deferred: DeferredValue[] = [];
+
+  /**
+   * Until `takeDeferred`, output values of these dropped fields are noted, not read: the
+   * answer reads the noted rows by range afterwards (sealed-replica.ts, `answer`).
+   */
+  deferOutputs(fields: ReadonlySet<string>): void {
+    this.deferring = fields;
+    this.deferred = [];
+  }
+
+  deferValue(field: string, row: number, out: Record<string, unknown>): boolean {
+    if (this.deferring?.has(field) !== true) return false;
+    this.deferred.push({ field, row, out });
+    return true;
+  }
+
+  /** Ends `deferOutputs`: the values noted since, in the order they were asked for. */
+  takeDeferred(): DeferredValue[] {
+    const out = this.deferred;
+    this.deferring = undefined;
+    this.deferred = [];
+    return out;
+  }
 
   /** Puts dropped columns back (read from the insert log for a request that outputs them). */
   restoreColumns(cols: ReadonlyMap<string, Column>): void {

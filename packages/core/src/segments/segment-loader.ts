@@ -5,16 +5,18 @@
  */
 import { VesperError } from '../errors/index.ts';
 import { primaryField } from '../schema/types.ts';
-import { TS_FIELD, decodeBatch, readInsertColumns } from '../storage/batch-file.ts';
+import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
+import { readInsertColumns, type InsertLogLayout } from '../storage/insert-log-reader.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import type { Column } from '../schema/columns.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
 import { objectRange } from '../util/block-file.ts';
-import { SealedSegment } from './sealed-segment.ts';
+import { SealedSegment, type DeferredValue } from './sealed-segment.ts';
 import { WHOLE_HOLDING, type SealedHolding } from './holder-role.ts';
-import { loadColumns, type ColumnSource } from './insert-log.ts';
+import { loadColumns, loadRows, type ColumnSource } from './insert-log.ts';
+import { outputValue } from '../schema/output-value.ts';
 import { SparseInvertedIndex, forgetColumnPostings } from '../index/sparse-inverted-index.ts';
 import { DataType, isVectorType } from '../schema/data-type.ts';
 import { decodeDeltaLog } from './delta-log.ts';
@@ -36,9 +38,24 @@ export function releaseIndexedVectors(src: SegmentSource, seg: SealedSegment): v
 }
 
 /** Reads dropped columns back from the insert log for the named fields. */
-export async function restoreColumns(src: SegmentSource, seg: SealedSegment, fields: readonly string[]): Promise<void> {
+export async function restoreColumns(src: SegmentSource, seg: SealedSegment, fields: readonly string[], layout?: InsertLogLayout): Promise<void> {
   const want = fields.filter((f) => seg.dropped.has(f));
-  if (want.length > 0) seg.restoreColumns(await loadColumns(src, seg.record, want));
+  if (want.length > 0) seg.restoreColumns(await loadColumns(src, seg.record, want, layout));
+}
+
+/**
+ * Fills the output values an answer noted on a segment (`SealedSegment.deferOutputs`): the
+ * noted rows of those fields read from the insert log — by range, only the blocks holding them,
+ * for fixed-width columns (storage/column-rows.ts) — each converted as `outputValue` does.
+ */
+export async function fillDeferred(src: SegmentSource, seg: SealedSegment, noted: readonly DeferredValue[]): Promise<void> {
+  if (noted.length === 0) return;
+  const rows = [...new Set(noted.map((d) => d.row))].sort((a, z) => a - z);
+  const at = new Map(rows.map((r, i) => [r, i]));
+  const cols = await loadRows(src, seg.record, [...new Set(noted.map((d) => d.field))], rows);
+  const taken = { rowCount: rows.length, column: (name: string) => cols.get(name) };
+  const byName = new Map(src.schema.fields.map((f) => [f.name, f]));
+  for (const d of noted) d.out[d.field] = outputValue(byName.get(d.field)!, taken, at.get(d.row)!);
 }
 
 export function isScalarIndexType(t: string): boolean {
@@ -94,14 +111,15 @@ export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord):
     if (seg.canServe(f)) seg.serveFromIndex(f);
     else if (idx === undefined || !holding.dropsVectorsOf(idx)) need.push(f.name);
   }
-  await restoreColumns(src, seg, need);
+  // the directory phase one read: phase two reads no more of the file than the blocks it wants
+  await restoreColumns(src, seg, need, file.layout);
   seg.serveVectorsFromIndexes(src.schema.fields);
   releaseIndexedVectors(src, seg);
   return seg;
 }
 
 /** The whole insert log, decoded (its columns are views of its bytes). */
-async function readWholeLog(src: SegmentSource, rec: SegmentRecord, fields: readonly FieldSchema[]): Promise<{ columns: Map<string, Column> }> {
+async function readWholeLog(src: SegmentSource, rec: SegmentRecord, fields: readonly FieldSchema[]): Promise<{ columns: Map<string, Column>; layout?: InsertLogLayout }> {
   const bytes = await src.objects.get(rec.insertLog);
   if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
   return decodeBatch(bytes, fields, 'insert');

@@ -10,7 +10,8 @@ import { rowsToBatch } from '../schema/row-batch.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import { Random, testSeed } from '../util/random.ts';
 import { MemoryObjectStore } from '../adapters/memory-object-store.ts';
-import { TS_FIELD, decodeBatch, encodeBatch, encodeBatchParts, joinParts, readInsertColumns } from './batch-file.ts';
+import { TS_FIELD, decodeBatch, encodeBatch, encodeBatchParts, joinParts } from './batch-file.ts';
+import { readInsertColumns } from './insert-log-reader.ts';
 import { TRAILER_BYTES, joinWithTrailer } from './batch-trailer.ts';
 import { decodeDirectory, SECTION_TAIL_BYTES } from './column-directory.ts';
 
