@@ -6,13 +6,12 @@
  * the REST layer decide how to render them.
  */
 import { VesperError } from '../errors/index.ts';
+import { DataType } from '../schema/data-type.ts';
 import { valueAt } from '../schema/column-ops.ts';
-import type { ColumnSet, JsonValue } from '../schema/columns.ts';
+import type { Column, ColumnSet, JsonValue } from '../schema/columns.ts';
 import { DYNAMIC_FIELD, primaryField, type CollectionSchema, type FieldSchema } from '../schema/types.ts';
+import { fromBFloat16Bits, fromFloat16Bits } from '../util/float16.ts';
 import { showValue } from '../util/show-value.ts';
-import { outputValue } from '../schema/output-value.ts';
-
-export { outputValue };
 
 export interface OutputPlan {
   readonly fields: readonly FieldSchema[];
@@ -86,10 +85,33 @@ function resolveOutput(schema: CollectionSchema, requested: readonly string[] | 
   return { fields: [...fields.values()], dynamicKeys: keys };
 }
 
-export function materializeRow(plan: OutputPlan, cols: ColumnSet, row: number): Record<string, unknown> {
+/** Converts a cell to its output form (half-precision vectors become numbers). */
+export function outputValue(f: FieldSchema, cols: ColumnSet, row: number): unknown {
+  // a vector its index serves: read this row only (column() would copy the whole field)
+  const served = f.data_type === DataType.FloatVector ? cols.vectorValue?.(f.name, row) : undefined;
+  if (served !== undefined) return served;
+  const col = cols.column(f.name);
+  if (!col) return null;
+  const v = valueAt(col, row);
+  if (f.data_type === DataType.Float16Vector) return (v as number[]).map(fromFloat16Bits);
+  if (f.data_type === DataType.BFloat16Vector) return (v as number[]).map(fromBFloat16Bits);
+  return v;
+}
+
+/**
+ * A row as the plan outputs it. Cells of a column its holder left in the object store
+ * (`ColumnSet.inStore`: a writer or reader that keeps an indexed vector column on disk) are
+ * collected in `later`, to be read by range after the synchronous read (`StoredCells.fill`).
+ * @throws INTERNAL when such a cell is asked for without `later` (a caller that did not read the column back).
+ */
+export function materializeRow(plan: OutputPlan, cols: ColumnSet, row: number, later?: StoredCells): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  // a column read by row after the answer is known: null until filled (key order kept)
-  for (const f of plan.fields) out[f.name] = cols.deferValue?.(f.name, row, out) === true ? null : outputValue(f, cols, row);
+  const stored = cols.inStore;
+  if (stored !== undefined && stored.size > 0 && plan.fields.some((f) => stored.has(f.name))) {
+    if (later === undefined) throw new VesperError('INTERNAL', `internal error: output field of a column left in the object store read without reading it back`);
+    later.add(cols, row, out);
+  }
+  for (const f of plan.fields) out[f.name] = stored?.has(f.name) === true ? null : outputValue(f, cols, row);
   if (plan.dynamicKeys !== undefined) {
     const meta = cols.column(DYNAMIC_FIELD);
     const obj = meta ? (valueAt(meta, row) as Record<string, JsonValue> | null) : null;
@@ -107,4 +129,44 @@ export function materializeRow(plan: OutputPlan, cols: ColumnSet, row: number): 
 /** `o[k] = v` as an own enumerable data property, even for `__proto__`. */
 export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** How a holder reads the listed rows of columns it left in the object store. */
+export interface StoredRowReader {
+  /** The listed rows of each field, in the order listed (segments/sealed-segment.ts `readRows`). */
+  readStoredRows(cols: ColumnSet, fields: readonly FieldSchema[], rows: Int32Array): Promise<readonly Column[]>;
+}
+
+/**
+ * The output cells of columns left in the object store, gathered during a synchronous read and
+ * filled after it: one read per segment for the rows the answer returns, never a whole column.
+ */
+export class StoredCells {
+  private readonly bySet = new Map<ColumnSet, { rows: number[]; outs: Record<string, unknown>[] }>();
+
+  constructor(private readonly plan: OutputPlan) {}
+
+  add(cols: ColumnSet, row: number, out: Record<string, unknown>): void {
+    let at = this.bySet.get(cols);
+    if (at === undefined) this.bySet.set(cols, (at = { rows: [], outs: [] }));
+    at.rows.push(row);
+    at.outs.push(out);
+  }
+
+  get empty(): boolean {
+    return this.bySet.size === 0;
+  }
+
+  /** Reads the gathered rows (segments at once) and sets their cells in the rows already materialized. */
+  async fill(reader: StoredRowReader): Promise<void> {
+    await Promise.all(
+      [...this.bySet].map(async ([cols, { rows, outs }]) => {
+        const fields = this.plan.fields.filter((f) => cols.inStore!.has(f.name));
+        const read = await reader.readStoredRows(cols, fields, Int32Array.from(rows));
+        const view: ColumnSet = { rowCount: rows.length, column: (name) => read[fields.findIndex((f) => f.name === name)] };
+        for (let i = 0; i < outs.length; i++) for (const f of fields) outs[i]![f.name] = outputValue(f, view, i);
+      }),
+    );
+    this.bySet.clear();
+  }
 }

@@ -6,7 +6,7 @@
  */
 import type { Segment, PkValue } from '../segments/segment.ts';
 import { allowedRows, type RowFilter } from './search-executor.ts';
-import { materializeRow, type OutputPlan } from './output.ts';
+import { materializeRow, type OutputPlan, type StoredCells } from './output.ts';
 import type { PartialRow } from './read-plan.ts';
 import { checkOutputSize } from './output-limit.ts';
 import { compareOrder, orderValues } from './order-by.ts';
@@ -19,6 +19,8 @@ export interface QuerySpec {
   readonly output: OutputPlan;
   /** Ordered by these keys (ties by primary key) instead of by primary key. */
   readonly orderBy?: readonly OrderBy[];
+  /** Where output cells of columns left in the object store are gathered (output.ts). */
+  readonly later?: StoredCells;
 }
 
 interface Located {
@@ -65,7 +67,7 @@ export function queryRows(segments: readonly Segment[], ts: bigint, spec: QueryS
   checkOutputSize('query', Math.max(0, Math.min(end, keys.length) - spec.offset), spec.output);
   return keys.slice(spec.offset, end).map((pk) => {
     const at = found.get(pk)!;
-    return materializeRow(spec.output, at.seg, at.row);
+    return materializeRow(spec.output, at.seg, at.row, spec.later);
   });
 }
 
@@ -78,7 +80,7 @@ export function queryPartialRows(segments: readonly Segment[], ts: bigint, spec:
   checkOutputSize('query', Math.min(end, keys.length), spec.output);
   return keys.slice(0, end).map((pk) => {
     const at = found.get(pk)!;
-    return { pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row) };
+    return { pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row, spec.later) };
   });
 }
 
@@ -119,5 +121,5 @@ function orderedPartialRows(found: Map<PkValue, Located>, spec: QuerySpec, order
   rows.sort((a, b) => compareOrder(orderBy, a.order, b.order) || comparePk(a.pk, b.pk));
   const end = spec.limit === undefined ? rows.length : spec.offset + spec.limit;
   checkOutputSize('query', Math.min(end, rows.length), spec.output);
-  return rows.slice(0, end).map(({ pk, at, order }) => ({ pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row), order }));
+  return rows.slice(0, end).map(({ pk, at, order }) => ({ pk, ts: at.ts, row: materializeRow(spec.output, at.seg, at.row, spec.later), order }));
 }

@@ -15,9 +15,10 @@
 import type { CollectionInfo } from '../catalog/types.ts';
 import type { Segment, PkValue } from '../segments/segment.ts';
 import type { SegmentManager } from '../segments/segment-manager.ts';
+import { SealedSegment } from '../segments/sealed-segment.ts';
 import type { ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { valueAt } from '../schema/column-ops.ts';
-import { materializeRow } from './output.ts';
+import { materializeRow, StoredCells, type StoredRowReader } from './output.ts';
 import { aggregateRows } from './aggregate.ts';
 import { mergeQueryPartials, mergeSearch, type PartialHit, type PartialRow, type PartialSearch } from './partial.ts';
 import { countRows, queryKeys, queryPartialRows, type QuerySpec } from './query-executor.ts';
@@ -38,6 +39,14 @@ export interface PartialReader {
 export interface ReadHost {
   readonly segments: readonly Segment[];
   readonly remote?: PartialReader;
+  /** How its segments' columns left in the object store are read (a writer keeping indexed vectors on disk). */
+  readonly store?: HostStore;
+}
+
+/** Reads of what a host's segments left in the object store: rows for outputs, whole columns for exact scans. */
+export interface HostStore extends StoredRowReader {
+  /** Brings a column back into the segment for good (an exact scan of it: no index, or a grouping past the index's bound). */
+  restore(seg: SealedSegment, field: string): Promise<void>;
 }
 
 /**
@@ -62,7 +71,7 @@ export interface ReaderPool {
  */
 export function writerHost(mgr: SegmentManager, info: CollectionInfo, partitionIds: readonly number[] | undefined, ts: bigint, pool: ReaderPool | undefined, assignment: () => ReplicaAssignment): ReadHost {
   const segments = mgr.segments(partitionIds === undefined ? undefined : new Set(partitionIds));
-  if (pool === undefined || !pool.covers(mgr)) return { segments };
+  if (pool === undefined || !pool.covers(mgr)) return { segments, store: mgr.storedColumns };
   const a = assignment();
   return {
     segments: segments.filter((s) => !s.sealed),
@@ -104,11 +113,11 @@ function searchSpec(p: SearchPlan): SearchSpec {
  * A reader's partial answer to a search: per query its top offset + limit (grouped: every group
  * among its candidates, each up to group_size), rows materialized.
  */
-export function readSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan): PartialSearch {
+export function readSearch(segments: readonly Segment[], ts: bigint, plan: SearchPlan, later?: StoredCells): PartialSearch {
   const g = plan.groupBy?.field.name;
   return searchSegments(planSegments(segments, plan), ts, liveSpec(plan, ts)).map((list) =>
     list.map((h) => {
-      const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(plan.output, h.segment, h.row) };
+      const hit: PartialHit = { pk: h.pk, distance: h.distance, row: materializeRow(plan.output, h.segment, h.row, later) };
       if (g === undefined) return hit;
       const col = h.segment.column(g);
       return { ...hit, group: col ? valueAt(col, h.row) : null };
@@ -143,8 +152,9 @@ function liveSpec(plan: SearchPlan, ts: bigint): SearchSpec {
 }
 
 /** A reader's partial answer to a query: its first offset + limit rows by primary key. */
-export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan): PartialRow[] {
+export function readQuery(segments: readonly Segment[], ts: bigint, plan: QueryPlan, later?: StoredCells): PartialRow[] {
   const spec: { -readonly [K in keyof QuerySpec]: QuerySpec[K] } = { offset: plan.offset, output: plan.output };
+  if (later) spec.later = later;
   const filter = liveFilter(plan, ts);
   if (filter) spec.filter = filter;
   if (plan.limit !== undefined) spec.limit = plan.limit;
@@ -191,10 +201,32 @@ export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly Partia
  * in-process).
  */
 export function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): PartialHit[][] | Promise<PartialHit[][]> {
+  const scans = host.store === undefined ? [] : storedScans(host.segments, plan);
+  if (scans.length > 0) return restoreThenSearch(plan, ts, host, final, scans);
   const prepared = prepareSearch(host.segments, ts, plan);
   if (prepared !== undefined) return executeRangedSearch(plan, ts, host, final, prepared);
-  const mine = readSearch(host.segments, ts, plan);
+  const later = host.store === undefined ? undefined : new StoredCells(plan.output);
+  const mine = readSearch(host.segments, ts, plan, later);
+  if (later !== undefined && !later.empty) return later.fill(host.store!).then(() => mergeMine(plan, mine, host, final));
   return mergeMine(plan, mine, host, final);
+}
+
+/**
+ * The segments of a host whose search vector column is in the object store and would be
+ * scanned exactly (no index on the field, or a grouping past the index's bound): their column
+ * is read back before the search.
+ */
+function storedScans(segments: readonly Segment[], plan: SearchPlan): SealedSegment[] {
+  const field = plan.field.name;
+  const held = segments.filter((seg): seg is SealedSegment => seg instanceof SealedSegment && seg.inStore.has(field));
+  if (held.length === 0) return [];
+  const spec = searchSpec(plan);
+  return held.filter((seg) => !seg.indexes.has(field) || mayScanExactly(seg, spec));
+}
+
+async function restoreThenSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean, scans: readonly SealedSegment[]): Promise<PartialHit[][]> {
+  await Promise.all(scans.map((seg) => host.store!.restore(seg, plan.field.name)));
+  return executeSearch(plan, ts, host, final);
 }
 
 /** executeSearch where some index reads by range: its reads first (holders start at once), then the search. */
@@ -204,11 +236,20 @@ async function executeRangedSearch(plan: SearchPlan, ts: bigint, host: ReadHost,
     await theirs?.catch(() => undefined);
     throw e;
   });
+  const later = host.store === undefined ? undefined : new StoredCells(plan.output);
   let mine: PartialSearch;
   try {
-    mine = readSearch(host.segments, ts, plan);
+    mine = readSearch(host.segments, ts, plan, later);
   } finally {
     release();
+  }
+  if (later !== undefined && !later.empty) {
+    try {
+      await later.fill(host.store!);
+    } catch (e) {
+      await theirs?.catch(() => undefined);
+      throw e;
+    }
   }
   if (theirs !== undefined) return mergeSearchPlan(plan, [mine, ...(await theirs)], final);
   return mergeMine(plan, mine, host, final);
@@ -221,7 +262,13 @@ function mergeMine(plan: SearchPlan, mine: PartialSearch, host: ReadHost, final:
 }
 
 export function executeQuery(plan: QueryPlan, ts: bigint, host: ReadHost, final: boolean): PartialRow[] | Promise<PartialRow[]> {
-  const mine = readQuery(host.segments, ts, plan);
+  const later = host.store === undefined ? undefined : new StoredCells(plan.output);
+  const mine = readQuery(host.segments, ts, plan, later);
+  if (later !== undefined && !later.empty) return later.fill(host.store!).then(() => mergeOwnRows(plan, mine, host, final));
+  return mergeOwnRows(plan, mine, host, final);
+}
+
+function mergeOwnRows(plan: QueryPlan, mine: PartialRow[], host: ReadHost, final: boolean): PartialRow[] | Promise<PartialRow[]> {
   if (host.remote === undefined) return mergeQueryPlan(plan, [mine], final);
   return host.remote.query(plan).then((theirs) => mergeQueryPlan(plan, [mine, ...theirs], final));
 }

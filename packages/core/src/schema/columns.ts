@@ -90,12 +90,8 @@ export interface ColumnSet {
    * (segments/sealed-segment.ts), as `valueAt` returns it; undefined for any other field.
    */
   vectorValue?(field: string, row: number): number[] | undefined;
-  /**
-   * Takes note that `out[field]` must get the value of `row`, for a column the set left in the
-   * object store and reads by row once the answer's rows are known (segments/sealed-segment.ts,
-   * `deferOutputs`); true when it took it (the caller leaves null there until then).
-   */
-  deferValue?(field: string, row: number, out: Record<string, unknown>): boolean;
+  /** Fields whose column the holder left in the object store (read back by range for an answer's rows). */
+  readonly inStore?: ReadonlySet<string>;
 }
 
 export function isNull(col: Column, row: number): boolean {

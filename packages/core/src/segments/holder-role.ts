@@ -4,8 +4,9 @@
  * role is chosen once, where a SegmentManager or a SealedReplica is opened; the code below asks
  * it what to do instead of testing mode flags.
  *
- * - `writer`: owns shards (all by default) and holds their sealed segments whole — rows,
- *   columns and open indexes (in-process engine, the browser's engine worker).
+ * - `writer`: owns shards (all by default) and holds their sealed segments — rows, columns and
+ *   open indexes, with indexed vector columns left in the object store (LEAN_HOLDING; in-process
+ *   engine, the browser's engine worker).
  * - `hollowLeader`: owns one shard and holds its sealed segments hollow — primary keys, row and
  *   delete timestamps only (HollowSealedSegment) — while reader replicas serve their rows (an
  *   edge ShardLeader DO: ~24 bytes a sealed row instead of the row).
@@ -39,8 +40,15 @@ export const WHOLE_HOLDING: SealedHolding = { holdsRows: true, hold: (seg) => se
 export const HOLLOW_HOLDING: SealedHolding = { holdsRows: false, hold: (seg, pk) => HollowSealedSegment.of(seg.record, seg, pk), dropsVectorsOf: () => false };
 /** A reader that reads dropped columns back when an answer outputs them: range-read indexes (IVF_PQ) keep the vectors searches need. */
 export const REPLICA_HOLDING: SealedHolding = { holdsRows: true, hold: (seg) => seg, dropsVectorsOf: (index) => index.prepareSearch !== undefined };
-/** A reader short of memory: searches use the index, which holds its own copy of the vectors. */
-export const LEAN_REPLICA_HOLDING: SealedHolding = { holdsRows: true, hold: (seg) => seg, dropsVectorsOf: () => true };
+/**
+ * Indexed vectors on disk: searches use the index, which holds its own copy of the vectors (or
+ * serves the column from it); outputs read the returned rows back by range. The writer holds
+ * segments this way (one copy of each vector in memory, not two), and so does a reader short
+ * of memory (an edge QueryNode).
+ */
+export const LEAN_HOLDING: SealedHolding = { holdsRows: true, hold: (seg) => seg, dropsVectorsOf: () => true };
+/** A reader short of memory (an edge QueryNode): see LEAN_HOLDING. */
+export const LEAN_REPLICA_HOLDING = LEAN_HOLDING;
 
 /** The role of a SegmentManager: which shards it writes, which sealed segments it holds and how. */
 export interface ManagerRole {
@@ -66,7 +74,7 @@ const allShards = (n: number): number[] => Array.from({ length: n }, (_, i) => i
 export function writerRole(shards?: readonly number[], keep?: (rec: SegmentRecord) => boolean): ManagerRole {
   return {
     kind: 'writer',
-    holding: WHOLE_HOLDING,
+    holding: LEAN_HOLDING,
     ownedShards: (n) => shards ?? allShards(n),
     keeps: (rec, owned) => (keep ? keep(rec) : owned.has(rec.shard)),
     collectsGarbage: true,

@@ -4,7 +4,7 @@
  */
 import { VesperError } from '../errors/index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
-import type { CollectionSchema } from '../schema/types.ts';
+import type { CollectionSchema, FieldSchema } from '../schema/types.ts';
 import type { Column } from '../schema/columns.ts';
 import { readInsertColumns, readInsertRows, type InsertLogLayout } from '../storage/insert-log-reader.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
@@ -43,10 +43,9 @@ export async function loadColumns(src: ColumnSource, rec: SegmentRecord, fields:
  * only the blocks holding those rows; variable-width ones are read whole (insert-log-reader.ts).
  * @throws IO_KEY_NOT_FOUND when the insert log is missing; FORMAT_CORRUPT when a block read fails its checksum.
  */
-export async function loadRows(src: ColumnSource, rec: SegmentRecord, fields: readonly string[], rows: ArrayLike<number>): Promise<Map<string, Column>> {
-  const want = src.schema.fields.filter((f) => fields.includes(f.name));
+export async function loadRows(src: ColumnSource, rec: SegmentRecord, fields: readonly FieldSchema[], rows: ArrayLike<number>): Promise<Map<string, Column>> {
   try {
-    return await readInsertRows(src.objects, rec.insertLog, want, rows);
+    return await readInsertRows(src.objects, rec.insertLog, fields, rows);
   } catch (e) {
     throw renameMissing(rec, e);
   }

@@ -16,7 +16,8 @@ import { DataType } from '../schema/data-type.ts';
 import { normalizeSchema } from '../schema/normalize.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { Random, testSeed } from '../util/random.ts';
-import { readQuery, readSearch } from '../query/read-executor.ts';
+import { executeSearch, readSearch } from '../query/read-executor.ts';
+import { queryShare, searchShare } from '../proxy/local-reader-pool.ts';
 import type { QueryPlan } from '../query/read-plan.ts';
 import { prepareQuery, prepareSearch } from '../proxy/prepared.ts';
 import { SealedReplica, writerAssignment } from './sealed-replica.ts';
@@ -101,7 +102,7 @@ describe(`lazy columns: a reader never reads the indexed vectors it does not kee
       const want = readSearch(m.segments(), tso.current(), ps);
       expect(await replica.answer(['n', 'tag'], () => readSearch(replica.segments(), tso.current(), ps)), `seed ${seed}`).toEqual(want);
       const pq = prepareQuery(info, { filter: 'id < 20', output_fields: ['v', 'n', 'tag'] }) as QueryPlan;
-      const got = await replica.answer(['v', 'n', 'tag'], () => readQuery(replica.segments(), tso.current(), pq));
+      const got = await queryShare(replica, pq, tso.current());
       expect(got.map((r) => r.row), `seed ${seed}`).toEqual(rows.slice(0, 20).map((r) => ({ id: BigInt(r.id), v: r.v, n: r.n, tag: r.tag })));
       replica.close();
       await m.close(false);
@@ -148,7 +149,7 @@ describe(`lazy columns: the directory is read once, outputs only for the returne
         const ids = Array.from({ length: 1 + rng.int(8) }, () => rng.int(N));
         const pq = prepareQuery(info, { filter: `id in [${ids.join(',')}]`, output_fields: ['v', 'n'] }) as QueryPlan;
         io.reset();
-        const got = await lean.answer(['v', 'n'], () => readQuery(lean.segments(), tso.current(), pq));
+        const got = await queryShare(lean, pq, tso.current());
         const want = [...new Set(ids)].sort((a, z) => a - z).map((i) => ({ id: BigInt(i), v: rows[i]!['v'], n: rows[i]!['n'] }));
         expect(got.map((r) => r.row), `${what} (seed ${seed})`).toEqual(want);
         // each row is 384 B, in at most two 4 KiB blocks: no head, no directory, no whole column
@@ -162,7 +163,8 @@ describe(`lazy columns: the directory is read once, outputs only for the returne
       }
       // a search outputting the vectors answers as the writer does
       const ps = prepareSearch(info, { data: [rows[rng.int(N)]!['v'] as number[]], anns_field: 'v', limit: 7, output_fields: ['v', 'tag'] });
-      expect(await lean.answer(['id', 'v', 'tag'], () => readSearch(lean.segments(), tso.current(), ps)), `${what} (seed ${seed})`).toEqual(readSearch(m.segments(), tso.current(), ps));
+      const writer = await executeSearch(ps, tso.current(), { segments: m.segments(), store: m.storedColumns }, false);
+      expect(await searchShare(lean, ps, tso.current()), `${what} (seed ${seed})`).toEqual(writer);
     };
     await check('two segments');
     const before = writerAssignment(m).records.map((r) => r.insertLog);

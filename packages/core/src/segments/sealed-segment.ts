@@ -25,20 +25,13 @@ import { concatColumns, takeRows } from '../schema/column-ops.ts';
 import { absentColumn } from '../schema/row-batch.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
 import { Segment } from './segment.ts';
-import type { ColumnSource } from './insert-log.ts';
+import { loadColumns, loadRows, type ColumnSource } from './insert-log.ts';
 
 /** A freshly built index of one field, by kind (segment-maintenance.ts builds them). */
 export type BuiltIndex =
   | { readonly kind: 'vector'; readonly index: VectorIndex }
   | { readonly kind: 'scalar'; readonly index: ScalarIndex }
   | { readonly kind: 'sparse'; readonly index: SparseInvertedIndex };
-
-/** An output value left to fill: `out[field]` gets row `row`'s value. */
-export interface DeferredValue {
-  readonly field: string;
-  readonly row: number;
-  readonly out: Record<string, unknown>;
-}
 
 export class SealedSegment extends Segment {
   readonly sealed = true;
@@ -86,14 +79,24 @@ export class SealedSegment extends Segment {
     return `index:${this.id}:${field}`;
   }
 
-  /** One whole column for an index build: the held one (`_src` is for segments that hold no rows). */
-  readColumn(_src: ColumnSource, field: string): Promise<Column | undefined> {
-    return Promise.resolve(this.column(field));
+  /** One whole column for an index build: the held one, else read from the insert log through `src`. */
+  async readColumn(src: ColumnSource, field: string): Promise<Column | undefined> {
+    if (!this.dropped.has(field)) return this.column(field);
+    return (await loadColumns(src, this.record, [field])).get(field);
   }
 
-  /** The listed rows of each field, for compaction (`_src` is for segments that hold no rows). */
-  readRows(_src: ColumnSource, fields: readonly FieldSchema[], rows: ArrayLike<number>): Promise<Column[]> {
-    return Promise.resolve(fields.map((f) => this.takeRows(f, rows)));
+  /**
+   * The listed rows of each field (compaction, and outputs of columns left in the store): held
+   * columns are copied from memory, dropped ones read from the insert log through `src`.
+   */
+  async readRows(src: ColumnSource, fields: readonly FieldSchema[], rows: ArrayLike<number>): Promise<Column[]> {
+    const stored = fields.filter((f) => this.dropped.has(f.name));
+    const read = stored.length === 0 ? undefined : await loadRows(src, this.record, stored, rows);
+    return fields.map((f) => read?.get(f.name) ?? this.takeRows(f, rows));
+  }
+
+  get inStore(): ReadonlySet<string> {
+    return this.dropped;
   }
 
   /** Keeps an index built for this segment (and committed to its record), serving from it when it can. */
@@ -263,33 +266,6 @@ export class SealedSegment extends Segment {
 
   /** Whether the kept columns are copies (no longer views of the insert log's bytes). */
   private copied = false;
-
-  /** Dropped fields whose output values are noted (`deferValue`) instead of read, while an answer runs. */
-  private deferring: ReadonlySet<string> | undefined;
-  private deferred: DeferredValue[] = [];
-
-  /**
-   * Until `takeDeferred`, output values of these dropped fields are noted, not read: the
-   * answer reads the noted rows by range afterwards (sealed-replica.ts, `answer`).
-   */
-  deferOutputs(fields: ReadonlySet<string>): void {
-    this.deferring = fields;
-    this.deferred = [];
-  }
-
-  deferValue(field: string, row: number, out: Record<string, unknown>): boolean {
-    if (this.deferring?.has(field) !== true) return false;
-    this.deferred.push({ field, row, out });
-    return true;
-  }
-
-  /** Ends `deferOutputs`: the values noted since, in the order they were asked for. */
-  takeDeferred(): DeferredValue[] {
-    const out = this.deferred;
-    this.deferring = undefined;
-    this.deferred = [];
-    return out;
-  }
 
   /** Puts dropped columns back (read from the insert log for a request that outputs them). */
   restoreColumns(cols: ReadonlyMap<string, Column>): void {

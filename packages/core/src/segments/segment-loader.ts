@@ -13,10 +13,9 @@ import type { SegmentRecord } from '../storage/manifest.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
 import { objectRange } from '../util/block-file.ts';
-import { SealedSegment, type DeferredValue } from './sealed-segment.ts';
+import { SealedSegment } from './sealed-segment.ts';
 import { WHOLE_HOLDING, type SealedHolding } from './holder-role.ts';
-import { loadColumns, loadRows, type ColumnSource } from './insert-log.ts';
-import { outputValue } from '../schema/output-value.ts';
+import { loadColumns, type ColumnSource } from './insert-log.ts';
 import { SparseInvertedIndex, forgetColumnPostings } from '../index/sparse-inverted-index.ts';
 import { DataType, isVectorType } from '../schema/data-type.ts';
 import { decodeDeltaLog } from './delta-log.ts';
@@ -41,21 +40,6 @@ export function releaseIndexedVectors(src: SegmentSource, seg: SealedSegment): v
 export async function restoreColumns(src: SegmentSource, seg: SealedSegment, fields: readonly string[], layout?: InsertLogLayout): Promise<void> {
   const want = fields.filter((f) => seg.dropped.has(f));
   if (want.length > 0) seg.restoreColumns(await loadColumns(src, seg.record, want, layout));
-}
-
-/**
- * Fills the output values an answer noted on a segment (`SealedSegment.deferOutputs`): the
- * noted rows of those fields read from the insert log — by range, only the blocks holding them,
- * for fixed-width columns (storage/column-rows.ts) — each converted as `outputValue` does.
- */
-export async function fillDeferred(src: SegmentSource, seg: SealedSegment, noted: readonly DeferredValue[]): Promise<void> {
-  if (noted.length === 0) return;
-  const rows = [...new Set(noted.map((d) => d.row))].sort((a, z) => a - z);
-  const at = new Map(rows.map((r, i) => [r, i]));
-  const cols = await loadRows(src, seg.record, [...new Set(noted.map((d) => d.field))], rows);
-  const taken = { rowCount: rows.length, column: (name: string) => cols.get(name) };
-  const byName = new Map(src.schema.fields.map((f) => [f.name, f]));
-  for (const d of noted) d.out[d.field] = outputValue(byName.get(d.field)!, taken, at.get(d.row)!);
 }
 
 export function isScalarIndexType(t: string): boolean {

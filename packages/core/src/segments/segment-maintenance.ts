@@ -19,6 +19,7 @@ import { keys } from '../storage/keys.ts';
 import { parseManifest, READER_SPARSE_INDEX_FILES, type SegmentRecord } from '../storage/manifest.ts';
 import { encodeDeltaLog } from './delta-log.ts';
 import { SealedSegment, type BuiltIndex } from './sealed-segment.ts';
+import { releaseIndexedVectors } from './segment-loader.ts';
 import { estimatedRowBytes } from './row-bytes.ts';
 import { expiredRows, expiryFloor, ttlMsOf } from './expiry.ts';
 import { composeTs } from '../catalog/tso.ts';
@@ -200,6 +201,8 @@ async function buildOne(m: SegmentManager, seg: SealedSegment, idx: IndexInfo, k
     if (present && m.info.indexes.some((i) => i.indexId === idx.indexId)) {
       attach();
       seg.record = m.manifest.segments.find((r) => r.id === seg.id) ?? seg.record;
+      // a holder that keeps indexed vectors on disk lets the column go now (no second copy beside the index)
+      if (kind === 'vector') releaseIndexedVectors(m.source, seg);
     }
   } finally {
     m.inflightKeys.delete(key);

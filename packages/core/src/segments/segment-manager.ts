@@ -35,8 +35,9 @@ import { ManifestStore, type Manifest, type SegmentRecord } from '../storage/man
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../wal/wal-record.ts';
 import { GrowingSegment } from './growing-segment.ts';
-import type { SealedSegment } from './sealed-segment.ts';
-import { isScalarIndexType, loadSealedSegment, loadSealedSegments, refreshSegment, type SegmentSource } from './segment-loader.ts';
+import { SealedSegment } from './sealed-segment.ts';
+import { isScalarIndexType, loadSealedSegment, loadSealedSegments, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
+import type { HostStore } from '../query/read-executor.ts';
 import type { PkValue, Segment } from './segment.ts';
 import { keyBatch } from './pk-index.ts';
 import { DEFAULT_SEAL_POLICY, shouldSeal, type SealPolicy } from './seal-policy.ts';
@@ -232,6 +233,18 @@ export class SegmentManager {
 
   get source(): SegmentSource {
     return { objects: this.deps.storage.objects, schema: this.info.schema, indexFactory: this.deps.indexFactory, holding: this.role.holding };
+  }
+
+  /** Reads of the columns its sealed segments left in the object store (query/read-executor.ts). */
+  get storedColumns(): HostStore {
+    const src = this.source;
+    return {
+      readStoredRows: (cols, fields, rows) => {
+        if (!(cols instanceof SealedSegment)) throw new VesperError('INTERNAL', 'internal error: stored rows asked of a segment that is not sealed');
+        return cols.readRows(src, fields, rows);
+      },
+      restore: (seg, field) => restoreColumns(src, seg, [field]),
+    };
   }
 
   private loadSegment(rec: SegmentRecord): Promise<SealedSegment> {
