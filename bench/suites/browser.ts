@@ -5,9 +5,10 @@
  *     batch acknowledged only after its WAL commit in IndexedDB);
  *   - engine CPU: core's share of one insert batch, timed on the page without worker or IO
  *     (row conversion, WAL encoding, growing append, and the whole in-memory insert);
- *   - cold open: a persisted N×384 HNSW collection (built once, kept in a persistent browser
- *     profile under the OS temp dir), reopened on a fresh page in a fresh worker, timed from
- *     openDatabase to the first search result;
+ *   - cold open: persisted N×384 clustered COSINE collections, one HNSW and one IVF_PQ (built
+ *     once, kept in a persistent browser profile under the OS temp dir), each reopened on a fresh
+ *     page in a fresh worker, timed from openDatabase to the first search result; then the
+ *     recall@10 of 50 held-out queries against an exact scan and their steady search p50;
  *   - worker overhead: the same searches on the same data through the worker (main thread →
  *     postMessage → worker → back) and in-process on the page (what the engine costs inside the
  *     worker), difference per query, on 2k rows and on a 1-row collection (where the engine's
@@ -16,7 +17,7 @@
  *   - bundle: a Vite production build of a small openDatabase entry (page + engine worker +
  *     kernels.wasm), minified and gzipped, with and without apache-arrow.
  * Skipped with a printed reason when /usr/bin/chromium is absent.
- * `npx tsx bench/index.ts browser [--cold-rows=N] [--insert-rows=N] [--rebuild] [--only=insert,engine,cold,overhead,bundle]`
+ * `npx tsx bench/index.ts browser [--cold-rows=N] [--cold-index=HNSW,IVF_PQ] [--cold-workers=N] [--insert-rows=N] [--rebuild] [--only=insert,engine,cold,overhead,bundle]`
  * (`--only` runs a subset while iterating; the recorded figures come from a full run).
  */
 import { existsSync } from 'node:fs';
@@ -46,6 +47,7 @@ import { normalizeSchema } from '/packages/core/src/schema/normalize.ts';
 import { rowsToBatch } from '/packages/core/src/schema/row-batch.ts';
 import { GrowingSegment } from '/packages/core/src/segments/growing-segment.ts';
 import { encodeWalRecord } from '/packages/core/src/wal/wal-record.ts';
+import { clustered } from '/test/indexes/fixtures.ts';
 
 function vectors(n, dim, seed) {
   let s = seed >>> 0;
@@ -53,6 +55,42 @@ function vectors(n, dim, seed) {
   return Array.from({ length: n }, () => { const v = new Float32Array(dim); for (let i = 0; i < dim; i++) v[i] = rnd(); return v; });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+// the cold-open collections: clustered 384-d vectors (the vectors suite's generator), the last
+// COLD_QUERIES of them held out as queries
+const COLD_DIM = 384;
+const COLD_QUERIES = 50;
+const COLD = [
+  { type: 'HNSW', build: () => ({ M: 16, efConstruction: 64 }), search: { ef: 64 } },
+  { type: 'IVF_PQ', build: (n) => ({ nlist: Math.max(16, 1 << Math.round(Math.log2(2 * Math.sqrt(n)))), m: COLD_DIM / 4, nbits: 8 }), search: { nprobe: 32, refine_k: 4 } },
+];
+const coldUrl = (rows, kind) => 'opfs://bench-cold-' + COLD[kind].type.toLowerCase() + '-' + rows;
+let coldCache;
+function coldData(rows) {
+  if (coldCache?.rows !== rows) coldCache = { rows, data: clustered(1234, rows + COLD_QUERIES, COLD_DIM, { clusters: 50, rank: 32, noise: 0.05 }) };
+  return coldCache.data;
+}
+function exactCosine(all, rows, q, k) {
+  let qn = 0;
+  for (let d = 0; d < COLD_DIM; d++) qn += q[d] * q[d];
+  const scores = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let dot = 0, n = 0;
+    const o = i * COLD_DIM;
+    for (let d = 0; d < COLD_DIM; d++) { const x = all[o + d]; dot += x * q[d]; n += x * x; }
+    scores[i] = dot / Math.sqrt(n * qn);
+  }
+  // the k best by a running selection (a sort of every row per query would dominate the run)
+  const best = [];
+  for (let i = 0; i < rows; i++) {
+    if (best.length === k && scores[i] <= scores[best[k - 1]]) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    while (at > 0 && scores[best[at - 1]] < scores[i]) { best[at] = best[at - 1]; at--; }
+    best[at] = i;
+    if (best.length > k) best.length = k;
+  }
+  return best;
+}
 
 window.bench = {
   async insert(rows) {
@@ -68,8 +106,10 @@ window.bench = {
     await db.close();
     return { rows: rows - 1000, ms };
   },
-  async coldBuild(rows) {
-    const db = await openDatabase('opfs://bench-cold-' + rows, { kernels });
+  // cold open: kind 0 = HNSW (whole in memory), 1 = IVF_PQ (hot parts in memory, rows read by range)
+  async coldBuild(rows, kind) {
+    const spec = COLD[kind];
+    const db = await openDatabase(coldUrl(rows, kind), { kernels });
     const has = (await db.hasCollection({ collection_name: 'v' })).value;
     let why = 'no collection';
     if (has) {
@@ -79,10 +119,14 @@ window.bench = {
       await db.dropCollection({ collection_name: 'v' });
     }
     const t0 = performance.now();
-    await db.createCollection({ collection_name: 'v', fields: [{ name: 'id', data_type: 'Int64', is_primary_key: true }, { name: 'vector', data_type: 'FloatVector', dim: 384 }] });
-    await db.createIndex({ collection_name: 'v', field_name: 'vector', index_type: 'HNSW', metric_type: 'COSINE', params: { M: 16, efConstruction: 64 } });
-    const vs = vectors(rows, 384, 11);
-    for (let b = 0; b < rows; b += 5000) await db.insert({ collection_name: 'v', data: vs.slice(b, b + 5000).map((vector, i) => ({ id: b + i, vector })) });
+    await db.createCollection({ collection_name: 'v', fields: [{ name: 'id', data_type: 'Int64', is_primary_key: true }, { name: 'vector', data_type: 'FloatVector', dim: COLD_DIM }] });
+    await db.createIndex({ collection_name: 'v', field_name: 'vector', index_type: spec.type, metric_type: 'COSINE', params: spec.build(rows) });
+    const vs = coldData(rows);
+    for (let b = 0; b < rows; b += 5000) {
+      const data = [];
+      for (let i = b; i < Math.min(rows, b + 5000); i++) data.push({ id: i, vector: vs.subarray(i * COLD_DIM, (i + 1) * COLD_DIM) });
+      await db.insert({ collection_name: 'v', data });
+    }
     await db.loadCollection({ collection_name: 'v' });
     await db.flush({ collection_names: ['v'] });
     for (;;) {
@@ -94,16 +138,42 @@ window.bench = {
     await db.close();
     return { built: true, ms, why };
   },
-  async coldOpen(rows) {
-    const q = vectors(1, 384, 99)[0];
+  // the fixed part of an open: starting the engine worker (and its query workers) on an empty opfs:// database
+  async openEmpty(workers) {
     const t0 = performance.now();
-    const db = await openDatabase('opfs://bench-cold-' + rows, { kernels });
+    const db = await openDatabase('opfs://bench-empty', { kernels, ...(workers >= 0 ? { queryWorkers: workers } : {}) });
     const t1 = performance.now();
-    const res = await db.search({ collection_name: 'v', data: q, limit: 10, consistency_level: 'Eventually' });
+    await db.listCollections();
+    const t2 = performance.now();
+    await db.close();
+    return { openMs: t1 - t0, firstCallMs: t2 - t1 };
+  },
+  async coldOpen(rows, kind, workers) {
+    const spec = COLD[kind];
+    const all = coldData(rows);
+    const query = (q) => all.subarray((rows + q) * COLD_DIM, (rows + q + 1) * COLD_DIM);
+    const t0 = performance.now();
+    const db = await openDatabase(coldUrl(rows, kind), { kernels, ...(workers >= 0 ? { queryWorkers: workers } : {}) });
+    const t1 = performance.now();
+    const res = await db.search({ collection_name: 'v', data: query(0), limit: 10, consistency_level: 'Eventually', search_params: { params: spec.search } });
     const t2 = performance.now();
     const count = (await db.count({ collection_name: 'v', consistency_level: 'Strong' })).data;
+    // after the timed part: recall@10 of every held-out query against an exact cosine scan, and steady search times
+    const got = [];
+    const times = [];
+    for (let q = 0; q < COLD_QUERIES; q++) {
+      const s0 = performance.now();
+      const r = await db.search({ collection_name: 'v', data: query(q), limit: 10, consistency_level: 'Eventually', search_params: { params: spec.search } });
+      times.push(performance.now() - s0);
+      got.push(r.results.map((h) => Number(h.id)));
+    }
+    let hit = 0;
+    for (let q = 0; q < COLD_QUERIES; q++) {
+      const want = new Set(exactCosine(all, rows, query(q), 10));
+      hit += got[q].filter((id) => want.has(id)).length;
+    }
     await db.close();
-    return { openMs: t1 - t0, firstSearchMs: t2 - t1, totalMs: t2 - t0, hits: res.results.length, count };
+    return { openMs: t1 - t0, firstSearchMs: t2 - t1, totalMs: t2 - t0, hits: res.results.length, count, recall: hit / (10 * COLD_QUERIES), steadyP50: median(times) };
   },
   // core's CPU per insert batch on the page (no worker, no IO): best of 6 rounds of 50 batches
   async engine(batches) {
@@ -220,14 +290,22 @@ export default async function browserBench(argv: string[]): Promise<string> {
   }
   const num = (name: string, d: number): number => Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d);
   const coldRows = num('cold-rows', 100_000);
+  // query workers of the cold-open database (default: the browser's default)
+  const coldWorkers = num('cold-workers', -1);
+  const coldKinds = (argv.find((a) => a.startsWith('--cold-index='))?.slice('--cold-index='.length) ?? 'HNSW,IVF_PQ').split(',').map((k) => {
+    const i = ['HNSW', 'IVF_PQ'].indexOf(k);
+    if (i < 0) throw new Error(`--cold-index takes HNSW and/or IVF_PQ, got ${k}`);
+    return i;
+  });
   const insertRows = num('insert-rows', 51_000);
   const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const parts = new Set(onlyArg === undefined ? ['insert', 'engine', 'cold', 'overhead', 'bundle'] : onlyArg.split(','));
   const browser = await openBenchBrowser({
     label: 'browser',
     plugin: benchPagePlugin('vesper-bench', '/bench.html', 'vesper bench', PAGE_MODULE),
-    port: PORT,
-    profile: 'vesper-bench-chromium-profile',
+    // another checkout benching on the same machine takes its own port and profile with these
+    port: Number(process.env.VESPER_BENCH_PORT ?? PORT),
+    profile: process.env.VESPER_BENCH_PROFILE ?? 'vesper-bench-chromium-profile',
     rebuild: argv.includes('--rebuild'),
     root,
   });
@@ -248,16 +326,23 @@ export default async function browserBench(argv: string[]): Promise<string> {
       await page.close();
       return out;
     };
-    type Cold = { openMs: number; firstSearchMs: number; totalMs: number; hits: number; count: number };
+    type Cold = { openMs: number; firstSearchMs: number; totalMs: number; hits: number; count: number; recall: number; steadyP50: number };
     const skipped = { rows: 0, ms: NaN };
     const ins = parts.has('insert') ? await run<{ rows: number; ms: number }>('insert', insertRows) : skipped;
     type Engine = { rowsToBatch: number; encode: number; append: number; insert: number };
     const engine = parts.has('engine') ? await run<Engine>('engine', 50) : { rowsToBatch: NaN, encode: NaN, append: NaN, insert: NaN };
-    const build = parts.has('cold') ? await run<{ built: boolean; ms: number; why?: string }>('coldBuild', coldRows) : { built: false, ms: NaN };
-    if (build.built) console.error(`[bench] browser: built the cold-open collection (${build.why ?? ''})`);
-    const colds: Cold[] = [];
-    for (let i = 0; parts.has('cold') && i < 3; i++) colds.push(await run('coldOpen', coldRows));
-    const cold: Cold = [...colds].sort((a, b) => a.totalMs - b.totalMs)[1] ?? { openMs: NaN, firstSearchMs: NaN, totalMs: NaN, hits: 0, count: 0 };
+    const emptyRuns: { openMs: number; firstCallMs: number }[] = [];
+    for (let i = 0; parts.has('cold') && i < 3; i++) emptyRuns.push(await run('openEmpty', coldWorkers));
+    const emptyOpen = [...emptyRuns].sort((a, b) => a.openMs + a.firstCallMs - b.openMs - b.firstCallMs)[1];
+    const coldRuns = [];
+    for (const kind of parts.has('cold') ? coldKinds : []) {
+      const build = await run<{ built: boolean; ms: number; why?: string }>('coldBuild', coldRows, kind);
+      if (build.built) console.error(`[bench] browser: built the cold-open collection (${build.why ?? ''})`);
+      const colds: Cold[] = [];
+      for (let i = 0; i < 3; i++) colds.push(await run('coldOpen', coldRows, kind, coldWorkers));
+      const cold = [...colds].sort((a, b) => a.totalMs - b.totalMs)[1]!;
+      coldRuns.push({ name: ['HNSW (M=16, efConstruction=64; ef=64)', 'IVF_PQ (nlist 2√n rounded to a power of 2, m=96, nbits=8; nprobe=32, refine_k=4)'][kind]!, build, colds, cold });
+    }
     const noOver = { worker: NaN, inProcess: NaN };
     const over = parts.has('overhead') ? await run<{ worker: number; inProcess: number }>('overhead', 2_000, 1_000) : noOver;
     // the same on a 1-row collection: the engine's own cost is a few µs, so the difference is the call's
@@ -273,21 +358,26 @@ export default async function browserBench(argv: string[]): Promise<string> {
     const lines = [
       '## Browser',
       '',
-      `Chromium (system ${CHROMIUM}, headless), page served by Vite on 127.0.0.1, ${new Date().toISOString().slice(0, 10)}. Command: \`npm run bench -- browser\` (\`--cold-rows=N --insert-rows=N --rebuild\`).`,
+      `Chromium (system ${CHROMIUM}, headless), page served by Vite on 127.0.0.1, ${new Date().toISOString().slice(0, 10)}. Command: \`npm run bench -- browser\` (\`--cold-rows=N --cold-index=HNSW,IVF_PQ --insert-rows=N --rebuild\`).`,
       '',
       '| measurement | result | target | |',
       '|---|---|---|---|',
       `| durable insert, 128-d, batches of 1,000, opfs:// (${ins.rows.toLocaleString('en')} rows) | ${Math.round(rate).toLocaleString('en')} vectors/s | ≥ 50,000 vectors/s | ${verdict(rate >= 50_000)} |`,
       `| core CPU per 1,000×128 batch on the page, memory:// (no worker, no IO; best of 6 rounds) | ${engine.insert.toFixed(2)} ms (rowsToBatch ${engine.rowsToBatch.toFixed(2)}, WAL encode ${engine.encode.toFixed(2)}, growing append ${engine.append.toFixed(2)}) | — | |`,
-      `| cold open of ${coldRows.toLocaleString('en')}×384 HNSW to first result (median of 3 fresh pages) | ${cold.totalMs.toFixed(0)} ms (open ${cold.openMs.toFixed(0)} + first search ${cold.firstSearchMs.toFixed(0)}) | < 200 ms | ${verdict(cold.totalMs < 200)} |`,
+      ...coldRuns.map(({ name, cold }) => `| cold open of ${coldRows.toLocaleString('en')}×384 clustered, COSINE, ${name}, to first result (median of 3 fresh pages); recall@10 of ${50} held-out queries; steady search p50 | ${cold.totalMs.toFixed(0)} ms (open ${cold.openMs.toFixed(0)} + first search ${cold.firstSearchMs.toFixed(0)}); recall ${cold.recall.toFixed(3)}; p50 ${cold.steadyP50.toFixed(2)} ms | < 200 ms at recall ≥ 0.95 | ${verdict(cold.totalMs < 200 && cold.recall >= 0.95)} |`),
       `| search overhead through the worker (2k×128, top-10, 1,000 sequential queries, median of 5 rounds) | ${overhead.toFixed(3)} ms/query (worker ${over.worker.toFixed(3)}, in-process ${over.inProcess.toFixed(3)}) | < 0.1 ms/query | ${verdict(overhead < 0.1)} |`,
       `| the same on a 1-row collection (the call's fixed cost) | ${fixedOverhead.toFixed(3)} ms/query (worker ${fixed.worker.toFixed(3)}, in-process ${fixed.inProcess.toFixed(3)}) | < 0.1 ms/query | ${verdict(fixedOverhead < 0.1)} |`,
       `| floor: a message echoed by a worker doing nothing else (128 floats, round trip) | ${echo.toFixed(3)} ms | — | |`,
       `| bundle: @vesper/browser + worker + WASM, minified + gzip | ${kb(full.gz)} (${kb(full.raw)} raw) | — | |`,
       `| bundle excluding apache-arrow | ${kb(noArrow.gz)} (${kb(noArrow.raw)} raw) | < 150 KB | ${verdict(noArrow.gz < 150 * 1024)} |`,
       '',
-      build.built ? `The ${coldRows.toLocaleString('en')}×384 collection was built in this run (${(build.ms / 1000).toFixed(1)} s, HNSW M=16 efConstruction=64; ${build.why ?? ''}).` : `The ${coldRows.toLocaleString('en')}×384 collection was reused from the bench profile (\`--rebuild\` rebuilds it).`,
-      `Cold opens: ${colds.map((c) => `${c.totalMs.toFixed(0)} ms`).join(', ')} (${cold.hits} hits, ${cold.count.toLocaleString('en')} rows).`,
+      ...(emptyOpen === undefined ? [] : [`The fixed part, an empty opfs:// database opened on a fresh page (median of 3): open ${emptyOpen.openMs.toFixed(0)} ms + first call ${emptyOpen.firstCallMs.toFixed(0)} ms (the page's modules come unbundled from Vite's dev server).`]),
+      ...coldRuns.map(({ name, build, colds, cold }) =>
+        [
+          build.built ? `${name}: built in this run (${(build.ms / 1000).toFixed(1)} s; ${build.why ?? ''}).` : `${name}: reused from the bench profile (\`--rebuild\` rebuilds it).`,
+          `Cold opens: ${colds.map((c) => `${c.totalMs.toFixed(0)} ms`).join(', ')} (${cold.hits} hits, ${cold.count.toLocaleString('en')} rows).`,
+        ].join(' '),
+      ),
       '',
     ];
     return lines.join('\n');

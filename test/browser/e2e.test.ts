@@ -154,4 +154,16 @@ describe(`browser database end to end (seed ${seed})`, () => {
     expect(res.results[0]).toMatchObject({ id: '1' });
     await db.close();
   });
+
+  it('sends a query cut from a large array as its own bytes: the dataset is neither moved nor detached', async () => {
+    const db = await openDatabase('memory://', { transferVectors: true });
+    await db.createCollection({ collection_name: 'v', dimension: 4 });
+    // a 4 MB dataset; the query is one row of it, taken with subarray
+    const all = new Float32Array(1 << 20).map((_, i) => (i % 97) / 97);
+    await db.insert({ collection_name: 'v', data: [{ id: 1, vector: all.slice(8, 12) }, { id: 2, vector: [9, 9, 9, 9] }] });
+    const res = await db.search({ collection_name: 'v', data: all.subarray(8, 12), limit: 1, consistency_level: 'Strong' });
+    expect(res.results[0]).toMatchObject({ id: '1' });
+    expect(all.buffer.byteLength, 'the caller keeps its dataset').toBe(4 << 20);
+    await db.close();
+  });
 });

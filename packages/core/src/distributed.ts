@@ -11,7 +11,7 @@ export { SealedReplica, writerAssignment, splitAssignment, type ReplicaAssignmen
 export type { SegmentSource } from './segments/segment-loader.ts';
 export type { PkValue, PendingDelete, Segment } from './segments/segment.ts';
 export type { SealedSegment } from './segments/sealed-segment.ts';
-export { writerRole, hollowLeaderRole, catalogViewRole, WHOLE_HOLDING, HOLLOW_HOLDING, REPLICA_HOLDING, LEAN_REPLICA_HOLDING, type HolderKind, type ManagerRole, type SealedHolding } from './segments/holder-role.ts';
+export { writerRole, hollowLeaderRole, catalogViewRole, WHOLE_HOLDING, HOLLOW_HOLDING, REPLICA_HOLDING, LEAN_HOLDING, type HolderKind, type ManagerRole, type SealedHolding } from './segments/holder-role.ts';
 export { mergeSearch, mergeQuery, mergeQueryPartials, type PartialHit, type PartialSearch, type PartialRow, type MergeSpec } from './query/partial.ts';
 export { existingKeys } from './query/query-executor.ts';
 export type { ReadPlan, SearchPlan, QueryPlan, CountPlan, HybridPlan, FilterPlan } from './query/read-plan.ts';

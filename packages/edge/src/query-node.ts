@@ -16,7 +16,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { BlockCache, budgetedIndexFactory } from '@vesper/core';
 import {
   SealedReplica,
-  LEAN_REPLICA_HOLDING,
+  LEAN_HOLDING,
   bm25StatsShare,
   countShare,
   keysShare,
@@ -66,7 +66,7 @@ export class QueryNode extends DurableObject<Env> implements QueryNodeRpc {
     await loadEdgeKernels();
     // a node's memory is its segments: a vector column whose index is open stays in R2
     const src = { objects: new R2ObjectStore(this.env.BUCKET, `db/${db}/`), schema, indexFactory: queryNodeIndexes() };
-    this.replica ??= new SealedReplica(src, LEAN_REPLICA_HOLDING);
+    this.replica ??= new SealedReplica(src, LEAN_HOLDING);
     this.replica.setSource(src);
     // the same share again is cheap (nothing to load); it drops columns a previous answer read back
     await this.replica.sync(assignment);

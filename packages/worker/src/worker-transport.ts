@@ -17,7 +17,7 @@ import { VesperError, type Transport } from '@vesper/core';
 import { randomId, splitCallMeta, type CallMeta } from './call-meta.ts';
 import type { EngineConfig, WorkerLink, WorkerMethod, WorkerRequest, WorkerResponse } from './protocol.ts';
 import { packRowsRequest } from './row-packing.ts';
-import { vectorBuffers } from './vector-transfer.ts';
+import { compactViews, vectorBuffers } from './vector-transfer.ts';
 import { WIRE_TAG, isWireResponse, type WireOp, type WireRequest } from './wire.ts';
 
 /** What a Worker offers the transport (structural, so both DOM and WebWorker types fit). */
@@ -138,7 +138,7 @@ export class WorkerTransport implements Transport, WorkerLink {
           ? undefined
           : { ...(callId === undefined ? {} : { callId }), ...(split.requestId === undefined ? {} : { requestId: split.requestId }), ...(split.retry === true ? { retry: true } : {}) };
       const packed = packRowsRequest(method, split.request);
-      const body = packed?.request ?? split.request;
+      const body = packed?.request ?? compactViews(split.request);
       const buffers = packed?.transfer ?? (this.options.transferVectors === true ? vectorBuffers(body) : []);
       const args = wire === undefined ? [method, body] : [method, body, wire];
       return this.send('handle', args, buffers, { signal, callId, requestId: split.requestId }) as Promise<WorkerResponse<M>>;

@@ -47,8 +47,6 @@ export const REPLICA_HOLDING: SealedHolding = { holdsRows: true, hold: (seg) => 
  * of memory (an edge QueryNode).
  */
 export const LEAN_HOLDING: SealedHolding = { holdsRows: true, hold: (seg) => seg, dropsVectorsOf: () => true };
-/** A reader short of memory (an edge QueryNode): see LEAN_HOLDING. */
-export const LEAN_REPLICA_HOLDING = LEAN_HOLDING;
 
 /** The role of a SegmentManager: which shards it writes, which sealed segments it holds and how. */
 export interface ManagerRole {

@@ -26,7 +26,7 @@ import { filterPlan, requestFilter } from '../proxy/filter.ts';
 import { keysShare } from '../proxy/local-reader-pool.ts';
 import { SealedReplica, writerAssignment } from './sealed-replica.ts';
 import { HollowSealedSegment } from './hollow-sealed-segment.ts';
-import { LEAN_REPLICA_HOLDING, hollowLeaderRole, writerRole } from './holder-role.ts';
+import { LEAN_HOLDING, hollowLeaderRole, writerRole } from './holder-role.ts';
 import { attachMaintenance, compact, flush } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
 import { INDEXED_TEST_DIM, indexedTestCollection } from './test-collection.ts';
@@ -64,7 +64,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     // a reader of the hollow writer's files loads whole segments
     const replica = new SealedReplica(hollow.source);
     // and a lean one (an edge query node): vector columns with an open index stay in storage
-    const lean = new SealedReplica(hollow.source, LEAN_REPLICA_HOLDING);
+    const lean = new SealedReplica(hollow.source, LEAN_HOLDING);
     const vec = () => Array.from({ length: DIM }, () => Math.fround(rng.gaussian()));
     const both = async (f: (m: SegmentManager) => Promise<unknown>) => {
       await f(whole);
@@ -171,7 +171,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     const batch = rowsToBatch(schema, rows);
     await m.write(0, (ts) => ({ type: 'insert', collectionId: cosine.id, partitionId: 100, ts, upsert: false, batch }), 100);
     await m.idle();
-    const lean = new SealedReplica(m.source, LEAN_REPLICA_HOLDING);
+    const lean = new SealedReplica(m.source, LEAN_HOLDING);
     await lean.sync(writerAssignment(m));
     const [seg] = lean.segments();
     expect([seg!.indexes.has('v'), seg!.isServed('v'), seg!.dropped.has('v')], `seed ${seed}`).toEqual([true, false, true]);
@@ -192,7 +192,7 @@ describe(`hollow sealed segments = whole ones (seed ${seed})`, () => {
     const batch = rowsToBatch(schema, Array.from({ length: 40 }, (_, i) => ({ id: i, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: i, tag: 'a' })));
     await m.write(0, (ts) => ({ type: 'insert', collectionId: info.id, partitionId: 100, ts, upsert: false, batch }), 100);
     await m.idle();
-    const lean = new SealedReplica(m.source, LEAN_REPLICA_HOLDING);
+    const lean = new SealedReplica(m.source, LEAN_HOLDING);
     await lean.sync(writerAssignment(m));
     const [seg] = lean.segments();
     expect(seg!.indexes.has('v'), `seed ${seed}`).toBe(true);

@@ -21,7 +21,7 @@ import { queryShare, searchShare } from '../proxy/local-reader-pool.ts';
 import type { QueryPlan } from '../query/read-plan.ts';
 import { prepareQuery, prepareSearch } from '../proxy/prepared.ts';
 import { SealedReplica, writerAssignment } from './sealed-replica.ts';
-import { LEAN_REPLICA_HOLDING, REPLICA_HOLDING, type SealedHolding } from './holder-role.ts';
+import { LEAN_HOLDING, REPLICA_HOLDING, type SealedHolding } from './holder-role.ts';
 import { attachMaintenance, compact, flush } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
 import { testCollection } from './test-collection.ts';
@@ -67,7 +67,7 @@ async function sealedWriter(info: CollectionInfo, rows: Record<string, unknown>[
 describe(`lazy columns: a reader never reads the indexed vectors it does not keep (seed ${seed})`, () => {
   const cases: [string, 'L2' | 'COSINE', SealedHolding, 'served' | 'dropped' | 'held'][] = [
     ['replica, HNSW L2 (the index serves the column)', 'L2', REPLICA_HOLDING, 'served'],
-    ['lean replica, HNSW COSINE (left in storage)', 'COSINE', LEAN_REPLICA_HOLDING, 'dropped'],
+    ['lean replica, HNSW COSINE (left in storage)', 'COSINE', LEAN_HOLDING, 'dropped'],
     ['replica, HNSW COSINE (the column is kept, so read)', 'COSINE', REPLICA_HOLDING, 'held'],
   ];
   for (const [name, metric, holding, expected] of cases) {
@@ -141,7 +141,7 @@ describe(`lazy columns: the directory is read once, outputs only for the returne
     const rows = randomRows(rng);
     const { m, tso, io: writerIo } = await sealedWriter(info, rows, N / 2);
     const io = new IoCountingStorage(writerIo.inner);
-    const lean = new SealedReplica({ ...m.source, objects: io.objects }, LEAN_REPLICA_HOLDING);
+    const lean = new SealedReplica({ ...m.source, objects: io.objects }, LEAN_HOLDING);
     await lean.sync(writerAssignment(m));
     expect(lean.segments().every((s) => s.dropped.has('v')), `seed ${seed}`).toBe(true);
     const check = async (what: string): Promise<void> => {

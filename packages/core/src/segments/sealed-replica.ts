@@ -80,7 +80,7 @@ export class SealedReplica {
 
   private src: SegmentSource;
 
-  /** `holding`: REPLICA_HOLDING or LEAN_REPLICA_HOLDING (holder-role.ts); the source's own holding is not used. */
+  /** `holding`: REPLICA_HOLDING or LEAN_HOLDING (holder-role.ts); the source's own holding is not used. */
   constructor(
     src: SegmentSource,
     private readonly holding: SealedHolding = REPLICA_HOLDING,
