@@ -23,6 +23,11 @@ export class IdbObjectStore implements ObjectStore {
     readonly dbName: string,
   ) {}
 
+  /** The IndexedDB database. */
+  get identity(): string {
+    return `idb:${this.dbName}`;
+  }
+
   /** Opens the object store of IndexedDB database `dbName` (created on first use). */
   static async open(dbName: string): Promise<IdbObjectStore> {
     return new IdbObjectStore(await openVesperIdb(dbName), dbName);

@@ -58,6 +58,10 @@ export class OpfsObjectStore implements ObjectStore {
    * and the read is retried on a fresh lookup; this store's own put and delete drop the entry.
    */
   private readonly files = new Map<string, File>();
+  /** The directory (the writer and its query workers share it). */
+  get identity(): string {
+    return `opfs:${this.path}`;
+  }
 
   private constructor(
     private readonly root: FileSystemDirectoryHandle,

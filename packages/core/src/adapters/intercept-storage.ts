@@ -38,6 +38,8 @@ function interceptObjects(o: ObjectStore, intercept: StorageInterceptor): Object
   const call = <T>(method: ObjectStoreMethod, keys: readonly string[], args: readonly unknown[], run: () => Promise<T>): Promise<T> =>
     intercept({ adapter: 'objects', method, keys, args }, run);
   return {
+    // the same files: what a reader caches by identity stays valid through the wrapper
+    ...(o.identity === undefined ? {} : { identity: o.identity }),
     put: (key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void> =>
       call('put', [key], [key, bytes, opts], () => o.put(key, bytes, opts)),
     get: (key: string): Promise<Uint8Array | undefined> => call('get', [key], [key], () => o.get(key)),

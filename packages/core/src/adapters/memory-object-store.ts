@@ -11,7 +11,11 @@ import { checkCount, checkObjectKey, compareKeys, copyBytes, objectExists } from
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 import { showValue } from '../util/show-value.ts';
 
+let memoryStores = 0;
+
 export class MemoryObjectStore implements ObjectStore {
+  /** Each memory store is its own set of files. */
+  readonly identity = `memory:${++memoryStores}`;
   private readonly objects = new Map<string, Uint8Array>();
   private readonly uploaded = new Map<string, number>();
 

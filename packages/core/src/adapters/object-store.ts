@@ -18,6 +18,13 @@ export interface PutOptions {
 }
 
 export interface ObjectStore {
+  /**
+   * Names the files behind the store (its directory, database or bucket prefix): two instances
+   * over the same files have the same identity. Readers cache what never changes under a key —
+   * an insert log's column directory — by (identity, key), so a store rebuilt per request (an
+   * edge QueryNode's) still hits. Undefined: nothing is cached for this store.
+   */
+  readonly identity?: string;
   /** Stores bytes under key; resolves once they are durable. */
   put(key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void>;
   /** The whole object, or undefined when absent. */

@@ -13,7 +13,7 @@
  * create-only put exact among racers in this process and across processes.
  */
 import { link, mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { VesperError } from '../errors/index.ts';
 import { checkCount, checkObjectKey, compareKeys, objectExists } from '../adapters/adapter-checks.ts';
 import { checkBytes } from '../adapters/memory-object-store.ts';
@@ -24,7 +24,11 @@ import { showValue } from '../util/show-value.ts';
 const SUFFIX = '.obj';
 
 export class FsObjectStore implements ObjectStore {
-  private constructor(readonly root: string) {}
+  readonly identity: string;
+
+  private constructor(readonly root: string) {
+    this.identity = `file:${resolve(root)}`;
+  }
 
   /** Opens (creating if needed) the store rooted at `root`. @throws IO_FAILED */
   static async open(root: string): Promise<FsObjectStore> {

@@ -8,10 +8,10 @@ import type { CollectionInfo } from '../catalog/types.ts';
 import type { VectorIndexFactory } from '../index/vector-index.ts';
 import type { ObjectStore } from '../adapters/object-store.ts';
 import type { PkValue } from '../segments/segment.ts';
-import type { OutputPlan } from '../query/output.ts';
+import { StoredCells, type OutputPlan } from '../query/output.ts';
 import type { PartialRow, PartialSearch } from '../query/partial.ts';
 import { partitionSet, type CountPlan, type FilterPlan, type QueryPlan, type SearchPlan } from '../query/read-plan.ts';
-import { prepareSearch, readCount, readKeys, readQuery, readSearch, searchReadFields, type ReaderPool } from '../query/read-executor.ts';
+import { prepareSearch, readCount, readKeys, readQuery, readSearch, searchScanFields, type ReaderPool } from '../query/read-executor.ts';
 import { SealedReplica, splitAssignment, type ReplicaAssignment } from '../segments/sealed-replica.ts';
 import { statsShare, sumStats, type Bm25Stats, type Bm25StatsRequest } from './text-search.ts';
 
@@ -23,24 +23,33 @@ export async function searchShare(replica: SealedReplica, plan: SearchPlan, ts: 
   // indexes that read by range (IVF_PQ) read first; the search itself is synchronous
   // a grouping that may scan a segment exactly reads its vector column back (a lean reader left it in the store)
   const segments = replica.segments(partitionSet(plan.partitionIds));
-  const fields = searchReadFields(segments, plan);
+  const outputs = fieldNames(plan.output);
+  const scanned = searchScanFields(segments, plan);
   const prepared = prepareSearch(segments, ts, plan);
-  if (prepared === undefined) return replica.answer(fields, () => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
+  if (prepared === undefined) return replica.answer(outputs, () => withStoredRows(replica, plan.output, (later) => readSearch(replica.segments(partitionSet(plan.partitionIds)), ts, plan, later)), scanned);
   const release = await prepared;
   try {
-    return await replica.answer(fields, () => readSearch(segments, ts, plan));
+    return await replica.answer(outputs, () => withStoredRows(replica, plan.output, (later) => readSearch(segments, ts, plan, later)), scanned);
   } finally {
     release();
   }
 }
 
 export function queryShare(replica: SealedReplica, plan: QueryPlan, ts: bigint): Promise<PartialRow[]> {
-  return replica.answer(fieldNames(plan.output), () => readQuery(replica.segments(partitionSet(plan.partitionIds)), ts, plan));
+  return replica.answer(fieldNames(plan.output), () => withStoredRows(replica, plan.output, (later) => readQuery(replica.segments(partitionSet(plan.partitionIds)), ts, plan, later)));
 }
 
-/** The fields an answer outputs: a reader that dropped some of their columns reads them back first. */
+/** The fields an answer outputs: of a column a reader left in the store, it reads the returned rows afterwards. */
 function fieldNames(output: OutputPlan): string[] {
   return output.fields.map((f) => f.name);
+}
+
+/** A synchronous read whose output cells of columns left in the store are gathered, then read by row. */
+async function withStoredRows<T>(replica: SealedReplica, output: OutputPlan, read: (later: StoredCells) => T): Promise<T> {
+  const later = new StoredCells(output);
+  const answer = read(later);
+  if (!later.empty) await later.fill(replica);
+  return answer;
 }
 
 /** BM25 statistics over every row of the share (all partitions: the corpus is the collection). */

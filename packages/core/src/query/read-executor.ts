@@ -135,15 +135,14 @@ export function prepareSearch(segments: readonly Segment[], ts: bigint, plan: Se
 }
 
 /**
- * The fields whose columns `readSearch(segments, ts, plan)` reads: those it outputs, and the
+ * The fields whose whole columns `readSearch(segments, ts, plan)` reads besides its outputs: the
  * vector field when a segment may be scanned exactly (a grouping beyond the index's topk bound,
- * or strict grouping) — a reader that left a column in the object store reads these back first.
+ * or strict grouping) — a reader that left it in the object store reads it back first.
  */
-export function searchReadFields(segments: readonly Segment[], plan: SearchPlan): string[] {
-  const fields = plan.output.fields.map((f) => f.name);
-  if (plan.groupBy === undefined || fields.includes(plan.field.name)) return fields;
+export function searchScanFields(segments: readonly Segment[], plan: SearchPlan): string[] {
+  if (plan.groupBy === undefined) return [];
   const spec = searchSpec(plan);
-  return planSegments(segments, plan).some((seg) => mayScanExactly(seg, spec)) ? [...fields, plan.field.name] : fields;
+  return planSegments(segments, plan).some((seg) => mayScanExactly(seg, spec)) ? [plan.field.name] : [];
 }
 
 /** The plan's segment search spec at ts, with the collection's TTL applied. */

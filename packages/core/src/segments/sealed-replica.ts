@@ -11,12 +11,15 @@
  * `readerReplica` role (holder-role.ts): it holds its segments as its holding says — by
  * default leaving range-read indexes' vector columns in the object store, or lean (an edge
  * QueryNode) leaving every indexed vector column there — and reads them back for the answers
- * that output them (`answer`).
+ * that output them (`answer`): the returned rows only, by range for fixed-width columns.
  */
 import { warmAnalyzers } from '../text/analyzer-cache.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
-import type { SealedSegment } from './sealed-segment.ts';
+import { VesperError } from '../errors/index.ts';
+import type { Column, ColumnSet } from '../schema/columns.ts';
+import type { FieldSchema } from '../schema/types.ts';
+import { SealedSegment } from './sealed-segment.ts';
 import type { PendingDelete } from './segment.ts';
 import type { SegmentManager } from './segment-manager.ts';
 import { releaseIndexedVectors, loadSealedSegment, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
@@ -119,17 +122,31 @@ export class SealedReplica {
   }
 
   /**
-   * Runs a synchronous read after reading back the dropped columns it needs (`fields`: the
-   * fields it outputs) — serialized with `sync`, so no sync drops them while it runs. Without
-   * dropped columns to restore it runs at once.
+   * Runs a read of the held segments that outputs `outputs` and scans `scanned` whole (a
+   * grouping search's exact scan of the vector field) — serialized with `sync` when a held
+   * segment left one of them in the object store, so no sync changes the segments meanwhile.
+   * A `scanned` column left in the store is read back whole first. An output column left in
+   * the store is not: the read gathers the returned rows' cells (query/output.ts, `StoredCells`)
+   * and fills them through `readStoredRows`, which reads only those rows, by range for
+   * fixed-width columns. Without columns left in the store it runs at once.
    */
-  answer<T>(fields: readonly string[], read: () => T): Promise<T> {
-    const needs = (s: SealedSegment) => fields.some((f) => s.dropped.has(f));
-    if (![...this.held.values()].some(needs)) return Promise.resolve(read());
+  answer<T>(outputs: readonly string[], read: () => T | Promise<T>, scanned: readonly string[] = []): Promise<T> {
+    const lacks = (s: SealedSegment, fields: readonly string[]): boolean => fields.some((f) => s.dropped.has(f));
+    if (![...this.held.values()].some((s) => lacks(s, outputs) || lacks(s, scanned))) return Promise.resolve(read());
     return this.queue.run(['sync'], async () => {
-      for (const seg of this.held.values()) if (needs(seg)) await restoreColumns(this.src, seg, fields);
+      for (const seg of this.held.values()) if (lacks(seg, scanned)) await restoreColumns(this.src, seg, scanned);
       return read();
     });
+  }
+
+  /**
+   * The listed rows of fields a held segment left in the object store (query/output.ts,
+   * `StoredRowReader`): fixed-width columns read only the blocks holding those rows.
+   * @throws INTERNAL for a column set that is not a sealed segment; IO_KEY_NOT_FOUND, FORMAT_CORRUPT from the read.
+   */
+  readStoredRows(cols: ColumnSet, fields: readonly FieldSchema[], rows: Int32Array): Promise<readonly Column[]> {
+    if (!(cols instanceof SealedSegment)) throw new VesperError('INTERNAL', 'internal error: stored rows asked of a segment that is not sealed');
+    return cols.readRows(this.src, fields, rows);
   }
 
   /** Held segments of the given partitions (all when undefined), in id order. */

@@ -5,7 +5,8 @@
  */
 import { VesperError } from '../errors/index.ts';
 import { primaryField } from '../schema/types.ts';
-import { TS_FIELD, decodeBatch, readInsertColumns } from '../storage/batch-file.ts';
+import { TS_FIELD, decodeBatch } from '../storage/batch-file.ts';
+import { readInsertColumns, type InsertLogLayout } from '../storage/insert-log-reader.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import type { Column } from '../schema/columns.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
@@ -36,9 +37,9 @@ export function releaseIndexedVectors(src: SegmentSource, seg: SealedSegment): v
 }
 
 /** Reads dropped columns back from the insert log for the named fields. */
-export async function restoreColumns(src: SegmentSource, seg: SealedSegment, fields: readonly string[]): Promise<void> {
+export async function restoreColumns(src: SegmentSource, seg: SealedSegment, fields: readonly string[], layout?: InsertLogLayout): Promise<void> {
   const want = fields.filter((f) => seg.dropped.has(f));
-  if (want.length > 0) seg.restoreColumns(await loadColumns(src, seg.record, want));
+  if (want.length > 0) seg.restoreColumns(await loadColumns(src, seg.record, want, layout));
 }
 
 export function isScalarIndexType(t: string): boolean {
@@ -94,14 +95,15 @@ export async function loadSealedSegment(src: SegmentSource, rec: SegmentRecord):
     if (seg.canServe(f)) seg.serveFromIndex(f);
     else if (idx === undefined || !holding.dropsVectorsOf(idx)) need.push(f.name);
   }
-  await restoreColumns(src, seg, need);
+  // the directory phase one read: phase two reads no more of the file than the blocks it wants
+  await restoreColumns(src, seg, need, file.layout);
   seg.serveVectorsFromIndexes(src.schema.fields);
   releaseIndexedVectors(src, seg);
   return seg;
 }
 
 /** The whole insert log, decoded (its columns are views of its bytes). */
-async function readWholeLog(src: SegmentSource, rec: SegmentRecord, fields: readonly FieldSchema[]): Promise<{ columns: Map<string, Column> }> {
+async function readWholeLog(src: SegmentSource, rec: SegmentRecord, fields: readonly FieldSchema[]): Promise<{ columns: Map<string, Column>; layout?: InsertLogLayout }> {
   const bytes = await src.objects.get(rec.insertLog);
   if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `segment ${rec.id}: insert log ${rec.insertLog} is missing`);
   return decodeBatch(bytes, fields, 'insert');

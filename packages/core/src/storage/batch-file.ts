@@ -13,10 +13,8 @@ import type { Column } from '../schema/columns.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import { absentColumn } from '../schema/row-batch.ts';
 import { arrowToColumn, arrowTypeOf, columnToArrow } from './arrow-columns.ts';
-import { DIRECTORY_FLAG, TRAILER_BYTES, TRAILER_FEATURE, checkTrailer, joinWithTrailer, readTrailer } from './batch-trailer.ts';
-import { DIRECTORY_FEATURE, SECTION_TAIL_BYTES, buildDirectory, decodeDirectory, encodeDirectory, readDirectoryColumns, sectionLength } from './column-directory.ts';
-import type { ObjectStore } from '../adapters/object-store.ts';
-import { objectRange } from '../util/block-file.ts';
+import { DIRECTORY_FLAG, TRAILER_FEATURE, checkTrailer, joinWithTrailer } from './batch-trailer.ts';
+import { DIRECTORY_FEATURE, buildDirectory, encodeDirectory } from './column-directory.ts';
 
 export const BATCH_FORMAT_VERSION = 1;
 /** Feature flags this reader understands. */
@@ -163,66 +161,6 @@ export function decodeBatch(bytes: Uint8Array, fields: readonly FieldSchema[], e
     columns.set(f.name, arrowToColumn(vec, f));
   }
   return { kind, rowCount: table.numRows, columns, meta };
-}
-
-/** How many bytes a range reader first reads from the end of an insert log (trailer, directory, usually all of it). */
-const TAIL_GUESS = 16 * 1024;
-
-/**
- * Reads some columns of an insert log by range when it has a column directory: the trailer and
- * directory from the end of the file (one range read, a second when the directory is larger
- * than the first guess), then only the blocks of the wanted columns, each checked against its
- * CRC. A file without a directory (written before it) is read whole and decoded as always.
- * Columns come in the order of `fields` (`wholeFields` on a whole read); a field added later and
- * absent from the file reads as its default (absentColumn).
- * @throws IO_KEY_NOT_FOUND (file missing), FORMAT_CORRUPT (checksum, short read, bad layout),
- *   FORMAT_UNSUPPORTED (unknown flags or features).
- */
-export async function readInsertColumns(
-  objects: ObjectStore,
-  key: string,
-  fields: readonly FieldSchema[],
-  /** The fields to decode instead when the file has no directory and is read whole anyway. */
-  wholeFields: readonly FieldSchema[] = fields,
-): Promise<{ rowCount: number; columns: Map<string, Column> }> {
-  const what = `insert log ${key}`;
-  const info = await objects.head(key);
-  if (!info) throw new VesperError('IO_KEY_NOT_FOUND', `${what} is missing`);
-  const size = info.size;
-  const whole = async (): Promise<{ rowCount: number; columns: Map<string, Column> }> => {
-    const bytes = await objects.get(key);
-    if (!bytes) throw new VesperError('IO_KEY_NOT_FOUND', `${what} is missing`);
-    const file = decodeBatch(bytes, wholeFields, 'insert');
-    return { rowCount: file.rowCount, columns: file.columns };
-  };
-  const guess = Math.min(size, TAIL_GUESS);
-  let tail = await objects.getRange(key, size - guess, guess);
-  if (!tail) throw new VesperError('IO_KEY_NOT_FOUND', `${what} is missing`);
-  if (tail.byteLength !== guess) throw new VesperError('FORMAT_CORRUPT', `${what}: range read of its last ${guess} bytes returned ${tail.byteLength} (file truncated)`);
-  // no trailer (written before it) or no directory: the whole file, checked as always
-  if (size < TRAILER_BYTES + SECTION_TAIL_BYTES || !tail.subarray(tail.byteLength - 8).every((b, i) => b === 'VSPRSUM1'.charCodeAt(i))) return whole();
-  const { flags } = readTrailer(tail.subarray(tail.byteLength - TRAILER_BYTES), size, what);
-  if ((flags & DIRECTORY_FLAG) === 0) return whole();
-  const end = size - TRAILER_BYTES;
-  const { length } = sectionLength(tail.subarray(tail.byteLength - TRAILER_BYTES - SECTION_TAIL_BYTES, tail.byteLength - TRAILER_BYTES), end, what);
-  if (length + TRAILER_BYTES > tail.byteLength) {
-    const more = await objects.getRange(key, end - length, length + TRAILER_BYTES);
-    if (!more) throw new VesperError('IO_KEY_NOT_FOUND', `${what} is missing`);
-    if (more.byteLength !== length + TRAILER_BYTES) throw new VesperError('FORMAT_CORRUPT', `${what}: range read of its column directory returned ${more.byteLength} of ${length + TRAILER_BYTES} bytes`);
-    tail = more;
-  }
-  const dir = decodeDirectory(tail.subarray(tail.byteLength - TRAILER_BYTES - length, tail.byteLength - TRAILER_BYTES), what);
-  const rowCount = dir.fields[0]?.nodes[0]?.[0] ?? 0;
-  for (const f of dir.fields) if (f.nodes[0]?.[0] !== rowCount) throw new VesperError('FORMAT_CORRUPT', `${what}: column ${f.name} has ${f.nodes[0]?.[0]} rows, ${dir.fields[0]!.name} ${rowCount}`);
-  const got = await readDirectoryColumns(objectRange(objects, key), dir, fields, what);
-  const columns = new Map<string, Column>();
-  for (const f of fields) {
-    const col = got.get(f.name);
-    if (col) columns.set(f.name, col);
-    else if (f.added_later === true) columns.set(f.name, absentColumn(f, rowCount));
-    else throw new VesperError('FORMAT_CORRUPT', `insert file lacks column ${f.name}`);
-  }
-  return { rowCount, columns };
 }
 
 /** The hidden per-row timestamp column of insert logs. */

@@ -9,43 +9,18 @@ import type { FieldSchema } from '../schema/types.ts';
 import { rowsToBatch } from '../schema/row-batch.ts';
 import { valueAt } from '../schema/column-ops.ts';
 import { Random, testSeed } from '../util/random.ts';
+import { randomField, testField } from './test-fields.ts';
 import { MemoryObjectStore } from '../adapters/memory-object-store.ts';
-import { TS_FIELD, decodeBatch, encodeBatch, encodeBatchParts, joinParts, readInsertColumns } from './batch-file.ts';
+import { TS_FIELD, decodeBatch, encodeBatch, encodeBatchParts, joinParts } from './batch-file.ts';
+import { readInsertColumns } from './insert-log-reader.ts';
 import { TRAILER_BYTES, joinWithTrailer } from './batch-trailer.ts';
 import { decodeDirectory, SECTION_TAIL_BYTES } from './column-directory.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
 console.log(`column-directory.test VESPER_SEED=${seed}`);
 
-function field(name: string, data_type: DataType, nullable: boolean, extra: Partial<FieldSchema> = {}): FieldSchema {
-  return { fieldID: 100, name, description: '', data_type, is_primary_key: false, autoID: false, is_partition_key: false, is_clustering_key: false, is_dynamic: false, nullable, ...extra };
-}
+const field = testField;
 
-/** A field of a random type and a generator of its values. */
-function randomField(rng: Random, i: number): { f: FieldSchema; value: () => unknown } {
-  const nullable = rng.bool();
-  const name = `f${i}`;
-  const vecOk = (x: () => unknown): (() => unknown) => x; // vectors are never null
-  const withNull = (x: () => unknown): (() => unknown) => (nullable ? () => (rng.bool(0.3) ? null : x()) : x);
-  const dim = rng.pick([1, 4, 16, 40]);
-  switch (rng.int(15)) {
-    case 0: return { f: field(name, DataType.Bool, nullable), value: withNull(() => rng.bool()) };
-    case 1: return { f: field(name, DataType.Int8, nullable), value: withNull(() => rng.range(-128, 127)) };
-    case 2: return { f: field(name, DataType.Int16, nullable), value: withNull(() => rng.range(-3000, 3000)) };
-    case 3: return { f: field(name, DataType.Int32, nullable), value: withNull(() => rng.range(-1e9, 1e9)) };
-    case 4: return { f: field(name, DataType.Int64, nullable), value: withNull(() => BigInt(rng.range(-1e9, 1e9)) * 1000003n) };
-    case 5: return { f: field(name, DataType.Float, nullable), value: withNull(() => Math.fround(rng.gaussian())) };
-    case 6: return { f: field(name, DataType.Double, nullable), value: withNull(() => rng.gaussian()) };
-    case 7: return { f: field(name, DataType.VarChar, nullable, { max_length: 64 }), value: withNull(() => 'ké'.repeat(rng.int(20))) };
-    case 8: return { f: field(name, DataType.JSON, nullable), value: withNull(() => ({ a: rng.int(9), s: 'x'.repeat(rng.int(5)) })) };
-    case 9: return { f: field(name, DataType.Array, nullable, { element_type: DataType.Int64, max_capacity: 4 }), value: withNull(() => Array.from({ length: rng.int(5) }, () => BigInt(rng.range(-9, 9)))) };
-    case 10: return { f: field(name, DataType.FloatVector, false, { dim }), value: vecOk(() => Array.from({ length: dim }, () => Math.fround(rng.gaussian()))) };
-    case 11: return { f: field(name, DataType.Float16Vector, false, { dim }), value: vecOk(() => Array.from({ length: dim }, () => rng.int(8) / 4)) };
-    case 12: return { f: field(name, DataType.Int8Vector, false, { dim }), value: vecOk(() => Array.from({ length: dim }, () => rng.range(-128, 127))) };
-    case 13: return { f: field(name, DataType.BinaryVector, false, { dim: dim * 8 }), value: vecOk(() => Array.from({ length: dim }, () => rng.int(256))) };
-    default: return { f: field(name, DataType.SparseFloatVector, false), value: vecOk(() => ({ [rng.int(50)]: Math.fround(rng.next()), [50 + rng.int(50)]: 1 })) };
-  }
-}
 
 function randomFile(rng: Random): { fields: FieldSchema[]; bytes: Uint8Array } {
   const pk = field('id', DataType.Int64, false, { is_primary_key: true });

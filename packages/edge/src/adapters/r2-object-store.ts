@@ -27,6 +27,11 @@ export class R2ObjectStore implements ObjectStore {
     private readonly createOnce?: (key: string, bytes: Uint8Array) => Promise<boolean>,
   ) {}
 
+  /** The database's prefix in the bucket: a QueryNode builds a store per request over the same files. */
+  get identity(): string {
+    return `r2:${this.root}`;
+  }
+
   /** @throws COMMIT_CONFLICT when opts.ifAbsent and key exists; PARAMETER_INVALID on a bad key. */
   async put(key: string, bytes: Uint8Array, opts?: PutOptions): Promise<void> {
     checkObjectKey(key);
