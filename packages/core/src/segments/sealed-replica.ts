@@ -23,7 +23,7 @@ import { SealedSegment } from './sealed-segment.ts';
 import type { PendingDelete } from './segment.ts';
 import type { SegmentManager } from './segment-manager.ts';
 import { releaseIndexedVectors, loadSealedSegment, refreshSegment, restoreColumns, type SegmentSource } from './segment-loader.ts';
-import { REPLICA_HOLDING, type SealedHolding } from './holder-role.ts';
+import { LEAN_HOLDING, type SealedHolding } from './holder-role.ts';
 
 /** What a writer sends a replica: the records it should hold and their unflushed deletes. */
 export interface ReplicaAssignment {
@@ -80,10 +80,14 @@ export class SealedReplica {
 
   private src: SegmentSource;
 
-  /** `holding`: REPLICA_HOLDING or LEAN_HOLDING (holder-role.ts); the source's own holding is not used. */
+  /**
+   * `holding` (holder-role.ts; the source's own holding is not used): LEAN_HOLDING by default —
+   * indexed vector columns stay in the object store and outputs read the returned rows back —
+   * or REPLICA_HOLDING, which keeps the columns no index serves in memory.
+   */
   constructor(
     src: SegmentSource,
-    private readonly holding: SealedHolding = REPLICA_HOLDING,
+    private readonly holding: SealedHolding = LEAN_HOLDING,
   ) {
     this.src = { ...src, holding };
   }
