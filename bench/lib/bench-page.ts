@@ -66,11 +66,7 @@ export interface BenchBrowser {
 /** Starts the Vite dev server (or a static server of a production build) with the bench page and a persistent headless Chromium. */
 export async function openBenchBrowser(o: BenchBrowserOptions): Promise<BenchBrowser> {
   if (o.production === true) return openBuiltBenchBrowser(o);
-  const { chromium } = await import('playwright');
   const { createServer, defaultClientConditions } = await import('vite');
-  const { rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const server = await createServer({
     root: o.root,
     configFile: false,
@@ -81,24 +77,38 @@ export async function openBenchBrowser(o: BenchBrowserOptions): Promise<BenchBro
     optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
     worker: { format: 'es' },
   });
+  try {
+    await server.listen();
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const addr = server.httpServer?.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  if (port !== o.port) console.error(`[bench] ${o.label}: port ${o.port} is taken, serving on ${port} (a new origin: persisted collections are rebuilt)`);
+  return launchChromium(o, port, () => server.close());
+}
+
+/** The persistent headless Chromium of a bench whose page is served on `port`; `stop` ends the server (also when the launch fails). */
+async function launchChromium(o: BenchBrowserOptions, port: number, stop: () => Promise<void>): Promise<BenchBrowser> {
+  const { chromium } = await import('playwright');
+  const { rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
   const profile = join(tmpdir(), o.profile);
   if (o.rebuild) await rm(profile, { recursive: true, force: true });
   try {
-    await server.listen();
-    const addr = server.httpServer?.address();
-    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-    if (port !== o.port) console.error(`[bench] ${o.label}: port ${o.port} is taken, serving on ${port} (a new origin: persisted collections are rebuilt)`);
     const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     return {
       context,
       port,
       async close() {
         await context.close();
-        await server.close();
+        await stop();
       },
     };
   } catch (e) {
-    await server.close();
+    await stop();
     throw e;
   }
 }
@@ -107,7 +117,6 @@ const MIME: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'appli
 
 /** openBenchBrowser with `production`: the page built by Vite into a temp dir, served by node:http. */
 async function openBuiltBenchBrowser(o: BenchBrowserOptions): Promise<BenchBrowser> {
-  const { chromium } = await import('playwright');
   const { build, defaultClientConditions } = await import('vite');
   const { mkdtemp, readFile, rm } = await import('node:fs/promises');
   const { createServer } = await import('node:http');
@@ -155,22 +164,8 @@ async function openBuiltBenchBrowser(o: BenchBrowserOptions): Promise<BenchBrows
     server.once('error', reject);
     server.listen(o.port, '127.0.0.1', () => resolve(o.port));
   });
-  const profile = join(tmpdir(), o.profile);
-  if (o.rebuild) await rm(profile, { recursive: true, force: true });
-  try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    return {
-      context,
-      port,
-      async close() {
-        await context.close();
-        await new Promise((r) => server.close(r));
-        await rm(outDir, { recursive: true, force: true });
-      },
-    };
-  } catch (e) {
+  return launchChromium(o, port, async () => {
     await new Promise((r) => server.close(r));
     await rm(outDir, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }
