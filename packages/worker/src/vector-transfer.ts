@@ -56,10 +56,13 @@ export function compactViews(value: unknown, depth = 0): unknown {
     return out ?? value;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  // every call's request passes here: walk its keys without allocating an entries array
+  const obj = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  for (const [k, item] of Object.entries(value)) {
+  for (const k in obj) {
+    const item = obj[k];
     const v = compactViews(item, depth + 1);
-    if (v !== item) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
+    if (v !== item) (out ??= { ...obj })[k] = v;
   }
   return out ?? value;
 }

@@ -163,7 +163,8 @@ export class StoredCells {
       [...this.bySet].map(async ([cols, { rows, outs }]) => {
         const fields = this.plan.fields.filter((f) => cols.inStore!.has(f.name));
         const read = await reader.readStoredRows(cols, fields, Int32Array.from(rows));
-        const view: ColumnSet = { rowCount: rows.length, column: (name) => read[fields.findIndex((f) => f.name === name)] };
+        const byName = new Map(fields.map((f, i) => [f.name, read[i]!]));
+        const view: ColumnSet = { rowCount: rows.length, column: (name) => byName.get(name) };
         for (let i = 0; i < outs.length; i++) for (const f of fields) outs[i]![f.name] = outputValue(f, view, i);
       }),
     );

@@ -235,17 +235,17 @@ export class SegmentManager {
     return { objects: this.deps.storage.objects, schema: this.info.schema, indexFactory: this.deps.indexFactory, holding: this.role.holding };
   }
 
-  /** Reads of the columns its sealed segments left in the object store (query/read-executor.ts). */
-  get storedColumns(): HostStore {
-    const src = this.source;
-    return {
-      readStoredRows: (cols, fields, rows) => {
-        if (!(cols instanceof SealedSegment)) throw new VesperError('INTERNAL', 'internal error: stored rows asked of a segment that is not sealed');
-        return cols.readRows(src, fields, rows);
-      },
-      restore: (seg, field) => restoreColumns(src, seg, [field]),
-    };
-  }
+  /**
+   * Reads of the columns its sealed segments left in the object store (query/read-executor.ts):
+   * one object for every read (the source is taken at each call, so a changed schema is seen).
+   */
+  readonly storedColumns: HostStore = {
+    readStoredRows: (cols, fields, rows) => {
+      if (!(cols instanceof SealedSegment)) throw new VesperError('INTERNAL', 'internal error: stored rows asked of a segment that is not sealed');
+      return cols.readRows(this.source, fields, rows);
+    },
+    restore: (seg, field) => restoreColumns(this.source, seg, [field]),
+  };
 
   private loadSegment(rec: SegmentRecord): Promise<SealedSegment> {
     return loadSealedSegment(this.source, rec);
