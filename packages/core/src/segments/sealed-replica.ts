@@ -9,14 +9,12 @@
  *
  * A replica never writes: no WAL, no manifest commits, no index builds. It is the
  * `readerReplica` role (holder-role.ts): it holds its segments as its holding says — by
- * default leaving range-read indexes' vector columns in the object store, or lean (an edge
- * QueryNode) leaving every indexed vector column there — and reads them back for the answers
- * that output them (`answer`): the returned rows only, by range for fixed-width columns.
+ * default lean, leaving every indexed vector column in the object store (REPLICA_HOLDING
+ * keeps the columns no index serves) — and reads them back for the answers that output them (`answer`): the returned rows only, by range for fixed-width columns.
  */
 import { warmAnalyzers } from '../text/analyzer-cache.ts';
 import { KeyedQueue } from '../util/keyed-queue.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
-import { VesperError } from '../errors/index.ts';
 import type { Column, ColumnSet } from '../schema/columns.ts';
 import type { FieldSchema } from '../schema/types.ts';
 import { SealedSegment } from './sealed-segment.ts';
@@ -143,14 +141,9 @@ export class SealedReplica {
     });
   }
 
-  /**
-   * The listed rows of fields a held segment left in the object store (query/output.ts,
-   * `StoredRowReader`): fixed-width columns read only the blocks holding those rows.
-   * @throws INTERNAL for a column set that is not a sealed segment; IO_KEY_NOT_FOUND, FORMAT_CORRUPT from the read.
-   */
+  /** The listed rows of fields a held segment left in the object store (`SealedSegment.readStoredRows`). */
   readStoredRows(cols: ColumnSet, fields: readonly FieldSchema[], rows: Int32Array): Promise<readonly Column[]> {
-    if (!(cols instanceof SealedSegment)) throw new VesperError('INTERNAL', 'internal error: stored rows asked of a segment that is not sealed');
-    return cols.readRows(this.src, fields, rows);
+    return SealedSegment.readStoredRows(this.src, cols, fields, rows);
   }
 
   /** Held segments of the given partitions (all when undefined), in id order. */

@@ -15,7 +15,8 @@
  * rare whole-column reader (compaction, strict group-by's exact scan), never kept. Detaching
  * the index (`detachIndex`) puts the column back first.
  */
-import type { Column, FloatVectorColumn } from '../schema/columns.ts';
+import { VesperError } from '../errors/index.ts';
+import type { Column, ColumnSet, FloatVectorColumn } from '../schema/columns.ts';
 import { DataType } from '../schema/data-type.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import type { ScalarIndex } from '../expr/index.ts';
@@ -97,6 +98,16 @@ export class SealedSegment extends Segment {
 
   get inStore(): ReadonlySet<string> {
     return this.dropped;
+  }
+
+  /**
+   * `StoredRowReader.readStoredRows` (query/output.ts) for holders of sealed segments: the
+   * listed rows of fields `cols` left in the object store, read through `src`.
+   * @throws INTERNAL for a column set that is not a sealed segment; IO_KEY_NOT_FOUND, FORMAT_CORRUPT from the read.
+   */
+  static readStoredRows(src: ColumnSource, cols: ColumnSet, fields: readonly FieldSchema[], rows: Int32Array): Promise<readonly Column[]> {
+    if (!(cols instanceof SealedSegment)) throw new VesperError('INTERNAL', 'internal error: stored rows asked of a segment that is not sealed');
+    return cols.readRows(src, fields, rows);
   }
 
   /** Keeps an index built for this segment (and committed to its record), serving from it when it can. */

@@ -240,10 +240,7 @@ export class SegmentManager {
    * one object for every read (the source is taken at each call, so a changed schema is seen).
    */
   readonly storedColumns: HostStore = {
-    readStoredRows: (cols, fields, rows) => {
-      if (!(cols instanceof SealedSegment)) throw new VesperError('INTERNAL', 'internal error: stored rows asked of a segment that is not sealed');
-      return cols.readRows(this.source, fields, rows);
-    },
+    readStoredRows: (cols, fields, rows) => SealedSegment.readStoredRows(this.source, cols, fields, rows),
     restore: (seg, field) => restoreColumns(this.source, seg, [field]),
   };
 
