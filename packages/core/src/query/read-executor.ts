@@ -47,6 +47,19 @@ export interface ReadHost {
 export interface HostStore extends StoredRowReader {
   /** Brings a column back into the segment for good (an exact scan of it: no index, or a grouping past the index's bound). */
   restore(seg: SealedSegment, field: string): Promise<void>;
+  /**
+   * Keeps the files of `segments` (insert logs, index files) from garbage collection until the
+   * returned release: a read that took its segments synchronously and goes on reading them
+   * asynchronously (stored cells, restored columns, index blocks) must find them even when a
+   * compaction commits and garbage collection runs meanwhile.
+   */
+  hold(segments: readonly Segment[]): () => void;
+}
+
+/** `work`, started on a host's segments, with their files held (HostStore.hold) until it settles. */
+function holding<T>(host: ReadHost, work: Promise<T>): Promise<T> {
+  const release = host.store?.hold(host.segments);
+  return release === undefined ? work : work.finally(release);
 }
 
 /**
@@ -202,12 +215,12 @@ export function mergeQueryPlan(plan: QueryPlan, parts: readonly (readonly Partia
  */
 export function executeSearch(plan: SearchPlan, ts: bigint, host: ReadHost, final: boolean): PartialHit[][] | Promise<PartialHit[][]> {
   const scans = host.store === undefined ? [] : storedScans(host.segments, plan);
-  if (scans.length > 0) return restoreThenSearch(plan, ts, host, final, scans);
+  if (scans.length > 0) return holding(host, restoreThenSearch(plan, ts, host, final, scans));
   const prepared = prepareSearch(host.segments, ts, plan);
-  if (prepared !== undefined) return executeRangedSearch(plan, ts, host, final, prepared);
+  if (prepared !== undefined) return holding(host, executeRangedSearch(plan, ts, host, final, prepared));
   const later = host.store === undefined ? undefined : new StoredCells(plan.output);
   const mine = readSearch(host.segments, ts, plan, later);
-  if (later !== undefined && !later.empty) return later.fill(host.store!).then(() => mergeMine(plan, mine, host, final));
+  if (later !== undefined && !later.empty) return holding(host, later.fill(host.store!)).then(() => mergeMine(plan, mine, host, final));
   return mergeMine(plan, mine, host, final);
 }
 
@@ -264,7 +277,7 @@ function mergeMine(plan: SearchPlan, mine: PartialSearch, host: ReadHost, final:
 export function executeQuery(plan: QueryPlan, ts: bigint, host: ReadHost, final: boolean): PartialRow[] | Promise<PartialRow[]> {
   const later = host.store === undefined ? undefined : new StoredCells(plan.output);
   const mine = readQuery(host.segments, ts, plan, later);
-  if (later !== undefined && !later.empty) return later.fill(host.store!).then(() => mergeOwnRows(plan, mine, host, final));
+  if (later !== undefined && !later.empty) return holding(host, later.fill(host.store!)).then(() => mergeOwnRows(plan, mine, host, final));
   return mergeOwnRows(plan, mine, host, final);
 }
 

@@ -20,7 +20,7 @@ import { Random, testSeed } from '../util/random.ts';
 import { executeQuery, executeSearch, type ReadHost } from '../query/read-executor.ts';
 import type { QueryPlan } from '../query/read-plan.ts';
 import { prepareQuery, prepareSearch } from '../proxy/prepared.ts';
-import { attachMaintenance, dropIndexFiles } from './segment-maintenance.ts';
+import { attachMaintenance, collectGarbage, compact, dropIndexFiles } from './segment-maintenance.ts';
 import { SegmentManager } from './segment-manager.ts';
 import { testCollection } from './test-collection.ts';
 import type { StorageSet } from '../adapters/storage-set.ts';
@@ -42,9 +42,9 @@ function collection(indexType: string, params: Record<string, unknown>): Collect
   return testCollection(schema, { id: 4, indexes: [{ indexId: 12, indexName: 'v_idx', fieldName: 'v', indexType, metricType: 'COSINE', params, createdTs: '0' }] });
 }
 
-async function open(storage: StorageSet, tso: Tso, info: CollectionInfo): Promise<SegmentManager> {
+async function open(storage: StorageSet, tso: Tso, info: CollectionInfo, compactDeletedRatio = 1): Promise<SegmentManager> {
   const m = await SegmentManager.open(
-    { storage, tso, ids: new IdAllocator(storage.meta, 'ids', 16), indexFactory: getIndexFactory, policy: { maxRows: 1000, maxBytes: 1 << 30, maxAgeMs: 1e9, compactBelowRows: 0, compactDeletedRatio: 1 } },
+    { storage, tso, ids: new IdAllocator(storage.meta, 'ids', 16), indexFactory: getIndexFactory, policy: { maxRows: 1000, maxBytes: 1 << 30, maxAgeMs: 1e9, compactBelowRows: 0, compactDeletedRatio } },
     info,
   );
   attachMaintenance(m);
@@ -122,4 +122,49 @@ describe(`the writer keeps indexed vectors on disk (seed ${seed})`, () => {
       await m.close(false);
     });
   }
+
+  it('a read still filling stored cells holds its segments\' files: a compaction and garbage collection meanwhile delete them only after it', async () => {
+    await loadTestKernels();
+    const rng = new Random(seed + 1);
+    const info = collection('IVF_FLAT', { nlist: 4 });
+    const rows = Array.from({ length: N }, (_, id) => ({ id, v: Array.from({ length: DIM }, () => Math.fround(rng.gaussian())), n: rng.int(5) }));
+    const storage = createMemoryStorage();
+    const tso = await Tso.open(createMemoryStorage().meta);
+    // segments of 1,000 rows; one with any deleted row is rewritten by compaction
+    const m = await open(storage, tso, info, 0);
+    for (const part of [rows.slice(0, 1000), rows.slice(1000)]) {
+      await m.write(0, (ts) => ({ type: 'insert', collectionId: info.id, partitionId: 100, ts, upsert: false, batch: rowsToBatch(schema, part) }), 100);
+    }
+    await m.idle();
+    const old = m.manifest.segments.map((r) => r.insertLog);
+    expect(old.length, `seed ${seed}`).toBe(2);
+    await m.write(0, (ts) => ({ type: 'delete', collectionId: info.id, partitionId: -1, ts, pks: [3n, 1500n] }));
+    rows.splice(1500, 1);
+    rows.splice(3, 1);
+
+    // a read outputting stored cells holds its segments' files from its synchronous part until it settles
+    const pq = prepareQuery(info, { filter: 'id % 89 == 0', output_fields: ['v'] }) as QueryPlan;
+    const want = rows.filter((r) => r.id % 89 === 0).map((r) => ({ id: BigInt(r.id), v: r.v }));
+    const pending = executeQuery(pq, tso.current(), { segments: m.segments(), store: m.storedColumns }, true);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(old.every((k) => m.readHolds.has(k)), 'held while the read fills its cells').toBe(true);
+    expect((await pending).map((r) => r.row), `seed ${seed}`).toEqual(want);
+    expect(m.readHolds.size, 'released when the read settles').toBe(0);
+
+    // what a hold buys: a compaction and garbage collection meanwhile leave the files its segments read
+    const before = m.segments();
+    const release = m.storedColumns.hold(before);
+    expect((await compact(m)).merged, `seed ${seed}`).toBe(2);
+    expect(m.manifest.segments.some((r) => old.includes(r.insertLog)), 'both segments rewritten').toBe(false);
+    await collectGarbage(m);
+    for (const k of old) expect(await storage.objects.head(k), `${k} spared while held`).toBeDefined();
+    const late = await executeQuery(pq, tso.current(), { segments: before, store: { ...m.storedColumns, hold: () => () => undefined } }, true);
+    expect(late.map((r) => r.row), 'the held segments still answer').toEqual(want);
+    release();
+    release();
+    expect(m.readHolds.size, 'a release counts once').toBe(0);
+    await collectGarbage(m);
+    for (const k of old) expect(await storage.objects.head(k), `${k} deleted once released`).toBeUndefined();
+    await m.close(false);
+  });
 });

@@ -373,7 +373,8 @@ async function compactGroup(
  * Runs with every shard lock and then the commit lock held, so no flush or commit is mid-way. A reader
  * in another process still on an older manifest must reload the newest one when a file is
  * gone (the edge runtime does; in-process readers always use the newest). Only this manager's
- * in-flight files are spared: with several writers on one collection (`ownedShards`), pass a
+ * in-flight files and the files its own reads in flight hold (`readHolds`) are spared; a held file
+ * stays an orphan until a later collection. With several writers on one collection (`ownedShards`), pass a
  * `graceMs` longer than any writer takes from writing a file to committing it — then only
  * files the store dates at least that old are deleted (files it cannot date are kept).
  */
@@ -398,7 +399,7 @@ export async function collectGarbage(m: SegmentManager, keepManifests = 1, grace
     }
     const now = Date.now();
     const old = (o: { uploaded?: number }) => graceMs <= 0 || (o.uploaded !== undefined && now - o.uploaded >= graceMs);
-    const victims = (await objects.list(`c${m.info.id}/`)).filter(old).map((o) => o.key).filter((k) => !keep.has(k) && !m.inflightKeys.has(k));
+    const victims = (await objects.list(`c${m.info.id}/`)).filter(old).map((o) => o.key).filter((k) => !keep.has(k) && !m.inflightKeys.has(k) && !m.readHolds.has(k));
     if (victims.length > 0) await objects.delete(victims);
     return victims.length;
   }));

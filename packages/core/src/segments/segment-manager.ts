@@ -108,6 +108,8 @@ export class SegmentManager {
   readonly background = new Set<Promise<unknown>>();
   /** Object keys written but not yet referenced by a committed manifest (GC must spare them). */
   readonly inflightKeys = new Set<string>();
+  /** Files of sealed segments a read in flight still reads, with how many reads hold each (GC spares them). */
+  readonly readHolds = new Map<string, number>();
   readonly abort = new AbortController();
   lastBackgroundError: unknown;
   /** Indices of the shards this manager writes and flushes. */
@@ -242,7 +244,29 @@ export class SegmentManager {
   readonly storedColumns: HostStore = {
     readStoredRows: (cols, fields, rows) => SealedSegment.readStoredRows(this.source, cols, fields, rows),
     restore: (seg, field) => restoreColumns(this.source, seg, [field]),
+    hold: (segments) => this.holdFiles(segments),
   };
+
+  /** Counts a hold on the insert log and index files of each sealed segment; the release (idempotent) takes it back. */
+  private holdFiles(segments: readonly Segment[]): () => void {
+    const keys: string[] = [];
+    for (const seg of segments) {
+      if (!(seg instanceof SealedSegment)) continue;
+      keys.push(seg.record.insertLog);
+      for (const i of seg.record.indexes) keys.push(i.key);
+    }
+    for (const k of keys) this.readHolds.set(k, (this.readHolds.get(k) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const k of keys) {
+        const left = this.readHolds.get(k)! - 1;
+        if (left === 0) this.readHolds.delete(k);
+        else this.readHolds.set(k, left);
+      }
+    };
+  }
 
   private loadSegment(rec: SegmentRecord): Promise<SealedSegment> {
     return loadSealedSegment(this.source, rec);
