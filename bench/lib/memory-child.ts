@@ -5,7 +5,7 @@
  * generated here, handed to the system, then dropped and collected before measuring, so the
  * figure is what the system itself keeps.
  *
- *   memory-child <mode> <n> <dim> <seed> <dir>
+ *   memory-child <mode> <n> <dim> <seed> <dir> [metric]
  *
  * modes: `baseline` (node + tsx only), `vesper-empty` (Vesper's modules and an empty
  * memory:// database: the engine's fixed cost), `hnswlib-build` (build, then write `<dir>/hnswlib.bin`),
@@ -13,12 +13,16 @@
  * `vesper-build` (openDatabase on `<dir>/vesper`), `vesper-open` (reopen that directory),
  * `budget-build` (IVF_PQ in `<dir>/budget`) and `budget-open` (that directory reopened with a
  * `memoryBudget` of 1/8 of the vectors' bytes; also reports the block cache's bytes read per
- * query from `db.stats()`). Runs with --expose-gc.
+ * query from `db.stats()`). `metric` (L2, the default, or COSINE) is the HNSW modes' metric:
+ * hnswlib-node's `cosine` space, Vesper's COSINE (whose index holds normalized rows, so the
+ * insert log's vector column stays on disk). Runs with --expose-gc.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [mode, nArg, dimArg, seedArg, dir] = process.argv.slice(2);
+const [mode, nArg, dimArg, seedArg, dir, metricArg] = process.argv.slice(2);
+const metric = metricArg ?? 'L2';
+if (metric !== 'L2' && metric !== 'COSINE') throw new Error(`metric must be L2 or COSINE, got ${metric}`);
 const n = Number(nArg);
 const dim = Number(dimArg);
 const seed = Number(seedArg);
@@ -63,7 +67,7 @@ interface HnswNode {
 
 async function hnswlib(build: boolean): Promise<() => number> {
   const mod = (await import('hnswlib-node')) as unknown as { default: { HierarchicalNSW: new (s: string, dim: number) => HnswNode } };
-  const idx = new mod.default.HierarchicalNSW('l2', dim);
+  const idx = new mod.default.HierarchicalNSW(metric === 'L2' ? 'l2' : 'cosine', dim);
   const file = join(dir!, 'hnswlib.bin');
   let queries: number[][];
   {
@@ -100,7 +104,7 @@ async function vesper(storage: 'memory' | 'build' | 'open'): Promise<() => Promi
           { name: 'id', data_type: DataType.Int64, is_primary_key: true },
           { name: 'vector', data_type: DataType.FloatVector, dim },
         ],
-        index_params: [{ field_name: 'vector', index_type: 'HNSW', metric_type: 'L2', params: HNSW }],
+        index_params: [{ field_name: 'vector', index_type: 'HNSW', metric_type: metric, params: HNSW }],
       });
       for (let s = 0; s < n; s += 2000) {
         const rows = [];

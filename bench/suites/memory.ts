@@ -13,6 +13,8 @@
  * training in TypeScript): use --memory-budget-n to size that set separately.
  *
  * Flags: --memory-sets=100000x128,100000x384 (default: 100000x128), --memory-quick (20000x128),
+ * --memory-metric=COSINE (the HNSW rows' metric, default L2: under COSINE Vesper's index holds
+ * normalized rows, so the insert log's column is the one copy of the inserted vectors, on disk),
  * --memory-budget, --memory-budget-n=<rows> (default: the set's rows).
  */
 import { execFile } from 'node:child_process';
@@ -32,8 +34,8 @@ function log(msg: string): void {
   console.error(`[bench:memory] ${msg}`);
 }
 
-function measure(mode: string, n: number, dim: number, seed: number, dir: string): Promise<Measure> {
-  const args = ['--expose-gc', '--conditions=vesper-source', '--import', 'tsx', child, mode, String(n), String(dim), String(seed), dir];
+function measure(mode: string, n: number, dim: number, seed: number, dir: string, metric = 'L2'): Promise<Measure> {
+  const args = ['--expose-gc', '--conditions=vesper-source', '--import', 'tsx', child, mode, String(n), String(dim), String(seed), dir, metric];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 1 << 20, timeout: 3_600_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${mode}: ${err.message}\n${stderr}`));
@@ -74,8 +76,10 @@ async function budgetRows(argv: string[], setN: number, dim: number, seed: numbe
 
 export default async function memory(argv: string[]): Promise<string> {
   const setsArg = argv.find((a) => a.startsWith('--memory-sets='))?.slice('--memory-sets='.length);
+  const metric = argv.find((a) => a.startsWith('--memory-metric='))?.slice('--memory-metric='.length) ?? 'L2';
+  if (metric !== 'L2' && metric !== 'COSINE') throw new Error(`--memory-metric takes L2 or COSINE, got ${metric}`);
   const sets = (argv.includes('--memory-quick') ? '20000x128' : setsArg ?? '100000x128').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-  const out = ['## Resident memory: fully resident HNSW vs hnswlib-node', '', `node ${process.version}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at start. HNSW M=16, efConstruction=200, L2; each system in its own process (RSS after 20 searches and a forced GC, the dataset dropped). Target: Vesper ≤ 1.3× hnswlib-node.`, ''];
+  const out = ['## Resident memory: fully resident HNSW vs hnswlib-node', '', `node ${process.version}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at start. HNSW M=16, efConstruction=200, ${metric}; each system in its own process (RSS after 20 searches and a forced GC, the dataset dropped). Target: Vesper ≤ 1.3× hnswlib-node.`, ''];
   for (const [n, dim] of sets) {
     const dir = await mkdtemp(join(tmpdir(), 'vesper-bench-mem-'));
     const seed = 1234 + n + dim;
@@ -84,7 +88,7 @@ export default async function memory(argv: string[]): Promise<string> {
       // sequential: the processes must not share the machine's memory bandwidth and builds
       for (const [mode, label] of SYSTEMS) {
         log(`${n}x${dim} ${mode}`);
-        rows.push([label, await measure(mode, n, dim, seed, dir)]);
+        rows.push([label, await measure(mode, n, dim, seed, dir, metric)]);
       }
       const by = new Map(rows.map(([, m]) => [m.mode, m]));
       const base = by.get('baseline')!.rss;
