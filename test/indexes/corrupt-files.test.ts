@@ -10,7 +10,8 @@ import { testSeed } from '../../packages/core/src/util/random.ts';
 import { DataType } from '../../packages/core/src/schema/data-type.ts';
 import type { FloatVectorColumn } from '../../packages/core/src/schema/columns.ts';
 import { loadKernelsNode } from '../../packages/core/src/node/kernels.ts';
-import { getIndexFactory, openIndex } from '../../packages/core/src/index/index.ts';
+import { HnswIndex, getIndexFactory, openIndex } from '../../packages/core/src/index/index.ts';
+import { memoryRange } from '../../packages/core/src/util/block-file.ts';
 import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, readIndexFile, writeIndexFile, type IndexHeader } from '../../packages/core/src/index/index-format.ts';
 import { clustered } from './fixtures.ts';
 
@@ -92,6 +93,36 @@ describe(`corrupt index files (seed ${seed})`, () => {
       expect(() => openIndex(rewrite(entry))).toThrow(code('FORMAT_CORRUPT'));
     });
   }
+
+  it('HNSW opened by range in pieces (openFrom): answers as the original at any piece size; every defect open finds, it finds', async () => {
+    const idx = await getIndexFactory('HNSW').build(column, 'L2', { M: 8, efConstruction: 40 });
+    const bytes = idx.serialize();
+    const want = idx.search(query, 1, 10);
+    // pieces smaller than a level-0 record, not dividing it, and the whole section at once
+    for (const chunk of [1000, 4096, bytes.byteLength]) {
+      const again = await HnswIndex.openFrom(memoryRange(bytes), chunk);
+      expect(again.search(query, 1, 10), `chunk ${chunk}`).toEqual(want);
+      again.dispose();
+    }
+    expect(await getIndexFactory('HNSW').openFrom!(memoryRange(bytes))).toBeInstanceOf(HnswIndex);
+
+    const ok = parts(bytes);
+    const stride0 = ok.sections['level0']!.byteLength / N;
+    const row = (seed % N) >>> 0;
+    const link = parts(bytes);
+    setU32(link.sections['level0']!, row * stride0, 1);
+    setU32(link.sections['level0']!, row * stride0 + 4, N + 7);
+    const upper = parts(bytes);
+    upper.sections['upper'] = repeat(ok.sections['upper']!, 2);
+    const long = parts(bytes);
+    long.sections['level0'] = repeat(ok.sections['level0']!, 4);
+    const entry = parts(bytes);
+    entry.header = { ...entry.header, entry: N };
+    for (const [what, file] of [['a link past the last row', rewrite(link)], ['upper lists too long', rewrite(upper)], ['level 0 too long', rewrite(long)], ['a bad entry point', rewrite(entry)], ['a truncated file', bytes.subarray(0, bytes.byteLength - 100)]] as const) {
+      await expect(HnswIndex.openFrom(memoryRange(file), 1000), what).rejects.toThrow(code('FORMAT_CORRUPT'));
+    }
+    await expect(HnswIndex.openFrom({ id: 'gone', getRange: () => Promise.resolve(undefined) })).rejects.toThrow(code('IO_KEY_NOT_FOUND'));
+  });
 
   it('HNSW: the flags word must describe the file', async () => {
     const idx = await getIndexFactory('HNSW').build(column, 'L2', { M: 8, efConstruction: 40 });

@@ -22,10 +22,20 @@ export interface GraphSections {
 
 /** @throws FORMAT_CORRUPT naming the first inconsistency found. */
 export function checkGraph(g: GraphSections): void {
+  checkUpperLevels(g);
+  sectionLength('level0', g.level0, g.count * g.stride0);
+  const l0 = new DataView(g.level0.buffer, g.level0.byteOffset, g.level0.byteLength);
+  for (let i = 0; i < g.count; i++) checkList(l0, i * g.stride0, 2 * g.M, g.count, `row ${i} level 0`);
+}
+
+/**
+ * The checks of everything but level 0: the level table, the upper lists and the entry point —
+ * what sizes the arena an open allocates, so an open by range makes them before it allocates.
+ * @throws FORMAT_CORRUPT naming the first inconsistency found.
+ */
+export function checkUpperLevels(g: Omit<GraphSections, 'level0' | 'stride0'>): void {
   const { count, M } = g;
-  const m0 = 2 * M;
   sectionLength('levels', g.levels, count);
-  sectionLength('level0', g.level0, count * g.stride0);
   let upperBytes = 0;
   let top = 0;
   for (let i = 0; i < count; i++) {
@@ -38,8 +48,6 @@ export function checkGraph(g: GraphSections): void {
     if (!Number.isInteger(g.entry) || (g.entry as number) < 0 || (g.entry as number) >= count) corrupt(`entry point ${String(g.entry)} is not a row of ${count}`);
     if (g.maxLevel !== top || g.levels[g.entry as number] !== top) corrupt(`max level ${String(g.maxLevel)} disagrees with the level table (top ${top})`);
   }
-  const l0 = new DataView(g.level0.buffer, g.level0.byteOffset, g.level0.byteLength);
-  for (let i = 0; i < count; i++) checkList(l0, i * g.stride0, m0, count, `row ${i} level 0`);
   const up = new DataView(g.upper.buffer, g.upper.byteOffset, g.upper.byteLength);
   let off = 0;
   for (let i = 0; i < count; i++) {

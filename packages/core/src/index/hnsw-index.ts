@@ -10,6 +10,7 @@
  * but never returns them (hnswlib's filtered search); very selective filters go to exact
  * search over the survivors (index-base.ts).
  */
+import { VesperError } from '../errors/index.ts';
 import type { MetricType } from '../schema/types.ts';
 import { DataType } from '../schema/data-type.ts';
 import { Random } from '../util/random.ts';
@@ -21,8 +22,9 @@ import {
   WasmBuffer, checkAbort, drainHeap, floatIndexFactory, floatMetricCode, intParam,
   writeFloatQuery, yieldToEventLoop,
 } from './index-common.ts';
-import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, writeIndexFile } from './index-format.ts';
-import { checkGraph } from './graph-check.ts';
+import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, readIndexHead, writeIndexFile, type SectionPlace } from './index-format.ts';
+import { checkGraph, checkUpperLevels } from './graph-check.ts';
+import type { RangeSource } from '../util/block-file.ts';
 
 /** i32 field offsets (in words) of the context block (mirror of assembly/hnsw.ts). */
 export const HNSW_CTX = {
@@ -183,6 +185,51 @@ export class HnswIndex extends IndexBase {
     return idx;
   }
 
+  /**
+   * Opens an index file by range: the header and the small sections first, then level 0 (the
+   * vectors and their neighbour lists, nearly all of the file) in `chunk`-byte pieces copied
+   * straight into the arena as they arrive, the next piece read while one is copied — the file
+   * is never held whole in JS, so an open's peak is the index plus one piece, not twice the file.
+   * The graph is checked in the arena before the index is returned (nothing searches it sooner).
+   * @throws IO_KEY_NOT_FOUND when the file is missing; FORMAT_CORRUPT for a truncated or inconsistent file
+   */
+  static async openFrom(source: RangeSource, chunk = OPEN_CHUNK): Promise<HnswIndex> {
+    const f = await readIndexHead(source, 'HNSW');
+    const h = f.header;
+    const p: HnswParams = { M: h.params.M!, efConstruction: h.params.efConstruction!, seed: h.params.seed! };
+    expectFlags(f.flags, FLAG_HNSW_INTERLEAVED | (h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0), 'HNSW', h.metricType);
+    const whole = async (name: string): Promise<Uint8Array> => readSection(source, name, f.place(name), 0, f.place(name).length);
+    const [levels, upper] = await Promise.all([whole('levels'), whole('upper')]);
+    const l0 = f.place('level0');
+    const stride0 = (1 + 2 * p.M) * 4 + h.dim * 4;
+    if (l0.length !== h.count * stride0) throw new VesperError('FORMAT_CORRUPT', `vector index section 'level0' holds ${l0.length} bytes, expected ${h.count * stride0}`);
+    // what the constructor sizes the arena from is checked before it allocates
+    checkUpperLevels({ count: h.count, M: p.M, levels, upper, entry: h['entry'], maxLevel: h['maxLevel'] });
+    const idx = new HnswIndex(getKernels(), h.metricType as MetricType, h.dim, h.count, h.elementType as DataType, p, levels);
+    try {
+      let next = readSection(source, 'level0', l0, 0, Math.min(chunk, l0.length));
+      for (let at = 0; at < l0.length; at += chunk) {
+        const piece = await next;
+        const after = at + chunk;
+        if (after < l0.length) next = readSection(source, 'level0', l0, after, Math.min(chunk, l0.length - after));
+        // a fresh view each time: another index may have grown the memory meanwhile
+        idx.rt.u8().set(piece, idx.b.level0 + at);
+      }
+      const rt = idx.rt;
+      rt.u8().set(upper, idx.b.upper);
+      checkGraph({ count: h.count, M: p.M, stride0, level0: rt.u8().subarray(idx.b.level0, idx.b.level0 + l0.length), levels, upper, entry: h['entry'], maxLevel: h['maxLevel'] });
+      const c = rt.i32();
+      const o = idx.b.ctx >>> 2;
+      c[o + F.N] = h.count;
+      c[o + F.ENTRY] = h['entry'] as number;
+      c[o + F.MAXLEVEL] = h['maxLevel'] as number;
+      return idx;
+    } catch (e) {
+      idx.dispose();
+      throw e;
+    }
+  }
+
   protected queryWidth(): number {
     return this.dim;
   }
@@ -256,6 +303,20 @@ export class HnswIndex extends IndexBase {
   }
 }
 
-export const hnswFactory: VectorIndexFactory = floatIndexFactory('HNSW', parseHnswParams, (data, n, dim, metric, type, params, opts) =>
-  HnswIndex.build(data, n, dim, metric, type, params, opts),
-(bytes) => HnswIndex.open(bytes));
+export const hnswFactory: VectorIndexFactory = {
+  ...floatIndexFactory('HNSW', parseHnswParams, (data, n, dim, metric, type, params, opts) =>
+    HnswIndex.build(data, n, dim, metric, type, params, opts),
+  (bytes) => HnswIndex.open(bytes)),
+  openFrom: (source) => HnswIndex.openFrom(source),
+};
+
+/** Bytes of level 0 an open by range reads and copies at a time. */
+const OPEN_CHUNK = 4 * 2 ** 20;
+
+/** `length` bytes from `at` of a section read by range; a short read means the file is truncated. */
+async function readSection(source: RangeSource, name: string, place: SectionPlace, at: number, length: number): Promise<Uint8Array> {
+  const got = await source.getRange(place.offset + at, length);
+  if (got === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
+  if (got.byteLength !== length) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' is truncated (${at + got.byteLength} of ${place.length} bytes)`);
+  return got;
+}

@@ -110,6 +110,53 @@ export function readIndexFile(bytes: Uint8Array, expectType?: string): IndexFile
   };
 }
 
+/** Where a section of an index file lies. */
+export interface SectionPlace {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** An index file's preamble and header read by range: its header, flags and where each section lies. */
+export interface IndexHead {
+  readonly header: IndexHeader;
+  readonly flags: number;
+  /** @throws FORMAT_CORRUPT when the section is not in the table (a read past the end of the file is the reader's to detect: it comes back short) */
+  place(name: string): SectionPlace;
+}
+
+/**
+ * Reads an index file's preamble and header by range (two reads), with every check
+ * `readIndexFile` makes of them; sections are left to the caller to read.
+ * @throws IO_KEY_NOT_FOUND when the file is missing; FORMAT_CORRUPT / FORMAT_UNSUPPORTED as `readIndexFile`
+ */
+export async function readIndexHead(source: { readonly id: string; getRange(offset: number, length: number): Promise<Uint8Array | undefined> }, expectType?: string): Promise<IndexHead> {
+  const missing = (): VesperError => new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
+  const pre = await source.getRange(0, 16);
+  if (pre === undefined) throw missing();
+  if (pre.byteLength < 16) throw new VesperError('FORMAT_CORRUPT', `vector index file too short (${pre.byteLength} bytes)`);
+  const hlen = new DataView(pre.buffer, pre.byteOffset, 16).getUint32(12, true);
+  const head = await source.getRange(0, 16 + hlen);
+  if (head === undefined) throw missing();
+  const f = readIndexFile(head, expectType);
+  const table = new Map<string, SectionPlace>();
+  for (const e of f.header['sections'] as unknown[]) {
+    const s = e as Partial<SectionEntry> | null;
+    if (typeof s?.name !== 'string' || !Number.isSafeInteger(s.offset) || !Number.isSafeInteger(s.length) || s.offset! < 0 || s.length! < 0) {
+      throw new VesperError('FORMAT_CORRUPT', `${f.header.indexType} index file: bad section table entry`);
+    }
+    table.set(s.name, { offset: s.offset!, length: s.length! });
+  }
+  return {
+    header: f.header,
+    flags: f.flags,
+    place(name: string): SectionPlace {
+      const s = table.get(name);
+      if (s === undefined) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' is missing`);
+      return s;
+    },
+  };
+}
+
 /**
  * A known flag that does not belong to this kind of file (or a missing one that does) means
  * the bytes would be misread: the file is corrupt, not merely newer.

@@ -93,6 +93,12 @@ export interface VectorIndexFactory {
    */
   openRange?(source: RangeSource): Promise<VectorIndex>;
   /**
+   * Opens an index file of a fully resident type by range, in pieces copied straight into the
+   * index's own memory: the whole file is read, but never held as one buffer beside the index.
+   * Segment loading uses it, when present, instead of reading the whole file first.
+   */
+  openFrom?(source: RangeSource): Promise<VectorIndex>;
+  /**
    * Disk-resident types: the bytes an index of `count` rows of `dim` built with `params` keeps
    * in memory once opened by range (its `bytesUsed` then, search scratch aside) — what a reader
    * is charged for holding it, known without reading the file.

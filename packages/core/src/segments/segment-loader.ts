@@ -10,9 +10,9 @@ import { readInsertColumns, type InsertLogLayout } from '../storage/insert-log-r
 import type { FieldSchema } from '../schema/types.ts';
 import type { Column } from '../schema/columns.ts';
 import type { SegmentRecord } from '../storage/manifest.ts';
-import type { VectorIndexFactory } from '../index/vector-index.ts';
+import type { VectorIndex, VectorIndexFactory } from '../index/vector-index.ts';
 import { openScalarIndex, SCALAR_INDEX_TYPES } from '../expr/index.ts';
-import { objectRange } from '../util/block-file.ts';
+import { objectRange, type RangeSource } from '../util/block-file.ts';
 import { SealedSegment } from './sealed-segment.ts';
 import { WHOLE_HOLDING, type SealedHolding } from './holder-role.ts';
 import { loadColumns, type ColumnSource } from './insert-log.ts';
@@ -153,16 +153,22 @@ export async function applyDeltaLogs(src: SegmentSource, seg: SealedSegment, del
 
 type IndexRecords = SegmentRecord['indexes'];
 
-/** The factory of a vector index that opens by range (IVF_PQ), if that is how it opens. */
-function rangeFactory(src: SegmentSource, idx: IndexRecords[number]): VectorIndexFactory | undefined {
+/**
+ * How a vector index file opens by range, if it does: a disk-resident type reads its hot parts
+ * only (IVF_PQ, `openRange`), a fully resident one reads the file in pieces straight into its
+ * own memory (HNSW, `openFrom`) — never the whole file as one buffer beside the index.
+ */
+function rangeOpener(src: SegmentSource, idx: IndexRecords[number]): ((source: RangeSource) => Promise<VectorIndex>) | undefined {
   if (isScalarIndexType(idx.indexType) || isSparseRecord(src, idx)) return undefined;
   const f = src.indexFactory?.(idx.indexType);
-  return f?.openRange !== undefined ? f : undefined;
+  if (f?.openRange !== undefined) return (source) => f.openRange!(source);
+  if (f?.openFrom !== undefined) return (source) => f.openFrom!(source);
+  return undefined;
 }
 
-/** Whole index files, except those opened by range (their hot parts are read at open). */
+/** Whole index files, except those opened by range (read at open, in parts or pieces). */
 function fetchIndexFiles(src: SegmentSource, records: IndexRecords): Promise<(Uint8Array | undefined)[]> {
-  return Promise.all(records.map((idx) => (rangeFactory(src, idx) ? undefined : src.objects.get(idx.key))));
+  return Promise.all(records.map((idx) => (rangeOpener(src, idx) ? undefined : src.objects.get(idx.key))));
 }
 
 /**
@@ -201,10 +207,10 @@ async function openIndexes(src: SegmentSource, seg: SealedSegment, records: Inde
 async function openEach(src: SegmentSource, seg: SealedSegment, records: IndexRecords, files: readonly (Uint8Array | undefined)[], opened: string[]): Promise<void> {
   for (let i = 0; i < records.length; i++) {
     const idx = records[i]!;
-    const ranged = rangeFactory(src, idx);
+    const ranged = rangeOpener(src, idx);
     if (ranged) {
       try {
-        seg.indexes.set(idx.field, await ranged.openRange!(objectRange(src.objects, idx.key)));
+        seg.indexes.set(idx.field, await ranged(objectRange(src.objects, idx.key)));
         opened.push(idx.field);
       } catch (e) {
         throw e instanceof VesperError && e.error === 'IO_KEY_NOT_FOUND' ? missingIndexFile(seg, idx, e) : e;
