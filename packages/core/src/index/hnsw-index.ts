@@ -22,7 +22,7 @@ import {
   WasmBuffer, checkAbort, drainHeap, floatIndexFactory, floatMetricCode, intParam,
   writeFloatQuery, yieldToEventLoop,
 } from './index-common.ts';
-import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, readIndexHead, writeIndexFile, type SectionPlace } from './index-format.ts';
+import { FLAG_HNSW_INTERLEAVED, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, readIndexHead, writeIndexFile, type IndexHeader, type SectionPlace } from './index-format.ts';
 import { checkGraph, checkUpperLevels } from './graph-check.ts';
 import type { RangeSource } from '../util/block-file.ts';
 
@@ -167,8 +167,7 @@ export class HnswIndex extends IndexBase {
   static open(bytes: Uint8Array): HnswIndex {
     const f = readIndexFile(bytes, 'HNSW');
     const h = f.header;
-    const p: HnswParams = { M: h.params.M!, efConstruction: h.params.efConstruction!, seed: h.params.seed! };
-    expectFlags(f.flags, FLAG_HNSW_INTERLEAVED | (h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0), 'HNSW', h.metricType);
+    const p = fileParams(h, f.flags);
     const levels = f.section('levels');
     const level0 = f.section('level0');
     const upper = f.section('upper');
@@ -177,12 +176,17 @@ export class HnswIndex extends IndexBase {
     const rt = idx.rt;
     rt.u8().set(level0, idx.b.level0);
     rt.u8().set(upper, idx.b.upper);
-    const c = rt.i32();
-    const o = idx.b.ctx >>> 2;
+    return idx.entered(h);
+  }
+
+  /** Sets the row count, entry point and top level of an opened graph from its file's header. */
+  private entered(h: IndexHeader): this {
+    const c = this.rt.i32();
+    const o = this.b.ctx >>> 2;
     c[o + F.N] = h.count;
     c[o + F.ENTRY] = h['entry'] as number;
     c[o + F.MAXLEVEL] = h['maxLevel'] as number;
-    return idx;
+    return this;
   }
 
   /**
@@ -196,8 +200,7 @@ export class HnswIndex extends IndexBase {
   static async openFrom(source: RangeSource, chunk = OPEN_CHUNK): Promise<HnswIndex> {
     const f = await readIndexHead(source, 'HNSW');
     const h = f.header;
-    const p: HnswParams = { M: h.params.M!, efConstruction: h.params.efConstruction!, seed: h.params.seed! };
-    expectFlags(f.flags, FLAG_HNSW_INTERLEAVED | (h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0), 'HNSW', h.metricType);
+    const p = fileParams(h, f.flags);
     const whole = async (name: string): Promise<Uint8Array> => readSection(source, name, f.place(name), 0, f.place(name).length);
     const [levels, upper] = await Promise.all([whole('levels'), whole('upper')]);
     const l0 = f.place('level0');
@@ -218,12 +221,7 @@ export class HnswIndex extends IndexBase {
       const rt = idx.rt;
       rt.u8().set(upper, idx.b.upper);
       checkGraph({ count: h.count, M: p.M, stride0, level0: rt.u8().subarray(idx.b.level0, idx.b.level0 + l0.length), levels, upper, entry: h['entry'], maxLevel: h['maxLevel'] });
-      const c = rt.i32();
-      const o = idx.b.ctx >>> 2;
-      c[o + F.N] = h.count;
-      c[o + F.ENTRY] = h['entry'] as number;
-      c[o + F.MAXLEVEL] = h['maxLevel'] as number;
-      return idx;
+      return idx.entered(h);
     } catch (e) {
       idx.dispose();
       throw e;
@@ -309,6 +307,12 @@ export const hnswFactory: VectorIndexFactory = {
   (bytes) => HnswIndex.open(bytes)),
   openFrom: (source) => HnswIndex.openFrom(source),
 };
+
+/** The build params of an HNSW file, once its flags word is checked against its metric. */
+function fileParams(h: IndexHeader, flags: number): HnswParams {
+  expectFlags(flags, FLAG_HNSW_INTERLEAVED | (h.metricType === 'COSINE' ? FLAG_NORMALIZED : 0), 'HNSW', h.metricType);
+  return { M: h.params.M!, efConstruction: h.params.efConstruction!, seed: h.params.seed! };
+}
 
 /** Bytes of level 0 an open by range reads and copies at a time. */
 const OPEN_CHUNK = 4 * 2 ** 20;
