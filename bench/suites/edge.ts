@@ -3,7 +3,7 @@
  * would. The Worker is bundled exactly as `wrangler deploy` bundles it (`--dry-run`) and served
  * by Miniflare straight from workerd's socket (in-memory DO storage and R2) — not through
  * `wrangler dev`'s reload proxy, which adds a second workerd and ~3 ms to every request. One
- * collection with 4 shards (a ShardLeader DO each, their sealed segments on QueryNode DOs),
+ * collection with 4 shards (`--edge-shards=N`; a ShardLeader DO each, their sealed segments on QueryNode DOs),
  * 128-d float vectors drawn around 1,024 random centres (clustered like real embeddings;
  * uniform random vectors in 128-d are a worst case no ANN index handles well), HNSW M=16
  * efConstruction=100. Measures:
@@ -13,12 +13,15 @@
  *   here in Node, at each search ef of `--ef` (the usual way to read an ANN index: latency at
  *   the ef that reaches the recall target);
  * - `GET /health` p50, the floor every request pays on this machine (HTTP over loopback);
- * - the Durable Object calls one search makes (response header `Vesper-DO-Calls`).
+ * - the Durable Object calls one search makes (response header `Vesper-DO-Calls`), and from
+ *   them the query nodes the leaders use: a warm search calls the coordinator once, each leader
+ *   once and each of their query nodes once (docs/capacity.md, "Cost of one search"), so nodes
+ *   = calls − 1 − shards; with the sealed rows of `indexes/describe`, the rows a node holds.
  *
  * Local workerd runs every DO of the Worker on one thread, so a search's latency here is the
  * sum of the work of every DO it touches; on Cloudflare the query nodes run in parallel.
  *
- * Options: `--edge-rows=N` (default 100,000), `--ef=A,B,..` (HNSW ef at search, default
+ * Options: `--edge-rows=N` (default 100,000), `--edge-shards=N` (default 4), `--ef=A,B,..` (HNSW ef at search, default
  * 16,32,64), `--searches=N` per ef (default 300), `--recall-queries=N` (default 50),
  * `--ingest-only` (stop after the ingest figure), `--edge-index=IVF_PQ` (IVF_PQ nlist 128, m 16,
  * nbits 8 instead of HNSW; `--ef` then lists the nprobe values, refine_k 4: the disk-resident
@@ -89,6 +92,7 @@ function exactTops(rows: number, queries: Float32Array[], k: number): number[][]
 
 export default async function edge(argv: string[]): Promise<string> {
   const rows = arg(argv, 'edge-rows', 100_000);
+  const shards = arg(argv, 'edge-shards', 4);
   const efHit = argv.find((a) => a.startsWith('--ef='));
   const efs = efHit ? efHit.slice(5).split(',').map(Number).filter((n) => n > 0) : [16, 32, 64];
   const searches = arg(argv, 'searches', 300);
@@ -144,7 +148,7 @@ export default async function edge(argv: string[]): Promise<string> {
       collectionName: 'bench',
       dimension: DIM,
       metricType: 'L2',
-      params: { shardsNum: 4 },
+      params: { shardsNum: shards },
       indexParams: [{ fieldName: 'vector', metricType: 'L2', params: pq ? { index_type: 'IVF_PQ', nlist: 128, m: 16, nbits: 8 } : { index_type: 'HNSW', M: 16, efConstruction: 100 } }],
     });
 
@@ -162,9 +166,11 @@ export default async function edge(argv: string[]): Promise<string> {
 
     const t1 = performance.now();
     await post('collections/flush', { collectionName: 'bench' });
+    let sealedRows = 0;
     for (;;) {
       const res = await post('indexes/describe', { collectionName: 'bench', indexName: 'vector' });
-      const d = (res['data'] as { indexState: string; pendingRows: number }[])[0]!;
+      const d = (res['data'] as { indexState: string; pendingRows: number; totalRows: number }[])[0]!;
+      sealedRows = Number(d.totalRows);
       if (d.indexState === 'Finished' && Number(d.pendingRows) === 0) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -206,11 +212,15 @@ export default async function edge(argv: string[]): Promise<string> {
       perEf.push({ ef, p50: pct(times, 50), p99: pct(times, 99), recall: found / (recallQueries * 10) });
       console.error(`[edge] ef=${ef}: ${JSON.stringify(perEf[perEf.length - 1])}`);
     }
+    const medianCalls = [...doCalls].sort((a, b) => a - b)[doCalls.length >> 1]!;
+    // a warm search: the coordinator once, each leader once, each of their query nodes once
+    const nodes = medianCalls - 1 - shards;
+    console.error(`[edge] ${nodes} query nodes over ${shards} leaders, ${sealedRows} sealed rows`);
     return [
       '## Edge',
       '',
       `Local workerd (the deploy bundle served by Miniflare, in-memory DO storage + R2), node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-      `One collection, 4 shards (ShardLeader DOs, sealed segments on QueryNode DOs), ${rows.toLocaleString('en')} × ${DIM}-d clustered float vectors (L2), ${indexName}.`,
+      `One collection, ${shards} shard${shards === 1 ? '' : 's'} (ShardLeader DOs, sealed segments on QueryNode DOs), ${rows.toLocaleString('en')} × ${DIM}-d clustered float vectors (L2), ${indexName}.`,
       '',
       '| measure | value | target |',
       '|---|---|---|',
@@ -220,7 +230,8 @@ export default async function edge(argv: string[]): Promise<string> {
       `| GET /health p50 (the HTTP floor) | ${pct(health, 50).toFixed(2)} ms | — |`,
       ...perEf.map((r) => `| search k=10, ${knob}=${r.ef}: p50 / p99 (${searches} sequential) · recall@10 (${recallQueries} queries) | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms · ${r.recall.toFixed(3)} | < 10 / < 30 ms · ≥ 0.95 |`),
       `| requests sent again after the local runtime closed their connection unanswered (see the suite's comment) | ${resent} | 0 |`,
-      `| Durable Object calls per search (header Vesper-DO-Calls: coordinator + leaders + query nodes), min / median / max | ${Math.min(...doCalls)} / ${[...doCalls].sort((a, b) => a - b)[doCalls.length >> 1]} / ${Math.max(...doCalls)} | — |`,
+      `| Durable Object calls per search (header Vesper-DO-Calls: coordinator + leaders + query nodes), min / median / max | ${Math.min(...doCalls)} / ${medianCalls} / ${Math.max(...doCalls)} | — |`,
+      `| query nodes per leader (median calls − 1 − ${shards} leaders, over ${shards} leaders) · sealed rows per node | ${(nodes / shards).toFixed(nodes % shards === 0 ? 0 : 2)} · ${nodes > 0 ? Math.round(sealedRows / nodes).toLocaleString('en') : '—'} | — |`,
       '',
     ].join('\n');
   } finally {

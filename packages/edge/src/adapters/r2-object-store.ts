@@ -13,7 +13,7 @@
  * the store makes one conditional R2 put (`If-None-Match: *`), enough for a single writer. Listings follow R2's cursor to the end and are re-sorted in UTF-16
  * code-unit order (R2 sorts by UTF-8 bytes); bytes returned are fresh copies.
  */
-import { checkBytes, checkCount, checkObjectKey, compareKeys, objectExists, type ObjectInfo, type ObjectStore, type PutOptions } from '@vesper/core';
+import { VesperError, checkBytes, checkCount, checkObjectKey, compareKeys, objectExists, type ObjectInfo, type ObjectStore, type PutOptions } from '@vesper/core';
 
 export class R2ObjectStore implements ObjectStore {
   /**
@@ -52,18 +52,33 @@ export class R2ObjectStore implements ObjectStore {
     return obj === null ? undefined : new Uint8Array(await obj.arrayBuffer());
   }
 
+  /**
+   * One R2 operation per read: a ranged GET (its answer is clamped to the object's end). R2
+   * refuses a range that starts past the end (416) and an empty range, so those — rare: a
+   * reader past the last block, or a zero-length read — learn the size from a `head` instead:
+   * missing is undefined, past the end is empty. A GET that fails for a range inside the object
+   * fails the read.
+   */
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
     checkObjectKey(key);
     checkCount('getRange offset', offset);
     checkCount('getRange length', length);
-    const head = await this.bucket.head(this.root + key);
-    if (head === null) return undefined;
-    const start = Math.min(offset, head.size);
-    const len = Math.min(length, head.size - start);
-    // R2 rejects empty ranges; an empty answer needs no read
-    if (len === 0) return new Uint8Array(0);
-    const obj = await this.bucket.get(this.root + key, { range: { offset: start, length: len } });
-    return obj === null ? undefined : new Uint8Array(await obj.arrayBuffer());
+    if (length > 0) {
+      let obj: R2ObjectBody | null;
+      try {
+        obj = await this.bucket.get(this.root + key, { range: { offset, length } });
+      } catch (e) {
+        const head = await this.bucket.head(this.root + key);
+        if (head === null) return undefined;
+        if (offset < head.size) throw e;
+        return new Uint8Array(0);
+      }
+      if (obj === null) return undefined;
+      const bytes = new Uint8Array(await obj.arrayBuffer());
+      if (bytes.length > length) throw new VesperError('INTERNAL', `R2 answered ${bytes.length} bytes for a ${length}-byte range of ${key}`);
+      return bytes;
+    }
+    return (await this.bucket.head(this.root + key)) === null ? undefined : new Uint8Array(0);
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
