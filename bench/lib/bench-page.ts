@@ -54,6 +54,10 @@ export interface BenchBrowserOptions {
   /** Delete the profile first (`--rebuild`). */
   readonly rebuild: boolean;
   readonly root: string;
+  /** Packages the dev server should pre-bundle or leave alone, beside the engine's own. */
+  readonly deps?: { readonly include?: readonly string[]; readonly exclude?: readonly string[] };
+  /** Chromium flags beyond CHROMIUM_ARGS. */
+  readonly args?: readonly string[];
 }
 
 export interface BenchBrowser {
@@ -74,7 +78,10 @@ export async function openBenchBrowser(o: BenchBrowserOptions): Promise<BenchBro
     logLevel: 'error',
     plugins: [o.plugin],
     server: { host: '127.0.0.1', port: o.port, strictPort: false, hmr: false },
-    optimizeDeps: { include: ['comlink', 'idb', 'apache-arrow'], exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker'] },
+    optimizeDeps: {
+      include: ['comlink', 'idb', 'apache-arrow', ...(o.deps?.include ?? [])],
+      exclude: ['@vesper/core', '@vesper/browser', '@vesper/worker', ...(o.deps?.exclude ?? [])],
+    },
     worker: { format: 'es' },
   });
   try {
@@ -98,7 +105,7 @@ async function launchChromium(o: BenchBrowserOptions, port: number, stop: () => 
   const profile = join(tmpdir(), o.profile);
   if (o.rebuild) await rm(profile, { recursive: true, force: true });
   try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(o.args ?? [])] });
     return {
       context,
       port,
