@@ -192,7 +192,7 @@ export class HnswIndex extends IndexBase {
   /**
    * Opens an index file by range: the header and the small sections first, then level 0 (the
    * vectors and their neighbour lists, nearly all of the file) in `chunk`-byte pieces copied
-   * straight into the arena as they arrive, the next piece read while one is copied — the file
+   * straight into the arena as they arrive, OPEN_DEPTH reads in flight — the file
    * is never held whole in JS, so an open's peak is the index plus one piece, not twice the file.
    * The graph is checked in the arena before the index is returned (nothing searches it sooner).
    * @throws IO_KEY_NOT_FOUND when the file is missing; FORMAT_CORRUPT for a truncated or inconsistent file
@@ -210,11 +210,19 @@ export class HnswIndex extends IndexBase {
     checkUpperLevels({ count: h.count, M: p.M, levels, upper, entry: h['entry'], maxLevel: h['maxLevel'] });
     const idx = new HnswIndex(getKernels(), h.metricType as MetricType, h.dim, h.count, h.elementType as DataType, p, levels);
     try {
-      let next = readSection(source, 'level0', l0, 0, Math.min(chunk, l0.length));
+      // OPEN_DEPTH reads in flight: the store streams while pieces are copied
+      const inFlight: Promise<Uint8Array>[] = [];
+      let next = 0;
+      const issue = (): void => {
+        const read = readSection(source, 'level0', l0, next, Math.min(chunk, l0.length - next));
+        read.catch(() => undefined); // awaited below, in order; a failure ahead of it is not unhandled
+        inFlight.push(read);
+        next += chunk;
+      };
+      while (next < l0.length && inFlight.length < OPEN_DEPTH) issue();
       for (let at = 0; at < l0.length; at += chunk) {
-        const piece = await next;
-        const after = at + chunk;
-        if (after < l0.length) next = readSection(source, 'level0', l0, after, Math.min(chunk, l0.length - after));
+        const piece = await inFlight.shift()!;
+        if (next < l0.length) issue();
         // a fresh view each time: another index may have grown the memory meanwhile
         idx.rt.u8().set(piece, idx.b.level0 + at);
       }
@@ -314,8 +322,9 @@ function fileParams(h: IndexHeader, flags: number): HnswParams {
   return { M: h.params.M!, efConstruction: h.params.efConstruction!, seed: h.params.seed! };
 }
 
-/** Bytes of level 0 an open by range reads and copies at a time. */
-const OPEN_CHUNK = 4 * 2 ** 20;
+/** Bytes of level 0 an open by range reads and copies at a time, and how many such reads are in flight. */
+const OPEN_CHUNK = 8 * 2 ** 20;
+const OPEN_DEPTH = 3;
 
 /** `length` bytes from `at` of a section read by range; a short read means the file is truncated. */
 async function readSection(source: RangeSource, name: string, place: SectionPlace, at: number, length: number): Promise<Uint8Array> {
