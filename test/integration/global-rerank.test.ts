@@ -29,6 +29,7 @@ import { testCollection } from '../../packages/core/src/segments/test-collection
 import type { StorageSet } from '../../packages/core/src/adapters/storage-set.ts';
 import { clustered, recall } from '../indexes/fixtures.ts';
 import { bruteForce } from '../indexes/oracle.ts';
+import { groupedOracle } from '../read/grouped-oracle.ts';
 
 const seed = testSeed(process.env.VESPER_SEED);
 const DIM = 128;
@@ -108,7 +109,7 @@ function rowsOf(hits: readonly (readonly { pk: unknown }[])[], k: number): Int32
   return out;
 }
 
-const SEARCH = { nprobe: 8, refine_k: 8 };
+const SEARCH = { nprobe: 8, refine_k: 12 };
 
 describe(`one re-rank across IVF_PQ segments (seed ${seed})`, () => {
   for (const metric of ['L2', 'IP', 'COSINE'] as MetricType[]) {
@@ -170,6 +171,26 @@ describe(`one re-rank across IVF_PQ segments (seed ${seed})`, () => {
     }
     console.log(`global-rerank bytes read a query: cut ${Math.round(cut / NQ)}, per segment ${Math.round(perSegment / NQ)} (seed ${seed})`);
     expect(cut, `seed ${seed}`).toBeLessThan(perSegment * 0.7);
+    await m.close(false);
+  });
+
+  it('a grouping search keeps the per-segment re-rank: the best groups, each filled, against the exact grouped answer', async () => {
+    const { m, tso, info, base, queries } = await fixture('L2');
+    const q = Array.from(queries.subarray(0, DIM));
+    const rows = Array.from({ length: N }, (_, id) => ({ id, g: id % 7, v: Array.from(base.subarray(id * DIM, (id + 1) * DIM)) }));
+    const want = groupedOracle(rows, q, 3, 4);
+    const [hits] = await executeSearch(
+      prepareSearch(info, { data: [q], anns_field: 'v', limit: 3, group_by_field: 'n', group_size: 4, output_fields: ['n'], params: SEARCH }), tso.current(), host(m), true,
+    );
+    const got = new Map<number, number[]>();
+    for (const h of hits!) {
+      const g = Number(h.row['n']);
+      got.set(g, [...(got.get(g) ?? []), Number(h.pk)]);
+    }
+    expect([...got.keys()].sort(), `seed ${seed}`).toEqual([...want.keys()].sort());
+    let found = 0;
+    for (const [g, ids] of want) found += ids.filter((id) => got.get(g)?.includes(id)).length;
+    expect(found, `seed ${seed}`).toBeGreaterThanOrEqual(11);
     await m.close(false);
   });
 
