@@ -510,7 +510,8 @@ function assemble(
     codebooks: copy('codebooks', (b) => new Float32Array(b)),
     offsets: copy('offsets', (b) => new Int32Array(b)),
     ids: copy('ids', (b) => new Int32Array(b)),
-    codes: hot.get('codes')!.slice(),
+    // the scanner copies the codes into WASM memory: no JS copy of its own
+    codes: hot.get('codes')!,
   };
   checkLists(parts.offsets, parts.ids, count);
   const checksums = copy('vector_crcs', (b) => new Uint32Array(b));
