@@ -9,8 +9,11 @@
  *
  * Search has two phases because the re-rank reads are asynchronous: `prepareSearch` scans the
  * codes, fetches the blocks the candidates live in and holds them; the synchronous `search`
- * (same arguments) then re-ranks from those blocks. A filter keeping few rows re-ranks every
- * survivor (exact over them), like the other indexes' exact fallback.
+ * (same arguments) then re-ranks from those blocks. A search over several segments splits
+ * phase one further: `candidates` (the scan alone, ADC distances best first), a cut across the
+ * segments' candidates (query/candidate-cut.ts), then `prepareSearch` with this index's share.
+ * A filter keeping few rows re-ranks every survivor (exact over them), like the other indexes'
+ * exact fallback.
  *
  * Internal distances are smaller-is-closer (index-common.ts); COSINE rows are normalized.
  */
@@ -23,7 +26,9 @@ import { getKernels } from '../kernels/loader.ts';
 import { align } from '../kernels/wasm-arena.ts';
 import type { BlockCache } from '../util/block-cache.ts';
 import { BlockReader, blockChecksums, memoryRange, type RangeSource } from '../util/block-file.ts';
-import type { IndexBuildOptions, IndexSearchParams, QueryVectors, TopK, VectorIndex, VectorIndexFactory } from './vector-index.ts';
+import type {
+  CandidateCut, IndexBuildOptions, IndexSearchParams, QueryVectors, SearchCandidates, TopK, VectorIndex, VectorIndexFactory,
+} from './vector-index.ts';
 import {
   FLOAT_METRICS, checkAbort, checkDim, checkMetric, checkQueries, columnToFloat, emptyTopK, intParam, rangeBounds, toFloat, toMilvus,
 } from './index-common.ts';
@@ -83,7 +88,27 @@ type Parts = PqParams & PqHotParts;
 /** One query's phase-one answer: prepared float query and the slots to re-rank. */
 interface Planned {
   readonly q: Float32Array;
+  /** A code scan's candidates best first, or every allowed row (a selective filter) ascending. */
   readonly slots: Int32Array;
+  /** The scan's ADC distances of `slots` (smaller is closer); absent when every allowed row is re-ranked. */
+  readonly approx?: Float32Array;
+}
+
+/** What `candidates` found: the plan `prepareSearch` holds once a cut has trimmed it. */
+class PqCandidates implements SearchCandidates {
+  readonly approx: readonly (Float32Array | undefined)[];
+  constructor(readonly owner: IvfPqIndex, readonly plan: readonly Planned[] | undefined, nq: number, readonly want: number) {
+    this.approx = plan?.map((p) => p.approx) ?? Array.from({ length: nq }, () => new Float32Array(0));
+  }
+
+  /** The plan re-ranking, per query, only the first keep[qi] candidates of a code scan. */
+  cut(keep: Int32Array): Planned[] | undefined {
+    return this.plan?.map((p, qi) => {
+      if (p.approx === undefined) return p;
+      const n = Math.min(p.slots.length, Math.max(0, keep[qi] ?? p.slots.length));
+      return { q: p.q, slots: p.slots.subarray(0, n), approx: p.approx.subarray(0, n) };
+    });
+  }
 }
 
 /** A plan made by `prepareSearch`, reused by `search` with the same arguments. */
@@ -193,18 +218,23 @@ export class IvfPqIndex implements VectorIndex {
     return q;
   }
 
+  /** Candidates re-ranked per query when this index answers alone: ceil(k × refine_k), 4× that for range search. */
+  private wantOf(k: number, opts: IndexSearchParams | undefined): number {
+    const { refine } = this.checkParams(opts?.params ?? {});
+    return Math.max(k, Math.ceil(k * refine) * (opts?.radius !== undefined ? 4 : 1));
+  }
+
   /** Phase one: per query the slots to re-rank (code scan over the probed lists, or every allowed row). */
   private plan(queries: QueryVectors, nq: number, k: number, opts: IndexSearchParams | undefined): Planned[] | undefined {
     if (this.disposed) throw new VesperError('INTERNAL', 'IVF_PQ index used after dispose()');
     checkQueries(queries, nq, this.dim, k);
-    const { nprobe, refine } = this.checkParams(opts?.params ?? {});
+    const { nprobe } = this.checkParams(opts?.params ?? {});
     rangeBounds(this.metricType, opts);
     const n = this.count;
     if (n === 0 || nq === 0) return undefined;
     const allow = opts?.allow;
     const allowed = allow === undefined ? n : countBelow(allow, n);
     if (allowed === 0) return undefined;
-    const ranged = opts?.radius !== undefined;
     // a selective filter: every survivor is re-ranked (exact over the survivors)
     let exact: Int32Array | undefined;
     if (allow !== undefined && allowed <= Math.max(n * EXACT_FILTER_RATIO, 4 * k)) {
@@ -215,10 +245,20 @@ export class IvfPqIndex implements VectorIndex {
       });
       exact.sort();
     }
-    const want = Math.min(allowed, Math.max(k, Math.ceil(k * refine) * (ranged ? 4 : 1)));
+    const want = Math.min(allowed, this.wantOf(k, opts));
     const qs = Array.from({ length: nq }, (_, qi) => this.prepareQuery(queries, qi));
-    const slots = exact === undefined ? this.scanner.scan(qs, nprobe, want, allow) : undefined;
-    return qs.map((q, qi) => ({ q, slots: exact ?? slots![qi]! }));
+    if (exact !== undefined) return qs.map((q) => ({ q, slots: exact }));
+    const hits = this.scanner.scan(qs, nprobe, want, allow);
+    return qs.map((q, qi) => ({ q, slots: hits[qi]!.slots, approx: hits[qi]!.dist }));
+  }
+
+  /**
+   * The code scan alone (phase one of `prepareSearch`), nothing read: per query the candidates'
+   * ADC distances best first, for a cut across the indexes of several segments.
+   */
+  candidates(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): SearchCandidates {
+    const plan = this.plan(queries, nq, k, opts);
+    return new PqCandidates(this, plan, nq, this.wantOf(k, opts));
   }
 
   /** The plan `prepareSearch` made for these arguments, if one is held; else a new one. */
@@ -242,14 +282,23 @@ export class IvfPqIndex implements VectorIndex {
   }
 
   /**
-   * Phase two of a search by range: scans the codes and reads the blocks the candidates live
-   * in, holding them until the returned release is called; `search` with the same arguments in
-   * between reads nothing.
+   * Phase two of a search by range: scans the codes (or takes `cut`'s share of what
+   * `candidates` found) and reads the blocks the candidates live in, holding them until the
+   * returned release is called; `search` with the same arguments in between reads nothing and
+   * re-ranks only those candidates.
+   * @throws INTERNAL when `cut` holds another index's candidates
    */
-  async prepareSearch(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): Promise<() => void> {
-    const plan = this.plan(queries, nq, k, opts);
-    if (plan === undefined || this.file !== undefined) return () => undefined;
-    const got = await this.vectors.blocks(this.blocksOf(plan));
+  async prepareSearch(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams, cut?: CandidateCut): Promise<() => void> {
+    let plan: Planned[] | undefined;
+    if (cut === undefined) plan = this.plan(queries, nq, k, opts);
+    else {
+      const c = cut.candidates;
+      if (!(c instanceof PqCandidates) || c.owner !== this) throw new VesperError('INTERNAL', 'IVF_PQ prepareSearch given a cut of another index\'s candidates');
+      plan = c.cut(cut.keep);
+    }
+    if (plan === undefined) return () => undefined;
+    // an index built here reads its rows from its file: nothing to fetch, but a cut plan is held all the same
+    const got = this.file !== undefined ? new Map<number, Uint8Array>() : await this.vectors.blocks(this.blocksOf(plan));
     // the scan is not repeated by `search`: it finds this plan (same queries object, k, params, filter)
     const held: HeldPlan = { queries, nq, k, key: planKey(opts), allow: opts?.allow?.words.slice(), plan };
     this.held.push(held);
@@ -461,7 +510,8 @@ function assemble(
     codebooks: copy('codebooks', (b) => new Float32Array(b)),
     offsets: copy('offsets', (b) => new Int32Array(b)),
     ids: copy('ids', (b) => new Int32Array(b)),
-    codes: hot.get('codes')!.slice(),
+    // the scanner copies the codes into WASM memory: no JS copy of its own
+    codes: hot.get('codes')!,
   };
   checkLists(parts.offsets, parts.ids, count);
   const checksums = copy('vector_crcs', (b) => new Uint32Array(b));

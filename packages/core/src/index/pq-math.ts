@@ -90,9 +90,6 @@ export class TopHeap {
       i = w;
     }
   }
-  slots(): Int32Array {
-    return this.id.slice(0, this.size);
-  }
   sorted(): [number, number][] {
     const out: [number, number][] = [];
     for (let i = 0; i < this.size; i++) out.push([this.d[i]!, this.id[i]!]);

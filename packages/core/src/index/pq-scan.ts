@@ -36,6 +36,18 @@ export interface PqHotParts {
   readonly codes: Uint8Array; // count × m, slot order
 }
 
+/** One query's scan: slots and their ADC distances (smaller is closer), best first. */
+export interface ScanHits {
+  readonly slots: Int32Array;
+  readonly dist: Float32Array;
+}
+
+/** Orders a scan's (slot, distance) pairs best first, ties by slot. */
+function bestFirst(slots: Int32Array, dist: Float32Array): ScanHits {
+  const order = Array.from(slots.keys()).sort((a, b) => dist[a]! - dist[b]! || slots[a]! - slots[b]!);
+  return { slots: Int32Array.from(order, (i) => slots[i]!), dist: Float32Array.from(order, (i) => dist[i]!) };
+}
+
 export class PqScanner {
   private readonly rt: WasmArena;
   private readonly ptr: { cents: number; cbt: number; codes: number; ids: number };
@@ -75,12 +87,15 @@ export class PqScanner {
     return this.hotBytes + this.work.bytes + (this.codebooks?.byteLength ?? 0);
   }
 
-  /** For each query (prepared: float, normalized for COSINE), its `want` best slots, ascending. */
-  scan(queries: readonly Float32Array[], nprobe: number, want: number, allow: Bitset | undefined): Int32Array[] {
+  /**
+   * For each query (prepared: float, normalized for COSINE), its `want` best slots with their
+   * ADC distances, best first (ties: the smaller slot).
+   */
+  scan(queries: readonly Float32Array[], nprobe: number, want: number, allow: Bitset | undefined): ScanHits[] {
     return this.kernel === 'ts' ? queries.map((q) => this.scanTs(q, nprobe, want, allow)) : this.scanWasm(queries, nprobe, want, allow);
   }
 
-  private scanWasm(queries: readonly Float32Array[], nprobe: number, want: number, allow: Bitset | undefined): Int32Array[] {
+  private scanWasm(queries: readonly Float32Array[], nprobe: number, want: number, allow: Bitset | undefined): ScanHits[] {
     const rt = this.rt;
     const { dim, nlist, m, kp, dsub } = this;
     // work layout: allow words | query | centroid distances | table | heap
@@ -96,7 +111,7 @@ export class PqScanner {
     const table = base + tOff;
     const heap = base + hOff;
     const l2 = this.metric === 'L2';
-    const out: Int32Array[] = [];
+    const out: ScanHits[] = [];
     for (const q of queries) {
       rt.f32().set(q, qPtr >>> 2);
       rt.k.batchF32(0, qPtr, this.ptr.cents, nlist, dim, cdPtr);
@@ -111,16 +126,22 @@ export class PqScanner {
         const s = this.offsets[l]!;
         size = rt.k.pqScan(table, m, kp, this.ptr.codes, s, this.offsets[l + 1]! - s, this.ptr.ids, allowPtr, bias, heap, want, size);
       }
+      // heap entries are (f32 distance, i32 slot) pairs
       const i32 = rt.i32();
+      const f32 = rt.f32();
       const slots = new Int32Array(size);
-      for (let i = 0; i < size; i++) slots[i] = i32[(heap >>> 2) + 2 * i + 1]!;
-      out.push(slots.sort());
+      const dist = new Float32Array(size);
+      for (let i = 0; i < size; i++) {
+        dist[i] = f32[(heap >>> 2) + 2 * i]!;
+        slots[i] = i32[(heap >>> 2) + 2 * i + 1]!;
+      }
+      out.push(bestFirst(slots, dist));
     }
     return out;
   }
 
   /** The same scan through the scalar twins (reads the WASM-resident centroids, codes and ids). */
-  private scanTs(q: Float32Array, nprobe: number, want: number, allow: Bitset | undefined): Int32Array {
+  private scanTs(q: Float32Array, nprobe: number, want: number, allow: Bitset | undefined): ScanHits {
     const { dim, nlist, m, ksub, dsub } = this;
     const cents = this.rt.f32().subarray(this.ptr.cents >>> 2, (this.ptr.cents >>> 2) + nlist * dim);
     const codes = this.rt.u8().subarray(this.ptr.codes, this.ptr.codes + this.count * m);
@@ -141,7 +162,8 @@ export class PqScanner {
         heap.push(pqAdcRef(table!, m, ksub, codes, s, bias), s);
       }
     }
-    return heap.slots().sort();
+    const hits = heap.sorted();
+    return { slots: Int32Array.from(hits, ([, s]) => s), dist: Float32Array.from(hits, ([d]) => d) };
   }
 
   dispose(): void {

@@ -33,6 +33,30 @@ export interface TopK {
   readonly distances: Float32Array;
 }
 
+/**
+ * What an index's code scan found for one search, before anything is read (`candidates`): per
+ * query its candidates' approximate distances, best first. Opaque beyond these fields: only the
+ * index that made it reads the rest.
+ */
+export interface SearchCandidates {
+  /**
+   * Per query, the candidates' approximate distances, ascending (smaller is closer: IP and
+   * COSINE negated). They estimate the same true distance in every index of a field and metric,
+   * so they compare across segments. Undefined for a query that re-ranks every allowed row (a
+   * selective filter: exact over the survivors), which takes no part in a cut.
+   */
+  readonly approx: readonly (Float32Array | undefined)[];
+  /** Candidates one query re-ranks when this index answers alone (ceil(k × refine_k); more for range search). */
+  readonly want: number;
+}
+
+/** A share of a cut across indexes: per query, how many of `candidates`' best to re-rank. */
+export interface CandidateCut {
+  readonly candidates: SearchCandidates;
+  /** nq counts; a count beyond a query's candidates keeps them all. */
+  readonly keep: Int32Array;
+}
+
 export interface VectorIndex {
   readonly indexType: string;
   readonly metricType: MetricType;
@@ -43,9 +67,18 @@ export interface VectorIndex {
   /**
    * Indexes that read part of their data by range (IVF_PQ's re-rank vectors): reads what
    * `search` with the same arguments needs and holds it until the returned release is called.
-   * Callers await it, then call `search` synchronously. Absent: `search` never reads.
+   * Callers await it, then call `search` synchronously. Absent: `search` never reads. With a
+   * `cut` (of what `candidates` returned for the same arguments), `search` re-ranks only the
+   * candidates it keeps.
    */
-  prepareSearch?(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): Promise<() => void>;
+  prepareSearch?(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams, cut?: CandidateCut): Promise<() => void>;
+  /**
+   * Indexes that re-rank approximate candidates by range (IVF_PQ): phase one of `prepareSearch`
+   * alone — the code scan, nothing read. A caller searching several such indexes of one field
+   * cuts their candidates together (the best `want` across them, per query) and hands each its
+   * share as `prepareSearch`'s `cut`: one re-rank across segments instead of one per segment.
+   */
+  candidates?(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): SearchCandidates;
   /**
    * Indexes that keep every row's vector exactly as it was built from (FLAT and HNSW over a
    * FloatVector field with L2 or IP — COSINE rows are normalized, quantized indexes keep codes):

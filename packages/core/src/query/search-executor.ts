@@ -19,6 +19,7 @@ import type { VectorColumn } from '../schema/columns.ts';
 import { sparseTopK, type Bm25Params } from './sparse-search.ts';
 import { DataType, isDenseVectorType } from '../schema/data-type.ts';
 import { reduceTopK, type Hit } from './top-k.ts';
+import { cutAcross } from './candidate-cut.ts';
 import type { GroupBy, RowFilter, SparseAlgorithm } from './read-plan.ts';
 
 export type { RowFilter, GroupBy };
@@ -57,6 +58,15 @@ export function allowedRows(seg: Segment, ts: bigint, filter: RowFilter | undefi
   return filter ? filter.evaluate(seg, visible).and(visible) : visible;
 }
 
+/**
+ * A search's allow-list for one segment: none when every row is allowed (nothing to build,
+ * count or hand to an index). The same in both halves of a search by range, so an index finds
+ * the plan its `prepareSearch` held.
+ */
+function searchAllow(seg: Segment, ts: bigint, spec: SearchSpec): Bitset | undefined {
+  return spec.filter === undefined && seg.allVisible(ts) ? undefined : allowedRows(seg, ts, spec.filter);
+}
+
 /** Hits one segment contributes per query (rows repeating a key are dropped by the reduce, so fetch that many more). */
 function segmentK(seg: Segment, spec: SearchSpec, live: number): number {
   const base = spec.offset + spec.limit + seg.duplicateRows;
@@ -66,9 +76,9 @@ function segmentK(seg: Segment, spec: SearchSpec, live: number): number {
   return spec.groupBy ? Math.min(live, Math.max(base * spec.groupBy.size * 8, 256)) : Math.min(live, base);
 }
 
-function indexOpts(spec: SearchSpec, allow: Bitset): IndexSearchParams {
+function indexOpts(spec: SearchSpec, allow: Bitset | undefined): IndexSearchParams {
   return {
-    allow,
+    ...(allow !== undefined ? { allow } : {}),
     params: spec.params,
     ...(spec.radius !== undefined ? { radius: spec.radius } : {}),
     ...(spec.rangeFilter !== undefined ? { rangeFilter: spec.rangeFilter } : {}),
@@ -80,6 +90,11 @@ function indexOpts(spec: SearchSpec, allow: Bitset): IndexSearchParams {
  * segment whose index has `prepareSearch`, reads what `searchSegments` with the same arguments
  * will need. Call `searchSegments` before the returned release. Undefined (no promise, so the
  * caller need not yield) when no segment's index reads by range.
+ *
+ * One re-rank across segments: the indexes' code-scan candidates are cut together per query
+ * (candidate-cut.ts), so the search reads about k × refine_k rows, not that many per segment.
+ * A grouping search keeps each segment's own re-rank: its over-fetch is sized per segment to
+ * fill groups, and a global cut could starve groups whose hits one segment holds.
  */
 export function prepareSegments(segments: readonly Segment[], ts: bigint, spec: SearchSpec): Promise<() => void> | undefined {
   const packed = spec.packed;
@@ -91,20 +106,26 @@ export function prepareSegments(segments: readonly Segment[], ts: bigint, spec: 
 }
 
 async function prepareRanged(segments: readonly SealedSegment[], ts: bigint, spec: SearchSpec, packed: QueryVectors): Promise<() => void> {
+  const nq = spec.queries.length;
+  const jobs: { index: VectorIndex; k: number; opts: IndexSearchParams }[] = [];
+  for (const seg of segments) {
+    const index = seg.indexes.get(spec.field.name);
+    if (index?.prepareSearch === undefined) continue;
+    const allow = searchAllow(seg, ts, spec);
+    const live = allow === undefined ? seg.rowCount : allow.count();
+    if (live === 0) continue;
+    const k = segmentK(seg, spec, live);
+    // the search scans this segment exactly (searchIndex): nothing to read ahead
+    if (searchIndex(seg, spec, k) !== index) continue;
+    jobs.push({ index, k: Math.min(k, MAX_INDEX_TOPK), opts: indexOpts(spec, allow) });
+  }
+  const cuts = spec.groupBy === undefined ? cutAcross(jobs.map((j) => j.index.candidates?.(packed, nq, j.k, j.opts)), nq) : [];
   const releases: (() => void)[] = [];
   const release = (): void => {
     for (const r of releases.splice(0)) r();
   };
-  const settled = await Promise.allSettled(segments.map(async (seg) => {
-    const index = seg.indexes.get(spec.field.name);
-    if (index?.prepareSearch === undefined) return;
-    const allow = allowedRows(seg, ts, spec.filter);
-    const live = allow.count();
-    if (live === 0) return;
-    const k = segmentK(seg, spec, live);
-    // the search scans this segment exactly (searchIndex): nothing to read ahead
-    if (searchIndex(seg, spec, k) !== index) return;
-    releases.push(await index.prepareSearch(packed, spec.queries.length, Math.min(k, MAX_INDEX_TOPK), indexOpts(spec, allow)));
+  const settled = await Promise.allSettled(jobs.map(async (j, i) => {
+    releases.push(await j.index.prepareSearch!(packed, nq, j.k, j.opts, cuts[i]));
   }));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
@@ -160,8 +181,7 @@ function searchIndex(seg: Segment, spec: SearchSpec, k: number): VectorIndex | u
 /** One segment's candidates per query, appended to perQuery. */
 function searchSegment(seg: Segment, si: number, ts: bigint, spec: SearchSpec, perQuery: SegmentHit[][][]): void {
   const nq = perQuery.length;
-  // no allow-list when every row is allowed: nothing to build, count or hand to an index per search
-  const allow = spec.filter === undefined && seg.allVisible(ts) ? undefined : allowedRows(seg, ts, spec.filter);
+  const allow = searchAllow(seg, ts, spec);
   const live = allow === undefined ? seg.rowCount : allow.count();
   if (live === 0) return;
   const k = segmentK(seg, spec, live);
