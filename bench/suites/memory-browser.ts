@@ -13,7 +13,7 @@
  * hnswlib-wasm build HNSW M=16, efConstruction=200, pgvector HNSW m=16, ef_construction=200
  * (its graph build kept in memory), Orama keeps its documents' vectors and scans them.
  *
- * `npx tsx --conditions=vesper-source bench/index.ts memory-browser [--mem-n=100000] [--mem-dim=128] [--mem-systems=a,b] [--mem-settle-ms=3000]` (the wait after the pressure signal)
+ * `npx tsx --conditions=vesper-source bench/index.ts memory-browser [--mem-n=100000] [--mem-dim=128] [--mem-systems=a,b] [--mem-settle-ms=30000]` (the wait after the pressure signal; workers collect lazily, so shorter waits measure garbage)
  * Skipped with a printed reason when /usr/bin/chromium or /proc is absent.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -258,7 +258,7 @@ export default async function memoryBrowser(argv: string[]): Promise<string> {
   const n = num('mem-n', 100_000);
   const dim = num('mem-dim', 128);
   const seed = 1234 + n + dim;
-  const settleMs = num('mem-settle-ms', 3000);
+  const settleMs = num('mem-settle-ms', 30_000);
   const all = ['blank', 'vesper-empty', 'vesper-0-empty', 'vesper', 'vesper-open', 'vesper-0', 'vesper-0-open', 'hnswlib-wasm', 'orama', 'pglite'];
   const only = argv.find((a) => a.startsWith('--mem-systems='))?.slice('--mem-systems='.length).split(',');
   const want = new Set(only ?? all);
