@@ -51,8 +51,8 @@ const schema = normalizeSchema({
   ],
 });
 
-function collection(metric: MetricType): CollectionInfo {
-  return testCollection(schema, { id: 7, indexes: [{ indexId: 21, indexName: 'v_idx', fieldName: 'v', indexType: 'IVF_PQ', metricType: metric, params: BUILD, createdTs: '0' }] });
+function collection(metric: MetricType, build: Record<string, number>): CollectionInfo {
+  return testCollection(schema, { id: 7, indexes: [{ indexId: 21, indexName: 'v_idx', fieldName: 'v', indexType: 'IVF_PQ', metricType: metric, params: build, createdTs: '0' }] });
 }
 
 async function open(storage: StorageSet, tso: Tso, info: CollectionInfo, cache: BlockCache): Promise<SegmentManager> {
@@ -77,12 +77,12 @@ interface Fixture {
 }
 
 /** N rows in SEGMENTS sealed, indexed segments, reopened so the indexes read their rows by range through `cache` (which keeps nothing). */
-async function fixture(metric: MetricType): Promise<Fixture> {
+async function fixture(metric: MetricType, build: Record<string, number> = BUILD): Promise<Fixture> {
   await loadTestKernels();
   const data = clustered(seed, N + NQ, DIM, { clusters: 24, rank: 12 });
   const base = data.subarray(0, N * DIM);
   const queries = data.slice(N * DIM);
-  const info = collection(metric);
+  const info = collection(metric, build);
   const storage = createMemoryStorage();
   const tso = await Tso.open(createMemoryStorage().meta);
   const cache = new BlockCache(0);
@@ -113,6 +113,7 @@ const SEARCH = { nprobe: 8, refine_k: 12 };
 
 describe(`one re-rank across IVF_PQ segments (seed ${seed})`, () => {
   for (const metric of ['L2', 'IP', 'COSINE'] as MetricType[]) {
+    // COSINE re-ranks per segment (cutsAcrossSegments); its recall is checked here all the same
     it(`${metric}: recall@10 against exact search, nq > 1, a filter, an offset, a growing segment`, async () => {
       console.log(`global-rerank seed ${seed}`);
       const { m, tso, info, base, queries } = await fixture(metric);
@@ -173,6 +174,23 @@ describe(`one re-rank across IVF_PQ segments (seed ${seed})`, () => {
     expect(cut, `seed ${seed}`).toBeLessThan(perSegment * 0.7);
     await m.close(false);
   });
+
+  for (const [metric, build, why] of [['COSINE', BUILD, 'COSINE'], ['L2', { ...BUILD, m: DIM / 8 }, '8-d sub-vectors']] as const) {
+    it(`${why}: no cut — each segment re-ranks its own candidates (the cut was measured to lose recall there)`, async () => {
+      const { m, tso, info, cache, queries } = await fixture(metric, build);
+      const params = { nprobe: 8, refine_k: 4 };
+      for (let q = 0; q < 4; q++) {
+        const qv = queries.slice(q * DIM, (q + 1) * DIM);
+        const before = cache.stats().bytesRead;
+        await executeSearch(prepareSearch(info, { data: [Array.from(qv)], anns_field: 'v', limit: K, params }), tso.current(), host(m), true);
+        const read = cache.stats().bytesRead - before;
+        const at = cache.stats().bytesRead;
+        for (const s of m.sealed) (await (s.indexes.get('v') as VectorIndex).prepareSearch!(qv, 1, K, { params }))();
+        expect(read, `query ${q} seed ${seed}`).toBe(cache.stats().bytesRead - at);
+      }
+      await m.close(false);
+    });
+  }
 
   it('a grouping search keeps the per-segment re-rank: the best groups, each filled, against the exact grouped answer', async () => {
     const { m, tso, info, base, queries } = await fixture('L2');

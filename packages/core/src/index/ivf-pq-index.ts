@@ -253,10 +253,23 @@ export class IvfPqIndex implements VectorIndex {
   }
 
   /**
-   * The code scan alone (phase one of `prepareSearch`), nothing read: per query the candidates'
-   * ADC distances best first, for a cut across the indexes of several segments.
+   * Whether this index takes part in a cut across segments: only where the cut was measured to
+   * keep recall@10 at the default refine_k — L2 or IP, 8-bit codes, sub-vectors of at most 4
+   * dimensions (the default m). Coarser codes estimate distances too loosely for the cut's
+   * margin: on the edge bench (L2, m = dim/8) recall fell from 0.998 to 0.696, and COSINE at the
+   * default m from 0.997 to 0.940 (docs/BENCHMARKS.md); those re-rank per segment as before.
    */
-  candidates(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): SearchCandidates {
+  private get cutsAcrossSegments(): boolean {
+    return this.metricType !== 'COSINE' && this.params.nbits === 8 && this.dim / this.params.m <= 4;
+  }
+
+  /**
+   * The code scan alone (phase one of `prepareSearch`), nothing read: per query the candidates'
+   * ADC distances best first, for a cut across the indexes of several segments; undefined
+   * where this index re-ranks its own candidates (`cutsAcrossSegments`).
+   */
+  candidates(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): SearchCandidates | undefined {
+    if (!this.cutsAcrossSegments) return undefined;
     const plan = this.plan(queries, nq, k, opts);
     return new PqCandidates(this, plan, nq, this.wantOf(k, opts));
   }

@@ -77,8 +77,9 @@ export interface VectorIndex {
    * alone — the code scan, nothing read. A caller searching several such indexes of one field
    * cuts their candidates together (the best `want` across them, per query) and hands each its
    * share as `prepareSearch`'s `cut`: one re-rank across segments instead of one per segment.
+   * Undefined (nothing scanned) from an index that re-ranks its own candidates for this search.
    */
-  candidates?(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): SearchCandidates;
+  candidates?(queries: QueryVectors, nq: number, k: number, opts?: IndexSearchParams): SearchCandidates | undefined;
   /**
    * Indexes that keep every row's vector exactly as it was built from (FLAT and HNSW over a
    * FloatVector field with L2 or IP — COSINE rows are normalized, quantized indexes keep codes):
