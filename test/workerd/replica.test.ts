@@ -203,6 +203,8 @@ describe(`local replica in workerd (seed ${seed})`, () => {
     const bytes = new Uint8Array(await whole.arrayBuffer());
     expect(bytes.length).toBe(file.size);
     expect(whole.headers.get('ETag')).toBe(file.etag);
+    // a browser's cache would complete an interrupted download with a range under that range's checksum
+    expect(whole.headers.get('Cache-Control')).toBe('no-store');
     // a browser replica reads these cross-origin (its page's origin is not the Worker's)
     expect(whole.headers.get('Access-Control-Allow-Origin')).toBe('*');
     expect((whole.headers.get('Access-Control-Expose-Headers') ?? '').split(',').map((h) => h.trim())).toEqual(expect.arrayContaining(['ETag', 'Vesper-Crc32', 'Content-Range', 'Content-Length']));
@@ -220,6 +222,7 @@ describe(`local replica in workerd (seed ${seed})`, () => {
     const part = await exports.default.fetch(url(file.key), { headers: { ...ROOT, Range: 'bytes=10-29' } });
     expect(part.status).toBe(206);
     expect(part.headers.get('Content-Range')).toBe(`bytes 10-29/${file.size}`);
+    expect(part.headers.get('Cache-Control')).toBe('no-store');
     expect(new Uint8Array(await part.arrayBuffer())).toEqual(bytes.subarray(10, 30));
     const same = await exports.default.fetch(url(file.key), { headers: { ...ROOT, 'If-None-Match': file.etag } });
     expect(same.status).toBe(304);

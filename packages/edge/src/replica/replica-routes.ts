@@ -8,7 +8,8 @@
  *   the replica's checkpoint is still current), every shard read under its write lock.
  * - `GET file?dbName=&collectionName=&key=`: a file's bytes from R2, only keys a recent
  *   manifest of that collection names; `Range` (206) and `ETag` / `If-None-Match` (304);
- *   header `Vesper-Crc32` is the CRC-32 of the bytes sent.
+ *   header `Vesper-Crc32` is the CRC-32 of the bytes sent; `Cache-Control: no-store` (a
+ *   browser must not stitch an interrupted download to a later range: serveFile).
  * - `POST write` `{dbName?, collectionName, method, request, requestId}`: a write a replica
  *   forwards (`insert`, `upsert` or `delete`, the engine's request shape without the
  *   collection), exactly once per `requestId`: each shard leader records the id with the
@@ -247,7 +248,11 @@ async function serveFile(request: Request, env: Env, url: URL, who: Principal): 
   }
   const head = await env.BUCKET.head(`db/${n.db}/${key}`);
   if (head === null) throw new VesperError('IO_KEY_NOT_FOUND', `${key} is gone from the bucket (garbage-collected): describe the collection again`);
-  const base = { ...HEADERS, ETag: head.httpEtag, 'Accept-Ranges': 'bytes' };
+  // no-store: a browser's HTTP cache keeps an interrupted download as a truncated entry and
+  // completes it later with a range request, handing back the whole body under the 206's
+  // headers, whose Vesper-Crc32 covers only the part sent — the replica (which checks every
+  // file itself) must always get one response's bytes with that response's checksum
+  const base = { ...HEADERS, ETag: head.httpEtag, 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store' };
   const inm = request.headers.get('If-None-Match');
   if (inm !== null && inm.split(',').some((x) => x.trim() === head.httpEtag || x.trim() === '*')) return new Response(null, { status: 304, headers: base });
   const range = parseRange(request.headers.get('Range'), head.size);
