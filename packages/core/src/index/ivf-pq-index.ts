@@ -38,7 +38,7 @@ import { TopHeap, nearest, normalize } from './pq-math.ts';
 import { encodeRows, trainCodebooks } from './pq-train.ts';
 import { PqScanner, type PqHotParts, type PqScanKernel } from './pq-scan.ts';
 import { invertedLists } from './ivf-index.ts';
-import { FLAG_BLOCK_RERANK, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, writeIndexFile, type IndexHeader } from './index-format.ts';
+import { FLAG_BLOCK_RERANK, FLAG_NORMALIZED, bytesOf, expectFlags, readIndexFile, readIndexHead, writeIndexFile, type IndexHeader, type SectionPlace } from './index-format.ts';
 import { showValue } from '../util/show-value.ts';
 
 export const IVF_PQ_DEFAULTS = { nlist: 128, nprobe: 8, nbits: 8, seed: 42, refine_k: 4 } as const;
@@ -462,35 +462,9 @@ function serializeParts(metric: MetricType, dim: number, count: number, elementT
   return writeIndexFile(header, flagsFor(metric), { ...sections, vectors });
 }
 
-interface SectionEntry {
-  readonly name: string;
-  readonly offset: number;
-  readonly length: number;
-}
-
-/** Reads the preamble and header by range; returns the parsed file and its section table. */
-async function readHead(source: RangeSource): Promise<{ header: IndexHeader; flags: number; sections: Map<string, SectionEntry> }> {
-  const pre = await source.getRange(0, 16);
-  if (pre === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
-  if (pre.byteLength < 16) throw new VesperError('FORMAT_CORRUPT', `vector index file too short (${pre.byteLength} bytes)`);
-  const hlen = new DataView(pre.buffer, pre.byteOffset, 16).getUint32(12, true);
-  const head = await source.getRange(0, 16 + hlen);
-  if (head === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
-  const f = readIndexFile(head, 'IVF_PQ');
-  const table = f.header['sections'] as unknown;
-  const sections = new Map<string, SectionEntry>();
-  for (const s of table as SectionEntry[]) {
-    if (typeof s?.name !== 'string' || !Number.isSafeInteger(s.offset) || !Number.isSafeInteger(s.length) || s.offset < 0 || s.length < 0) {
-      throw new VesperError('FORMAT_CORRUPT', 'IVF_PQ index file: bad section table entry');
-    }
-    sections.set(s.name, s);
-  }
-  return { header: f.header, flags: f.flags, sections };
-}
-
 /** Checks the header and hot sections, and builds the index over `source`. */
 function assemble(
-  source: RangeSource, header: IndexHeader, flags: number, sections: Map<string, SectionEntry>, hot: Map<string, Uint8Array>, cache: BlockCache | undefined,
+  source: RangeSource, header: IndexHeader, flags: number, vec: SectionPlace, hot: Map<string, Uint8Array>, cache: BlockCache | undefined,
   file: Uint8Array | undefined, opts: IvfPqOpenOptions | undefined,
 ): IvfPqIndex {
   const h = header;
@@ -514,8 +488,7 @@ function assemble(
     if (b.byteLength !== expect[name]) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' holds ${b.byteLength} bytes, expected ${expect[name]}`);
     if (crc32(b) !== sums[name]) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' fails its checksum`);
   }
-  const vec = sections.get('vectors');
-  if (vec === undefined || vec.length !== count * dim * 4) throw new VesperError('FORMAT_CORRUPT', "IVF_PQ index file: section 'vectors' is missing or the wrong size");
+  if (vec.length !== count * dim * 4) throw new VesperError('FORMAT_CORRUPT', "IVF_PQ index file: section 'vectors' is missing or the wrong size");
   const copy = <T>(name: string, make: (buf: ArrayBuffer) => T): T => make(hot.get(name)!.slice().buffer);
   const parts: Parts = {
     nlist: nlist!, m: m!, nbits: nbits!, seed: seed!,
@@ -538,26 +511,23 @@ function assemble(
  * the file (read in blocks through `cache` as searches need them).
  */
 export async function openIvfPq(source: RangeSource, cache?: BlockCache, opts?: IvfPqOpenOptions): Promise<IvfPqIndex> {
-  const { header, flags, sections } = await readHead(source);
+  const head = await readIndexHead(source, 'IVF_PQ');
   const hot = new Map<string, Uint8Array>();
   await Promise.all(HOT_SECTIONS.map(async (name) => {
-    const s = sections.get(name);
-    if (s === undefined) throw new VesperError('FORMAT_CORRUPT', `vector index section '${name}' is missing`);
+    const s = head.place(name);
     const b = await source.getRange(s.offset, s.length);
     if (b === undefined) throw new VesperError('IO_KEY_NOT_FOUND', `vector index file ${source.id} is missing`);
     hot.set(name, b);
   }));
-  return assemble(source, header, flags, sections, hot, cache, undefined, opts);
+  return assemble(source, head.header, head.flags, head.place('vectors'), hot, cache, undefined, opts);
 }
 
 /** Opens an IVF_PQ file held in memory (its vectors are read from these bytes). */
 export function openIvfPqSync(bytes: Uint8Array, opts?: IvfPqOpenOptions): IvfPqIndex {
   const f = readIndexFile(bytes, 'IVF_PQ');
-  const sections = new Map<string, SectionEntry>();
-  for (const s of f.header['sections'] as SectionEntry[]) sections.set(s.name, s);
   const hot = new Map<string, Uint8Array>(HOT_SECTIONS.map((name) => [name, f.section(name)]));
-  f.section('vectors');
-  return assemble(memoryRange(bytes), f.header, f.flags, sections, hot, undefined, bytes, opts);
+  const vectors = f.section('vectors');
+  return assemble(memoryRange(bytes), f.header, f.flags, { offset: vectors.byteOffset - bytes.byteOffset, length: vectors.byteLength }, hot, undefined, bytes, opts);
 }
 
 function checkLists(offsets: Int32Array, ids: Int32Array, count: number): void {
