@@ -33,8 +33,8 @@ export const CUT_FLOOR = 0.25;
  * Per index, its share of a cut across `found` (what each index's `candidates` returned for
  * one search of nq queries; undefined for an index that takes no part): per query, the global
  * best CUT_WIDEN × max(want) candidates by approximate distance, each index keeping at least
- * ceil(CUT_FLOOR × want) of its own. Undefined shares when fewer than two indexes take part
- * (one index alone re-ranks its own best `want`, as without a cut).
+ * ceil(CUT_FLOOR × want) of its own. When one index alone takes part, its share keeps all it
+ * found (its own best `want`, as without a cut), so its scan is not repeated.
  */
 export function cutAcross(found: readonly (SearchCandidates | undefined)[], nq: number): (CandidateCut | undefined)[] {
   let taking = 0;
@@ -44,7 +44,8 @@ export function cutAcross(found: readonly (SearchCandidates | undefined)[], nq: 
     taking++;
     want = Math.max(want, c.want);
   }
-  if (taking < 2) return found.map(() => undefined);
+  // one index alone re-ranks all it found (its scan is reused, not repeated by prepareSearch)
+  if (taking < 2) return found.map((c) => (c === undefined ? undefined : { candidates: c, keep: new Int32Array(nq).fill(0x7fffffff) }));
   const floor = Math.ceil(CUT_FLOOR * want);
   const best = want * CUT_WIDEN;
   const keeps = found.map((c) => (c === undefined ? undefined : new Int32Array(nq)));
